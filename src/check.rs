@@ -1,0 +1,246 @@
+//! What `check` tells an organiser about a valid mission: a summary and the suspicious parts.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::model::{interpreter_language, Availability, InterpreterCapacity, Mission};
+
+/// A readable account of a mission folder that passed validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissionSummary {
+    /// Number of firms.
+    pub firm_count: usize,
+    /// Buyers per country code.
+    pub buyers_per_country: BTreeMap<String, usize>,
+    /// Per session: id, date, city, hours, slot count, firms and buyers available in it.
+    pub sessions: Vec<SessionSummary>,
+    /// Firm-buyer pairs that need an interpreter, per interpreter language, with the mission's
+    /// per-slot limit (`None`: unlimited).
+    pub interpreter_pairs: BTreeMap<String, (usize, Option<u32>)>,
+    /// Things that are allowed but probably wrong.
+    pub warnings: Vec<String>,
+}
+
+/// One session in the summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSummary {
+    /// Session id.
+    pub id: String,
+    /// `2017-03-27 New Delhi 09:30-17:00`.
+    pub place_and_time: String,
+    /// Slot start times.
+    pub slot_starts: Vec<String>,
+    /// Firms available for at least one of its slots.
+    pub firms_available: usize,
+    /// Buyers available for at least one of its slots.
+    pub buyers_available: usize,
+}
+
+fn available_in_session(mission: &Mission, availability: &Availability, session: usize) -> bool {
+    mission
+        .slots
+        .iter()
+        .filter(|slot| slot.session == session)
+        .any(|slot| availability.allows(slot))
+}
+
+fn slot_count(mission: &Mission, availability: &Availability) -> usize {
+    mission
+        .slots
+        .iter()
+        .filter(|slot| availability.allows(slot))
+        .count()
+}
+
+/// Summarises a valid mission and lists what looks wrong in it.
+pub fn summarize(mission: &Mission) -> MissionSummary {
+    let mut buyers_per_country = BTreeMap::new();
+    for buyer in &mission.buyers {
+        *buyers_per_country.entry(buyer.country.clone()).or_insert(0) += 1;
+    }
+    let sessions = mission
+        .sessions
+        .iter()
+        .enumerate()
+        .map(|(index, session)| SessionSummary {
+            id: session.id.to_string(),
+            place_and_time: format!("{} {} {}", session.date, session.city, session.hours),
+            slot_starts: mission
+                .slots
+                .iter()
+                .filter(|slot| slot.session == index)
+                .map(|slot| slot.range.start.to_string())
+                .collect(),
+            firms_available: mission
+                .firms
+                .iter()
+                .filter(|firm| available_in_session(mission, &firm.availability, index))
+                .count(),
+            buyers_available: mission
+                .buyers
+                .iter()
+                .filter(|buyer| available_in_session(mission, &buyer.availability, index))
+                .count(),
+        })
+        .collect();
+
+    let mut interpreter_pairs: BTreeMap<String, (usize, Option<u32>)> = BTreeMap::new();
+    let mut warnings = Vec::new();
+    for firm in &mission.firms {
+        let mut shares_with_any = false;
+        for buyer in &mission.buyers {
+            match interpreter_language(&firm.languages, &buyer.languages) {
+                None => shares_with_any = true,
+                Some(language) => {
+                    let limit = mission
+                        .interpreters
+                        .as_ref()
+                        .map(|limits| limits.get(language).copied().unwrap_or(0));
+                    interpreter_pairs.entry(language.to_string()).or_insert((0, limit)).0 += 1;
+                }
+            }
+        }
+        if !shares_with_any && !mission.buyers.is_empty() {
+            warnings.push(format!(
+                "firm {} speaks {} and no buyer shares a language with it: every meeting needs an interpreter",
+                firm.id,
+                firm.languages.join(", ")
+            ));
+        }
+        let slots = slot_count(mission, &firm.availability);
+        if slots == 0 {
+            warnings.push(format!("firm {} is available in no slot", firm.id));
+        } else if (slots as u32) < mission.firm_minimum(firm) {
+            warnings.push(format!(
+                "firm {} wants at least {} meetings but is available in only {slots} slots",
+                firm.id,
+                mission.firm_minimum(firm)
+            ));
+        }
+    }
+    for (language, (pairs, limit)) in &interpreter_pairs {
+        if *limit == Some(0) {
+            warnings.push(format!(
+                "{pairs} pairs need a {language} interpreter but [interpreters] allows none: they can never meet"
+            ));
+        }
+    }
+    for buyer in &mission.buyers {
+        let slots = slot_count(mission, &buyer.availability);
+        if slots == 0 {
+            warnings.push(format!("buyer {} is available in no slot", buyer.id));
+        } else if (slots as u32) < mission.buyer_minimum(buyer) {
+            warnings.push(format!(
+                "buyer {} wants at least {} meetings but is available in only {slots} slots",
+                buyer.id,
+                mission.buyer_minimum(buyer)
+            ));
+        }
+    }
+    for request in &mission.requests {
+        let (Some(firm), Some(buyer)) = (
+            mission.firm_index(&request.firm),
+            mission.buyer_index(&request.buyer),
+        ) else {
+            continue;
+        };
+        let (firm, buyer) = (&mission.firms[firm], &mission.buyers[buyer]);
+        let common = mission
+            .slots
+            .iter()
+            .any(|slot| firm.availability.allows(slot) && buyer.availability.allows(slot));
+        let blocked = mission.interpreter_capacity(firm, buyer) == InterpreterCapacity::PerSlot(0);
+        if request.kind != crate::model::RequestKind::Avoid && (!common || blocked) {
+            warnings.push(format!(
+                "{} pair {}-{} can never meet: {}",
+                request.kind.as_str(),
+                firm.id,
+                buyer.id,
+                if common {
+                    "it needs an interpreter the mission does not have"
+                } else {
+                    "they share no available slot"
+                }
+            ));
+        }
+    }
+    MissionSummary {
+        firm_count: mission.firms.len(),
+        buyers_per_country,
+        sessions,
+        interpreter_pairs,
+        warnings,
+    }
+}
+
+impl MissionSummary {
+    /// The summary as `check` prints it.
+    pub fn render(&self, mission: &Mission) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{} ({})", mission.name, mission.currency);
+        let _ = writeln!(out, "firms: {}", self.firm_count);
+        let buyers: usize = self.buyers_per_country.values().sum();
+        let per_country: Vec<String> = self
+            .buyers_per_country
+            .iter()
+            .map(|(country, count)| format!("{country} {count}"))
+            .collect();
+        let _ = writeln!(out, "buyers: {buyers} ({})", per_country.join(", "));
+        let _ = writeln!(
+            out,
+            "sessions: {}, slots: {}",
+            self.sessions.len(),
+            mission.slots.len()
+        );
+        for session in &self.sessions {
+            let _ = writeln!(
+                out,
+                "  {:<8} {}: {} slots ({}); available: {} firms, {} buyers",
+                session.id,
+                session.place_and_time,
+                session.slot_starts.len(),
+                session.slot_starts.join(" "),
+                session.firms_available,
+                session.buyers_available
+            );
+        }
+        if self.interpreter_pairs.is_empty() {
+            let _ = writeln!(out, "interpreters: no pair needs one");
+        } else {
+            let _ = writeln!(out, "pairs that need an interpreter:");
+            for (language, (pairs, limit)) in &self.interpreter_pairs {
+                let limit = match limit {
+                    Some(limit) => format!("at most {limit} per slot"),
+                    None => "no limit".to_string(),
+                };
+                let _ = writeln!(out, "  {language}: {pairs} pairs, {limit}");
+            }
+        }
+        let requests = |kind| {
+            mission
+                .requests
+                .iter()
+                .filter(|request| request.kind == kind)
+                .count()
+        };
+        let _ = writeln!(
+            out,
+            "requests: {} wishes, {} must, {} avoid",
+            requests(crate::model::RequestKind::Request),
+            requests(crate::model::RequestKind::Must),
+            requests(crate::model::RequestKind::Avoid)
+        );
+        if let Some(outcomes) = &mission.outcomes {
+            let _ = writeln!(out, "outcomes: {} meetings recorded", outcomes.len());
+        }
+        if self.warnings.is_empty() {
+            let _ = writeln!(out, "warnings: none");
+        } else {
+            let _ = writeln!(out, "warnings: {}", self.warnings.len());
+            for warning in &self.warnings {
+                let _ = writeln!(out, "  warning: {warning}");
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,437 @@
+//! A seeded generator of valid mission folders of any size, for tests and benchmarks.
+//!
+//! Each firm makes the goods of one HS heading and each buyer buys those of one heading, so the
+//! true relevance of a pair is known: same heading relevant, same chapter partly relevant
+//! ([`hs_grade`]). Texts and codes come from the bundled HS table.
+
+use std::collections::BTreeMap;
+
+use crate::hs::{HsEntry, HsTable};
+use crate::model::{
+    derive_slots, Availability, Buyer, BuyerId, Date, Firm, FirmId, HsCode, MeetingLimits,
+    Mission, Request, RequestKind, Rules, Session, SessionId, Side, TimeOfDay, TimeRange, Window,
+};
+
+/// How participants describe themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextStyle {
+    /// Firms and buyers both describe their goods in words, and give HS codes.
+    #[default]
+    Described,
+    /// Buyers give only a sector word and HS codes; firms only product text (no codes).
+    BuyersCodesOnly,
+}
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct GeneratorOptions {
+    /// Number of local firms.
+    pub firms: usize,
+    /// Number of foreign buyers.
+    pub buyers: usize,
+    /// Same seed, same mission.
+    pub seed: u64,
+    /// Number of consultation sessions (half-days of about 9 slots each).
+    pub sessions: usize,
+    /// How texts are written.
+    pub text_style: TextStyle,
+    /// Number of distinct HS headings the firms are drawn from (0: about one per firm).
+    pub headings: usize,
+}
+
+impl Default for GeneratorOptions {
+    fn default() -> Self {
+        GeneratorOptions {
+            firms: 10,
+            buyers: 40,
+            seed: 1,
+            sessions: 4,
+            text_style: TextStyle::Described,
+            headings: 0,
+        }
+    }
+}
+
+/// SplitMix64: tiny, seedable and stable across crate versions, which a generator whose output
+/// tests rely on needs more than statistical finesse.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for this seed.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `0..bound` (`bound` > 0).
+    pub fn below(&mut self, bound: usize) -> usize {
+        (self.unit() * bound as f64) as usize % bound.max(1)
+    }
+
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    /// One element of a non-empty slice.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// Graded relevance of a pair from their HS codes: 2 when they share a heading, 1 when they
+/// share a chapter, else 0. The generator's ground truth.
+pub fn hs_grade(firm_codes: &[HsCode], buyer_codes: &[HsCode]) -> u8 {
+    let mut grade = 0;
+    for firm_code in firm_codes {
+        for buyer_code in buyer_codes {
+            if firm_code.heading().is_some() && firm_code.heading() == buyer_code.heading() {
+                return 2;
+            }
+            if firm_code.chapter() == buyer_code.chapter() {
+                grade = 1;
+            }
+        }
+    }
+    grade
+}
+
+/// A heading with its subheadings, the unit a participant trades in.
+struct Line<'a> {
+    heading: &'a HsEntry,
+    chapter: &'a HsEntry,
+    subheadings: Vec<&'a HsEntry>,
+}
+
+fn trade_lines(table: &HsTable) -> Vec<Line<'_>> {
+    let mut lines = Vec::new();
+    for heading in table.entries().iter().filter(|entry| entry.code.len() == 4) {
+        // Manufactured goods (chapters 28-96) are what the city's firms make.
+        let chapter_number: u32 = heading.code[..2].parse().unwrap_or(0);
+        if !(28..=96).contains(&chapter_number) {
+            continue;
+        }
+        let subheadings: Vec<&HsEntry> = table.children(&heading.code).collect();
+        let Some(chapter) = table.get(&heading.code[..2]) else {
+            continue;
+        };
+        if subheadings.len() >= 2 {
+            lines.push(Line {
+                heading,
+                chapter,
+                subheadings,
+            });
+        }
+    }
+    lines
+}
+
+/// The first word of a description, as a one-word sector name.
+fn sector_word(entry: &HsEntry) -> String {
+    entry
+        .description
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|word| word.len() > 2)
+        .unwrap_or("goods")
+        .to_string()
+}
+
+fn distinct_subheadings<'a>(rng: &mut Rng, line: &Line<'a>, count: usize) -> Vec<&'a HsEntry> {
+    let mut chosen: Vec<&HsEntry> = Vec::new();
+    for _ in 0..count * 3 {
+        let entry = *rng.pick(&line.subheadings);
+        if !chosen.iter().any(|c| c.code == entry.code) {
+            chosen.push(entry);
+        }
+        if chosen.len() == count {
+            break;
+        }
+    }
+    chosen
+}
+
+fn code_of(rng: &mut Rng, entry: &HsEntry) -> HsCode {
+    // National tariff lines extend the six digits; a third of the codes carry such an extension.
+    let text = if rng.chance(0.3) {
+        format!("{}{:02}", entry.code, rng.below(100))
+    } else {
+        entry.code.clone()
+    };
+    HsCode::parse(&text).unwrap_or_else(|| HsCode::parse("99").expect("two digits parse"))
+}
+
+const CITIES: &[(&str, &str)] = &[
+    ("IN", "New Delhi"),
+    ("IN", "Mumbai"),
+    ("IN", "Chennai"),
+    ("VN", "Hanoi"),
+    ("VN", "Ho Chi Minh City"),
+];
+
+fn sessions(count: usize) -> Vec<Session> {
+    let first_day = Date {
+        year: 2017,
+        month: 3,
+        day: 27,
+    };
+    (0..count)
+        .map(|index| {
+            let morning = index % 2 == 0;
+            let (start, end, breaks) = if morning {
+                (570, 750, vec![])
+            } else {
+                (810, 1020, vec![(900, 915)])
+            };
+            Session {
+                id: SessionId(format!("S{:02}", index + 1)),
+                date: first_day.add_days((index / 2) as i64),
+                city: CITIES[(index / 2) % 3].1.to_string(),
+                hours: TimeRange {
+                    start: TimeOfDay(start),
+                    end: TimeOfDay(end),
+                },
+                slot_minutes: 30,
+                break_minutes: 10,
+                breaks: breaks
+                    .into_iter()
+                    .map(|(s, e)| TimeRange {
+                        start: TimeOfDay(s),
+                        end: TimeOfDay(e),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn availability(rng: &mut Rng, sessions: &[Session]) -> Availability {
+    let roll = rng.unit();
+    if roll < 0.6 || sessions.is_empty() {
+        return Availability::Everywhere;
+    }
+    let mut windows = Vec::new();
+    for (index, session) in sessions.iter().enumerate() {
+        if roll < 0.8 {
+            // Some sessions only.
+            if rng.chance(0.6) {
+                windows.push(Window {
+                    session: index,
+                    range: None,
+                });
+            }
+        } else if rng.chance(0.7) {
+            // Part of a session: the first or the second half.
+            let middle = (session.hours.start.0 + session.hours.end.0) / 2;
+            let range = if rng.chance(0.5) {
+                TimeRange {
+                    start: session.hours.start,
+                    end: TimeOfDay(middle),
+                }
+            } else {
+                TimeRange {
+                    start: TimeOfDay(middle),
+                    end: session.hours.end,
+                }
+            };
+            windows.push(Window {
+                session: index,
+                range: Some(range),
+            });
+        }
+    }
+    if windows.is_empty() {
+        windows.push(Window {
+            session: rng.below(sessions.len()),
+            range: None,
+        });
+    }
+    Availability::Windows(windows)
+}
+
+/// A valid mission of the requested size. The same options always give the same mission.
+pub fn generate(options: &GeneratorOptions) -> Mission {
+    let table = HsTable::bundled();
+    let all_lines = trade_lines(&table);
+    let mut rng = Rng::new(options.seed);
+    let heading_count = if options.headings == 0 {
+        options.firms.max(1)
+    } else {
+        options.headings
+    }
+    .min(all_lines.len());
+    // The mission's sectors: a seeded sample of trade lines.
+    let mut order: Vec<usize> = (0..all_lines.len()).collect();
+    for index in (1..order.len()).rev() {
+        order.swap(index, rng.below(index + 1));
+    }
+    let lines: Vec<&Line> = order[..heading_count]
+        .iter()
+        .map(|&index| &all_lines[index])
+        .collect();
+    let sessions = sessions(options.sessions.max(1));
+
+    let mut firms = Vec::with_capacity(options.firms);
+    let mut firm_lines = Vec::with_capacity(options.firms);
+    for index in 0..options.firms {
+        let line_index = if index < lines.len() {
+            index
+        } else {
+            rng.below(lines.len())
+        };
+        let line = lines[line_index];
+        firm_lines.push(line_index);
+        let products = distinct_subheadings(&mut rng, line, 2);
+        let text: Vec<&str> = products.iter().map(|p| p.description.as_str()).collect();
+        let hs_codes = match options.text_style {
+            TextStyle::Described => products.iter().map(|p| code_of(&mut rng, p)).collect(),
+            TextStyle::BuyersCodesOnly => Vec::new(),
+        };
+        let languages = if rng.chance(0.3) {
+            vec!["ko".to_string(), "en".to_string()]
+        } else {
+            vec!["ko".to_string()]
+        };
+        firms.push(Firm {
+            id: FirmId(format!("F{:04}", index + 1)),
+            name: format!("{} Co. {}", sector_word(line.heading), index + 1),
+            sector: sector_word(line.chapter),
+            products: format!("{}. {}", line.heading.description, text.join(". ")),
+            keywords: Vec::new(),
+            hs_codes,
+            languages,
+            availability: availability(&mut rng, &sessions),
+            limits: MeetingLimits::default(),
+            export_capacity_usd: Some((50_000.0 + rng.unit() * 2_000_000.0).round()),
+            extra: Vec::new(),
+        });
+    }
+
+    let mut buyers = Vec::with_capacity(options.buyers);
+    for index in 0..options.buyers {
+        // Most buyers want what some firm makes; the rest are noise from other lines.
+        let line = if rng.chance(0.8) || all_lines.len() <= heading_count {
+            lines[firm_lines[rng.below(firm_lines.len().max(1))].min(lines.len() - 1)]
+        } else {
+            &all_lines[order[heading_count + rng.below(all_lines.len() - heading_count)]]
+        };
+        let wanted = distinct_subheadings(&mut rng, line, 2);
+        let hs_codes: Vec<HsCode> = wanted.iter().map(|p| code_of(&mut rng, p)).collect();
+        let (country, city) = *rng.pick(CITIES);
+        let languages = match (country, rng.below(3)) {
+            ("VN", 0) => vec!["vi".to_string()],
+            ("VN", _) => vec!["vi".to_string(), "en".to_string()],
+            (_, 0) => vec!["hi".to_string(), "en".to_string()],
+            _ => vec!["en".to_string()],
+        };
+        let (sector, interests) = match options.text_style {
+            TextStyle::Described => (
+                sector_word(line.chapter),
+                wanted
+                    .iter()
+                    .map(|p| p.description.as_str())
+                    .collect::<Vec<_>>()
+                    .join(". "),
+            ),
+            TextStyle::BuyersCodesOnly => (sector_word(line.chapter), String::new()),
+        };
+        buyers.push(Buyer {
+            id: BuyerId(format!("{country}-{:05}", index + 1)),
+            company: format!("{} Trading {}", sector_word(line.heading), index + 1),
+            country: country.to_string(),
+            city: city.to_string(),
+            sector,
+            interests,
+            keywords: Vec::new(),
+            hs_codes,
+            languages,
+            availability: availability(&mut rng, &sessions),
+            limits: MeetingLimits::default(),
+            annual_import_usd: Some((100_000.0 + rng.unit() * 5_000_000.0).round()),
+            extra: Vec::new(),
+        });
+    }
+
+    let mut requests = Vec::new();
+    if !firms.is_empty() && !buyers.is_empty() {
+        for _ in 0..(options.firms / 3).max(1) {
+            let firm = rng.below(firms.len());
+            let buyer = rng.below(buyers.len());
+            requests.push(Request {
+                firm: firms[firm].id.clone(),
+                buyer: buyers[buyer].id.clone(),
+                kind: RequestKind::Request,
+                from: Some(if rng.chance(0.5) { Side::Firm } else { Side::Buyer }),
+                note: String::new(),
+            });
+        }
+    }
+
+    let mut interpreters = BTreeMap::new();
+    interpreters.insert("hi".to_string(), (options.firms / 4).max(1) as u32);
+    interpreters.insert("vi".to_string(), (options.firms / 4).max(1) as u32);
+    interpreters.insert("en".to_string(), options.firms.max(1) as u32);
+
+    let slots = derive_slots(&sessions);
+    Mission {
+        name: format!(
+            "Generated mission ({} firms x {} buyers, seed {})",
+            options.firms, options.buyers, options.seed
+        ),
+        currency: "USD".to_string(),
+        sessions,
+        slots,
+        interpreters: Some(interpreters),
+        rules: Rules {
+            min_meetings_per_firm: Some(2),
+            max_meetings_per_firm: None,
+            min_meetings_per_buyer: None,
+            max_meetings_per_buyer: Some(4),
+            candidates_per_firm: Some(40),
+        },
+        model: BTreeMap::new(),
+        followup_webhook: None,
+        firms,
+        buyers,
+        requests,
+        outcomes: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_mission_other_seed_other_mission() {
+        let options = GeneratorOptions::default();
+        assert_eq!(generate(&options), generate(&options));
+        let other = generate(&GeneratorOptions {
+            seed: 2,
+            ..options.clone()
+        });
+        assert_ne!(generate(&options).buyers, other.buyers);
+    }
+
+    #[test]
+    fn grades_follow_the_hs_tree() {
+        let codes = |list: &[&str]| list.iter().map(|c| HsCode::parse(c).unwrap()).collect::<Vec<_>>();
+        assert_eq!(hs_grade(&codes(&["880621"]), &codes(&["88062210"])), 2);
+        assert_eq!(hs_grade(&codes(&["880621"]), &codes(&["8807"])), 1);
+        assert_eq!(hs_grade(&codes(&["880621"]), &codes(&["3304"])), 0);
+        assert_eq!(hs_grade(&codes(&["88"]), &codes(&["88"])), 1);
+    }
+}

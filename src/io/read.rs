@@ -1,0 +1,681 @@
+//! Reading a whole mission folder into a validated [`Mission`], collecting every problem.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use super::csv::{parse_table, Row, Table};
+use super::toml_file::{is_language_code, read_settings, MissionSettings};
+use crate::error::{Error, Problem, Result};
+use crate::model::{
+    derive_slots, Availability, Buyer, BuyerId, Firm, FirmId, HsCode, MeetingLimits, Mission,
+    NextStep, Outcome, Request, RequestKind, Session, Side, TimeRange, Window,
+};
+
+/// A mission read from its folder, with the non-fatal remarks made while reading it.
+#[derive(Debug, Clone)]
+pub struct LoadedMission {
+    /// The validated mission.
+    pub mission: Mission,
+    /// Things that are allowed but probably not meant (unknown keys), as `file:line: key: what`.
+    pub warnings: Vec<Problem>,
+}
+
+/// Reads and validates a mission folder (contract section 1).
+///
+/// Every problem in every file is collected and returned together as [`Error::Invalid`]; the
+/// error never stops at the first one.
+pub fn read_mission(dir: &Path) -> Result<LoadedMission> {
+    if !dir.is_dir() {
+        return Err(Error::io(
+            dir,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "not a mission folder"),
+        ));
+    }
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let settings = match read_file(dir, "mission.toml", true, &mut problems)? {
+        Some(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => read_settings(&text, &mut problems, &mut warnings),
+            Err(error) => {
+                problems.push(Problem::new(
+                    "mission.toml",
+                    line_of_bytes(error.as_bytes(), error.utf8_error().valid_up_to()),
+                    "file",
+                    "not valid UTF-8; save the file as UTF-8",
+                ));
+                MissionSettings::default()
+            }
+        },
+        None => MissionSettings::default(),
+    };
+    let sessions = SessionLookup {
+        sessions: &settings.sessions,
+        ids_written: &settings.session_ids_written,
+    };
+    let firms = read_table(dir, "firms.csv", true, &mut problems)?
+        .map(|table| read_firms(&table, &sessions, &mut problems))
+        .unwrap_or_default();
+    let buyers = read_table(dir, "buyers.csv", true, &mut problems)?
+        .map(|table| read_buyers(&table, &sessions, &mut problems))
+        .unwrap_or_default();
+    let ids = Participants::new(&firms, &buyers);
+    let requests = read_table(dir, "requests.csv", false, &mut problems)?
+        .map(|table| read_requests(&table, &ids, &mut problems))
+        .unwrap_or_default();
+    let outcomes = read_table(dir, "outcomes.csv", false, &mut problems)?
+        .map(|table| read_outcomes(&table, &ids, &mut problems));
+    if !problems.is_empty() {
+        problems.sort();
+        problems.dedup();
+        return Err(Error::Invalid(problems));
+    }
+    let slots = derive_slots(&settings.sessions);
+    let name = settings.name.unwrap_or_else(|| {
+        dir.file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "mission".to_string())
+    });
+    Ok(LoadedMission {
+        mission: Mission {
+            name,
+            currency: settings.currency.unwrap_or_else(|| "USD".to_string()),
+            sessions: settings.sessions,
+            slots,
+            interpreters: settings.interpreters,
+            rules: settings.rules,
+            model: settings.model,
+            followup_webhook: settings.followup_webhook,
+            firms,
+            buyers,
+            requests,
+            outcomes,
+        },
+        warnings,
+    })
+}
+
+fn line_of_bytes(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The file's bytes; a missing required file is a problem, a missing optional one is `None`.
+fn read_file(
+    dir: &Path,
+    name: &str,
+    required: bool,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Vec<u8>>> {
+    let path = dir.join(name);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if required {
+                problems.push(Problem::new(
+                    name,
+                    0,
+                    "file",
+                    "required file is missing from the mission folder",
+                ));
+            }
+            Ok(None)
+        }
+        Err(error) => Err(Error::io(path, error)),
+    }
+}
+
+fn read_table(
+    dir: &Path,
+    name: &str,
+    required: bool,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Table>> {
+    let Some(bytes) = read_file(dir, name, required, problems)? else {
+        return Ok(None);
+    };
+    match parse_table(name, &bytes) {
+        Ok(table) => Ok(Some(table)),
+        Err(found) => {
+            problems.extend(found);
+            Ok(None)
+        }
+    }
+}
+
+struct SessionLookup<'a> {
+    sessions: &'a [Session],
+    ids_written: &'a [String],
+}
+
+/// Ids of firms and buyers, for checking references.
+struct Participants {
+    firms: HashMap<String, usize>,
+    buyers: HashMap<String, usize>,
+}
+
+impl Participants {
+    fn new(firms: &[Firm], buyers: &[Buyer]) -> Participants {
+        Participants {
+            firms: firms
+                .iter()
+                .enumerate()
+                .map(|(index, firm)| (firm.id.0.clone(), index))
+                .collect(),
+            buyers: buyers
+                .iter()
+                .enumerate()
+                .map(|(index, buyer)| (buyer.id.0.clone(), index))
+                .collect(),
+        }
+    }
+}
+
+/// Reads the cells of one row by column name and records problems against it.
+struct Cells<'a> {
+    table: &'a Table,
+    columns: &'a HashMap<&'a str, usize>,
+    row: &'a Row,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Cells<'_> {
+    fn problem(&mut self, column: &str, message: impl Into<String>) {
+        self.problems.push(Problem::new(
+            self.table.file.clone(),
+            self.row.line,
+            column,
+            message,
+        ));
+    }
+
+    /// The trimmed cell, empty when the column is absent.
+    fn text(&self, column: &str) -> String {
+        self.columns
+            .get(column)
+            .map(|&index| self.row.cells[index].trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// A required cell: empty is a problem.
+    fn required(&mut self, column: &str) -> Option<String> {
+        let text = self.text(column);
+        if text.is_empty() {
+            // A missing column is reported once, on the header; no need to repeat it per row.
+            if self.columns.contains_key(column) {
+                self.problem(column, "empty, but this column is required");
+            }
+            None
+        } else {
+            Some(text)
+        }
+    }
+
+    /// A `;` list: items trimmed, empty items dropped.
+    fn list(&self, column: &str) -> Vec<String> {
+        split_list(&self.text(column))
+    }
+
+    fn amount(&mut self, column: &str) -> Option<f64> {
+        let text = self.text(column);
+        if text.is_empty() {
+            return None;
+        }
+        match text.parse::<f64>() {
+            Ok(value) if value.is_finite() && value >= 0.0 => Some(value),
+            Ok(_) => {
+                self.problem(
+                    column,
+                    format!("amount \"{text}\" must be a finite number, 0 or more"),
+                );
+                None
+            }
+            Err(_) => {
+                self.problem(
+                    column,
+                    format!("amount \"{text}\" is not a number (write 1500000.50, without separators or currency)"),
+                );
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, column: &str) -> Option<u32> {
+        let text = self.text(column);
+        if text.is_empty() {
+            return None;
+        }
+        match text.parse::<u32>() {
+            Ok(value) => Some(value),
+            Err(_) => {
+                self.problem(column, format!("\"{text}\" is not a whole number, 0 or more"));
+                None
+            }
+        }
+    }
+
+    fn limits(&mut self) -> MeetingLimits {
+        let limits = MeetingLimits {
+            min_meetings: self.count("min_meetings"),
+            max_meetings: self.count("max_meetings"),
+        };
+        if let (Some(minimum), Some(maximum)) = (limits.min_meetings, limits.max_meetings) {
+            if minimum > maximum {
+                self.problem(
+                    "min_meetings",
+                    format!("{minimum} is more than max_meetings {maximum}"),
+                );
+            }
+        }
+        limits
+    }
+
+    fn hs_codes(&mut self) -> Vec<HsCode> {
+        let mut codes = Vec::new();
+        for item in self.list("hs_codes") {
+            match HsCode::parse(&item) {
+                Some(code) => codes.push(code),
+                None => self.problem(
+                    "hs_codes",
+                    format!("HS code \"{item}\" must be 2 to 10 digits"),
+                ),
+            }
+        }
+        codes
+    }
+
+    fn languages(&mut self, default: &str) -> Vec<String> {
+        let mut languages = Vec::new();
+        for item in self.list("languages") {
+            let code = item.to_ascii_lowercase();
+            if is_language_code(&code) {
+                if !languages.contains(&code) {
+                    languages.push(code);
+                }
+            } else {
+                self.problem(
+                    "languages",
+                    format!("\"{item}\" is not an ISO 639-1 language code (two letters, like ko, en, vi)"),
+                );
+            }
+        }
+        if languages.is_empty() {
+            languages.push(default.to_string());
+        }
+        languages
+    }
+
+    fn availability(&mut self, sessions: &SessionLookup) -> Availability {
+        let items = self.list("sessions");
+        if items.is_empty() {
+            return Availability::Everywhere;
+        }
+        let mut windows = Vec::new();
+        for item in items {
+            let (session_id, range_text) = match item.split_once('@') {
+                Some((id, range)) => (id.trim(), Some(range.trim())),
+                None => (item.as_str(), None),
+            };
+            let Some(session_index) = sessions
+                .sessions
+                .iter()
+                .position(|session| session.id.0 == session_id)
+            else {
+                if !sessions.ids_written.iter().any(|id| id == session_id) {
+                    self.problem(
+                        "sessions",
+                        format!(
+                            "unknown session \"{session_id}\" (mission.toml has: {})",
+                            sessions.ids_written.join(", ")
+                        ),
+                    );
+                }
+                continue;
+            };
+            let range = match range_text {
+                None => None,
+                Some(text) => match TimeRange::parse(text) {
+                    Some(range) => Some(range),
+                    None => {
+                        self.problem(
+                            "sessions",
+                            format!("malformed window \"{item}\": expected SESSION or SESSION@HH:MM-HH:MM with the end after the start"),
+                        );
+                        continue;
+                    }
+                },
+            };
+            if let Some(range) = range {
+                let hours = sessions.sessions[session_index].hours;
+                if !hours.contains(&range) {
+                    self.problem(
+                        "sessions",
+                        format!("window \"{item}\" lies outside session {session_id} ({hours})"),
+                    );
+                    continue;
+                }
+            }
+            windows.push(Window {
+                session: session_index,
+                range,
+            });
+        }
+        Availability::Windows(windows)
+    }
+
+    fn extra(&self, known: &[&str]) -> Vec<(String, String)> {
+        self.table
+            .header
+            .iter()
+            .zip(&self.row.cells)
+            .filter(|(name, _)| !name.is_empty() && !known.contains(&name.as_str()))
+            .map(|(name, cell)| (name.clone(), cell.clone()))
+            .collect()
+    }
+}
+
+/// Splits a `;` list cell into trimmed, non-empty items.
+fn split_list(text: &str) -> Vec<String> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Checks the header for required columns, then hands each row to `read_row`.
+fn each_row<T>(
+    table: &Table,
+    required: &[&str],
+    problems: &mut Vec<Problem>,
+    mut read_row: impl FnMut(&mut Cells) -> Option<T>,
+) -> Vec<T> {
+    let columns: HashMap<&str, usize> = table
+        .header
+        .iter()
+        .enumerate()
+        .map(|(index, name)| (name.as_str(), index))
+        .collect();
+    for name in required {
+        if !columns.contains_key(name) {
+            problems.push(Problem::new(
+                table.file.clone(),
+                1,
+                *name,
+                format!(
+                    "missing required column (the header has: {})",
+                    table.header.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut items = Vec::new();
+    for row in &table.rows {
+        let mut cells = Cells {
+            table,
+            columns: &columns,
+            row,
+            problems,
+        };
+        if let Some(item) = read_row(&mut cells) {
+            items.push(item);
+        }
+    }
+    items
+}
+
+/// Remembers the line of each id and reports the second use of one.
+#[derive(Default)]
+struct UniqueIds {
+    first_line: HashMap<String, usize>,
+}
+
+impl UniqueIds {
+    fn check(&mut self, cells: &mut Cells, id: &str) -> bool {
+        match self.first_line.get(id) {
+            Some(&first) => {
+                cells.problem("id", format!("duplicate id \"{id}\" (first used on line {first})"));
+                false
+            }
+            None => {
+                self.first_line.insert(id.to_string(), cells.row.line);
+                true
+            }
+        }
+    }
+}
+
+const FIRM_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "sector",
+    "products",
+    "keywords",
+    "hs_codes",
+    "languages",
+    "sessions",
+    "min_meetings",
+    "max_meetings",
+    "export_capacity_usd",
+];
+
+fn read_firms(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Problem>) -> Vec<Firm> {
+    let mut ids = UniqueIds::default();
+    each_row(table, &["id", "name"], problems, |cells| {
+        let id = cells.required("id");
+        let name = cells.required("name");
+        let firm = Firm {
+            id: FirmId(id.clone().unwrap_or_default()),
+            name: name.clone().unwrap_or_default(),
+            sector: cells.text("sector"),
+            products: cells.text("products"),
+            keywords: cells.list("keywords"),
+            hs_codes: cells.hs_codes(),
+            languages: cells.languages("ko"),
+            availability: cells.availability(sessions),
+            limits: cells.limits(),
+            export_capacity_usd: cells.amount("export_capacity_usd"),
+            extra: cells.extra(FIRM_COLUMNS),
+        };
+        let unique = ids.check(cells, &id?);
+        (unique && name.is_some()).then_some(firm)
+    })
+}
+
+const BUYER_COLUMNS: &[&str] = &[
+    "id",
+    "company",
+    "country",
+    "city",
+    "sector",
+    "interests",
+    "keywords",
+    "hs_codes",
+    "languages",
+    "sessions",
+    "min_meetings",
+    "max_meetings",
+    "annual_import_usd",
+];
+
+fn read_buyers(
+    table: &Table,
+    sessions: &SessionLookup,
+    problems: &mut Vec<Problem>,
+) -> Vec<Buyer> {
+    let mut ids = UniqueIds::default();
+    each_row(table, &["id", "company", "country"], problems, |cells| {
+        let id = cells.required("id");
+        let company = cells.required("company");
+        let country = cells.required("country").and_then(|country| {
+            if country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic()) {
+                Some(country.to_ascii_uppercase())
+            } else {
+                cells.problem(
+                    "country",
+                    format!("\"{country}\" is not an ISO 3166-1 alpha-2 country code (two letters, like IN or VN)"),
+                );
+                None
+            }
+        });
+        let buyer = Buyer {
+            id: BuyerId(id.clone().unwrap_or_default()),
+            company: company.clone().unwrap_or_default(),
+            country: country.clone().unwrap_or_default(),
+            city: cells.text("city"),
+            sector: cells.text("sector"),
+            interests: cells.text("interests"),
+            keywords: cells.list("keywords"),
+            hs_codes: cells.hs_codes(),
+            languages: cells.languages("en"),
+            availability: cells.availability(sessions),
+            limits: cells.limits(),
+            annual_import_usd: cells.amount("annual_import_usd"),
+            extra: cells.extra(BUYER_COLUMNS),
+        };
+        let unique = ids.check(cells, &id?);
+        (unique && company.is_some() && country.is_some()).then_some(buyer)
+    })
+}
+
+/// Reads the `firm` and `buyer` cells and checks that both exist.
+fn read_pair(cells: &mut Cells, ids: &Participants) -> Option<(FirmId, BuyerId)> {
+    let firm = cells.required("firm");
+    let buyer = cells.required("buyer");
+    let firm = firm.filter(|firm| {
+        let known = ids.firms.contains_key(firm);
+        if !known {
+            cells.problem("firm", format!("unknown firm \"{firm}\" (not in firms.csv)"));
+        }
+        known
+    });
+    let buyer = buyer.filter(|buyer| {
+        let known = ids.buyers.contains_key(buyer);
+        if !known {
+            cells.problem("buyer", format!("unknown buyer \"{buyer}\" (not in buyers.csv)"));
+        }
+        known
+    });
+    Some((FirmId(firm?), BuyerId(buyer?)))
+}
+
+fn read_requests(table: &Table, ids: &Participants, problems: &mut Vec<Problem>) -> Vec<Request> {
+    let mut must_or_avoid: BTreeMap<(FirmId, BuyerId), (RequestKind, usize)> = BTreeMap::new();
+    each_row(table, &["firm", "buyer", "kind"], problems, |cells| {
+        let pair = read_pair(cells, ids);
+        let kind = cells.required("kind").and_then(|text| {
+            let kind = RequestKind::parse(&text);
+            if kind.is_none() {
+                cells.problem(
+                    "kind",
+                    format!("unknown kind \"{text}\" (use request, must or avoid)"),
+                );
+            }
+            kind
+        });
+        let from_text = cells.text("from");
+        let from = match from_text.to_ascii_lowercase().as_str() {
+            "" => None,
+            "firm" => Some(Side::Firm),
+            "buyer" => Some(Side::Buyer),
+            _ => {
+                cells.problem("from", format!("\"{from_text}\" is neither firm nor buyer"));
+                None
+            }
+        };
+        let (firm, buyer) = pair?;
+        let kind = kind?;
+        if kind != RequestKind::Request {
+            let key = (firm.clone(), buyer.clone());
+            match must_or_avoid.get(&key) {
+                Some(&(earlier, line)) if earlier != kind => cells.problem(
+                    "kind",
+                    format!(
+                        "the pair {firm}-{buyer} is both must and avoid (line {line} says {})",
+                        earlier.as_str()
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    must_or_avoid.insert(key, (kind, cells.row.line));
+                }
+            }
+        }
+        Some(Request {
+            firm,
+            buyer,
+            kind,
+            from,
+            note: cells.text("note"),
+        })
+    })
+}
+
+fn read_outcomes(table: &Table, ids: &Participants, problems: &mut Vec<Problem>) -> Vec<Outcome> {
+    let mut seen: HashMap<(FirmId, BuyerId), usize> = HashMap::new();
+    each_row(table, &["firm", "buyer", "attended"], problems, |cells| {
+        let pair = read_pair(cells, ids);
+        let attended = cells.required("attended").and_then(|text| {
+            match text.to_ascii_lowercase().as_str() {
+                "yes" | "y" | "true" | "1" => Some(true),
+                "no" | "n" | "false" | "0" => Some(false),
+                _ => {
+                    cells.problem("attended", format!("\"{text}\" is neither yes nor no"));
+                    None
+                }
+            }
+        });
+        let interest_text = cells.text("interest");
+        let interest = if interest_text.is_empty() {
+            None
+        } else {
+            match interest_text.parse::<u8>() {
+                Ok(value) if value <= 5 => Some(value),
+                _ => {
+                    cells.problem(
+                        "interest",
+                        format!("\"{interest_text}\" is not a whole number from 0 to 5"),
+                    );
+                    None
+                }
+            }
+        };
+        let step_text = cells.text("next_step");
+        let next_step = if step_text.is_empty() {
+            None
+        } else {
+            let step = NextStep::parse(&step_text);
+            if step.is_none() {
+                cells.problem(
+                    "next_step",
+                    format!("unknown next step \"{step_text}\" (use quote, sample, visit or none)"),
+                );
+            }
+            step
+        };
+        let consultation_usd = cells.amount("consultation_usd");
+        let contract_usd = cells.amount("contract_usd");
+        let (firm, buyer) = pair?;
+        let key = (firm.clone(), buyer.clone());
+        if let Some(first) = seen.get(&key) {
+            cells.problem(
+                "buyer",
+                format!("the pair {firm}-{buyer} already has an outcome on line {first}; a pair meets at most once"),
+            );
+        } else {
+            seen.insert(key, cells.row.line);
+        }
+        Some(Outcome {
+            firm,
+            buyer,
+            attended: attended?,
+            interest,
+            consultation_usd,
+            contract_usd,
+            next_step,
+            note: cells.text("note"),
+        })
+    })
+}

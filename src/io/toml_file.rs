@@ -1,0 +1,515 @@
+//! Reading `mission.toml`: name, currency, sessions, interpreters, rules, model, follow-up.
+//!
+//! The file is read into spanned TOML values and checked by hand, so that every wrong key is
+//! reported with its line in one pass instead of stopping at the first type error.
+
+use std::collections::BTreeMap;
+
+use toml::{Spanned, Value};
+
+use crate::error::Problem;
+use crate::model::{Date, Rules, Session, SessionId, TimeOfDay, TimeRange};
+
+const FILE: &str = "mission.toml";
+
+type SpannedTable = BTreeMap<String, Spanned<Value>>;
+
+/// Just the parts of the file that hold tables whose keys we check one by one.
+#[derive(serde::Deserialize)]
+struct Sections {
+    #[serde(default)]
+    session: Vec<Spanned<SpannedTable>>,
+    interpreters: Option<Spanned<SpannedTable>>,
+    rules: Option<Spanned<SpannedTable>>,
+    model: Option<Spanned<SpannedTable>>,
+    followup: Option<Spanned<SpannedTable>>,
+}
+
+/// What `mission.toml` says, before the CSV files are read.
+#[derive(Debug, Default)]
+pub struct MissionSettings {
+    pub name: Option<String>,
+    pub currency: Option<String>,
+    pub sessions: Vec<Session>,
+    /// Every session id written in the file, valid or not, so that availability lists naming a
+    /// broken session are not reported a second time as "unknown".
+    pub session_ids_written: Vec<String>,
+    pub interpreters: Option<BTreeMap<String, u32>>,
+    pub rules: Rules,
+    pub model: BTreeMap<String, f64>,
+    pub followup_webhook: Option<String>,
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    problems: &'a mut Vec<Problem>,
+    warnings: &'a mut Vec<Problem>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, span_start: usize, key: &str, message: impl Into<String>) {
+        let line = line_of(self.text, span_start);
+        self.problems.push(Problem::new(FILE, line, key, message));
+    }
+
+    fn string(&mut self, key: &str, value: &Spanned<Value>) -> Option<String> {
+        match value.get_ref() {
+            Value::String(text) => Some(text.clone()),
+            other => {
+                self.problem(
+                    value.span().start,
+                    key,
+                    format!("expected a text in quotes, found {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, key: &str, value: &Spanned<Value>) -> Option<u32> {
+        match value.get_ref() {
+            Value::Integer(number) if (0..=i64::from(u32::MAX)).contains(number) => {
+                Some(*number as u32)
+            }
+            Value::Integer(number) => {
+                self.problem(
+                    value.span().start,
+                    key,
+                    format!("{number} is not a count (it must be 0 or more)"),
+                );
+                None
+            }
+            other => {
+                self.problem(
+                    value.span().start,
+                    key,
+                    format!("expected a whole number, found {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A local time, written as `"09:30"` or as a TOML time `09:30:00`.
+    fn time(&mut self, key: &str, value: &Spanned<Value>) -> Option<TimeOfDay> {
+        let text = match value.get_ref() {
+            Value::Datetime(datetime) if datetime.date.is_none() => datetime
+                .time
+                .map(|time| format!("{:02}:{:02}", time.hour, time.minute)),
+            Value::String(text) => Some(text.clone()),
+            _ => None,
+        };
+        let parsed = text.as_deref().and_then(TimeOfDay::parse);
+        if parsed.is_none() {
+            self.problem(
+                value.span().start,
+                key,
+                format!("malformed time {}: expected HH:MM", value.get_ref()),
+            );
+        }
+        parsed
+    }
+
+    fn date(&mut self, key: &str, value: &Spanned<Value>) -> Option<Date> {
+        let text = match value.get_ref() {
+            Value::Datetime(datetime) if datetime.time.is_none() => {
+                datetime.date.map(|date| date.to_string())
+            }
+            Value::String(text) => Some(text.clone()),
+            _ => None,
+        };
+        let parsed = text.as_deref().and_then(Date::parse);
+        if parsed.is_none() {
+            self.problem(
+                value.span().start,
+                key,
+                format!("malformed date {}: expected YYYY-MM-DD", value.get_ref()),
+            );
+        }
+        parsed
+    }
+
+    fn unknown_keys(&mut self, table: &SpannedTable, prefix: &str, known: &[&str]) {
+        for (key, value) in table {
+            if !known.contains(&key.as_str()) {
+                let line = line_of(self.text, value.span().start);
+                self.warnings.push(Problem::new(
+                    FILE,
+                    line,
+                    format!("{prefix}{key}"),
+                    format!("unknown key, ignored (known: {})", known.join(", ")),
+                ));
+            }
+        }
+    }
+
+    fn session(
+        &mut self,
+        number: usize,
+        table: &Spanned<SpannedTable>,
+        ids: &mut Vec<String>,
+    ) -> Option<Session> {
+        let prefix = format!("session[{number}].");
+        let key = |name: &str| format!("{prefix}{name}");
+        let fields = table.get_ref();
+        self.unknown_keys(
+            fields,
+            &prefix,
+            &[
+                "id",
+                "date",
+                "city",
+                "start",
+                "end",
+                "slot_minutes",
+                "break_minutes",
+                "breaks",
+            ],
+        );
+        let mut missing = Vec::new();
+        let mut field = |name: &'static str| {
+            let value = fields.get(name);
+            if value.is_none() {
+                missing.push(name);
+            }
+            value
+        };
+        let id_value = field("id");
+        let date_value = field("date");
+        let start_value = field("start");
+        let end_value = field("end");
+        let slot_value = field("slot_minutes");
+        for name in missing {
+            self.problem(table.span().start, &key(name), "missing (every session needs it)");
+        }
+        let id = id_value.and_then(|value| self.string(&key("id"), value));
+        if let (Some(id), Some(value)) = (&id, id_value) {
+            if id.trim().is_empty() {
+                self.problem(value.span().start, &key("id"), "empty session id");
+            } else if ids.contains(id) {
+                self.problem(
+                    value.span().start,
+                    &key("id"),
+                    format!("duplicate session id \"{id}\""),
+                );
+            }
+            ids.push(id.clone());
+        }
+        let date = date_value.and_then(|value| self.date(&key("date"), value));
+        let city = match fields.get("city") {
+            Some(value) => self.string(&key("city"), value).unwrap_or_default(),
+            None => String::new(),
+        };
+        let start = start_value.and_then(|value| self.time(&key("start"), value));
+        let end = end_value.and_then(|value| self.time(&key("end"), value));
+        let slot_minutes = slot_value.and_then(|value| self.count(&key("slot_minutes"), value));
+        let break_minutes = match fields.get("break_minutes") {
+            Some(value) => self.count(&key("break_minutes"), value),
+            None => Some(0),
+        };
+        let mut breaks = Some(Vec::new());
+        if let Some(value) = fields.get("breaks") {
+            match value.get_ref() {
+                Value::Array(items) => {
+                    for item in items {
+                        let range = match item {
+                            Value::String(text) => TimeRange::parse(text),
+                            _ => None,
+                        };
+                        match range {
+                            Some(range) => breaks.iter_mut().for_each(|list| list.push(range)),
+                            None => {
+                                self.problem(
+                                    value.span().start,
+                                    &key("breaks"),
+                                    format!("malformed break {item}: expected \"HH:MM-HH:MM\""),
+                                );
+                                breaks = None;
+                            }
+                        }
+                    }
+                }
+                other => {
+                    self.problem(
+                        value.span().start,
+                        &key("breaks"),
+                        format!("expected a list like [\"12:30-13:30\"], found {}", other.type_str()),
+                    );
+                    breaks = None;
+                }
+            }
+        }
+        if slot_minutes == Some(0) {
+            if let Some(value) = slot_value {
+                self.problem(value.span().start, &key("slot_minutes"), "must be at least 1");
+            }
+        }
+        let (id, date, start, end, slot_minutes, break_minutes, breaks) =
+            (id?, date?, start?, end?, slot_minutes?, break_minutes?, breaks?);
+        let end_span = end_value.map_or(table.span().start, |value| value.span().start);
+        if end <= start {
+            self.problem(
+                end_span,
+                &key("end"),
+                format!("the session ends ({end}) before it starts ({start})"),
+            );
+            return None;
+        }
+        if slot_minutes == 0 || slot_minutes > u32::from(u16::MAX) {
+            return None;
+        }
+        let session = Session {
+            id: SessionId(id),
+            date,
+            city,
+            hours: TimeRange { start, end },
+            slot_minutes: slot_minutes as u16,
+            break_minutes: break_minutes.min(u32::from(u16::MAX)) as u16,
+            breaks,
+        };
+        if session.slot_ranges().is_empty() {
+            self.problem(
+                end_span,
+                &key("end"),
+                format!(
+                    "the session {start}-{end} is too short for one {slot_minutes}-minute slot{}",
+                    if session.breaks.is_empty() { "" } else { " outside its breaks" }
+                ),
+            );
+            return None;
+        }
+        Some(session)
+    }
+}
+
+/// Reads `mission.toml`'s text; problems and warnings are appended.
+pub fn read_settings(
+    text: &str,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> MissionSettings {
+    let mut settings = MissionSettings::default();
+    let top: SpannedTable = match toml::from_str(text) {
+        Ok(top) => top,
+        Err(error) => {
+            let line = error.span().map_or(1, |span| line_of(text, span.start));
+            problems.push(Problem::new(
+                FILE,
+                line,
+                "syntax",
+                error.message().trim().to_string(),
+            ));
+            return settings;
+        }
+    };
+    let sections: Sections = match toml::from_str(text) {
+        Ok(sections) => sections,
+        Err(error) => {
+            let line = error.span().map_or(1, |span| line_of(text, span.start));
+            problems.push(Problem::new(
+                FILE,
+                line,
+                "structure",
+                format!(
+                    "{} ([[session]] must be an array of tables; interpreters, rules, model and followup tables)",
+                    error.message().trim()
+                ),
+            ));
+            return settings;
+        }
+    };
+    let mut reader = Reader {
+        text,
+        problems,
+        warnings,
+    };
+    reader.unknown_keys(
+        &top,
+        "",
+        &[
+            "name",
+            "currency",
+            "session",
+            "interpreters",
+            "rules",
+            "model",
+            "followup",
+        ],
+    );
+    if let Some(value) = top.get("name") {
+        settings.name = reader.string("name", value);
+    }
+    if let Some(value) = top.get("currency") {
+        settings.currency = reader.string("currency", value);
+    }
+    if sections.session.is_empty() {
+        reader.problem(0, "session", "no [[session]] given: a mission needs at least one");
+    }
+    for (index, table) in sections.session.iter().enumerate() {
+        if let Some(session) = reader.session(index + 1, table, &mut settings.session_ids_written)
+        {
+            settings.sessions.push(session);
+        }
+    }
+    if let Some(table) = &sections.interpreters {
+        let mut limits = BTreeMap::new();
+        for (language, value) in table.get_ref() {
+            let key = format!("interpreters.{language}");
+            if !is_language_code(language) {
+                reader.problem(
+                    value.span().start,
+                    &key,
+                    "not an ISO 639-1 language code (two lower-case letters)",
+                );
+            }
+            if let Some(count) = reader.count(&key, value) {
+                limits.insert(language.clone(), count);
+            }
+        }
+        settings.interpreters = Some(limits);
+    }
+    if let Some(table) = &sections.rules {
+        let table = table.get_ref();
+        let known = [
+            "min_meetings_per_firm",
+            "max_meetings_per_firm",
+            "min_meetings_per_buyer",
+            "max_meetings_per_buyer",
+            "candidates_per_firm",
+        ];
+        reader.unknown_keys(table, "rules.", &known);
+        let mut get = |name: &str| {
+            table
+                .get(name)
+                .and_then(|value| reader.count(&format!("rules.{name}"), value))
+        };
+        settings.rules = Rules {
+            min_meetings_per_firm: get("min_meetings_per_firm"),
+            max_meetings_per_firm: get("max_meetings_per_firm"),
+            min_meetings_per_buyer: get("min_meetings_per_buyer"),
+            max_meetings_per_buyer: get("max_meetings_per_buyer"),
+            candidates_per_firm: get("candidates_per_firm"),
+        };
+        for side in ["firm", "buyer"] {
+            let min_key = format!("min_meetings_per_{side}");
+            let max_key = format!("max_meetings_per_{side}");
+            let (minimum, maximum) = match side {
+                "firm" => (
+                    settings.rules.min_meetings_per_firm,
+                    settings.rules.max_meetings_per_firm,
+                ),
+                _ => (
+                    settings.rules.min_meetings_per_buyer,
+                    settings.rules.max_meetings_per_buyer,
+                ),
+            };
+            if let (Some(minimum), Some(maximum), Some(value)) =
+                (minimum, maximum, table.get(&min_key))
+            {
+                if minimum > maximum {
+                    reader.problem(
+                        value.span().start,
+                        &format!("rules.{min_key}"),
+                        format!("{minimum} is more than rules.{max_key} = {maximum}"),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(table) = &sections.model {
+        for (name, value) in table.get_ref() {
+            let number = match value.get_ref() {
+                Value::Integer(number) => Some(*number as f64),
+                Value::Float(number) if number.is_finite() => Some(*number),
+                _ => None,
+            };
+            match number {
+                Some(number) => {
+                    settings.model.insert(name.clone(), number);
+                }
+                None => reader.problem(
+                    value.span().start,
+                    &format!("model.{name}"),
+                    "expected a finite number",
+                ),
+            }
+        }
+    }
+    if let Some(table) = &sections.followup {
+        reader.unknown_keys(table.get_ref(), "followup.", &["webhook"]);
+        if let Some(value) = table.get_ref().get("webhook") {
+            settings.followup_webhook = reader.string("followup.webhook", value);
+        }
+    }
+    settings
+}
+
+/// Whether the text is two lower-case ASCII letters.
+pub fn is_language_code(text: &str) -> bool {
+    text.len() == 2 && text.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expected: &[&str]) {
+        let mut problems = Vec::new();
+        let mut warnings = Vec::new();
+        read_settings(text, &mut problems, &mut warnings);
+        let actual: Vec<String> = problems
+            .iter()
+            .chain(&warnings)
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(actual, expected);
+    }
+
+    const GOOD: &str = "name = \"M\"\n[[session]]\nid = \"A\"\ndate = \"2017-03-27\"\nstart = \"09:30\"\nend = \"12:00\"\nslot_minutes = 30\n";
+
+    #[test]
+    fn a_good_file_has_no_problems() {
+        check(GOOD, &[]);
+        check(&GOOD.replace("\"2017-03-27\"", "2017-03-27"), &[]);
+    }
+
+    #[test]
+    fn each_problem_names_its_key_and_line() {
+        check(
+            &GOOD.replace("12:00", "13:70"),
+            &["mission.toml:6: session[1].end: malformed time \"13:70\": expected HH:MM"],
+        );
+        check(
+            &GOOD.replace("12:00", "09:00"),
+            &["mission.toml:6: session[1].end: the session ends (09:00) before it starts (09:30)"],
+        );
+        check(
+            &GOOD.replace("12:00", "09:50"),
+            &["mission.toml:6: session[1].end: the session 09:30-09:50 is too short for one 30-minute slot"],
+        );
+        check(
+            &GOOD.replace("slot_minutes = 30\n", ""),
+            &["mission.toml:2: session[1].slot_minutes: missing (every session needs it)"],
+        );
+        check(
+            &format!("{GOOD}[rules]\nmin_meetings_per_firm = -1\nmax_meeting_per_firm = 3\n"),
+            &[
+                "mission.toml:9: rules.min_meetings_per_firm: -1 is not a count (it must be 0 or more)",
+                "mission.toml:10: rules.max_meeting_per_firm: unknown key, ignored (known: min_meetings_per_firm, max_meetings_per_firm, min_meetings_per_buyer, max_meetings_per_buyer, candidates_per_firm)",
+            ],
+        );
+        check(
+            "name = \"M\"\n[[session]\n",
+            &["mission.toml:2: syntax: unclosed array table, expected `]`"],
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! missionmatch plans export missions: it reads a mission folder (local firms, foreign buyers,
+//! consultation sessions), matches firms with buyers, schedules 1:1 consultations and follows up.
+//!
+//! ```
+//! use missionmatch::{generate, summarize, GeneratorOptions};
+//!
+//! let mission = generate(&GeneratorOptions { firms: 5, buyers: 20, seed: 7, ..Default::default() });
+//! let summary = summarize(&mission);
+//! assert_eq!(summary.firm_count, 5);
+//! assert_eq!(summary.buyers_per_country.values().sum::<usize>(), 20);
+//! ```
+
+mod check;
+pub mod cli;
+mod error;
+mod generate;
+mod hs;
+mod io;
+mod model;
+
+pub use check::{summarize, MissionSummary, SessionSummary};
+pub use error::{Error, Problem, Result};
+pub use generate::{generate, hs_grade, GeneratorOptions, Rng, TextStyle};
+pub use hs::{HsEntry, HsTable};
+pub use io::{read_mission, write_atomically, write_mission, LoadedMission};
+pub use model::{
+    derive_slots, interpreter_language, Availability, Buyer, BuyerId, Date, Firm, FirmId, HsCode,
+    InterpreterCapacity, MeetingLimits, Mission, NextStep, Outcome, Request, RequestKind, Rules,
+    Session, SessionId, Side, Slot, SlotId, TimeOfDay, TimeRange, Window,
+};

@@ -1,0 +1,760 @@
+//! The domain: a mission, its sessions and slots, firms, buyers, requests and outcomes.
+//!
+//! These types are what the engine reasons about; they are not the wire format (that is `io`'s
+//! business). Everything here is already validated: a `Mission` that exists obeys the contract.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub String);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str(&self.0)
+            }
+        }
+
+        impl $name {
+            /// The id as written in the mission folder.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A local firm's id, as in `firms.csv` (`F01`).
+    FirmId
+);
+string_id!(
+    /// A foreign buyer's id, as in `buyers.csv` (`IN-023`).
+    BuyerId
+);
+string_id!(
+    /// A consultation session's id, as in `mission.toml` (`DEL-1`).
+    SessionId
+);
+
+/// A slot's position in [`Mission::slots`]; slots are ordered by session, then start time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SlotId(pub usize);
+
+/// A local time of day, in minutes after midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeOfDay(pub u16);
+
+impl TimeOfDay {
+    /// Reads `HH:MM` (hours 0-24, minutes 00-59; `24:00` is midnight at the end of the day).
+    pub fn parse(text: &str) -> Option<TimeOfDay> {
+        let (hours, minutes) = text.trim().split_once(':')?;
+        if hours.is_empty() || hours.len() > 2 || minutes.len() != 2 {
+            return None;
+        }
+        if !hours.bytes().chain(minutes.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let hours: u16 = hours.parse().ok()?;
+        let minutes: u16 = minutes.parse().ok()?;
+        if minutes >= 60 || hours > 24 || (hours == 24 && minutes != 0) {
+            return None;
+        }
+        Some(TimeOfDay(hours * 60 + minutes))
+    }
+
+    /// Minutes after midnight.
+    pub fn minutes(self) -> u16 {
+        self.0
+    }
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+/// A half-open local time range `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeRange {
+    /// First minute inside the range.
+    pub start: TimeOfDay,
+    /// First minute after the range.
+    pub end: TimeOfDay,
+}
+
+impl TimeRange {
+    /// Reads `HH:MM-HH:MM`; `None` when malformed or when the end is not after the start.
+    pub fn parse(text: &str) -> Option<TimeRange> {
+        let (start, end) = text.trim().split_once('-')?;
+        let range = TimeRange {
+            start: TimeOfDay::parse(start)?,
+            end: TimeOfDay::parse(end)?,
+        };
+        (range.start < range.end).then_some(range)
+    }
+
+    /// Whether the two ranges share at least one minute.
+    pub fn overlaps(&self, other: &TimeRange) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    /// Whether `other` lies wholly inside `self`.
+    pub fn contains(&self, other: &TimeRange) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
+    /// Length in minutes.
+    pub fn minutes(&self) -> u16 {
+        self.end.0 - self.start.0
+    }
+}
+
+impl fmt::Display for TimeRange {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}-{}", self.start, self.end)
+    }
+}
+
+/// A calendar date (proleptic Gregorian).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// Year, e.g. 2017.
+    pub year: i32,
+    /// Month 1-12.
+    pub month: u8,
+    /// Day 1-31.
+    pub day: u8,
+}
+
+impl Date {
+    /// Reads `YYYY-MM-DD`, rejecting days that do not exist (`2017-02-30`).
+    pub fn parse(text: &str) -> Option<Date> {
+        let text = text.trim();
+        let bytes = text.as_bytes();
+        if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+            return None;
+        }
+        let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+            let part = &text[range];
+            part.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| part.parse().ok())?
+        };
+        let year = digits(0..4)? as i32;
+        let month = digits(5..7)? as u8;
+        let day = digits(8..10)? as u8;
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date { year, month, day })
+    }
+
+    /// Days since 1970-01-01 (negative before it).
+    pub fn days_since_epoch(self) -> i64 {
+        // Howard Hinnant's days-from-civil algorithm, shifted so March starts the year.
+        let year = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let month = i64::from(self.month);
+        let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5
+            + i64::from(self.day)
+            - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
+    /// The date `days` days later (earlier when negative).
+    pub fn add_days(self, days: i64) -> Date {
+        let z = self.days_since_epoch() + days + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z - era * 146_097;
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+        let month = if shifted_month < 10 {
+            shifted_month + 3
+        } else {
+            shifted_month - 9
+        };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        Date {
+            year: year as i32,
+            month: month as u8,
+            day: day as u8,
+        }
+    }
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            formatter,
+            "{:04}-{:02}-{:02}",
+            self.year, self.month, self.day
+        )
+    }
+}
+
+/// One block of consultations: a day or half-day at one venue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// Unique id, used by availability lists.
+    pub id: SessionId,
+    /// The day of the session.
+    pub date: Date,
+    /// The venue's city.
+    pub city: String,
+    /// When the first meeting may start and the last must end (local time).
+    pub hours: TimeRange,
+    /// Length of one meeting.
+    pub slot_minutes: u16,
+    /// Gap after each meeting.
+    pub break_minutes: u16,
+    /// Windows no meeting may overlap (lunch, speeches).
+    pub breaks: Vec<TimeRange>,
+}
+
+impl Session {
+    /// The session's slots, in order, as contract section 1 derives them: the first starts at
+    /// `start`, each next one `slot_minutes + break_minutes` after the previous start, a slot that
+    /// would overlap a break starts at the end of that break instead, and none ends after `end`.
+    pub fn slot_ranges(&self) -> Vec<TimeRange> {
+        let mut ranges = Vec::new();
+        if self.slot_minutes == 0 {
+            return ranges;
+        }
+        let length = u32::from(self.slot_minutes);
+        let step = length + u32::from(self.break_minutes);
+        let mut start = u32::from(self.hours.start.0);
+        loop {
+            // A slot pushed past one break may land on the next one: keep pushing.
+            while let Some(blocking) = self.breaks.iter().find(|window| {
+                start < u32::from(window.end.0) && u32::from(window.start.0) < start + length
+            }) {
+                start = u32::from(blocking.end.0);
+            }
+            if start + length > u32::from(self.hours.end.0) {
+                break;
+            }
+            ranges.push(TimeRange {
+                start: TimeOfDay(start as u16),
+                end: TimeOfDay((start + length) as u16),
+            });
+            start += step;
+        }
+        ranges
+    }
+}
+
+/// One meeting slot of the mission: a session and a time range inside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot {
+    /// Position in [`Mission::slots`].
+    pub id: SlotId,
+    /// Position of its session in [`Mission::sessions`].
+    pub session: usize,
+    /// Local start and end.
+    pub range: TimeRange,
+}
+
+/// One availability window: a whole session, or a local time range inside one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Position of the session in [`Mission::sessions`].
+    pub session: usize,
+    /// `None` for the whole session.
+    pub range: Option<TimeRange>,
+}
+
+/// When a participant can meet (contract section 2).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Availability {
+    /// No `sessions` given: every session.
+    #[default]
+    Everywhere,
+    /// Only inside these windows.
+    Windows(Vec<Window>),
+}
+
+impl Availability {
+    /// Whether the slot lies wholly inside one of the windows.
+    pub fn allows(&self, slot: &Slot) -> bool {
+        match self {
+            Availability::Everywhere => true,
+            Availability::Windows(windows) => windows.iter().any(|window| {
+                window.session == slot.session
+                    && window.range.is_none_or(|range| range.contains(&slot.range))
+            }),
+        }
+    }
+}
+
+/// An HS code of 2 to 10 digits; only the first six mean the same in every country.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HsCode(String);
+
+impl HsCode {
+    /// Accepts 2 to 10 ASCII digits.
+    pub fn parse(text: &str) -> Option<HsCode> {
+        let text = text.trim();
+        ((2..=10).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| HsCode(text.to_string()))
+    }
+
+    /// The digits as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The 2-digit chapter.
+    pub fn chapter(&self) -> &str {
+        &self.0[..2]
+    }
+
+    /// The 4-digit heading, if the code is that precise.
+    pub fn heading(&self) -> Option<&str> {
+        self.0.get(..4)
+    }
+
+    /// The 6-digit subheading, if the code is that precise.
+    pub fn subheading(&self) -> Option<&str> {
+        self.0.get(..6)
+    }
+}
+
+impl fmt::Display for HsCode {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+/// Per-participant limits that override the mission's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MeetingLimits {
+    /// At least this many meetings are wanted.
+    pub min_meetings: Option<u32>,
+    /// At most this many meetings.
+    pub max_meetings: Option<u32>,
+}
+
+/// A local firm travelling with the mission.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Firm {
+    /// Unique id.
+    pub id: FirmId,
+    /// Company name.
+    pub name: String,
+    /// Free-text sector.
+    pub sector: String,
+    /// Free-text products, any language.
+    pub products: String,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// HS codes of its products.
+    pub hs_codes: Vec<HsCode>,
+    /// ISO 639-1 codes its delegate speaks (never empty: default `ko`).
+    pub languages: Vec<String>,
+    /// When it can meet.
+    pub availability: Availability,
+    /// Overrides of the mission's minimum and maximum.
+    pub limits: MeetingLimits,
+    /// The largest yearly order it could serve.
+    pub export_capacity_usd: Option<f64>,
+    /// Columns the contract does not name, kept for display.
+    pub extra: Vec<(String, String)>,
+}
+
+/// A foreign buyer invited to the consultations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buyer {
+    /// Unique id.
+    pub id: BuyerId,
+    /// Company name.
+    pub company: String,
+    /// ISO 3166-1 alpha-2, upper case.
+    pub country: String,
+    /// City.
+    pub city: String,
+    /// Free-text sector.
+    pub sector: String,
+    /// Free text: what it wants to buy.
+    pub interests: String,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// HS codes it buys.
+    pub hs_codes: Vec<HsCode>,
+    /// ISO 639-1 codes (never empty: default `en`); the first is the interpreter's language.
+    pub languages: Vec<String>,
+    /// When it can meet.
+    pub availability: Availability,
+    /// Overrides of the mission's minimum and maximum.
+    pub limits: MeetingLimits,
+    /// Its yearly purchases in the categories it named.
+    pub annual_import_usd: Option<f64>,
+    /// Columns the contract does not name, kept for display.
+    pub extra: Vec<(String, String)>,
+}
+
+/// What a request row asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RequestKind {
+    /// A wish: raises the pair's value.
+    Request,
+    /// The pair has to meet.
+    Must,
+    /// The pair must not meet.
+    Avoid,
+}
+
+impl RequestKind {
+    /// Reads `request`, `must` or `avoid`.
+    pub fn parse(text: &str) -> Option<RequestKind> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "request" => Some(RequestKind::Request),
+            "must" => Some(RequestKind::Must),
+            "avoid" => Some(RequestKind::Avoid),
+            _ => None,
+        }
+    }
+
+    /// The contract's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Request => "request",
+            RequestKind::Must => "must",
+            RequestKind::Avoid => "avoid",
+        }
+    }
+}
+
+/// Which side of a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The local firm.
+    Firm,
+    /// The foreign buyer.
+    Buyer,
+}
+
+/// A meeting wish, or a pair that must or must not meet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// The firm.
+    pub firm: FirmId,
+    /// The buyer.
+    pub buyer: BuyerId,
+    /// What is asked.
+    pub kind: RequestKind,
+    /// Who asked, if known.
+    pub from: Option<Side>,
+    /// Free text.
+    pub note: String,
+}
+
+/// The next step agreed at a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NextStep {
+    /// The buyer asked for a quote.
+    Quote,
+    /// The buyer asked for samples.
+    Sample,
+    /// A visit was agreed.
+    Visit,
+    /// Nothing agreed.
+    None,
+}
+
+impl NextStep {
+    /// Reads `quote`, `sample`, `visit` or `none`.
+    pub fn parse(text: &str) -> Option<NextStep> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "quote" => Some(NextStep::Quote),
+            "sample" => Some(NextStep::Sample),
+            "visit" => Some(NextStep::Visit),
+            "none" => Some(NextStep::None),
+            _ => None,
+        }
+    }
+
+    /// The contract's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NextStep::Quote => "quote",
+            NextStep::Sample => "sample",
+            NextStep::Visit => "visit",
+            NextStep::None => "none",
+        }
+    }
+}
+
+/// What one scheduled meeting produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The firm.
+    pub firm: FirmId,
+    /// The buyer.
+    pub buyer: BuyerId,
+    /// Whether the meeting took place (`false`: no-show).
+    pub attended: bool,
+    /// 0 (none) to 5 (ready to order).
+    pub interest: Option<u8>,
+    /// Value of the business discussed.
+    pub consultation_usd: Option<f64>,
+    /// Value signed on site.
+    pub contract_usd: Option<f64>,
+    /// The agreed next step.
+    pub next_step: Option<NextStep>,
+    /// Free text.
+    pub note: String,
+}
+
+/// The mission's `[rules]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rules {
+    /// Default minimum meetings for each firm.
+    pub min_meetings_per_firm: Option<u32>,
+    /// Default maximum meetings for each firm.
+    pub max_meetings_per_firm: Option<u32>,
+    /// Default minimum meetings for each buyer.
+    pub min_meetings_per_buyer: Option<u32>,
+    /// Default maximum meetings for each buyer.
+    pub max_meetings_per_buyer: Option<u32>,
+    /// How many buyers the matcher keeps per firm.
+    pub candidates_per_firm: Option<u32>,
+}
+
+/// One export mission, as read from its folder and validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mission {
+    /// Display name.
+    pub name: String,
+    /// Currency of every `*_usd` amount.
+    pub currency: String,
+    /// Consultation sessions, in the order of `mission.toml`.
+    pub sessions: Vec<Session>,
+    /// Every slot of every session, ordered by session then start.
+    pub slots: Vec<Slot>,
+    /// Interpreter limits per language; `None` when the mission sets no limits.
+    pub interpreters: Option<BTreeMap<String, u32>>,
+    /// Scheduling and matching rules.
+    pub rules: Rules,
+    /// Parameters of the deal-value model (`[model]`), by name.
+    pub model: BTreeMap<String, f64>,
+    /// Webhook for follow-up notifications (`[followup] webhook`).
+    pub followup_webhook: Option<String>,
+    /// The local firms.
+    pub firms: Vec<Firm>,
+    /// The foreign buyers.
+    pub buyers: Vec<Buyer>,
+    /// Meeting wishes and must/avoid pairs.
+    pub requests: Vec<Request>,
+    /// What the meetings produced, when `outcomes.csv` exists.
+    pub outcomes: Option<Vec<Outcome>>,
+}
+
+/// The slots of the sessions, in order: what [`Mission::slots`] holds.
+pub fn derive_slots(sessions: &[Session]) -> Vec<Slot> {
+    let mut slots = Vec::new();
+    for (session_index, session) in sessions.iter().enumerate() {
+        for range in session.slot_ranges() {
+            slots.push(Slot {
+                id: SlotId(slots.len()),
+                session: session_index,
+                range,
+            });
+        }
+    }
+    slots
+}
+
+/// The language an interpreter must speak for this pair, or `None` when they share one
+/// (contract section 3: the buyer's first listed language).
+pub fn interpreter_language<'a>(
+    firm_languages: &[String],
+    buyer_languages: &'a [String],
+) -> Option<&'a str> {
+    let shared = buyer_languages
+        .iter()
+        .any(|language| firm_languages.contains(language));
+    if shared {
+        None
+    } else {
+        buyer_languages.first().map(String::as_str)
+    }
+}
+
+/// How many meetings needing an interpreter of some language may share a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterpreterCapacity {
+    /// No interpreter is needed.
+    NotNeeded,
+    /// The mission sets no limit for this language.
+    Unlimited,
+    /// At most this many per slot (0: the pair can never meet).
+    PerSlot(u32),
+}
+
+impl Mission {
+    /// Position of a firm by id.
+    pub fn firm_index(&self, id: &FirmId) -> Option<usize> {
+        self.firms.iter().position(|firm| &firm.id == id)
+    }
+
+    /// Position of a buyer by id.
+    pub fn buyer_index(&self, id: &BuyerId) -> Option<usize> {
+        self.buyers.iter().position(|buyer| &buyer.id == id)
+    }
+
+    /// The firm's minimum meetings, after its own override.
+    pub fn firm_minimum(&self, firm: &Firm) -> u32 {
+        firm.limits
+            .min_meetings
+            .or(self.rules.min_meetings_per_firm)
+            .unwrap_or(0)
+    }
+
+    /// The firm's maximum meetings, after its own override (`None`: only slots limit it).
+    pub fn firm_maximum(&self, firm: &Firm) -> Option<u32> {
+        firm.limits
+            .max_meetings
+            .or(self.rules.max_meetings_per_firm)
+    }
+
+    /// The buyer's minimum meetings, after its own override.
+    pub fn buyer_minimum(&self, buyer: &Buyer) -> u32 {
+        buyer
+            .limits
+            .min_meetings
+            .or(self.rules.min_meetings_per_buyer)
+            .unwrap_or(0)
+    }
+
+    /// The buyer's maximum meetings, after its own override (`None`: only slots limit it).
+    pub fn buyer_maximum(&self, buyer: &Buyer) -> Option<u32> {
+        buyer
+            .limits
+            .max_meetings
+            .or(self.rules.max_meetings_per_buyer)
+    }
+
+    /// The interpreter a pair needs and how many such meetings one slot may hold.
+    pub fn interpreter_capacity(&self, firm: &Firm, buyer: &Buyer) -> InterpreterCapacity {
+        match interpreter_language(&firm.languages, &buyer.languages) {
+            None => InterpreterCapacity::NotNeeded,
+            Some(language) => match &self.interpreters {
+                None => InterpreterCapacity::Unlimited,
+                Some(limits) => {
+                    InterpreterCapacity::PerSlot(limits.get(language).copied().unwrap_or(0))
+                }
+            },
+        }
+    }
+
+    /// A slot's name as the contract writes it: `DEL-1 10:10`.
+    pub fn slot_name(&self, slot: SlotId) -> String {
+        let slot = &self.slots[slot.0];
+        format!("{} {}", self.sessions[slot.session].id, slot.range.start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(hours: &str, slot: u16, gap: u16, breaks: &[&str]) -> Session {
+        Session {
+            id: SessionId("S".into()),
+            date: Date::parse("2017-03-27").unwrap(),
+            city: String::new(),
+            hours: TimeRange::parse(hours).unwrap(),
+            slot_minutes: slot,
+            break_minutes: gap,
+            breaks: breaks.iter().map(|b| TimeRange::parse(b).unwrap()).collect(),
+        }
+    }
+
+    fn check_slots(session: Session, expected: &str) {
+        let actual: Vec<String> = session
+            .slot_ranges()
+            .iter()
+            .map(|range| range.to_string())
+            .collect();
+        assert_eq!(actual.join(" "), expected);
+    }
+
+    #[test]
+    fn slots_follow_the_contract() {
+        check_slots(
+            session("09:30-12:00", 30, 10, &[]),
+            "09:30-10:00 10:10-10:40 10:50-11:20 11:30-12:00",
+        );
+        // The slot at 12:10 would overlap lunch, so it starts at 13:30; none ends after 15:00.
+        check_slots(
+            session("09:30-15:00", 30, 10, &["12:30-13:30"]),
+            "09:30-10:00 10:10-10:40 10:50-11:20 11:30-12:00 13:30-14:00 14:10-14:40",
+        );
+        // Two breaks back to back push one slot twice.
+        check_slots(
+            session("09:00-11:00", 30, 0, &["09:20-09:40", "09:40-10:00"]),
+            "10:00-10:30 10:30-11:00",
+        );
+        check_slots(session("09:00-09:20", 30, 0, &[]), "");
+    }
+
+    #[test]
+    fn times_and_dates_are_strict() {
+        for bad in ["13:70", "25:00", "9", "09:3", "aa:bb", "-1:00", "24:01"] {
+            assert_eq!(TimeOfDay::parse(bad), None, "{bad}");
+        }
+        assert_eq!(TimeOfDay::parse("9:05"), Some(TimeOfDay(545)));
+        for bad in ["2017-02-29", "2017-13-01", "2017-3-27", "27.03.2017"] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+        let date = Date::parse("2017-03-27").unwrap();
+        assert_eq!(date.add_days(7).to_string(), "2017-04-03");
+        assert_eq!(Date::parse("2016-02-29").unwrap().add_days(366).to_string(), "2017-03-01");
+        assert_eq!(Date::parse("1970-01-01").unwrap().days_since_epoch(), 0);
+    }
+
+    #[test]
+    fn interpreter_is_the_buyers_first_language() {
+        let langs = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(interpreter_language(&langs(&["ko"]), &langs(&["hi", "en"])), Some("hi"));
+        assert_eq!(interpreter_language(&langs(&["ko", "en"]), &langs(&["hi", "en"])), None);
+    }
+
+    #[test]
+    fn availability_needs_the_whole_slot_inside_a_window() {
+        let slot = Slot {
+            id: SlotId(0),
+            session: 1,
+            range: TimeRange::parse("12:10-12:40").unwrap(),
+        };
+        let window = |session, range: Option<&str>| Window {
+            session,
+            range: range.map(|r| TimeRange::parse(r).unwrap()),
+        };
+        assert!(Availability::Everywhere.allows(&slot));
+        assert!(Availability::Windows(vec![window(1, None)]).allows(&slot));
+        assert!(!Availability::Windows(vec![window(0, None)]).allows(&slot));
+        assert!(!Availability::Windows(vec![window(1, Some("09:30-12:30"))]).allows(&slot));
+        assert!(Availability::Windows(vec![window(1, Some("12:10-12:40"))]).allows(&slot));
+    }
+}
