@@ -86,6 +86,7 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
 
     let mut interpreter_pairs: BTreeMap<String, (usize, Option<u32>)> = BTreeMap::new();
     let mut warnings = Vec::new();
+    let mut firms_without_shared_language = Vec::new();
     for firm in &mission.firms {
         let mut shares_with_any = false;
         for buyer in &mission.buyers {
@@ -96,13 +97,16 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
                         .interpreters
                         .as_ref()
                         .map(|limits| limits.get(language).copied().unwrap_or(0));
-                    interpreter_pairs.entry(language.to_string()).or_insert((0, limit)).0 += 1;
+                    interpreter_pairs
+                        .entry(language.to_string())
+                        .or_insert((0, limit))
+                        .0 += 1;
                 }
             }
         }
         if !shares_with_any && !mission.buyers.is_empty() {
-            warnings.push(format!(
-                "firm {} speaks {} and no buyer shares a language with it: every meeting needs an interpreter",
+            firms_without_shared_language.push(format!(
+                "{} ({})",
                 firm.id,
                 firm.languages.join(", ")
             ));
@@ -117,6 +121,13 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
                 mission.firm_minimum(firm)
             ));
         }
+    }
+    if !firms_without_shared_language.is_empty() {
+        warnings.push(format!(
+            "no buyer shares a language with {} firm(s), so each of their meetings needs an interpreter: {}",
+            firms_without_shared_language.len(),
+            firms_without_shared_language.join(", ")
+        ));
     }
     for (language, (pairs, limit)) in &interpreter_pairs {
         if *limit == Some(0) {

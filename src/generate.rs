@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::hs::{HsEntry, HsTable};
 use crate::model::{
-    derive_slots, Availability, Buyer, BuyerId, Date, Firm, FirmId, HsCode, MeetingLimits,
-    Mission, Request, RequestKind, Rules, Session, SessionId, Side, TimeOfDay, TimeRange, Window,
+    derive_slots, Availability, Buyer, BuyerId, Date, Firm, FirmId, HsCode, MeetingLimits, Mission,
+    Request, RequestKind, Rules, Session, SessionId, Side, TimeOfDay, TimeRange, Window,
 };
 
 /// How participants describe themselves.
@@ -374,7 +374,11 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
                 firm: firms[firm].id.clone(),
                 buyer: buyers[buyer].id.clone(),
                 kind: RequestKind::Request,
-                from: Some(if rng.chance(0.5) { Side::Firm } else { Side::Buyer }),
+                from: Some(if rng.chance(0.5) {
+                    Side::Firm
+                } else {
+                    Side::Buyer
+                }),
                 note: String::new(),
             });
         }
@@ -428,7 +432,11 @@ mod tests {
 
     #[test]
     fn grades_follow_the_hs_tree() {
-        let codes = |list: &[&str]| list.iter().map(|c| HsCode::parse(c).unwrap()).collect::<Vec<_>>();
+        let codes = |list: &[&str]| {
+            list.iter()
+                .map(|c| HsCode::parse(c).unwrap())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(hs_grade(&codes(&["880621"]), &codes(&["88062210"])), 2);
         assert_eq!(hs_grade(&codes(&["880621"]), &codes(&["8807"])), 1);
         assert_eq!(hs_grade(&codes(&["880621"]), &codes(&["3304"])), 0);

@@ -80,7 +80,9 @@ impl HsTable {
 
     /// The entries whose parent is `code`.
     pub fn children<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a HsEntry> + 'a {
-        self.entries.iter().filter(move |entry| entry.parent == code)
+        self.entries
+            .iter()
+            .filter(move |entry| entry.parent == code)
     }
 }
 
@@ -91,10 +93,26 @@ mod tests {
     #[test]
     fn the_bundled_table_is_whole() {
         let table = HsTable::bundled();
-        let count = |length: usize| table.entries().iter().filter(|e| e.code.len() == length).count();
+        let count = |length: usize| {
+            table
+                .entries()
+                .iter()
+                .filter(|e| e.code.len() == length)
+                .count()
+        };
         assert_eq!((count(2), count(4), count(6)), (97, 1229, 5613));
-        assert_eq!(table.describe("88062110").map(|e| e.code.as_str()), Some("880621"));
-        assert_eq!(table.describe("8806").map(|e| e.code.as_str()), Some("8806"));
-        assert!(table.get("8806").unwrap().description.contains("Unmanned aircraft"));
+        assert_eq!(
+            table.describe("88062110").map(|e| e.code.as_str()),
+            Some("880621")
+        );
+        assert_eq!(
+            table.describe("8806").map(|e| e.code.as_str()),
+            Some("8806")
+        );
+        assert!(table
+            .get("8806")
+            .unwrap()
+            .description
+            .contains("Unmanned aircraft"));
     }
 }

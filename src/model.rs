@@ -55,7 +55,11 @@ impl TimeOfDay {
         if hours.is_empty() || hours.len() > 2 || minutes.len() != 2 {
             return None;
         }
-        if !hours.bytes().chain(minutes.bytes()).all(|b| b.is_ascii_digit()) {
+        if !hours
+            .bytes()
+            .chain(minutes.bytes())
+            .all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         let hours: u16 = hours.parse().ok()?;
@@ -686,7 +690,10 @@ mod tests {
             hours: TimeRange::parse(hours).unwrap(),
             slot_minutes: slot,
             break_minutes: gap,
-            breaks: breaks.iter().map(|b| TimeRange::parse(b).unwrap()).collect(),
+            breaks: breaks
+                .iter()
+                .map(|b| TimeRange::parse(b).unwrap())
+                .collect(),
         }
     }
 
@@ -729,15 +736,24 @@ mod tests {
         }
         let date = Date::parse("2017-03-27").unwrap();
         assert_eq!(date.add_days(7).to_string(), "2017-04-03");
-        assert_eq!(Date::parse("2016-02-29").unwrap().add_days(366).to_string(), "2017-03-01");
+        assert_eq!(
+            Date::parse("2016-02-29").unwrap().add_days(366).to_string(),
+            "2017-03-01"
+        );
         assert_eq!(Date::parse("1970-01-01").unwrap().days_since_epoch(), 0);
     }
 
     #[test]
     fn interpreter_is_the_buyers_first_language() {
         let langs = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(interpreter_language(&langs(&["ko"]), &langs(&["hi", "en"])), Some("hi"));
-        assert_eq!(interpreter_language(&langs(&["ko", "en"]), &langs(&["hi", "en"])), None);
+        assert_eq!(
+            interpreter_language(&langs(&["ko"]), &langs(&["hi", "en"])),
+            Some("hi")
+        );
+        assert_eq!(
+            interpreter_language(&langs(&["ko", "en"]), &langs(&["hi", "en"])),
+            None
+        );
     }
 
     #[test]

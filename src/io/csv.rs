@@ -180,7 +180,10 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
         let mut cells = Vec::with_capacity(header.len());
         if record.fields.len() > header.len() {
             let extra = &record.fields[header.len()..];
-            if extra.iter().any(|cell| !cell.iter().all(u8::is_ascii_whitespace)) {
+            if extra
+                .iter()
+                .any(|cell| !cell.iter().all(u8::is_ascii_whitespace))
+            {
                 problems.push(Problem::new(
                     file,
                     record.line,
@@ -291,13 +294,25 @@ mod tests {
             b"a,b\n1,2,3\n",
             "t.csv:2: field 3: the row has 3 cells but the header names 2 columns",
         );
-        check(b"", "t.csv:1: header: the file is empty; it needs a header row");
-        check(b"a,a\n", "t.csv:1: a: this column name appears twice in the header");
+        check(
+            b"",
+            "t.csv:1: header: the file is empty; it needs a header row",
+        );
+        check(
+            b"a,a\n",
+            "t.csv:1: a: this column name appears twice in the header",
+        );
     }
 
     #[test]
     fn writing_then_reading_gives_the_cells_back() {
-        let cells = ["plain", "with, comma", "with \"quote\"", "line\nbreak", " padded "];
+        let cells = [
+            "plain",
+            "with, comma",
+            "with \"quote\"",
+            "line\nbreak",
+            " padded ",
+        ];
         let mut text = String::new();
         push_line(&mut text, &cells);
         push_line(&mut text, &cells);

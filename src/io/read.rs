@@ -1,6 +1,6 @@
 //! Reading a whole mission folder into a validated [`Mission`], collecting every problem.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use super::csv::{parse_table, Row, Table};
@@ -52,13 +52,20 @@ pub fn read_mission(dir: &Path) -> Result<LoadedMission> {
         sessions: &settings.sessions,
         ids_written: &settings.session_ids_written,
     };
-    let firms = read_table(dir, "firms.csv", true, &mut problems)?
-        .map(|table| read_firms(&table, &sessions, &mut problems))
+    let firm_table = read_table(dir, "firms.csv", true, &mut problems)?;
+    let buyer_table = read_table(dir, "buyers.csv", true, &mut problems)?;
+    let firms = firm_table
+        .as_ref()
+        .map(|table| read_firms(table, &sessions, &mut problems))
         .unwrap_or_default();
-    let buyers = read_table(dir, "buyers.csv", true, &mut problems)?
-        .map(|table| read_buyers(&table, &sessions, &mut problems))
+    let buyers = buyer_table
+        .as_ref()
+        .map(|table| read_buyers(table, &sessions, &mut problems))
         .unwrap_or_default();
-    let ids = Participants::new(&firms, &buyers);
+    let ids = Participants {
+        firms: ids_in(firm_table.as_ref()),
+        buyers: ids_in(buyer_table.as_ref()),
+    };
     let requests = read_table(dir, "requests.csv", false, &mut problems)?
         .map(|table| read_requests(&table, &ids, &mut problems))
         .unwrap_or_default();
@@ -150,27 +157,24 @@ struct SessionLookup<'a> {
     ids_written: &'a [String],
 }
 
-/// Ids of firms and buyers, for checking references.
+/// Ids of firms and buyers, for checking references. `None` when the file could not be read:
+/// then references to that side are not checked, rather than all reported unknown.
 struct Participants {
-    firms: HashMap<String, usize>,
-    buyers: HashMap<String, usize>,
+    firms: Option<HashSet<String>>,
+    buyers: Option<HashSet<String>>,
 }
 
-impl Participants {
-    fn new(firms: &[Firm], buyers: &[Buyer]) -> Participants {
-        Participants {
-            firms: firms
-                .iter()
-                .enumerate()
-                .map(|(index, firm)| (firm.id.0.clone(), index))
-                .collect(),
-            buyers: buyers
-                .iter()
-                .enumerate()
-                .map(|(index, buyer)| (buyer.id.0.clone(), index))
-                .collect(),
-        }
-    }
+/// The `id` cells of a table that could be split into rows, even if other cells are bad.
+fn ids_in(table: Option<&Table>) -> Option<HashSet<String>> {
+    let table = table?;
+    let column = table.header.iter().position(|name| name == "id")?;
+    Some(
+        table
+            .rows
+            .iter()
+            .map(|row| row.cells[column].trim().to_string())
+            .collect(),
+    )
 }
 
 /// Reads the cells of one row by column name and records problems against it.
@@ -250,7 +254,10 @@ impl Cells<'_> {
         match text.parse::<u32>() {
             Ok(value) => Some(value),
             Err(_) => {
-                self.problem(column, format!("\"{text}\" is not a whole number, 0 or more"));
+                self.problem(
+                    column,
+                    format!("\"{text}\" is not a whole number, 0 or more"),
+                );
                 None
             }
         }
@@ -436,7 +443,10 @@ impl UniqueIds {
     fn check(&mut self, cells: &mut Cells, id: &str) -> bool {
         match self.first_line.get(id) {
             Some(&first) => {
-                cells.problem("id", format!("duplicate id \"{id}\" (first used on line {first})"));
+                cells.problem(
+                    "id",
+                    format!("duplicate id \"{id}\" (first used on line {first})"),
+                );
                 false
             }
             None => {
@@ -500,11 +510,7 @@ const BUYER_COLUMNS: &[&str] = &[
     "annual_import_usd",
 ];
 
-fn read_buyers(
-    table: &Table,
-    sessions: &SessionLookup,
-    problems: &mut Vec<Problem>,
-) -> Vec<Buyer> {
+fn read_buyers(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Problem>) -> Vec<Buyer> {
     let mut ids = UniqueIds::default();
     each_row(table, &["id", "company", "country"], problems, |cells| {
         let id = cells.required("id");
@@ -545,16 +551,25 @@ fn read_pair(cells: &mut Cells, ids: &Participants) -> Option<(FirmId, BuyerId)>
     let firm = cells.required("firm");
     let buyer = cells.required("buyer");
     let firm = firm.filter(|firm| {
-        let known = ids.firms.contains_key(firm);
+        let known = ids.firms.as_ref().is_none_or(|known| known.contains(firm));
         if !known {
-            cells.problem("firm", format!("unknown firm \"{firm}\" (not in firms.csv)"));
+            cells.problem(
+                "firm",
+                format!("unknown firm \"{firm}\" (not in firms.csv)"),
+            );
         }
         known
     });
     let buyer = buyer.filter(|buyer| {
-        let known = ids.buyers.contains_key(buyer);
+        let known = ids
+            .buyers
+            .as_ref()
+            .is_none_or(|known| known.contains(buyer));
         if !known {
-            cells.problem("buyer", format!("unknown buyer \"{buyer}\" (not in buyers.csv)"));
+            cells.problem(
+                "buyer",
+                format!("unknown buyer \"{buyer}\" (not in buyers.csv)"),
+            );
         }
         known
     });
@@ -617,16 +632,17 @@ fn read_outcomes(table: &Table, ids: &Participants, problems: &mut Vec<Problem>)
     let mut seen: HashMap<(FirmId, BuyerId), usize> = HashMap::new();
     each_row(table, &["firm", "buyer", "attended"], problems, |cells| {
         let pair = read_pair(cells, ids);
-        let attended = cells.required("attended").and_then(|text| {
-            match text.to_ascii_lowercase().as_str() {
-                "yes" | "y" | "true" | "1" => Some(true),
-                "no" | "n" | "false" | "0" => Some(false),
-                _ => {
-                    cells.problem("attended", format!("\"{text}\" is neither yes nor no"));
-                    None
-                }
-            }
-        });
+        let attended =
+            cells
+                .required("attended")
+                .and_then(|text| match text.to_ascii_lowercase().as_str() {
+                    "yes" | "y" | "true" | "1" => Some(true),
+                    "no" | "n" | "false" | "0" => Some(false),
+                    _ => {
+                        cells.problem("attended", format!("\"{text}\" is neither yes nor no"));
+                        None
+                    }
+                });
         let interest_text = cells.text("interest");
         let interest = if interest_text.is_empty() {
             None

@@ -189,7 +189,11 @@ impl Reader<'_> {
         let end_value = field("end");
         let slot_value = field("slot_minutes");
         for name in missing {
-            self.problem(table.span().start, &key(name), "missing (every session needs it)");
+            self.problem(
+                table.span().start,
+                &key(name),
+                "missing (every session needs it)",
+            );
         }
         let id = id_value.and_then(|value| self.string(&key("id"), value));
         if let (Some(id), Some(value)) = (&id, id_value) {
@@ -242,7 +246,10 @@ impl Reader<'_> {
                     self.problem(
                         value.span().start,
                         &key("breaks"),
-                        format!("expected a list like [\"12:30-13:30\"], found {}", other.type_str()),
+                        format!(
+                            "expected a list like [\"12:30-13:30\"], found {}",
+                            other.type_str()
+                        ),
                     );
                     breaks = None;
                 }
@@ -250,11 +257,22 @@ impl Reader<'_> {
         }
         if slot_minutes == Some(0) {
             if let Some(value) = slot_value {
-                self.problem(value.span().start, &key("slot_minutes"), "must be at least 1");
+                self.problem(
+                    value.span().start,
+                    &key("slot_minutes"),
+                    "must be at least 1",
+                );
             }
         }
-        let (id, date, start, end, slot_minutes, break_minutes, breaks) =
-            (id?, date?, start?, end?, slot_minutes?, break_minutes?, breaks?);
+        let (id, date, start, end, slot_minutes, break_minutes, breaks) = (
+            id?,
+            date?,
+            start?,
+            end?,
+            slot_minutes?,
+            break_minutes?,
+            breaks?,
+        );
         let end_span = end_value.map_or(table.span().start, |value| value.span().start);
         if end <= start {
             self.problem(
@@ -282,7 +300,11 @@ impl Reader<'_> {
                 &key("end"),
                 format!(
                     "the session {start}-{end} is too short for one {slot_minutes}-minute slot{}",
-                    if session.breaks.is_empty() { "" } else { " outside its breaks" }
+                    if session.breaks.is_empty() {
+                        ""
+                    } else {
+                        " outside its breaks"
+                    }
                 ),
             );
             return None;
@@ -352,11 +374,14 @@ pub fn read_settings(
         settings.currency = reader.string("currency", value);
     }
     if sections.session.is_empty() {
-        reader.problem(0, "session", "no [[session]] given: a mission needs at least one");
+        reader.problem(
+            0,
+            "session",
+            "no [[session]] given: a mission needs at least one",
+        );
     }
     for (index, table) in sections.session.iter().enumerate() {
-        if let Some(session) = reader.session(index + 1, table, &mut settings.session_ids_written)
-        {
+        if let Some(session) = reader.session(index + 1, table, &mut settings.session_ids_written) {
             settings.sessions.push(session);
         }
     }

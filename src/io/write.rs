@@ -105,7 +105,11 @@ fn availability_cell(mission: &Mission, availability: &Availability) -> String {
 }
 
 fn codes_cell(codes: &[HsCode]) -> String {
-    codes.iter().map(HsCode::as_str).collect::<Vec<_>>().join(";")
+    codes
+        .iter()
+        .map(HsCode::as_str)
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 fn optional<T: ToString>(value: Option<T>) -> String {
@@ -126,8 +130,17 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     push_line(
         &mut firms,
         &[
-            "id", "name", "sector", "products", "keywords", "hs_codes", "languages", "sessions",
-            "min_meetings", "max_meetings", "export_capacity_usd",
+            "id",
+            "name",
+            "sector",
+            "products",
+            "keywords",
+            "hs_codes",
+            "languages",
+            "sessions",
+            "min_meetings",
+            "max_meetings",
+            "export_capacity_usd",
         ],
     );
     for firm in &mission.firms {
@@ -155,8 +168,19 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     push_line(
         &mut buyers,
         &[
-            "id", "company", "country", "city", "sector", "interests", "keywords", "hs_codes",
-            "languages", "sessions", "min_meetings", "max_meetings", "annual_import_usd",
+            "id",
+            "company",
+            "country",
+            "city",
+            "sector",
+            "interests",
+            "keywords",
+            "hs_codes",
+            "languages",
+            "sessions",
+            "min_meetings",
+            "max_meetings",
+            "annual_import_usd",
         ],
     );
     for buyer in &mission.buyers {
@@ -210,8 +234,14 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
         push_line(
             &mut text,
             &[
-                "firm", "buyer", "attended", "interest", "consultation_usd", "contract_usd",
-                "next_step", "note",
+                "firm",
+                "buyer",
+                "attended",
+                "interest",
+                "consultation_usd",
+                "contract_usd",
+                "next_step",
+                "note",
             ],
         );
         for outcome in outcomes {

@@ -1,0 +1,190 @@
+//! `missionmatch check` on the fixtures and on broken copies of them: every bad input exits 2
+//! with its exact `file:line: column: message`, and nothing panics.
+
+mod common;
+
+use common::{copy_fixture, edit, fixture, run};
+
+#[test]
+fn the_fixtures_pass_with_a_summary() {
+    for (name, firms, buyers) in [
+        ("india-2017", 13, "buyers: 50 (IN 50)"),
+        ("vietnam-2017", 10, "buyers: 40 (VN 40)"),
+    ] {
+        let output = run(&["check", fixture(name).to_str().unwrap()]);
+        assert_eq!(output.code, 0, "{name}: {}", output.stderr);
+        assert!(
+            output.stdout.contains(&format!("firms: {firms}\n")),
+            "{}",
+            output.stdout
+        );
+        assert!(output.stdout.contains(buyers), "{}", output.stdout);
+        assert!(
+            output.stdout.contains("pairs that need an interpreter:"),
+            "{}",
+            output.stdout
+        );
+    }
+    let output = run(&["check", fixture("india-2017").to_str().unwrap()]);
+    assert!(output.stdout.contains("  DEL-1    2017-03-27 New Delhi 09:30-17:00: 9 slots (09:30 10:10 10:50 11:30 13:30 14:10 14:50 15:30 16:10); available: 13 firms, 20 buyers"), "{}", output.stdout);
+}
+
+/// One broken copy of the India fixture: the edits to make and the exact problem lines expected.
+struct Case {
+    edits: &'static [(&'static str, &'static str, &'static str)],
+    expected: &'static [&'static str],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        edits: &[("mission.toml", "start = \"09:30\"\nend = \"12:30\"", "start = \"09:30\"\nend = \"13:70\"")],
+        expected: &["mission.toml:19: session[2].end: malformed time \"13:70\": expected HH:MM"],
+    },
+    Case {
+        edits: &[("mission.toml", "start = \"09:30\"\nend = \"12:30\"", "start = \"09:30\"\nend = \"08:00\"")],
+        expected: &["mission.toml:19: session[2].end: the session ends (08:00) before it starts (09:30)"],
+    },
+    Case {
+        edits: &[("mission.toml", "start = \"09:30\"\nend = \"12:30\"", "start = \"09:30\"\nend = \"09:45\"")],
+        expected: &["mission.toml:19: session[2].end: the session 09:30-09:45 is too short for one 30-minute slot"],
+    },
+    Case {
+        edits: &[("firms.csv", "AutoSense Mobility,", ",")],
+        expected: &["firms.csv:4: name: empty, but this column is required"],
+    },
+    Case {
+        edits: &[("buyers.csv", "IN-005,", "IN-004,")],
+        expected: &["buyers.csv:6: id: duplicate id \"IN-004\" (first used on line 5)"],
+    },
+    Case {
+        edits: &[("buyers.csv", "IN-006,Verma Agencies,IN,", "IN-006,Verma Agencies,IND,")],
+        expected: &["buyers.csv:7: country: \"IND\" is not an ISO 3166-1 alpha-2 country code (two letters, like IN or VN)"],
+    },
+    Case {
+        edits: &[("buyers.csv", "DEL-1@09:30-12:30,,,2000000", "DEL-9@09:30-12:30,,,2000000")],
+        expected: &["buyers.csv:7: sessions: unknown session \"DEL-9\" (mission.toml has: DEL-1, DEL-2, MUM-1, CHE-1)"],
+    },
+    Case {
+        edits: &[("buyers.csv", "DEL-1@09:30-12:30,,,2000000", "DEL-1@09:30-12:70,,,2000000")],
+        expected: &["buyers.csv:7: sessions: malformed window \"DEL-1@09:30-12:70\": expected SESSION or SESSION@HH:MM-HH:MM with the end after the start"],
+    },
+    Case {
+        edits: &[("buyers.csv", "DEL-1@09:30-12:30,,,2000000", "DEL-1@08:30-12:30,,,2000000")],
+        expected: &["buyers.csv:7: sessions: window \"DEL-1@08:30-12:30\" lies outside session DEL-1 (09:30-17:00)"],
+    },
+    Case {
+        edits: &[("buyers.csv", "DEL-1@09:30-12:30,,,2000000", "DEL-1@09:30-12:30,,,2 million")],
+        expected: &["buyers.csv:7: annual_import_usd: amount \"2 million\" is not a number (write 1500000.50, without separators or currency)"],
+    },
+    Case {
+        edits: &[("firms.csv", ",,,2500000", ",,,-2500000")],
+        expected: &["firms.csv:4: export_capacity_usd: amount \"-2500000\" must be a finite number, 0 or more"],
+    },
+    Case {
+        edits: &[("firms.csv", "852610;870899", "852610;87A899")],
+        expected: &["firms.csv:4: hs_codes: HS code \"87A899\" must be 2 to 10 digits"],
+    },
+    Case {
+        edits: &[("firms.csv", "852610;870899", "852610;8708990000123")],
+        expected: &["firms.csv:4: hs_codes: HS code \"8708990000123\" must be 2 to 10 digits"],
+    },
+    Case {
+        edits: &[("requests.csv", "F08,IN-011,", "F99,IN-011,")],
+        expected: &["requests.csv:4: firm: unknown firm \"F99\" (not in firms.csv)"],
+    },
+    Case {
+        edits: &[("requests.csv", "F08,IN-011,", "F08,IN-999,")],
+        expected: &["requests.csv:4: buyer: unknown buyer \"IN-999\" (not in buyers.csv)"],
+    },
+    Case {
+        edits: &[("requests.csv", "F08,IN-011,request", "F08,IN-011,maybe")],
+        expected: &["requests.csv:4: kind: unknown kind \"maybe\" (use request, must or avoid)"],
+    },
+    Case {
+        edits: &[("requests.csv", "F02,IN-035,request", "F06,IN-008,avoid")],
+        expected: &["requests.csv:7: kind: the pair F06-IN-008 is both must and avoid (line 3 says must)"],
+    },
+    Case {
+        edits: &[("buyers.csv", "company,country", "firm_name,country")],
+        expected: &["buyers.csv:1: company: missing required column (the header has: id, firm_name, country, city, sector, interests, keywords, hs_codes, languages, sessions, min_meetings, max_meetings, annual_import_usd)"],
+    },
+    Case {
+        edits: &[("firms.csv", "AutoSense Mobility", "\"AutoSense\" Mobility")],
+        expected: &["firms.csv:4: field 2: text after the closing quote of a quoted field"],
+    },
+];
+
+#[test]
+fn each_bad_input_is_named_with_file_line_and_column() {
+    for (index, case) in CASES.iter().enumerate() {
+        let scratch = copy_fixture("india-2017");
+        for (file, from, to) in case.edits {
+            edit(scratch.path(), file, from, to);
+        }
+        let output = run(&["check", scratch.path().to_str().unwrap()]);
+        assert_eq!(output.code, 2, "case {index}: {}", output.stderr);
+        let lines: Vec<&str> = output.stderr.lines().collect();
+        let problems = &lines[..lines.len() - 1];
+        assert_eq!(problems, case.expected, "case {index}");
+    }
+}
+
+#[test]
+fn missing_and_broken_files_are_reported() {
+    let scratch = copy_fixture("india-2017");
+    std::fs::remove_file(scratch.path().join("buyers.csv")).unwrap();
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2);
+    assert!(
+        output
+            .stderr
+            .starts_with("buyers.csv:0: file: required file is missing from the mission folder\n"),
+        "{}",
+        output.stderr
+    );
+
+    let scratch = copy_fixture("india-2017");
+    let mut bytes = std::fs::read(scratch.path().join("buyers.csv")).unwrap();
+    let at = bytes.windows(6).position(|w| w == b"Verma ").unwrap();
+    bytes[at] = 0xff;
+    std::fs::write(scratch.path().join("buyers.csv"), bytes).unwrap();
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2);
+    assert!(output.stderr.starts_with("buyers.csv:7: company: not valid UTF-8 (bad byte 0xff after 0 good bytes); save the file as UTF-8\n"), "{}", output.stderr);
+
+    // Cut off inside the quoted products cell of F02 (line 3).
+    let scratch = copy_fixture("india-2017");
+    let text = std::fs::read_to_string(scratch.path().join("firms.csv")).unwrap();
+    let cut = text.find("VR 헤드셋").unwrap() + 3;
+    std::fs::write(scratch.path().join("firms.csv"), &text.as_bytes()[..cut]).unwrap();
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2);
+    assert!(
+        output.stderr.starts_with(
+            "firms.csv:3: field 4: the file ends inside a quoted field (a closing \" is missing)\n"
+        ),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn problems_in_several_files_are_all_listed() {
+    let scratch = copy_fixture("india-2017");
+    edit(scratch.path(), "firms.csv", "852610;870899", "x");
+    edit(
+        scratch.path(),
+        "requests.csv",
+        "F08,IN-011,request",
+        "F08,IN-011,maybe",
+    );
+    edit(
+        scratch.path(),
+        "mission.toml",
+        "end = \"12:30\"",
+        "end = \"12:3\"",
+    );
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2);
+    assert_eq!(output.stderr.lines().count(), 4, "{}", output.stderr);
+}
