@@ -9,7 +9,11 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::error::Error;
-use crate::{generate, read_mission, summarize, write_mission, GeneratorOptions, TextStyle};
+use crate::{
+    generate, read_mission, read_weights, schedule, summarize, synthetic_weights, write_mission,
+    write_schedule, write_weights, GeneratorOptions, Method, Mission, Schedule, ScheduleOptions,
+    SolverChoice, TextStyle,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -29,6 +33,26 @@ enum Command {
         /// The mission folder (mission.toml, firms.csv, buyers.csv, ...).
         mission_dir: PathBuf,
     },
+    /// Build the consultation timetable: schedule.json and schedule.csv.
+    Schedule {
+        /// The mission folder.
+        mission_dir: PathBuf,
+        /// Pair values: any CSV with firm,buyer,expected_value_usd (e.g. candidates.csv).
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Output folder (default: MISSION_DIR/out).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seconds the optimiser may take; then the best valid timetable found is written.
+        #[arg(long)]
+        time_limit: Option<f64>,
+        /// Solver: microlp (always built) or highs (with the `highs` feature).
+        #[arg(long, default_value = "microlp")]
+        solver: String,
+        /// Method: classes (the engine), time-indexed (the plain model) or greedy (the baseline).
+        #[arg(long, default_value = "classes")]
+        method: String,
+    },
     /// Write a valid generated mission folder, for tests and benchmarks.
     Generate {
         /// Number of local firms.
@@ -46,6 +70,13 @@ enum Command {
         /// Buyers give only a sector word and HS codes, firms only product text.
         #[arg(long)]
         codes_only: bool,
+        /// The buyers' country: IN or VN.
+        #[arg(long, default_value = "IN")]
+        country: String,
+        /// Also write weights.csv: pair values from the generator's ground truth (HS grade,
+        /// imports), for exercising `schedule --weights` apart from the matcher.
+        #[arg(long)]
+        with_weights: bool,
         /// Where to write the folder (created if missing).
         out_dir: PathBuf,
     },
@@ -93,12 +124,63 @@ fn execute(command: Command) -> anyhow::Result<()> {
             print!("{}", summarize(&loaded.mission).render(&loaded.mission));
             Ok(())
         }
+        Command::Schedule {
+            mission_dir,
+            weights,
+            out,
+            time_limit,
+            solver,
+            method,
+        } => {
+            let solver = SolverChoice::parse(&solver)?;
+            let method = match method.as_str() {
+                "classes" => Method::Classes,
+                "time-indexed" => Method::TimeIndexed,
+                "greedy" => Method::Greedy,
+                other => {
+                    anyhow::bail!("unknown method \"{other}\" (classes, time-indexed, greedy)")
+                }
+            };
+            let loaded = read_mission(&mission_dir)?;
+            let mission = loaded.mission;
+            let weights = match weights {
+                Some(path) => read_weights(&path)?,
+                None => anyhow::bail!(
+                    "no --weights given; pass a CSV with firm,buyer,expected_value_usd (for example the candidates.csv that `missionmatch match` writes)"
+                ),
+            };
+            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprintln!(
+                    "scheduling {} weighted pairs over {} slots with {} ...",
+                    weights.len(),
+                    mission.slots.len(),
+                    solver.name()
+                );
+            }
+            let options = ScheduleOptions {
+                solver,
+                time_limit_seconds: time_limit,
+                method,
+            };
+            let result = schedule(&mission, &weights, &options)?;
+            let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
+            write_schedule(&out_dir, &mission, &result)?;
+            print!("{}", render_schedule_summary(&mission, &result));
+            println!(
+                "wrote {} and {}",
+                out_dir.join("schedule.json").display(),
+                out_dir.join("schedule.csv").display()
+            );
+            Ok(())
+        }
         Command::Generate {
             firms,
             buyers,
             seed,
             sessions,
             codes_only,
+            with_weights,
+            country,
             out_dir,
         } => {
             let started = Instant::now();
@@ -113,9 +195,16 @@ fn execute(command: Command) -> anyhow::Result<()> {
                     TextStyle::Described
                 },
                 headings: 0,
+                country: country.to_ascii_uppercase(),
             });
             write_mission(&out_dir, &mission)
                 .with_context(|| format!("writing the mission to {}", out_dir.display()))?;
+            if with_weights {
+                write_weights(
+                    &out_dir.join("weights.csv"),
+                    &synthetic_weights(&mission, seed),
+                )?;
+            }
             println!(
                 "wrote {} firms, {} buyers, {} sessions to {} in {:.2} s",
                 mission.firms.len(),
@@ -127,4 +216,64 @@ fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn render_schedule_summary(mission: &Mission, result: &Schedule) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ =
+        writeln!(
+        out,
+        "{}: {} meetings, expected value {:.0} {}, upper bound {:.0}, gap {:.4}%{}, {} in {:.2} s",
+        mission.name,
+        result.meetings.len(),
+        result.expected_value_usd,
+        mission.currency,
+        result.upper_bound_usd,
+        result.gap * 100.0,
+        if result.proven_optimal { " (proven optimal)" } else { "" },
+        result.solver,
+        result.seconds
+    );
+    let _ = writeln!(
+        out,
+        "minimum meetings covered: {} of {}",
+        result.minimum_coverage.0, result.minimum_coverage.1
+    );
+    let mut per_firm = std::collections::BTreeMap::new();
+    for meeting in &result.meetings {
+        *per_firm.entry(meeting.firm.as_str()).or_insert(0) += 1;
+    }
+    let counts: Vec<String> = mission
+        .firms
+        .iter()
+        .map(|firm| {
+            format!(
+                "{} {}",
+                firm.id,
+                per_firm.get(firm.id.as_str()).copied().unwrap_or(0)
+            )
+        })
+        .collect();
+    let _ = writeln!(out, "meetings per firm: {}", counts.join(", "));
+    if result.shortfalls.is_empty() {
+        let _ = writeln!(out, "shortfalls: none");
+    } else {
+        let _ = writeln!(out, "below their minimum: {}", result.shortfalls.len());
+        for shortfall in &result.shortfalls {
+            let side = match shortfall.side {
+                crate::Side::Firm => "firm",
+                crate::Side::Buyer => "buyer",
+            };
+            let _ = writeln!(
+                out,
+                "  {side} {}: {} of {} meetings; {}",
+                shortfall.id, shortfall.meetings, shortfall.minimum, shortfall.cause
+            );
+        }
+    }
+    for note in &result.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    out
 }

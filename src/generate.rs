@@ -37,6 +37,8 @@ pub struct GeneratorOptions {
     pub text_style: TextStyle,
     /// Number of distinct HS headings the firms are drawn from (0: about one per firm).
     pub headings: usize,
+    /// The buyers' country: `IN` (New Delhi, Mumbai, Chennai) or `VN` (Hanoi, Ho Chi Minh City).
+    pub country: String,
 }
 
 impl Default for GeneratorOptions {
@@ -48,6 +50,7 @@ impl Default for GeneratorOptions {
             sessions: 4,
             text_style: TextStyle::Described,
             headings: 0,
+            country: "IN".to_string(),
         }
     }
 }
@@ -174,20 +177,22 @@ fn code_of(rng: &mut Rng, entry: &HsEntry) -> HsCode {
     HsCode::parse(&text).unwrap_or_else(|| HsCode::parse("99").expect("two digits parse"))
 }
 
-const CITIES: &[(&str, &str)] = &[
-    ("IN", "New Delhi"),
-    ("IN", "Mumbai"),
-    ("IN", "Chennai"),
-    ("VN", "Hanoi"),
-    ("VN", "Ho Chi Minh City"),
-];
+/// The venues of a mission to the country, in the order the delegation visits them.
+fn cities(country: &str) -> &'static [&'static str] {
+    match country {
+        "VN" => &["Hanoi", "Ho Chi Minh City"],
+        _ => &["New Delhi", "Mumbai", "Chennai"],
+    }
+}
 
-fn sessions(count: usize) -> Vec<Session> {
+/// Two sessions a day (morning and afternoon), one city a day, cities in turn.
+fn sessions(count: usize, country: &str) -> Vec<Session> {
     let first_day = Date {
         year: 2017,
         month: 3,
         day: 27,
     };
+    let cities = cities(country);
     (0..count)
         .map(|index| {
             let morning = index % 2 == 0;
@@ -199,7 +204,7 @@ fn sessions(count: usize) -> Vec<Session> {
             Session {
                 id: SessionId(format!("S{:02}", index + 1)),
                 date: first_day.add_days((index / 2) as i64),
-                city: CITIES[(index / 2) % 3].1.to_string(),
+                city: cities[(index / 2) % cities.len()].to_string(),
                 hours: TimeRange {
                     start: TimeOfDay(start),
                     end: TimeOfDay(end),
@@ -218,48 +223,71 @@ fn sessions(count: usize) -> Vec<Session> {
         .collect()
 }
 
-fn availability(rng: &mut Rng, sessions: &[Session]) -> Availability {
-    let roll = rng.unit();
-    if roll < 0.6 || sessions.is_empty() {
+/// Firms travel with the delegation: most can meet at every session, some miss a day.
+fn firm_availability(rng: &mut Rng, sessions: &[Session]) -> Availability {
+    let days: Vec<Date> = {
+        let mut days: Vec<Date> = sessions.iter().map(|s| s.date).collect();
+        days.dedup();
+        days
+    };
+    if days.len() < 2 || rng.chance(0.85) {
         return Availability::Everywhere;
     }
-    let mut windows = Vec::new();
-    for (index, session) in sessions.iter().enumerate() {
-        if roll < 0.8 {
-            // Some sessions only.
-            if rng.chance(0.6) {
-                windows.push(Window {
-                    session: index,
-                    range: None,
-                });
-            }
-        } else if rng.chance(0.7) {
-            // Part of a session: the first or the second half.
-            let middle = (session.hours.start.0 + session.hours.end.0) / 2;
-            let range = if rng.chance(0.5) {
-                TimeRange {
-                    start: session.hours.start,
-                    end: TimeOfDay(middle),
-                }
-            } else {
-                TimeRange {
-                    start: TimeOfDay(middle),
-                    end: session.hours.end,
-                }
-            };
-            windows.push(Window {
+    let missed = *rng.pick(&days);
+    Availability::Windows(
+        sessions
+            .iter()
+            .enumerate()
+            .filter(|(_, session)| session.date != missed)
+            .map(|(index, _)| Window {
                 session: index,
-                range: Some(range),
-            });
-        }
+                range: None,
+            })
+            .collect(),
+    )
+}
+
+/// Buyers come to the sessions in their own city: all of them, one of them, or half of one.
+fn buyer_availability(rng: &mut Rng, sessions: &[Session], city: &str) -> Availability {
+    let local: Vec<usize> = (0..sessions.len())
+        .filter(|&index| sessions[index].city == city)
+        .collect();
+    let roll = rng.unit();
+    if roll < 0.65 {
+        return Availability::Windows(
+            local
+                .iter()
+                .map(|&session| Window {
+                    session,
+                    range: None,
+                })
+                .collect(),
+        );
     }
-    if windows.is_empty() {
-        windows.push(Window {
-            session: rng.below(sessions.len()),
+    let session = *rng.pick(&local);
+    if roll < 0.85 {
+        return Availability::Windows(vec![Window {
+            session,
             range: None,
-        });
+        }]);
     }
-    Availability::Windows(windows)
+    let hours = sessions[session].hours;
+    let middle = TimeOfDay(hours.start.0 + (hours.end.0 - hours.start.0) / 2);
+    let range = if rng.chance(0.5) {
+        TimeRange {
+            start: hours.start,
+            end: middle,
+        }
+    } else {
+        TimeRange {
+            start: middle,
+            end: hours.end,
+        }
+    };
+    Availability::Windows(vec![Window {
+        session,
+        range: Some(range),
+    }])
 }
 
 /// A valid mission of the requested size. The same options always give the same mission.
@@ -282,7 +310,11 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
         .iter()
         .map(|&index| &all_lines[index])
         .collect();
-    let sessions = sessions(options.sessions.max(1));
+    let sessions = sessions(options.sessions.max(1), &options.country);
+    // Cities with at least one session, where buyers can come.
+    let mut venues: Vec<String> = sessions.iter().map(|s| s.city.clone()).collect();
+    venues.sort_unstable();
+    venues.dedup();
 
     let mut firms = Vec::with_capacity(options.firms);
     let mut firm_lines = Vec::with_capacity(options.firms);
@@ -313,7 +345,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             keywords: Vec::new(),
             hs_codes,
             languages,
-            availability: availability(&mut rng, &sessions),
+            availability: firm_availability(&mut rng, &sessions),
             limits: MeetingLimits::default(),
             export_capacity_usd: Some((50_000.0 + rng.unit() * 2_000_000.0).round()),
             extra: Vec::new(),
@@ -330,7 +362,8 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
         };
         let wanted = distinct_subheadings(&mut rng, line, 2);
         let hs_codes: Vec<HsCode> = wanted.iter().map(|p| code_of(&mut rng, p)).collect();
-        let (country, city) = *rng.pick(CITIES);
+        let country = options.country.as_str();
+        let city = rng.pick(&venues).clone();
         let languages = match (country, rng.below(3)) {
             ("VN", 0) => vec!["vi".to_string()],
             ("VN", _) => vec!["vi".to_string(), "en".to_string()],
@@ -352,13 +385,13 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             id: BuyerId(format!("{country}-{:05}", index + 1)),
             company: format!("{} Trading {}", sector_word(line.heading), index + 1),
             country: country.to_string(),
-            city: city.to_string(),
+            availability: buyer_availability(&mut rng, &sessions, &city),
+            city,
             sector,
             interests,
             keywords: Vec::new(),
             hs_codes,
             languages,
-            availability: availability(&mut rng, &sessions),
             limits: MeetingLimits::default(),
             annual_import_usd: Some((100_000.0 + rng.unit() * 5_000_000.0).round()),
             extra: Vec::new(),
@@ -413,6 +446,33 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
         requests,
         outcomes: None,
     }
+}
+
+/// Weights for a generated mission from its ground truth, for testing and benchmarking the
+/// scheduler apart from the matcher: every pair sharing an HS chapter, valued by its grade, the
+/// buyer's imports and a seeded random factor.
+pub fn synthetic_weights(mission: &Mission, seed: u64) -> Vec<crate::schedule::PairWeight> {
+    let mut rng = Rng::new(seed);
+    let mut weights = Vec::new();
+    for firm in &mission.firms {
+        for buyer in &mission.buyers {
+            let grade = hs_grade(&firm.hs_codes, &buyer.hs_codes);
+            if grade == 0 {
+                continue;
+            }
+            let imports = buyer.annual_import_usd.unwrap_or(500_000.0);
+            let value = (imports * 0.002 * f64::from(grade) * (0.5 + rng.unit())).round();
+            weights.push(crate::schedule::PairWeight {
+                firm: firm.id.clone(),
+                buyer: buyer.id.clone(),
+                expected_value_usd: value,
+                reasons: vec![format!("HS grade {grade}")],
+                source: "synthetic".to_string(),
+                line: None,
+            });
+        }
+    }
+    weights
 }
 
 #[cfg(test)]

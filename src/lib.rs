@@ -17,14 +17,22 @@ mod generate;
 mod hs;
 mod io;
 mod model;
+mod schedule;
 
 pub use check::{summarize, MissionSummary, SessionSummary};
 pub use error::{Error, Problem, Result};
-pub use generate::{generate, hs_grade, GeneratorOptions, Rng, TextStyle};
+pub use generate::{generate, hs_grade, synthetic_weights, GeneratorOptions, Rng, TextStyle};
 pub use hs::{HsEntry, HsTable};
-pub use io::{read_mission, write_atomically, write_mission, LoadedMission};
+pub use io::{
+    read_mission, read_weights, schedule_json, write_atomically, write_mission, write_schedule,
+    write_weights, LoadedMission,
+};
 pub use model::{
     derive_slots, interpreter_language, Availability, Buyer, BuyerId, Date, Firm, FirmId, HsCode,
     InterpreterCapacity, MeetingLimits, Mission, NextStep, Outcome, Request, RequestKind, Rules,
     Session, SessionId, Side, Slot, SlotId, TimeOfDay, TimeRange, Window,
+};
+pub use schedule::{
+    minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Schedule,
+    ScheduleOptions, Shortfall, SolverChoice,
 };

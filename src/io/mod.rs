@@ -2,9 +2,11 @@
 
 mod csv;
 mod read;
+mod schedule_files;
 mod toml_file;
 mod write;
 
 pub use csv::parse_table;
 pub use read::{read_mission, LoadedMission};
+pub use schedule_files::{read_weights, schedule_json, write_schedule, write_weights};
 pub use write::{write_atomically, write_mission};

@@ -384,7 +384,7 @@ impl Cells<'_> {
 }
 
 /// Splits a `;` list cell into trimmed, non-empty items.
-fn split_list(text: &str) -> Vec<String> {
+pub fn split_list(text: &str) -> Vec<String> {
     text.split(';')
         .map(str::trim)
         .filter(|item| !item.is_empty())

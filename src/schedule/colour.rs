@@ -1,0 +1,239 @@
+//! Turning a class's chosen meetings into concrete slots.
+//!
+//! The meetings of one class form a bipartite multigraph (firms, buyers) whose maximum degree is
+//! at most the number of slots in the class, so by König's theorem its edges can be coloured with
+//! that many colours, one colour a slot. The alternating-path algorithm does it. Interpreter limits
+//! count meetings per slot, which colouring alone ignores: Kempe swaps (exchanging two colours on
+//! an alternating component) move interpreted meetings out of overfull slots.
+
+/// Colours the edges of a bipartite graph so that no two edges at a node share a colour.
+///
+/// `edges` are (left, right) node indices; every node's degree must be at most `colours`.
+/// Returns a colour per edge, or `None` when some degree exceeds `colours`.
+pub fn colour_edges(
+    edges: &[(usize, usize)],
+    left_count: usize,
+    right_count: usize,
+    colours: usize,
+) -> Option<Vec<usize>> {
+    let mut graph = Colouring::new(left_count, right_count, colours, edges.len());
+    for (edge, &(left, right)) in edges.iter().enumerate() {
+        let free_left = graph.free_colour(LEFT, left)?;
+        let free_right = graph.free_colour(RIGHT, right)?;
+        if graph.at[RIGHT][right][free_left].is_some() {
+            // free_left is taken at `right`: exchange free_left and free_right along the
+            // alternating path from `right`. The path cannot reach `left` (bipartite parity), so
+            // afterwards free_left is free at both ends.
+            let path = graph.alternating_path(RIGHT, right, free_left, free_right, edges);
+            graph.swap(&path, free_left, free_right, edges);
+        }
+        graph.set(edge, free_left, edges[edge]);
+    }
+    Some(graph.colour.into_iter().map(|c| c.unwrap_or(0)).collect())
+}
+
+const LEFT: usize = 0;
+const RIGHT: usize = 1;
+
+struct Colouring {
+    /// at[side][node][colour] = the edge of that colour at that node.
+    at: [Vec<Vec<Option<usize>>>; 2],
+    colour: Vec<Option<usize>>,
+    colours: usize,
+}
+
+impl Colouring {
+    fn new(left_count: usize, right_count: usize, colours: usize, edge_count: usize) -> Colouring {
+        Colouring {
+            at: [
+                vec![vec![None; colours]; left_count],
+                vec![vec![None; colours]; right_count],
+            ],
+            colour: vec![None; edge_count],
+            colours,
+        }
+    }
+
+    fn free_colour(&self, side: usize, node: usize) -> Option<usize> {
+        (0..self.colours).find(|&c| self.at[side][node][c].is_none())
+    }
+
+    fn set(&mut self, edge: usize, colour: usize, (left, right): (usize, usize)) {
+        self.at[LEFT][left][colour] = Some(edge);
+        self.at[RIGHT][right][colour] = Some(edge);
+        self.colour[edge] = Some(colour);
+    }
+
+    fn unset(&mut self, edge: usize, (left, right): (usize, usize)) {
+        if let Some(colour) = self.colour[edge].take() {
+            self.at[LEFT][left][colour] = None;
+            self.at[RIGHT][right][colour] = None;
+        }
+    }
+
+    /// Edges of the path that starts at `node` with colour `first`, then alternates.
+    fn alternating_path(
+        &self,
+        mut side: usize,
+        mut node: usize,
+        first: usize,
+        second: usize,
+        edges: &[(usize, usize)],
+    ) -> Vec<usize> {
+        let mut path = Vec::new();
+        let mut colour = first;
+        while let Some(edge) = self.at[side][node][colour] {
+            if path.first() == Some(&edge) {
+                break; // an even cycle, walked round once
+            }
+            path.push(edge);
+            let (left, right) = edges[edge];
+            (side, node) = if side == LEFT {
+                (RIGHT, right)
+            } else {
+                (LEFT, left)
+            };
+            colour = if colour == first { second } else { first };
+        }
+        path
+    }
+
+    /// Exchanges colours `a` and `b` on the given edges.
+    fn swap(&mut self, path: &[usize], a: usize, b: usize, edges: &[(usize, usize)]) {
+        let old: Vec<usize> = path.iter().map(|&e| self.colour[e].unwrap_or(a)).collect();
+        for &edge in path {
+            self.unset(edge, edges[edge]);
+        }
+        for (&edge, &colour) in path.iter().zip(&old) {
+            self.set(edge, if colour == a { b } else { a }, edges[edge]);
+        }
+    }
+}
+
+/// Moves meetings between colours by Kempe swaps until no colour holds more than `limit[g]`
+/// edges of group `g` (an interpreter language), or no swap helps.
+///
+/// `group[e]` is the edge's limited group, if any. Returns whether all limits hold.
+pub fn balance_groups(
+    edges: &[(usize, usize)],
+    left_count: usize,
+    right_count: usize,
+    colours: usize,
+    colour_of: &mut [usize],
+    group: &[Option<usize>],
+    limit: &[u32],
+) -> bool {
+    let mut graph = Colouring::new(left_count, right_count, colours, edges.len());
+    for (edge, &colour) in colour_of.iter().enumerate() {
+        graph.set(edge, colour, edges[edge]);
+    }
+    let excess = |graph: &Colouring| -> u64 {
+        let mut counts = vec![vec![0u32; colours]; limit.len()];
+        for (edge, colour) in graph.colour.iter().enumerate() {
+            if let (Some(g), Some(c)) = (group[edge], colour) {
+                counts[g][*c] += 1;
+            }
+        }
+        counts
+            .iter()
+            .enumerate()
+            .flat_map(|(g, per_colour)| {
+                per_colour
+                    .iter()
+                    .map(move |&n| u64::from(n.saturating_sub(limit[g])))
+            })
+            .sum()
+    };
+    let mut current = excess(&graph);
+    // Each accepted swap lowers the excess, so this ends; the cap guards against slow cases.
+    let mut rounds = 0;
+    while current > 0 && rounds < 10_000 {
+        rounds += 1;
+        let mut improved = false;
+        'search: for a in 0..colours {
+            for b in 0..colours {
+                if a == b {
+                    continue;
+                }
+                // Components of the a/b subgraph, each started from a grouped edge coloured a.
+                for start in 0..edges.len() {
+                    if graph.colour[start] != Some(a) || group[start].is_none() {
+                        continue;
+                    }
+                    let left = edges[start].0;
+                    let mut component = graph.alternating_path(LEFT, left, a, b, edges);
+                    component.extend(graph.alternating_path(LEFT, left, b, a, edges));
+                    component.sort_unstable();
+                    component.dedup();
+                    graph.swap(&component, a, b, edges);
+                    let after = excess(&graph);
+                    if after < current {
+                        current = after;
+                        improved = true;
+                        break 'search;
+                    }
+                    graph.swap(&component, a, b, edges);
+                }
+            }
+        }
+        if !improved {
+            break;
+        }
+    }
+    for (edge, colour) in graph.colour.iter().enumerate() {
+        colour_of[edge] = colour.unwrap_or(0);
+    }
+    current == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_proper(edges: &[(usize, usize)], colours: &[usize]) {
+        for (i, a) in edges.iter().enumerate() {
+            for (j, b) in edges.iter().enumerate().skip(i + 1) {
+                if a.0 == b.0 || a.1 == b.1 {
+                    assert_ne!(
+                        colours[i], colours[j],
+                        "edges {a:?} and {b:?} share a colour"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn colours_a_bipartite_graph_with_max_degree_colours() {
+        let mut rng = crate::generate::Rng::new(3);
+        for _ in 0..200 {
+            let (left, right, degree) = (1 + rng.below(6), 1 + rng.below(6), 1 + rng.below(5));
+            let mut edges = Vec::new();
+            let mut degree_left = vec![0; left];
+            let mut degree_right = vec![0; right];
+            for _ in 0..40 {
+                let (l, r) = (rng.below(left), rng.below(right));
+                if degree_left[l] < degree && degree_right[r] < degree && !edges.contains(&(l, r)) {
+                    edges.push((l, r));
+                    degree_left[l] += 1;
+                    degree_right[r] += 1;
+                }
+            }
+            let colours = colour_edges(&edges, left, right, degree).unwrap();
+            assert!(colours.iter().all(|&c| c < degree));
+            assert_proper(&edges, &colours);
+        }
+        assert_eq!(colour_edges(&[(0, 0), (0, 1)], 1, 2, 1), None);
+    }
+
+    #[test]
+    fn kempe_swaps_spread_interpreted_meetings() {
+        // Two firms, four buyers, two slots; the two interpreted meetings start in one slot.
+        let edges = [(0, 0), (1, 1), (0, 2), (1, 3)];
+        let mut colours = vec![0, 0, 1, 1];
+        let group = [Some(0), Some(0), None, None];
+        assert!(balance_groups(&edges, 2, 4, 2, &mut colours, &group, &[1]));
+        assert_proper(&edges, &colours);
+        assert_ne!(colours[0], colours[1]);
+    }
+}

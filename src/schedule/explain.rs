@@ -1,0 +1,165 @@
+//! Why a timetable leaves someone below their minimum, and why `must` pairs cannot all meet.
+
+use crate::error::{Error, Result};
+use crate::model::{Mission, Side};
+
+use super::instance::Instance;
+
+/// A firm or buyer below its minimum, with the cause that binds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shortfall {
+    /// Firm or buyer.
+    pub side: Side,
+    /// Its id.
+    pub id: String,
+    /// Meetings it got.
+    pub meetings: u32,
+    /// Meetings it wanted.
+    pub minimum: u32,
+    /// The binding cause, in words.
+    pub cause: String,
+}
+
+/// Fails when some participant has more `must` pairs than it can hold meetings.
+pub fn check_must_capacity(mission: &Mission, instance: &Instance) -> Result<()> {
+    let mut firm_musts = vec![0u32; instance.firm_count];
+    let mut buyer_musts = vec![0u32; instance.buyer_count];
+    for pair in instance.pairs.iter().filter(|pair| pair.must) {
+        firm_musts[pair.firm] += 1;
+        buyer_musts[pair.buyer] += 1;
+    }
+    for (firm, &count) in firm_musts.iter().enumerate() {
+        if count > instance.firm_max[firm] {
+            return Err(Error::Infeasible(format!(
+                "firm {} has {count} must pairs but can hold only {} meetings (its maximum or its available slots)",
+                mission.firms[firm].id, instance.firm_max[firm]
+            )));
+        }
+    }
+    for (buyer, &count) in buyer_musts.iter().enumerate() {
+        if count > instance.buyer_max[buyer] {
+            return Err(Error::Infeasible(format!(
+                "buyer {} has {count} must pairs but can hold only {} meetings (its maximum or its available slots)",
+                mission.buyers[buyer].id, instance.buyer_max[buyer]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Everyone below their minimum in `placements` ((pair, slot) meetings), with the cause.
+pub fn shortfalls(
+    mission: &Mission,
+    instance: &Instance,
+    placements: &[(usize, usize)],
+) -> Vec<Shortfall> {
+    let mut firm_meetings = vec![0u32; instance.firm_count];
+    let mut buyer_meetings = vec![0u32; instance.buyer_count];
+    let mut firm_busy = vec![vec![false; instance.slot_count]; instance.firm_count];
+    let mut buyer_busy = vec![vec![false; instance.slot_count]; instance.buyer_count];
+    let mut interpreted = vec![vec![0u32; instance.slot_count]; instance.languages.len()];
+    for &(p, slot) in placements {
+        let pair = &instance.pairs[p];
+        firm_meetings[pair.firm] += 1;
+        buyer_meetings[pair.buyer] += 1;
+        firm_busy[pair.firm][slot] = true;
+        buyer_busy[pair.buyer][slot] = true;
+        if let Some(language) = pair.language {
+            interpreted[language][slot] += 1;
+        }
+    }
+    let mut firm_pairs = vec![Vec::new(); instance.firm_count];
+    let mut buyer_pairs = vec![Vec::new(); instance.buyer_count];
+    for (p, pair) in instance.pairs.iter().enumerate() {
+        firm_pairs[pair.firm].push(p);
+        buyer_pairs[pair.buyer].push(p);
+    }
+    let met: std::collections::HashSet<usize> = placements.iter().map(|&(p, _)| p).collect();
+    // Why one unmet pair of a participant could not be added: the first binding cause.
+    let blocked_by = |p: usize| -> &'static str {
+        let pair = &instance.pairs[p];
+        if firm_meetings[pair.firm] >= instance.firm_max[pair.firm] {
+            return "the firm's maximum";
+        }
+        if buyer_meetings[pair.buyer] >= instance.buyer_max[pair.buyer] {
+            return "the buyer's maximum";
+        }
+        let free: Vec<usize> = pair
+            .slots
+            .iter()
+            .copied()
+            .filter(|&slot| !firm_busy[pair.firm][slot] && !buyer_busy[pair.buyer][slot])
+            .collect();
+        if free.is_empty() {
+            return "no slot free on both sides";
+        }
+        if let (Some(language), Some(limit)) = (pair.language, instance.language_limit(pair)) {
+            if free
+                .iter()
+                .all(|&slot| interpreted[language][slot] >= limit)
+            {
+                return "the interpreter limit";
+            }
+        }
+        "other pairs earn more in the same slots"
+    };
+    let describe = |side: Side, index: usize, meetings: u32, minimum: u32| -> Option<Shortfall> {
+        if meetings >= minimum {
+            return None;
+        }
+        let candidates = match side {
+            Side::Firm => &firm_pairs[index],
+            Side::Buyer => &buyer_pairs[index],
+        };
+        let available = match side {
+            Side::Firm => instance.firm_available[index]
+                .iter()
+                .filter(|&&a| a)
+                .count(),
+            Side::Buyer => instance.buyer_available[index]
+                .iter()
+                .filter(|&&a| a)
+                .count(),
+        };
+        let cause = if available == 0 {
+            "available in no slot".to_string()
+        } else if candidates.is_empty() {
+            "no candidate pair it shares a slot with (none in the weights, or no common slot, or no interpreter)".to_string()
+        } else if candidates.len() < minimum as usize && candidates.iter().all(|p| met.contains(p))
+        {
+            format!(
+                "only {} candidate pair(s) can meet it, and all do",
+                candidates.len()
+            )
+        } else {
+            let mut causes: Vec<&str> = candidates
+                .iter()
+                .filter(|p| !met.contains(p))
+                .map(|&p| blocked_by(p))
+                .collect();
+            causes.sort_unstable();
+            causes.dedup();
+            format!("its other candidates are blocked by: {}", causes.join(", "))
+        };
+        let id = match side {
+            Side::Firm => mission.firms[index].id.to_string(),
+            Side::Buyer => mission.buyers[index].id.to_string(),
+        };
+        Some(Shortfall {
+            side,
+            id,
+            meetings,
+            minimum,
+            cause,
+        })
+    };
+    let mut result = Vec::new();
+    for (firm, (&meetings, &minimum)) in firm_meetings.iter().zip(&instance.firm_min).enumerate() {
+        result.extend(describe(Side::Firm, firm, meetings, minimum));
+    }
+    for (buyer, (&meetings, &minimum)) in buyer_meetings.iter().zip(&instance.buyer_min).enumerate()
+    {
+        result.extend(describe(Side::Buyer, buyer, meetings, minimum));
+    }
+    result
+}

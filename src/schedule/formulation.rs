@@ -1,0 +1,234 @@
+//! The optimiser's model: how many meetings each pair gets in each class of interchangeable
+//! slots.
+//!
+//! Slots in which every participant's availability is the same form a class; any meeting can
+//! move between slots of one class. So instead of one binary per pair and slot, the model has one
+//! per pair and class, with capacities multiplied by the class size. Inside a class the chosen
+//! pairs form a bipartite multigraph of maximum degree at most the class size, which König's
+//! theorem colours with that many slots (see `colour`). With every slot its own class the same
+//! code builds the plain time-indexed model, the oracle.
+
+use std::collections::HashMap;
+
+use super::instance::Instance;
+use super::solver::{LinearModel, Sense};
+
+/// Slots grouped into classes of interchangeable slots.
+#[derive(Debug, Clone)]
+pub struct Partition {
+    /// The slots of each class, ascending.
+    pub classes: Vec<Vec<usize>>,
+}
+
+impl Partition {
+    /// Classes of slots where every participant of the given pairs has the same availability.
+    pub fn by_availability(instance: &Instance, pairs: &[usize]) -> Partition {
+        let mut firms: Vec<usize> = pairs.iter().map(|&p| instance.pairs[p].firm).collect();
+        let mut buyers: Vec<usize> = pairs.iter().map(|&p| instance.pairs[p].buyer).collect();
+        firms.sort_unstable();
+        firms.dedup();
+        buyers.sort_unstable();
+        buyers.dedup();
+        let rows: Vec<&Vec<bool>> = firms
+            .iter()
+            .map(|&f| &instance.firm_available[f])
+            .chain(buyers.iter().map(|&b| &instance.buyer_available[b]))
+            .collect();
+        let mut class_of_signature: HashMap<Vec<u64>, usize> = HashMap::new();
+        let mut classes: Vec<Vec<usize>> = Vec::new();
+        for slot in 0..instance.slot_count {
+            let mut signature = vec![0u64; rows.len().div_ceil(64)];
+            for (position, availability) in rows.iter().enumerate() {
+                if availability[slot] {
+                    signature[position / 64] |= 1 << (position % 64);
+                }
+            }
+            let class = *class_of_signature.entry(signature).or_insert_with(|| {
+                classes.push(Vec::new());
+                classes.len() - 1
+            });
+            classes[class].push(slot);
+        }
+        Partition { classes }
+    }
+
+    /// Every slot its own class: the plain time-indexed model.
+    pub fn singletons(instance: &Instance, _pairs: &[usize]) -> Partition {
+        Partition {
+            classes: (0..instance.slot_count).map(|slot| vec![slot]).collect(),
+        }
+    }
+}
+
+/// Sparse terms of one row: (variable, coefficient).
+type Terms = Vec<(usize, f64)>;
+
+/// Adds `sum(terms) <= capacity(key)` for each group, in key order, skipping rows that cannot
+/// bind (fewer variables than the capacity).
+fn add_capacity_rows(
+    model: &mut LinearModel,
+    groups: HashMap<(usize, usize), Terms>,
+    capacity: impl Fn((usize, usize)) -> f64,
+) {
+    let mut groups: Vec<((usize, usize), Terms)> = groups.into_iter().collect();
+    groups.sort_unstable_by_key(|(key, _)| *key);
+    for (key, terms) in groups {
+        let limit = capacity(key);
+        if terms.len() as f64 > limit {
+            model.add_row(terms, Sense::AtMost, limit);
+        }
+    }
+}
+
+/// The model and what its variables mean.
+#[derive(Debug, Clone)]
+pub struct Formulation {
+    /// The linear model (objective set for the value stage; see [`Formulation::coverage_model`]).
+    pub model: LinearModel,
+    /// For each meeting variable: (pair index, class index). Meeting variables come first.
+    pub meetings: Vec<(usize, usize)>,
+    /// Indices of the coverage variables (one per participant with a positive minimum).
+    pub coverage: Vec<usize>,
+}
+
+impl Formulation {
+    /// Builds the model of the given pairs over the partition. Its objective is the expected
+    /// value.
+    pub fn build(instance: &Instance, pairs: &[usize], partition: &Partition) -> Formulation {
+        let mut model = LinearModel::default();
+        let mut meetings = Vec::new();
+        let mut class_of_slot = vec![usize::MAX; instance.slot_count];
+        for (class, slots) in partition.classes.iter().enumerate() {
+            for &slot in slots {
+                class_of_slot[slot] = class;
+            }
+        }
+        let mut pair_variables: Vec<(usize, Vec<usize>)> = Vec::with_capacity(pairs.len());
+        for &pair_index in pairs {
+            let pair = &instance.pairs[pair_index];
+            let mut variables = Vec::new();
+            let mut classes: Vec<usize> =
+                pair.slots.iter().map(|&slot| class_of_slot[slot]).collect();
+            classes.dedup();
+            for class in classes {
+                let variable = model.add_variable(1.0, true, pair.value);
+                meetings.push((pair_index, class));
+                variables.push(variable);
+            }
+            pair_variables.push((pair_index, variables));
+        }
+
+        // Rule 2 (a pair meets at most once) and rule 6 (must pairs meet).
+        for (pair_index, variables) in &pair_variables {
+            let terms: Vec<(usize, f64)> = variables.iter().map(|&v| (v, 1.0)).collect();
+            if instance.pairs[*pair_index].must {
+                model.add_row(terms, Sense::Equal, 1.0);
+            } else if terms.len() > 1 {
+                model.add_row(terms, Sense::AtMost, 1.0);
+            }
+        }
+
+        // Rule 1 per class: a participant meets at most once per slot; rule 5: interpreters.
+        let class_size = |class: usize| partition.classes[class].len() as f64;
+        let mut firm_class: HashMap<(usize, usize), Terms> = HashMap::new();
+        let mut buyer_class: HashMap<(usize, usize), Terms> = HashMap::new();
+        let mut language_class: HashMap<(usize, usize), Terms> = HashMap::new();
+        let mut firm_total: Vec<Terms> = vec![Vec::new(); instance.firm_count];
+        let mut buyer_total: Vec<Terms> = vec![Vec::new(); instance.buyer_count];
+        for (variable, &(pair_index, class)) in meetings.iter().enumerate() {
+            let pair = &instance.pairs[pair_index];
+            firm_class
+                .entry((pair.firm, class))
+                .or_default()
+                .push((variable, 1.0));
+            buyer_class
+                .entry((pair.buyer, class))
+                .or_default()
+                .push((variable, 1.0));
+            if let (Some(language), Some(_)) = (pair.language, instance.language_limit(pair)) {
+                language_class
+                    .entry((language, class))
+                    .or_default()
+                    .push((variable, 1.0));
+            }
+            firm_total[pair.firm].push((variable, 1.0));
+            buyer_total[pair.buyer].push((variable, 1.0));
+        }
+        add_capacity_rows(&mut model, firm_class, |(_, class)| class_size(class));
+        add_capacity_rows(&mut model, buyer_class, |(_, class)| class_size(class));
+        add_capacity_rows(&mut model, language_class, |(language, class)| {
+            f64::from(instance.languages[language].1.unwrap_or(u32::MAX)) * class_size(class)
+        });
+
+        // Rule 4: maximum meetings.
+        for (firm, terms) in firm_total.iter().enumerate() {
+            if terms.len() as u32 > instance.firm_max[firm] {
+                model.add_row(
+                    terms.clone(),
+                    Sense::AtMost,
+                    f64::from(instance.firm_max[firm]),
+                );
+            }
+        }
+        for (buyer, terms) in buyer_total.iter().enumerate() {
+            if terms.len() as u32 > instance.buyer_max[buyer] {
+                model.add_row(
+                    terms.clone(),
+                    Sense::AtMost,
+                    f64::from(instance.buyer_max[buyer]),
+                );
+            }
+        }
+
+        // Rule 7, first part: coverage of minimums, y <= minimum and y <= meetings.
+        let mut coverage = Vec::new();
+        let participants = firm_total
+            .iter()
+            .zip(&instance.firm_min)
+            .chain(buyer_total.iter().zip(&instance.buyer_min));
+        for (terms, &minimum) in participants {
+            // Participants without pairs here are covered 0 whatever happens: no variable.
+            if minimum == 0 || terms.is_empty() {
+                continue;
+            }
+            let covered = model.add_variable(f64::from(minimum), false, 0.0);
+            coverage.push(covered);
+            let mut row: Vec<(usize, f64)> = terms.iter().map(|&(v, _)| (v, -1.0)).collect();
+            row.push((covered, 1.0));
+            model.rows.push(super::solver::Row {
+                terms: row,
+                sense: Sense::AtMost,
+                rhs: 0.0,
+            });
+        }
+        Formulation {
+            model,
+            meetings,
+            coverage,
+        }
+    }
+
+    /// The same constraints with the coverage of minimums as the objective (stage 1).
+    pub fn coverage_model(&self) -> LinearModel {
+        let mut model = self.model.clone();
+        model.objective.iter_mut().for_each(|c| *c = 0.0);
+        for &variable in &self.coverage {
+            model.objective[variable] = 1.0;
+        }
+        model
+    }
+
+    /// The value model restricted to schedules that cover at least `target` minimum meetings
+    /// (stage 2).
+    pub fn value_model(&self, target: f64) -> LinearModel {
+        let mut model = self.model.clone();
+        if target > 0.0 {
+            model.add_row(
+                self.coverage.iter().map(|&v| (v, 1.0)).collect(),
+                Sense::AtLeast,
+                target,
+            );
+        }
+        model
+    }
+}

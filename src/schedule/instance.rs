@@ -1,0 +1,297 @@
+//! The scheduling instance: the pairs that may meet, where, and every limit, as plain indices.
+//!
+//! Built once from a mission and its weights; the models, the greedy baseline, the validator and
+//! the explanations all read the same instance, so they agree on what the rules mean.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Problem, Result};
+use crate::model::{InterpreterCapacity, Mission, RequestKind};
+
+use super::PairWeight;
+
+/// One firm-buyer pair that may meet.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    /// Position of the firm in `mission.firms`.
+    pub firm: usize,
+    /// Position of the buyer in `mission.buyers`.
+    pub buyer: usize,
+    /// Expected deal value of their meeting.
+    pub value: f64,
+    /// Why the pair is there (from the weights).
+    pub reasons: Vec<String>,
+    /// The pair has to meet.
+    pub must: bool,
+    /// Interpreter language needed, as an index into [`Instance::languages`].
+    pub language: Option<usize>,
+    /// Slots where both are available (and an interpreter can be had), ascending.
+    pub slots: Vec<usize>,
+}
+
+/// Everything the optimiser needs, in indices.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// Candidate pairs, sorted by (firm, buyer).
+    pub pairs: Vec<Pair>,
+    /// Number of slots.
+    pub slot_count: usize,
+    /// Number of firms and buyers.
+    pub firm_count: usize,
+    /// Number of buyers.
+    pub buyer_count: usize,
+    /// Minimum and maximum meetings per firm (maximum already capped by its available slots).
+    pub firm_min: Vec<u32>,
+    /// Maximum meetings per firm.
+    pub firm_max: Vec<u32>,
+    /// Minimum meetings per buyer.
+    pub buyer_min: Vec<u32>,
+    /// Maximum meetings per buyer.
+    pub buyer_max: Vec<u32>,
+    /// Interpreter languages in use, with their per-slot limit (`None`: unlimited).
+    pub languages: Vec<(String, Option<u32>)>,
+    /// Per firm: whether it is available in each slot.
+    pub firm_available: Vec<Vec<bool>>,
+    /// Per buyer: whether it is available in each slot.
+    pub buyer_available: Vec<Vec<bool>>,
+    /// `must` pairs that cannot be in `pairs` at all, with the reason.
+    pub impossible_musts: Vec<String>,
+}
+
+/// A weight with its firm and buyer resolved to positions: (firm, buyer, value, reasons).
+pub type ResolvedWeight = (usize, usize, f64, Vec<String>);
+
+/// Reads the weights against the mission: ids must exist, values must be finite and not
+/// negative, a pair must appear once.
+pub fn resolve_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Vec<ResolvedWeight>> {
+    let firm_index: HashMap<&str, usize> = mission
+        .firms
+        .iter()
+        .enumerate()
+        .map(|(index, firm)| (firm.id.as_str(), index))
+        .collect();
+    let buyer_index: HashMap<&str, usize> = mission
+        .buyers
+        .iter()
+        .enumerate()
+        .map(|(index, buyer)| (buyer.id.as_str(), index))
+        .collect();
+    let mut problems = Vec::new();
+    let mut resolved = Vec::new();
+    let mut seen = HashMap::new();
+    for (position, weight) in weights.iter().enumerate() {
+        let line = weight.line.unwrap_or(position + 2);
+        let problem = |column: &str, message: String| {
+            Problem::new(weight.source.clone(), line, column, message)
+        };
+        let firm = firm_index.get(weight.firm.as_str()).copied();
+        let buyer = buyer_index.get(weight.buyer.as_str()).copied();
+        if firm.is_none() {
+            problems.push(problem(
+                "firm",
+                format!("unknown firm \"{}\" (not in firms.csv)", weight.firm),
+            ));
+        }
+        if buyer.is_none() {
+            problems.push(problem(
+                "buyer",
+                format!("unknown buyer \"{}\" (not in buyers.csv)", weight.buyer),
+            ));
+        }
+        if !weight.expected_value_usd.is_finite() || weight.expected_value_usd < 0.0 {
+            problems.push(problem(
+                "expected_value_usd",
+                format!(
+                    "{} must be a finite number, 0 or more",
+                    weight.expected_value_usd
+                ),
+            ));
+        }
+        if let (Some(firm), Some(buyer)) = (firm, buyer) {
+            if let Some(first) = seen.insert((firm, buyer), line) {
+                problems.push(problem(
+                    "buyer",
+                    format!(
+                        "the pair {}-{} already appears on line {first}",
+                        weight.firm, weight.buyer
+                    ),
+                ));
+                continue;
+            }
+            resolved.push((
+                firm,
+                buyer,
+                weight.expected_value_usd,
+                weight.reasons.clone(),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// Builds the instance: the weighted pairs without `avoid` pairs, plus every `must` pair.
+pub fn build_instance(mission: &Mission, weights: &[PairWeight]) -> Result<Instance> {
+    let resolved = resolve_weights(mission, weights)?;
+    let slot_count = mission.slots.len();
+    let firm_available: Vec<Vec<bool>> = mission
+        .firms
+        .iter()
+        .map(|firm| {
+            mission
+                .slots
+                .iter()
+                .map(|slot| firm.availability.allows(slot))
+                .collect()
+        })
+        .collect();
+    let buyer_available: Vec<Vec<bool>> = mission
+        .buyers
+        .iter()
+        .map(|buyer| {
+            mission
+                .slots
+                .iter()
+                .map(|slot| buyer.availability.allows(slot))
+                .collect()
+        })
+        .collect();
+
+    let mut kinds: HashMap<(usize, usize), RequestKind> = HashMap::new();
+    for request in &mission.requests {
+        if let (Some(firm), Some(buyer)) = (
+            mission.firm_index(&request.firm),
+            mission.buyer_index(&request.buyer),
+        ) {
+            if request.kind != RequestKind::Request {
+                kinds.insert((firm, buyer), request.kind);
+            }
+        }
+    }
+
+    let mut by_pair: HashMap<(usize, usize), (f64, Vec<String>)> = HashMap::new();
+    for (firm, buyer, value, reasons) in resolved {
+        by_pair.insert((firm, buyer), (value, reasons));
+    }
+    for (&(firm, buyer), &kind) in &kinds {
+        if kind == RequestKind::Must {
+            by_pair
+                .entry((firm, buyer))
+                .or_insert_with(|| (0.0, vec!["must meet (requests.csv)".to_string()]));
+        }
+    }
+
+    let mut languages: Vec<(String, Option<u32>)> = Vec::new();
+    let mut pairs = Vec::new();
+    let mut impossible_musts = Vec::new();
+    let mut keys: Vec<(usize, usize)> = by_pair.keys().copied().collect();
+    keys.sort_unstable();
+    for (firm, buyer) in keys {
+        let kind = kinds.get(&(firm, buyer)).copied();
+        if kind == Some(RequestKind::Avoid) {
+            continue;
+        }
+        let must = kind == Some(RequestKind::Must);
+        let (value, reasons) = by_pair.remove(&(firm, buyer)).unwrap_or_default();
+        let (firm_record, buyer_record) = (&mission.firms[firm], &mission.buyers[buyer]);
+        let capacity = mission.interpreter_capacity(firm_record, buyer_record);
+        let language = match capacity {
+            InterpreterCapacity::NotNeeded => None,
+            InterpreterCapacity::Unlimited | InterpreterCapacity::PerSlot(_) => {
+                let name = buyer_record.languages[0].clone();
+                let limit = match capacity {
+                    InterpreterCapacity::PerSlot(limit) => Some(limit),
+                    _ => None,
+                };
+                Some(
+                    match languages.iter().position(|(known, _)| *known == name) {
+                        Some(index) => index,
+                        None => {
+                            languages.push((name, limit));
+                            languages.len() - 1
+                        }
+                    },
+                )
+            }
+        };
+        let slots: Vec<usize> = (0..slot_count)
+            .filter(|&slot| firm_available[firm][slot] && buyer_available[buyer][slot])
+            .collect();
+        let interpreter_blocked = capacity == InterpreterCapacity::PerSlot(0);
+        if slots.is_empty() || interpreter_blocked {
+            if must {
+                impossible_musts.push(format!(
+                    "must pair {}-{} can never meet: {}",
+                    firm_record.id,
+                    buyer_record.id,
+                    if interpreter_blocked {
+                        format!(
+                            "it needs a {} interpreter and [interpreters] allows none",
+                            buyer_record.languages[0]
+                        )
+                    } else {
+                        "they share no available slot".to_string()
+                    }
+                ));
+            }
+            continue;
+        }
+        pairs.push(Pair {
+            firm,
+            buyer,
+            value,
+            reasons,
+            must,
+            language,
+            slots,
+        });
+    }
+
+    let cap = |limit: Option<u32>, available: &[bool]| -> u32 {
+        let slots = available.iter().filter(|&&free| free).count() as u32;
+        limit.map_or(slots, |limit| limit.min(slots))
+    };
+    Ok(Instance {
+        firm_min: mission
+            .firms
+            .iter()
+            .map(|firm| mission.firm_minimum(firm))
+            .collect(),
+        firm_max: mission
+            .firms
+            .iter()
+            .zip(&firm_available)
+            .map(|(firm, available)| cap(mission.firm_maximum(firm), available))
+            .collect(),
+        buyer_min: mission
+            .buyers
+            .iter()
+            .map(|buyer| mission.buyer_minimum(buyer))
+            .collect(),
+        buyer_max: mission
+            .buyers
+            .iter()
+            .zip(&buyer_available)
+            .map(|(buyer, available)| cap(mission.buyer_maximum(buyer), available))
+            .collect(),
+        pairs,
+        slot_count,
+        firm_count: mission.firms.len(),
+        buyer_count: mission.buyers.len(),
+        languages,
+        firm_available,
+        buyer_available,
+        impossible_musts,
+    })
+}
+
+impl Instance {
+    /// The per-slot limit of a pair's interpreter language (`None`: unlimited or not needed).
+    pub fn language_limit(&self, pair: &Pair) -> Option<u32> {
+        pair.language
+            .and_then(|language| self.languages[language].1)
+    }
+}

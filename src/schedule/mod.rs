@@ -1,0 +1,468 @@
+//! The optimiser: the consultation timetable that meets every rule of contract section 4, covers
+//! as many minimum meetings as any valid timetable can, and then earns the most expected value,
+//! with a proven upper bound on that value.
+//!
+//! How: `instance` turns the mission and weights into indexed pairs; `formulation` builds the
+//! class model (one variable per pair and class of interchangeable slots); `solver` solves its LP
+//! and, only when the LP is fractional, its MIP; `colour` turns class counts into slots; `greedy`
+//! is the baseline organisers use today; `validate` checks any timetable against the rules,
+//! independently of all of the above; `explain` says why someone is below their minimum.
+
+mod colour;
+mod components;
+mod explain;
+mod formulation;
+mod greedy;
+mod instance;
+mod solver;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::model::{BuyerId, FirmId, Mission, SlotId};
+
+pub use explain::Shortfall;
+pub use solver::SolverChoice;
+pub use validate::{minimum_coverage, validate_schedule};
+
+use formulation::{Formulation, Partition};
+use instance::{build_instance, Instance};
+use solver::{solve, SolveFailure, Solved};
+
+/// The value of one firm-buyer pair meeting, as `candidates.csv` or a `--weights` file gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairWeight {
+    /// The firm.
+    pub firm: FirmId,
+    /// The buyer.
+    pub buyer: BuyerId,
+    /// Expected deal value of their meeting.
+    pub expected_value_usd: f64,
+    /// Why the pair is worth a meeting.
+    pub reasons: Vec<String>,
+    /// File the weight came from, for messages.
+    pub source: String,
+    /// Line in that file, for messages.
+    pub line: Option<usize>,
+}
+
+/// How to build the timetable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// The class model, coloured into slots (the engine).
+    #[default]
+    Classes,
+    /// The plain time-indexed model: one binary per pair and slot (the oracle).
+    TimeIndexed,
+    /// Best pair first, first free common slot (the baseline organisers use today).
+    Greedy,
+}
+
+/// Options of [`schedule`].
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleOptions {
+    /// The solver for the models.
+    pub solver: SolverChoice,
+    /// Seconds the whole optimisation may take; then the best valid timetable found is returned.
+    pub time_limit_seconds: Option<f64>,
+    /// Which method builds the timetable.
+    pub method: Method,
+}
+
+/// One meeting of the timetable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meeting {
+    /// The firm.
+    pub firm: FirmId,
+    /// The buyer.
+    pub buyer: BuyerId,
+    /// The slot.
+    pub slot: SlotId,
+    /// The interpreter's language, when the pair shares none.
+    pub interpreter: Option<String>,
+    /// Expected deal value of the meeting.
+    pub expected_value_usd: f64,
+    /// Why the pair meets.
+    pub reasons: Vec<String>,
+}
+
+/// A timetable and what is known about its quality.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    /// Meetings, ordered by slot, firm, buyer.
+    pub meetings: Vec<Meeting>,
+    /// Total expected value of the meetings.
+    pub expected_value_usd: f64,
+    /// Proven upper bound on the total expected value among timetables with this coverage of
+    /// minimums.
+    pub upper_bound_usd: f64,
+    /// `(upper_bound - value) / upper_bound` (0 when both are 0).
+    pub gap: f64,
+    /// Solver name (`greedy` for the baseline).
+    pub solver: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Minimum meetings covered (sum over firms and buyers of min(meetings, minimum)), and the
+    /// sum of the minimums.
+    pub minimum_coverage: (u32, u32),
+    /// Whether the coverage and the value were both proven optimal.
+    pub proven_optimal: bool,
+    /// Everyone below their minimum, with the binding cause.
+    pub shortfalls: Vec<Shortfall>,
+    /// What else the run had to do (time limit, repairs).
+    pub notes: Vec<String>,
+}
+
+/// Builds the timetable for the mission from the pairs' weights (contract section 4).
+///
+/// Pairs not in `weights` do not meet, except `must` pairs; `avoid` pairs never meet. Fails with
+/// [`Error::Infeasible`] when the `must` pairs cannot all meet, and [`Error::Invalid`] when a
+/// weight names an unknown firm or buyer.
+pub fn schedule(
+    mission: &Mission,
+    weights: &[PairWeight],
+    options: &ScheduleOptions,
+) -> Result<Schedule> {
+    let started = Instant::now();
+    let instance = build_instance(mission, weights)?;
+    if !instance.impossible_musts.is_empty() {
+        return Err(Error::Infeasible(instance.impossible_musts.join("; ")));
+    }
+    explain::check_must_capacity(mission, &instance)?;
+    let mut notes = Vec::new();
+    let (placements, bound, proven, solver_name) = match options.method {
+        Method::Greedy => {
+            let placements = greedy::greedy(&instance);
+            let value = placements
+                .iter()
+                .map(|&(p, _)| instance.pairs[p].value)
+                .sum();
+            (placements, value, false, "greedy".to_string())
+        }
+        Method::Classes | Method::TimeIndexed => {
+            let deadline = options.time_limit_seconds.map(|seconds| (started, seconds));
+            let mut placements = Vec::new();
+            let mut bound = 0.0;
+            let mut proven = true;
+            let mut fell_back = false;
+            for pairs in components::components(&instance) {
+                let partition = if options.method == Method::Classes {
+                    Partition::by_availability(&instance, &pairs)
+                } else {
+                    Partition::singletons(&instance, &pairs)
+                };
+                let optimum = optimise(
+                    &instance,
+                    &pairs,
+                    &partition,
+                    options.solver,
+                    deadline,
+                    &mut notes,
+                )?;
+                bound += optimum.bound;
+                proven &= optimum.proven;
+                match optimum.chosen {
+                    Some(chosen) => placements.extend(place(
+                        &instance,
+                        &partition,
+                        &chosen,
+                        options.solver,
+                        &mut notes,
+                    )),
+                    None => {
+                        fell_back = true;
+                        placements.extend(greedy::place_in_slots(
+                            &instance,
+                            &pairs,
+                            &(0..instance.slot_count).collect::<Vec<_>>(),
+                        ));
+                    }
+                }
+            }
+            if fell_back {
+                notes.push(
+                    "the solver found no timetable in time for some part; greedy filled that part"
+                        .to_string(),
+                );
+            }
+            notes.dedup();
+            placements.sort_unstable_by_key(|&(pair, slot)| (slot, pair));
+            (placements, bound, proven, options.solver.name().to_string())
+        }
+    };
+    let meetings = to_meetings(mission, &instance, &placements);
+    let value: f64 = meetings.iter().map(|m| m.expected_value_usd).sum();
+    let bound = bound.max(value);
+    let gap = if bound > 0.0 {
+        ((bound - value) / bound).max(0.0)
+    } else {
+        0.0
+    };
+    let minimum_coverage = minimum_coverage(mission, &meetings);
+    let shortfalls = explain::shortfalls(mission, &instance, &placements);
+    Ok(Schedule {
+        meetings,
+        expected_value_usd: value,
+        upper_bound_usd: bound,
+        gap,
+        solver: solver_name,
+        seconds: started.elapsed().as_secs_f64(),
+        minimum_coverage,
+        proven_optimal: proven && gap <= 1e-6,
+        shortfalls,
+        notes,
+    })
+}
+
+struct Optimum {
+    /// (pair, class) of each chosen meeting; `None` when no solution came back in time.
+    chosen: Option<Vec<(usize, usize)>>,
+    bound: f64,
+    proven: bool,
+}
+
+fn remaining(deadline: Option<(Instant, f64)>) -> Option<f64> {
+    deadline.map(|(started, seconds)| (seconds - started.elapsed().as_secs_f64()).max(0.5))
+}
+
+fn is_integral(solved: &Solved, meeting_count: usize) -> bool {
+    solved.values[..meeting_count]
+        .iter()
+        .all(|value| (value - value.round()).abs() < 1e-6)
+}
+
+/// LP first; the MIP only when the LP is fractional.
+fn solve_stage(
+    model: &solver::LinearModel,
+    meeting_count: usize,
+    solver: SolverChoice,
+    deadline: Option<(Instant, f64)>,
+) -> Result<(Option<Solved>, f64, bool), SolveFailure> {
+    let lp_started = Instant::now();
+    let relaxed = solve(model, solver, true, remaining(deadline))?;
+    let bound = relaxed.objective;
+    if std::env::var_os("MM_DEBUG").is_some() {
+        eprintln!(
+            "LP: {} variables, {} rows, objective {}, integral {}, {:.3} s",
+            model.upper.len(),
+            model.rows.len(),
+            relaxed.objective,
+            is_integral(&relaxed, meeting_count),
+            lp_started.elapsed().as_secs_f64()
+        );
+    }
+    if is_integral(&relaxed, meeting_count) {
+        return Ok((Some(relaxed), bound, true));
+    }
+    let end =
+        deadline.map(|(started, seconds)| started + std::time::Duration::from_secs_f64(seconds));
+    let outcome = solver::solve_mip(model, relaxed, solver, end)?;
+    Ok((outcome.best, outcome.bound, outcome.proven))
+}
+
+fn optimise(
+    instance: &Instance,
+    pairs: &[usize],
+    partition: &Partition,
+    solver: SolverChoice,
+    deadline: Option<(Instant, f64)>,
+    notes: &mut Vec<String>,
+) -> Result<Optimum> {
+    let formulation = Formulation::build(instance, pairs, partition);
+    let meeting_count = formulation.meetings.len();
+    let infeasible = || {
+        Error::Infeasible(
+            "the must pairs cannot all meet together: between them they need more slots, maximum meetings or interpreters than the mission has".to_string(),
+        )
+    };
+    let failed = |failure: SolveFailure| match failure {
+        SolveFailure::Infeasible => infeasible(),
+        SolveFailure::Other(reason) => Error::Solver(reason),
+    };
+    let mut coverage_proven = true;
+    let mut target = 0.0;
+    if !formulation.coverage.is_empty() {
+        let (solved, _, proven) = solve_stage(
+            &formulation.coverage_model(),
+            meeting_count,
+            solver,
+            deadline,
+        )
+        .map_err(failed)?;
+        coverage_proven = proven;
+        if !proven {
+            notes.push(
+                "the coverage of minimums was not proven optimal within the time limit".to_string(),
+            );
+        }
+        if let Some(solved) = solved {
+            target = (solved.objective + 1e-6).floor();
+        }
+    }
+    let value_model = formulation.value_model(target - 1e-6);
+    let (solved, bound, proven) =
+        solve_stage(&value_model, meeting_count, solver, deadline).map_err(failed)?;
+    if !proven {
+        notes.push("the value was not proven optimal within the time limit; the gap says how far it may be".to_string());
+    }
+    let chosen = solved.map(|solved| {
+        formulation
+            .meetings
+            .iter()
+            .enumerate()
+            .filter(|(variable, _)| solved.values[*variable] > 0.5)
+            .map(|(_, &meeting)| meeting)
+            .collect()
+    });
+    Ok(Optimum {
+        chosen,
+        bound,
+        proven: proven && coverage_proven,
+    })
+}
+
+/// Assigns each chosen (pair, class) to a slot of its class, keeping interpreter limits.
+fn place(
+    instance: &Instance,
+    partition: &Partition,
+    chosen: &[(usize, usize)],
+    solver: SolverChoice,
+    notes: &mut Vec<String>,
+) -> Vec<(usize, usize)> {
+    let mut by_class: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for &(pair, class) in chosen {
+        by_class.entry(class).or_default().push(pair);
+    }
+    let mut placements = Vec::new();
+    for (class, pairs) in by_class {
+        let slots = &partition.classes[class];
+        let mut firm_index = BTreeMap::new();
+        let mut buyer_index = BTreeMap::new();
+        let edges: Vec<(usize, usize)> = pairs
+            .iter()
+            .map(|&p| {
+                let pair = &instance.pairs[p];
+                let next_firm = firm_index.len();
+                let next_buyer = buyer_index.len();
+                (
+                    *firm_index.entry(pair.firm).or_insert(next_firm),
+                    *buyer_index.entry(pair.buyer).or_insert(next_buyer),
+                )
+            })
+            .collect();
+        let Some(mut colours) =
+            colour::colour_edges(&edges, firm_index.len(), buyer_index.len(), slots.len())
+        else {
+            notes.push(format!(
+                "internal: class {class} exceeded its degree; its meetings were placed greedily"
+            ));
+            placements.extend(greedy::place_in_slots(instance, &pairs, slots));
+            continue;
+        };
+        let limits: Vec<u32> = instance
+            .languages
+            .iter()
+            .map(|(_, limit)| limit.unwrap_or(u32::MAX))
+            .collect();
+        let group: Vec<Option<usize>> = pairs
+            .iter()
+            .map(|&p| {
+                let pair = &instance.pairs[p];
+                pair.language
+                    .filter(|_| instance.language_limit(pair).is_some())
+            })
+            .collect();
+        let balanced = group.iter().all(Option::is_none)
+            || colour::balance_groups(
+                &edges,
+                firm_index.len(),
+                buyer_index.len(),
+                slots.len(),
+                &mut colours,
+                &group,
+                &limits,
+            );
+        if balanced {
+            placements.extend(pairs.iter().zip(&colours).map(|(&p, &c)| (p, slots[c])));
+        } else {
+            // Colouring could not spread the interpreted meetings: place this class exactly.
+            match exact_class_placement(instance, &pairs, slots, solver) {
+                Some(exact) => placements.extend(exact),
+                None => {
+                    let placed = greedy::place_in_slots(instance, &pairs, slots);
+                    notes.push(format!(
+                        "interpreter limits left {} meeting(s) of one slot class unplaceable; they were dropped",
+                        pairs.len() - placed.len()
+                    ));
+                    placements.extend(placed);
+                }
+            }
+        }
+    }
+    placements.sort_unstable_by_key(|&(pair, slot)| (slot, pair));
+    placements
+}
+
+/// The time-indexed model over one class's chosen meetings, every one of which must be placed.
+fn exact_class_placement(
+    instance: &Instance,
+    pairs: &[usize],
+    slots: &[usize],
+    solver: SolverChoice,
+) -> Option<Vec<(usize, usize)>> {
+    let sub_pairs: Vec<instance::Pair> = pairs
+        .iter()
+        .map(|&p| {
+            let mut pair = instance.pairs[p].clone();
+            pair.slots = slots.to_vec();
+            pair.must = true;
+            pair
+        })
+        .collect();
+    let sub_instance = Instance {
+        pairs: sub_pairs,
+        firm_min: vec![0; instance.firm_count],
+        buyer_min: vec![0; instance.buyer_count],
+        ..instance.clone()
+    };
+    let partition = Partition {
+        classes: slots.iter().map(|&slot| vec![slot]).collect(),
+    };
+    let all: Vec<usize> = (0..sub_instance.pairs.len()).collect();
+    let formulation = Formulation::build(&sub_instance, &all, &partition);
+    let solved = solve(&formulation.model, solver, false, None).ok()?;
+    Some(
+        formulation
+            .meetings
+            .iter()
+            .enumerate()
+            .filter(|(variable, _)| solved.values[*variable] > 0.5)
+            .map(|(_, &(sub_pair, class))| (pairs[sub_pair], partition.classes[class][0]))
+            .collect(),
+    )
+}
+
+fn to_meetings(
+    mission: &Mission,
+    instance: &Instance,
+    placements: &[(usize, usize)],
+) -> Vec<Meeting> {
+    let mut meetings: Vec<Meeting> = placements
+        .iter()
+        .map(|&(p, slot)| {
+            let pair = &instance.pairs[p];
+            Meeting {
+                firm: mission.firms[pair.firm].id.clone(),
+                buyer: mission.buyers[pair.buyer].id.clone(),
+                slot: SlotId(slot),
+                interpreter: pair.language.map(|l| instance.languages[l].0.clone()),
+                expected_value_usd: pair.value,
+                reasons: pair.reasons.clone(),
+            }
+        })
+        .collect();
+    meetings.sort_by(|a, b| (a.slot, &a.firm, &a.buyer).cmp(&(b.slot, &b.firm, &b.buyer)));
+    meetings
+}

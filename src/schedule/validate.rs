@@ -1,0 +1,159 @@
+//! An independent check of a timetable against contract section 4, rules 1-6.
+//!
+//! It reads only the mission, the weights and the meetings (not the optimiser's instance), so a
+//! bug in how the optimiser understands a rule shows up here as a violation.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::model::{interpreter_language, Mission, RequestKind};
+
+use super::{Meeting, PairWeight};
+
+/// Every rule the meetings break, in words; empty when the timetable is valid.
+pub fn validate_schedule(
+    mission: &Mission,
+    weights: &[PairWeight],
+    meetings: &[Meeting],
+) -> Vec<String> {
+    let mut violations = Vec::new();
+    let weighted: HashSet<(&str, &str)> = weights
+        .iter()
+        .map(|w| (w.firm.as_str(), w.buyer.as_str()))
+        .collect();
+    let kind_of: HashMap<(&str, &str), RequestKind> = mission
+        .requests
+        .iter()
+        .filter(|r| r.kind != RequestKind::Request)
+        .map(|r| ((r.firm.as_str(), r.buyer.as_str()), r.kind))
+        .collect();
+    let mut firm_slots = HashSet::new();
+    let mut buyer_slots = HashSet::new();
+    let mut pairs = HashSet::new();
+    let mut firm_count: HashMap<&str, u32> = HashMap::new();
+    let mut buyer_count: HashMap<&str, u32> = HashMap::new();
+    let mut interpreters: HashMap<(usize, String), u32> = HashMap::new();
+    for meeting in meetings {
+        let name = format!(
+            "{}-{} at slot {}",
+            meeting.firm, meeting.buyer, meeting.slot.0
+        );
+        let (Some(firm), Some(buyer)) = (
+            mission.firms.iter().find(|f| f.id == meeting.firm),
+            mission.buyers.iter().find(|b| b.id == meeting.buyer),
+        ) else {
+            violations.push(format!("{name}: unknown firm or buyer"));
+            continue;
+        };
+        let Some(slot) = mission.slots.get(meeting.slot.0) else {
+            violations.push(format!("{name}: no such slot"));
+            continue;
+        };
+        if !firm_slots.insert((firm.id.as_str(), slot.id)) {
+            violations.push(format!(
+                "rule 1: firm {} has two meetings in slot {}",
+                firm.id, slot.id.0
+            ));
+        }
+        if !buyer_slots.insert((buyer.id.as_str(), slot.id)) {
+            violations.push(format!(
+                "rule 1: buyer {} has two meetings in slot {}",
+                buyer.id, slot.id.0
+            ));
+        }
+        let key = (firm.id.as_str(), buyer.id.as_str());
+        if !pairs.insert(key) {
+            violations.push(format!("rule 2: {}-{} meet twice", firm.id, buyer.id));
+        }
+        if !firm.availability.allows(slot) || !buyer.availability.allows(slot) {
+            violations.push(format!("rule 3: {name}: not both available"));
+        }
+        *firm_count.entry(firm.id.as_str()).or_default() += 1;
+        *buyer_count.entry(buyer.id.as_str()).or_default() += 1;
+        match kind_of.get(&key) {
+            Some(RequestKind::Avoid) => violations.push(format!("rule 6: avoid pair {name} meets")),
+            Some(RequestKind::Must) => {}
+            _ if !weighted.contains(&key) => violations.push(format!(
+                "{name}: the pair is not among the weighted candidates"
+            )),
+            _ => {}
+        }
+        if let Some(language) = interpreter_language(&firm.languages, &buyer.languages) {
+            if meeting.interpreter.as_deref() != Some(language) {
+                violations.push(format!(
+                    "{name}: needs a {language} interpreter, says {:?}",
+                    meeting.interpreter
+                ));
+            }
+            *interpreters
+                .entry((slot.id.0, language.to_string()))
+                .or_default() += 1;
+        } else if meeting.interpreter.is_some() {
+            violations.push(format!(
+                "{name}: needs no interpreter, says {:?}",
+                meeting.interpreter
+            ));
+        }
+    }
+    for firm in &mission.firms {
+        let count = firm_count.get(firm.id.as_str()).copied().unwrap_or(0);
+        if let Some(maximum) = mission.firm_maximum(firm) {
+            if count > maximum {
+                violations.push(format!(
+                    "rule 4: firm {} has {count} meetings, maximum {maximum}",
+                    firm.id
+                ));
+            }
+        }
+    }
+    for buyer in &mission.buyers {
+        let count = buyer_count.get(buyer.id.as_str()).copied().unwrap_or(0);
+        if let Some(maximum) = mission.buyer_maximum(buyer) {
+            if count > maximum {
+                violations.push(format!(
+                    "rule 4: buyer {} has {count} meetings, maximum {maximum}",
+                    buyer.id
+                ));
+            }
+        }
+    }
+    if let Some(limits) = &mission.interpreters {
+        for ((slot, language), count) in &interpreters {
+            let limit = limits.get(language).copied().unwrap_or(0);
+            if *count > limit {
+                violations.push(format!(
+                    "rule 5: slot {slot} has {count} meetings needing {language}, limit {limit}"
+                ));
+            }
+        }
+    }
+    for (&(firm, buyer), kind) in &kind_of {
+        if *kind == RequestKind::Must && !pairs.contains(&(firm, buyer)) {
+            violations.push(format!("rule 6: must pair {firm}-{buyer} does not meet"));
+        }
+    }
+    violations.sort();
+    violations
+}
+
+/// The sum over firms and buyers of min(meetings, minimum), and the sum of the minimums.
+pub fn minimum_coverage(mission: &Mission, meetings: &[Meeting]) -> (u32, u32) {
+    let mut firm_count: HashMap<&str, u32> = HashMap::new();
+    let mut buyer_count: HashMap<&str, u32> = HashMap::new();
+    for meeting in meetings {
+        *firm_count.entry(meeting.firm.as_str()).or_default() += 1;
+        *buyer_count.entry(meeting.buyer.as_str()).or_default() += 1;
+    }
+    let mut covered = 0;
+    let mut wanted = 0;
+    for firm in &mission.firms {
+        let minimum = mission.firm_minimum(firm);
+        covered += minimum.min(firm_count.get(firm.id.as_str()).copied().unwrap_or(0));
+        wanted += minimum;
+    }
+    for buyer in &mission.buyers {
+        let minimum = mission.buyer_minimum(buyer);
+        covered += minimum.min(buyer_count.get(buyer.id.as_str()).copied().unwrap_or(0));
+        wanted += minimum;
+    }
+    (covered, wanted)
+}

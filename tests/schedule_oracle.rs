@@ -1,0 +1,340 @@
+//! The optimiser against its oracles: the independent validator on every timetable, the plain
+//! time-indexed model on medium missions, brute force on tiny ones.
+
+mod common;
+
+use missionmatch::{
+    generate, schedule, synthetic_weights, validate_schedule, GeneratorOptions, Method, Mission,
+    PairWeight, Schedule, ScheduleOptions,
+};
+
+fn run(mission: &Mission, weights: &[PairWeight], method: Method) -> Schedule {
+    let result = schedule(
+        mission,
+        weights,
+        &ScheduleOptions {
+            method,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|error| panic!("{method:?}: {error}"));
+    let violations = validate_schedule(mission, weights, &result.meetings);
+    assert!(violations.is_empty(), "{method:?}: {violations:#?}");
+    result
+}
+
+fn assert_close(a: f64, b: f64, what: &str) {
+    assert!(
+        (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0),
+        "{what}: {a} vs {b}"
+    );
+}
+
+#[test]
+fn class_model_reaches_the_time_indexed_optimum() {
+    for seed in 1..=6 {
+        let mut mission = generate(&GeneratorOptions {
+            firms: 6,
+            buyers: 30,
+            seed,
+            sessions: 2,
+            headings: 3,
+            ..Default::default()
+        });
+        // Tight interpreters and binding minimums on half the seeds.
+        if seed % 2 == 0 {
+            for limit in mission.interpreters.as_mut().unwrap().values_mut() {
+                *limit = 1;
+            }
+            mission.rules.min_meetings_per_firm = Some(5);
+            mission.rules.min_meetings_per_buyer = Some(1);
+        }
+        let weights = synthetic_weights(&mission, seed);
+        let engine = run(&mission, &weights, Method::Classes);
+        let oracle = run(&mission, &weights, Method::TimeIndexed);
+        let greedy = run(&mission, &weights, Method::Greedy);
+        assert_eq!(
+            engine.minimum_coverage, oracle.minimum_coverage,
+            "seed {seed}"
+        );
+        assert_close(
+            engine.expected_value_usd,
+            oracle.expected_value_usd,
+            &format!("seed {seed}"),
+        );
+        assert!(engine.proven_optimal, "seed {seed}: {:?}", engine.notes);
+        assert!(greedy.minimum_coverage.0 <= engine.minimum_coverage.0);
+        if greedy.minimum_coverage == engine.minimum_coverage {
+            assert!(greedy.expected_value_usd <= engine.expected_value_usd + 1e-6);
+        }
+    }
+}
+
+mod brute_force {
+    use super::*;
+    use missionmatch::{
+        derive_slots, Availability, Buyer, BuyerId, Date, Error, Firm, FirmId, Meeting,
+        MeetingLimits, Request, RequestKind, Rules, Session, SessionId, SlotId, TimeOfDay,
+        TimeRange, Window,
+    };
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    /// A tiny mission: one session of three 30-minute slots, 2-3 firms, 2-3 buyers.
+    #[derive(Debug, Clone)]
+    struct Tiny {
+        firms: Vec<(u8, u8, u8, u8)>,  // (window, language, min, max)
+        buyers: Vec<(u8, u8, u8, u8)>, // (window, language, min, max)
+        values: Vec<Option<u16>>,      // per firm x buyer: weight or not a candidate
+        requests: Vec<u8>,             // per firm x buyer: 0 none, 1 must, 2 avoid
+        interpreter_limit: Option<u8>,
+    }
+
+    fn tiny() -> impl Strategy<Value = Tiny> {
+        (2usize..=3, 2usize..=3).prop_flat_map(|(firms, buyers)| {
+            let participant = (0u8..4, 0u8..2, 0u8..3, 0u8..4);
+            (
+                proptest::collection::vec(participant.clone(), firms),
+                proptest::collection::vec(participant, buyers),
+                proptest::collection::vec(
+                    proptest::option::weighted(0.6, 1u16..1000),
+                    firms * buyers,
+                ),
+                proptest::collection::vec(
+                    prop_oneof![8 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)],
+                    firms * buyers,
+                ),
+                proptest::option::of(0u8..3),
+            )
+                .prop_map(|(firms, buyers, values, requests, interpreter_limit)| {
+                    Tiny {
+                        firms,
+                        buyers,
+                        values,
+                        requests,
+                        interpreter_limit,
+                    }
+                })
+        })
+    }
+
+    fn window(code: u8) -> Availability {
+        let range = |start: u16, end: u16| Window {
+            session: 0,
+            range: Some(TimeRange {
+                start: TimeOfDay(start),
+                end: TimeOfDay(end),
+            }),
+        };
+        match code {
+            0 => Availability::Everywhere,
+            1 => Availability::Windows(vec![range(540, 600)]), // first two slots
+            2 => Availability::Windows(vec![range(570, 630)]), // last two slots
+            _ => Availability::Windows(vec![range(570, 600)]), // the middle slot
+        }
+    }
+
+    fn build(tiny: &Tiny) -> (Mission, Vec<PairWeight>) {
+        let languages = |code: u8, own: &str| -> Vec<String> {
+            if code == 0 {
+                vec![own.to_string()]
+            } else {
+                vec![own.to_string(), "en".to_string()]
+            }
+        };
+        let limits = |min: u8, max: u8| MeetingLimits {
+            min_meetings: Some(u32::from(min)),
+            max_meetings: Some(u32::from(min.max(max))),
+        };
+        let sessions = vec![Session {
+            id: SessionId("S".into()),
+            date: Date {
+                year: 2017,
+                month: 3,
+                day: 27,
+            },
+            city: String::new(),
+            hours: TimeRange {
+                start: TimeOfDay(540),
+                end: TimeOfDay(630),
+            },
+            slot_minutes: 30,
+            break_minutes: 0,
+            breaks: vec![],
+        }];
+        let firms: Vec<Firm> = tiny
+            .firms
+            .iter()
+            .enumerate()
+            .map(|(index, &(w, l, min, max))| Firm {
+                id: FirmId(format!("F{index}")),
+                name: format!("Firm {index}"),
+                sector: String::new(),
+                products: String::new(),
+                keywords: vec![],
+                hs_codes: vec![],
+                languages: languages(l, "ko"),
+                availability: window(w),
+                limits: limits(min, max),
+                export_capacity_usd: None,
+                extra: vec![],
+            })
+            .collect();
+        let buyers: Vec<Buyer> = tiny
+            .buyers
+            .iter()
+            .enumerate()
+            .map(|(index, &(w, l, min, max))| Buyer {
+                id: BuyerId(format!("B{index}")),
+                company: format!("Buyer {index}"),
+                country: "IN".into(),
+                city: String::new(),
+                sector: String::new(),
+                interests: String::new(),
+                keywords: vec![],
+                hs_codes: vec![],
+                languages: languages(l, "hi"),
+                availability: window(w),
+                limits: limits(min, max),
+                annual_import_usd: None,
+                extra: vec![],
+            })
+            .collect();
+        let mut weights = Vec::new();
+        let mut requests = Vec::new();
+        for (index, value) in tiny.values.iter().enumerate() {
+            let (firm, buyer) = (index / buyers.len(), index % buyers.len());
+            if let Some(value) = value {
+                weights.push(PairWeight {
+                    firm: firms[firm].id.clone(),
+                    buyer: buyers[buyer].id.clone(),
+                    expected_value_usd: f64::from(*value),
+                    reasons: vec![],
+                    source: "test".into(),
+                    line: None,
+                });
+            }
+            let kind = match tiny.requests[index] {
+                1 => RequestKind::Must,
+                2 => RequestKind::Avoid,
+                _ => continue,
+            };
+            requests.push(Request {
+                firm: firms[firm].id.clone(),
+                buyer: buyers[buyer].id.clone(),
+                kind,
+                from: None,
+                note: String::new(),
+            });
+        }
+        let interpreters = tiny.interpreter_limit.map(|limit| {
+            let mut table = BTreeMap::new();
+            table.insert("hi".to_string(), u32::from(limit));
+            table
+        });
+        let slots = derive_slots(&sessions);
+        let mission = Mission {
+            name: "tiny".into(),
+            currency: "USD".into(),
+            sessions,
+            slots,
+            interpreters,
+            rules: Rules::default(),
+            model: BTreeMap::new(),
+            followup_webhook: None,
+            firms,
+            buyers,
+            requests,
+            outcomes: None,
+        };
+        (mission, weights)
+    }
+
+    /// Every assignment of each candidate pair to no slot or one slot; the lexicographic best
+    /// (coverage of minimums, then value) among the valid ones, or `None` if none is valid.
+    fn brute_force(mission: &Mission, weights: &[PairWeight]) -> Option<((u32, u32), f64)> {
+        let mut pairs: Vec<(FirmId, BuyerId, f64)> = weights
+            .iter()
+            .map(|w| (w.firm.clone(), w.buyer.clone(), w.expected_value_usd))
+            .collect();
+        for request in &mission.requests {
+            if request.kind == RequestKind::Must
+                && !pairs
+                    .iter()
+                    .any(|p| p.0 == request.firm && p.1 == request.buyer)
+            {
+                pairs.push((request.firm.clone(), request.buyer.clone(), 0.0));
+            }
+        }
+        let slot_count = mission.slots.len();
+        let mut best: Option<((u32, u32), f64)> = None;
+        let mut choice = vec![0usize; pairs.len()];
+        loop {
+            let meetings: Vec<Meeting> = pairs
+                .iter()
+                .zip(&choice)
+                .filter(|(_, &c)| c > 0)
+                .map(|((firm, buyer, value), &c)| {
+                    let f = mission.firms.iter().find(|x| &x.id == firm).unwrap();
+                    let b = mission.buyers.iter().find(|x| &x.id == buyer).unwrap();
+                    Meeting {
+                        firm: firm.clone(),
+                        buyer: buyer.clone(),
+                        slot: SlotId(c - 1),
+                        interpreter: missionmatch::interpreter_language(&f.languages, &b.languages)
+                            .map(String::from),
+                        expected_value_usd: *value,
+                        reasons: vec![],
+                    }
+                })
+                .collect();
+            if validate_schedule(mission, weights, &meetings).is_empty() {
+                let coverage = missionmatch::minimum_coverage(mission, &meetings);
+                let value: f64 = meetings.iter().map(|m| m.expected_value_usd).sum();
+                let better = match best {
+                    None => true,
+                    Some((c, v)) => coverage.0 > c.0 || (coverage.0 == c.0 && value > v + 1e-9),
+                };
+                if better {
+                    best = Some((coverage, value));
+                }
+            }
+            // Next assignment, like counting in base slot_count + 1.
+            let mut position = 0;
+            loop {
+                if position == choice.len() {
+                    return best;
+                }
+                choice[position] += 1;
+                if choice[position] <= slot_count {
+                    break;
+                }
+                choice[position] = 0;
+                position += 1;
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_engine_matches_brute_force_on_tiny_missions(tiny in tiny()) {
+            let (mission, weights) = build(&tiny);
+            let expected = brute_force(&mission, &weights);
+            for method in [Method::Classes, Method::TimeIndexed] {
+                let result = schedule(&mission, &weights, &ScheduleOptions { method, ..Default::default() });
+                match (&expected, result) {
+                    (None, Err(Error::Infeasible(_))) => {}
+                    (Some((coverage, value)), Ok(result)) => {
+                        prop_assert!(validate_schedule(&mission, &weights, &result.meetings).is_empty());
+                        prop_assert_eq!(result.minimum_coverage, *coverage, "{:?}", method);
+                        prop_assert!((result.expected_value_usd - value).abs() < 1e-6, "{:?}: {} vs {}", method, result.expected_value_usd, value);
+                        prop_assert!(result.upper_bound_usd + 1e-6 >= *value);
+                    }
+                    (expected, result) => prop_assert!(false, "{:?}: brute force {:?}, engine {:?}", method, expected, result.map(|r| r.expected_value_usd)),
+                }
+            }
+        }
+    }
+}
