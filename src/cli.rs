@@ -49,6 +49,9 @@ enum Command {
         /// Solver: microlp (always built) or highs (with the `highs` feature).
         #[arg(long, default_value = "microlp")]
         solver: String,
+        /// Relative gap at which the search for more value stops (0.0001 = 0.01%).
+        #[arg(long, default_value_t = 1e-4)]
+        mip_gap: f64,
         /// Method: classes (the engine), time-indexed (the plain model) or greedy (the baseline).
         #[arg(long, default_value = "classes")]
         method: String,
@@ -130,6 +133,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
             out,
             time_limit,
             solver,
+            mip_gap,
             method,
         } => {
             let solver = SolverChoice::parse(&solver)?;
@@ -161,6 +165,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
                 solver,
                 time_limit_seconds: time_limit,
                 method,
+                mip_gap,
             };
             let result = schedule(&mission, &weights, &options)?;
             let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));

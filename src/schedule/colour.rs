@@ -186,6 +186,149 @@ pub fn balance_groups(
     current == 0
 }
 
+/// Moves meetings between slots, across the whole timetable, so that no slot holds more
+/// meetings needing an interpreter language than its limit. A move exchanges two slots along an
+/// alternating chain (a firm's meeting in slot s, the same firm's meeting in slot t, that
+/// buyer's meeting in s, ...), so nobody gets two meetings in one slot; a chain is used only if
+/// every pair on it can meet in the slot it moves to, and only if the total overfill drops.
+///
+/// `placements` are (pair, slot); returns the (language, slot) pairs still overfilled.
+pub fn rebalance_interpreters(
+    instance: &super::instance::Instance,
+    placements: &mut [(usize, usize)],
+) -> Vec<(usize, usize)> {
+    let limit = |language: usize| instance.languages[language].1;
+    let mut count: std::collections::HashMap<(usize, usize), u32> =
+        std::collections::HashMap::new();
+    let mut firm_at: std::collections::HashMap<(usize, usize), usize> =
+        std::collections::HashMap::new();
+    let mut buyer_at: std::collections::HashMap<(usize, usize), usize> =
+        std::collections::HashMap::new();
+    for (index, &(pair, slot)) in placements.iter().enumerate() {
+        let pair = &instance.pairs[pair];
+        firm_at.insert((pair.firm, slot), index);
+        buyer_at.insert((pair.buyer, slot), index);
+        if let Some(language) = pair.language.filter(|&l| limit(l).is_some()) {
+            *count.entry((language, slot)).or_default() += 1;
+        }
+    }
+    let overfilled =
+        |count: &std::collections::HashMap<(usize, usize), u32>| -> Vec<(usize, usize)> {
+            let mut list: Vec<(usize, usize)> = count
+                .iter()
+                .filter(|&(&(language, _), &n)| limit(language).is_some_and(|cap| n > cap))
+                .map(|(&key, _)| key)
+                .collect();
+            list.sort_unstable();
+            list
+        };
+    let mut attempts = 0;
+    'outer: loop {
+        let over = overfilled(&count);
+        if over.is_empty() || attempts > 100_000 {
+            return over;
+        }
+        for &(language, from) in &over {
+            let cap = limit(language).unwrap_or(u32::MAX);
+            let starts: Vec<usize> = placements
+                .iter()
+                .enumerate()
+                .filter(|(_, &(pair, slot))| {
+                    slot == from && instance.pairs[pair].language == Some(language)
+                })
+                .map(|(index, _)| index)
+                .collect();
+            for to in 0..instance.slot_count {
+                if to == from || count.get(&(language, to)).copied().unwrap_or(0) >= cap {
+                    continue;
+                }
+                for &start in &starts {
+                    attempts += 1;
+                    // Walk the chain from the start meeting through its firm, then its buyer.
+                    let mut chain = vec![start];
+                    for through_firm_first in [true, false] {
+                        let mut current = start;
+                        let mut use_firm = through_firm_first;
+                        loop {
+                            let (pair, slot) = placements[current];
+                            let other = if slot == from { to } else { from };
+                            let pair = &instance.pairs[pair];
+                            let next = if use_firm {
+                                firm_at.get(&(pair.firm, other))
+                            } else {
+                                buyer_at.get(&(pair.buyer, other))
+                            };
+                            match next {
+                                Some(&next) if !chain.contains(&next) => {
+                                    chain.push(next);
+                                    current = next;
+                                    use_firm = !use_firm;
+                                }
+                                _ => break,
+                            }
+                        }
+                    }
+                    let movable = chain.iter().all(|&index| {
+                        let (pair, slot) = placements[index];
+                        let other = if slot == from { to } else { from };
+                        instance.pairs[pair].slots.binary_search(&other).is_ok()
+                    });
+                    if !movable {
+                        continue;
+                    }
+                    // Overfill before and after, over the (language, slot) cells the chain touches.
+                    let mut delta: std::collections::BTreeMap<(usize, usize), i64> =
+                        std::collections::BTreeMap::new();
+                    for &index in &chain {
+                        let (pair, slot) = placements[index];
+                        if let Some(l) = instance.pairs[pair]
+                            .language
+                            .filter(|&l| limit(l).is_some())
+                        {
+                            let other = if slot == from { to } else { from };
+                            *delta.entry((l, slot)).or_default() -= 1;
+                            *delta.entry((l, other)).or_default() += 1;
+                        }
+                    }
+                    let excess = |key: (usize, usize), n: i64| -> i64 {
+                        (n - i64::from(limit(key.0).unwrap_or(u32::MAX))).max(0)
+                    };
+                    let change: i64 = delta
+                        .iter()
+                        .map(|(&key, &d)| {
+                            let now = i64::from(count.get(&key).copied().unwrap_or(0));
+                            excess(key, now + d) - excess(key, now)
+                        })
+                        .sum();
+                    if change >= 0 {
+                        continue;
+                    }
+                    for &index in &chain {
+                        let (pair, slot) = placements[index];
+                        let record = &instance.pairs[pair];
+                        firm_at.remove(&(record.firm, slot));
+                        buyer_at.remove(&(record.buyer, slot));
+                    }
+                    for &index in &chain {
+                        let (pair, slot) = placements[index];
+                        let other = if slot == from { to } else { from };
+                        let record = &instance.pairs[pair];
+                        firm_at.insert((record.firm, other), index);
+                        buyer_at.insert((record.buyer, other), index);
+                        placements[index].1 = other;
+                    }
+                    for (key, d) in delta {
+                        let entry = count.entry(key).or_default();
+                        *entry = (i64::from(*entry) + d).max(0) as u32;
+                    }
+                    continue 'outer;
+                }
+            }
+        }
+        return overfilled(&count);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,8 @@ use good_lp::{
     Variable, WithTimeLimit,
 };
 
+use std::time::Instant;
+
 use crate::error::{Error, Result};
 
 /// Which solver runs the models.
@@ -207,43 +209,81 @@ pub fn solve(
 }
 
 /// How a MIP solve ended: the best solution found (if any), a proven upper bound on the
-/// optimum, and whether the solution is proven optimal.
+/// optimum, and whether the solution is within the requested gap of that bound.
 pub struct MipOutcome {
     /// Best integral solution found.
     pub best: Option<Solved>,
     /// Proven upper bound on the optimum.
     pub bound: f64,
-    /// Whether `best` is proven optimal.
+    /// Whether `best` is proven within the requested relative gap of the optimum.
     pub proven: bool,
 }
 
-fn is_integral_at(model: &LinearModel, values: &[f64]) -> bool {
-    values
-        .iter()
-        .zip(&model.integer)
-        .all(|(value, &integer)| !integer || (value - value.round()).abs() < 1e-6)
+fn relative_gap(bound: f64, value: f64) -> f64 {
+    if bound.abs() < 1e-9 {
+        0.0
+    } else {
+        ((bound - value) / bound.abs()).max(0.0)
+    }
 }
 
-/// Solves the model as a MIP, starting from its already solved LP relaxation `root`.
+fn seconds_until(deadline: Option<Instant>) -> Option<f64> {
+    deadline.map(|d| {
+        d.saturating_duration_since(Instant::now())
+            .as_secs_f64()
+            .max(0.05)
+    })
+}
+
+/// The model with some variables fixed: those are substituted out, so the LPs left to solve
+/// are as small as the undecided part. Returns the smaller model and, per variable of it, the
+/// variable of `model` it stands for.
+fn restrict(model: &LinearModel, fixed: &[Option<f64>]) -> (LinearModel, Vec<usize>) {
+    let mut new_index = vec![usize::MAX; fixed.len()];
+    let mut reduced = LinearModel::default();
+    let mut original = Vec::new();
+    for (variable, value) in fixed.iter().enumerate() {
+        if value.is_none() {
+            new_index[variable] = reduced.add_variable(
+                model.upper[variable],
+                model.integer[variable],
+                model.objective[variable],
+            );
+            reduced.lower[new_index[variable]] = model.lower[variable];
+            original.push(variable);
+        }
+    }
+    for row in &model.rows {
+        let mut rhs = row.rhs;
+        let mut terms = Vec::new();
+        for &(variable, coefficient) in &row.terms {
+            match fixed[variable] {
+                Some(value) => rhs -= coefficient * value,
+                None => terms.push((new_index[variable], coefficient)),
+            }
+        }
+        reduced.add_row(terms, row.sense, rhs);
+    }
+    (reduced, original)
+}
+
+/// Solves the model as a MIP, starting from its already solved LP relaxation `root`, until the
+/// best solution is within `gap` (relative) of the proven bound or the deadline passes.
 ///
-/// HiGHS runs its own branch and cut. For microlp this is a depth-first branch and bound over
-/// microlp's LP (rounding the most fractional variable up first, which finds timetables fast):
-/// microlp's own MIP search was seen here to run past its time limit on a 267-variable model.
+/// HiGHS runs its own branch and cut. For microlp: first fix every integer variable the LP
+/// already decided and search the small undecided rest; the result, compared with the root LP
+/// bound, usually closes the gap at once. Only if not, a depth-first branch and bound over the
+/// whole model follows, seeded with that solution. (microlp's own MIP search was seen here to run
+/// past its time limit on a 267-variable model.)
 pub fn solve_mip(
     model: &LinearModel,
     root: Solved,
     solver: SolverChoice,
-    deadline: Option<std::time::Instant>,
+    deadline: Option<Instant>,
+    gap: f64,
 ) -> Result<MipOutcome, SolveFailure> {
-    let seconds_left = || {
-        deadline.map(|d| {
-            d.saturating_duration_since(std::time::Instant::now())
-                .as_secs_f64()
-                .max(0.05)
-        })
-    };
     if solver == SolverChoice::Highs {
-        return match solve(model, solver, false, seconds_left()) {
+        return match solve(model, solver, false, seconds_until(deadline)) {
             Ok(solved) => {
                 let bound = if solved.proven_optimal {
                     solved.objective
@@ -251,7 +291,7 @@ pub fn solve_mip(
                     root.objective
                 };
                 Ok(MipOutcome {
-                    proven: solved.proven_optimal,
+                    proven: relative_gap(bound, solved.objective) <= gap,
                     best: Some(solved),
                     bound,
                 })
@@ -264,13 +304,71 @@ pub fn solve_mip(
             }),
         };
     }
-    const TOLERANCE: f64 = 1e-7;
+    let root_bound = root.objective;
+    let fixed: Vec<Option<f64>> = root
+        .values
+        .iter()
+        .zip(&model.integer)
+        .map(|(value, &integer)| {
+            (integer && (value - value.round()).abs() < 1e-6).then(|| value.round())
+        })
+        .collect();
+    let (reduced, original) = restrict(model, &fixed);
+    let mut incumbent = None;
+    if let Ok(reduced_root) = solve(&reduced, solver, true, seconds_until(deadline)) {
+        let search = branch_and_bound(&reduced, reduced_root, solver, deadline, None, gap);
+        if let Some(best) = search.best {
+            let mut values: Vec<f64> = fixed.iter().map(|v| v.unwrap_or(0.0)).collect();
+            for (reduced_variable, &variable) in original.iter().enumerate() {
+                values[variable] = best.values[reduced_variable];
+            }
+            let objective = values
+                .iter()
+                .zip(&model.objective)
+                .map(|(v, c)| v * c)
+                .sum();
+            incumbent = Some(Solved {
+                values,
+                objective,
+                proven_optimal: false,
+            });
+        }
+    }
+    if let Some(found) = &incumbent {
+        if relative_gap(root_bound, found.objective) <= gap {
+            return Ok(MipOutcome {
+                bound: root_bound,
+                best: incumbent,
+                proven: true,
+            });
+        }
+    }
+    Ok(branch_and_bound(
+        model, root, solver, deadline, incumbent, gap,
+    ))
+}
+
+/// Depth-first branch and bound over LP relaxations, rounding the most fractional variable up
+/// first (which reaches timetables fast). Stops when the incumbent is within `gap` of the best
+/// open bound, or at the deadline.
+fn branch_and_bound(
+    model: &LinearModel,
+    root: Solved,
+    solver: SolverChoice,
+    deadline: Option<Instant>,
+    incumbent: Option<Solved>,
+    gap: f64,
+) -> MipOutcome {
     struct Node {
         lower: Vec<f64>,
         upper: Vec<f64>,
         parent_bound: f64,
     }
-    let mut best: Option<Solved> = None;
+    let worth_exploring = |bound: f64, best: &Option<Solved>| match best {
+        None => true,
+        Some(best) => bound > best.objective + gap.max(1e-9) * best.objective.abs().max(1.0),
+    };
+    let mut best = incumbent;
     let mut open = vec![Node {
         lower: model.lower.clone(),
         upper: model.upper.clone(),
@@ -279,11 +377,10 @@ pub fn solve_mip(
     let mut first = Some(root);
     let mut node_model = model.clone();
     while let Some(node) = open.pop() {
-        let incumbent = best.as_ref().map_or(f64::NEG_INFINITY, |b| b.objective);
-        if node.parent_bound <= incumbent + TOLERANCE * incumbent.abs().max(1.0) {
+        if !worth_exploring(node.parent_bound, &best) {
             continue;
         }
-        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
             open.push(node);
             break;
         }
@@ -292,25 +389,23 @@ pub fn solve_mip(
             None => {
                 node_model.lower.clone_from(&node.lower);
                 node_model.upper.clone_from(&node.upper);
-                match solve(&node_model, solver, true, seconds_left()) {
+                match solve(&node_model, solver, true, seconds_until(deadline)) {
                     Ok(solved) => solved,
                     Err(_) => continue,
                 }
             }
         };
-        if solved.objective <= incumbent + TOLERANCE * incumbent.abs().max(1.0) {
-            continue;
-        }
-        if is_integral_at(model, &solved.values) {
-            best = Some(solved);
+        if !worth_exploring(solved.objective, &best) {
             continue;
         }
         let branch = (0..model.upper.len())
-            .filter(|&v| model.integer[v])
-            .map(|v| (v, (solved.values[v] - solved.values[v].floor() - 0.5).abs()))
-            .filter(|&(v, _)| (solved.values[v] - solved.values[v].round()).abs() >= 1e-6)
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(v, _)| v);
+            .filter(|&v| {
+                model.integer[v] && (solved.values[v] - solved.values[v].round()).abs() >= 1e-6
+            })
+            .min_by(|&a, &b| {
+                let distance = |v: usize| (solved.values[v] - solved.values[v].floor() - 0.5).abs();
+                distance(a).total_cmp(&distance(b))
+            });
         let Some(variable) = branch else {
             best = Some(solved);
             continue;
@@ -331,26 +426,18 @@ pub fn solve_mip(
         open.push(down);
         open.push(up);
     }
-    let incumbent = best.as_ref().map_or(f64::NEG_INFINITY, |b| b.objective);
+    let best_value = best.as_ref().map_or(f64::NEG_INFINITY, |b| b.objective);
     let open_bound = open
         .iter()
+        .filter(|node| worth_exploring(node.parent_bound, &best))
         .map(|node| node.parent_bound)
         .fold(f64::NEG_INFINITY, f64::max);
-    let proven = open
-        .iter()
-        .all(|node| node.parent_bound <= incumbent + TOLERANCE * incumbent.abs().max(1.0));
-    if best.is_none() && open.is_empty() {
-        return Err(SolveFailure::Infeasible);
-    }
-    Ok(MipOutcome {
-        bound: if proven {
-            incumbent
-        } else {
-            open_bound.max(incumbent)
-        },
+    let bound = open_bound.max(best_value);
+    MipOutcome {
+        proven: best.is_some() && relative_gap(bound, best_value) <= gap.max(1e-9),
         best,
-        proven,
-    })
+        bound,
+    }
 }
 
 #[cfg(feature = "highs")]
@@ -404,7 +491,7 @@ mod tests {
         model.add_row(vec![(a, 2.0), (b, 3.0), (c, 1.0)], Sense::AtMost, 3.5);
         let lp = solve(&model, SolverChoice::Microlp, true, None).unwrap();
         assert!((lp.objective - 26.0 / 3.0).abs() < 1e-6, "{}", lp.objective);
-        let mip = solve_mip(&model, lp, SolverChoice::Microlp, None).unwrap();
+        let mip = solve_mip(&model, lp, SolverChoice::Microlp, None, 0.0).unwrap();
         let best = mip.best.unwrap();
         assert!((best.objective - 8.0).abs() < 1e-6, "{}", best.objective);
         assert!(mip.proven && (mip.bound - 8.0).abs() < 1e-6);
