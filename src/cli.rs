@@ -10,9 +10,10 @@ use clap::{Parser, Subcommand};
 
 use crate::error::Error;
 use crate::{
-    generate, read_mission, read_weights, schedule, summarize, synthetic_weights, write_mission,
-    write_schedule, write_weights, GeneratorOptions, Method, Mission, Schedule, ScheduleOptions,
-    SolverChoice, TextStyle,
+    candidate_weights, generate, match_mission, read_mission, read_weights, schedule, summarize,
+    synthetic_weights, write_candidates, write_mission, write_schedule, write_weights,
+    GeneratorOptions, MatchOptions, Method, Mission, Schedule, ScheduleOptions, SolverChoice,
+    TextStyle,
 };
 
 #[derive(Parser, Debug)]
@@ -32,6 +33,17 @@ enum Command {
     Check {
         /// The mission folder (mission.toml, firms.csv, buyers.csv, ...).
         mission_dir: PathBuf,
+    },
+    /// Match firms with buyers: candidates.csv with relevance, expected value and reasons.
+    Match {
+        /// The mission folder.
+        mission_dir: PathBuf,
+        /// Output folder (default: MISSION_DIR/out).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Pairs to print per firm.
+        #[arg(long, default_value_t = 3)]
+        show: usize,
     },
     /// Build the consultation timetable: schedule.json and schedule.csv.
     Schedule {
@@ -127,6 +139,46 @@ fn execute(command: Command) -> anyhow::Result<()> {
             print!("{}", summarize(&loaded.mission).render(&loaded.mission));
             Ok(())
         }
+        Command::Match {
+            mission_dir,
+            out,
+            show,
+        } => {
+            let loaded = read_mission(&mission_dir)?;
+            for warning in &loaded.warnings {
+                eprintln!("warning: {warning}");
+            }
+            let mission = loaded.mission;
+            let started = Instant::now();
+            let candidates = match_mission(&mission, &MatchOptions::default())?;
+            let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
+            let path = out_dir.join("candidates.csv");
+            write_candidates(&path, &mission, &candidates)?;
+            for (firm_index, firm) in mission.firms.iter().enumerate() {
+                let mine: Vec<&crate::Candidate> =
+                    candidates.iter().filter(|c| c.firm == firm_index).collect();
+                println!("{} {} ({} candidates)", firm.id, firm.name, mine.len());
+                for candidate in mine.iter().take(show) {
+                    let buyer = &mission.buyers[candidate.buyer];
+                    println!(
+                        "  {} {}: relevance {:.2}, expected {:.0} {}; {}",
+                        buyer.id,
+                        buyer.company,
+                        candidate.relevance,
+                        candidate.expected_value_usd,
+                        mission.currency,
+                        candidate.reasons.join("; ")
+                    );
+                }
+            }
+            println!(
+                "{} pairs kept in {:.2} s; wrote {}",
+                candidates.len(),
+                started.elapsed().as_secs_f64(),
+                path.display()
+            );
+            Ok(())
+        }
         Command::Schedule {
             mission_dir,
             weights,
@@ -149,8 +201,9 @@ fn execute(command: Command) -> anyhow::Result<()> {
             let mission = loaded.mission;
             let weights = match weights {
                 Some(path) => read_weights(&path)?,
-                None => anyhow::bail!(
-                    "no --weights given; pass a CSV with firm,buyer,expected_value_usd (for example the candidates.csv that `missionmatch match` writes)"
+                None => candidate_weights(
+                    &mission,
+                    &match_mission(&mission, &MatchOptions::default())?,
                 ),
             };
             if std::io::IsTerminal::is_terminal(&std::io::stderr()) {

@@ -67,6 +67,9 @@ pub enum Error {
     /// A solver failed for a reason other than infeasibility.
     #[error("solver failed: {0}")]
     Solver(String),
+    /// The keyword index failed (an internal tantivy error).
+    #[error("index: {0}")]
+    Index(String),
     /// The options asked for something this build cannot do.
     #[error("{0}")]
     Unsupported(String),

@@ -15,18 +15,22 @@ pub mod cli;
 mod error;
 mod generate;
 mod hs;
+mod index;
 mod io;
+mod matching;
 mod model;
 mod schedule;
+mod score;
 
 pub use check::{summarize, MissionSummary, SessionSummary};
 pub use error::{Error, Problem, Result};
 pub use generate::{generate, hs_grade, synthetic_weights, GeneratorOptions, Rng, TextStyle};
 pub use hs::{HsEntry, HsTable};
 pub use io::{
-    read_mission, read_weights, schedule_json, write_atomically, write_mission, write_schedule,
-    write_weights, LoadedMission,
+    read_mission, read_weights, schedule_json, write_atomically, write_candidates, write_mission,
+    write_schedule, write_weights, LoadedMission,
 };
+pub use matching::{candidate_weights, match_mission, Candidate, MatchOptions};
 pub use model::{
     derive_slots, interpreter_language, Availability, Buyer, BuyerId, Date, Firm, FirmId, HsCode,
     InterpreterCapacity, MeetingLimits, Mission, NextStep, Outcome, Request, RequestKind, Rules,
@@ -36,3 +40,4 @@ pub use schedule::{
     minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Schedule,
     ScheduleOptions, Shortfall, SolverChoice,
 };
+pub use score::{ModelParameters, PairFeatures, MODEL_PARAMETERS};

@@ -8,5 +8,7 @@ mod write;
 
 pub use csv::parse_table;
 pub use read::{read_mission, LoadedMission};
-pub use schedule_files::{read_weights, schedule_json, write_schedule, write_weights};
+pub use schedule_files::{
+    read_weights, schedule_json, write_candidates, write_schedule, write_weights,
+};
 pub use write::{write_atomically, write_mission};

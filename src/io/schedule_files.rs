@@ -97,6 +97,42 @@ pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
     }
 }
 
+/// Writes `candidates.csv` (contract section 5), one row a kept pair, atomically.
+pub fn write_candidates(
+    path: &Path,
+    mission: &Mission,
+    candidates: &[crate::matching::Candidate],
+) -> Result<()> {
+    let mut text = String::new();
+    push_line(
+        &mut text,
+        &[
+            "firm",
+            "buyer",
+            "relevance",
+            "p_deal",
+            "deal_value_usd",
+            "expected_value_usd",
+            "reasons",
+        ],
+    );
+    for candidate in candidates {
+        push_line(
+            &mut text,
+            &[
+                mission.firms[candidate.firm].id.to_string(),
+                mission.buyers[candidate.buyer].id.to_string(),
+                format!("{:.4}", candidate.relevance),
+                format!("{:.5}", candidate.p_deal),
+                format!("{:.2}", candidate.deal_value_usd),
+                format!("{:.2}", candidate.expected_value_usd),
+                candidate.reasons.join("; "),
+            ],
+        );
+    }
+    write_atomically(path, text.as_bytes())
+}
+
 /// Writes weights as `firm,buyer,expected_value_usd,reasons` (atomically).
 pub fn write_weights(path: &Path, weights: &[PairWeight]) -> Result<()> {
     let mut text = String::new();

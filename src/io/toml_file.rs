@@ -451,6 +451,7 @@ pub fn read_settings(
         }
     }
     if let Some(table) = &sections.model {
+        reader.unknown_keys(table.get_ref(), "model.", crate::score::MODEL_PARAMETERS);
         for (name, value) in table.get_ref() {
             let number = match value.get_ref() {
                 Value::Integer(number) => Some(*number as f64),

@@ -1,0 +1,494 @@
+//! Matching: for every firm its best buyers and for every buyer its best firms, each pair with a
+//! relevance in [0, 1], the reasons behind it, and its expected deal value.
+//!
+//! Relevance combines three signals, each readable in the reasons:
+//! - text: BM25 of the firm's profile against the buyer's (and back), divided by the profile's
+//!   score against itself, so that it is comparable across firms (raw BM25 is not);
+//! - HS: the closest shared level of their HS codes (subheading 1.0, heading 0.85, chapter 0.35).
+//!   A participant that gives no codes gets the heading its text matches best in the nomenclature
+//!   (found through the same index), counted at 80%;
+//! - requests: a `request` or `must` row adds 0.25.
+//!
+//! `relevance = min(1, 0.55 * hs + 0.45 * text + 0.25 * request)`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::error::Result;
+use crate::hs::HsTable;
+use crate::index::{Glossary, TextIndex};
+use crate::model::{interpreter_language, Buyer, Firm, Mission, RequestKind};
+use crate::schedule::PairWeight;
+use crate::score::{ModelParameters, PairFeatures};
+
+/// How many pairs to keep.
+#[derive(Debug, Clone)]
+pub struct MatchOptions {
+    /// Best buyers kept per firm (default: the mission's `candidates_per_firm`, else 40).
+    pub candidates_per_firm: Option<usize>,
+    /// Best firms kept per buyer.
+    pub candidates_per_buyer: usize,
+    /// Ignore text entirely and rank on HS codes only (for the benchmark's comparisons).
+    pub text: bool,
+    /// Use HS codes and inferred headings.
+    pub hs: bool,
+}
+
+impl Default for MatchOptions {
+    fn default() -> Self {
+        MatchOptions {
+            candidates_per_firm: None,
+            candidates_per_buyer: 3,
+            text: true,
+            hs: true,
+        }
+    }
+}
+
+/// One firm-buyer pair the matcher kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Position of the firm in `mission.firms`.
+    pub firm: usize,
+    /// Position of the buyer in `mission.buyers`.
+    pub buyer: usize,
+    /// Relevance in [0, 1].
+    pub relevance: f64,
+    /// Normalised text similarity in [0, 1].
+    pub text_similarity: f64,
+    /// Closest shared HS level: 3 subheading, 2 heading, 1 chapter, 0 none.
+    pub hs_level: u8,
+    /// Probability of a contract.
+    pub p_deal: f64,
+    /// Value of the deal if there is one.
+    pub deal_value_usd: f64,
+    /// `p_deal * deal_value_usd`.
+    pub expected_value_usd: f64,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+}
+
+/// An HS code a participant trades in, given or inferred from its text.
+#[derive(Debug, Clone)]
+struct Code {
+    digits: String,
+    inferred: bool,
+}
+
+/// What the matcher knows of one participant.
+struct Profile {
+    /// Everything searchable: texts, glossary English, HS descriptions.
+    search_text: String,
+    /// Analysed terms of the participant's own words (for "matched terms").
+    own_terms: BTreeSet<String>,
+    codes: Vec<Code>,
+}
+
+fn profile_text(sector: &str, text: &str, keywords: &[String]) -> String {
+    format!("{sector}. {text}. {}", keywords.join(". "))
+}
+
+fn build_profile(
+    own: String,
+    given_codes: &[crate::model::HsCode],
+    hs: &HsTable,
+    glossary: &Glossary,
+    with_codes: bool,
+) -> Profile {
+    let english = glossary.english_for(&own).join(". ");
+    let mut search_text = format!("{own}. {english}");
+    let mut codes = Vec::new();
+    if with_codes {
+        for code in given_codes {
+            if let Some(entry) = code.heading().and_then(|heading| hs.get(heading)) {
+                search_text.push_str(". ");
+                search_text.push_str(&entry.description);
+            }
+            codes.push(Code {
+                digits: code
+                    .subheading()
+                    .or(code.heading())
+                    .unwrap_or(code.chapter())
+                    .to_string(),
+                inferred: false,
+            });
+        }
+    }
+    let own_terms = crate::index::analyse(&format!("{own}. {english}"))
+        .into_iter()
+        .collect();
+    Profile {
+        search_text,
+        own_terms,
+        codes,
+    }
+}
+
+fn hs_level(a: &[Code], b: &[Code]) -> (u8, bool, Option<String>) {
+    let mut best: (u8, bool, Option<String>) = (0, false, None);
+    for x in a {
+        for y in b {
+            let shared = x
+                .digits
+                .bytes()
+                .zip(y.digits.bytes())
+                .take_while(|(p, q)| p == q)
+                .count();
+            let level = match shared {
+                6.. => 3,
+                4 | 5 => 2,
+                2 | 3 => 1,
+                _ => 0,
+            };
+            let inferred = x.inferred || y.inferred;
+            let better = level > best.0 || (level == best.0 && level > 0 && best.1 && !inferred);
+            if better {
+                let prefix = match level {
+                    3 => &x.digits[..6],
+                    2 => &x.digits[..4],
+                    _ => &x.digits[..2],
+                };
+                best = (level, inferred, Some(prefix.to_string()));
+            }
+        }
+    }
+    best
+}
+
+fn hs_score(level: u8, inferred: bool) -> f64 {
+    let score = match level {
+        3 => 1.0,
+        2 => 0.85,
+        1 => 0.35,
+        _ => 0.0,
+    };
+    if inferred {
+        score * 0.8
+    } else {
+        score
+    }
+}
+
+/// Infers a heading for each profile without codes from the nomenclature's own words.
+fn infer_headings(
+    profiles: &mut [Profile],
+    hs: &HsTable,
+    heading_index: &mut TextIndex,
+    heading_codes: &[String],
+) -> Result<()> {
+    for profile in profiles.iter_mut().filter(|p| p.codes.is_empty()) {
+        let terms = heading_index.terms(&profile.search_text);
+        if let Some(&(position, _)) = heading_index.search(&terms, 1)?.first() {
+            let digits = heading_codes[position].clone();
+            if let Some(entry) = hs.get(&digits) {
+                profile.search_text.push_str(". ");
+                profile.search_text.push_str(&entry.description);
+            }
+            profile.codes.push(Code {
+                digits,
+                inferred: true,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Finds every pair worth a meeting (contract section 5, `candidates.csv`).
+pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Candidate>> {
+    let hs = HsTable::bundled();
+    let glossary = Glossary::bundled();
+    let model = ModelParameters::from_table(&mission.model);
+    let text_of_firm = |firm: &Firm| profile_text(&firm.sector, &firm.products, &firm.keywords);
+    let text_of_buyer =
+        |buyer: &Buyer| profile_text(&buyer.sector, &buyer.interests, &buyer.keywords);
+    let mut firm_profiles: Vec<Profile> = mission
+        .firms
+        .iter()
+        .map(|firm| {
+            build_profile(
+                text_of_firm(firm),
+                &firm.hs_codes,
+                &hs,
+                &glossary,
+                options.hs,
+            )
+        })
+        .collect();
+    let mut buyer_profiles: Vec<Profile> = mission
+        .buyers
+        .iter()
+        .map(|buyer| {
+            build_profile(
+                text_of_buyer(buyer),
+                &buyer.hs_codes,
+                &hs,
+                &glossary,
+                options.hs,
+            )
+        })
+        .collect();
+    if options.hs {
+        let headings: Vec<&crate::hs::HsEntry> =
+            hs.entries().iter().filter(|e| e.code.len() == 4).collect();
+        let heading_texts: Vec<String> = headings
+            .iter()
+            .map(|heading| {
+                let mut text = heading.description.clone();
+                for child in hs.children(&heading.code) {
+                    text.push_str(". ");
+                    text.push_str(&child.description);
+                }
+                text
+            })
+            .collect();
+        let heading_codes: Vec<String> = headings.iter().map(|h| h.code.clone()).collect();
+        let mut heading_index = TextIndex::build(heading_texts.iter().map(String::as_str))?;
+        infer_headings(&mut firm_profiles, &hs, &mut heading_index, &heading_codes)?;
+        infer_headings(&mut buyer_profiles, &hs, &mut heading_index, &heading_codes)?;
+    }
+    let mut buyer_index = TextIndex::build(buyer_profiles.iter().map(|p| p.search_text.as_str()))?;
+    let mut firm_index = TextIndex::build(firm_profiles.iter().map(|p| p.search_text.as_str()))?;
+
+    // Who trades in each chapter, for pairs the text alone would miss.
+    let mut buyers_by_chapter: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, profile) in buyer_profiles.iter().enumerate() {
+        for code in &profile.codes {
+            buyers_by_chapter
+                .entry(&code.digits[..2])
+                .or_default()
+                .push(index);
+        }
+    }
+    let mut firms_by_chapter: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, profile) in firm_profiles.iter().enumerate() {
+        for code in &profile.codes {
+            firms_by_chapter
+                .entry(&code.digits[..2])
+                .or_default()
+                .push(index);
+        }
+    }
+
+    let mut kinds: HashMap<(usize, usize), RequestKind> = HashMap::new();
+    for request in &mission.requests {
+        if let (Some(firm), Some(buyer)) = (
+            mission.firm_index(&request.firm),
+            mission.buyer_index(&request.buyer),
+        ) {
+            let entry = kinds.entry((firm, buyer)).or_insert(request.kind);
+            if request.kind == RequestKind::Avoid
+                || (request.kind == RequestKind::Must && *entry == RequestKind::Request)
+            {
+                *entry = request.kind;
+            }
+        }
+    }
+
+    let per_firm = options
+        .candidates_per_firm
+        .or(mission.rules.candidates_per_firm.map(|n| n as usize))
+        .unwrap_or(40);
+    let pool = (per_firm * 3).max(100);
+    let mut text_scores: HashMap<(usize, usize), f64> = HashMap::new();
+    let mut firm_pools: Vec<Vec<usize>> = vec![Vec::new(); mission.firms.len()];
+    for (firm, profile) in firm_profiles.iter().enumerate() {
+        let mut pool_buyers: Vec<usize> = Vec::new();
+        if options.text {
+            let terms = buyer_index.terms(&profile.search_text);
+            let own = firm_index.search(&terms, 3)?;
+            let self_score = own
+                .iter()
+                .find(|hit| hit.0 == firm)
+                .or(own.first())
+                .map_or(1.0, |hit| f64::from(hit.1))
+                .max(1e-6);
+            for (buyer, score) in buyer_index.search(&terms, pool)? {
+                let similarity = (f64::from(score) / self_score).min(1.0);
+                let entry = text_scores.entry((firm, buyer)).or_insert(0.0);
+                *entry = entry.max(similarity);
+                pool_buyers.push(buyer);
+            }
+        }
+        for code in &profile.codes {
+            pool_buyers.extend(
+                buyers_by_chapter
+                    .get(&code.digits[..2])
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            );
+        }
+        firm_pools[firm] = pool_buyers;
+    }
+    let mut buyer_pools: Vec<Vec<usize>> = vec![Vec::new(); mission.buyers.len()];
+    for (buyer, profile) in buyer_profiles.iter().enumerate() {
+        let mut pool_firms: Vec<usize> = Vec::new();
+        if options.text {
+            let terms = firm_index.terms(&profile.search_text);
+            let own = buyer_index.search(&terms, 3)?;
+            let self_score = own
+                .iter()
+                .find(|hit| hit.0 == buyer)
+                .or(own.first())
+                .map_or(1.0, |hit| f64::from(hit.1))
+                .max(1e-6);
+            for (firm, score) in firm_index.search(&terms, options.candidates_per_buyer * 3 + 5)? {
+                let similarity = (f64::from(score) / self_score).min(1.0);
+                let entry = text_scores.entry((firm, buyer)).or_insert(0.0);
+                *entry = entry.max(similarity);
+                pool_firms.push(firm);
+            }
+        }
+        for code in &profile.codes {
+            pool_firms.extend(
+                firms_by_chapter
+                    .get(&code.digits[..2])
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            );
+        }
+        buyer_pools[buyer] = pool_firms;
+    }
+
+    let evaluate = |firm: usize, buyer: usize| -> Candidate {
+        let (firm_profile, buyer_profile) = (&firm_profiles[firm], &buyer_profiles[buyer]);
+        let text = text_scores.get(&(firm, buyer)).copied().unwrap_or(0.0);
+        let (level, inferred, shared_code) = hs_level(&firm_profile.codes, &buyer_profile.codes);
+        let kind = kinds.get(&(firm, buyer)).copied();
+        let requested = matches!(kind, Some(RequestKind::Request) | Some(RequestKind::Must));
+        let relevance =
+            (0.55 * hs_score(level, inferred) + 0.45 * text + if requested { 0.25 } else { 0.0 })
+                .min(1.0);
+        let (firm_record, buyer_record) = (&mission.firms[firm], &mission.buyers[buyer]);
+        let interpreter = interpreter_language(&firm_record.languages, &buyer_record.languages);
+        let features = PairFeatures {
+            relevance,
+            hs_level: level,
+            shared_language: interpreter.is_none(),
+            request: requested,
+        };
+        let p_deal = model.p_deal(&features);
+        let deal_value_usd = model.deal_value_usd(
+            buyer_record.annual_import_usd,
+            firm_record.export_capacity_usd,
+        );
+        let mut reasons = Vec::new();
+        let shared_terms: Vec<&str> = firm_profile
+            .own_terms
+            .intersection(&buyer_profile.own_terms)
+            .map(String::as_str)
+            .take(6)
+            .collect();
+        if !shared_terms.is_empty() {
+            reasons.push(format!("matched terms: {}", shared_terms.join(", ")));
+        }
+        if let Some(code) = shared_code {
+            let description = hs.get(&code).map(|e| e.description.as_str()).unwrap_or("");
+            let level_name = match level {
+                3 => "subheading",
+                2 => "heading",
+                _ => "chapter",
+            };
+            let mut short: String = description.chars().take(70).collect();
+            if description.chars().count() > 70 {
+                short.push_str("...");
+            }
+            reasons.push(format!(
+                "same HS {level_name} {code} ({short}){}",
+                if inferred {
+                    ", inferred from the product text"
+                } else {
+                    ""
+                }
+            ));
+        }
+        match kind {
+            Some(RequestKind::Must) => reasons.push("must meet (requests.csv)".to_string()),
+            Some(RequestKind::Request) => {
+                reasons.push("meeting requested (requests.csv)".to_string())
+            }
+            _ => {}
+        }
+        if let Some(language) = interpreter {
+            reasons.push(format!("needs an interpreter ({language})"));
+        }
+        Candidate {
+            firm,
+            buyer,
+            relevance,
+            text_similarity: text,
+            hs_level: level,
+            p_deal,
+            deal_value_usd,
+            expected_value_usd: p_deal * deal_value_usd,
+            reasons,
+        }
+    };
+
+    let rank = |candidates: &mut Vec<Candidate>| {
+        candidates.sort_by(|a, b| {
+            b.relevance
+                .total_cmp(&a.relevance)
+                .then(b.expected_value_usd.total_cmp(&a.expected_value_usd))
+                .then((a.firm, a.buyer).cmp(&(b.firm, b.buyer)))
+        })
+    };
+    let mut kept: HashMap<(usize, usize), Candidate> = HashMap::new();
+    for (firm, pool_buyers) in firm_pools.iter_mut().enumerate() {
+        pool_buyers.sort_unstable();
+        pool_buyers.dedup();
+        let mut scored: Vec<Candidate> = pool_buyers
+            .iter()
+            .filter(|&&buyer| kinds.get(&(firm, buyer)) != Some(&RequestKind::Avoid))
+            .map(|&buyer| evaluate(firm, buyer))
+            .filter(|c| c.relevance > 0.0)
+            .collect();
+        rank(&mut scored);
+        for candidate in scored.into_iter().take(per_firm) {
+            kept.insert((candidate.firm, candidate.buyer), candidate);
+        }
+    }
+    for (buyer, pool_firms) in buyer_pools.iter_mut().enumerate() {
+        pool_firms.sort_unstable();
+        pool_firms.dedup();
+        let mut scored: Vec<Candidate> = pool_firms
+            .iter()
+            .filter(|&&firm| kinds.get(&(firm, buyer)) != Some(&RequestKind::Avoid))
+            .map(|&firm| evaluate(firm, buyer))
+            .filter(|c| c.relevance > 0.0)
+            .collect();
+        rank(&mut scored);
+        for candidate in scored.into_iter().take(options.candidates_per_buyer) {
+            kept.insert((candidate.firm, candidate.buyer), candidate);
+        }
+    }
+    for (&(firm, buyer), &kind) in &kinds {
+        if kind != RequestKind::Avoid {
+            kept.entry((firm, buyer))
+                .or_insert_with(|| evaluate(firm, buyer));
+        }
+    }
+    let mut candidates: Vec<Candidate> = kept.into_values().collect();
+    candidates.sort_by(|a, b| {
+        a.firm
+            .cmp(&b.firm)
+            .then(b.relevance.total_cmp(&a.relevance))
+            .then(a.buyer.cmp(&b.buyer))
+    });
+    Ok(candidates)
+}
+
+/// The candidates as scheduler weights.
+pub fn candidate_weights(mission: &Mission, candidates: &[Candidate]) -> Vec<PairWeight> {
+    candidates
+        .iter()
+        .map(|candidate| PairWeight {
+            firm: mission.firms[candidate.firm].id.clone(),
+            buyer: mission.buyers[candidate.buyer].id.clone(),
+            expected_value_usd: candidate.expected_value_usd,
+            reasons: candidate.reasons.clone(),
+            source: "candidates".to_string(),
+            line: None,
+        })
+        .collect()
+}
