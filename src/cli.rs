@@ -16,6 +16,23 @@ use crate::{
     TextStyle,
 };
 
+/// Prints a line to stdout; a closed pipe (`missionmatch ... | head`) is not an error worth a
+/// panic, so write errors are ignored.
+macro_rules! say {
+    ($($argument:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($argument)*);
+    }};
+}
+
+/// Like `say!` without the newline.
+macro_rules! say_raw {
+    ($($argument:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($argument)*);
+    }};
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "missionmatch",
@@ -134,9 +151,9 @@ fn execute(command: Command) -> anyhow::Result<()> {
         Command::Check { mission_dir } => {
             let loaded = read_mission(&mission_dir)?;
             for warning in &loaded.warnings {
-                println!("warning: {warning}");
+                say!("warning: {warning}");
             }
-            print!("{}", summarize(&loaded.mission).render(&loaded.mission));
+            say_raw!("{}", summarize(&loaded.mission).render(&loaded.mission));
             Ok(())
         }
         Command::Match {
@@ -157,10 +174,10 @@ fn execute(command: Command) -> anyhow::Result<()> {
             for (firm_index, firm) in mission.firms.iter().enumerate() {
                 let mine: Vec<&crate::Candidate> =
                     candidates.iter().filter(|c| c.firm == firm_index).collect();
-                println!("{} {} ({} candidates)", firm.id, firm.name, mine.len());
+                say!("{} {} ({} candidates)", firm.id, firm.name, mine.len());
                 for candidate in mine.iter().take(show) {
                     let buyer = &mission.buyers[candidate.buyer];
-                    println!(
+                    say!(
                         "  {} {}: relevance {:.2}, expected {:.0} {}; {}",
                         buyer.id,
                         buyer.company,
@@ -171,7 +188,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
                     );
                 }
             }
-            println!(
+            say!(
                 "{} pairs kept in {:.2} s; wrote {}",
                 candidates.len(),
                 started.elapsed().as_secs_f64(),
@@ -223,8 +240,8 @@ fn execute(command: Command) -> anyhow::Result<()> {
             let result = schedule(&mission, &weights, &options)?;
             let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
             write_schedule(&out_dir, &mission, &result)?;
-            print!("{}", render_schedule_summary(&mission, &result));
-            println!(
+            say_raw!("{}", render_schedule_summary(&mission, &result));
+            say!(
                 "wrote {} and {}",
                 out_dir.join("schedule.json").display(),
                 out_dir.join("schedule.csv").display()
@@ -263,7 +280,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
                     &synthetic_weights(&mission, seed),
                 )?;
             }
-            println!(
+            say!(
                 "wrote {} firms, {} buyers, {} sessions to {} in {:.2} s",
                 mission.firms.len(),
                 mission.buyers.len(),

@@ -328,8 +328,10 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
         firm_lines.push(line_index);
         let products = distinct_subheadings(&mut rng, line, 2);
         let text: Vec<&str> = products.iter().map(|p| p.description.as_str()).collect();
+        // Codes are drawn in both styles so that the two styles give the same mission otherwise.
+        let codes: Vec<HsCode> = products.iter().map(|p| code_of(&mut rng, p)).collect();
         let hs_codes = match options.text_style {
-            TextStyle::Described => products.iter().map(|p| code_of(&mut rng, p)).collect(),
+            TextStyle::Described => codes,
             TextStyle::BuyersCodesOnly => Vec::new(),
         };
         let languages = if rng.chance(0.3) {

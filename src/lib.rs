@@ -26,6 +26,7 @@ pub use check::{summarize, MissionSummary, SessionSummary};
 pub use error::{Error, Problem, Result};
 pub use generate::{generate, hs_grade, synthetic_weights, GeneratorOptions, Rng, TextStyle};
 pub use hs::{HsEntry, HsTable};
+pub use index::TextIndex;
 pub use io::{
     read_mission, read_weights, schedule_json, write_atomically, write_candidates, write_mission,
     write_schedule, write_weights, LoadedMission,

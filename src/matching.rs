@@ -76,7 +76,9 @@ struct Code {
 
 /// What the matcher knows of one participant.
 struct Profile {
-    /// Everything searchable: texts, glossary English, HS descriptions.
+    /// The participant's own words and their glossary English: what it searches with.
+    query_text: String,
+    /// Everything searchable: the query text plus HS descriptions of its codes.
     search_text: String,
     /// Analysed terms of the participant's own words (for "matched terms").
     own_terms: BTreeSet<String>,
@@ -95,7 +97,8 @@ fn build_profile(
     with_codes: bool,
 ) -> Profile {
     let english = glossary.english_for(&own).join(". ");
-    let mut search_text = format!("{own}. {english}");
+    let query_text = format!("{own}. {english}");
+    let mut search_text = query_text.clone();
     let mut codes = Vec::new();
     if with_codes {
         for code in given_codes {
@@ -113,10 +116,9 @@ fn build_profile(
             });
         }
     }
-    let own_terms = crate::index::analyse(&format!("{own}. {english}"))
-        .into_iter()
-        .collect();
+    let own_terms = crate::index::analyse(&query_text).into_iter().collect();
     Profile {
+        query_text,
         search_text,
         own_terms,
         codes,
@@ -293,7 +295,7 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
     for (firm, profile) in firm_profiles.iter().enumerate() {
         let mut pool_buyers: Vec<usize> = Vec::new();
         if options.text {
-            let terms = buyer_index.terms(&profile.search_text);
+            let terms = buyer_index.terms(&profile.query_text);
             let own = firm_index.search(&terms, 3)?;
             let self_score = own
                 .iter()
@@ -323,7 +325,7 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
     for (buyer, profile) in buyer_profiles.iter().enumerate() {
         let mut pool_firms: Vec<usize> = Vec::new();
         if options.text {
-            let terms = firm_index.terms(&profile.search_text);
+            let terms = firm_index.terms(&profile.query_text);
             let own = buyer_index.search(&terms, 3)?;
             let self_score = own
                 .iter()
@@ -381,6 +383,10 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
             .collect();
         if !shared_terms.is_empty() {
             reasons.push(format!("matched terms: {}", shared_terms.join(", ")));
+        } else if text > 0.0 {
+            reasons.push(format!(
+                "similar product descriptions (text score {text:.2})"
+            ));
         }
         if let Some(code) = shared_code {
             let description = hs.get(&code).map(|e| e.description.as_str()).unwrap_or("");

@@ -162,11 +162,6 @@ impl Glossary {
             .map(|(_, english)| english.as_str())
             .collect()
     }
-
-    /// Number of entries.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
 }
 
 #[cfg(test)]
@@ -200,7 +195,7 @@ mod tests {
     #[test]
     fn the_glossary_bridges_languages() {
         let glossary = Glossary::bundled();
-        assert!(glossary.len() > 50);
+        assert!(glossary.entries.len() > 50);
         assert_eq!(
             glossary.english_for("기초 화장품을 생산"),
             vec!["cosmetics beauty", "skin care"]

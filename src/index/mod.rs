@@ -38,8 +38,25 @@ pub struct TextIndex {
 }
 
 impl TextIndex {
-    /// Indexes the texts (in RAM).
+    /// Indexes the texts (in RAM) with the multilingual analysis.
     pub fn build<'a>(texts: impl IntoIterator<Item = &'a str>) -> Result<TextIndex> {
+        TextIndex::build_with(texts, analysis::analyzer())
+    }
+
+    /// Indexes the texts with tantivy's plain default analysis (split on non-alphanumerics,
+    /// lower-case): the BM25 baseline the benchmarks compare against.
+    pub fn build_plain<'a>(texts: impl IntoIterator<Item = &'a str>) -> Result<TextIndex> {
+        let plain = TextAnalyzer::builder(tantivy::tokenizer::SimpleTokenizer::default())
+            .filter(tantivy::tokenizer::RemoveLongFilter::limit(40))
+            .filter(tantivy::tokenizer::LowerCaser)
+            .build();
+        TextIndex::build_with(texts, plain)
+    }
+
+    fn build_with<'a>(
+        texts: impl IntoIterator<Item = &'a str>,
+        analyzer: TextAnalyzer,
+    ) -> Result<TextIndex> {
         let mut schema = Schema::builder();
         let indexing = TextFieldIndexing::default()
             .set_tokenizer(TOKENIZER)
@@ -50,7 +67,7 @@ impl TextIndex {
         );
         let position_field = schema.add_u64_field("position", FAST);
         let index = Index::create_in_ram(schema.build());
-        index.tokenizers().register(TOKENIZER, analysis::analyzer());
+        index.tokenizers().register(TOKENIZER, analyzer.clone());
         let mut writer = index
             .writer_with_num_threads::<TantivyDocument>(1, 200_000_000)
             .map_err(index_error)?;
@@ -76,7 +93,7 @@ impl TextIndex {
             searcher,
             field,
             positions,
-            analyzer: analysis::analyzer(),
+            analyzer,
         })
     }
 

@@ -1,0 +1,127 @@
+//! The scheduler against its baselines, in one process on the same inputs: the engine (class
+//! model), the plain time-indexed model on the same solver, and greedy. Prints time, value,
+//! bound, gap and coverage of minimums. `cargo bench --bench schedule` (add `--features highs`
+//! and `-- highs` to run HiGHS too; `-- large` adds 1,000 x 10,000).
+
+use missionmatch::{
+    candidate_weights, generate, match_mission, read_mission, schedule, validate_schedule,
+    GeneratorOptions, MatchOptions, Method, Mission, PairWeight, ScheduleOptions, SolverChoice,
+};
+
+fn report(
+    label: &str,
+    mission: &Mission,
+    weights: &[PairWeight],
+    solver: SolverChoice,
+    methods: &[Method],
+    time_limit: f64,
+) {
+    println!(
+        "{label}: {} firms, {} buyers, {} slots, {} weighted pairs",
+        mission.firms.len(),
+        mission.buyers.len(),
+        mission.slots.len(),
+        weights.len()
+    );
+    for &method in methods {
+        let options = ScheduleOptions {
+            solver,
+            method,
+            time_limit_seconds: Some(time_limit),
+            ..Default::default()
+        };
+        match schedule(mission, weights, &options) {
+            Ok(result) => {
+                let violations = validate_schedule(mission, weights, &result.meetings).len();
+                println!(
+                    "  {:<12} {:<8} {:>8.3} s  value {:>12.0}  bound {:>12.0}  gap {:>7.4}%  minimums {}/{}  meetings {}  violations {}",
+                    format!("{method:?}"),
+                    result.solver,
+                    result.seconds,
+                    result.expected_value_usd,
+                    result.upper_bound_usd,
+                    result.gap * 100.0,
+                    result.minimum_coverage.0,
+                    result.minimum_coverage.1,
+                    result.meetings.len(),
+                    violations
+                );
+            }
+            Err(error) => println!("  {method:?}: {error}"),
+        }
+    }
+}
+
+fn generated(
+    firms: usize,
+    buyers: usize,
+    sessions: usize,
+    seed: u64,
+) -> (Mission, Vec<PairWeight>) {
+    let mission = generate(&GeneratorOptions {
+        firms,
+        buyers,
+        sessions,
+        seed,
+        ..Default::default()
+    });
+    let candidates = match_mission(&mission, &MatchOptions::default()).expect("matching");
+    let weights = candidate_weights(&mission, &candidates);
+    (mission, weights)
+}
+
+fn main() {
+    let arguments: Vec<String> = std::env::args().collect();
+    let solvers: Vec<SolverChoice> = if arguments.iter().any(|a| a == "highs") {
+        vec![
+            SolverChoice::Microlp,
+            SolverChoice::parse("highs").expect("built with --features highs"),
+        ]
+    } else {
+        vec![SolverChoice::Microlp]
+    };
+    let all = [Method::Classes, Method::TimeIndexed, Method::Greedy];
+    for solver in &solvers {
+        println!("== solver {}", solver.name());
+        for name in ["india-2017", "vietnam-2017"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(name);
+            let mission = read_mission(&path).expect("fixture").mission;
+            let weights = candidate_weights(
+                &mission,
+                &match_mission(&mission, &MatchOptions::default()).expect("matching"),
+            );
+            report(name, &mission, &weights, *solver, &all, 120.0);
+        }
+        let (mission, weights) = generated(30, 300, 10, 3);
+        report(
+            "30 x 300 x 10 sessions",
+            &mission,
+            &weights,
+            *solver,
+            &all,
+            120.0,
+        );
+        let (mission, weights) = generated(300, 3000, 4, 5);
+        report(
+            "300 x 3,000 x 4 sessions",
+            &mission,
+            &weights,
+            *solver,
+            &all,
+            300.0,
+        );
+        if arguments.iter().any(|a| a == "large") {
+            let (mission, weights) = generated(1000, 10_000, 4, 7);
+            report(
+                "1,000 x 10,000 x 4 sessions",
+                &mission,
+                &weights,
+                *solver,
+                &[Method::Classes, Method::Greedy],
+                600.0,
+            );
+        }
+    }
+}

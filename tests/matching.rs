@@ -1,0 +1,111 @@
+//! The matcher on the fixtures: literal expectations a person can check, and the contract's
+//! `candidates.csv`.
+
+mod common;
+
+use common::{copy_fixture, fixture, run};
+use missionmatch::{match_mission, read_mission, Candidate, MatchOptions, Mission};
+
+fn matched(name: &str) -> (Mission, Vec<Candidate>) {
+    let mission = read_mission(&fixture(name)).unwrap().mission;
+    let candidates = match_mission(&mission, &MatchOptions::default()).unwrap();
+    (mission, candidates)
+}
+
+fn best_buyers(
+    mission: &Mission,
+    candidates: &[Candidate],
+    firm: &str,
+    count: usize,
+) -> Vec<String> {
+    let firm = mission
+        .firms
+        .iter()
+        .position(|f| f.id.as_str() == firm)
+        .unwrap();
+    let mut mine: Vec<&Candidate> = candidates.iter().filter(|c| c.firm == firm).collect();
+    mine.sort_by(|a, b| b.relevance.total_cmp(&a.relevance));
+    mine.iter()
+        .take(count)
+        .map(|c| mission.buyers[c.buyer].id.to_string())
+        .collect()
+}
+
+fn best_firm(mission: &Mission, candidates: &[Candidate], buyer: &str) -> String {
+    let buyer = mission
+        .buyers
+        .iter()
+        .position(|b| b.id.as_str() == buyer)
+        .unwrap();
+    let best = candidates
+        .iter()
+        .filter(|c| c.buyer == buyer)
+        .max_by(|a, b| a.relevance.total_cmp(&b.relevance))
+        .unwrap();
+    mission.firms[best.firm].id.to_string()
+}
+
+#[test]
+fn a_korean_only_firm_finds_its_buyers() {
+    // F08 writes only Korean: 기초 화장품, 마스크팩, 선크림을 생산합니다.
+    let (mission, candidates) = matched("india-2017");
+    let top = best_buyers(&mission, &candidates, "F08", 3);
+    for buyer in &top {
+        let record = mission
+            .buyers
+            .iter()
+            .find(|b| b.id.as_str() == buyer)
+            .unwrap();
+        assert_eq!(record.sector, "Beauty retail", "{buyer} in {top:?}");
+    }
+    // F13 also writes only Korean (플라스틱 사출 금형): its best buyer wants injection moulds.
+    let top = best_buyers(&mission, &candidates, "F13", 1);
+    let record = mission
+        .buyers
+        .iter()
+        .find(|b| b.id.as_str() == top[0])
+        .unwrap();
+    assert_eq!(record.sector, "Plastic injection", "{top:?}");
+}
+
+#[test]
+fn vietnamese_only_buyers_find_their_firms() {
+    let (mission, candidates) = matched("vietnam-2017");
+    // VN-003: "Khuôn ép nhựa" (injection moulds) -> F10, the mould maker, who writes Korean only.
+    assert_eq!(best_firm(&mission, &candidates, "VN-003"), "F10");
+    // VN-018: "Mỹ phẩm Hàn Quốc: chăm sóc da, mặt nạ, kem chống nắng" -> F05, the cosmetics firm.
+    assert_eq!(best_firm(&mission, &candidates, "VN-018"), "F05");
+    // VN-006: "Đèn LED chiếu sáng nhà xưởng" (LED factory lighting) -> F09, the LED maker.
+    assert_eq!(best_firm(&mission, &candidates, "VN-006"), "F09");
+}
+
+#[test]
+fn candidates_follow_the_contract() {
+    let scratch = copy_fixture("india-2017");
+    let output = run(&["match", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let text = std::fs::read_to_string(scratch.path().join("out/candidates.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("firm,buyer,relevance,p_deal,deal_value_usd,expected_value_usd,reasons")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() > 100, "{}", rows.len());
+    // The avoid pair is never kept; the must pair always is.
+    assert!(!rows.iter().any(|row| row.starts_with("F04,IN-013,")));
+    assert!(rows
+        .iter()
+        .any(|row| row.starts_with("F06,IN-008,") && row.contains("must meet")));
+    for row in &rows {
+        let cells: Vec<&str> = row.splitn(7, ',').collect();
+        let number = |index: usize| cells[index].parse::<f64>().unwrap();
+        let (relevance, p_deal, deal, expected) = (number(2), number(3), number(4), number(5));
+        assert!((0.0..=1.0).contains(&relevance), "{row}");
+        assert!(
+            (expected - p_deal * deal).abs() <= 0.01 + deal * 0.000_006,
+            "{row}"
+        );
+        assert!(!cells[6].is_empty(), "every pair has a reason: {row}");
+    }
+}

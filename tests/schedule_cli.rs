@@ -1,0 +1,219 @@
+//! `missionmatch schedule` end to end: the contract's files, every timetable checked by the
+//! independent validator, infeasible `must` pairs, bad weights, tight interpreters.
+
+mod common;
+
+use common::{copy_fixture, edit, run};
+use missionmatch::{
+    candidate_weights, match_mission, read_mission, schedule, validate_schedule, Meeting, Method,
+    Mission, ScheduleOptions, SlotId,
+};
+use serde_json::Value;
+
+/// Reads schedule.json back into meetings, finding each slot by session and start.
+fn meetings_from_json(mission: &Mission, json: &Value) -> Vec<Meeting> {
+    json["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|meeting| {
+            let session = meeting["session"].as_str().unwrap();
+            let start = meeting["start"].as_str().unwrap();
+            let slot = mission
+                .slots
+                .iter()
+                .find(|slot| {
+                    let record = &mission.sessions[slot.session];
+                    record.id.as_str() == session
+                        && format!("{}T{}", record.date, slot.range.start) == start
+                })
+                .unwrap_or_else(|| panic!("no slot {session} {start}"));
+            Meeting {
+                firm: missionmatch::FirmId(meeting["firm"].as_str().unwrap().to_string()),
+                buyer: missionmatch::BuyerId(meeting["buyer"].as_str().unwrap().to_string()),
+                slot: SlotId(slot.id.0),
+                interpreter: meeting["interpreter"].as_str().map(String::from),
+                expected_value_usd: meeting["expected_value_usd"].as_f64().unwrap(),
+                reasons: vec![],
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn schedule_writes_the_contracts_files() {
+    let scratch = copy_fixture("india-2017");
+    let output = run(&["schedule", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("minimum meetings covered: 102 of 102"),
+        "{}",
+        output.stdout
+    );
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("out/schedule.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["mission"], "Anyang India Market Mission 2017");
+    assert_eq!(json["currency"], "USD");
+    for key in [
+        "meetings",
+        "expected_value_usd",
+        "upper_bound_usd",
+        "gap",
+        "solver",
+        "seconds",
+    ] {
+        assert!(!json["summary"][key].is_null(), "summary.{key}");
+    }
+    let first = &json["meetings"][0];
+    for key in [
+        "firm",
+        "buyer",
+        "session",
+        "start",
+        "end",
+        "interpreter",
+        "expected_value_usd",
+        "reasons",
+    ] {
+        assert!(first.get(key).is_some(), "meetings[0].{key}");
+    }
+    let csv = std::fs::read_to_string(scratch.path().join("out/schedule.csv")).unwrap();
+    assert_eq!(
+        csv.lines().next(),
+        Some("firm,buyer,session,start,end,interpreter,expected_value_usd,reasons")
+    );
+    // The independent validator on the timetable as written (weights: the matcher's pairs).
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    let meetings = meetings_from_json(&mission, &json);
+    assert_eq!(
+        meetings.len() as u64,
+        json["summary"]["meetings"].as_u64().unwrap()
+    );
+    assert_eq!(csv.lines().count(), meetings.len() + 1);
+    let weights = candidate_weights(
+        &mission,
+        &match_mission(&mission, &Default::default()).unwrap(),
+    );
+    assert_eq!(
+        validate_schedule(&mission, &weights, &meetings),
+        Vec::<String>::new()
+    );
+    assert!(
+        meetings
+            .iter()
+            .any(|m| m.firm.as_str() == "F06" && m.buyer.as_str() == "IN-008"),
+        "must pair"
+    );
+    assert!(
+        !meetings
+            .iter()
+            .any(|m| m.firm.as_str() == "F04" && m.buyer.as_str() == "IN-013"),
+        "avoid pair"
+    );
+}
+
+#[test]
+fn an_impossible_must_pair_exits_3_with_the_reason() {
+    let scratch = copy_fixture("india-2017");
+    // F07 never goes to Chennai, where IN-045 meets.
+    edit(
+        scratch.path(),
+        "requests.csv",
+        "F02,IN-035,request,buyer,",
+        "F07,IN-045,must,firm,",
+    );
+    let output = run(&["schedule", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 3, "{}", output.stderr);
+    assert_eq!(
+        output.stderr.trim(),
+        "no valid schedule exists: must pair F07-IN-045 can never meet: they share no available slot"
+    );
+    assert!(!scratch.path().join("out/schedule.json").exists());
+}
+
+#[test]
+fn bad_weights_exit_2_with_file_and_line() {
+    let scratch = copy_fixture("india-2017");
+    let weights = scratch.path().join("weights.csv");
+    std::fs::write(
+        &weights,
+        "firm,buyer,expected_value_usd\nF01,IN-002,100\nF01,IN-999,50\nF02,IN-002,lots\n",
+    )
+    .unwrap();
+    let output = run(&[
+        "schedule",
+        scratch.path().to_str().unwrap(),
+        "--weights",
+        weights.to_str().unwrap(),
+    ]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output.stderr.starts_with(
+            "weights.csv:4: expected_value_usd: \"lots\" is not a finite number, 0 or more\n"
+        ),
+        "{}",
+        output.stderr
+    );
+    std::fs::write(
+        &weights,
+        "firm,buyer,expected_value_usd\nF01,IN-002,100\nF01,IN-999,50\n",
+    )
+    .unwrap();
+    let output = run(&[
+        "schedule",
+        scratch.path().to_str().unwrap(),
+        "--weights",
+        weights.to_str().unwrap(),
+    ]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .starts_with("weights.csv:3: buyer: unknown buyer \"IN-999\" (not in buyers.csv)\n"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn one_interpreter_per_language_still_reaches_the_time_indexed_optimum() {
+    let mut mission = read_mission(&common::fixture("india-2017"))
+        .unwrap()
+        .mission;
+    for limit in mission.interpreters.as_mut().unwrap().values_mut() {
+        *limit = 1;
+    }
+    let weights = candidate_weights(
+        &mission,
+        &match_mission(&mission, &Default::default()).unwrap(),
+    );
+    let solve = |method| {
+        let options = ScheduleOptions {
+            method,
+            mip_gap: 0.0,
+            ..Default::default()
+        };
+        let result = schedule(&mission, &weights, &options).unwrap();
+        assert_eq!(
+            validate_schedule(&mission, &weights, &result.meetings),
+            Vec::<String>::new()
+        );
+        result
+    };
+    let engine = solve(Method::Classes);
+    let oracle = solve(Method::TimeIndexed);
+    let greedy = solve(Method::Greedy);
+    assert_eq!(engine.minimum_coverage, oracle.minimum_coverage);
+    assert!(
+        (engine.expected_value_usd - oracle.expected_value_usd).abs()
+            < 1e-6 * oracle.expected_value_usd
+    );
+    assert!(
+        greedy.minimum_coverage.0 < engine.minimum_coverage.0,
+        "greedy should lose minimums here"
+    );
+}
