@@ -10,10 +10,10 @@ use clap::{Parser, Subcommand};
 
 use crate::error::Error;
 use crate::{
-    candidate_weights, generate, match_mission, read_mission, read_weights, schedule, summarize,
-    synthetic_weights, write_candidates, write_mission, write_schedule, write_weights,
-    GeneratorOptions, MatchOptions, Method, Mission, Schedule, ScheduleOptions, SolverChoice,
-    TextStyle,
+    candidate_weights, followup, generate, match_mission, read_mission, read_weights, report,
+    schedule, summarize, synthetic_weights, write_candidates, write_followup, write_mission,
+    write_report, write_schedule, write_weights, GeneratorOptions, MatchOptions, Method, Mission,
+    Schedule, ScheduleOptions, SolverChoice, TextStyle,
 };
 
 /// Prints a line to stdout; a closed pipe (`missionmatch ... | head`) is not an error worth a
@@ -85,6 +85,22 @@ enum Command {
         #[arg(long, default_value = "classes")]
         method: String,
     },
+    /// After the mission: flag buyers for follow-up, most valuable first (followup.csv).
+    Followup {
+        /// The mission folder (with outcomes.csv).
+        mission_dir: PathBuf,
+        /// Output folder (default: MISSION_DIR/out).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The mission's results per country and per firm (report.json, report.csv).
+    Report {
+        /// The mission folder (with outcomes.csv).
+        mission_dir: PathBuf,
+        /// Output folder (default: MISSION_DIR/out).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write a valid generated mission folder, for tests and benchmarks.
     Generate {
         /// Number of local firms.
@@ -154,6 +170,90 @@ fn execute(command: Command) -> anyhow::Result<()> {
                 say!("warning: {warning}");
             }
             say_raw!("{}", summarize(&loaded.mission).render(&loaded.mission));
+            Ok(())
+        }
+        Command::Followup { mission_dir, out } => {
+            let mission = read_mission(&mission_dir)?.mission;
+            if mission.outcomes.is_none() {
+                anyhow::bail!(
+                    "{}: no outcomes.csv yet; record what each meeting produced first",
+                    mission_dir.display()
+                );
+            }
+            let candidates = match_mission(&mission, &MatchOptions::default())?;
+            let rows = followup(&mission, &candidates);
+            let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
+            let path = out_dir.join("followup.csv");
+            write_followup(&path, &mission, &rows)?;
+            let mut counts = std::collections::BTreeMap::new();
+            for row in &rows {
+                *counts.entry(row.flag.as_str()).or_insert(0) += 1;
+            }
+            for row in rows.iter().take(10) {
+                let buyer = &mission.buyers[row.buyer];
+                say!(
+                    "{:<8} {:<10} {:>12.0} {}  {} by {} with {}; {}",
+                    row.flag.as_str(),
+                    buyer.id,
+                    row.priority,
+                    buyer.company,
+                    row.next_action,
+                    row.due,
+                    row.firms.join(", "),
+                    row.reasons.join("; ")
+                );
+            }
+            let summary: Vec<String> = counts
+                .iter()
+                .map(|(flag, n)| format!("{flag} {n}"))
+                .collect();
+            say!(
+                "{} buyers: {}; wrote {}",
+                rows.len(),
+                summary.join(", "),
+                path.display()
+            );
+            Ok(())
+        }
+        Command::Report { mission_dir, out } => {
+            let mission = read_mission(&mission_dir)?.mission;
+            if mission.outcomes.is_none() {
+                anyhow::bail!(
+                    "{}: no outcomes.csv yet; record what each meeting produced first",
+                    mission_dir.display()
+                );
+            }
+            let result = report(&mission);
+            let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
+            write_report(&out_dir, &mission, &result)?;
+            let line = |name: &str, totals: &crate::Totals| {
+                format!(
+                    "{name:<10} companies met {:>4}, meetings {:>4}, no-shows {:>3}, consultation {:>14.0} {cur}, contract {:>12.0} {cur} ({:.1}%)",
+                    totals.companies_met,
+                    totals.meetings_held,
+                    totals.no_shows,
+                    totals.consultation_usd,
+                    totals.contract_usd,
+                    totals.contract_ratio() * 100.0,
+                    cur = mission.currency
+                )
+            };
+            say!("{}", mission.name);
+            say!("{}", line("total", &result.total));
+            for (country, totals) in &result.per_country {
+                say!("{}", line(country, totals));
+            }
+            for (firm, totals) in &result.per_firm {
+                say!("{}", line(firm, totals));
+            }
+            if !result.no_show_buyers.is_empty() {
+                say!("no-shows: {}", result.no_show_buyers.join(", "));
+            }
+            say!(
+                "wrote {} and {}",
+                out_dir.join("report.json").display(),
+                out_dir.join("report.csv").display()
+            );
             Ok(())
         }
         Command::Match {

@@ -13,23 +13,26 @@
 mod check;
 pub mod cli;
 mod error;
+mod followup;
 mod generate;
 mod hs;
 mod index;
 mod io;
 mod matching;
 mod model;
+mod report;
 mod schedule;
 mod score;
 
 pub use check::{summarize, MissionSummary, SessionSummary};
 pub use error::{Error, Problem, Result};
+pub use followup::{close_probability, followup, Flag, FollowupRow, FITTING_RELEVANCE};
 pub use generate::{generate, hs_grade, synthetic_weights, GeneratorOptions, Rng, TextStyle};
 pub use hs::{HsEntry, HsTable};
 pub use index::TextIndex;
 pub use io::{
-    read_mission, read_weights, schedule_json, write_atomically, write_candidates, write_mission,
-    write_schedule, write_weights, LoadedMission,
+    read_mission, read_weights, schedule_json, write_atomically, write_candidates, write_followup,
+    write_mission, write_report, write_schedule, write_weights, LoadedMission,
 };
 pub use matching::{candidate_weights, match_mission, Candidate, MatchOptions};
 pub use model::{
@@ -37,6 +40,7 @@ pub use model::{
     InterpreterCapacity, MeetingLimits, Mission, NextStep, Outcome, Request, RequestKind, Rules,
     Session, SessionId, Side, Slot, SlotId, TimeOfDay, TimeRange, Window,
 };
+pub use report::{report, MissionReport, Totals};
 pub use schedule::{
     minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Schedule,
     ScheduleOptions, Shortfall, SolverChoice,

@@ -1,12 +1,14 @@
 //! Mission folders in, files out: the contract's formats live here and nowhere else.
 
 mod csv;
+mod followup_files;
 mod read;
 mod schedule_files;
 mod toml_file;
 mod write;
 
 pub use csv::parse_table;
+pub use followup_files::{write_followup, write_report};
 pub use read::{read_mission, LoadedMission};
 pub use schedule_files::{
     read_weights, schedule_json, write_candidates, write_schedule, write_weights,

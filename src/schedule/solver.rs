@@ -451,8 +451,8 @@ fn solve_with_highs(
     for constraint in constraints {
         built.add_constraint(constraint);
     }
+    built.set_verbose(false);
     let mut built = built
-        .set_verbose(false)
         .set_threads(1)
         .set_mip_rel_gap(1e-6)
         .map_err(|error| ResolutionError::Str(error.to_string()))?;

@@ -1,0 +1,347 @@
+//! After the mission: which buyers to follow up, in which order, with whom, and why.
+//!
+//! The plan is data: `followup` returns rows (and the notifications to send); sending them is the
+//! shell's job. Flags follow contract section 5:
+//! - `hot`: attended a meeting with interest 4-5, or a quote, sample or visit as next step, or a
+//!   contract signed with more business discussed than signed;
+//! - `warm`: attended, with some interest (2-3) or a consultation amount, and not hot;
+//! - `no_show`: had meetings and attended none;
+//! - `unmet`: no meeting although the matcher found it a fitting buyer (relevance at least
+//!   [`FITTING_RELEVANCE`]) for some firm;
+//! - `cold`: everyone else.
+//!
+//! Priority is the expected value still to win. For a met buyer: over its attended meetings, the
+//! business discussed but not yet signed times the chance it closes, which grows with interest
+//! (0: 2% ... 5: 50%) and a concrete next step (quote x1.5, sample x1.4, visit x1.6, none x0.8,
+//! at most 90%). For an unmet buyer: the best expected value the matcher saw for it. For a
+//! no-show: half the expected value of the meetings it missed (a second chance is worth less).
+
+use std::collections::BTreeMap;
+
+use crate::matching::Candidate;
+use crate::model::{Date, Mission, NextStep, Outcome};
+
+/// Relevance from which an unmet buyer counts as a fitting one.
+pub const FITTING_RELEVANCE: f64 = 0.5;
+
+/// A buyer's follow-up flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Flag {
+    /// Close to a deal.
+    Hot,
+    /// Interested.
+    Warm,
+    /// Booked but never came.
+    NoShow,
+    /// A good fit that got no meeting.
+    Unmet,
+    /// Nothing to chase.
+    Cold,
+}
+
+impl Flag {
+    /// The contract's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Hot => "hot",
+            Flag::Warm => "warm",
+            Flag::NoShow => "no_show",
+            Flag::Unmet => "unmet",
+            Flag::Cold => "cold",
+        }
+    }
+}
+
+/// One row of `followup.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowupRow {
+    /// Position of the buyer in `mission.buyers`.
+    pub buyer: usize,
+    /// The flag.
+    pub flag: Flag,
+    /// Expected value still to win.
+    pub priority: f64,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+    /// Firms to follow up with, most promising first.
+    pub firms: Vec<String>,
+    /// What to do.
+    pub next_action: String,
+    /// By when.
+    pub due: Date,
+}
+
+/// Chance that the business discussed at an attended meeting still closes.
+pub fn close_probability(interest: Option<u8>, next_step: Option<NextStep>) -> f64 {
+    let base: f64 = match interest.unwrap_or(1) {
+        0 => 0.02,
+        1 => 0.05,
+        2 => 0.10,
+        3 => 0.20,
+        4 => 0.35,
+        _ => 0.50,
+    };
+    let factor = match next_step {
+        Some(NextStep::Quote) => 1.5,
+        Some(NextStep::Sample) => 1.4,
+        Some(NextStep::Visit) => 1.6,
+        Some(NextStep::None) => 0.8,
+        None => 1.0,
+    };
+    (base * factor).min(0.9)
+}
+
+fn is_hot(outcome: &Outcome) -> bool {
+    let consulted = outcome.consultation_usd.unwrap_or(0.0);
+    let signed = outcome.contract_usd.unwrap_or(0.0);
+    outcome.attended
+        && (outcome.interest.is_some_and(|i| i >= 4)
+            || matches!(
+                outcome.next_step,
+                Some(NextStep::Quote | NextStep::Sample | NextStep::Visit)
+            )
+            || (signed > 0.0 && consulted > signed))
+}
+
+fn is_warm(outcome: &Outcome) -> bool {
+    outcome.attended
+        && (outcome.interest.is_some_and(|i| (2..=3).contains(&i))
+            || outcome.consultation_usd.is_some_and(|c| c > 0.0))
+}
+
+fn remaining_value(outcome: &Outcome) -> f64 {
+    if !outcome.attended {
+        return 0.0;
+    }
+    let open =
+        (outcome.consultation_usd.unwrap_or(0.0) - outcome.contract_usd.unwrap_or(0.0)).max(0.0);
+    open * close_probability(outcome.interest, outcome.next_step)
+}
+
+fn money(value: f64) -> String {
+    let whole = value.round() as i64;
+    let digits = whole.abs().to_string();
+    let mut grouped = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if whole < 0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+/// The follow-up plan, highest priority first (ties: by flag, then buyer id).
+///
+/// `candidates` are the matcher's pairs (for `unmet` and no-show values); outcomes come from the
+/// mission. Buyers without any outcome row count as having had no meeting.
+pub fn followup(mission: &Mission, candidates: &[Candidate]) -> Vec<FollowupRow> {
+    let outcomes: &[Outcome] = mission.outcomes.as_deref().unwrap_or(&[]);
+    let last_day = mission
+        .sessions
+        .iter()
+        .map(|session| session.date)
+        .max()
+        .unwrap_or(Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        });
+    let mut by_buyer: BTreeMap<usize, Vec<&Outcome>> = BTreeMap::new();
+    for outcome in outcomes {
+        if let Some(buyer) = mission.buyer_index(&outcome.buyer) {
+            by_buyer.entry(buyer).or_default().push(outcome);
+        }
+    }
+    let mut best_candidate: BTreeMap<usize, Vec<&Candidate>> = BTreeMap::new();
+    for candidate in candidates {
+        best_candidate
+            .entry(candidate.buyer)
+            .or_default()
+            .push(candidate);
+    }
+    for list in best_candidate.values_mut() {
+        list.sort_by(|a, b| b.expected_value_usd.total_cmp(&a.expected_value_usd));
+    }
+    let expected_of = |firm: &str, buyer: usize| -> f64 {
+        best_candidate
+            .get(&buyer)
+            .and_then(|list| {
+                list.iter()
+                    .find(|c| mission.firms[c.firm].id.as_str() == firm)
+            })
+            .map_or(0.0, |c| c.expected_value_usd)
+    };
+
+    let mut rows = Vec::new();
+    for buyer_index in 0..mission.buyers.len() {
+        let met = by_buyer.get(&buyer_index).cloned().unwrap_or_default();
+        let attended: Vec<&Outcome> = met.iter().copied().filter(|o| o.attended).collect();
+        let mut reasons = Vec::new();
+        let (flag, priority, firms, next_action) = if !met.is_empty() && attended.is_empty() {
+            let missed: f64 = met
+                .iter()
+                .map(|o| expected_of(o.firm.as_str(), buyer_index))
+                .sum();
+            reasons.push(format!("booked {} meeting(s), attended none", met.len()));
+            (
+                Flag::NoShow,
+                missed * 0.5,
+                met.iter().map(|o| o.firm.to_string()).collect(),
+                "call to find out why; offer an online meeting with the same firms".to_string(),
+            )
+        } else if !met.is_empty() {
+            let mut ranked: Vec<&Outcome> = attended.clone();
+            ranked.sort_by(|a, b| {
+                remaining_value(b)
+                    .total_cmp(&remaining_value(a))
+                    .then(a.firm.cmp(&b.firm))
+            });
+            let priority: f64 = attended.iter().map(|o| remaining_value(o)).sum();
+            let hot: Vec<&Outcome> = ranked.iter().copied().filter(|o| is_hot(o)).collect();
+            let warm = attended.iter().any(|o| is_warm(o));
+            for outcome in &ranked {
+                let mut parts = Vec::new();
+                if let Some(interest) = outcome.interest {
+                    parts.push(format!("interest {interest}/5"));
+                }
+                if let Some(step) = outcome.next_step.filter(|s| *s != NextStep::None) {
+                    parts.push(format!("asked for a {}", step.as_str()));
+                }
+                if let Some(c) = outcome.consultation_usd.filter(|c| *c > 0.0) {
+                    parts.push(format!("{} {} discussed", money(c), mission.currency));
+                }
+                if let Some(c) = outcome.contract_usd.filter(|c| *c > 0.0) {
+                    parts.push(format!("{} signed", money(c)));
+                }
+                if !parts.is_empty() {
+                    reasons.push(format!("with {}: {}", outcome.firm, parts.join(", ")));
+                }
+            }
+            let firms: Vec<String> = ranked
+                .iter()
+                .filter(|o| is_hot(o) || is_warm(o))
+                .map(|o| o.firm.to_string())
+                .collect();
+            if !hot.is_empty() {
+                let step = hot
+                    .iter()
+                    .find_map(|o| o.next_step.filter(|s| *s != NextStep::None));
+                let action = match step {
+                    Some(NextStep::Quote) => "send the quote".to_string(),
+                    Some(NextStep::Sample) => "ship the samples".to_string(),
+                    Some(NextStep::Visit) => "arrange the visit".to_string(),
+                    _ => "call to close the order".to_string(),
+                };
+                (Flag::Hot, priority, firms, action)
+            } else if warm {
+                (
+                    Flag::Warm,
+                    priority,
+                    firms,
+                    "send catalogue and price list; follow-up call".to_string(),
+                )
+            } else {
+                reasons.push("attended without interest".to_string());
+                (
+                    Flag::Cold,
+                    priority,
+                    Vec::new(),
+                    "keep on the newsletter".to_string(),
+                )
+            }
+        } else {
+            let list = best_candidate.get(&buyer_index);
+            let fitting: Vec<&&Candidate> = list
+                .map(|list| {
+                    list.iter()
+                        .filter(|c| c.relevance >= FITTING_RELEVANCE)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if fitting.is_empty() {
+                reasons.push("no meeting and no fitting firm".to_string());
+                (
+                    Flag::Cold,
+                    0.0,
+                    Vec::new(),
+                    "keep on the newsletter".to_string(),
+                )
+            } else {
+                let best = fitting[0];
+                reasons.push(format!(
+                    "no meeting; fits {} (relevance {:.2}, expected {} {})",
+                    mission.firms[best.firm].id,
+                    best.relevance,
+                    money(best.expected_value_usd),
+                    mission.currency
+                ));
+                (
+                    Flag::Unmet,
+                    best.expected_value_usd,
+                    fitting
+                        .iter()
+                        .take(3)
+                        .map(|c| mission.firms[c.firm].id.to_string())
+                        .collect(),
+                    "invite to an online consultation or the next mission".to_string(),
+                )
+            }
+        };
+        rows.push(FollowupRow {
+            buyer: buyer_index,
+            flag,
+            priority,
+            reasons,
+            firms,
+            next_action,
+            due: last_day,
+        });
+    }
+    rows.sort_by(|a, b| {
+        b.priority
+            .total_cmp(&a.priority)
+            .then(a.flag.cmp(&b.flag))
+            .then(mission.buyers[a.buyer].id.cmp(&mission.buyers[b.buyer].id))
+    });
+    // Hot buyers within a week, the most valuable first: the top third in 3 days.
+    let hot_count = rows.iter().filter(|r| r.flag == Flag::Hot).count();
+    let mut hot_seen = 0;
+    for row in &mut rows {
+        let days = match row.flag {
+            Flag::Hot => {
+                hot_seen += 1;
+                if hot_seen * 3 <= hot_count.max(1) {
+                    3
+                } else {
+                    7
+                }
+            }
+            Flag::Warm => 14,
+            Flag::NoShow => 10,
+            Flag::Unmet => 21,
+            Flag::Cold => 30,
+        };
+        row.due = last_day.add_days(days);
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_probability_rises_with_interest_and_steps() {
+        assert!(
+            close_probability(Some(5), Some(NextStep::Quote)) > close_probability(Some(5), None)
+        );
+        assert!(close_probability(Some(4), None) > close_probability(Some(2), None));
+        assert!(close_probability(Some(5), Some(NextStep::Visit)) <= 0.9);
+        assert_eq!(money(1234567.4), "1,234,567");
+    }
+}

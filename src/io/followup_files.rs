@@ -1,0 +1,115 @@
+//! Follow-up and report files: `followup.csv` (contract section 5), `report.json`, `report.csv`.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::csv::push_line;
+use super::write::write_atomically;
+use crate::error::{Error, Result};
+use crate::followup::FollowupRow;
+use crate::model::Mission;
+use crate::report::{MissionReport, Totals};
+
+/// Writes `followup.csv`, highest priority first, atomically.
+pub fn write_followup(path: &Path, mission: &Mission, rows: &[FollowupRow]) -> Result<()> {
+    let mut text = String::new();
+    push_line(
+        &mut text,
+        &[
+            "buyer",
+            "company",
+            "flag",
+            "priority",
+            "reasons",
+            "firms",
+            "next_action",
+            "due",
+        ],
+    );
+    for row in rows {
+        let buyer = &mission.buyers[row.buyer];
+        push_line(
+            &mut text,
+            &[
+                buyer.id.to_string(),
+                buyer.company.clone(),
+                row.flag.as_str().to_string(),
+                format!("{:.2}", row.priority),
+                row.reasons.join("; "),
+                row.firms.join(";"),
+                row.next_action.clone(),
+                row.due.to_string(),
+            ],
+        );
+    }
+    write_atomically(path, text.as_bytes())
+}
+
+fn totals_json(totals: &Totals) -> Value {
+    json!({
+        "companies_met": totals.companies_met,
+        "meetings_held": totals.meetings_held,
+        "no_shows": totals.no_shows,
+        "consultation_usd": totals.consultation_usd,
+        "contract_usd": totals.contract_usd,
+        "contract_ratio": totals.contract_ratio(),
+    })
+}
+
+/// The report as JSON.
+pub fn report_json(mission: &Mission, report: &MissionReport) -> Value {
+    json!({
+        "mission": mission.name,
+        "currency": mission.currency,
+        "total": totals_json(&report.total),
+        "per_country": report.per_country.iter().map(|(k, v)| (k.clone(), totals_json(v))).collect::<serde_json::Map<String, Value>>(),
+        "per_firm": report.per_firm.iter().map(|(k, v)| (k.clone(), totals_json(v))).collect::<serde_json::Map<String, Value>>(),
+        "no_show_buyers": report.no_show_buyers,
+    })
+}
+
+/// Writes `report.json` and `report.csv` (one row for the mission, each country, each firm).
+pub fn write_report(out_dir: &Path, mission: &Mission, report: &MissionReport) -> Result<()> {
+    let json = serde_json::to_string_pretty(&report_json(mission, report))
+        .map_err(|error| Error::Unsupported(format!("cannot encode report.json: {error}")))?;
+    let mut text = String::new();
+    push_line(
+        &mut text,
+        &[
+            "scope",
+            "name",
+            "companies_met",
+            "meetings_held",
+            "no_shows",
+            "consultation_usd",
+            "contract_usd",
+            "contract_ratio",
+        ],
+    );
+    let rows = std::iter::once(("mission", mission.name.as_str(), &report.total))
+        .chain(
+            report
+                .per_country
+                .iter()
+                .map(|(k, v)| ("country", k.as_str(), v)),
+        )
+        .chain(report.per_firm.iter().map(|(k, v)| ("firm", k.as_str(), v)));
+    for (scope, name, totals) in rows {
+        push_line(
+            &mut text,
+            &[
+                scope.to_string(),
+                name.to_string(),
+                totals.companies_met.to_string(),
+                totals.meetings_held.to_string(),
+                totals.no_shows.to_string(),
+                format!("{:.2}", totals.consultation_usd),
+                format!("{:.2}", totals.contract_usd),
+                format!("{:.4}", totals.contract_ratio()),
+            ],
+        );
+    }
+    write_atomically(&out_dir.join("report.json"), format!("{json}\n").as_bytes())?;
+    write_atomically(&out_dir.join("report.csv"), text.as_bytes())
+}

@@ -1,0 +1,139 @@
+//! Follow-up and report on the fixtures (whose outcomes reproduce the published mission
+//! figures), and the flags on outcomes written here for each rule of the contract.
+
+mod common;
+
+use common::{copy_fixture, fixture, run, Scratch};
+use missionmatch::{followup, match_mission, read_mission, report, Flag, MatchOptions, NextStep};
+
+#[test]
+fn the_report_reproduces_the_published_figures() {
+    // India, March 2017: 50 companies, about USD 67 million discussed, USD 2.01 million signed.
+    let india = report(&read_mission(&fixture("india-2017")).unwrap().mission);
+    let totals = &india.per_country["IN"];
+    assert_eq!(totals.companies_met, 50);
+    assert_eq!(totals.consultation_usd, 67_000_000.0);
+    assert_eq!(totals.contract_usd, 2_010_000.0);
+    // Vietnam, August 2017: USD 72 million discussed, USD 5.558 million signed.
+    let vietnam = report(&read_mission(&fixture("vietnam-2017")).unwrap().mission);
+    let totals = &vietnam.per_country["VN"];
+    assert_eq!(totals.consultation_usd, 72_000_000.0);
+    assert_eq!(totals.contract_usd, 5_558_000.0);
+    assert_eq!(vietnam.no_show_buyers, vec!["VN-021".to_string()]);
+
+    let scratch = copy_fixture("india-2017");
+    let output = run(&["report", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let csv = std::fs::read_to_string(scratch.path().join("out/report.csv")).unwrap();
+    assert!(
+        csv.contains("\ncountry,IN,50,135,3,67000000.00,2010000.00,0.0300\n"),
+        "{csv}"
+    );
+    assert!(scratch.path().join("out/report.json").exists());
+}
+
+#[test]
+fn interested_buyers_who_asked_for_a_quote_come_first_as_hot() {
+    for name in ["india-2017", "vietnam-2017"] {
+        let mission = read_mission(&fixture(name)).unwrap().mission;
+        let candidates = match_mission(&mission, &MatchOptions::default()).unwrap();
+        let rows = followup(&mission, &candidates);
+        let hot_rows = rows.iter().filter(|r| r.flag == Flag::Hot).count();
+        let keen: Vec<&str> = mission
+            .outcomes
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|o| o.attended && o.interest == Some(5) && o.next_step == Some(NextStep::Quote))
+            .map(|o| o.buyer.as_str())
+            .collect();
+        assert!(!keen.is_empty());
+        for buyer in keen {
+            let rank = rows
+                .iter()
+                .position(|r| mission.buyers[r.buyer].id.as_str() == buyer)
+                .unwrap();
+            assert_eq!(rows[rank].flag, Flag::Hot, "{name} {buyer}");
+            assert!(
+                rank < hot_rows,
+                "{name} {buyer} at rank {rank} of {hot_rows} hot rows"
+            );
+        }
+        for pair in rows.windows(2) {
+            assert!(
+                pair[0].priority >= pair[1].priority,
+                "highest priority first"
+            );
+        }
+    }
+}
+
+/// One outcome row per case, on a copy of the India fixture; the flag each buyer must get.
+#[test]
+fn each_flag_follows_its_rule() {
+    let scratch = Scratch::new("flags");
+    for file in ["mission.toml", "firms.csv", "buyers.csv", "requests.csv"] {
+        std::fs::copy(fixture("india-2017").join(file), scratch.path().join(file)).unwrap();
+    }
+    let outcomes = "firm,buyer,attended,interest,consultation_usd,contract_usd,next_step,note\n\
+        F01,IN-001,yes,4,,,,interest 4 is hot\n\
+        F01,IN-002,yes,1,,,sample,a sample is hot\n\
+        F01,IN-003,yes,1,500000,100000,none,signed less than discussed is hot\n\
+        F01,IN-004,yes,3,,,none,interest 3 is warm\n\
+        F01,IN-005,yes,0,20000,,none,a consultation amount is warm\n\
+        F01,IN-006,no,,,,,no-show\n\
+        F02,IN-006,no,,,,,no-show twice\n\
+        F01,IN-007,yes,1,,,none,attended without interest is cold\n\
+        F02,IN-007,no,,,,,\n\
+        F02,IN-008,yes,2,,,,warm\n\
+        F03,IN-008,no,,,,,one attended meeting is enough not to be a no-show\n";
+    std::fs::write(scratch.path().join("outcomes.csv"), outcomes).unwrap();
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    let candidates = match_mission(&mission, &MatchOptions::default()).unwrap();
+    let rows = followup(&mission, &candidates);
+    let flag = |buyer: &str| {
+        rows.iter()
+            .find(|r| mission.buyers[r.buyer].id.as_str() == buyer)
+            .unwrap()
+            .flag
+    };
+    for (buyer, expected) in [
+        ("IN-001", Flag::Hot),
+        ("IN-002", Flag::Hot),
+        ("IN-003", Flag::Hot),
+        ("IN-004", Flag::Warm),
+        ("IN-005", Flag::Warm),
+        ("IN-006", Flag::NoShow),
+        ("IN-007", Flag::Cold),
+        ("IN-008", Flag::Warm),
+    ] {
+        assert_eq!(flag(buyer), expected, "{buyer}");
+    }
+    // Buyers with no outcome: unmet when the matcher found them a fitting firm, else cold.
+    for row in rows.iter().filter(|r| {
+        ![
+            "IN-001", "IN-002", "IN-003", "IN-004", "IN-005", "IN-006", "IN-007", "IN-008",
+        ]
+        .contains(&mission.buyers[r.buyer].id.as_str())
+    }) {
+        let fitting = candidates
+            .iter()
+            .any(|c| c.buyer == row.buyer && c.relevance >= missionmatch::FITTING_RELEVANCE);
+        assert_eq!(
+            row.flag,
+            if fitting { Flag::Unmet } else { Flag::Cold },
+            "{}",
+            mission.buyers[row.buyer].id
+        );
+    }
+    assert!(rows.iter().any(|r| r.flag == Flag::Unmet));
+    // The contract's columns, highest priority first.
+    let output = run(&["followup", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let csv = std::fs::read_to_string(scratch.path().join("out/followup.csv")).unwrap();
+    assert_eq!(
+        csv.lines().next(),
+        Some("buyer,company,flag,priority,reasons,firms,next_action,due")
+    );
+    assert_eq!(csv.lines().count(), 51);
+}
