@@ -11,9 +11,9 @@ use clap::{Parser, Subcommand};
 use crate::error::Error;
 use crate::{
     candidate_weights, followup, generate, match_mission, read_mission, read_weights, report,
-    schedule, summarize, synthetic_weights, write_candidates, write_followup, write_mission,
-    write_report, write_schedule, write_weights, GeneratorOptions, MatchOptions, Method, Mission,
-    Schedule, ScheduleOptions, SolverChoice, TextStyle,
+    schedule, summarize, synthetic_weights, write_atomically, write_candidates, write_followup,
+    write_mission, write_report, write_schedule, write_weights, GeneratorOptions, MatchOptions,
+    Method, Mission, Schedule, ScheduleOptions, SolverChoice, TextStyle,
 };
 
 /// Prints a line to stdout; a closed pipe (`missionmatch ... | head`) is not an error worth a
@@ -98,6 +98,15 @@ enum Command {
         /// The mission folder (with outcomes.csv).
         mission_dir: PathBuf,
         /// Output folder (default: MISSION_DIR/out).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Fit the p_deal model to the outcomes of past missions; prints the fit and a [model] table.
+    Calibrate {
+        /// Mission folders with outcomes.csv.
+        #[arg(required = true)]
+        mission_dirs: Vec<PathBuf>,
+        /// Write the [model] table to this file (default: print it).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -213,6 +222,50 @@ fn execute(command: Command) -> anyhow::Result<()> {
                 summary.join(", "),
                 path.display()
             );
+            Ok(())
+        }
+        Command::Calibrate { mission_dirs, out } => {
+            let mut all = Vec::new();
+            let mut start = None;
+            for dir in &mission_dirs {
+                let mission = read_mission(dir)?.mission;
+                if mission.outcomes.is_none() {
+                    anyhow::bail!("{}: no outcomes.csv to learn from", dir.display());
+                }
+                start.get_or_insert_with(|| crate::ModelParameters::from_table(&mission.model));
+                let candidates = match_mission(&mission, &MatchOptions::default())?;
+                all.extend(crate::observations(&mission, &candidates));
+            }
+            let start = start.unwrap_or_default();
+            // Every fifth meeting is held out to judge the fit on meetings it did not see.
+            let (held_out, training): (Vec<_>, Vec<_>) = all
+                .iter()
+                .enumerate()
+                .partition(|(index, _)| index % 5 == 4);
+            let held_out: Vec<crate::Observation> = held_out.into_iter().map(|(_, o)| *o).collect();
+            let training: Vec<crate::Observation> = training.into_iter().map(|(_, o)| *o).collect();
+            let fitted = crate::fit(&start, &training);
+            let signed = all.iter().filter(|(_, s)| *s).count();
+            say!(
+                "{} attended meetings ({} with a contract): {} to fit, {} held out",
+                all.len(),
+                signed,
+                training.len(),
+                held_out.len()
+            );
+            say!(
+                "held-out log-loss: {:.4} before, {:.4} after",
+                crate::log_loss(&start, &held_out),
+                crate::log_loss(&fitted, &held_out)
+            );
+            let table = crate::model_table(&fitted);
+            match out {
+                Some(path) => {
+                    write_atomically(&path, table.as_bytes())?;
+                    say!("wrote {}", path.display());
+                }
+                None => say_raw!("{table}"),
+            }
             Ok(())
         }
         Command::Report { mission_dir, out } => {

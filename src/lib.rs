@@ -34,7 +34,7 @@ pub use io::{
     read_mission, read_weights, schedule_json, write_atomically, write_candidates, write_followup,
     write_mission, write_report, write_schedule, write_weights, LoadedMission,
 };
-pub use matching::{candidate_weights, match_mission, Candidate, MatchOptions};
+pub use matching::{candidate_weights, match_mission, observations, Candidate, MatchOptions};
 pub use model::{
     derive_slots, interpreter_language, Availability, Buyer, BuyerId, Date, Firm, FirmId, HsCode,
     InterpreterCapacity, MeetingLimits, Mission, NextStep, Outcome, Request, RequestKind, Rules,
@@ -45,4 +45,6 @@ pub use schedule::{
     minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Schedule,
     ScheduleOptions, Shortfall, SolverChoice,
 };
-pub use score::{ModelParameters, PairFeatures, MODEL_PARAMETERS};
+pub use score::{
+    fit, log_loss, model_table, ModelParameters, Observation, PairFeatures, MODEL_PARAMETERS,
+};

@@ -498,3 +498,42 @@ pub fn candidate_weights(mission: &Mission, candidates: &[Candidate]) -> Vec<Pai
         })
         .collect()
 }
+
+/// What the model knew of each attended meeting in `mission.outcomes`, and whether a contract
+/// was signed: the data `calibrate` fits `p_deal` to. Pairs the matcher did not keep count as
+/// relevance 0 with no shared HS level.
+pub fn observations(mission: &Mission, candidates: &[Candidate]) -> Vec<crate::score::Observation> {
+    let by_pair: HashMap<(usize, usize), &Candidate> =
+        candidates.iter().map(|c| ((c.firm, c.buyer), c)).collect();
+    let requested: BTreeSet<(usize, usize)> = mission
+        .requests
+        .iter()
+        .filter(|r| r.kind != RequestKind::Avoid)
+        .filter_map(|r| Some((mission.firm_index(&r.firm)?, mission.buyer_index(&r.buyer)?)))
+        .collect();
+    let mut result = Vec::new();
+    for outcome in mission.outcomes.as_deref().unwrap_or(&[]) {
+        let (Some(firm), Some(buyer)) = (
+            mission.firm_index(&outcome.firm),
+            mission.buyer_index(&outcome.buyer),
+        ) else {
+            continue;
+        };
+        if !outcome.attended {
+            continue;
+        }
+        let candidate = by_pair.get(&(firm, buyer));
+        let features = PairFeatures {
+            relevance: candidate.map_or(0.0, |c| c.relevance),
+            hs_level: candidate.map_or(0, |c| c.hs_level),
+            shared_language: interpreter_language(
+                &mission.firms[firm].languages,
+                &mission.buyers[buyer].languages,
+            )
+            .is_none(),
+            request: requested.contains(&(firm, buyer)),
+        };
+        result.push((features, outcome.contract_usd.is_some_and(|c| c > 0.0)));
+    }
+    result
+}

@@ -177,3 +177,224 @@ mod tests {
         assert_eq!(model.relevance, ModelParameters::default().relevance);
     }
 }
+
+/// One observed meeting: what the model knew, and whether a contract was signed.
+pub type Observation = (PairFeatures, bool);
+
+fn feature_vector(features: &PairFeatures) -> [f64; 5] {
+    [
+        1.0,
+        features.relevance,
+        f64::from(features.hs_level) / 3.0,
+        f64::from(u8::from(features.shared_language)),
+        f64::from(u8::from(features.request)),
+    ]
+}
+
+/// Mean negative log-likelihood of the observations under the model (lower is better).
+pub fn log_loss(model: &ModelParameters, observations: &[Observation]) -> f64 {
+    if observations.is_empty() {
+        return 0.0;
+    }
+    let total: f64 = observations
+        .iter()
+        .map(|(features, signed)| {
+            let p = model.p_deal(features).clamp(1e-12, 1.0 - 1e-12);
+            if *signed {
+                -p.ln()
+            } else {
+                -(1.0 - p).ln()
+            }
+        })
+        .sum();
+    total / observations.len() as f64
+}
+
+/// Fits the logistic part of the model (intercept and the four weights) to observations by
+/// Newton's method. A penalty pulls the weights towards `start` with the strength of
+/// [`PRIOR_STRENGTH`] pseudo-observations, so a small mission with a handful of contracts moves
+/// the defaults a little instead of overfitting them, while a long history overrides them.
+/// Deal-size parameters are kept from `start`.
+pub fn fit(start: &ModelParameters, observations: &[Observation]) -> ModelParameters {
+    let mut weights = [
+        start.intercept,
+        start.relevance,
+        start.hs_level,
+        start.shared_language,
+        start.request,
+    ];
+    let prior = weights;
+    for _ in 0..50 {
+        let mut gradient = [0.0; 5];
+        let mut hessian = [[0.0; 5]; 5];
+        for (features, signed) in observations {
+            let x = feature_vector(features);
+            let z: f64 = x.iter().zip(&weights).map(|(a, b)| a * b).sum();
+            let p = 1.0 / (1.0 + (-z).exp());
+            let residual = if *signed { 1.0 } else { 0.0 } - p;
+            let curvature = p * (1.0 - p);
+            for i in 0..5 {
+                gradient[i] += residual * x[i];
+                for j in 0..5 {
+                    hessian[i][j] += curvature * x[i] * x[j];
+                }
+            }
+        }
+        for i in 0..5 {
+            gradient[i] -= PRIOR_STRENGTH * (weights[i] - prior[i]);
+            hessian[i][i] += PRIOR_STRENGTH;
+        }
+        let Some(step) = solve_linear(hessian, gradient) else {
+            break;
+        };
+        // Newton can overshoot where probabilities saturate: halve the step until the penalised
+        // likelihood improves.
+        let current = penalised_likelihood(&weights, &prior, observations);
+        let mut scale = 1.0;
+        let mut moved = false;
+        for _ in 0..30 {
+            let mut trial = weights;
+            for i in 0..5 {
+                trial[i] += scale * step[i];
+            }
+            if penalised_likelihood(&trial, &prior, observations) >= current {
+                weights = trial;
+                moved = true;
+                break;
+            }
+            scale /= 2.0;
+        }
+        let largest = step.iter().fold(0.0f64, |m, s| m.max((s * scale).abs()));
+        if !moved || largest < 1e-9 {
+            break;
+        }
+    }
+    ModelParameters {
+        intercept: weights[0],
+        relevance: weights[1],
+        hs_level: weights[2],
+        shared_language: weights[3],
+        request: weights[4],
+        ..*start
+    }
+}
+
+/// How many observations' worth of trust the starting parameters get in [`fit`].
+pub const PRIOR_STRENGTH: f64 = 5.0;
+
+fn penalised_likelihood(weights: &[f64; 5], prior: &[f64; 5], observations: &[Observation]) -> f64 {
+    let mut total = 0.0;
+    for (features, signed) in observations {
+        let x = feature_vector(features);
+        let z: f64 = x.iter().zip(weights).map(|(a, b)| a * b).sum();
+        // log(sigmoid(z)) and log(1 - sigmoid(z)), computed stably.
+        let log_p = -(1.0 + (-z).exp()).ln();
+        let log_not_p = -(1.0 + z.exp()).ln();
+        total += if *signed { log_p } else { log_not_p };
+    }
+    let penalty: f64 = weights
+        .iter()
+        .zip(prior)
+        .map(|(w, p)| (w - p) * (w - p))
+        .sum::<f64>()
+        * PRIOR_STRENGTH
+        / 2.0;
+    total - penalty
+}
+
+/// Solves `a x = b` by Gaussian elimination with partial pivoting; `None` when singular.
+fn solve_linear(mut a: [[f64; 5]; 5], mut b: [f64; 5]) -> Option<[f64; 5]> {
+    for column in 0..5 {
+        let pivot =
+            (column..5).max_by(|&i, &j| a[i][column].abs().total_cmp(&a[j][column].abs()))?;
+        if a[pivot][column].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(column, pivot);
+        b.swap(column, pivot);
+        for row in column + 1..5 {
+            let factor = a[row][column] / a[column][column];
+            for k in column..5 {
+                a[row][k] -= factor * a[column][k];
+            }
+            b[row] -= factor * b[column];
+        }
+    }
+    let mut x = [0.0; 5];
+    for row in (0..5).rev() {
+        let known: f64 = (row + 1..5).map(|k| a[row][k] * x[k]).sum();
+        x[row] = (b[row] - known) / a[row][row];
+    }
+    Some(x)
+}
+
+/// The parameters as a `[model]` table for `mission.toml`.
+pub fn model_table(model: &ModelParameters) -> String {
+    format!(
+        "[model]\nintercept = {:.4}\nrelevance = {:.4}\nhs_level = {:.4}\nshared_language = {:.4}\nrequest = {:.4}\ndeal_share = {}\ndefault_import_usd = {:.1}\ndefault_capacity_usd = {:.1}\n",
+        model.intercept,
+        model.relevance,
+        model.hs_level,
+        model.shared_language,
+        model.request,
+        model.deal_share,
+        model.default_import_usd,
+        model.default_capacity_usd
+    )
+}
+
+#[cfg(test)]
+mod calibration_tests {
+    use super::*;
+    use crate::generate::Rng;
+
+    #[test]
+    fn fitting_recovers_the_model_that_made_the_outcomes() {
+        let truth = ModelParameters {
+            intercept: -2.5,
+            relevance: 2.0,
+            hs_level: 1.0,
+            shared_language: 0.6,
+            request: 1.2,
+            ..ModelParameters::default()
+        };
+        let mut rng = Rng::new(5);
+        let mut sample = |count: usize| -> Vec<Observation> {
+            (0..count)
+                .map(|_| {
+                    let features = PairFeatures {
+                        relevance: rng.unit(),
+                        hs_level: rng.below(4) as u8,
+                        shared_language: rng.chance(0.4),
+                        request: rng.chance(0.2),
+                    };
+                    let signed = rng.unit() < truth.p_deal(&features);
+                    (features, signed)
+                })
+                .collect()
+        };
+        let training = sample(30_000);
+        let held_out = sample(10_000);
+        let fitted = fit(&ModelParameters::default(), &training);
+        for (got, want, name) in [
+            (fitted.intercept, truth.intercept, "intercept"),
+            (fitted.relevance, truth.relevance, "relevance"),
+            (fitted.hs_level, truth.hs_level, "hs_level"),
+            (
+                fitted.shared_language,
+                truth.shared_language,
+                "shared_language",
+            ),
+            (fitted.request, truth.request, "request"),
+        ] {
+            assert!(
+                (got - want).abs() < 0.2,
+                "{name}: fitted {got}, true {want}"
+            );
+        }
+        let before = log_loss(&ModelParameters::default(), &held_out);
+        let after = log_loss(&fitted, &held_out);
+        assert!(after < before, "held-out log-loss {before} -> {after}");
+        assert!((after - log_loss(&truth, &held_out)).abs() < 0.002);
+    }
+}

@@ -338,3 +338,44 @@ mod brute_force {
         }
     }
 }
+
+/// With HiGHS compiled in, both solvers reach the same optimum on the same missions.
+#[cfg(feature = "highs")]
+#[test]
+fn highs_and_microlp_agree() {
+    use missionmatch::SolverChoice;
+    for seed in 1..=3 {
+        let mission = generate(&GeneratorOptions {
+            firms: 8,
+            buyers: 40,
+            seed,
+            sessions: 2,
+            headings: 4,
+            ..Default::default()
+        });
+        let weights = synthetic_weights(&mission, seed);
+        let solve = |solver| {
+            let result = schedule(
+                &mission,
+                &weights,
+                &ScheduleOptions {
+                    solver,
+                    mip_gap: 0.0,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            assert!(validate_schedule(&mission, &weights, &result.meetings).is_empty());
+            result
+        };
+        let highs = solve(SolverChoice::parse("highs").unwrap());
+        let microlp = solve(SolverChoice::Microlp);
+        assert_eq!(highs.solver, "highs");
+        assert_eq!(highs.minimum_coverage, microlp.minimum_coverage);
+        assert_close(
+            highs.expected_value_usd,
+            microlp.expected_value_usd,
+            &format!("seed {seed}"),
+        );
+    }
+}
