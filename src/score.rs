@@ -312,10 +312,11 @@ fn solve_linear(mut a: [[f64; 5]; 5], mut b: [f64; 5]) -> Option<[f64; 5]> {
         }
         a.swap(column, pivot);
         b.swap(column, pivot);
+        let pivot_row = a[column];
         for row in column + 1..5 {
-            let factor = a[row][column] / a[column][column];
-            for k in column..5 {
-                a[row][k] -= factor * a[column][k];
+            let factor = a[row][column] / pivot_row[column];
+            for (cell, pivot_cell) in a[row][column..].iter_mut().zip(&pivot_row[column..]) {
+                *cell -= factor * pivot_cell;
             }
             b[row] -= factor * b[column];
         }
