@@ -92,6 +92,12 @@ enum Command {
         /// Output folder (default: MISSION_DIR/out).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// POST each flagged buyer to the [followup] webhook of mission.toml.
+        #[arg(long)]
+        notify: bool,
+        /// Seconds before the first retry of a failed delivery (doubled each time).
+        #[arg(long, default_value_t = 0.5)]
+        retry_backoff: f64,
     },
     /// The mission's results per country and per firm (report.json, report.csv).
     Report {
@@ -181,7 +187,12 @@ fn execute(command: Command) -> anyhow::Result<()> {
             say_raw!("{}", summarize(&loaded.mission).render(&loaded.mission));
             Ok(())
         }
-        Command::Followup { mission_dir, out } => {
+        Command::Followup {
+            mission_dir,
+            out,
+            notify,
+            retry_backoff,
+        } => {
             let mission = read_mission(&mission_dir)?.mission;
             if mission.outcomes.is_none() {
                 anyhow::bail!(
@@ -222,6 +233,12 @@ fn execute(command: Command) -> anyhow::Result<()> {
                 summary.join(", "),
                 path.display()
             );
+            if notify {
+                let Some(url) = mission.followup_webhook.clone() else {
+                    anyhow::bail!("--notify needs `[followup] webhook = \"URL\"` in mission.toml");
+                };
+                send_notifications(&url, &mission, &rows, &out_dir, retry_backoff)?;
+            }
             Ok(())
         }
         Command::Calibrate { mission_dirs, out } => {
@@ -504,4 +521,57 @@ fn render_schedule_summary(mission: &Mission, result: &Schedule) -> String {
         let _ = writeln!(out, "note: {note}");
     }
     out
+}
+
+/// Sends the plan's notifications, remembering delivered keys in `notified.csv` so that a second
+/// run sends nothing twice. Fails (exit 1) when some notification was not delivered.
+fn send_notifications(
+    url: &str,
+    mission: &Mission,
+    rows: &[crate::FollowupRow],
+    out_dir: &std::path::Path,
+    retry_backoff: f64,
+) -> anyhow::Result<()> {
+    let state = out_dir.join("notified.csv");
+    let mut sent: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    if let Ok(text) = std::fs::read_to_string(&state) {
+        sent.extend(
+            text.lines()
+                .skip(1)
+                .filter_map(|line| line.split(',').next())
+                .map(String::from),
+        );
+    }
+    let messages = crate::notifications(mission, rows);
+    let policy = crate::RetryPolicy {
+        first_backoff: std::time::Duration::from_secs_f64(retry_backoff.max(0.0)),
+        ..Default::default()
+    };
+    let delivery = crate::deliver(url, &messages, &sent, &policy);
+    if !delivery.delivered.is_empty() {
+        sent.extend(delivery.delivered.iter().cloned());
+        let mut text = String::from("key\n");
+        for key in &sent {
+            text.push_str(key);
+            text.push('\n');
+        }
+        write_atomically(&state, text.as_bytes())?;
+    }
+    say!(
+        "notifications: {} delivered, {} already sent before, {} failed",
+        delivery.delivered.len(),
+        delivery.already_sent.len(),
+        delivery.failed.len()
+    );
+    for (buyer, reason) in &delivery.failed {
+        say!("  failed: {buyer}: {reason}");
+    }
+    if delivery.failed.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} notification(s) not delivered; run again to retry them",
+            delivery.failed.len()
+        )
+    }
 }

@@ -345,3 +345,53 @@ mod tests {
         assert_eq!(money(1234567.4), "1,234,567");
     }
 }
+
+/// One follow-up message for the webhook, built from a plan row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    /// Stable per mission and buyer, so a receiver can drop repeats.
+    pub key: String,
+    /// The buyer's id.
+    pub buyer: String,
+    /// The JSON body.
+    pub body: serde_json::Value,
+}
+
+/// A stable idempotency key: FNV-1a (64 bits) of the mission name and the buyer id.
+pub fn idempotency_key(mission: &str, buyer: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in mission.bytes().chain([0u8]).chain(buyer.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("mm-{hash:016x}")
+}
+
+/// The notifications for every flagged buyer (all but `cold`), in plan order.
+pub fn notifications(mission: &Mission, rows: &[FollowupRow]) -> Vec<Notification> {
+    rows.iter()
+        .filter(|row| row.flag != Flag::Cold)
+        .map(|row| {
+            let buyer = &mission.buyers[row.buyer];
+            let key = idempotency_key(&mission.name, buyer.id.as_str());
+            Notification {
+                buyer: buyer.id.to_string(),
+                body: serde_json::json!({
+                    "idempotency_key": key,
+                    "mission": mission.name,
+                    "currency": mission.currency,
+                    "buyer": buyer.id.as_str(),
+                    "company": buyer.company,
+                    "country": buyer.country,
+                    "flag": row.flag.as_str(),
+                    "priority": (row.priority * 100.0).round() / 100.0,
+                    "firms": row.firms,
+                    "next_action": row.next_action,
+                    "due": row.due.to_string(),
+                    "reasons": row.reasons,
+                }),
+                key,
+            }
+        })
+        .collect()
+}

@@ -20,13 +20,17 @@ mod index;
 mod io;
 mod matching;
 mod model;
+mod notify;
 mod report;
 mod schedule;
 mod score;
 
 pub use check::{summarize, MissionSummary, SessionSummary};
 pub use error::{Error, Problem, Result};
-pub use followup::{close_probability, followup, Flag, FollowupRow, FITTING_RELEVANCE};
+pub use followup::{
+    close_probability, followup, idempotency_key, notifications, Flag, FollowupRow, Notification,
+    FITTING_RELEVANCE,
+};
 pub use generate::{generate, hs_grade, synthetic_weights, GeneratorOptions, Rng, TextStyle};
 pub use hs::{HsEntry, HsTable};
 pub use index::TextIndex;
@@ -40,6 +44,7 @@ pub use model::{
     InterpreterCapacity, MeetingLimits, Mission, NextStep, Outcome, Request, RequestKind, Rules,
     Session, SessionId, Side, Slot, SlotId, TimeOfDay, TimeRange, Window,
 };
+pub use notify::{deliver, DeliveryReport, RetryPolicy};
 pub use report::{report, MissionReport, Totals};
 pub use schedule::{
     minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Schedule,

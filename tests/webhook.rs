@@ -1,0 +1,216 @@
+//! `followup --notify` against a local HTTP server on 127.0.0.1 that fails on purpose: every
+//! first attempt gets a 503, one buyer is always refused with a 400. Delivery must retry the
+//! 503s, never retry the 400, deliver each buyer once, and say what failed.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{fixture, run, Scratch};
+use missionmatch::idempotency_key;
+
+#[derive(Default)]
+struct Seen {
+    attempts: BTreeMap<String, u32>,
+    accepted: BTreeMap<String, u32>,
+    bodies_without_key: u32,
+}
+
+/// Serves until `stop` is set (or 60 s pass): a bounded test server on loopback only.
+fn serve(
+    listener: TcpListener,
+    refused_key: String,
+    seen: Arc<Mutex<Seen>>,
+    stop: Arc<Mutex<bool>>,
+) {
+    listener.set_nonblocking(true).unwrap();
+    let started = Instant::now();
+    while !*stop.lock().unwrap() && started.elapsed() < Duration::from_secs(60) {
+        let Ok((stream, _)) = listener.accept() else {
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        };
+        stream.set_nonblocking(false).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut key = String::new();
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                break;
+            }
+            let lower = line.to_ascii_lowercase();
+            if let Some(value) = lower.strip_prefix("idempotency-key:") {
+                key = value.trim().to_string();
+            }
+            if let Some(value) = lower.strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        let _ = reader.read_exact(&mut body);
+        let body = String::from_utf8_lossy(&body).to_string();
+        let status = {
+            let mut seen = seen.lock().unwrap();
+            if !body.contains(&key) {
+                seen.bodies_without_key += 1;
+            }
+            let attempts = seen.attempts.entry(key.clone()).or_default();
+            *attempts += 1;
+            if key == refused_key {
+                "400 Bad Request"
+            } else if *attempts == 1 {
+                "503 Service Unavailable"
+            } else {
+                *seen.accepted.entry(key.clone()).or_default() += 1;
+                "200 OK"
+            }
+        };
+        let mut stream = reader.into_inner();
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+    }
+}
+
+#[test]
+fn notifications_retry_server_errors_and_never_deliver_twice() {
+    let scratch = Scratch::new("webhook");
+    for file in [
+        "mission.toml",
+        "firms.csv",
+        "buyers.csv",
+        "requests.csv",
+        "outcomes.csv",
+    ] {
+        std::fs::copy(
+            fixture("vietnam-2017").join(file),
+            scratch.path().join(file),
+        )
+        .unwrap();
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut toml = std::fs::read_to_string(scratch.path().join("mission.toml")).unwrap();
+    toml.push_str(&format!(
+        "\n[followup]\nwebhook = \"http://127.0.0.1:{port}/hook\"\n"
+    ));
+    std::fs::write(scratch.path().join("mission.toml"), toml).unwrap();
+    let refused = idempotency_key("Anyang Vietnam Market Mission 2017", "VN-021");
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let stop = Arc::new(Mutex::new(false));
+    let server = {
+        let (seen, stop, refused) = (seen.clone(), stop.clone(), refused.clone());
+        std::thread::spawn(move || serve(listener, refused, seen, stop))
+    };
+    let dir = scratch.path().to_str().unwrap();
+
+    let first = run(&["followup", dir, "--notify", "--retry-backoff", "0.01"]);
+    assert_eq!(
+        first.code, 1,
+        "one buyer is refused: {}\n{}",
+        first.stdout, first.stderr
+    );
+    assert!(
+        first
+            .stdout
+            .contains("  failed: VN-021: HTTP 400 Bad Request, not retried"),
+        "{}",
+        first.stdout
+    );
+    let delivered_first = {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.attempts[&refused], 1, "a 4xx is not retried");
+        for (key, attempts) in &seen.attempts {
+            if *key != refused {
+                assert_eq!(*attempts, 2, "{key}: a 503, then delivered on the retry");
+                assert_eq!(seen.accepted[key], 1);
+            }
+        }
+        assert_eq!(
+            seen.bodies_without_key, 0,
+            "the body carries its idempotency key"
+        );
+        seen.accepted.len()
+    };
+    assert!(delivered_first > 10, "{delivered_first}");
+    assert!(
+        first.stdout.contains(&format!(
+            "notifications: {delivered_first} delivered, 0 already sent before, 1 failed"
+        )),
+        "{}",
+        first.stdout
+    );
+
+    // A second run sends only what failed; nothing is delivered twice.
+    let second = run(&["followup", dir, "--notify", "--retry-backoff", "0.01"]);
+    assert_eq!(second.code, 1);
+    assert!(
+        second.stdout.contains(&format!(
+            "notifications: 0 delivered, {delivered_first} already sent before, 1 failed"
+        )),
+        "{}",
+        second.stdout
+    );
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.attempts[&refused], 2);
+        assert!(
+            seen.accepted.values().all(|&count| count == 1),
+            "no duplicate deliveries"
+        );
+    }
+    *stop.lock().unwrap() = true;
+    server.join().unwrap();
+}
+
+#[test]
+fn an_unreachable_webhook_is_retried_then_reported() {
+    let scratch = Scratch::new("webhook-down");
+    for file in [
+        "mission.toml",
+        "firms.csv",
+        "buyers.csv",
+        "requests.csv",
+        "outcomes.csv",
+    ] {
+        std::fs::copy(fixture("india-2017").join(file), scratch.path().join(file)).unwrap();
+    }
+    // Bind and drop: nothing listens on this port now.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut toml = std::fs::read_to_string(scratch.path().join("mission.toml")).unwrap();
+    toml.push_str(&format!(
+        "\n[followup]\nwebhook = \"http://127.0.0.1:{port}/hook\"\n"
+    ));
+    std::fs::write(scratch.path().join("mission.toml"), toml).unwrap();
+    let output = run(&[
+        "followup",
+        scratch.path().to_str().unwrap(),
+        "--notify",
+        "--retry-backoff",
+        "0.001",
+    ]);
+    assert_eq!(output.code, 1);
+    assert!(output.stdout.contains("0 delivered"), "{}", output.stdout);
+    assert!(
+        output.stdout.contains("after 4 attempt(s)"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        !scratch.path().join("out/notified.csv").exists(),
+        "nothing is marked sent"
+    );
+}
