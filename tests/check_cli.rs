@@ -54,7 +54,12 @@ const CASES: &[Case] = &[
     },
     Case {
         edits: &[("buyers.csv", "IN-005,", "IN-004,")],
-        expected: &["buyers.csv:6: id: duplicate id \"IN-004\" (first used on line 5)"],
+        // IN-005 is gone, so its outcomes now name an unknown buyer too.
+        expected: &[
+            "buyers.csv:6: id: duplicate id \"IN-004\" (first used on line 5)",
+            "outcomes.csv:31: buyer: unknown buyer \"IN-005\" (not in buyers.csv)",
+            "outcomes.csv:41: buyer: unknown buyer \"IN-005\" (not in buyers.csv)",
+        ],
     },
     Case {
         edits: &[("buyers.csv", "IN-006,Verma Agencies,IN,", "IN-006,Verma Agencies,IND,")],
@@ -103,6 +108,21 @@ const CASES: &[Case] = &[
     Case {
         edits: &[("requests.csv", "F02,IN-035,request", "F06,IN-008,avoid")],
         expected: &["requests.csv:7: kind: the pair F06-IN-008 is both must and avoid (line 3 says must)"],
+    },
+    Case {
+        edits: &[("outcomes.csv", "F02,IN-019,yes,4,", "F99,IN-019,maybe,7,")],
+        expected: &[
+            "outcomes.csv:2: attended: \"maybe\" is neither yes nor no",
+            "outcomes.csv:2: firm: unknown firm \"F99\" (not in firms.csv)",
+            "outcomes.csv:2: interest: \"7\" is not a whole number from 0 to 5",
+        ],
+    },
+    Case {
+        edits: &[("outcomes.csv", "F04,IN-020,yes,2,167000,,none,", "F04,IN-020,yes,2,167000,-5,call,")],
+        expected: &[
+            "outcomes.csv:3: contract_usd: amount \"-5\" must be a finite number, 0 or more",
+            "outcomes.csv:3: next_step: unknown next step \"call\" (use quote, sample, visit or none)",
+        ],
     },
     Case {
         edits: &[("buyers.csv", "company,country", "firm_name,country")],
