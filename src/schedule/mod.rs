@@ -280,15 +280,7 @@ fn solve_part(
     } else {
         Partition::singletons(instance, pairs)
     };
-    let optimum = optimise(
-        instance,
-        pairs,
-        &partition,
-        options.solver,
-        options.mip_gap,
-        deadline,
-        notes,
-    )?;
+    let optimum = optimise(instance, pairs, &partition, options, deadline, notes)?;
     let placements = match optimum.chosen {
         Some(chosen) => place(instance, &partition, &chosen, options.solver, notes),
         None => {
@@ -334,6 +326,7 @@ fn solve_stage(
     solver: SolverChoice,
     deadline: Option<(Instant, f64)>,
     gap: f64,
+    dive: bool,
 ) -> Result<(Option<Solved>, f64, bool), SolveFailure> {
     let lp_started = Instant::now();
     let relaxed = solve(model, solver, true, remaining(deadline))?;
@@ -349,11 +342,13 @@ fn solve_stage(
         );
     }
     if is_integral(&relaxed, meeting_count) {
-        return Ok((Some(relaxed), bound, true));
+        // Proven only if the LP itself finished (not cut short by the time limit).
+        let proven = relaxed.proven_optimal;
+        return Ok((Some(relaxed), bound, proven));
     }
     let end =
         deadline.map(|(started, seconds)| started + std::time::Duration::from_secs_f64(seconds));
-    let outcome = solver::solve_mip(model, relaxed, solver, end, gap)?;
+    let outcome = solver::solve_mip(model, relaxed, solver, end, gap, dive)?;
     Ok((outcome.best, outcome.bound, outcome.proven))
 }
 
@@ -361,11 +356,14 @@ fn optimise(
     instance: &Instance,
     pairs: &[usize],
     partition: &Partition,
-    solver: SolverChoice,
-    gap: f64,
+    options: &ScheduleOptions,
     deadline: Option<(Instant, f64)>,
     notes: &mut Vec<String>,
 ) -> Result<Optimum> {
+    let solver = options.solver;
+    // The engine fixes what the LP decided and searches the rest first; the time-indexed
+    // baseline is handed to the solver whole.
+    let dive = options.method == Method::Classes;
     let formulation = Formulation::build(instance, pairs, partition);
     let meeting_count = formulation.meetings.len();
     let infeasible = || {
@@ -386,6 +384,7 @@ fn optimise(
             solver,
             deadline,
             0.0,
+            dive,
         )
         .map_err(failed)?;
         coverage_proven = proven;
@@ -399,8 +398,15 @@ fn optimise(
         }
     }
     let value_model = formulation.value_model(target - 1e-6);
-    let (solved, bound, proven) =
-        solve_stage(&value_model, meeting_count, solver, deadline, gap).map_err(failed)?;
+    let (solved, bound, proven) = solve_stage(
+        &value_model,
+        meeting_count,
+        solver,
+        deadline,
+        options.mip_gap,
+        dive,
+    )
+    .map_err(failed)?;
     if !proven {
         notes.push(
             "the value was not proven within the requested gap in the time limit; the gap says how far it may be"
