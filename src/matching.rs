@@ -194,6 +194,49 @@ fn infer_headings(
     Ok(())
 }
 
+/// For each profile of one side: the other side's profiles its words match best (reporting
+/// each text similarity, BM25 over the profile's score against itself, to `record`) and those
+/// sharing an HS chapter with it.
+fn pools(
+    profiles: &[Profile],
+    own_index: &TextIndex,
+    other_index: &mut TextIndex,
+    other_by_chapter: &HashMap<&str, Vec<usize>>,
+    limit: usize,
+    with_text: bool,
+    mut record: impl FnMut(usize, usize, f64),
+) -> Result<Vec<Vec<usize>>> {
+    let mut pools = Vec::with_capacity(profiles.len());
+    for (own, profile) in profiles.iter().enumerate() {
+        let mut pool: Vec<usize> = Vec::new();
+        if with_text {
+            let terms = other_index.terms(&profile.query_text);
+            let itself = own_index.search(&terms, 3)?;
+            let self_score = itself
+                .iter()
+                .find(|hit| hit.0 == own)
+                .or(itself.first())
+                .map_or(1.0, |hit| f64::from(hit.1))
+                .max(1e-6);
+            for (other, score) in other_index.search(&terms, limit)? {
+                record(own, other, (f64::from(score) / self_score).min(1.0));
+                pool.push(other);
+            }
+        }
+        for code in &profile.codes {
+            pool.extend(
+                other_by_chapter
+                    .get(&code.digits[..2])
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            );
+        }
+        pools.push(pool);
+    }
+    Ok(pools)
+}
+
 /// Finds every pair worth a meeting (contract section 5, `candidates.csv`).
 pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Candidate>> {
     let hs = HsTable::bundled();
@@ -291,66 +334,30 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
         .unwrap_or(40);
     let pool = (per_firm * 3).max(100);
     let mut text_scores: HashMap<(usize, usize), f64> = HashMap::new();
-    let mut firm_pools: Vec<Vec<usize>> = vec![Vec::new(); mission.firms.len()];
-    for (firm, profile) in firm_profiles.iter().enumerate() {
-        let mut pool_buyers: Vec<usize> = Vec::new();
-        if options.text {
-            let terms = buyer_index.terms(&profile.query_text);
-            let own = firm_index.search(&terms, 3)?;
-            let self_score = own
-                .iter()
-                .find(|hit| hit.0 == firm)
-                .or(own.first())
-                .map_or(1.0, |hit| f64::from(hit.1))
-                .max(1e-6);
-            for (buyer, score) in buyer_index.search(&terms, pool)? {
-                let similarity = (f64::from(score) / self_score).min(1.0);
-                let entry = text_scores.entry((firm, buyer)).or_insert(0.0);
-                *entry = entry.max(similarity);
-                pool_buyers.push(buyer);
-            }
-        }
-        for code in &profile.codes {
-            pool_buyers.extend(
-                buyers_by_chapter
-                    .get(&code.digits[..2])
-                    .into_iter()
-                    .flatten()
-                    .copied(),
-            );
-        }
-        firm_pools[firm] = pool_buyers;
-    }
-    let mut buyer_pools: Vec<Vec<usize>> = vec![Vec::new(); mission.buyers.len()];
-    for (buyer, profile) in buyer_profiles.iter().enumerate() {
-        let mut pool_firms: Vec<usize> = Vec::new();
-        if options.text {
-            let terms = firm_index.terms(&profile.query_text);
-            let own = buyer_index.search(&terms, 3)?;
-            let self_score = own
-                .iter()
-                .find(|hit| hit.0 == buyer)
-                .or(own.first())
-                .map_or(1.0, |hit| f64::from(hit.1))
-                .max(1e-6);
-            for (firm, score) in firm_index.search(&terms, options.candidates_per_buyer * 3 + 5)? {
-                let similarity = (f64::from(score) / self_score).min(1.0);
-                let entry = text_scores.entry((firm, buyer)).or_insert(0.0);
-                *entry = entry.max(similarity);
-                pool_firms.push(firm);
-            }
-        }
-        for code in &profile.codes {
-            pool_firms.extend(
-                firms_by_chapter
-                    .get(&code.digits[..2])
-                    .into_iter()
-                    .flatten()
-                    .copied(),
-            );
-        }
-        buyer_pools[buyer] = pool_firms;
-    }
+    let mut firm_pools = pools(
+        &firm_profiles,
+        &firm_index,
+        &mut buyer_index,
+        &buyers_by_chapter,
+        pool,
+        options.text,
+        |firm, buyer, similarity| {
+            let entry = text_scores.entry((firm, buyer)).or_insert(0.0);
+            *entry = entry.max(similarity);
+        },
+    )?;
+    let mut buyer_pools = pools(
+        &buyer_profiles,
+        &buyer_index,
+        &mut firm_index,
+        &firms_by_chapter,
+        options.candidates_per_buyer * 3 + 5,
+        options.text,
+        |buyer, firm, similarity| {
+            let entry = text_scores.entry((firm, buyer)).or_insert(0.0);
+            *entry = entry.max(similarity);
+        },
+    )?;
 
     let evaluate = |firm: usize, buyer: usize| -> Candidate {
         let (firm_profile, buyer_profile) = (&firm_profiles[firm], &buyer_profiles[buyer]);
