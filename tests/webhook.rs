@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{fixture, run, Scratch};
+use common::{copy_fixture, run, Scratch};
 use missionmatch::idempotency_key;
 
 #[derive(Default)]
@@ -81,29 +81,22 @@ fn serve(
     }
 }
 
-#[test]
-fn notifications_retry_server_errors_and_never_deliver_twice() {
-    let scratch = Scratch::new("webhook");
-    for file in [
-        "mission.toml",
-        "firms.csv",
-        "buyers.csv",
-        "requests.csv",
-        "outcomes.csv",
-    ] {
-        std::fs::copy(
-            fixture("vietnam-2017").join(file),
-            scratch.path().join(file),
-        )
-        .unwrap();
-    }
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut toml = std::fs::read_to_string(scratch.path().join("mission.toml")).unwrap();
+/// A copy of a fixture whose mission.toml points its webhook at 127.0.0.1:port.
+fn with_webhook(name: &str, port: u16) -> Scratch {
+    let scratch = copy_fixture(name);
+    let path = scratch.path().join("mission.toml");
+    let mut toml = std::fs::read_to_string(&path).unwrap();
     toml.push_str(&format!(
         "\n[followup]\nwebhook = \"http://127.0.0.1:{port}/hook\"\n"
     ));
-    std::fs::write(scratch.path().join("mission.toml"), toml).unwrap();
+    std::fs::write(path, toml).unwrap();
+    scratch
+}
+
+#[test]
+fn notifications_retry_server_errors_and_never_deliver_twice() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let scratch = with_webhook("vietnam-2017", listener.local_addr().unwrap().port());
     let refused = idempotency_key("Anyang Vietnam Market Mission 2017", "VN-021");
     let seen = Arc::new(Mutex::new(Seen::default()));
     let stop = Arc::new(Mutex::new(false));
@@ -174,27 +167,13 @@ fn notifications_retry_server_errors_and_never_deliver_twice() {
 
 #[test]
 fn an_unreachable_webhook_is_retried_then_reported() {
-    let scratch = Scratch::new("webhook-down");
-    for file in [
-        "mission.toml",
-        "firms.csv",
-        "buyers.csv",
-        "requests.csv",
-        "outcomes.csv",
-    ] {
-        std::fs::copy(fixture("india-2017").join(file), scratch.path().join(file)).unwrap();
-    }
     // Bind and drop: nothing listens on this port now.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut toml = std::fs::read_to_string(scratch.path().join("mission.toml")).unwrap();
-    toml.push_str(&format!(
-        "\n[followup]\nwebhook = \"http://127.0.0.1:{port}/hook\"\n"
-    ));
-    std::fs::write(scratch.path().join("mission.toml"), toml).unwrap();
+    let scratch = with_webhook("india-2017", port);
     let output = run(&[
         "followup",
         scratch.path().to_str().unwrap(),

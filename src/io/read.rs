@@ -457,7 +457,8 @@ impl UniqueIds {
     }
 }
 
-const FIRM_COLUMNS: &[&str] = &[
+/// The columns of `firms.csv` the contract names.
+pub(super) const FIRM_COLUMNS: &[&str] = &[
     "id",
     "name",
     "sector",
@@ -494,7 +495,8 @@ fn read_firms(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Proble
     })
 }
 
-const BUYER_COLUMNS: &[&str] = &[
+/// The columns of `buyers.csv` the contract names.
+pub(super) const BUYER_COLUMNS: &[&str] = &[
     "id",
     "company",
     "country",

@@ -127,22 +127,7 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     write_atomically(&dir.join("mission.toml"), mission_toml(mission).as_bytes())?;
 
     let mut firms = String::new();
-    push_line(
-        &mut firms,
-        &[
-            "id",
-            "name",
-            "sector",
-            "products",
-            "keywords",
-            "hs_codes",
-            "languages",
-            "sessions",
-            "min_meetings",
-            "max_meetings",
-            "export_capacity_usd",
-        ],
-    );
+    push_line(&mut firms, super::read::FIRM_COLUMNS);
     for firm in &mission.firms {
         let [min_meetings, max_meetings] = limit_cells(firm.limits);
         push_line(
@@ -165,24 +150,7 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     write_atomically(&dir.join("firms.csv"), firms.as_bytes())?;
 
     let mut buyers = String::new();
-    push_line(
-        &mut buyers,
-        &[
-            "id",
-            "company",
-            "country",
-            "city",
-            "sector",
-            "interests",
-            "keywords",
-            "hs_codes",
-            "languages",
-            "sessions",
-            "min_meetings",
-            "max_meetings",
-            "annual_import_usd",
-        ],
-    );
+    push_line(&mut buyers, super::read::BUYER_COLUMNS);
     for buyer in &mission.buyers {
         let [min_meetings, max_meetings] = limit_cells(buyer.limits);
         push_line(
