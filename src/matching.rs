@@ -334,7 +334,7 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
         .unwrap_or(40);
     let pool = (per_firm * 3).max(100);
     let mut text_scores: HashMap<(usize, usize), f64> = HashMap::new();
-    let mut firm_pools = pools(
+    let firm_pools = pools(
         &firm_profiles,
         &firm_index,
         &mut buyer_index,
@@ -346,7 +346,7 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
             *entry = entry.max(similarity);
         },
     )?;
-    let mut buyer_pools = pools(
+    let buyer_pools = pools(
         &buyer_profiles,
         &buyer_index,
         &mut firm_index,
@@ -438,40 +438,40 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
         }
     };
 
-    let rank = |candidates: &mut Vec<Candidate>| {
-        candidates.sort_by(|a, b| {
+    // The best `count` of the given (firm, buyer) pairs, avoid pairs and irrelevant ones left out.
+    let best = |pairs: Vec<(usize, usize)>, count: usize| -> Vec<Candidate> {
+        let mut scored: Vec<Candidate> = pairs
+            .into_iter()
+            .filter(|pair| kinds.get(pair) != Some(&RequestKind::Avoid))
+            .map(|(firm, buyer)| evaluate(firm, buyer))
+            .filter(|c| c.relevance > 0.0)
+            .collect();
+        scored.sort_by(|a, b| {
             b.relevance
                 .total_cmp(&a.relevance)
                 .then(b.expected_value_usd.total_cmp(&a.expected_value_usd))
                 .then((a.firm, a.buyer).cmp(&(b.firm, b.buyer)))
-        })
+        });
+        scored.truncate(count);
+        scored
     };
     let mut kept: HashMap<(usize, usize), Candidate> = HashMap::new();
-    for (firm, pool_buyers) in firm_pools.iter_mut().enumerate() {
-        pool_buyers.sort_unstable();
-        pool_buyers.dedup();
-        let mut scored: Vec<Candidate> = pool_buyers
-            .iter()
-            .filter(|&&buyer| kinds.get(&(firm, buyer)) != Some(&RequestKind::Avoid))
-            .map(|&buyer| evaluate(firm, buyer))
-            .filter(|c| c.relevance > 0.0)
-            .collect();
-        rank(&mut scored);
-        for candidate in scored.into_iter().take(per_firm) {
-            kept.insert((candidate.firm, candidate.buyer), candidate);
-        }
-    }
-    for (buyer, pool_firms) in buyer_pools.iter_mut().enumerate() {
-        pool_firms.sort_unstable();
-        pool_firms.dedup();
-        let mut scored: Vec<Candidate> = pool_firms
-            .iter()
-            .filter(|&&firm| kinds.get(&(firm, buyer)) != Some(&RequestKind::Avoid))
-            .map(|&firm| evaluate(firm, buyer))
-            .filter(|c| c.relevance > 0.0)
-            .collect();
-        rank(&mut scored);
-        for candidate in scored.into_iter().take(options.candidates_per_buyer) {
+    let firm_side = firm_pools.iter().enumerate().map(|(firm, pool)| {
+        (
+            pool.iter().map(|&buyer| (firm, buyer)).collect::<Vec<_>>(),
+            per_firm,
+        )
+    });
+    let buyer_side = buyer_pools.iter().enumerate().map(|(buyer, pool)| {
+        (
+            pool.iter().map(|&firm| (firm, buyer)).collect::<Vec<_>>(),
+            options.candidates_per_buyer,
+        )
+    });
+    for (mut pairs, count) in firm_side.chain(buyer_side) {
+        pairs.sort_unstable();
+        pairs.dedup();
+        for candidate in best(pairs, count) {
             kept.insert((candidate.firm, candidate.buyer), candidate);
         }
     }
