@@ -137,46 +137,35 @@ fn an_impossible_must_pair_exits_3_with_the_reason() {
 
 #[test]
 fn bad_weights_exit_2_with_file_and_line() {
+    // (weights file, the first problem reported)
+    let cases = [
+        (
+            "firm,buyer,expected_value_usd\nF01,IN-002,100\nF01,IN-999,50\nF02,IN-002,lots\n",
+            "weights.csv:4: expected_value_usd: \"lots\" is not a finite number, 0 or more",
+        ),
+        (
+            "firm,buyer,expected_value_usd\nF01,IN-002,100\nF01,IN-999,50\n",
+            "weights.csv:3: buyer: unknown buyer \"IN-999\" (not in buyers.csv)",
+        ),
+        (
+            "firm,buyer,value\nF01,IN-002,100\n",
+            "weights.csv:1: expected_value_usd: missing required column (the header has: firm, buyer, value)",
+        ),
+    ];
     let scratch = copy_fixture("india-2017");
     let weights = scratch.path().join("weights.csv");
-    std::fs::write(
-        &weights,
-        "firm,buyer,expected_value_usd\nF01,IN-002,100\nF01,IN-999,50\nF02,IN-002,lots\n",
-    )
-    .unwrap();
-    let output = run(&[
-        "schedule",
-        scratch.path().to_str().unwrap(),
-        "--weights",
-        weights.to_str().unwrap(),
-    ]);
-    assert_eq!(output.code, 2, "{}", output.stderr);
-    assert!(
-        output.stderr.starts_with(
-            "weights.csv:4: expected_value_usd: \"lots\" is not a finite number, 0 or more\n"
-        ),
-        "{}",
-        output.stderr
-    );
-    std::fs::write(
-        &weights,
-        "firm,buyer,expected_value_usd\nF01,IN-002,100\nF01,IN-999,50\n",
-    )
-    .unwrap();
-    let output = run(&[
-        "schedule",
-        scratch.path().to_str().unwrap(),
-        "--weights",
-        weights.to_str().unwrap(),
-    ]);
-    assert_eq!(output.code, 2, "{}", output.stderr);
-    assert!(
-        output
-            .stderr
-            .starts_with("weights.csv:3: buyer: unknown buyer \"IN-999\" (not in buyers.csv)\n"),
-        "{}",
-        output.stderr
-    );
+    for (content, expected) in cases {
+        std::fs::write(&weights, content).unwrap();
+        let output = run(&[
+            "schedule",
+            scratch.path().to_str().unwrap(),
+            "--weights",
+            weights.to_str().unwrap(),
+        ]);
+        assert_eq!(output.code, 2, "{}", output.stderr);
+        assert_eq!(output.stderr.lines().next(), Some(expected));
+        assert!(!scratch.path().join("out/schedule.json").exists());
+    }
 }
 
 #[test]
