@@ -53,7 +53,7 @@ impl Partition {
     }
 
     /// Every slot its own class: the plain time-indexed model.
-    pub fn singletons(instance: &Instance, _pairs: &[usize]) -> Partition {
+    pub fn singletons(instance: &Instance) -> Partition {
         Partition {
             classes: (0..instance.slot_count).map(|slot| vec![slot]).collect(),
         }

@@ -278,7 +278,7 @@ fn solve_part(
     let partition = if options.method == Method::Classes {
         Partition::by_availability(instance, pairs)
     } else {
-        Partition::singletons(instance, pairs)
+        Partition::singletons(instance)
     };
     let optimum = optimise(instance, pairs, &partition, options, deadline, notes)?;
     let placements = match optimum.chosen {
@@ -328,19 +328,8 @@ fn solve_stage(
     gap: f64,
     dive: bool,
 ) -> Result<(Option<Solved>, f64, bool), SolveFailure> {
-    let lp_started = Instant::now();
     let relaxed = solve(model, solver, true, remaining(deadline))?;
     let bound = relaxed.objective;
-    if std::env::var_os("MM_DEBUG").is_some() {
-        eprintln!(
-            "LP: {} variables, {} rows, objective {}, integral {}, {:.3} s",
-            model.upper.len(),
-            model.rows.len(),
-            relaxed.objective,
-            is_integral(&relaxed, meeting_count),
-            lp_started.elapsed().as_secs_f64()
-        );
-    }
     if is_integral(&relaxed, meeting_count) {
         // Proven only if the LP itself finished (not cut short by the time limit).
         let proven = relaxed.proven_optimal;
