@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -13,7 +14,7 @@ use crate::{
     candidate_weights, followup, generate, match_mission, read_mission, read_weights, report,
     schedule, summarize, synthetic_weights, write_atomically, write_candidates, write_followup,
     write_mission, write_report, write_schedule, write_weights, GeneratorOptions, MatchOptions,
-    Method, Mission, Schedule, ScheduleOptions, SolverChoice, TextStyle,
+    Method, Mission, Progress, Schedule, ScheduleOptions, SolverChoice, TextStyle,
 };
 
 /// Prints a line to stdout; a closed pipe (`missionmatch ... | head`) is not an error worth a
@@ -393,7 +394,8 @@ fn execute(command: Command) -> anyhow::Result<()> {
                     &match_mission(&mission, &MatchOptions::default())?,
                 ),
             };
-            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            if on_terminal {
                 eprintln!(
                     "scheduling {} weighted pairs over {} slots with {} ...",
                     weights.len(),
@@ -406,6 +408,11 @@ fn execute(command: Command) -> anyhow::Result<()> {
                 time_limit_seconds: time_limit,
                 method,
                 mip_gap,
+                progress: on_terminal.then(|| {
+                    Progress(Arc::new(|seconds: f64, step: &str| {
+                        eprintln!("  {seconds:>7.2} s  {step}");
+                    }))
+                }),
             };
             let result = schedule(&mission, &weights, &options)?;
             let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
@@ -476,7 +483,7 @@ fn render_schedule_summary(mission: &Mission, result: &Schedule) -> String {
         mission.currency,
         result.upper_bound_usd,
         result.gap * 100.0,
-        if result.proven_optimal { " (proven optimal)" } else { "" },
+        if result.proven_optimal { " (proven within the gap asked)" } else { "" },
         result.solver,
         result.seconds
     );

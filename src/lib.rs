@@ -47,7 +47,7 @@ pub use model::{
 pub use notify::{deliver, DeliveryReport, RetryPolicy};
 pub use report::{report, MissionReport, Totals};
 pub use schedule::{
-    minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Schedule,
+    minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Progress, Schedule,
     ScheduleOptions, Shortfall, SolverChoice,
 };
 pub use score::{

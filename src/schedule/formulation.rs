@@ -60,6 +60,22 @@ impl Partition {
     }
 }
 
+/// How much the objective may raise a meeting's value to break ties (relative).
+pub const TIE_BREAK: f64 = 1e-6;
+
+/// The value of meeting variable `index` in the objective: raised by at most [`TIE_BREAK`], a
+/// different fraction for every variable. Many pairs are worth exactly the same (buyers of one
+/// product, one pair in interchangeable classes); with ties the LP optimum is a whole face, its
+/// vertices often fractional, and the simplex stalls among them. The raised objective has a
+/// unique optimum almost always. A bound on the raised objective is a bound on the true one
+/// (every coefficient only went up), and the optimum of the raised one is within `TIE_BREAK` of
+/// the true optimum, so the bound stays proven and the gap grows by at most `TIE_BREAK`.
+fn tie_broken(value: f64, index: usize) -> f64 {
+    // The golden ratio's fractional multiples spread evenly over [0, 1).
+    let fraction = (index as f64 * 0.618_033_988_749_895).fract();
+    value * (1.0 + TIE_BREAK * fraction)
+}
+
 /// Sparse terms of one row: (variable, coefficient).
 type Terms = Vec<(usize, f64)>;
 
@@ -111,7 +127,8 @@ impl Formulation {
                 pair.slots.iter().map(|&slot| class_of_slot[slot]).collect();
             classes.dedup();
             for class in classes {
-                let variable = model.add_variable(1.0, true, pair.value);
+                let variable =
+                    model.add_variable(1.0, true, tie_broken(pair.value, meetings.len()));
                 meetings.push((pair_index, class));
                 variables.push(variable);
             }
