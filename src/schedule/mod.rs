@@ -80,7 +80,10 @@ pub struct ScheduleOptions {
 /// Receives one line per step of the optimiser (which part, which model, how big), with the
 /// seconds since the run started. The CLI shows them on a terminal.
 #[derive(Clone)]
-pub struct Progress(pub Arc<dyn Fn(f64, &str) + Send + Sync>);
+pub struct Progress(pub Arc<ProgressFn>);
+
+/// What a [`Progress`] calls: seconds since the start, and the step starting now.
+pub type ProgressFn = dyn Fn(f64, &str) + Send + Sync;
 
 impl std::fmt::Debug for Progress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

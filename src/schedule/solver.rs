@@ -622,4 +622,75 @@ mod tests {
             SolveFailure::Infeasible
         );
     }
+
+    /// A random model with `<=`, `>=` and `=` rows that x = 0.1 satisfies (so it is feasible).
+    fn random_model(seed: u64, variables: usize, rows: usize) -> LinearModel {
+        let mut rng = crate::generate::Rng::new(seed);
+        let mut model = LinearModel::default();
+        for _ in 0..variables {
+            let upper = 1.0 + rng.below(3) as f64;
+            model.add_variable(upper, true, 100.0 + 5000.0 * rng.unit());
+        }
+        for row in 0..rows {
+            let mut terms: Vec<(usize, f64)> = (0..1 + rng.below(6))
+                .map(|_| (rng.below(variables), 1.0 + rng.below(3) as f64))
+                .collect();
+            terms.sort_unstable_by_key(|&(variable, _)| variable);
+            terms.dedup_by_key(|term| term.0);
+            let at_tenth: f64 = terms.iter().map(|&(_, coefficient)| 0.1 * coefficient).sum();
+            let (sense, rhs) = match row % 7 {
+                0 => (Sense::AtLeast, at_tenth),
+                1 => (Sense::Equal, at_tenth),
+                _ => (Sense::AtMost, at_tenth + 1.0 + rng.below(4) as f64),
+            };
+            model.add_row(terms, sense, rhs);
+        }
+        model
+    }
+
+    #[test]
+    fn interior_point_bounds_hold_and_are_tight() {
+        for (seed, variables, rows) in [(1, 30, 20), (2, 200, 150), (3, 800, 500), (4, 60, 90)] {
+            let model = random_model(seed, variables, rows);
+            let lp = solve(&model, SolverChoice::Microlp, true, None).unwrap();
+            let priced = price(&model, None).unwrap();
+            assert!(
+                priced.bound >= lp.objective - 1e-6 * lp.objective.abs(),
+                "seed {seed}: bound {} below the LP optimum {}",
+                priced.bound,
+                lp.objective
+            );
+            assert!(
+                priced.bound <= lp.objective * (1.0 + 1e-4),
+                "seed {seed}: bound {} loose against the LP optimum {}",
+                priced.bound,
+                lp.objective
+            );
+            // Complementary slackness, roughly: what the LP uses has no very negative reduced
+            // cost.
+            for (variable, &value) in lp.values.iter().enumerate() {
+                if value > model.lower[variable] + 1e-6 {
+                    assert!(
+                        priced.reduced_costs[variable] > -1e-2 * 5100.0,
+                        "seed {seed}: variable {variable} used with reduced cost {}",
+                        priced.reduced_costs[variable]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn implied_upper_bounds_are_only_dropped_when_a_row_implies_them() {
+        let mut model = LinearModel::default();
+        let a = model.add_variable(1.0, true, 1.0);
+        let b = model.add_variable(1.0, true, 1.0);
+        let c = model.add_variable(1.0, true, 1.0);
+        let d = model.add_variable(2.0, true, 1.0);
+        model.add_row(vec![(a, 1.0), (b, 1.0)], Sense::AtMost, 1.0);
+        model.add_row(vec![(c, 1.0), (d, -1.0)], Sense::AtMost, 0.0);
+        model.add_row(vec![(d, 1.0)], Sense::AtLeast, 1.0);
+        let upper = implied_upper_bounds_dropped(&model);
+        assert_eq!(upper, vec![f64::INFINITY, f64::INFINITY, 1.0, 2.0]);
+    }
 }
