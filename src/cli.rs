@@ -413,6 +413,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
                         eprintln!("  {seconds:>7.2} s  {step}");
                     }))
                 }),
+                ..Default::default()
             };
             let result = schedule(&mission, &weights, &options)?;
             let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));

@@ -47,8 +47,8 @@ pub use model::{
 pub use notify::{deliver, DeliveryReport, RetryPolicy};
 pub use report::{report, MissionReport, Totals};
 pub use schedule::{
-    minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Progress, Schedule,
-    ScheduleOptions, Shortfall, SolverChoice,
+    minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Pricing, Progress,
+    Schedule, ScheduleOptions, Shortfall, SolverChoice,
 };
 pub use score::{
     fit, log_loss, model_table, ModelParameters, Observation, PairFeatures, MODEL_PARAMETERS,

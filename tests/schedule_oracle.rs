@@ -5,21 +5,35 @@ mod common;
 
 use missionmatch::{
     generate, schedule, synthetic_weights, validate_schedule, GeneratorOptions, Method, Mission,
-    PairWeight, Schedule, ScheduleOptions,
+    PairWeight, Pricing, Schedule, ScheduleOptions,
 };
 
 fn run(mission: &Mission, weights: &[PairWeight], method: Method) -> Schedule {
+    run_with(mission, weights, method, Pricing::Auto)
+}
+
+fn run_with(
+    mission: &Mission,
+    weights: &[PairWeight],
+    method: Method,
+    pricing: Pricing,
+) -> Schedule {
     let result = schedule(
         mission,
         weights,
         &ScheduleOptions {
             method,
+            pricing,
             ..Default::default()
         },
     )
     .unwrap_or_else(|error| panic!("{method:?}: {error}"));
     let violations = validate_schedule(mission, weights, &result.meetings);
     assert!(violations.is_empty(), "{method:?}: {violations:#?}");
+    assert!(
+        result.upper_bound_usd >= result.expected_value_usd,
+        "{method:?}: bound below value"
+    );
     result
 }
 
@@ -51,7 +65,17 @@ fn class_model_reaches_the_time_indexed_optimum() {
         }
         let weights = synthetic_weights(&mission, seed);
         let engine = run(&mission, &weights, Method::Classes);
+        let priced = run_with(&mission, &weights, Method::Classes, Pricing::Always);
         let oracle = run(&mission, &weights, Method::TimeIndexed);
+        // The interior-point pricing reaches the same optimum, and its bound holds.
+        assert_eq!(priced.minimum_coverage, oracle.minimum_coverage, "seed {seed}");
+        assert_close(
+            priced.expected_value_usd,
+            oracle.expected_value_usd,
+            &format!("seed {seed}, priced"),
+        );
+        assert!(priced.upper_bound_usd >= oracle.expected_value_usd * (1.0 - 1e-9));
+        assert!(priced.proven_optimal, "seed {seed}: {:?}", priced.notes);
         let greedy = run(&mission, &weights, Method::Greedy);
         assert_eq!(
             engine.minimum_coverage, oracle.minimum_coverage,
@@ -67,6 +91,39 @@ fn class_model_reaches_the_time_indexed_optimum() {
         if greedy.minimum_coverage == engine.minimum_coverage {
             assert!(greedy.expected_value_usd <= engine.expected_value_usd + 1e-6);
         }
+    }
+}
+
+#[test]
+fn priced_engine_matches_the_simplex_on_medium_missions() {
+    // Large enough that pricing leaves variables out (and has to prove that it may).
+    for (seed, tight) in [(21, false), (22, true)] {
+        let mut mission = generate(&GeneratorOptions {
+            firms: 15,
+            buyers: 120,
+            seed,
+            sessions: 4,
+            headings: 6,
+            ..Default::default()
+        });
+        if tight {
+            for limit in mission.interpreters.as_mut().unwrap().values_mut() {
+                *limit = 1;
+            }
+            mission.rules.min_meetings_per_firm = Some(6);
+            mission.rules.min_meetings_per_buyer = Some(1);
+        }
+        let weights = synthetic_weights(&mission, seed);
+        let simplex = run_with(&mission, &weights, Method::Classes, Pricing::Never);
+        let priced = run_with(&mission, &weights, Method::Classes, Pricing::Always);
+        assert_eq!(priced.minimum_coverage, simplex.minimum_coverage, "seed {seed}");
+        assert_close(
+            priced.expected_value_usd,
+            simplex.expected_value_usd,
+            &format!("seed {seed}"),
+        );
+        assert!(priced.upper_bound_usd >= simplex.expected_value_usd * (1.0 - 1e-9));
+        assert!(priced.proven_optimal && simplex.proven_optimal, "seed {seed}");
     }
 }
 

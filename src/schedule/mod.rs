@@ -75,6 +75,22 @@ pub struct ScheduleOptions {
     pub mip_gap: f64,
     /// Told what the optimiser is doing, for a progress display on long runs.
     pub progress: Option<Progress>,
+    /// When microlp's value stage is priced by the interior-point method first.
+    pub pricing: Pricing,
+}
+
+/// When the engine (class model on microlp) prices its value stage with the interior-point
+/// method before the simplex (see `solve_stage_priced`). HiGHS and the time-indexed baseline
+/// never do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pricing {
+    /// For models of at least 12,000 variables, where it pays.
+    #[default]
+    Auto,
+    /// Always (the tests use it to hold the priced path to the oracles).
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Receives one line per step of the optimiser (which part, which model, how big), with the
@@ -106,6 +122,7 @@ impl Default for ScheduleOptions {
             method: Method::default(),
             mip_gap: 1e-4,
             progress: None,
+            pricing: Pricing::Auto,
         }
     }
 }
@@ -522,8 +539,13 @@ fn optimise(
     }
     let value_model = formulation.value_model(target - 1e-6);
     tell(options, started, || format!("expected value ({size})"));
-    let priced =
-        dive && solver == SolverChoice::Microlp && value_model.upper.len() >= PRICING_THRESHOLD;
+    let priced = dive
+        && solver == SolverChoice::Microlp
+        && match options.pricing {
+            Pricing::Auto => value_model.upper.len() >= PRICING_THRESHOLD,
+            Pricing::Always => true,
+            Pricing::Never => false,
+        };
     let (solved, bound, proven) = if priced {
         solve_stage_priced(
             &value_model,

@@ -637,7 +637,10 @@ mod tests {
                 .collect();
             terms.sort_unstable_by_key(|&(variable, _)| variable);
             terms.dedup_by_key(|term| term.0);
-            let at_tenth: f64 = terms.iter().map(|&(_, coefficient)| 0.1 * coefficient).sum();
+            let at_tenth: f64 = terms
+                .iter()
+                .map(|&(_, coefficient)| 0.1 * coefficient)
+                .sum();
             let (sense, rhs) = match row % 7 {
                 0 => (Sense::AtLeast, at_tenth),
                 1 => (Sense::Equal, at_tenth),
