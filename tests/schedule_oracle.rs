@@ -379,13 +379,17 @@ mod brute_force {
         fn the_engine_matches_brute_force_on_tiny_missions(tiny in tiny()) {
             let (mission, weights) = build(&tiny);
             let expected = brute_force(&mission, &weights);
-            for method in [Method::Classes, Method::TimeIndexed] {
-                let result = schedule(&mission, &weights, &ScheduleOptions { method, ..Default::default() });
+            for (method, pricing) in [
+                (Method::Classes, Pricing::Never),
+                (Method::Classes, Pricing::Always),
+                (Method::TimeIndexed, Pricing::Never),
+            ] {
+                let result = schedule(&mission, &weights, &ScheduleOptions { method, pricing, ..Default::default() });
                 match (&expected, result) {
                     (None, Err(Error::Infeasible(_))) => {}
                     (Some((coverage, value)), Ok(result)) => {
                         prop_assert!(validate_schedule(&mission, &weights, &result.meetings).is_empty());
-                        prop_assert_eq!(result.minimum_coverage, *coverage, "{:?}", method);
+                        prop_assert_eq!(result.minimum_coverage, *coverage, "{:?} {:?}", method, pricing);
                         prop_assert!((result.expected_value_usd - value).abs() < 1e-6, "{:?}: {} vs {}", method, result.expected_value_usd, value);
                         prop_assert!(result.upper_bound_usd + 1e-6 >= *value);
                     }
