@@ -23,6 +23,7 @@ fn report(
         mission.slots.len(),
         weights.len()
     );
+    let mut engine: Option<(f64, u32)> = None;
     for &method in methods {
         let options = ScheduleOptions {
             solver,
@@ -33,19 +34,42 @@ fn report(
         match schedule(mission, weights, &options) {
             Ok(result) => {
                 let violations = validate_schedule(mission, weights, &result.meetings).len();
+                // Greedy proves nothing: it has no bound to print.
+                let bound = if method == Method::Greedy {
+                    "-".to_string()
+                } else {
+                    format!("{:.0}", result.upper_bound_usd)
+                };
+                let gap = if method == Method::Greedy {
+                    "-".to_string()
+                } else {
+                    format!("{:.4}%", result.gap * 100.0)
+                };
+                let against_engine = match engine {
+                    Some((value, covered)) if method != Method::Classes => format!(
+                        "  vs engine: value {:+.0}, minimum meetings {:+}",
+                        result.expected_value_usd - value,
+                        i64::from(result.minimum_coverage.0) - i64::from(covered)
+                    ),
+                    _ => String::new(),
+                };
                 println!(
-                    "  {:<12} {:<8} {:>8.3} s  value {:>12.0}  bound {:>12.0}  gap {:>7.4}%  minimums {}/{}  meetings {}  violations {}",
+                    "  {:<12} {:<8} {:>8.3} s  value {:>12.0}  bound {:>12}  gap {:>8}  minimums {}/{}  meetings {}  violations {}{}",
                     format!("{method:?}"),
                     result.solver,
                     result.seconds,
                     result.expected_value_usd,
-                    result.upper_bound_usd,
-                    result.gap * 100.0,
+                    bound,
+                    gap,
                     result.minimum_coverage.0,
                     result.minimum_coverage.1,
                     result.meetings.len(),
-                    violations
+                    violations,
+                    against_engine
                 );
+                if method == Method::Classes {
+                    engine = Some((result.expected_value_usd, result.minimum_coverage.0));
+                }
             }
             Err(error) => println!("  {method:?}: {error}"),
         }
@@ -93,6 +117,30 @@ fn main() {
                 &match_mission(&mission, &MatchOptions::default()).expect("matching"),
             );
             report(name, &mission, &weights, *solver, &all, 120.0);
+        }
+        // The India fixture with one interpreter per language: interpreters bind.
+        {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/india-2017");
+            let mut mission = read_mission(&path).expect("fixture").mission;
+            for limit in mission
+                .interpreters
+                .iter_mut()
+                .flat_map(|limits| limits.values_mut())
+            {
+                *limit = 1;
+            }
+            let weights = candidate_weights(
+                &mission,
+                &match_mission(&mission, &MatchOptions::default()).expect("matching"),
+            );
+            report(
+                "india-2017, one interpreter per language",
+                &mission,
+                &weights,
+                *solver,
+                &all,
+                120.0,
+            );
         }
         let (mission, weights) = generated(30, 300, 10, 3);
         report(

@@ -68,7 +68,10 @@ fn class_model_reaches_the_time_indexed_optimum() {
         let priced = run_with(&mission, &weights, Method::Classes, Pricing::Always);
         let oracle = run(&mission, &weights, Method::TimeIndexed);
         // The interior-point pricing reaches the same optimum, and its bound holds.
-        assert_eq!(priced.minimum_coverage, oracle.minimum_coverage, "seed {seed}");
+        assert_eq!(
+            priced.minimum_coverage, oracle.minimum_coverage,
+            "seed {seed}"
+        );
         assert_close(
             priced.expected_value_usd,
             oracle.expected_value_usd,
@@ -116,14 +119,20 @@ fn priced_engine_matches_the_simplex_on_medium_missions() {
         let weights = synthetic_weights(&mission, seed);
         let simplex = run_with(&mission, &weights, Method::Classes, Pricing::Never);
         let priced = run_with(&mission, &weights, Method::Classes, Pricing::Always);
-        assert_eq!(priced.minimum_coverage, simplex.minimum_coverage, "seed {seed}");
+        assert_eq!(
+            priced.minimum_coverage, simplex.minimum_coverage,
+            "seed {seed}"
+        );
         assert_close(
             priced.expected_value_usd,
             simplex.expected_value_usd,
             &format!("seed {seed}"),
         );
         assert!(priced.upper_bound_usd >= simplex.expected_value_usd * (1.0 - 1e-9));
-        assert!(priced.proven_optimal && simplex.proven_optimal, "seed {seed}");
+        assert!(
+            priced.proven_optimal && simplex.proven_optimal,
+            "seed {seed}"
+        );
     }
 }
 
