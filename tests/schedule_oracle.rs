@@ -449,3 +449,45 @@ fn highs_and_microlp_agree() {
         );
     }
 }
+
+#[test]
+fn progress_reports_each_step_in_order() {
+    use std::sync::{Arc, Mutex};
+    let mission = generate(&GeneratorOptions {
+        firms: 8,
+        buyers: 40,
+        seed: 9,
+        sessions: 2,
+        headings: 4,
+        ..Default::default()
+    });
+    let weights = synthetic_weights(&mission, 9);
+    let steps: Arc<Mutex<Vec<(f64, String)>>> = Arc::default();
+    let sink = Arc::clone(&steps);
+    let result = schedule(
+        &mission,
+        &weights,
+        &ScheduleOptions {
+            pricing: Pricing::Always,
+            progress: Some(missionmatch::Progress(Arc::new(move |seconds, step| {
+                sink.lock().unwrap().push((seconds, step.to_string()));
+            }))),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(validate_schedule(&mission, &weights, &result.meetings).is_empty());
+    let steps = steps.lock().unwrap();
+    let texts: Vec<&str> = steps.iter().map(|(_, text)| text.as_str()).collect();
+    assert!(
+        texts.first().is_some_and(|t| t.starts_with("part 1/")),
+        "{texts:?}"
+    );
+    for wanted in ["expected value (", "interior-point bound", "simplex on"] {
+        assert!(
+            texts.iter().any(|t| t.contains(wanted)),
+            "{wanted}: {texts:?}"
+        );
+    }
+    assert!(steps.windows(2).all(|pair| pair[0].0 <= pair[1].0));
+}
