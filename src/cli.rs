@@ -14,7 +14,7 @@ use crate::{
     candidate_weights, followup, generate, match_mission, read_mission, read_weights, report,
     schedule, summarize, synthetic_weights, write_atomically, write_candidates, write_followup,
     write_mission, write_report, write_schedule, write_weights, GeneratorOptions, MatchOptions,
-    Method, Mission, Progress, Schedule, ScheduleOptions, SolverChoice, TextStyle,
+    Method, Mission, Pricing, Progress, Schedule, ScheduleOptions, SolverChoice, TextStyle,
 };
 
 /// Prints a line to stdout; a closed pipe (`missionmatch ... | head`) is not an error worth a
@@ -85,6 +85,10 @@ enum Command {
         /// Method: classes (the engine), time-indexed (the plain model) or greedy (the baseline).
         #[arg(long, default_value = "classes")]
         method: String,
+        /// Interior-point pricing of the value stage on microlp: auto (large models), always,
+        /// never.
+        #[arg(long, default_value = "auto")]
+        pricing: String,
     },
     /// After the mission: flag buyers for follow-up, most valuable first (followup.csv).
     Followup {
@@ -375,8 +379,15 @@ fn execute(command: Command) -> anyhow::Result<()> {
             solver,
             mip_gap,
             method,
+            pricing,
         } => {
             let solver = SolverChoice::parse(&solver)?;
+            let pricing = match pricing.as_str() {
+                "auto" => Pricing::Auto,
+                "always" => Pricing::Always,
+                "never" => Pricing::Never,
+                other => anyhow::bail!("unknown pricing \"{other}\" (auto, always, never)"),
+            };
             let method = match method.as_str() {
                 "classes" => Method::Classes,
                 "time-indexed" => Method::TimeIndexed,
@@ -408,12 +419,12 @@ fn execute(command: Command) -> anyhow::Result<()> {
                 time_limit_seconds: time_limit,
                 method,
                 mip_gap,
+                pricing,
                 progress: on_terminal.then(|| {
                     Progress(Arc::new(|seconds: f64, step: &str| {
                         eprintln!("  {seconds:>7.2} s  {step}");
                     }))
                 }),
-                ..Default::default()
             };
             let result = schedule(&mission, &weights, &options)?;
             let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));

@@ -424,7 +424,7 @@ fn solve_stage_priced(
         "expected value: interior-point bound ({} variables)",
         model.upper.len()
     ));
-    let priced = match solver::price(model, remaining(deadline)) {
+    let priced = match solver::price(model, remaining(deadline), gap) {
         Ok(priced) => priced,
         Err(SolveFailure::Infeasible) => return Err(SolveFailure::Infeasible),
         Err(SolveFailure::Other(_)) => return solve_stage(model, solver, deadline, gap, true),

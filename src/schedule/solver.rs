@@ -281,7 +281,12 @@ fn implied_upper_bounds_dropped(model: &LinearModel) -> Vec<f64> {
 /// Solves the LP relaxation with Clarabel and turns its duals into a bound that holds whatever
 /// their accuracy: with duals `y` of the right signs (`>= 0` on `<=` rows, `<= 0` on `>=` rows),
 /// every feasible `x` has `c x <= y b + sum_j max(d_j u_j, d_j l_j)` where `d = c - A'y`.
-pub fn price(model: &LinearModel, time_limit_seconds: Option<f64>) -> Result<Priced, SolveFailure> {
+/// `gap` is the relative gap the caller will accept; the interior point stops well inside it.
+pub fn price(
+    model: &LinearModel,
+    time_limit_seconds: Option<f64>,
+    gap: f64,
+) -> Result<Priced, SolveFailure> {
     let Built {
         problem,
         constraints,
@@ -289,13 +294,15 @@ pub fn price(model: &LinearModel, time_limit_seconds: Option<f64>) -> Result<Pri
         ..
     } = build(model, true, &implied_upper_bounds_dropped(model));
     let mut built = problem.using(good_lp::clarabel);
-    // The bound below holds for any duals; 1e-6 makes it tight enough for any gap asked, in
-    // fewer iterations than Clarabel's default 1e-8.
+    // The bound below holds for any duals; how close it comes to the optimum follows the
+    // interior point's tolerance, a tenth of the gap asked (at most 1e-5: fewer iterations than
+    // Clarabel's default 1e-8, measured 25 against 29 on 300 x 3,000 x 4 sessions).
+    let tolerance = (gap / 10.0).clamp(1e-8, 1e-5);
     built
         .settings()
-        .tol_gap_rel(1e-6)
-        .tol_gap_abs(1e-6)
-        .tol_feas(1e-6);
+        .tol_gap_rel(tolerance)
+        .tol_gap_abs(tolerance)
+        .tol_feas(tolerance);
     if let Some(seconds) = time_limit_seconds {
         built.settings().time_limit(seconds);
     }
@@ -656,7 +663,7 @@ mod tests {
         for (seed, variables, rows) in [(1, 30, 20), (2, 200, 150), (3, 800, 500), (4, 60, 90)] {
             let model = random_model(seed, variables, rows);
             let lp = solve(&model, SolverChoice::Microlp, true, None).unwrap();
-            let priced = price(&model, None).unwrap();
+            let priced = price(&model, None, 1e-6).unwrap();
             assert!(
                 priced.bound >= lp.objective - 1e-6 * lp.objective.abs(),
                 "seed {seed}: bound {} below the LP optimum {}",
