@@ -109,8 +109,16 @@ pub struct Formulation {
 
 impl Formulation {
     /// Builds the model of the given pairs over the partition. Its objective is the expected
-    /// value.
-    pub fn build(instance: &Instance, pairs: &[usize], partition: &Partition) -> Formulation {
+    /// value. `implied_maxima`: also write the maximum-meetings rows that other rows already
+    /// imply. They change nothing the model allows, only how a solver walks it: measured here,
+    /// microlp solved 300 x 3,000 x 4 sessions in 7.6 s without them and 12.6 s with them, while
+    /// HiGHS needed 7 s with them on 1,000 x 10,000 x 4 and over 120 s without.
+    pub fn build(
+        instance: &Instance,
+        pairs: &[usize],
+        partition: &Partition,
+        implied_maxima: bool,
+    ) -> Formulation {
         let mut model = LinearModel::default();
         let mut meetings = Vec::new();
         let mut class_of_slot = vec![usize::MAX; instance.slot_count];
@@ -177,9 +185,9 @@ impl Formulation {
             f64::from(instance.languages[language].1.unwrap_or(u32::MAX)) * class_size(class)
         });
 
-        // Rule 4: maximum meetings, where they can bind: a participant meets at most once per
-        // pair and at most the class size in each class, so a maximum at or above either sum
-        // is implied by the rows above (and a dense row left out helps the simplex).
+        // Rule 4: maximum meetings. A participant meets at most once per pair and at most the
+        // class size in each class, so a maximum at or above either sum is implied by the rows
+        // above; such rows are written only when `implied_maxima` asks for them.
         let most_meetings = |terms: &Terms| {
             let mut pairs: Vec<usize> = terms
                 .iter()
@@ -204,7 +212,8 @@ impl Formulation {
             .zip(&instance.firm_max)
             .chain(buyer_total.iter().zip(&instance.buyer_max));
         for (terms, &maximum) in maxima {
-            if (maximum as usize) < most_meetings(terms) {
+            let can_bind = (maximum as usize) < most_meetings(terms);
+            if can_bind || (implied_maxima && terms.len() > maximum as usize) {
                 model.add_row(terms.clone(), Sense::AtMost, f64::from(maximum));
             }
         }

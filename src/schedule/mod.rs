@@ -502,7 +502,7 @@ fn optimise(
     // The engine fixes what the LP decided and searches the rest first; the time-indexed
     // baseline is handed to the solver whole.
     let dive = options.method == Method::Classes;
-    let formulation = Formulation::build(instance, pairs, partition);
+    let formulation = Formulation::build(instance, pairs, partition, solver == SolverChoice::Highs);
     let size = format!(
         "{} classes, {} variables, {} rows",
         partition.classes.len(),
@@ -688,7 +688,7 @@ fn exact_class_placement(
         classes: slots.iter().map(|&slot| vec![slot]).collect(),
     };
     let all: Vec<usize> = (0..sub_instance.pairs.len()).collect();
-    let formulation = Formulation::build(&sub_instance, &all, &partition);
+    let formulation = Formulation::build(&sub_instance, &all, &partition, false);
     let solved = solve(&formulation.model, solver, false, None).ok()?;
     Some(
         formulation
