@@ -189,23 +189,21 @@ impl Formulation {
         // class size in each class, so a maximum at or above either sum is implied by the rows
         // above; such rows are written only when `implied_maxima` asks for them.
         let most_meetings = |terms: &Terms| {
-            let mut pairs: Vec<usize> = terms
-                .iter()
-                .map(|&(variable, _)| meetings[variable].0)
-                .collect();
-            pairs.sort_unstable();
-            pairs.dedup();
-            let mut classes: Vec<usize> = terms
-                .iter()
-                .map(|&(variable, _)| meetings[variable].1)
-                .collect();
-            classes.sort_unstable();
-            classes.dedup();
-            let slots: usize = classes
+            let distinct = |part: fn(&(usize, usize)) -> usize| {
+                let mut values: Vec<usize> = terms
+                    .iter()
+                    .map(|&(variable, _)| part(&meetings[variable]))
+                    .collect();
+                values.sort_unstable();
+                values.dedup();
+                values
+            };
+            let pairs = distinct(|&(pair, _)| pair).len();
+            let slots: usize = distinct(|&(_, class)| class)
                 .iter()
                 .map(|&class| partition.classes[class].len())
                 .sum();
-            pairs.len().min(slots)
+            pairs.min(slots)
         };
         let maxima = firm_total
             .iter()

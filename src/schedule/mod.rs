@@ -411,7 +411,7 @@ const ALLOWANCES: [f64; 4] = [1e-4, 1e-2, 1e-1, f64::INFINITY];
 /// of the whole is the larger of the restricted search's bound and the bound plus the largest
 /// left-out reduced cost, never more than the interior-point bound. When the restricted result
 /// is not within the gap of that, the allowance grows, up to keeping everything. Falls back to
-/// [`solve_stage`] when the interior point fails.
+/// [`solve_stage`] when the interior point fails in any way.
 fn solve_stage_priced(
     model: &solver::LinearModel,
     meeting_count: usize,
@@ -424,10 +424,10 @@ fn solve_stage_priced(
         "expected value: interior-point bound ({} variables)",
         model.upper.len()
     ));
-    let priced = match solver::price(model, remaining(deadline), gap) {
-        Ok(priced) => priced,
-        Err(SolveFailure::Infeasible) => return Err(SolveFailure::Infeasible),
-        Err(SolveFailure::Other(_)) => return solve_stage(model, solver, deadline, gap, true),
+    // Any failure of the interior point, infeasibility included (Clarabel also reports "almost
+    // infeasible"), is left to the simplex to decide.
+    let Ok(priced) = solver::price(model, remaining(deadline), gap) else {
+        return solve_stage(model, solver, deadline, gap, true);
     };
     let largest = model
         .objective
