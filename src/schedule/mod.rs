@@ -429,10 +429,7 @@ fn solve_stage_priced(
     let Ok(priced) = solver::price(model, remaining(deadline), gap) else {
         return solve_stage(model, solver, deadline, gap, true);
     };
-    let largest = model
-        .objective
-        .iter()
-        .fold(0.0f64, |largest, c| largest.max(c.abs()));
+    let largest = model.largest_objective();
     for share in ALLOWANCES {
         let allowance = share * largest;
         let fixed: Vec<Option<f64>> = (0..model.upper.len())
@@ -464,17 +461,7 @@ fn solve_stage_priced(
                 Err(failure) => return Err(failure),
             };
         let bound = priced.bound.min(restricted_bound.max(left_out_bound));
-        let best = best.map(|best| {
-            let mut values = vec![0.0; model.upper.len()];
-            for (restricted_variable, &variable) in original.iter().enumerate() {
-                values[variable] = best.values[restricted_variable];
-            }
-            Solved {
-                values,
-                objective: best.objective,
-                proven_optimal: false,
-            }
-        });
+        let best = best.map(|best| solver::unrestrict(model, &fixed, &original, &best));
         let value = best
             .as_ref()
             .map_or(f64::NEG_INFINITY, |best| best.objective);

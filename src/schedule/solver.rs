@@ -102,6 +102,13 @@ impl LinearModel {
         self.upper.len() - 1
     }
 
+    /// The largest objective coefficient in absolute value (0 for an empty objective).
+    pub fn largest_objective(&self) -> f64 {
+        self.objective
+            .iter()
+            .fold(0.0f64, |largest, c| largest.max(c.abs()))
+    }
+
     /// Adds a constraint (rows with no terms are dropped; they bind nothing or are checked by
     /// the caller).
     pub fn add_row(&mut self, terms: Vec<(usize, f64)>, sense: Sense, rhs: f64) {
@@ -154,11 +161,7 @@ fn build(model: &LinearModel, relax: bool, upper: &[f64]) -> Built {
         .collect();
     // Values run to millions while constraints are 0/1: scaling the objective to at most 1
     // keeps the solvers' tolerances meaningful.
-    let scale = model
-        .objective
-        .iter()
-        .fold(0.0f64, |largest, c| largest.max(c.abs()))
-        .max(f64::MIN_POSITIVE);
+    let scale = model.largest_objective().max(f64::MIN_POSITIVE);
     let mut objective = Expression::with_capacity(handles.len());
     for (index, &coefficient) in model.objective.iter().enumerate() {
         if coefficient != 0.0 {
@@ -406,6 +409,30 @@ pub fn restrict(model: &LinearModel, fixed: &[Option<f64>]) -> (LinearModel, Vec
     (reduced, original)
 }
 
+/// A solution of the model `restrict` made as a solution of `model`: the fixed variables at their
+/// values, the others from `solved` (not proven optimal for `model`).
+pub fn unrestrict(
+    model: &LinearModel,
+    fixed: &[Option<f64>],
+    original: &[usize],
+    solved: &Solved,
+) -> Solved {
+    let mut values: Vec<f64> = fixed.iter().map(|value| value.unwrap_or(0.0)).collect();
+    for (reduced_variable, &variable) in original.iter().enumerate() {
+        values[variable] = solved.values[reduced_variable];
+    }
+    let objective = values
+        .iter()
+        .zip(&model.objective)
+        .map(|(value, coefficient)| value * coefficient)
+        .sum();
+    Solved {
+        values,
+        objective,
+        proven_optimal: false,
+    }
+}
+
 /// Solves the model as a MIP, starting from its already solved LP relaxation `root`, until the
 /// best solution is within `gap` (relative) of the proven bound or the deadline passes.
 ///
@@ -432,7 +459,6 @@ pub fn solve_mip(
         })
         .collect();
     let (reduced, original) = restrict(model, &fixed);
-    let mut incumbent = None;
     // Without the dive HiGHS gets the plain model whole (the baseline the benchmark compares).
     let dive = dive || solver == SolverChoice::Microlp;
     let reduced_best = match solver {
@@ -444,24 +470,7 @@ pub fn solve_mip(
                 branch_and_bound(&reduced, reduced_root, solver, deadline, None, gap).best
             }),
     };
-    {
-        if let Some(best) = reduced_best {
-            let mut values: Vec<f64> = fixed.iter().map(|v| v.unwrap_or(0.0)).collect();
-            for (reduced_variable, &variable) in original.iter().enumerate() {
-                values[variable] = best.values[reduced_variable];
-            }
-            let objective = values
-                .iter()
-                .zip(&model.objective)
-                .map(|(v, c)| v * c)
-                .sum();
-            incumbent = Some(Solved {
-                values,
-                objective,
-                proven_optimal: false,
-            });
-        }
-    }
+    let incumbent = reduced_best.map(|best| unrestrict(model, &fixed, &original, &best));
     if let Some(found) = &incumbent {
         if relative_gap(root_bound, found.objective) <= gap {
             return Ok(MipOutcome {
