@@ -74,7 +74,7 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Seconds the optimiser may take; then the best valid timetable found is written.
-        #[arg(long)]
+        #[arg(long, value_parser = seconds)]
         time_limit: Option<f64>,
         /// Solver: microlp (always built) or highs (with the `highs` feature).
         #[arg(long, default_value = "microlp")]
@@ -101,7 +101,7 @@ enum Command {
         #[arg(long)]
         notify: bool,
         /// Seconds before the first retry of a failed delivery (doubled each time).
-        #[arg(long, default_value_t = 0.5)]
+        #[arg(long, default_value_t = 0.5, value_parser = seconds)]
         retry_backoff: f64,
     },
     /// The mission's results per country and per firm (report.json, report.csv).
@@ -150,6 +150,17 @@ enum Command {
     },
 }
 
+/// A number of seconds on the command line: finite, from 0 to about four months.
+fn seconds(text: &str) -> Result<f64, String> {
+    let limit = crate::LONGEST_TIME_LIMIT_SECONDS;
+    match text.trim().parse::<f64>() {
+        Ok(value) if (0.0..=limit).contains(&value) => Ok(value),
+        _ => Err(format!(
+            "\"{text}\" is not a number of seconds from 0 to {limit:e}"
+        )),
+    }
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn run(arguments: impl IntoIterator<Item = OsString>) -> i32 {
     let arguments = match Arguments::try_parse_from(arguments) {
@@ -168,6 +179,10 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> i32 {
                         eprintln!("{problem}");
                     }
                     eprintln!("{} problem(s) found; nothing was written", problems.len());
+                    return 2;
+                }
+                Some(Error::BadOption(message)) => {
+                    eprintln!("error: {message}");
                     return 2;
                 }
                 Some(Error::Infeasible(reason)) => {

@@ -73,6 +73,10 @@ pub enum Error {
     /// The options asked for something this build cannot do.
     #[error("{0}")]
     Unsupported(String),
+    /// An option's value makes no sense (a time limit that is not a finite number of seconds).
+    /// Bad input, like [`Error::Invalid`].
+    #[error("{0}")]
+    BadOption(String),
 }
 
 fn render_problems(problems: &[Problem]) -> String {

@@ -48,7 +48,7 @@ pub use notify::{deliver, DeliveryReport, RetryPolicy};
 pub use report::{report, MissionReport, Totals};
 pub use schedule::{
     minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Pricing, Progress,
-    Schedule, ScheduleOptions, Shortfall, SolverChoice,
+    Schedule, ScheduleOptions, Shortfall, SolverChoice, LONGEST_TIME_LIMIT_SECONDS,
 };
 pub use score::{
     fit, log_loss, model_table, ModelParameters, Observation, PairFeatures, MODEL_PARAMETERS,

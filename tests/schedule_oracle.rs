@@ -405,6 +405,12 @@ mod brute_force {
                     (expected, result) => prop_assert!(false, "{:?}: brute force {:?}, engine {:?}", method, expected, result.map(|r| r.expected_value_usd)),
                 }
             }
+            // The greedy baseline's bound is the combinatorial one: proven, never below the
+            // optimum, and greedy never claims to be optimal.
+            if let (Some((_, value)), Ok(greedy)) = (&expected, schedule(&mission, &weights, &ScheduleOptions { method: Method::Greedy, ..Default::default() })) {
+                prop_assert!(greedy.upper_bound_usd + 1e-6 >= *value, "greedy bound {} below the optimum {}", greedy.upper_bound_usd, value);
+                prop_assert!(!greedy.proven_optimal);
+            }
         }
     }
 }

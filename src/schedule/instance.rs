@@ -294,4 +294,35 @@ impl Instance {
         pair.language
             .and_then(|language| self.languages[language].1)
     }
+
+    /// A proven upper bound on the value any valid timetable of the given pairs reaches, without
+    /// a solver: a firm meets at most its maximum, and at most once per slot it can use, so it
+    /// earns at most its that many most valuable pairs; the same holds for buyers, and the
+    /// smaller of the two sums bounds the whole. What a stage cut short by the time limit falls
+    /// back to, and the bound of the greedy baseline.
+    pub fn value_bound(&self, pairs: &[usize]) -> f64 {
+        let side_bound = |owner: &dyn Fn(&Pair) -> usize, maximum: &[u32]| -> f64 {
+            let mut values: HashMap<usize, Vec<f64>> = HashMap::new();
+            let mut slots: HashMap<usize, std::collections::BTreeSet<usize>> = HashMap::new();
+            for &pair_index in pairs {
+                let pair = &self.pairs[pair_index];
+                values.entry(owner(pair)).or_default().push(pair.value);
+                slots
+                    .entry(owner(pair))
+                    .or_default()
+                    .extend(pair.slots.iter().copied());
+            }
+            values
+                .into_iter()
+                .map(|(participant, mut values)| {
+                    values.sort_unstable_by(|a, b| b.total_cmp(a));
+                    let usable = (maximum[participant] as usize).min(slots[&participant].len());
+                    values.iter().take(usable).sum::<f64>()
+                })
+                .sum()
+        };
+        let by_firms = side_bound(&|pair| pair.firm, &self.firm_max);
+        let by_buyers = side_bound(&|pair| pair.buyer, &self.buyer_max);
+        by_firms.min(by_buyers)
+    }
 }

@@ -114,6 +114,31 @@ fn tell(options: &ScheduleOptions, started: Instant, message: impl FnOnce() -> S
     }
 }
 
+/// The longest time limit taken, in seconds (about four months): longer ones are surely typos,
+/// and `Duration` cannot hold every `f64`.
+pub const LONGEST_TIME_LIMIT_SECONDS: f64 = 1e7;
+
+impl ScheduleOptions {
+    /// Refuses values that make no sense: a time limit that is not a finite number of seconds
+    /// from 0 to [`LONGEST_TIME_LIMIT_SECONDS`], a gap outside [0, 1).
+    pub fn check(&self) -> Result<()> {
+        if let Some(seconds) = self.time_limit_seconds {
+            if !(0.0..=LONGEST_TIME_LIMIT_SECONDS).contains(&seconds) {
+                return Err(Error::BadOption(format!(
+                    "time limit {seconds} s: give a number of seconds from 0 to {LONGEST_TIME_LIMIT_SECONDS:e}, or no limit at all"
+                )));
+            }
+        }
+        if !(0.0..1.0).contains(&self.mip_gap) {
+            return Err(Error::BadOption(format!(
+                "gap {}: give a share from 0 to below 1 (0.0001 = 0.01%)",
+                self.mip_gap
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl Default for ScheduleOptions {
     fn default() -> Self {
         ScheduleOptions {
@@ -183,6 +208,7 @@ pub fn schedule(
     options: &ScheduleOptions,
 ) -> Result<Schedule> {
     let started = Instant::now();
+    options.check()?;
     let instance = build_instance(mission, weights)?;
     if !instance.impossible_musts.is_empty() {
         return Err(Error::Infeasible(instance.impossible_musts.join("; ")));
@@ -191,12 +217,14 @@ pub fn schedule(
     let mut notes = Vec::new();
     let (placements, bound, proven, solver_name) = match options.method {
         Method::Greedy => {
-            let placements = greedy::greedy(&instance);
-            let value = placements
-                .iter()
-                .map(|&(p, _)| instance.pairs[p].value)
-                .sum();
-            (placements, value, false, "greedy".to_string())
+            let all: Vec<usize> = (0..instance.pairs.len()).collect();
+            let bound = instance.value_bound(&all);
+            (
+                greedy::greedy(&instance),
+                bound,
+                false,
+                "greedy".to_string(),
+            )
         }
         Method::Classes | Method::TimeIndexed => {
             let solved = optimise_components(&instance, options, started, &mut notes)?;
@@ -333,7 +361,7 @@ fn solve_part(
         Some(chosen) => place(instance, &partition, &chosen, options.solver, notes),
         None => {
             notes.push(
-                "the solver found no timetable in time for some part; greedy filled that part"
+                "time limit: the solver found no timetable in time for some part; greedy filled that part"
                     .to_string(),
             );
             greedy::place_in_slots(
@@ -357,8 +385,20 @@ struct Optimum {
     proven: bool,
 }
 
-fn remaining(deadline: Option<(Instant, f64)>) -> Option<f64> {
-    deadline.map(|(started, seconds)| (seconds - started.elapsed().as_secs_f64()).max(0.5))
+/// Seconds left before the deadline (none: no limit); out of time once it has passed, so no
+/// solver is started after the deadline.
+fn remaining(deadline: Option<(Instant, f64)>) -> Result<Option<f64>, SolveFailure> {
+    match deadline {
+        None => Ok(None),
+        Some((started, seconds)) => {
+            let left = seconds - started.elapsed().as_secs_f64();
+            if left <= 0.0 {
+                Err(SolveFailure::OutOfTime)
+            } else {
+                Ok(Some(left.max(0.05)))
+            }
+        }
+    }
 }
 
 fn is_integral(model: &solver::LinearModel, solved: &Solved) -> bool {
@@ -369,11 +409,15 @@ fn is_integral(model: &solver::LinearModel, solved: &Solved) -> bool {
         .all(|(value, &integer)| !integer || (value - value.round()).abs() < 1e-6)
 }
 
-/// What a stage found: the best solution (if any), a proven upper bound, whether proven within
-/// the gap.
+/// What a stage found: the best solution (if any), a proven upper bound (infinite when the time
+/// limit left none), whether proven within the gap.
 type StageResult = Result<(Option<Solved>, f64, bool), SolveFailure>;
 
-/// LP first; the MIP only when the LP is fractional.
+/// What a stage cut short before its LP finished knows: nothing, and no bound.
+const CUT_SHORT: (Option<Solved>, f64, bool) = (None, f64::INFINITY, false);
+
+/// LP first; the MIP only when the LP is fractional. An LP cut short by the time limit proves
+/// no bound, so the stage then returns [`CUT_SHORT`].
 fn solve_stage(
     model: &solver::LinearModel,
     solver: SolverChoice,
@@ -381,12 +425,14 @@ fn solve_stage(
     gap: f64,
     dive: bool,
 ) -> StageResult {
-    let relaxed = solve(model, solver, true, remaining(deadline))?;
+    let relaxed = match remaining(deadline).and_then(|left| solve(model, solver, true, left)) {
+        Ok(relaxed) if relaxed.proven_optimal => relaxed,
+        Ok(_) | Err(SolveFailure::OutOfTime) => return Ok(CUT_SHORT),
+        Err(failure) => return Err(failure),
+    };
     let bound = relaxed.objective;
     if is_integral(model, &relaxed) {
-        // Proven only if the LP itself finished (not cut short by the time limit).
-        let proven = relaxed.proven_optimal;
-        return Ok((Some(relaxed), bound, proven));
+        return Ok((Some(relaxed), bound, true));
     }
     let end =
         deadline.map(|(started, seconds)| started + std::time::Duration::from_secs_f64(seconds));
@@ -426,7 +472,7 @@ fn solve_stage_priced(
     ));
     // Any failure of the interior point, infeasibility included (Clarabel also reports "almost
     // infeasible"), is left to the simplex to decide.
-    let Ok(priced) = solver::price(model, remaining(deadline), gap) else {
+    let Ok(priced) = remaining(deadline).and_then(|left| solver::price(model, left, gap)) else {
         return solve_stage(model, solver, deadline, gap, true);
     };
     let largest = model.largest_objective();
@@ -503,6 +549,7 @@ fn optimise(
     };
     let failed = |failure: SolveFailure| match failure {
         SolveFailure::Infeasible => infeasible(),
+        SolveFailure::OutOfTime => Error::Solver("out of time".to_string()),
         SolveFailure::Other(reason) => Error::Solver(reason),
     };
     let mut coverage_proven = true;
@@ -517,7 +564,8 @@ fn optimise(
         coverage_proven = proven;
         if !proven {
             notes.push(
-                "the coverage of minimums was not proven optimal within the time limit".to_string(),
+                "time limit: the coverage of minimums was cut short; more minimum meetings may be possible"
+                    .to_string(),
             );
         }
         if let Some(solved) = solved {
@@ -547,10 +595,13 @@ fn optimise(
     .map_err(failed)?;
     if !proven {
         notes.push(
-            "the value was not proven within the requested gap in the time limit; the gap says how far it may be"
+            "time limit: the expected-value stage was cut short; the gap says how far from optimal the value may be"
                 .to_string(),
         );
     }
+    // A stage cut short before its LP finished proved no bound; the combinatorial one always
+    // holds.
+    let bound = bound.min(instance.value_bound(pairs));
     let chosen = solved.map(|solved| {
         formulation
             .meetings

@@ -134,7 +134,9 @@ pub struct Solved {
 pub enum SolveFailure {
     /// No point satisfies the constraints.
     Infeasible,
-    /// Anything else (time ran out before any solution, numerical trouble).
+    /// The time limit ran out before the solver proved anything.
+    OutOfTime,
+    /// Anything else (numerical trouble).
     Other(String),
 }
 
@@ -239,6 +241,11 @@ pub fn solve(
             })
         }
         Err(ResolutionError::Infeasible) => Err(SolveFailure::Infeasible),
+        // good_lp's microlp reports "time limit reached before any solution" as `Other`; nothing
+        // else it reports is `Other`.
+        Err(ResolutionError::Other(_)) if time_limit_seconds.is_some() => {
+            Err(SolveFailure::OutOfTime)
+        }
         Err(other) => Err(SolveFailure::Other(other.to_string())),
     }
 }
@@ -466,6 +473,7 @@ pub fn solve_mip(
         SolverChoice::Highs => solve(&reduced, solver, false, seconds_until(deadline)).ok(),
         SolverChoice::Microlp => solve(&reduced, solver, true, seconds_until(deadline))
             .ok()
+            .filter(|reduced_root| reduced_root.proven_optimal)
             .and_then(|reduced_root| {
                 branch_and_bound(&reduced, reduced_root, solver, deadline, None, gap).best
             }),
@@ -527,8 +535,14 @@ fn branch_and_bound(
                 node_model.lower.clone_from(&node.lower);
                 node_model.upper.clone_from(&node.upper);
                 match solve(&node_model, solver, true, seconds_until(deadline)) {
-                    Ok(solved) => solved,
-                    Err(_) => continue,
+                    Ok(solved) if solved.proven_optimal => solved,
+                    Err(SolveFailure::Infeasible) => continue,
+                    // Cut short (or failed): the node's LP bound is unknown, so the node stays
+                    // open and its parent's bound stays in the bound of the whole.
+                    Ok(_) | Err(_) => {
+                        open.push(node);
+                        break;
+                    }
                 }
             }
         };
