@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::model::{interpreter_language, Availability, InterpreterCapacity, Mission};
+use crate::model::{Availability, InterpreterCapacity, Mission};
 
 /// A readable account of a mission folder that passed validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +90,7 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
     for firm in &mission.firms {
         let mut shares_with_any = false;
         for buyer in &mission.buyers {
-            match interpreter_language(&firm.languages, &buyer.languages) {
+            match mission.interpreter_for(firm, buyer) {
                 None => shares_with_any = true,
                 Some(language) => {
                     let limit = mission
@@ -174,6 +174,13 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
                 }
             ));
         }
+    }
+    for (first, second) in mission.overlapping_sessions() {
+        let (a, b) = (&mission.sessions[first], &mission.sessions[second]);
+        warnings.push(format!(
+            "sessions {} ({} {}) and {} ({} {}) overlap in time: someone available in both meets in only one of them at a time",
+            a.id, a.date, a.hours, b.id, b.date, b.hours
+        ));
     }
     MissionSummary {
         firm_count: mission.firms.len(),

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::error::Result;
 use crate::hs::HsTable;
 use crate::index::{Glossary, TextIndex};
-use crate::model::{interpreter_language, Buyer, Firm, Mission, RequestKind};
+use crate::model::{Buyer, Firm, Mission, RequestKind};
 use crate::schedule::PairWeight;
 use crate::score::{ModelParameters, PairFeatures};
 
@@ -369,7 +369,7 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
             (0.55 * hs_score(level, inferred) + 0.45 * text + if requested { 0.25 } else { 0.0 })
                 .min(1.0);
         let (firm_record, buyer_record) = (&mission.firms[firm], &mission.buyers[buyer]);
-        let interpreter = interpreter_language(&firm_record.languages, &buyer_record.languages);
+        let interpreter = mission.interpreter_for(firm_record, buyer_record);
         let features = PairFeatures {
             relevance,
             hs_level: level,
@@ -533,11 +533,9 @@ pub fn observations(mission: &Mission, candidates: &[Candidate]) -> Vec<crate::s
         let features = PairFeatures {
             relevance: candidate.map_or(0.0, |c| c.relevance),
             hs_level: candidate.map_or(0, |c| c.hs_level),
-            shared_language: interpreter_language(
-                &mission.firms[firm].languages,
-                &mission.buyers[buyer].languages,
-            )
-            .is_none(),
+            shared_language: mission
+                .interpreter_for(&mission.firms[firm], &mission.buyers[buyer])
+                .is_none(),
             request: requested.contains(&(firm, buyer)),
         };
         result.push((features, outcome.contract_usd.is_some_and(|c| c > 0.0)));

@@ -589,19 +589,28 @@ pub fn derive_slots(sessions: &[Session]) -> Vec<Slot> {
 }
 
 /// The language an interpreter must speak for this pair, or `None` when they share one
-/// (contract section 3: the buyer's first listed language).
+/// (contract section 3, v2): the first of the buyer's languages that the `[interpreters]` table
+/// lists (so `vi;en` uses English interpreters when only English is listed); without a table, or
+/// when it lists none of them, the buyer's first language.
 pub fn interpreter_language<'a>(
     firm_languages: &[String],
     buyer_languages: &'a [String],
+    interpreters: Option<&BTreeMap<String, u32>>,
 ) -> Option<&'a str> {
     let shared = buyer_languages
         .iter()
         .any(|language| firm_languages.contains(language));
     if shared {
-        None
-    } else {
-        buyer_languages.first().map(String::as_str)
+        return None;
     }
+    interpreters
+        .and_then(|table| {
+            buyer_languages
+                .iter()
+                .find(|language| table.contains_key(language.as_str()))
+        })
+        .or(buyer_languages.first())
+        .map(String::as_str)
 }
 
 /// How many meetings needing an interpreter of some language may share a slot.
@@ -658,9 +667,18 @@ impl Mission {
             .or(self.rules.max_meetings_per_buyer)
     }
 
+    /// The language of the interpreter a pair needs (contract section 3), if any.
+    pub fn interpreter_for<'a>(&self, firm: &Firm, buyer: &'a Buyer) -> Option<&'a str> {
+        interpreter_language(
+            &firm.languages,
+            &buyer.languages,
+            self.interpreters.as_ref(),
+        )
+    }
+
     /// The interpreter a pair needs and how many such meetings one slot may hold.
     pub fn interpreter_capacity(&self, firm: &Firm, buyer: &Buyer) -> InterpreterCapacity {
-        match interpreter_language(&firm.languages, &buyer.languages) {
+        match self.interpreter_for(firm, buyer) {
             None => InterpreterCapacity::NotNeeded,
             Some(language) => match &self.interpreters {
                 None => InterpreterCapacity::Unlimited,
@@ -669,6 +687,56 @@ impl Mission {
                 }
             },
         }
+    }
+
+    /// Whether two different slots overlap in time: the same date and at least one shared
+    /// minute (slots of one session never do; slots of two sessions that overlap may). Rule 1
+    /// forbids a participant to be in both.
+    pub fn slots_overlap(&self, first: usize, second: usize) -> bool {
+        let (a, b) = (&self.slots[first], &self.slots[second]);
+        first != second
+            && self.sessions[a.session].date == self.sessions[b.session].date
+            && a.range.overlaps(&b.range)
+    }
+
+    /// Pairs of sessions that overlap in time (the same date, overlapping hours), as positions.
+    pub fn overlapping_sessions(&self) -> Vec<(usize, usize)> {
+        let mut pairs = Vec::new();
+        for (first, a) in self.sessions.iter().enumerate() {
+            for (offset, b) in self.sessions[first + 1..].iter().enumerate() {
+                if a.date == b.date && a.hours.overlaps(&b.hours) {
+                    pairs.push((first, first + 1 + offset));
+                }
+            }
+        }
+        pairs
+    }
+
+    /// The groups of two or more slots that share a moment: for each slot, every slot running
+    /// at its start. In an interval graph these are all the maximal cliques, so "at most one
+    /// meeting per participant in each group" is exactly rule 1 across overlapping sessions.
+    /// Empty when no sessions overlap.
+    pub fn overlapping_slot_groups(&self) -> Vec<Vec<usize>> {
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (index, slot) in self.slots.iter().enumerate() {
+            let date = self.sessions[slot.session].date;
+            let group: Vec<usize> = self
+                .slots
+                .iter()
+                .enumerate()
+                .filter(|(_, other)| {
+                    self.sessions[other.session].date == date
+                        && other.range.start <= slot.range.start
+                        && slot.range.start < other.range.end
+                })
+                .map(|(other, _)| other)
+                .collect();
+            if group.len() > 1 && !groups.contains(&group) {
+                debug_assert!(group.contains(&index));
+                groups.push(group);
+            }
+        }
+        groups
     }
 
     /// A slot's name as the contract writes it: `DEL-1 10:10`.
@@ -744,16 +812,47 @@ mod tests {
     }
 
     #[test]
-    fn interpreter_is_the_buyers_first_language() {
+    fn interpreter_is_the_buyers_first_language_the_table_lists() {
         let langs = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            interpreter_language(&langs(&["ko"]), &langs(&["hi", "en"])),
-            Some("hi")
-        );
-        assert_eq!(
-            interpreter_language(&langs(&["ko", "en"]), &langs(&["hi", "en"])),
-            None
-        );
+        let table = |list: &[(&str, u32)]| -> BTreeMap<String, u32> {
+            list.iter().map(|&(l, n)| (l.to_string(), n)).collect()
+        };
+        let cases: [(
+            &[&str],
+            &[&str],
+            Option<BTreeMap<String, u32>>,
+            Option<&str>,
+        ); 6] = [
+            (&["ko"], &["hi", "en"], None, Some("hi")),
+            (&["ko", "en"], &["hi", "en"], None, None),
+            (
+                &["ko"],
+                &["vi", "en"],
+                Some(table(&[("en", 2)])),
+                Some("en"),
+            ),
+            (
+                &["ko"],
+                &["vi", "en"],
+                Some(table(&[("en", 2), ("vi", 1)])),
+                Some("vi"),
+            ),
+            (
+                &["ko"],
+                &["ta", "hi"],
+                Some(table(&[("hi", 1)])),
+                Some("hi"),
+            ),
+            // Listed nowhere: the buyer's first language, which then cannot be interpreted.
+            (&["ko"], &["ta"], Some(table(&[("hi", 1)])), Some("ta")),
+        ];
+        for (firm, buyer, limits, expected) in cases {
+            assert_eq!(
+                interpreter_language(&langs(firm), &langs(buyer), limits.as_ref()),
+                expected,
+                "{firm:?} {buyer:?} {limits:?}"
+            );
+        }
     }
 
     #[test]

@@ -206,3 +206,64 @@ fn one_interpreter_per_language_still_reaches_the_time_indexed_optimum() {
         "greedy should lose minimums here"
     );
 }
+
+/// Contract v2, rule 1 across sessions: with DEL-2 moved onto DEL-1's morning (and its slots
+/// out of step with DEL-1's), nobody is booked into both at once, by any method, and `check`
+/// warns about the overlap.
+#[test]
+fn overlapping_sessions_never_book_anyone_twice_at_once() {
+    let scratch = copy_fixture("india-2017");
+    edit(scratch.path(), "mission.toml", "2017-03-28", "2017-03-27");
+    edit(
+        scratch.path(),
+        "mission.toml",
+        "start = \"09:30\"\nend = \"12:30\"",
+        "start = \"09:50\"\nend = \"12:30\"",
+    );
+    let check = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(
+        check
+            .stdout
+            .contains("sessions DEL-1 (2017-03-27 09:30-17:00) and DEL-2 (2017-03-27 09:50-12:30) overlap in time"),
+        "{}",
+        check.stdout
+    );
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    let weights = candidate_weights(
+        &mission,
+        &match_mission(&mission, &Default::default()).unwrap(),
+    );
+    let mut values = Vec::new();
+    for method in [Method::Classes, Method::TimeIndexed, Method::Greedy] {
+        let options = ScheduleOptions {
+            method,
+            ..Default::default()
+        };
+        let result = schedule(&mission, &weights, &options).unwrap();
+        let violations = validate_schedule(&mission, &weights, &result.meetings);
+        assert!(violations.is_empty(), "{method:?}: {violations:#?}");
+        let del_2 = result
+            .meetings
+            .iter()
+            .filter(|meeting| mission.slot_name(meeting.slot).starts_with("DEL-2"))
+            .count();
+        assert!(
+            del_2 > 0 || method == Method::Greedy,
+            "{method:?}: the overlapping session is used"
+        );
+        values.push(result.expected_value_usd);
+    }
+    // The engine falls back to the time-indexed model: the same optimum.
+    assert!((values[0] - values[1]).abs() <= 1e-6 * values[1]);
+    assert!(values[2] <= values[0] + 1e-6);
+    // The CLI's schedule.json holds the same guarantee.
+    let output = run(&["schedule", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("out/schedule.json")).unwrap(),
+    )
+    .unwrap();
+    let meetings = meetings_from_json(&mission, &json);
+    assert!(validate_schedule(&mission, &weights, &meetings).is_empty());
+}

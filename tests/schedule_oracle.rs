@@ -347,8 +347,7 @@ mod brute_force {
                         firm: firm.clone(),
                         buyer: buyer.clone(),
                         slot: SlotId(c - 1),
-                        interpreter: missionmatch::interpreter_language(&f.languages, &b.languages)
-                            .map(String::from),
+                        interpreter: mission.interpreter_for(f, b).map(String::from),
                         expected_value_usd: *value,
                         reasons: vec![],
                     }

@@ -96,6 +96,45 @@ fn add_capacity_rows(
     }
 }
 
+/// Rule 1 across sessions that overlap in time: a participant meets at most once in each group
+/// of slots sharing a moment. Only the time-indexed model can say this (a class count does not
+/// tell which slot a meeting gets), so missions with overlapping sessions are solved on
+/// singleton classes (see `solve_part`).
+fn add_overlap_rows(
+    model: &mut LinearModel,
+    instance: &Instance,
+    partition: &Partition,
+    meetings: &[(usize, usize)],
+) {
+    if instance.overlap_groups.is_empty() {
+        return;
+    }
+    debug_assert!(partition.classes.iter().all(|slots| slots.len() == 1));
+    let mut groups_of_slot: Vec<Vec<usize>> = vec![Vec::new(); instance.slot_count];
+    for (group, slots) in instance.overlap_groups.iter().enumerate() {
+        for &slot in slots {
+            groups_of_slot[slot].push(group);
+        }
+    }
+    let mut firm_group: HashMap<(usize, usize), Terms> = HashMap::new();
+    let mut buyer_group: HashMap<(usize, usize), Terms> = HashMap::new();
+    for (variable, &(pair_index, class)) in meetings.iter().enumerate() {
+        let pair = &instance.pairs[pair_index];
+        for &group in &groups_of_slot[partition.classes[class][0]] {
+            firm_group
+                .entry((pair.firm, group))
+                .or_default()
+                .push((variable, 1.0));
+            buyer_group
+                .entry((pair.buyer, group))
+                .or_default()
+                .push((variable, 1.0));
+        }
+    }
+    add_capacity_rows(model, firm_group, |_| 1.0);
+    add_capacity_rows(model, buyer_group, |_| 1.0);
+}
+
 /// The model and what its variables mean.
 #[derive(Debug, Clone)]
 pub struct Formulation {
@@ -181,6 +220,7 @@ impl Formulation {
         }
         add_capacity_rows(&mut model, firm_class, |(_, class)| class_size(class));
         add_capacity_rows(&mut model, buyer_class, |(_, class)| class_size(class));
+        add_overlap_rows(&mut model, instance, partition, &meetings);
         add_capacity_rows(&mut model, language_class, |(language, class)| {
             f64::from(instance.languages[language].1.unwrap_or(u32::MAX)) * class_size(class)
         });

@@ -44,8 +44,11 @@ impl Occupancy {
 
     fn book(&mut self, instance: &Instance, pair_index: usize, slot: usize) {
         let pair = &instance.pairs[pair_index];
-        self.firm_busy[pair.firm][slot] = true;
-        self.buyer_busy[pair.buyer][slot] = true;
+        // Rule 1 across overlapping sessions: busy at every slot that overlaps this one too.
+        for &busy in std::iter::once(&slot).chain(&instance.overlapping[slot]) {
+            self.firm_busy[pair.firm][busy] = true;
+            self.buyer_busy[pair.buyer][busy] = true;
+        }
         self.firm_meetings[pair.firm] += 1;
         self.buyer_meetings[pair.buyer] += 1;
         if let Some(language) = pair.language {

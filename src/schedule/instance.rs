@@ -56,6 +56,11 @@ pub struct Instance {
     pub buyer_available: Vec<Vec<bool>>,
     /// `must` pairs that cannot be in `pairs` at all, with the reason.
     pub impossible_musts: Vec<String>,
+    /// Groups of slots of overlapping sessions that share a moment (rule 1 across sessions);
+    /// empty when no sessions overlap.
+    pub overlap_groups: Vec<Vec<usize>>,
+    /// Per slot, the other slots that overlap it in time.
+    pub overlapping: Vec<Vec<usize>>,
 }
 
 /// A weight with its firm and buyer resolved to positions: (firm, buyer, value, reasons).
@@ -201,7 +206,10 @@ pub fn build_instance(mission: &Mission, weights: &[PairWeight]) -> Result<Insta
         let language = match capacity {
             InterpreterCapacity::NotNeeded => None,
             InterpreterCapacity::Unlimited | InterpreterCapacity::PerSlot(_) => {
-                let name = buyer_record.languages[0].clone();
+                let name = mission
+                    .interpreter_for(firm_record, buyer_record)
+                    .unwrap_or_default()
+                    .to_string();
                 let limit = match capacity {
                     InterpreterCapacity::PerSlot(limit) => Some(limit),
                     _ => None,
@@ -230,7 +238,9 @@ pub fn build_instance(mission: &Mission, weights: &[PairWeight]) -> Result<Insta
                     if interpreter_blocked {
                         format!(
                             "it needs a {} interpreter and [interpreters] allows none",
-                            buyer_record.languages[0]
+                            mission
+                                .interpreter_for(firm_record, buyer_record)
+                                .unwrap_or_default()
                         )
                     } else {
                         "they share no available slot".to_string()
@@ -254,7 +264,17 @@ pub fn build_instance(mission: &Mission, weights: &[PairWeight]) -> Result<Insta
         let slots = available.iter().filter(|&&free| free).count() as u32;
         limit.map_or(slots, |limit| limit.min(slots))
     };
+    let overlap_groups = mission.overlapping_slot_groups();
+    let overlapping = (0..slot_count)
+        .map(|slot| {
+            (0..slot_count)
+                .filter(|&other| mission.slots_overlap(slot, other))
+                .collect()
+        })
+        .collect();
     Ok(Instance {
+        overlap_groups,
+        overlapping,
         firm_min: mission
             .firms
             .iter()

@@ -279,10 +279,19 @@ fn optimise_components(
     started: Instant,
     notes: &mut Vec<String>,
 ) -> Result<SolvedPart> {
-    let mut parts: Vec<(Vec<usize>, Option<SolvedPart>)> = components::components(instance)
-        .into_iter()
-        .map(|pairs| (pairs, None))
-        .collect();
+    // With overlapping sessions the whole mission is one part: the slot moves that rebalance
+    // interpreters between parts do not know about overlaps.
+    let parts = if instance.overlap_groups.is_empty() {
+        components::components(instance)
+    } else {
+        notes.push(
+            "some sessions overlap in time: the timetable was built slot by slot (the time-indexed model) so nobody is in two places at once"
+                .to_string(),
+        );
+        vec![(0..instance.pairs.len()).collect()]
+    };
+    let mut parts: Vec<(Vec<usize>, Option<SolvedPart>)> =
+        parts.into_iter().map(|pairs| (pairs, None)).collect();
     loop {
         let count = parts.len();
         for (position, (pairs, solved)) in parts.iter_mut().enumerate() {
@@ -351,7 +360,8 @@ fn solve_part(
     started: Instant,
     notes: &mut Vec<String>,
 ) -> Result<SolvedPart> {
-    let partition = if options.method == Method::Classes {
+    // Overlapping sessions need the time-indexed model (see `formulation::add_overlap_rows`).
+    let partition = if options.method == Method::Classes && instance.overlap_groups.is_empty() {
         Partition::by_availability(instance, pairs)
     } else {
         Partition::singletons(instance)

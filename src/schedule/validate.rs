@@ -77,7 +77,11 @@ pub fn validate_schedule(
             )),
             _ => {}
         }
-        if let Some(language) = interpreter_language(&firm.languages, &buyer.languages) {
+        if let Some(language) = interpreter_language(
+            &firm.languages,
+            &buyer.languages,
+            mission.interpreters.as_ref(),
+        ) {
             if meeting.interpreter.as_deref() != Some(language) {
                 violations.push(format!(
                     "{name}: needs a {language} interpreter, says {:?}",
@@ -92,6 +96,46 @@ pub fn validate_schedule(
                 "{name}: needs no interpreter, says {:?}",
                 meeting.interpreter
             ));
+        }
+    }
+    // Rule 1 across sessions that overlap in time: compared from dates and clock times here,
+    // not from the mission's overlap groups the optimiser uses.
+    let mut by_participant: HashMap<(bool, &str), Vec<usize>> = HashMap::new();
+    for meeting in meetings {
+        if meeting.slot.0 < mission.slots.len() {
+            by_participant
+                .entry((true, meeting.firm.as_str()))
+                .or_default()
+                .push(meeting.slot.0);
+            by_participant
+                .entry((false, meeting.buyer.as_str()))
+                .or_default()
+                .push(meeting.slot.0);
+        }
+    }
+    let mut participants: Vec<_> = by_participant.into_iter().collect();
+    participants.sort();
+    for ((is_firm, id), slots) in participants {
+        for (position, &first) in slots.iter().enumerate() {
+            for &second in &slots[position + 1..] {
+                let (a, b) = (&mission.slots[first], &mission.slots[second]);
+                let (session_a, session_b) =
+                    (&mission.sessions[a.session], &mission.sessions[b.session]);
+                if a.session != b.session
+                    && session_a.date == session_b.date
+                    && a.range.start < b.range.end
+                    && b.range.start < a.range.end
+                {
+                    violations.push(format!(
+                        "rule 1: {} {id} is in {} {} and {} {} at once",
+                        if is_firm { "firm" } else { "buyer" },
+                        session_a.id,
+                        a.range,
+                        session_b.id,
+                        b.range
+                    ));
+                }
+            }
         }
     }
     for firm in &mission.firms {
