@@ -817,12 +817,13 @@ mod tests {
         let table = |list: &[(&str, u32)]| -> BTreeMap<String, u32> {
             list.iter().map(|&(l, n)| (l.to_string(), n)).collect()
         };
-        let cases: [(
-            &[&str],
-            &[&str],
+        type Case<'a> = (
+            &'a [&'a str],
+            &'a [&'a str],
             Option<BTreeMap<String, u32>>,
-            Option<&str>,
-        ); 6] = [
+            Option<&'a str>,
+        );
+        let cases: [Case; 6] = [
             (&["ko"], &["hi", "en"], None, Some("hi")),
             (&["ko", "en"], &["hi", "en"], None, None),
             (
