@@ -588,6 +588,37 @@ pub fn derive_slots(sessions: &[Session]) -> Vec<Slot> {
     slots
 }
 
+/// Why a text cannot be an id (contract v2, "Spreadsheet safety"): ids are written into `;`
+/// lists, `SESSION@HH:MM` windows and spreadsheets, so they may not contain `,` `;` `@` or
+/// control characters, nor start with `=` `+` `-` `@` (which Excel reads as a formula).
+pub fn id_problem(id: &str) -> Option<String> {
+    if let Some(bad) = id
+        .chars()
+        .find(|c| matches!(c, ',' | ';' | '@') || c.is_control())
+    {
+        return Some(format!(
+            "id \"{}\" contains {}; ids may not contain , ; @ or control characters",
+            id.escape_debug(),
+            if bad.is_control() {
+                "a control character".to_string()
+            } else {
+                format!("\"{bad}\"")
+            }
+        ));
+    }
+    if id.starts_with(['=', '+', '-', '@']) {
+        return Some(format!(
+            "id \"{id}\" starts with \"{}\", which a spreadsheet reads as a formula",
+            &id[..1]
+        ));
+    }
+    None
+}
+
+/// The largest amount taken, in the mission's currency: a trillion. Larger ones are typos (or
+/// would overflow sums into infinity).
+pub const LARGEST_AMOUNT: f64 = 1e12;
+
 /// The language an interpreter must speak for this pair, or `None` when they share one
 /// (contract section 3, v2): the first of the buyer's languages that the `[interpreters]` table
 /// lists (so `vi;en` uses English interpreters when only English is listed); without a table, or

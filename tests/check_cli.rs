@@ -83,7 +83,7 @@ const CASES: &[Case] = &[
     },
     Case {
         edits: &[("firms.csv", ",,,2500000", ",,,-2500000")],
-        expected: &["firms.csv:4: export_capacity_usd: amount \"-2500000\" must be a finite number, 0 or more"],
+        expected: &["firms.csv:4: export_capacity_usd: amount \"-2500000\" must be a number from 0 to 1e12"],
     },
     Case {
         edits: &[("firms.csv", "852610;870899", "852610;87A899")],
@@ -120,13 +120,43 @@ const CASES: &[Case] = &[
     Case {
         edits: &[("outcomes.csv", "F04,IN-020,yes,2,167000,,none,", "F04,IN-020,yes,2,167000,-5,call,")],
         expected: &[
-            "outcomes.csv:3: contract_usd: amount \"-5\" must be a finite number, 0 or more",
+            "outcomes.csv:3: contract_usd: amount \"-5\" must be a number from 0 to 1e12",
             "outcomes.csv:3: next_step: unknown next step \"call\" (use quote, sample, visit or none)",
         ],
     },
     Case {
         edits: &[("buyers.csv", "company,country", "firm_name,country")],
         expected: &["buyers.csv:1: company: missing required column (the header has: id, firm_name, country, city, sector, interests, keywords, hs_codes, languages, sessions, min_meetings, max_meetings, annual_import_usd)"],
+    },
+    Case {
+        edits: &[("firms.csv", ",,,2500000", ",,,1e308")],
+        expected: &["firms.csv:4: export_capacity_usd: amount \"1e308\" must be a number from 0 to 1e12"],
+    },
+    Case {
+        edits: &[("buyers.csv", "IN-006,Verma", "IN;006,Verma")],
+        // IN-006 is gone, so its outcomes name an unknown buyer.
+        expected: &[
+            "buyers.csv:7: id: id \"IN;006\" contains \";\"; ids may not contain , ; @ or control characters",
+            "outcomes.csv:9: buyer: unknown buyer \"IN-006\" (not in buyers.csv)",
+            "outcomes.csv:11: buyer: unknown buyer \"IN-006\" (not in buyers.csv)",
+            "outcomes.csv:20: buyer: unknown buyer \"IN-006\" (not in buyers.csv)",
+            "outcomes.csv:26: buyer: unknown buyer \"IN-006\" (not in buyers.csv)",
+        ],
+    },
+    Case {
+        edits: &[("buyers.csv", "IN-050,Sharma", "=IN050,Sharma")],
+        expected: &[
+            "buyers.csv:51: id: id \"=IN050\" starts with \"=\", which a spreadsheet reads as a formula",
+            "outcomes.csv:109: buyer: unknown buyer \"IN-050\" (not in buyers.csv)",
+            "outcomes.csv:120: buyer: unknown buyer \"IN-050\" (not in buyers.csv)",
+            "outcomes.csv:132: buyer: unknown buyer \"IN-050\" (not in buyers.csv)",
+        ],
+    },
+    Case {
+        // A missing quote makes mission.toml unreadable: one line, not one per availability
+        // cell that names a session.
+        edits: &[("mission.toml", "id = \"DEL-2\"", "id = \"DEL-2")],
+        expected: &["mission.toml:15: syntax: invalid basic string, expected `\"`"],
     },
     Case {
         edits: &[("firms.csv", "AutoSense Mobility", "\"AutoSense\" Mobility")],
@@ -169,8 +199,18 @@ fn missing_and_broken_files_are_reported() {
     bytes[at] = 0xff;
     std::fs::write(scratch.path().join("buyers.csv"), bytes).unwrap();
     let output = run(&["check", scratch.path().to_str().unwrap()]);
-    assert_eq!(output.code, 2);
-    assert!(output.stderr.starts_with("buyers.csv:7: company: not valid UTF-8 (bad byte 0xff after 0 good bytes); save the file as UTF-8\n"), "{}", output.stderr);
+    // ASCII up to a lone high byte reads as a legacy encoding, with one warning.
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(
+        output
+            .stdout
+            .lines()
+            .filter(|line| line.starts_with("warning: buyers.csv:0: file: is saved as "))
+            .count(),
+        1,
+        "{}",
+        output.stdout
+    );
 
     // Cut off inside the quoted products cell of F02 (line 3).
     let scratch = copy_fixture("india-2017");
@@ -207,4 +247,98 @@ fn problems_in_several_files_are_all_listed() {
     let output = run(&["check", scratch.path().to_str().unwrap()]);
     assert_eq!(output.code, 2);
     assert_eq!(output.stderr.lines().count(), 4, "{}", output.stderr);
+}
+
+/// Contract v2, text encodings and files: what Korean and Vietnamese Windows and Excel save is
+/// read with one warning per file, and what is not a file is one problem (exit 2).
+#[test]
+fn files_as_excel_and_windows_save_them() {
+    use missionmatch::read_mission;
+    let original = read_mission(&fixture("india-2017")).unwrap().mission;
+    let warnings = |stdout: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter(|line| line.starts_with("warning: "))
+            .map(String::from)
+            .collect()
+    };
+
+    // Korean Excel's "CSV": CP949.
+    let scratch = copy_fixture("india-2017");
+    let text = std::fs::read_to_string(scratch.path().join("firms.csv")).unwrap();
+    let (cp949, _, unmappable) = encoding_rs::EUC_KR.encode(&text);
+    assert!(!unmappable);
+    std::fs::write(scratch.path().join("firms.csv"), &*cp949).unwrap();
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(
+        warnings(&output.stdout),
+        ["warning: firms.csv:0: file: is saved as CP949 (Korean Windows, EUC-KR), not UTF-8; it was read as CP949 (Korean Windows, EUC-KR), but to avoid this, save it from Excel as \"CSV UTF-8 (Comma delimited) (*.csv)\""]
+    );
+    let read = read_mission(scratch.path()).unwrap().mission;
+    assert_eq!(read.firms, original.firms);
+
+    // UTF-16 with a byte-order mark ("Unicode text"), and semicolons as separators.
+    let scratch = copy_fixture("india-2017");
+    let text = std::fs::read_to_string(scratch.path().join("buyers.csv")).unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(scratch.path().join("buyers.csv"), utf16).unwrap();
+    let requests = std::fs::read_to_string(scratch.path().join("requests.csv")).unwrap();
+    assert!(!requests.contains(';'));
+    std::fs::write(
+        scratch.path().join("requests.csv"),
+        requests.replace(',', ";"),
+    )
+    .unwrap();
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(warnings(&output.stdout).len(), 2, "{}", output.stdout);
+    assert!(output
+        .stdout
+        .contains("warning: buyers.csv:0: file: is saved as UTF-16LE"));
+    assert!(output.stdout.contains(
+        "warning: requests.csv:1: header: columns are separated by semicolons, not commas"
+    ));
+    let read = read_mission(scratch.path()).unwrap().mission;
+    assert_eq!(read.buyers, original.buyers);
+    assert_eq!(read.requests, original.requests);
+
+    // Not a regular file: a folder, a named pipe (which would block a plain read forever).
+    let scratch = copy_fixture("india-2017");
+    std::fs::remove_file(scratch.path().join("firms.csv")).unwrap();
+    std::fs::create_dir(scratch.path().join("firms.csv")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(scratch.path().join("requests.csv.pipe"))
+        .status();
+    let pipe_made = fifo.is_ok_and(|status| status.success());
+    if pipe_made {
+        std::fs::remove_file(scratch.path().join("requests.csv")).unwrap();
+        std::fs::rename(
+            scratch.path().join("requests.csv.pipe"),
+            scratch.path().join("requests.csv"),
+        )
+        .unwrap();
+    }
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    let mut expected = vec![
+        "firms.csv:0: file: is a folder; the mission folder needs a plain file here".to_string(),
+    ];
+    if pipe_made {
+        expected.push("requests.csv:0: file: is not a regular file (a pipe, a device or a socket); the mission folder needs a plain file here".to_string());
+    }
+    expected.push(format!(
+        "{} problem(s) found; nothing was written",
+        expected.len()
+    ));
+    assert_eq!(output.stderr.lines().collect::<Vec<_>>(), expected);
+
+    // No folder at all: one plain line, exit 2.
+    let output = run(&["check", "/no/such/mission"]);
+    assert_eq!(output.code, 2);
+    assert_eq!(
+        output.stderr.lines().next(),
+        Some("/no/such/mission:0: folder: no such folder (a mission folder holds mission.toml, firms.csv and buyers.csv)")
+    );
 }

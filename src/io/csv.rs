@@ -11,6 +11,9 @@ use crate::error::Problem;
 pub struct Table {
     /// File name for messages.
     pub file: String,
+    /// What was read but should be fixed (another encoding, another separator): at most one
+    /// remark per kind for the whole file.
+    pub warnings: Vec<Problem>,
     /// Column names, trimmed, in file order.
     pub header: Vec<String>,
     /// Data rows (blank lines skipped).
@@ -31,8 +34,8 @@ struct Record {
     fields: Vec<Vec<u8>>,
 }
 
-/// Splits the bytes into records, or says where the quoting breaks.
-fn split_records(file: &str, bytes: &[u8]) -> Result<Vec<Record>, Problem> {
+/// Splits the bytes into records at `separator`, or says where the quoting breaks.
+fn split_records(file: &str, bytes: &[u8], separator: u8) -> Result<Vec<Record>, Problem> {
     let mut records = Vec::new();
     let mut line = 1;
     let mut position = 0;
@@ -74,7 +77,8 @@ fn split_records(file: &str, bytes: &[u8]) -> Result<Vec<Record>, Problem> {
                     }
                 }
                 match bytes.get(position) {
-                    None | Some(b',') | Some(b'\n') | Some(b'\r') => {}
+                    None | Some(b'\n') | Some(b'\r') => {}
+                    Some(&byte) if byte == separator => {}
                     Some(_) => {
                         return Err(Problem::new(
                             file,
@@ -86,7 +90,7 @@ fn split_records(file: &str, bytes: &[u8]) -> Result<Vec<Record>, Problem> {
                 }
             } else {
                 while let Some(&byte) = bytes.get(position) {
-                    if byte == b',' || byte == b'\n' || byte == b'\r' {
+                    if byte == separator || byte == b'\n' || byte == b'\r' {
                         break;
                     }
                     field.push(byte);
@@ -95,7 +99,7 @@ fn split_records(file: &str, bytes: &[u8]) -> Result<Vec<Record>, Problem> {
             }
             fields.push(std::mem::take(&mut field));
             match bytes.get(position) {
-                Some(b',') => position += 1,
+                Some(&byte) if byte == separator => position += 1,
                 Some(b'\r') => {
                     position += 1;
                     if bytes.get(position) == Some(&b'\n') {
@@ -123,27 +127,51 @@ fn split_records(file: &str, bytes: &[u8]) -> Result<Vec<Record>, Problem> {
     Ok(records)
 }
 
-fn decode(file: &str, line: usize, column: &str, bytes: Vec<u8>) -> Result<String, Problem> {
-    String::from_utf8(bytes).map_err(|error| {
-        let offset = error.utf8_error().valid_up_to();
-        Problem::new(
-            file,
-            line,
-            column,
-            format!(
-                "not valid UTF-8 (bad byte 0x{:02x} after {offset} good bytes); save the file as UTF-8",
-                error.as_bytes()[offset]
-            ),
-        )
-    })
+/// A field's text. The file was decoded to UTF-8 before it was split at ASCII bytes, so every
+/// field is valid UTF-8 and the lossy conversion loses nothing.
+fn text_of(field: Vec<u8>) -> String {
+    String::from_utf8(field)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+}
+
+/// The separator of a file whose header has no comma but semicolons or tabs (as Excel writes
+/// "CSV" where the decimal mark is a comma), with the warning that says so.
+fn separator(file: &str, text: &str) -> (u8, Option<Problem>) {
+    let header = text.lines().next().unwrap_or_default();
+    if header.contains(',') {
+        return (b',', None);
+    }
+    let (separator, name) = if header.contains(';') {
+        (b';', "semicolons")
+    } else if header.contains('\t') {
+        (b'\t', "tabs")
+    } else {
+        return (b',', None);
+    };
+    let warning = Problem::new(
+        file,
+        1,
+        "header",
+        format!("columns are separated by {name}, not commas; it was read so, but the contract's CSV uses commas (in Excel: \"CSV UTF-8 (Comma delimited)\")"),
+    );
+    (separator, Some(warning))
 }
 
 /// Reads a CSV file's bytes into a [`Table`], collecting every problem.
 ///
-/// A leading UTF-8 byte-order mark is skipped. Cells keep their inner spaces; callers trim.
+/// The text is decoded first (UTF-8 with or without a byte-order mark; other encodings with one
+/// warning, see `source::decode_text`), and a header without commas but with semicolons or tabs
+/// sets the separator (one warning). Cells keep their inner spaces; callers trim.
 pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let records = split_records(file, bytes).map_err(|problem| vec![problem])?;
+    let decoded = super::source::decode_text(file, bytes).map_err(|problem| vec![problem])?;
+    let (separator, separator_warning) = separator(file, &decoded.text);
+    let warnings: Vec<Problem> = decoded
+        .warning
+        .into_iter()
+        .chain(separator_warning)
+        .collect();
+    let bytes = decoded.text.as_bytes();
+    let records = split_records(file, bytes, separator).map_err(|problem| vec![problem])?;
     let mut problems = Vec::new();
     let mut records = records.into_iter();
     let Some(header_record) = records.next() else {
@@ -155,25 +183,17 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
         )]);
     };
     let mut header = Vec::new();
-    for (index, name) in header_record.fields.into_iter().enumerate() {
-        match decode(file, 1, "header", name) {
-            Ok(name) => {
-                let name = name.trim().to_string();
-                if !name.is_empty() && header.contains(&name) {
-                    problems.push(Problem::new(
-                        file,
-                        header_record.line,
-                        name.clone(),
-                        "this column name appears twice in the header",
-                    ));
-                }
-                header.push(name);
-            }
-            Err(problem) => {
-                problems.push(problem);
-                header.push(format!("column {}", index + 1));
-            }
+    for name in header_record.fields {
+        let name = text_of(name).trim().to_string();
+        if !name.is_empty() && header.contains(&name) {
+            problems.push(Problem::new(
+                file,
+                header_record.line,
+                name.clone(),
+                "this column name appears twice in the header",
+            ));
         }
+        header.push(name);
     }
     let mut rows = Vec::new();
     for record in records {
@@ -196,15 +216,7 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
                 ));
             }
         }
-        for (index, field) in record.fields.into_iter().take(header.len()).enumerate() {
-            match decode(file, record.line, &header[index], field) {
-                Ok(text) => cells.push(text),
-                Err(problem) => {
-                    problems.push(problem);
-                    cells.push(String::new());
-                }
-            }
-        }
+        cells.extend(record.fields.into_iter().take(header.len()).map(text_of));
         cells.resize(header.len(), String::new());
         rows.push(Row {
             line: record.line,
@@ -214,6 +226,7 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
     if problems.is_empty() {
         Ok(Table {
             file: file.to_string(),
+            warnings,
             header,
             rows,
         })
@@ -287,9 +300,10 @@ mod tests {
             "t.csv:2: field 1: text after the closing quote of a quoted field",
         );
         check(
-            b"a,b\n1,\xff\n",
-            "t.csv:2: b: not valid UTF-8 (bad byte 0xff after 0 good bytes); save the file as UTF-8",
+            b"a,b\n\xc3\xbc,\xff\n",
+            "t.csv:2: file: not valid UTF-8 (bad byte 0xff after 7 good bytes); save the file as UTF-8",
         );
+        check(b"a;b\n1;\"x;y\"\n", r#"["a", "b"] 2:["1", "x;y"]"#);
         check(
             b"a,b\n1,2,3\n",
             "t.csv:2: field 3: the row has 3 cells but the header names 2 columns",

@@ -4,6 +4,7 @@ mod csv;
 mod followup_files;
 mod read;
 mod schedule_files;
+mod source;
 mod toml_file;
 mod write;
 

@@ -7,8 +7,9 @@ use super::csv::{parse_table, Row, Table};
 use super::toml_file::{is_language_code, read_settings, MissionSettings};
 use crate::error::{Error, Problem, Result};
 use crate::model::{
-    derive_slots, Availability, Buyer, BuyerId, Firm, FirmId, HsCode, MeetingLimits, Mission,
-    NextStep, Outcome, Request, RequestKind, Session, Side, TimeRange, Window,
+    derive_slots, id_problem, Availability, Buyer, BuyerId, Firm, FirmId, HsCode, MeetingLimits,
+    Mission, NextStep, Outcome, Request, RequestKind, Session, Side, TimeRange, Window,
+    LARGEST_AMOUNT,
 };
 
 /// A mission read from its folder, with the non-fatal remarks made while reading it.
@@ -26,34 +27,48 @@ pub struct LoadedMission {
 /// error never stops at the first one.
 pub fn read_mission(dir: &Path) -> Result<LoadedMission> {
     if !dir.is_dir() {
-        return Err(Error::io(
-            dir,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "not a mission folder"),
-        ));
+        let what = if dir.exists() {
+            "is a file, not a mission folder"
+        } else {
+            "no such folder"
+        };
+        return Err(Error::Invalid(vec![Problem::new(
+            dir.display().to_string(),
+            0,
+            "folder",
+            format!("{what} (a mission folder holds mission.toml, firms.csv and buyers.csv)"),
+        )]));
     }
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
-    let settings = match read_file(dir, "mission.toml", true, &mut problems)? {
-        Some(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => read_settings(&text, &mut problems, &mut warnings),
-            Err(error) => {
-                problems.push(Problem::new(
-                    "mission.toml",
-                    line_of_bytes(error.as_bytes(), error.utf8_error().valid_up_to()),
-                    "file",
-                    "not valid UTF-8; save the file as UTF-8",
-                ));
+    let mut settings_read = false;
+    let settings = match read_file(dir, "mission.toml", true, &mut problems) {
+        Some(bytes) => match super::source::decode_text("mission.toml", &bytes) {
+            Ok(decoded) => {
+                warnings.extend(decoded.warning);
+                let before = problems.len();
+                let settings = read_settings(&decoded.text, &mut problems, &mut warnings);
+                settings_read = !problems[before..]
+                    .iter()
+                    .any(|problem| problem.column == "syntax" || problem.column == "structure");
+                settings
+            }
+            Err(problem) => {
+                problems.push(problem);
                 MissionSettings::default()
             }
         },
         None => MissionSettings::default(),
     };
+    // When mission.toml could not be read at all, availability lists are not checked against
+    // its sessions: every one would be "unknown", and the one real cause would drown.
     let sessions = SessionLookup {
         sessions: &settings.sessions,
         ids_written: &settings.session_ids_written,
+        checked: settings_read,
     };
-    let firm_table = read_table(dir, "firms.csv", true, &mut problems)?;
-    let buyer_table = read_table(dir, "buyers.csv", true, &mut problems)?;
+    let firm_table = read_table(dir, "firms.csv", true, &mut problems, &mut warnings);
+    let buyer_table = read_table(dir, "buyers.csv", true, &mut problems, &mut warnings);
     let firms = firm_table
         .as_ref()
         .map(|table| read_firms(table, &sessions, &mut problems))
@@ -66,10 +81,10 @@ pub fn read_mission(dir: &Path) -> Result<LoadedMission> {
         firms: ids_in(firm_table.as_ref()),
         buyers: ids_in(buyer_table.as_ref()),
     };
-    let requests = read_table(dir, "requests.csv", false, &mut problems)?
+    let requests = read_table(dir, "requests.csv", false, &mut problems, &mut warnings)
         .map(|table| read_requests(&table, &ids, &mut problems))
         .unwrap_or_default();
-    let outcomes = read_table(dir, "outcomes.csv", false, &mut problems)?
+    let outcomes = read_table(dir, "outcomes.csv", false, &mut problems, &mut warnings)
         .map(|table| read_outcomes(&table, &ids, &mut problems));
     if !problems.is_empty() {
         problems.sort();
@@ -101,25 +116,17 @@ pub fn read_mission(dir: &Path) -> Result<LoadedMission> {
     })
 }
 
-fn line_of_bytes(bytes: &[u8], offset: usize) -> usize {
-    bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-/// The file's bytes; a missing required file is a problem, a missing optional one is `None`.
+/// The file's bytes; a missing required file is a problem, a missing optional one is `None`, and
+/// so is one that cannot be read (a folder, a pipe, too large), with its problem.
 fn read_file(
     dir: &Path,
     name: &str,
     required: bool,
     problems: &mut Vec<Problem>,
-) -> Result<Option<Vec<u8>>> {
-    let path = dir.join(name);
-    match std::fs::read(&path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+) -> Option<Vec<u8>> {
+    match super::source::read_bytes(dir, name) {
+        Ok(Some(bytes)) => Some(bytes),
+        Ok(None) => {
             if required {
                 problems.push(Problem::new(
                     name,
@@ -128,9 +135,12 @@ fn read_file(
                     "required file is missing from the mission folder",
                 ));
             }
-            Ok(None)
+            None
         }
-        Err(error) => Err(Error::io(path, error)),
+        Err(problem) => {
+            problems.push(problem);
+            None
+        }
     }
 }
 
@@ -139,15 +149,17 @@ fn read_table(
     name: &str,
     required: bool,
     problems: &mut Vec<Problem>,
-) -> Result<Option<Table>> {
-    let Some(bytes) = read_file(dir, name, required, problems)? else {
-        return Ok(None);
-    };
+    warnings: &mut Vec<Problem>,
+) -> Option<Table> {
+    let bytes = read_file(dir, name, required, problems)?;
     match parse_table(name, &bytes) {
-        Ok(table) => Ok(Some(table)),
+        Ok(table) => {
+            warnings.extend(table.warnings.iter().cloned());
+            Some(table)
+        }
         Err(found) => {
             problems.extend(found);
-            Ok(None)
+            None
         }
     }
 }
@@ -155,6 +167,8 @@ fn read_table(
 struct SessionLookup<'a> {
     sessions: &'a [Session],
     ids_written: &'a [String],
+    /// False when mission.toml could not be read: then no window is reported unknown.
+    checked: bool,
 }
 
 /// Ids of firms and buyers, for checking references. `None` when the file could not be read:
@@ -217,6 +231,18 @@ impl Cells<'_> {
         }
     }
 
+    /// The `id` cell: required, and a valid id ([`id_problem`]).
+    fn id(&mut self) -> Option<String> {
+        let id = self.required("id")?;
+        match id_problem(&id) {
+            Some(message) => {
+                self.problem("id", message);
+                None
+            }
+            None => Some(id),
+        }
+    }
+
     /// A `;` list: items trimmed, empty items dropped.
     fn list(&self, column: &str) -> Vec<String> {
         split_list(&self.text(column))
@@ -228,11 +254,11 @@ impl Cells<'_> {
             return None;
         }
         match text.parse::<f64>() {
-            Ok(value) if value.is_finite() && value >= 0.0 => Some(value),
+            Ok(value) if (0.0..=LARGEST_AMOUNT).contains(&value) => Some(value),
             Ok(_) => {
                 self.problem(
                     column,
-                    format!("amount \"{text}\" must be a finite number, 0 or more"),
+                    format!("amount \"{text}\" must be a number from 0 to {LARGEST_AMOUNT:e}"),
                 );
                 None
             }
@@ -330,7 +356,7 @@ impl Cells<'_> {
                 .iter()
                 .position(|session| session.id.0 == session_id)
             else {
-                if !sessions.ids_written.iter().any(|id| id == session_id) {
+                if sessions.checked && !sessions.ids_written.iter().any(|id| id == session_id) {
                     self.problem(
                         "sessions",
                         format!(
@@ -475,7 +501,7 @@ pub(super) const FIRM_COLUMNS: &[&str] = &[
 fn read_firms(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Problem>) -> Vec<Firm> {
     let mut ids = UniqueIds::default();
     each_row(table, &["id", "name"], problems, |cells| {
-        let id = cells.required("id");
+        let id = cells.id();
         let name = cells.required("name");
         let firm = Firm {
             id: FirmId(id.clone().unwrap_or_default()),
@@ -515,7 +541,7 @@ pub(super) const BUYER_COLUMNS: &[&str] = &[
 fn read_buyers(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Problem>) -> Vec<Buyer> {
     let mut ids = UniqueIds::default();
     each_row(table, &["id", "company", "country"], problems, |cells| {
-        let id = cells.required("id");
+        let id = cells.id();
         let company = cells.required("company");
         let country = cells.required("country").and_then(|country| {
             if country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic()) {

@@ -9,17 +9,29 @@ use super::csv::{parse_table, push_line};
 use super::read::split_list;
 use super::write::write_atomically;
 use crate::error::{Error, Problem, Result};
-use crate::model::{BuyerId, FirmId, Mission};
+use crate::model::{BuyerId, FirmId, Mission, LARGEST_AMOUNT};
 use crate::schedule::{Meeting, PairWeight, Schedule};
 
 /// Reads a weights file: any CSV with `firm,buyer,expected_value_usd` (and optionally `reasons`,
 /// a `;` list), such as `candidates.csv`.
 pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
-    let bytes = std::fs::read(path).map_err(|error| Error::io(path, error))?;
     let file = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let bytes = match super::source::read_bytes(folder, &file) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            return Err(Error::Invalid(vec![Problem::new(
+                path.display().to_string(),
+                0,
+                "file",
+                "no such weights file",
+            )]))
+        }
+        Err(problem) => return Err(Error::Invalid(vec![problem])),
+    };
     let table = parse_table(&file, &bytes).map_err(Error::Invalid)?;
     let column = |name: &str| table.header.iter().position(|h| h == name);
     let mut problems = Vec::new();
@@ -68,13 +80,16 @@ pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
             continue;
         }
         let expected_value_usd = match cell(value).parse::<f64>() {
-            Ok(number) if number.is_finite() && number >= 0.0 => number,
+            Ok(number) if (0.0..=LARGEST_AMOUNT).contains(&number) => number,
             _ => {
                 problems.push(Problem::new(
                     &file,
                     row.line,
                     "expected_value_usd",
-                    format!("\"{}\" is not a finite number, 0 or more", cell(value)),
+                    format!(
+                        "\"{}\" is not a number from 0 to {LARGEST_AMOUNT:e}",
+                        cell(value)
+                    ),
                 ));
                 continue;
             }

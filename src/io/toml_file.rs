@@ -199,6 +199,8 @@ impl Reader<'_> {
         if let (Some(id), Some(value)) = (&id, id_value) {
             if id.trim().is_empty() {
                 self.problem(value.span().start, &key("id"), "empty session id");
+            } else if let Some(message) = crate::model::id_problem(id) {
+                self.problem(value.span().start, &key("id"), message);
             } else if ids.contains(id) {
                 self.problem(
                     value.span().start,

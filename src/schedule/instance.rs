@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, Problem, Result};
-use crate::model::{InterpreterCapacity, Mission, RequestKind};
+use crate::model::{InterpreterCapacity, Mission, RequestKind, LARGEST_AMOUNT};
 
 use super::PairWeight;
 
@@ -103,11 +103,11 @@ pub fn resolve_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Vec<
                 format!("unknown buyer \"{}\" (not in buyers.csv)", weight.buyer),
             ));
         }
-        if !weight.expected_value_usd.is_finite() || weight.expected_value_usd < 0.0 {
+        if !(0.0..=LARGEST_AMOUNT).contains(&weight.expected_value_usd) {
             problems.push(problem(
                 "expected_value_usd",
                 format!(
-                    "{} must be a finite number, 0 or more",
+                    "{} must be a number from 0 to {LARGEST_AMOUNT:e}",
                     weight.expected_value_usd
                 ),
             ));
