@@ -133,7 +133,8 @@ fn each_flag_follows_its_rule() {
     let csv = std::fs::read_to_string(scratch.path().join("out/followup.csv")).unwrap();
     assert_eq!(
         csv.lines().next(),
-        Some("buyer,company,flag,priority,reasons,firms,next_action,due")
+        // With the byte-order mark Excel needs to read UTF-8 (contract v2).
+        Some("\u{feff}buyer,company,flag,priority,reasons,firms,next_action,due")
     );
     assert_eq!(csv.lines().count(), 51);
 }

@@ -184,7 +184,7 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
     };
     let mut header = Vec::new();
     for name in header_record.fields {
-        let name = text_of(name).trim().to_string();
+        let name = without_formula_guard(text_of(name)).trim().to_string();
         if !name.is_empty() && header.contains(&name) {
             problems.push(Problem::new(
                 file,
@@ -216,7 +216,13 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
                 ));
             }
         }
-        cells.extend(record.fields.into_iter().take(header.len()).map(text_of));
+        cells.extend(
+            record
+                .fields
+                .into_iter()
+                .take(header.len())
+                .map(|field| without_formula_guard(text_of(field))),
+        );
         cells.resize(header.len(), String::new());
         rows.push(Row {
             line: record.line,
@@ -235,13 +241,43 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
     }
 }
 
-/// Quotes a cell when RFC 4180 requires it.
+/// Characters that make a spreadsheet read a cell as a formula (or mangle it) when they start it.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell Excel would take for a formula gets a leading `'` (contract v2, "Spreadsheet
+/// safety"); numbers (`-0.5`) are left alone. The reader takes the `'` off again.
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) && cell.parse::<f64>().is_err() {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// The `'` [`spreadsheet_safe`] put before a formula-like cell, taken off.
+fn without_formula_guard(cell: String) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest.to_string(),
+        _ => cell,
+    }
+}
+
+/// Quotes a cell when RFC 4180 requires it, after making it spreadsheet-safe.
 pub fn quote(cell: &str) -> String {
+    let cell = spreadsheet_safe(cell);
     if cell.contains([',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ') {
         format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
-        cell.to_string()
+        cell.into_owned()
     }
+}
+
+/// A new CSV document: the UTF-8 byte-order mark (so Excel reads "Công ty" and Korean names
+/// right) and the header line.
+pub fn csv_with_header<S: AsRef<str>>(header: &[S]) -> String {
+    let mut out = String::from("\u{FEFF}");
+    push_line(&mut out, header);
+    out
 }
 
 /// Appends one CSV line (with `\n`) to `out`.
@@ -326,12 +362,28 @@ mod tests {
             "with \"quote\"",
             "line\nbreak",
             " padded ",
+            "=1+2",
+            "@SUM(A1)",
+            "-0.5",
+            "+82-31-000",
         ];
         let mut text = String::new();
         push_line(&mut text, &cells);
         push_line(&mut text, &cells);
+        assert!(
+            text.contains(",'=1+2,'@SUM(A1),-0.5,'+82-31-000\n"),
+            "{text}"
+        );
         let table = parse_table("t.csv", text.as_bytes()).unwrap();
         assert_eq!(table.header, cells.map(|c| c.trim().to_string()));
         assert_eq!(table.rows[0].cells, cells.map(String::from));
+    }
+
+    #[test]
+    fn documents_start_with_the_byte_order_mark() {
+        let text = csv_with_header(&["firm", "company"]);
+        assert_eq!(text, "\u{FEFF}firm,company\n");
+        let table = parse_table("t.csv", text.as_bytes()).unwrap();
+        assert_eq!(table.header, ["firm", "company"]);
     }
 }

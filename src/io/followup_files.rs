@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::csv::push_line;
+use super::csv::{csv_with_header, push_line};
 use super::write::write_atomically;
 use crate::error::{Error, Result};
 use crate::followup::FollowupRow;
@@ -13,20 +13,16 @@ use crate::report::{MissionReport, Totals};
 
 /// Writes `followup.csv`, highest priority first, atomically.
 pub fn write_followup(path: &Path, mission: &Mission, rows: &[FollowupRow]) -> Result<()> {
-    let mut text = String::new();
-    push_line(
-        &mut text,
-        &[
-            "buyer",
-            "company",
-            "flag",
-            "priority",
-            "reasons",
-            "firms",
-            "next_action",
-            "due",
-        ],
-    );
+    let mut text = csv_with_header(&[
+        "buyer",
+        "company",
+        "flag",
+        "priority",
+        "reasons",
+        "firms",
+        "next_action",
+        "due",
+    ]);
     for row in rows {
         let buyer = &mission.buyers[row.buyer];
         push_line(
@@ -73,20 +69,16 @@ pub fn report_json(mission: &Mission, report: &MissionReport) -> Value {
 pub fn write_report(out_dir: &Path, mission: &Mission, report: &MissionReport) -> Result<()> {
     let json = serde_json::to_string_pretty(&report_json(mission, report))
         .map_err(|error| Error::Unsupported(format!("cannot encode report.json: {error}")))?;
-    let mut text = String::new();
-    push_line(
-        &mut text,
-        &[
-            "scope",
-            "name",
-            "companies_met",
-            "meetings_held",
-            "no_shows",
-            "consultation_usd",
-            "contract_usd",
-            "contract_ratio",
-        ],
-    );
+    let mut text = csv_with_header(&[
+        "scope",
+        "name",
+        "companies_met",
+        "meetings_held",
+        "no_shows",
+        "consultation_usd",
+        "contract_usd",
+        "contract_ratio",
+    ]);
     let rows = std::iter::once(("mission", mission.name.as_str(), &report.total))
         .chain(
             report

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::csv::{parse_table, push_line};
+use super::csv::{csv_with_header, parse_table, push_line};
 use super::read::split_list;
 use super::write::write_atomically;
 use crate::error::{Error, Problem, Result};
@@ -118,19 +118,15 @@ pub fn write_candidates(
     mission: &Mission,
     candidates: &[crate::matching::Candidate],
 ) -> Result<()> {
-    let mut text = String::new();
-    push_line(
-        &mut text,
-        &[
-            "firm",
-            "buyer",
-            "relevance",
-            "p_deal",
-            "deal_value_usd",
-            "expected_value_usd",
-            "reasons",
-        ],
-    );
+    let mut text = csv_with_header(&[
+        "firm",
+        "buyer",
+        "relevance",
+        "p_deal",
+        "deal_value_usd",
+        "expected_value_usd",
+        "reasons",
+    ]);
     for candidate in candidates {
         push_line(
             &mut text,
@@ -150,11 +146,7 @@ pub fn write_candidates(
 
 /// Writes weights as `firm,buyer,expected_value_usd,reasons` (atomically).
 pub fn write_weights(path: &Path, weights: &[PairWeight]) -> Result<()> {
-    let mut text = String::new();
-    push_line(
-        &mut text,
-        &["firm", "buyer", "expected_value_usd", "reasons"],
-    );
+    let mut text = csv_with_header(&["firm", "buyer", "expected_value_usd", "reasons"]);
     for weight in weights {
         push_line(
             &mut text,
@@ -236,20 +228,16 @@ pub fn schedule_json(mission: &Mission, schedule: &Schedule) -> Value {
 pub fn write_schedule(out_dir: &Path, mission: &Mission, schedule: &Schedule) -> Result<()> {
     let json = serde_json::to_string_pretty(&schedule_json(mission, schedule))
         .map_err(|error| Error::Unsupported(format!("cannot encode schedule.json: {error}")))?;
-    let mut csv = String::new();
-    push_line(
-        &mut csv,
-        &[
-            "firm",
-            "buyer",
-            "session",
-            "start",
-            "end",
-            "interpreter",
-            "expected_value_usd",
-            "reasons",
-        ],
-    );
+    let mut csv = csv_with_header(&[
+        "firm",
+        "buyer",
+        "session",
+        "start",
+        "end",
+        "interpreter",
+        "expected_value_usd",
+        "reasons",
+    ]);
     for meeting in &schedule.meetings {
         let (session, start, end) = meeting_times(mission, meeting);
         push_line(

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::csv::push_line;
+use super::csv::{csv_with_header, push_line};
 use crate::error::{Error, Result};
 use crate::model::{Availability, HsCode, MeetingLimits, Mission, Session};
 
@@ -126,8 +126,7 @@ fn limit_cells(limits: MeetingLimits) -> [String; 2] {
 pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     write_atomically(&dir.join("mission.toml"), mission_toml(mission).as_bytes())?;
 
-    let mut firms = String::new();
-    push_line(&mut firms, super::read::FIRM_COLUMNS);
+    let mut firms = csv_with_header(super::read::FIRM_COLUMNS);
     for firm in &mission.firms {
         let [min_meetings, max_meetings] = limit_cells(firm.limits);
         push_line(
@@ -149,8 +148,7 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     }
     write_atomically(&dir.join("firms.csv"), firms.as_bytes())?;
 
-    let mut buyers = String::new();
-    push_line(&mut buyers, super::read::BUYER_COLUMNS);
+    let mut buyers = csv_with_header(super::read::BUYER_COLUMNS);
     for buyer in &mission.buyers {
         let [min_meetings, max_meetings] = limit_cells(buyer.limits);
         push_line(
@@ -175,8 +173,7 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     write_atomically(&dir.join("buyers.csv"), buyers.as_bytes())?;
 
     if !mission.requests.is_empty() {
-        let mut requests = String::new();
-        push_line(&mut requests, &["firm", "buyer", "kind", "from", "note"]);
+        let mut requests = csv_with_header(&["firm", "buyer", "kind", "from", "note"]);
         for request in &mission.requests {
             let from = match request.from {
                 Some(crate::model::Side::Firm) => "firm",
@@ -198,20 +195,16 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     }
 
     if let Some(outcomes) = &mission.outcomes {
-        let mut text = String::new();
-        push_line(
-            &mut text,
-            &[
-                "firm",
-                "buyer",
-                "attended",
-                "interest",
-                "consultation_usd",
-                "contract_usd",
-                "next_step",
-                "note",
-            ],
-        );
+        let mut text = csv_with_header(&[
+            "firm",
+            "buyer",
+            "attended",
+            "interest",
+            "consultation_usd",
+            "contract_usd",
+            "next_step",
+            "note",
+        ]);
         for outcome in outcomes {
             push_line(
                 &mut text,
