@@ -5,7 +5,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use super::csv::{csv_with_header, push_line};
-use super::write::write_atomically;
+use super::write::{write_atomically, write_set};
 use crate::error::{Error, Result};
 use crate::followup::FollowupRow;
 use crate::model::Mission;
@@ -102,6 +102,12 @@ pub fn write_report(out_dir: &Path, mission: &Mission, report: &MissionReport) -
             ],
         );
     }
-    write_atomically(&out_dir.join("report.json"), format!("{json}\n").as_bytes())?;
-    write_atomically(&out_dir.join("report.csv"), text.as_bytes())
+    let json = format!("{json}\n");
+    write_set(
+        out_dir,
+        &[
+            ("report.json", json.as_bytes()),
+            ("report.csv", text.as_bytes()),
+        ],
+    )
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::csv::{csv_with_header, parse_table, push_line};
 use super::read::split_list;
-use super::write::write_atomically;
+use super::write::{write_atomically, write_set};
 use crate::error::{Error, Problem, Result};
 use crate::model::{BuyerId, FirmId, Mission, LARGEST_AMOUNT};
 use crate::schedule::{Meeting, PairWeight, Schedule};
@@ -224,7 +224,7 @@ pub fn schedule_json(mission: &Mission, schedule: &Schedule) -> Value {
     })
 }
 
-/// Writes `schedule.json` and `schedule.csv` into `out_dir`, each atomically.
+/// Writes `schedule.json` and `schedule.csv` into `out_dir` as a set (see [`write_set`]).
 pub fn write_schedule(out_dir: &Path, mission: &Mission, schedule: &Schedule) -> Result<()> {
     let json = serde_json::to_string_pretty(&schedule_json(mission, schedule))
         .map_err(|error| Error::Unsupported(format!("cannot encode schedule.json: {error}")))?;
@@ -254,9 +254,12 @@ pub fn write_schedule(out_dir: &Path, mission: &Mission, schedule: &Schedule) ->
             ],
         );
     }
-    write_atomically(
-        &out_dir.join("schedule.json"),
-        format!("{json}\n").as_bytes(),
-    )?;
-    write_atomically(&out_dir.join("schedule.csv"), csv.as_bytes())
+    let json = format!("{json}\n");
+    write_set(
+        out_dir,
+        &[
+            ("schedule.json", json.as_bytes()),
+            ("schedule.csv", csv.as_bytes()),
+        ],
+    )
 }

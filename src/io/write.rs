@@ -11,17 +11,140 @@ use crate::model::{Availability, HsCode, MeetingLimits, Mission, Session};
 /// reader never sees a half-written file. Creates the folder if needed.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|error| Error::io(dir, error))?;
-    let file_name = path
-        .file_name()
+    let name = file_name(path);
+    write_set(dir, &[(name.as_str(), contents)])
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
         .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, contents).map_err(|error| Error::io(&temporary, error))?;
-    std::fs::rename(&temporary, path).map_err(|error| {
-        let _ = std::fs::remove_file(&temporary);
-        Error::io(path, error)
-    })
+        .unwrap_or_default()
+}
+
+/// Prefix of the journal a set of renames leaves while it runs.
+const JOURNAL_PREFIX: &str = ".missionmatch-set.";
+
+/// Writes files that belong together (`schedule.json` and `schedule.csv`) into `dir` so that
+/// they stay a set: every file is written to a temporary file first; only when all of them are
+/// complete (and no target is a folder) does a journal list the renames, which then run. A run
+/// killed before the journal leaves the previous files untouched; one killed during the renames
+/// is completed by the next write into the folder, which also removes temporary files that
+/// killed runs left behind. Creates the folder if needed.
+pub fn write_set(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|error| Error::io(dir, error))?;
+    recover(dir)?;
+    for (name, _) in files {
+        let path = dir.join(name);
+        if path.is_dir() {
+            return Err(Error::io(
+                &path,
+                std::io::Error::other("is a folder; move it away so the file can be written"),
+            ));
+        }
+    }
+    let process = std::process::id();
+    let mut renames = Vec::new();
+    for (name, contents) in files {
+        let temporary = dir.join(format!(".{name}.{process}.tmp"));
+        if let Err(error) = write_synced(&temporary, contents) {
+            for (written, _) in &renames {
+                let _ = std::fs::remove_file(written);
+            }
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error);
+        }
+        renames.push((temporary, dir.join(name)));
+    }
+    let journal = dir.join(format!("{JOURNAL_PREFIX}{process}"));
+    if renames.len() > 1 {
+        let mut listing = String::new();
+        for (temporary, target) in &renames {
+            let _ = writeln!(listing, "{}\t{}", file_name(temporary), file_name(target));
+        }
+        write_synced(&journal, listing.as_bytes())?;
+    }
+    for (temporary, target) in &renames {
+        std::fs::rename(temporary, target).map_err(|error| Error::io(target, error))?;
+    }
+    if renames.len() > 1 {
+        std::fs::remove_file(&journal).map_err(|error| Error::io(&journal, error))?;
+    }
+    Ok(())
+}
+
+fn write_synced(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path).map_err(|error| Error::io(path, error))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(|error| Error::io(path, error))
+}
+
+/// Whether the process that wrote a temporary file or journal may still be running: on Linux,
+/// whether `/proc/PID` exists; elsewhere, whether the file is less than an hour old.
+fn writer_alive(path: &Path, process: u32) -> bool {
+    if process == std::process::id() {
+        return true;
+    }
+    if Path::new("/proc/self").exists() {
+        return Path::new(&format!("/proc/{process}")).exists();
+    }
+    std::fs::metadata(path)
+        .and_then(|metadata| metadata.modified())
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+        .is_some_and(|age| age.as_secs() < 3600)
+}
+
+/// Completes the renames of sets whose writer was killed, then removes temporary files of
+/// writers that are gone.
+fn recover(dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let names: Vec<String> = entries
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    for name in &names {
+        let Some(process) = name
+            .strip_prefix(JOURNAL_PREFIX)
+            .and_then(|process| process.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let journal = dir.join(name);
+        if writer_alive(&journal, process) {
+            continue;
+        }
+        let listing = std::fs::read_to_string(&journal).unwrap_or_default();
+        for line in listing.lines() {
+            if let Some((temporary, target)) = line.split_once('\t') {
+                let temporary = dir.join(temporary);
+                if temporary.exists() {
+                    std::fs::rename(&temporary, dir.join(target))
+                        .map_err(|error| Error::io(dir.join(target), error))?;
+                }
+            }
+        }
+        let _ = std::fs::remove_file(&journal);
+    }
+    for name in &names {
+        // `.NAME.PID.tmp`
+        let Some(process) = name
+            .strip_prefix('.')
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|rest| rest.rsplit_once('.'))
+            .and_then(|(_, process)| process.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let path = dir.join(name);
+        if !writer_alive(&path, process) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    Ok(())
 }
 
 fn toml_string(text: &str) -> String {

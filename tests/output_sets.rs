@@ -1,0 +1,101 @@
+//! Outputs that come as a set stay a set: a failed run leaves the previous `schedule.json` and
+//! `schedule.csv` whole and matching, a killed one is completed by the next run, and no
+//! temporary file stays behind.
+
+mod common;
+
+use common::{copy_fixture, edit, run};
+use std::path::Path;
+
+/// (firm, buyer, start) of every meeting in schedule.json and in schedule.csv.
+fn meetings_of_both(out: &Path) -> (Vec<String>, Vec<String>) {
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("schedule.json")).unwrap()).unwrap();
+    let from_json = json["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{},{},{}",
+                m["firm"].as_str().unwrap(),
+                m["buyer"].as_str().unwrap(),
+                m["start"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let csv = std::fs::read_to_string(out.join("schedule.csv")).unwrap();
+    let from_csv = csv
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            format!("{},{},{}", cells[0], cells[1], cells[3])
+        })
+        .collect();
+    (from_json, from_csv)
+}
+
+fn leftovers(out: &Path) -> Vec<String> {
+    std::fs::read_dir(out)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.'))
+        .collect()
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_set_whole() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    let out = scratch.path().join("out");
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    let before = std::fs::read(out.join("schedule.json")).unwrap();
+    // The next run would change the timetable, but schedule.csv cannot be replaced.
+    edit(scratch.path(), "mission.toml", "hi = 2", "hi = 1");
+    std::fs::remove_file(out.join("schedule.csv")).unwrap();
+    std::fs::create_dir(out.join("schedule.csv")).unwrap();
+    let output = run(&["schedule", dir]);
+    assert_eq!(output.code, 1, "{}", output.stdout);
+    assert!(
+        output.stderr.contains("schedule.csv: is a folder"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(std::fs::read(out.join("schedule.json")).unwrap(), before);
+    assert_eq!(leftovers(&out), Vec::<String>::new());
+}
+
+#[test]
+fn a_run_killed_between_renames_is_completed_by_the_next() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    let out = scratch.path().join("out");
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    // What a run killed after renaming schedule.json but before schedule.csv leaves: a new
+    // json, the old csv, the new csv as a temporary file, and the journal; plus a temporary
+    // file of a run killed while writing.
+    let dead = 999_999_999u32; // no such process
+    let csv = std::fs::read(out.join("schedule.csv")).unwrap();
+    let text = String::from_utf8(csv.clone()).unwrap();
+    let first_meeting = text.lines().nth(1).unwrap().to_string();
+    std::fs::write(out.join(format!(".schedule.csv.{dead}.tmp")), &csv).unwrap();
+    std::fs::write(
+        out.join("schedule.csv"),
+        text.replacen(&format!("{first_meeting}\n"), "", 1),
+    )
+    .unwrap();
+    std::fs::write(
+        out.join(format!(".missionmatch-set.{dead}")),
+        format!(".schedule.csv.{dead}.tmp\tschedule.csv\n"),
+    )
+    .unwrap();
+    std::fs::write(out.join(format!(".candidates.csv.{dead}.tmp")), "half").unwrap();
+    let (json, csv) = meetings_of_both(&out);
+    assert_ne!(json, csv, "the simulated kill leaves a mismatch");
+    // Any write into the folder completes the set first.
+    assert_eq!(run(&["match", dir]).code, 0);
+    let (json, csv) = meetings_of_both(&out);
+    assert_eq!(json, csv);
+    assert_eq!(leftovers(&out), Vec::<String>::new());
+}
