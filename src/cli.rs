@@ -103,6 +103,9 @@ enum Command {
         /// Seconds before the first retry of a failed delivery (doubled each time).
         #[arg(long, default_value_t = 0.5, value_parser = seconds)]
         retry_backoff: f64,
+        /// Seconds the whole delivery may take; what is not delivered by then is sent next run.
+        #[arg(long, default_value_t = 60.0, value_parser = seconds)]
+        notify_deadline: f64,
     },
     /// The mission's results per country and per firm (report.json, report.csv).
     Report {
@@ -212,6 +215,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
             out,
             notify,
             retry_backoff,
+            notify_deadline,
         } => {
             let mission = read_mission(&mission_dir)?.mission;
             if mission.outcomes.is_none() {
@@ -257,7 +261,12 @@ fn execute(command: Command) -> anyhow::Result<()> {
                 let Some(url) = mission.followup_webhook.clone() else {
                     anyhow::bail!("--notify needs `[followup] webhook = \"URL\"` in mission.toml");
                 };
-                send_notifications(&url, &mission, &rows, &out_dir, retry_backoff)?;
+                let policy = crate::RetryPolicy {
+                    first_backoff: std::time::Duration::from_secs_f64(retry_backoff),
+                    deadline: std::time::Duration::from_secs_f64(notify_deadline),
+                    ..Default::default()
+                };
+                send_notifications(&url, &mission, &rows, &mission_dir, &policy)?;
             }
             Ok(())
         }
@@ -557,40 +566,23 @@ fn render_schedule_summary(mission: &Mission, result: &Schedule) -> String {
     out
 }
 
-/// Sends the plan's notifications, remembering delivered keys in `notified.csv` so that a second
-/// run sends nothing twice. Fails (exit 1) when some notification was not delivered.
+/// Sends the plan's notifications, recording each acknowledged key in the mission folder's
+/// `notified.csv` at once, so that no run sends anything twice. Fails (exit 1) when some
+/// notification was not delivered.
 fn send_notifications(
     url: &str,
     mission: &Mission,
     rows: &[crate::FollowupRow],
-    out_dir: &std::path::Path,
-    retry_backoff: f64,
+    mission_dir: &std::path::Path,
+    policy: &crate::RetryPolicy,
 ) -> anyhow::Result<()> {
-    let state = out_dir.join("notified.csv");
-    let mut sent: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    if let Ok(text) = std::fs::read_to_string(&state) {
-        sent.extend(
-            text.lines()
-                .skip(1)
-                .filter_map(|line| line.split(',').next())
-                .map(String::from),
-        );
-    }
+    let sent = crate::read_notified(mission_dir);
     let messages = crate::notifications(mission, rows);
-    let policy = crate::RetryPolicy {
-        first_backoff: std::time::Duration::from_secs_f64(retry_backoff.max(0.0)),
-        ..Default::default()
-    };
-    let delivery = crate::deliver(url, &messages, &sent, &policy);
-    if !delivery.delivered.is_empty() {
-        sent.extend(delivery.delivered.iter().cloned());
-        let mut text = String::from("key\n");
-        for key in &sent {
-            text.push_str(key);
-            text.push('\n');
-        }
-        write_atomically(&state, text.as_bytes())?;
-    }
+    let recording = std::sync::Mutex::new(());
+    let delivery = crate::deliver(url, &messages, &sent, policy, &|key| {
+        let _one_at_a_time = recording.lock().map_err(|error| error.to_string())?;
+        crate::record_notified(mission_dir, key).map_err(|error| error.to_string())
+    });
     say!(
         "notifications: {} delivered, {} already sent before, {} failed",
         delivery.delivered.len(),

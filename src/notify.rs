@@ -3,11 +3,14 @@
 //! Each notification is POSTed as JSON with an `Idempotency-Key` header. Server errors (5xx),
 //! 408, 429, timeouts and connection failures are retried with exponential backoff; other client
 //! errors (4xx) are not, since sending the same body again cannot fix them. A notification counts
-//! as sent only when the server answered 2xx; keys already sent (from an earlier run) are skipped,
-//! so running `followup --notify` twice delivers nothing twice.
+//! as sent only when the server answered 2xx, and is reported to the caller at once (who records
+//! it durably), so an interrupted run never re-sends what was acknowledged. A few requests run in
+//! parallel and the whole delivery has a deadline, so a hanging endpoint costs at most that.
+//! Blocking: a server calls it from a blocking task, never on the async runtime.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use crate::followup::Notification;
 
@@ -20,6 +23,11 @@ pub struct RetryPolicy {
     pub first_backoff: Duration,
     /// Timeout of one request.
     pub timeout: Duration,
+    /// The whole delivery ends by then: what is not delivered by the deadline is reported failed
+    /// (and sent by the next run).
+    pub deadline: Duration,
+    /// Requests in flight at once.
+    pub parallel: usize,
 }
 
 impl Default for RetryPolicy {
@@ -28,6 +36,8 @@ impl Default for RetryPolicy {
             attempts: 4,
             first_backoff: Duration::from_millis(500),
             timeout: Duration::from_secs(10),
+            deadline: Duration::from_secs(60),
+            parallel: 4,
         }
     }
 }
@@ -39,7 +49,7 @@ pub struct DeliveryReport {
     pub delivered: Vec<String>,
     /// Keys skipped because an earlier run delivered them.
     pub already_sent: Vec<String>,
-    /// (buyer, why) for each notification not delivered.
+    /// (buyer, why) for each notification not delivered, in the order given.
     pub failed: Vec<(String, String)>,
 }
 
@@ -49,9 +59,15 @@ enum Attempt {
     Rejected(String),
 }
 
-fn attempt(client: &reqwest::blocking::Client, url: &str, notification: &Notification) -> Attempt {
+fn attempt(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    notification: &Notification,
+    timeout: Duration,
+) -> Attempt {
     let response = client
         .post(url)
+        .timeout(timeout)
         .header("Idempotency-Key", &notification.key)
         .json(&notification.body)
         .send();
@@ -71,21 +87,67 @@ fn attempt(client: &reqwest::blocking::Client, url: &str, notification: &Notific
     }
 }
 
-/// Sends each notification not in `already_sent` to `url`.
+/// One notification with retries, all before `deadline`: `Ok` when accepted, else why not.
+fn deliver_one(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    notification: &Notification,
+    policy: &RetryPolicy,
+    deadline: Instant,
+) -> Result<(), String> {
+    let mut backoff = policy.first_backoff;
+    let mut last_error = "the delivery deadline passed before it was sent".to_string();
+    for attempt_number in 1..=policy.attempts.max(1) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match attempt(client, url, notification, policy.timeout.min(left)) {
+            Attempt::Accepted => return Ok(()),
+            Attempt::Rejected(reason) => return Err(format!("{reason}, not retried")),
+            Attempt::Retryable(reason) => {
+                last_error = format!("{reason} after {attempt_number} attempt(s)");
+                let left = deadline.saturating_duration_since(Instant::now());
+                if attempt_number < policy.attempts {
+                    if backoff >= left {
+                        last_error.push_str("; the delivery deadline came before the next");
+                        break;
+                    }
+                    std::thread::sleep(backoff);
+                    backoff *= 2;
+                }
+            }
+        }
+    }
+    Err(last_error)
+}
+
+/// Sends each notification not in `already_sent` to `url`, up to `policy.parallel` at a time,
+/// all within `policy.deadline`. `acknowledged` is called with each key as soon as the server
+/// accepted it (the caller records it durably); if it fails, the key counts as not delivered.
 pub fn deliver(
     url: &str,
     notifications: &[Notification],
     already_sent: &BTreeSet<String>,
     policy: &RetryPolicy,
+    acknowledged: &(dyn Fn(&str) -> Result<(), String> + Sync),
 ) -> DeliveryReport {
     let mut report = DeliveryReport::default();
-    let client = match reqwest::blocking::Client::builder()
-        .timeout(policy.timeout)
-        .build()
-    {
+    let to_send: Vec<(usize, &Notification)> = notifications
+        .iter()
+        .enumerate()
+        .filter(|(_, notification)| {
+            let sent = already_sent.contains(&notification.key);
+            if sent {
+                report.already_sent.push(notification.key.clone());
+            }
+            !sent
+        })
+        .collect();
+    let client = match reqwest::blocking::Client::builder().build() {
         Ok(client) => client,
         Err(error) => {
-            for notification in notifications {
+            for (_, notification) in to_send {
                 report.failed.push((
                     notification.buyer.clone(),
                     format!("no HTTP client: {error}"),
@@ -94,37 +156,36 @@ pub fn deliver(
             return report;
         }
     };
-    for notification in notifications {
-        if already_sent.contains(&notification.key) {
-            report.already_sent.push(notification.key.clone());
-            continue;
-        }
-        let mut backoff = policy.first_backoff;
-        let mut last_error = String::new();
-        let mut delivered = false;
-        for attempt_number in 1..=policy.attempts.max(1) {
-            match attempt(&client, url, notification) {
-                Attempt::Accepted => {
-                    delivered = true;
+    let deadline = Instant::now() + policy.deadline;
+    let next = Mutex::new(to_send.iter());
+    let outcomes: Mutex<Vec<(usize, Result<String, (String, String)>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..policy.parallel.clamp(1, to_send.len().max(1)) {
+            scope.spawn(|| loop {
+                let Some(&(position, notification)) =
+                    next.lock().ok().and_then(|mut next| next.next())
+                else {
                     break;
+                };
+                let outcome = deliver_one(&client, url, notification, policy, deadline)
+                    .and_then(|()| {
+                        acknowledged(&notification.key)
+                            .map_err(|error| format!("accepted, but not recorded: {error}"))
+                    })
+                    .map(|()| notification.key.clone())
+                    .map_err(|reason| (notification.buyer.clone(), reason));
+                if let Ok(mut outcomes) = outcomes.lock() {
+                    outcomes.push((position, outcome));
                 }
-                Attempt::Rejected(reason) => {
-                    last_error = format!("{reason}, not retried");
-                    break;
-                }
-                Attempt::Retryable(reason) => {
-                    last_error = format!("{reason} after {attempt_number} attempt(s)");
-                    if attempt_number < policy.attempts {
-                        std::thread::sleep(backoff);
-                        backoff *= 2;
-                    }
-                }
-            }
+            });
         }
-        if delivered {
-            report.delivered.push(notification.key.clone());
-        } else {
-            report.failed.push((notification.buyer.clone(), last_error));
+    });
+    let mut outcomes = outcomes.into_inner().unwrap_or_default();
+    outcomes.sort_by_key(|(position, _)| *position);
+    for (_, outcome) in outcomes {
+        match outcome {
+            Ok(key) => report.delivered.push(key),
+            Err(failure) => report.failed.push(failure),
         }
     }
     report

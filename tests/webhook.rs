@@ -189,7 +189,132 @@ fn an_unreachable_webhook_is_retried_then_reported() {
         output.stdout
     );
     assert!(
-        !scratch.path().join("out/notified.csv").exists(),
+        !scratch.path().join("notified.csv").exists(),
         "nothing is marked sent"
     );
+}
+
+/// A server that answers 200 to the first `answered` requests and then holds every connection
+/// open without answering (a hanging endpoint). Returns the keys it acknowledged.
+fn serve_then_hang(
+    listener: TcpListener,
+    answered: usize,
+    acknowledged: Arc<Mutex<Vec<String>>>,
+    stop: Arc<Mutex<bool>>,
+) {
+    listener.set_nonblocking(true).unwrap();
+    let mut held = Vec::new();
+    let started = Instant::now();
+    while !*stop.lock().unwrap() && started.elapsed() < Duration::from_secs(60) {
+        let Ok((stream, _)) = listener.accept() else {
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        };
+        stream.set_nonblocking(false).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut key = String::new();
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                break;
+            }
+            let lower = line.to_ascii_lowercase();
+            if let Some(value) = lower.strip_prefix("idempotency-key:") {
+                key = value.trim().to_string();
+            }
+            if let Some(value) = lower.strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        let _ = reader.read_exact(&mut body);
+        let mut stream = reader.into_inner();
+        let mut acknowledged = acknowledged.lock().unwrap();
+        if acknowledged.len() < answered {
+            acknowledged.push(key);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        } else {
+            held.push(stream);
+        }
+    }
+}
+
+fn recorded_keys(dir: &std::path::Path) -> Vec<String> {
+    let mut keys: Vec<String> = std::fs::read_to_string(dir.join("notified.csv"))
+        .unwrap_or_default()
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(String::from)
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// A hanging endpoint costs the deadline, not minutes per buyer; what it acknowledged before it
+/// hung is recorded in the mission folder at once, survives a `kill -9`, and is not sent again,
+/// whatever `--out` the next run uses.
+#[test]
+fn a_hanging_endpoint_is_bounded_and_acknowledged_keys_survive_a_kill() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let scratch = with_webhook("india-2017", listener.local_addr().unwrap().port());
+    let dir = scratch.path().to_str().unwrap().to_string();
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(Mutex::new(false));
+    let server = {
+        let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+        std::thread::spawn(move || serve_then_hang(listener, 3, acknowledged, stop))
+    };
+
+    // Killed while the endpoint hangs: the three acknowledged keys are on disk already.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_missionmatch"))
+        .args(["followup", &dir, "--notify", "--notify-deadline", "600"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let waiting = Instant::now();
+    while acknowledged.lock().unwrap().len() < 3 && waiting.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut expected = acknowledged.lock().unwrap().clone();
+    expected.sort();
+    assert_eq!(expected.len(), 3);
+    assert_eq!(recorded_keys(scratch.path()), expected);
+
+    // Again, into another output folder, with a 1-second deadline: nothing acknowledged is
+    // sent twice, and the hanging endpoint costs about the deadline.
+    let other_out = Scratch::new("other-out");
+    let started = Instant::now();
+    let output = run(&[
+        "followup",
+        &dir,
+        "--out",
+        other_out.path().to_str().unwrap(),
+        "--notify",
+        "--notify-deadline",
+        "1",
+    ]);
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(output.code, 1, "{}", output.stdout);
+    assert!(
+        output.stdout.contains("0 delivered, 3 already sent before"),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("deadline"), "{}", output.stdout);
+    // Far below one request timeout per buyer (10 s each, 50 buyers): bounded by the deadline.
+    assert!(seconds < 30.0, "{seconds} s");
+    assert_eq!(acknowledged.lock().unwrap().len(), 3);
+    *stop.lock().unwrap() = true;
+    server.join().unwrap();
 }

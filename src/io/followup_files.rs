@@ -111,3 +111,54 @@ pub fn write_report(out_dir: &Path, mission: &Mission, report: &MissionReport) -
         ],
     )
 }
+
+/// The file, kept in the mission folder, that lists the follow-up notifications the webhook
+/// acknowledged (one idempotency key a line, after a `key` header). It belongs to the mission,
+/// not to an output folder, so a run with another `--out` does not send them again.
+const NOTIFIED_FILE: &str = "notified.csv";
+
+/// The keys acknowledged so far: from `MISSION_DIR/notified.csv`, and from the
+/// `out/notified.csv` that versions before 0.2 kept.
+pub fn read_notified(mission_dir: &Path) -> std::collections::BTreeSet<String> {
+    let mut keys = std::collections::BTreeSet::new();
+    for path in [
+        mission_dir.join(NOTIFIED_FILE),
+        mission_dir.join("out").join(NOTIFIED_FILE),
+    ] {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            keys.extend(
+                text.trim_start_matches('\u{feff}')
+                    .lines()
+                    .skip(1)
+                    .filter_map(|line| line.split(',').next())
+                    .map(str::trim)
+                    .filter(|key| !key.is_empty())
+                    .map(String::from),
+            );
+        }
+    }
+    keys
+}
+
+/// Records one acknowledged key at the end of `MISSION_DIR/notified.csv`, on disk before it
+/// returns (the file is created with its header when missing). Appending a line is the one
+/// write here that is not temp-and-rename: a line cut short by a crash is an unknown key, which
+/// only means that notification is sent again.
+pub fn record_notified(mission_dir: &Path, key: &str) -> Result<()> {
+    use std::io::Write as _;
+    let path = mission_dir.join(NOTIFIED_FILE);
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|error| Error::io(&path, error))?;
+    let empty = file.metadata().map(|m| m.len() == 0).unwrap_or(false);
+    let line = if empty {
+        format!("\u{feff}key\n{key}\n")
+    } else {
+        format!("{key}\n")
+    };
+    file.write_all(line.as_bytes())
+        .and_then(|()| file.sync_data())
+        .map_err(|error| Error::io(&path, error))
+}

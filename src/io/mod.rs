@@ -9,7 +9,7 @@ mod toml_file;
 mod write;
 
 pub use csv::parse_table;
-pub use followup_files::{write_followup, write_report};
+pub use followup_files::{read_notified, record_notified, write_followup, write_report};
 pub use read::{read_mission, LoadedMission};
 pub use schedule_files::{
     read_weights, schedule_json, write_candidates, write_schedule, write_weights,

@@ -475,10 +475,35 @@ pub fn read_settings(
     if let Some(table) = &sections.followup {
         reader.unknown_keys(table.get_ref(), "followup.", &["webhook"]);
         if let Some(value) = table.get_ref().get("webhook") {
-            settings.followup_webhook = reader.string("followup.webhook", value);
+            settings.followup_webhook = reader.string("followup.webhook", value).and_then(|url| {
+                match webhook_problem(&url) {
+                    None => Some(url),
+                    Some(message) => {
+                        reader.problem(value.span().start, "followup.webhook", message);
+                        None
+                    }
+                }
+            });
         }
     }
     settings
+}
+
+/// Why a webhook address cannot be used: it must be an absolute `http` or `https` URL with a
+/// host (parsing only; nothing is sent).
+fn webhook_problem(url: &str) -> Option<String> {
+    match reqwest::Url::parse(url.trim()) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
+            None
+        }
+        Ok(parsed) => Some(format!(
+            "\"{url}\" is not an http:// or https:// address (scheme \"{}\")",
+            parsed.scheme()
+        )),
+        Err(error) => Some(format!(
+            "\"{url}\" is not a web address ({error}); write it as https://host/path"
+        )),
+    }
 }
 
 /// Whether the text is two lower-case ASCII letters.
@@ -538,6 +563,18 @@ mod tests {
         check(
             "name = \"M\"\n[[session]\n",
             &["mission.toml:2: syntax: unclosed array table, expected `]`"],
+        );
+        check(
+            &format!("{GOOD}[followup]\nwebhook = \"crm.example.org/hook\"\n"),
+            &["mission.toml:9: followup.webhook: \"crm.example.org/hook\" is not a web address (relative URL without a base); write it as https://host/path"],
+        );
+        check(
+            &format!("{GOOD}[followup]\nwebhook = \"ftp://crm.example.org/hook\"\n"),
+            &["mission.toml:9: followup.webhook: \"ftp://crm.example.org/hook\" is not an http:// or https:// address (scheme \"ftp\")"],
+        );
+        check(
+            &format!("{GOOD}[followup]\nwebhook = \"https://crm.example.org/hook\"\n"),
+            &[],
         );
     }
 }
