@@ -87,6 +87,9 @@ fn attempt(
     }
 }
 
+/// What became of one notification: its key when delivered, else (buyer, why).
+type Outcome = Result<String, (String, String)>;
+
 /// One notification with retries, all before `deadline`: `Ok` when accepted, else why not.
 fn deliver_one(
     client: &reqwest::blocking::Client,
@@ -158,24 +161,23 @@ pub fn deliver(
     };
     let deadline = Instant::now() + policy.deadline;
     let next = Mutex::new(to_send.iter());
-    let outcomes: Mutex<Vec<(usize, Result<String, (String, String)>)>> = Mutex::new(Vec::new());
+    let outcomes: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..policy.parallel.clamp(1, to_send.len().max(1)) {
-            scope.spawn(|| loop {
-                let Some(&(position, notification)) =
+            scope.spawn(|| {
+                while let Some(&(position, notification)) =
                     next.lock().ok().and_then(|mut next| next.next())
-                else {
-                    break;
-                };
-                let outcome = deliver_one(&client, url, notification, policy, deadline)
-                    .and_then(|()| {
-                        acknowledged(&notification.key)
-                            .map_err(|error| format!("accepted, but not recorded: {error}"))
-                    })
-                    .map(|()| notification.key.clone())
-                    .map_err(|reason| (notification.buyer.clone(), reason));
-                if let Ok(mut outcomes) = outcomes.lock() {
-                    outcomes.push((position, outcome));
+                {
+                    let outcome = deliver_one(&client, url, notification, policy, deadline)
+                        .and_then(|()| {
+                            acknowledged(&notification.key)
+                                .map_err(|error| format!("accepted, but not recorded: {error}"))
+                        })
+                        .map(|()| notification.key.clone())
+                        .map_err(|reason| (notification.buyer.clone(), reason));
+                    if let Ok(mut outcomes) = outcomes.lock() {
+                        outcomes.push((position, outcome));
+                    }
                 }
             });
         }
