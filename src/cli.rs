@@ -153,6 +153,25 @@ enum Command {
     },
 }
 
+/// The candidates the mission's timetable was built from (`out/candidates.csv`, written by
+/// `match` and `schedule`), so that follow-up and calibration judge the pairs people saw. A
+/// folder without one (weights given by hand, or an older version) is matched afresh, and the
+/// shell says so.
+fn published_candidates(
+    mission: &Mission,
+    published_dir: &std::path::Path,
+) -> anyhow::Result<Vec<crate::Candidate>> {
+    let path = published_dir.join("candidates.csv");
+    if path.is_file() {
+        return Ok(crate::read_candidates(&path, mission)?);
+    }
+    eprintln!(
+        "note: {} is missing (run `match` or `schedule` first); the pairs were matched afresh",
+        path.display()
+    );
+    Ok(match_mission(mission, &MatchOptions::default())?)
+}
+
 /// A number of seconds on the command line: finite, from 0 to about four months.
 fn seconds(text: &str) -> Result<f64, String> {
     let limit = crate::LONGEST_TIME_LIMIT_SECONDS;
@@ -224,9 +243,9 @@ fn execute(command: Command) -> anyhow::Result<()> {
                     mission_dir.display()
                 );
             }
-            let candidates = match_mission(&mission, &MatchOptions::default())?;
-            let rows = followup(&mission, &candidates);
             let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
+            let candidates = published_candidates(&mission, &mission_dir.join("out"))?;
+            let rows = followup(&mission, &candidates);
             let path = out_dir.join("followup.csv");
             write_followup(&path, &mission, &rows)?;
             let mut counts = std::collections::BTreeMap::new();
@@ -279,7 +298,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
                     anyhow::bail!("{}: no outcomes.csv to learn from", dir.display());
                 }
                 start.get_or_insert_with(|| crate::ModelParameters::from_table(&mission.model));
-                let candidates = match_mission(&mission, &MatchOptions::default())?;
+                let candidates = published_candidates(&mission, &dir.join("out"))?;
                 all.extend(crate::observations(&mission, &candidates));
             }
             let start = start.unwrap_or_default();
@@ -299,11 +318,18 @@ fn execute(command: Command) -> anyhow::Result<()> {
                 training.len(),
                 held_out.len()
             );
-            say!(
-                "held-out log-loss: {:.4} before, {:.4} after",
+            let (before, after) = (
                 crate::log_loss(&start, &held_out),
-                crate::log_loss(&fitted, &held_out)
+                crate::log_loss(&fitted, &held_out),
             );
+            say!("held-out log-loss: {before:.4} before, {after:.4} after");
+            // Only a model that predicts unseen meetings better replaces the current one.
+            if after >= before {
+                say!(
+                    "the fitted model predicts the held-out meetings worse ({after:.4} against {before:.4}): keep the current [model]; nothing was written"
+                );
+                return Ok(());
+            }
             let table = crate::model_table(&fitted);
             match out {
                 Some(path) => {
@@ -422,12 +448,12 @@ fn execute(command: Command) -> anyhow::Result<()> {
             };
             let loaded = read_mission(&mission_dir)?;
             let mission = loaded.mission;
-            let weights = match weights {
-                Some(path) => read_weights(&path)?,
-                None => candidate_weights(
-                    &mission,
-                    &match_mission(&mission, &MatchOptions::default())?,
-                ),
+            let (weights, candidates) = match weights {
+                Some(path) => (read_weights(&path)?, None),
+                None => {
+                    let candidates = match_mission(&mission, &MatchOptions::default())?;
+                    (candidate_weights(&mission, &candidates), Some(candidates))
+                }
             };
             let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
             if on_terminal {
@@ -452,7 +478,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
             };
             let result = schedule(&mission, &weights, &options)?;
             let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
-            write_schedule(&out_dir, &mission, &result)?;
+            write_schedule(&out_dir, &mission, &result, candidates.as_deref())?;
             say_raw!("{}", render_schedule_summary(&mission, &result));
             say!(
                 "wrote {} and {}",

@@ -138,3 +138,90 @@ fn each_flag_follows_its_rule() {
     );
     assert_eq!(csv.lines().count(), 51);
 }
+
+/// Follow-up reads the candidates the timetable was built from (`out/candidates.csv`), not a
+/// fresh matcher run: a buyer the published candidates do not hold is not `unmet`.
+#[test]
+fn followup_judges_the_published_candidates() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    let fresh = run(&["followup", dir]);
+    assert_eq!(fresh.code, 0, "{}", fresh.stderr);
+    assert!(
+        fresh.stderr.contains("candidates.csv is missing"),
+        "{}",
+        fresh.stderr
+    );
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    let published = run(&["followup", dir]);
+    assert_eq!(published.code, 0, "{}", published.stderr);
+    assert!(
+        !published.stderr.contains("matched afresh"),
+        "{}",
+        published.stderr
+    );
+    // IN-017's meetings were not recorded: whether it is `unmet` depends on the candidates.
+    let outcomes = scratch.path().join("outcomes.csv");
+    let text = std::fs::read_to_string(&outcomes).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.contains(",IN-017,"))
+        .collect();
+    std::fs::write(&outcomes, kept.join("\n") + "\n").unwrap();
+    let flag_of_in_017 = || -> String {
+        assert_eq!(run(&["followup", dir]).code, 0);
+        std::fs::read_to_string(scratch.path().join("out/followup.csv"))
+            .unwrap()
+            .lines()
+            .find(|line| line.starts_with("IN-017,"))
+            .map(|line| line.split(',').nth(2).unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(flag_of_in_017(), "unmet");
+    // Take IN-017 out of the published candidates: no longer a buyer anyone was matched with,
+    // whatever a fresh matcher run would say.
+    let path = scratch.path().join("out/candidates.csv");
+    let candidates = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = candidates
+        .lines()
+        .filter(|line| !line.contains(",IN-017,"))
+        .collect();
+    assert!(kept.len() < candidates.lines().count());
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    assert_eq!(flag_of_in_017(), "cold");
+}
+
+/// `calibrate` offers a new [model] only when it predicts held-out meetings better.
+#[test]
+fn calibrate_keeps_the_model_when_the_fit_is_worse() {
+    let scratch = Scratch::new("calibrate");
+    let model = scratch.path().join("model.toml");
+    let output = run(&[
+        "calibrate",
+        fixture("india-2017").to_str().unwrap(),
+        fixture("vietnam-2017").to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(output.stdout.contains("worse"), "{}", output.stdout);
+    assert!(!model.exists());
+
+    // A mission whose current model is far off (every pair a sure deal) gets a better fit.
+    let bad = copy_fixture("india-2017");
+    let toml = bad.path().join("mission.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str("\n[model]\nintercept = 3.0\n");
+    std::fs::write(&toml, text).unwrap();
+    let output = run(&[
+        "calibrate",
+        bad.path().to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(!output.stdout.contains("worse"), "{}", output.stdout);
+    assert!(std::fs::read_to_string(&model)
+        .unwrap()
+        .contains("intercept"));
+}

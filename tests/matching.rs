@@ -88,7 +88,7 @@ fn candidates_follow_the_contract() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("\u{feff}firm,buyer,relevance,p_deal,deal_value_usd,expected_value_usd,reasons")
+        Some("\u{feff}firm,buyer,relevance,p_deal,deal_value_usd,expected_value_usd,reasons,text_similarity,hs_level")
     );
     let rows: Vec<&str> = lines.collect();
     assert!(rows.len() > 100, "{}", rows.len());

@@ -12,6 +12,6 @@ pub use csv::parse_table;
 pub use followup_files::{read_notified, record_notified, write_followup, write_report};
 pub use read::{read_mission, LoadedMission};
 pub use schedule_files::{
-    read_weights, schedule_json, write_candidates, write_schedule, write_weights,
+    read_candidates, read_weights, schedule_json, write_candidates, write_schedule, write_weights,
 };
 pub use write::{write_atomically, write_mission};

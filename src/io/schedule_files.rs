@@ -12,9 +12,25 @@ use crate::error::{Error, Problem, Result};
 use crate::model::{BuyerId, FirmId, Mission, LARGEST_AMOUNT};
 use crate::schedule::{Meeting, PairWeight, Schedule};
 
-/// Reads a weights file: any CSV with `firm,buyer,expected_value_usd` (and optionally `reasons`,
-/// a `;` list), such as `candidates.csv`.
-pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
+/// One row of a file of pairs (weights, candidates): the ids, the numbers asked for (in the
+/// order asked; `None` for an absent optional column), the reasons.
+struct PairRow {
+    firm: String,
+    buyer: String,
+    numbers: Vec<Option<f64>>,
+    reasons: Vec<String>,
+    line: usize,
+}
+
+/// Reads a CSV of pairs: `firm`, `buyer`, the `required` number columns (each non-negative, at
+/// most [`LARGEST_AMOUNT`]), the `optional` ones, and an optional `reasons` list. Every problem
+/// is collected. Returns the file's name (for messages) and the rows.
+fn read_pair_table(
+    path: &Path,
+    what: &str,
+    required: &[&str],
+    optional: &[&str],
+) -> Result<(String, Vec<PairRow>)> {
     let file = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -27,7 +43,7 @@ pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
                 path.display().to_string(),
                 0,
                 "file",
-                "no such weights file",
+                format!("no such {what} file"),
             )]))
         }
         Err(problem) => return Err(Error::Invalid(vec![problem])),
@@ -35,13 +51,13 @@ pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
     let table = parse_table(&file, &bytes).map_err(Error::Invalid)?;
     let column = |name: &str| table.header.iter().position(|h| h == name);
     let mut problems = Vec::new();
-    let required = ["firm", "buyer", "expected_value_usd"];
-    for name in required {
+    let ids = ["firm", "buyer"];
+    for name in ids.iter().chain(required) {
         if column(name).is_none() {
             problems.push(Problem::new(
                 &file,
                 1,
-                name,
+                *name,
                 format!(
                     "missing required column (the header has: {})",
                     table.header.join(", ")
@@ -49,75 +65,152 @@ pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
             ));
         }
     }
-    let (Some(firm), Some(buyer), Some(value)) = (
-        column("firm"),
-        column("buyer"),
-        column("expected_value_usd"),
-    ) else {
+    if !problems.is_empty() {
         return Err(Error::Invalid(problems));
-    };
-    let reasons = column("reasons");
-    let mut weights = Vec::new();
+    }
+    let number_columns: Vec<(&str, Option<usize>, bool)> = required
+        .iter()
+        .map(|&name| (name, column(name), true))
+        .chain(optional.iter().map(|&name| (name, column(name), false)))
+        .collect();
+    let (firm, buyer, reasons) = (column("firm"), column("buyer"), column("reasons"));
+    let mut rows = Vec::new();
     for row in &table.rows {
-        let cell = |index: usize| row.cells[index].trim();
-        let mut missing = false;
-        for (index, name) in [
-            (firm, "firm"),
-            (buyer, "buyer"),
-            (value, "expected_value_usd"),
-        ] {
-            if cell(index).is_empty() {
+        let cell = |index: Option<usize>| index.map_or("", |index| row.cells[index].trim());
+        let mut complete = true;
+        for (name, index, needed) in [("firm", firm, true), ("buyer", buyer, true)]
+            .into_iter()
+            .chain(number_columns.iter().copied())
+        {
+            if needed && cell(index).is_empty() {
                 problems.push(Problem::new(
                     &file,
                     row.line,
                     name,
                     "empty, but this column is required",
                 ));
-                missing = true;
+                complete = false;
             }
         }
-        if missing {
-            continue;
-        }
-        let expected_value_usd = match cell(value).parse::<f64>() {
-            Ok(number) if (0.0..=LARGEST_AMOUNT).contains(&number) => number,
-            _ => {
-                problems.push(Problem::new(
-                    &file,
-                    row.line,
-                    "expected_value_usd",
-                    format!(
-                        "\"{}\" is not a number from 0 to {LARGEST_AMOUNT:e}",
-                        cell(value)
-                    ),
-                ));
+        let mut numbers = Vec::with_capacity(number_columns.len());
+        for &(name, index, _) in &number_columns {
+            let text = cell(index);
+            if text.is_empty() {
+                numbers.push(None);
                 continue;
             }
-        };
-        weights.push(PairWeight {
-            firm: FirmId(cell(firm).to_string()),
-            buyer: BuyerId(cell(buyer).to_string()),
-            expected_value_usd,
-            reasons: reasons
-                .map(|index| split_list(cell(index)))
-                .unwrap_or_default(),
-            source: file.clone(),
-            line: Some(row.line),
-        });
+            match text.parse::<f64>() {
+                Ok(number) if (0.0..=LARGEST_AMOUNT).contains(&number) => {
+                    numbers.push(Some(number))
+                }
+                _ => {
+                    problems.push(Problem::new(
+                        &file,
+                        row.line,
+                        name,
+                        format!("\"{text}\" is not a number from 0 to {LARGEST_AMOUNT:e}"),
+                    ));
+                    complete = false;
+                }
+            }
+        }
+        if complete {
+            rows.push(PairRow {
+                firm: cell(firm).to_string(),
+                buyer: cell(buyer).to_string(),
+                numbers,
+                reasons: split_list(cell(reasons)),
+                line: row.line,
+            });
+        }
     }
     if problems.is_empty() {
-        Ok(weights)
+        Ok((file, rows))
     } else {
         Err(Error::Invalid(problems))
     }
 }
 
-/// Writes `candidates.csv` (contract section 5), one row a kept pair, atomically.
-pub fn write_candidates(
-    path: &Path,
-    mission: &Mission,
-    candidates: &[crate::matching::Candidate],
-) -> Result<()> {
+/// Reads a weights file: any CSV with `firm,buyer,expected_value_usd` (and optionally `reasons`,
+/// a `;` list), such as `candidates.csv`.
+pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
+    let (file, rows) = read_pair_table(path, "weights", &["expected_value_usd"], &[])?;
+    Ok(rows
+        .into_iter()
+        .map(|row| PairWeight {
+            firm: FirmId(row.firm),
+            buyer: BuyerId(row.buyer),
+            expected_value_usd: row.numbers[0].unwrap_or_default(),
+            reasons: row.reasons,
+            source: file.clone(),
+            line: Some(row.line),
+        })
+        .collect())
+}
+
+/// Reads the `candidates.csv` that `match` or `schedule` published for this mission, so that
+/// follow-up and calibration judge the pairs people saw rather than a fresh matcher run.
+/// Columns a version-1 file lacks (`hs_level`, `text_similarity`) read as 0; a pair naming a
+/// firm or buyer that is no longer in the mission is a problem.
+pub fn read_candidates(path: &Path, mission: &Mission) -> Result<Vec<crate::matching::Candidate>> {
+    let (file, rows) = read_pair_table(
+        path,
+        "candidates",
+        &[
+            "relevance",
+            "p_deal",
+            "deal_value_usd",
+            "expected_value_usd",
+        ],
+        &["text_similarity", "hs_level"],
+    )?;
+    let mut problems = Vec::new();
+    let mut candidates = Vec::new();
+    for row in rows {
+        let firm = mission.firm_index(&FirmId(row.firm.clone()));
+        let buyer = mission.buyer_index(&BuyerId(row.buyer.clone()));
+        if firm.is_none() {
+            problems.push(Problem::new(
+                &file,
+                row.line,
+                "firm",
+                format!("unknown firm \"{}\" (not in firms.csv)", row.firm),
+            ));
+        }
+        if buyer.is_none() {
+            problems.push(Problem::new(
+                &file,
+                row.line,
+                "buyer",
+                format!("unknown buyer \"{}\" (not in buyers.csv)", row.buyer),
+            ));
+        }
+        let (Some(firm), Some(buyer)) = (firm, buyer) else {
+            continue;
+        };
+        let number = |index: usize| row.numbers[index].unwrap_or_default();
+        candidates.push(crate::matching::Candidate {
+            firm,
+            buyer,
+            relevance: number(0),
+            p_deal: number(1),
+            deal_value_usd: number(2),
+            expected_value_usd: number(3),
+            text_similarity: number(4),
+            hs_level: number(5).min(3.0) as u8,
+            reasons: row.reasons,
+        });
+    }
+    if problems.is_empty() {
+        Ok(candidates)
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// `candidates.csv` (contract section 5), one row a kept pair; after the contract's columns,
+/// `text_similarity` and `hs_level`, which calibration reads back.
+fn candidates_csv(mission: &Mission, candidates: &[crate::matching::Candidate]) -> String {
     let mut text = csv_with_header(&[
         "firm",
         "buyer",
@@ -126,6 +219,8 @@ pub fn write_candidates(
         "deal_value_usd",
         "expected_value_usd",
         "reasons",
+        "text_similarity",
+        "hs_level",
     ]);
     for candidate in candidates {
         push_line(
@@ -138,10 +233,21 @@ pub fn write_candidates(
                 format!("{:.2}", candidate.deal_value_usd),
                 format!("{:.2}", candidate.expected_value_usd),
                 candidate.reasons.join("; "),
+                format!("{:.4}", candidate.text_similarity),
+                candidate.hs_level.to_string(),
             ],
         );
     }
-    write_atomically(path, text.as_bytes())
+    text
+}
+
+/// Writes `candidates.csv` atomically.
+pub fn write_candidates(
+    path: &Path,
+    mission: &Mission,
+    candidates: &[crate::matching::Candidate],
+) -> Result<()> {
+    write_atomically(path, candidates_csv(mission, candidates).as_bytes())
 }
 
 /// Writes weights as `firm,buyer,expected_value_usd,reasons` (atomically).
@@ -224,8 +330,15 @@ pub fn schedule_json(mission: &Mission, schedule: &Schedule) -> Value {
     })
 }
 
-/// Writes `schedule.json` and `schedule.csv` into `out_dir` as a set (see [`write_set`]).
-pub fn write_schedule(out_dir: &Path, mission: &Mission, schedule: &Schedule) -> Result<()> {
+/// Writes `schedule.json` and `schedule.csv` into `out_dir` as a set (see [`write_set`]), with
+/// `candidates.csv` in the same set when the timetable was built from the matcher's candidates:
+/// what follow-up and calibration later read is what the timetable was built from.
+pub fn write_schedule(
+    out_dir: &Path,
+    mission: &Mission,
+    schedule: &Schedule,
+    candidates: Option<&[crate::matching::Candidate]>,
+) -> Result<()> {
     let json = serde_json::to_string_pretty(&schedule_json(mission, schedule))
         .map_err(|error| Error::Unsupported(format!("cannot encode schedule.json: {error}")))?;
     let mut csv = csv_with_header(&[
@@ -255,11 +368,13 @@ pub fn write_schedule(out_dir: &Path, mission: &Mission, schedule: &Schedule) ->
         );
     }
     let json = format!("{json}\n");
-    write_set(
-        out_dir,
-        &[
-            ("schedule.json", json.as_bytes()),
-            ("schedule.csv", csv.as_bytes()),
-        ],
-    )
+    let candidates = candidates.map(|candidates| candidates_csv(mission, candidates));
+    let mut files = vec![
+        ("schedule.json", json.as_bytes()),
+        ("schedule.csv", csv.as_bytes()),
+    ];
+    if let Some(candidates) = &candidates {
+        files.push(("candidates.csv", candidates.as_bytes()));
+    }
+    write_set(out_dir, &files)
 }
