@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hs::HsTable;
 use crate::index::{Glossary, TextIndex};
 use crate::model::{Buyer, Firm, Mission, RequestKind};
@@ -125,8 +125,8 @@ fn build_profile(
     }
 }
 
-fn hs_level(a: &[Code], b: &[Code]) -> (u8, bool, Option<String>) {
-    let mut best: (u8, bool, Option<String>) = (0, false, None);
+fn hs_level<'a>(a: &'a [Code], b: &[Code]) -> (u8, bool, Option<&'a str>) {
+    let mut best: (u8, bool, Option<&str>) = (0, false, None);
     for x in a {
         for y in b {
             let shared = x
@@ -149,7 +149,7 @@ fn hs_level(a: &[Code], b: &[Code]) -> (u8, bool, Option<String>) {
                     2 => &x.digits[..4],
                     _ => &x.digits[..2],
                 };
-                best = (level, inferred, Some(prefix.to_string()));
+                best = (level, inferred, Some(prefix));
             }
         }
     }
@@ -196,7 +196,9 @@ fn infer_headings(
 
 /// For each profile of one side: the other side's profiles its words match best (reporting
 /// each text similarity, BM25 over the profile's score against itself, to `record`) and those
-/// sharing an HS chapter with it.
+/// sharing an HS chapter with it. The searches, most of the matcher's time on large missions, run
+/// on every core (the indexes are only read); results are recorded in profile order, so the
+/// outcome does not depend on the number of threads.
 fn pools(
     profiles: &[Profile],
     own_index: &TextIndex,
@@ -206,22 +208,59 @@ fn pools(
     with_text: bool,
     mut record: impl FnMut(usize, usize, f64),
 ) -> Result<Vec<Vec<usize>>> {
+    let queries: Vec<Vec<String>> = if with_text {
+        profiles
+            .iter()
+            .map(|profile| other_index.terms(&profile.query_text))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let other_index = &*other_index;
+    let search = |first: usize, queries: &[Vec<String>]| -> Result<Vec<Vec<(usize, f64)>>> {
+        queries
+            .iter()
+            .enumerate()
+            .map(|(offset, terms)| {
+                let own = first + offset;
+                let itself = own_index.search(terms, 3)?;
+                let self_score = itself
+                    .iter()
+                    .find(|hit| hit.0 == own)
+                    .or(itself.first())
+                    .map_or(1.0, |hit| f64::from(hit.1))
+                    .max(1e-6);
+                Ok(other_index
+                    .search(terms, limit)?
+                    .into_iter()
+                    .map(|(other, score)| (other, (f64::from(score) / self_score).min(1.0)))
+                    .collect())
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |count| count.get());
+    let chunk = queries.len().div_ceil(threads).max(1);
+    let hits: Vec<Vec<(usize, f64)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = queries
+            .chunks(chunk)
+            .enumerate()
+            .map(|(number, queries)| scope.spawn(move || search(number * chunk, queries)))
+            .collect();
+        let mut hits = Vec::with_capacity(queries.len());
+        for worker in workers {
+            let found = worker
+                .join()
+                .map_err(|_| Error::Index("a search thread panicked".to_string()))??;
+            hits.extend(found);
+        }
+        Ok::<_, Error>(hits)
+    })?;
     let mut pools = Vec::with_capacity(profiles.len());
     for (own, profile) in profiles.iter().enumerate() {
         let mut pool: Vec<usize> = Vec::new();
-        if with_text {
-            let terms = other_index.terms(&profile.query_text);
-            let itself = own_index.search(&terms, 3)?;
-            let self_score = itself
-                .iter()
-                .find(|hit| hit.0 == own)
-                .or(itself.first())
-                .map_or(1.0, |hit| f64::from(hit.1))
-                .max(1e-6);
-            for (other, score) in other_index.search(&terms, limit)? {
-                record(own, other, (f64::from(score) / self_score).min(1.0));
-                pool.push(other);
-            }
+        for &(other, similarity) in hits.get(own).into_iter().flatten() {
+            record(own, other, similarity);
+            pool.push(other);
         }
         for code in &profile.codes {
             pool.extend(
@@ -359,21 +398,22 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
         },
     )?;
 
+    // Scoring is all a ranking needs; the reasons (words, strings) are written only for the
+    // pairs kept, which at 1,000 x 100,000 are a few percent of those scored.
     let evaluate = |firm: usize, buyer: usize| -> Candidate {
         let (firm_profile, buyer_profile) = (&firm_profiles[firm], &buyer_profiles[buyer]);
         let text = text_scores.get(&(firm, buyer)).copied().unwrap_or(0.0);
-        let (level, inferred, shared_code) = hs_level(&firm_profile.codes, &buyer_profile.codes);
+        let (level, inferred, _) = hs_level(&firm_profile.codes, &buyer_profile.codes);
         let kind = kinds.get(&(firm, buyer)).copied();
         let requested = matches!(kind, Some(RequestKind::Request) | Some(RequestKind::Must));
         let relevance =
             (0.55 * hs_score(level, inferred) + 0.45 * text + if requested { 0.25 } else { 0.0 })
                 .min(1.0);
         let (firm_record, buyer_record) = (&mission.firms[firm], &mission.buyers[buyer]);
-        let interpreter = mission.interpreter_for(firm_record, buyer_record);
         let features = PairFeatures {
             relevance,
             hs_level: level,
-            shared_language: interpreter.is_none(),
+            shared_language: mission.interpreter_for(firm_record, buyer_record).is_none(),
             request: requested,
         };
         let p_deal = model.p_deal(&features);
@@ -381,7 +421,23 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
             buyer_record.annual_import_usd,
             firm_record.export_capacity_usd,
         );
-        let mut reasons = Vec::new();
+        Candidate {
+            firm,
+            buyer,
+            relevance,
+            text_similarity: text,
+            hs_level: level,
+            p_deal,
+            deal_value_usd,
+            expected_value_usd: p_deal * deal_value_usd,
+            reasons: Vec::new(),
+        }
+    };
+    let explain = |candidate: &mut Candidate| {
+        let (firm, buyer) = (candidate.firm, candidate.buyer);
+        let (firm_profile, buyer_profile) = (&firm_profiles[firm], &buyer_profiles[buyer]);
+        let (level, inferred, shared_code) = hs_level(&firm_profile.codes, &buyer_profile.codes);
+        let reasons = &mut candidate.reasons;
         let shared_terms: Vec<&str> = firm_profile
             .own_terms
             .intersection(&buyer_profile.own_terms)
@@ -390,13 +446,14 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
             .collect();
         if !shared_terms.is_empty() {
             reasons.push(format!("matched terms: {}", shared_terms.join(", ")));
-        } else if text > 0.0 {
+        } else if candidate.text_similarity > 0.0 {
             reasons.push(format!(
-                "similar product descriptions (text score {text:.2})"
+                "similar product descriptions (text score {:.2})",
+                candidate.text_similarity
             ));
         }
         if let Some(code) = shared_code {
-            let description = hs.get(&code).map(|e| e.description.as_str()).unwrap_or("");
+            let description = hs.get(code).map(|e| e.description.as_str()).unwrap_or("");
             let level_name = match level {
                 3 => "subheading",
                 2 => "heading",
@@ -415,26 +472,17 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
                 }
             ));
         }
-        match kind {
+        match kinds.get(&(firm, buyer)) {
             Some(RequestKind::Must) => reasons.push("must meet (requests.csv)".to_string()),
             Some(RequestKind::Request) => {
                 reasons.push("meeting requested (requests.csv)".to_string())
             }
             _ => {}
         }
-        if let Some(language) = interpreter {
+        if let Some(language) =
+            mission.interpreter_for(&mission.firms[firm], &mission.buyers[buyer])
+        {
             reasons.push(format!("needs an interpreter ({language})"));
-        }
-        Candidate {
-            firm,
-            buyer,
-            relevance,
-            text_similarity: text,
-            hs_level: level,
-            p_deal,
-            deal_value_usd,
-            expected_value_usd: p_deal * deal_value_usd,
-            reasons,
         }
     };
 
@@ -482,6 +530,9 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
         }
     }
     let mut candidates: Vec<Candidate> = kept.into_values().collect();
+    for candidate in &mut candidates {
+        explain(candidate);
+    }
     candidates.sort_by(|a, b| {
         a.firm
             .cmp(&b.firm)
