@@ -1,7 +1,8 @@
 //! The scheduler against its baselines, in one process on the same inputs: the engine (class
 //! model), the plain time-indexed model on the same solver, and greedy. Prints time, value,
 //! bound, gap and coverage of minimums. `cargo bench --bench schedule` (add `--features highs`
-//! and `-- highs` to run HiGHS too; `-- large` adds 1,000 x 10,000).
+//! and `-- highs` to run HiGHS too; `-- large` adds 1,000 x 10,000; `-- varied` adds 300 x 3,000
+//! with many distinct availability windows and scarce interpreters, with a 120 s limit).
 
 use missionmatch::{
     candidate_weights, generate, match_mission, read_mission, schedule, validate_schedule,
@@ -82,13 +83,17 @@ fn generated(
     sessions: usize,
     seed: u64,
 ) -> (Mission, Vec<PairWeight>) {
-    let mission = generate(&GeneratorOptions {
+    generated_with(GeneratorOptions {
         firms,
         buyers,
         sessions,
         seed,
         ..Default::default()
-    });
+    })
+}
+
+fn generated_with(options: GeneratorOptions) -> (Mission, Vec<PairWeight>) {
+    let mission = generate(&options);
     let candidates = match_mission(&mission, &MatchOptions::default()).expect("matching");
     let weights = candidate_weights(&mission, &candidates);
     (mission, weights)
@@ -160,6 +165,24 @@ fn main() {
             &all,
             300.0,
         );
+        if arguments.iter().any(|a| a == "varied") {
+            let (mission, weights) = generated_with(GeneratorOptions {
+                firms: 300,
+                buyers: 3000,
+                sessions: 4,
+                seed: 1,
+                varied_windows: true,
+                ..Default::default()
+            });
+            report(
+                "300 x 3,000 x 4 sessions, varied windows, scarce interpreters",
+                &mission,
+                &weights,
+                *solver,
+                &[Method::Classes, Method::Greedy],
+                120.0,
+            );
+        }
         if arguments.iter().any(|a| a == "large") {
             let (mission, weights) = generated(1000, 10_000, 4, 7);
             report(

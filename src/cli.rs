@@ -148,6 +148,10 @@ enum Command {
         /// imports), for exercising `schedule --weights` apart from the matcher.
         #[arg(long)]
         with_weights: bool,
+        /// Many distinct availability windows and scarce interpreters (the hard case for the
+        /// scheduler).
+        #[arg(long)]
+        varied_windows: bool,
         /// Where to write the folder (created if missing).
         out_dir: PathBuf,
     },
@@ -494,6 +498,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
             sessions,
             codes_only,
             with_weights,
+            varied_windows,
             country,
             out_dir,
         } => {
@@ -510,6 +515,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
                 },
                 headings: 0,
                 country: country.to_ascii_uppercase(),
+                varied_windows,
             });
             write_mission(&out_dir, &mission)
                 .with_context(|| format!("writing the mission to {}", out_dir.display()))?;

@@ -39,6 +39,10 @@ pub struct GeneratorOptions {
     pub headings: usize,
     /// The buyers' country: `IN` (New Delhi, Mumbai, Chennai) or `VN` (Hanoi, Ho Chi Minh City).
     pub country: String,
+    /// Many distinct availability windows (buyers and some firms come for any stretch of slots)
+    /// and interpreter limits that bind: the hard case for the class model, whose classes then
+    /// approach single slots.
+    pub varied_windows: bool,
 }
 
 impl Default for GeneratorOptions {
@@ -51,6 +55,7 @@ impl Default for GeneratorOptions {
             text_style: TextStyle::Described,
             headings: 0,
             country: "IN".to_string(),
+            varied_windows: false,
         }
     }
 }
@@ -247,6 +252,48 @@ fn firm_availability(rng: &mut Rng, sessions: &[Session]) -> Availability {
     )
 }
 
+/// A stretch of at least two consecutive slots of a session, as a window.
+fn random_stretch(rng: &mut Rng, sessions: &[Session], session: usize) -> Window {
+    let slots = sessions[session].slot_ranges();
+    if slots.len() < 3 {
+        return Window {
+            session,
+            range: None,
+        };
+    }
+    let length = 2 + (rng.unit() * (slots.len() - 1) as f64) as usize;
+    let length = length.min(slots.len());
+    let first = (rng.unit() * (slots.len() - length + 1) as f64) as usize;
+    let first = first.min(slots.len() - length);
+    Window {
+        session,
+        range: Some(TimeRange {
+            start: slots[first].start,
+            end: slots[first + length - 1].end,
+        }),
+    }
+}
+
+/// With `varied_windows`: buyers come for any stretch of one or two of their city's sessions;
+/// a third of the firms leave one session early or come late.
+fn varied_availability(
+    rng: &mut Rng,
+    sessions: &[Session],
+    sessions_open: &[usize],
+    stretches: usize,
+) -> Availability {
+    let mut windows: Vec<Window> = Vec::new();
+    for _ in 0..stretches {
+        let session = *rng.pick(sessions_open);
+        if windows.iter().any(|window| window.session == session) {
+            continue;
+        }
+        windows.push(random_stretch(rng, sessions, session));
+    }
+    windows.sort_by_key(|window| window.session);
+    Availability::Windows(windows)
+}
+
 /// Buyers come to the sessions in their own city: all of them, one of them, or half of one.
 fn buyer_availability(rng: &mut Rng, sessions: &[Session], city: &str) -> Availability {
     let local: Vec<usize> = (0..sessions.len())
@@ -347,7 +394,22 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             keywords: Vec::new(),
             hs_codes,
             languages,
-            availability: firm_availability(&mut rng, &sessions),
+            availability: if options.varied_windows && rng.chance(0.35) {
+                let all: Vec<usize> = (0..sessions.len()).collect();
+                let mut availability = varied_availability(&mut rng, &sessions, &all, 1);
+                if let Availability::Windows(windows) = &mut availability {
+                    // The stretch is one session; the others stay whole.
+                    let cut = windows[0].session;
+                    windows.extend(all.iter().filter(|&&s| s != cut).map(|&session| Window {
+                        session,
+                        range: None,
+                    }));
+                    windows.sort_by_key(|window| window.session);
+                }
+                availability
+            } else {
+                firm_availability(&mut rng, &sessions)
+            },
             limits: MeetingLimits::default(),
             export_capacity_usd: Some((50_000.0 + rng.unit() * 2_000_000.0).round()),
             extra: Vec::new(),
@@ -387,7 +449,14 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             id: BuyerId(format!("{country}-{:05}", index + 1)),
             company: format!("{} Trading {}", sector_word(line.heading), index + 1),
             country: country.to_string(),
-            availability: buyer_availability(&mut rng, &sessions, &city),
+            availability: if options.varied_windows {
+                let local: Vec<usize> = (0..sessions.len())
+                    .filter(|&index| sessions[index].city == city)
+                    .collect();
+                varied_availability(&mut rng, &sessions, &local, 2)
+            } else {
+                buyer_availability(&mut rng, &sessions, &city)
+            },
             city,
             sector,
             interests,
@@ -420,8 +489,10 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
     }
 
     let mut interpreters = BTreeMap::new();
-    interpreters.insert("hi".to_string(), (options.firms / 4).max(1) as u32);
-    interpreters.insert("vi".to_string(), (options.firms / 4).max(1) as u32);
+    // Varied windows come with scarce interpreters, so that their limits bind.
+    let scarce = if options.varied_windows { 12 } else { 4 };
+    interpreters.insert("hi".to_string(), (options.firms / scarce).max(1) as u32);
+    interpreters.insert("vi".to_string(), (options.firms / scarce).max(1) as u32);
     interpreters.insert("en".to_string(), options.firms.max(1) as u32);
 
     let slots = derive_slots(&sessions);
