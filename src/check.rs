@@ -175,6 +175,57 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
             ));
         }
     }
+    // Buyers who share a language with no firm can meet only through an interpreter; when
+    // their minimums alone exceed what the interpreters of their language can do in the whole
+    // mission, minimums will be missed.
+    if let Some(limits) = &mission.interpreters {
+        let mut only_through: BTreeMap<&str, (usize, u32)> = BTreeMap::new();
+        for buyer in &mission.buyers {
+            let languages: std::collections::BTreeSet<Option<&str>> = mission
+                .firms
+                .iter()
+                .map(|firm| mission.interpreter_for(firm, buyer))
+                .collect();
+            if let (1, Some(Some(language))) = (languages.len(), languages.first()) {
+                let entry = only_through.entry(language).or_default();
+                entry.0 += 1;
+                entry.1 += mission.buyer_minimum(buyer).max(1);
+            }
+        }
+        for (language, (buyers, wanted)) in only_through {
+            let Some(&per_slot) = limits.get(language) else {
+                continue;
+            };
+            let capacity = u64::from(per_slot) * mission.slots.len() as u64;
+            if u64::from(wanted) > capacity {
+                warnings.push(format!(
+                    "{buyers} buyer(s) can meet only through a {language} interpreter and want at least {wanted} meetings, but [interpreters] allows at most {capacity} {language} meetings in the whole mission ({per_slot} per slot x {} slots)",
+                    mission.slots.len()
+                ));
+            }
+        }
+    }
+    // An HS code of odd length most likely lost its leading zero in a spreadsheet (030499 typed
+    // as a number becomes 30499).
+    let odd_codes = mission
+        .firms
+        .iter()
+        .map(|firm| (firm.id.as_str(), &firm.hs_codes))
+        .chain(
+            mission
+                .buyers
+                .iter()
+                .map(|buyer| (buyer.id.as_str(), &buyer.hs_codes)),
+        );
+    for (id, codes) in odd_codes {
+        for code in codes.iter().filter(|code| code.as_str().len() % 2 == 1) {
+            warnings.push(format!(
+                "{id}: HS code {code} has {} digits; did a spreadsheet drop a leading zero (0{code})?",
+                code.as_str().len(),
+                code = code.as_str()
+            ));
+        }
+    }
     for (first, second) in mission.overlapping_sessions() {
         let (a, b) = (&mission.sessions[first], &mission.sessions[second]);
         warnings.push(format!(

@@ -485,9 +485,13 @@ fn execute(command: Command) -> anyhow::Result<()> {
             write_schedule(&out_dir, &mission, &result, candidates.as_deref())?;
             say_raw!("{}", render_schedule_summary(&mission, &result));
             say!(
-                "wrote {} and {}",
-                out_dir.join("schedule.json").display(),
-                out_dir.join("schedule.csv").display()
+                "wrote schedule.json, schedule.csv{} in {}",
+                if candidates.is_some() {
+                    " and candidates.csv"
+                } else {
+                    ""
+                },
+                out_dir.display()
             );
             Ok(())
         }
@@ -561,21 +565,35 @@ fn render_schedule_summary(mission: &Mission, result: &Schedule) -> String {
         result.minimum_coverage.0, result.minimum_coverage.1
     );
     let mut per_firm = std::collections::BTreeMap::new();
+    let mut met = std::collections::BTreeSet::new();
     for meeting in &result.meetings {
         *per_firm.entry(meeting.firm.as_str()).or_insert(0) += 1;
+        met.insert(meeting.buyer.as_str());
     }
-    let counts: Vec<String> = mission
+    let counts: Vec<(&str, usize)> = mission
         .firms
         .iter()
         .map(|firm| {
-            format!(
-                "{} {}",
-                firm.id,
-                per_firm.get(firm.id.as_str()).copied().unwrap_or(0)
-            )
+            let id = firm.id.as_str();
+            (id, per_firm.get(id).copied().unwrap_or(0))
         })
         .collect();
-    let _ = writeln!(out, "meetings per firm: {}", counts.join(", "));
+    let _ = writeln!(out, "meetings per firm: {}", firm_distribution(&counts));
+    let unmet: Vec<&str> = mission
+        .buyers
+        .iter()
+        .map(|buyer| buyer.id.as_str())
+        .filter(|id| !met.contains(id))
+        .collect();
+    if !unmet.is_empty() {
+        let _ = writeln!(
+            out,
+            "buyers without any meeting: {} ({}{})",
+            unmet.len(),
+            unmet[..unmet.len().min(12)].join(", "),
+            if unmet.len() > 12 { ", ..." } else { "" }
+        );
+    }
     if result.shortfalls.is_empty() {
         let _ = writeln!(out, "shortfalls: none");
     } else {
@@ -596,6 +614,36 @@ fn render_schedule_summary(mission: &Mission, result: &Schedule) -> String {
         let _ = writeln!(out, "note: {note}");
     }
     out
+}
+
+/// Meetings per firm: every firm on a small mission; at scale (more than 30 firms) the spread
+/// and the firms with the fewest and the most, instead of a line of hundreds of entries.
+fn firm_distribution(counts: &[(&str, usize)]) -> String {
+    let listed = |entries: &[(&str, usize)]| -> String {
+        entries
+            .iter()
+            .map(|(id, count)| format!("{id} {count}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if counts.len() <= 30 {
+        return listed(counts);
+    }
+    let mut sorted = counts.to_vec();
+    sorted.sort_by_key(|&(id, count)| (count, id));
+    let quantile = |share: f64| sorted[((sorted.len() - 1) as f64 * share).round() as usize].1;
+    let highest: Vec<(&str, usize)> = sorted.iter().rev().take(3).copied().collect();
+    format!(
+        "{} firms: fewest {}, quarter {}, median {}, three quarters {}, most {}; fewest: {}; most: {}",
+        sorted.len(),
+        quantile(0.0),
+        quantile(0.25),
+        quantile(0.5),
+        quantile(0.75),
+        quantile(1.0),
+        listed(&sorted[..5]),
+        listed(&highest)
+    )
 }
 
 /// Sends the plan's notifications, recording each acknowledged key in the mission folder's

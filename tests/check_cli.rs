@@ -342,3 +342,41 @@ fn files_as_excel_and_windows_save_them() {
         Some("/no/such/mission:0: folder: no such folder (a mission folder holds mission.toml, firms.csv and buyers.csv)")
     );
 }
+
+/// `check` warns ahead of trouble: interpreters too few for the buyers who need them, an HS
+/// code that lost its leading zero.
+#[test]
+fn check_warns_ahead_of_trouble() {
+    use missionmatch::{generate, summarize, GeneratorOptions};
+    let mut mission = generate(&GeneratorOptions {
+        firms: 5,
+        buyers: 40,
+        seed: 4,
+        ..Default::default()
+    });
+    for firm in &mut mission.firms {
+        firm.languages = vec!["ko".to_string()];
+    }
+    for buyer in &mut mission.buyers {
+        buyer.languages = vec!["hi".to_string()];
+    }
+    mission.interpreters = Some([("hi".to_string(), 1)].into_iter().collect());
+    mission.rules.min_meetings_per_buyer = Some(1);
+    let slots = mission.slots.len();
+    assert!(slots < 40);
+    let warnings = summarize(&mission).warnings;
+    let expected = format!("40 buyer(s) can meet only through a hi interpreter and want at least 40 meetings, but [interpreters] allows at most {slots} hi meetings in the whole mission (1 per slot x {slots} slots)");
+    assert!(warnings.contains(&expected), "{warnings:#?}");
+
+    let scratch = copy_fixture("india-2017");
+    edit(scratch.path(), "firms.csv", "852610;870899", "852610;87089");
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0);
+    assert!(
+        output.stdout.contains(
+            "warning: F03: HS code 87089 has 5 digits; did a spreadsheet drop a leading zero (087089)?"
+        ),
+        "{}",
+        output.stdout
+    );
+}
