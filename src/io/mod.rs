@@ -7,6 +7,7 @@ mod schedule_files;
 mod source;
 mod toml_file;
 mod write;
+mod xlsx;
 
 pub use csv::parse_table;
 pub use followup_files::{read_notified, record_notified, write_followup, write_report};

@@ -144,6 +144,7 @@ fn read_file(
     }
 }
 
+/// Reads `NAME.csv`, or its Excel twin `NAME.xlsx` (contract v2); both at once is a problem.
 fn read_table(
     dir: &Path,
     name: &str,
@@ -151,6 +152,30 @@ fn read_table(
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Problem>,
 ) -> Option<Table> {
+    let workbook_name = name.replace(".csv", ".xlsx");
+    let workbook = dir.join(&workbook_name);
+    if workbook.exists() {
+        if dir.join(name).exists() {
+            problems.push(Problem::new(
+                &workbook_name,
+                0,
+                "file",
+                format!("{name} is here too: keep one of the two, so it is clear which one counts"),
+            ));
+            return None;
+        }
+        let bytes = read_file(dir, &workbook_name, true, problems)?;
+        return match super::xlsx::parse_workbook(&workbook_name, bytes) {
+            Ok(table) => {
+                warnings.extend(table.warnings.iter().cloned());
+                Some(table)
+            }
+            Err(found) => {
+                problems.extend(found);
+                None
+            }
+        };
+    }
     let bytes = read_file(dir, name, required, problems)?;
     match parse_table(name, &bytes) {
         Ok(table) => {

@@ -1,0 +1,102 @@
+//! Contract v2, Excel workbooks: `buyers.xlsx` instead of `buyers.csv` reads into the same
+//! mission, numbers typed as numbers included; problems name the Excel row.
+
+mod common;
+
+use common::{copy_fixture, run};
+use missionmatch::read_mission;
+use rust_xlsxwriter::Workbook;
+
+/// Writes `rows` (header first) as the first sheet of a workbook; cells that read as numbers
+/// are typed as numbers, as Excel does when someone types them.
+fn write_workbook(path: &std::path::Path, rows: &[Vec<String>]) {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (row, cells) in rows.iter().enumerate() {
+        for (column, cell) in cells.iter().enumerate() {
+            let (row, column) = (row as u32, column as u16);
+            match cell.parse::<f64>() {
+                Ok(number) if !cell.is_empty() => {
+                    sheet.write_number(row, column, number).unwrap();
+                }
+                _ => {
+                    sheet.write_string(row, column, cell).unwrap();
+                }
+            }
+        }
+    }
+    workbook.save(path).unwrap();
+}
+
+/// The rows of a simple CSV file (the fixture's buyers.csv quotes no commas inside cells that
+/// matter here; quoted cells are unquoted).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|line| {
+            let mut cells = Vec::new();
+            let mut cell = String::new();
+            let mut quoted = false;
+            for character in line.chars() {
+                match character {
+                    '"' => quoted = !quoted,
+                    ',' if !quoted => cells.push(std::mem::take(&mut cell)),
+                    other => cell.push(other),
+                }
+            }
+            cells.push(cell);
+            cells
+        })
+        .collect()
+}
+
+#[test]
+fn a_workbook_reads_like_its_csv() {
+    let original = read_mission(&common::fixture("india-2017"))
+        .unwrap()
+        .mission;
+    let scratch = copy_fixture("india-2017");
+    let csv = scratch.path().join("buyers.csv");
+    let rows = csv_rows(&std::fs::read_to_string(&csv).unwrap());
+    std::fs::remove_file(&csv).unwrap();
+    write_workbook(&scratch.path().join("buyers.xlsx"), &rows);
+    let loaded = read_mission(scratch.path()).unwrap();
+    assert_eq!(loaded.mission.buyers, original.buyers);
+    // Every HS code of the fixture has an even number of digits: no warning.
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let output = run(&["schedule", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+}
+
+#[test]
+fn workbook_problems_name_the_row() {
+    let scratch = copy_fixture("india-2017");
+    let csv = scratch.path().join("buyers.csv");
+    let mut rows = csv_rows(&std::fs::read_to_string(&csv).unwrap());
+    let country = rows[0].iter().position(|name| name == "country").unwrap();
+    let codes = rows[0].iter().position(|name| name == "hs_codes").unwrap();
+    rows[6][country] = "IND".to_string();
+    rows[9][codes] = "30499".to_string();
+    write_workbook(&scratch.path().join("buyers.xlsx"), &rows);
+    // Both files: which one counts?
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2);
+    assert!(
+        output
+            .stderr
+            .starts_with("buyers.xlsx:0: file: buyers.csv is here too"),
+        "{}",
+        output.stderr
+    );
+    std::fs::remove_file(&csv).unwrap();
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2, "{}", output.stdout);
+    assert_eq!(
+        output.stderr.lines().next(),
+        Some("buyers.xlsx:7: country: \"IND\" is not an ISO 3166-1 alpha-2 country code (two letters, like IN or VN)")
+    );
+    rows[6][country] = "IN".to_string();
+    write_workbook(&scratch.path().join("buyers.xlsx"), &rows);
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(output.stdout.contains("warning: buyers.xlsx:10: hs_codes: HS code 30499 was typed as a number and may have lost its leading zero (030499); type HS codes as text"), "{}", output.stdout);
+}
