@@ -67,15 +67,14 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
             let column = &header[index];
             match text(cell) {
                 Ok(value) => {
-                    if column == "hs_codes" && matches!(cell, Data::Int(_) | Data::Float(_)) {
-                        if value.len() % 2 == 1 {
-                            warnings.push(Problem::new(
-                                file,
-                                line,
-                                column.clone(),
-                                format!("HS code {value} was typed as a number and may have lost its leading zero (0{value}); type HS codes as text"),
-                            ));
-                        }
+                    let typed_as_number = matches!(cell, Data::Int(_) | Data::Float(_));
+                    if column == "hs_codes" && typed_as_number && value.len() % 2 == 1 {
+                        warnings.push(Problem::new(
+                            file,
+                            line,
+                            column.clone(),
+                            format!("HS code {value} was typed as a number and may have lost its leading zero (0{value}); type HS codes as text"),
+                        ));
                     }
                     row.push(value);
                 }
