@@ -29,8 +29,13 @@ pub struct HsTable {
 }
 
 impl HsTable {
-    /// The HS 2022 table shipped with the crate.
-    pub fn bundled() -> HsTable {
+    /// The HS 2022 table shipped with the crate, parsed once per process.
+    pub fn bundled() -> &'static HsTable {
+        static TABLE: std::sync::OnceLock<HsTable> = std::sync::OnceLock::new();
+        TABLE.get_or_init(HsTable::parse_bundled)
+    }
+
+    fn parse_bundled() -> HsTable {
         // The bundled file is checked by a test; a broken copy yields an empty table, not a panic.
         let table = parse_table("hs2022.csv", BUNDLED.as_bytes()).ok();
         let mut entries = Vec::new();

@@ -35,9 +35,9 @@ pub use generate::{generate, hs_grade, synthetic_weights, GeneratorOptions, Rng,
 pub use hs::{HsEntry, HsTable};
 pub use index::TextIndex;
 pub use io::{
-    read_candidates, read_mission, read_notified, read_weights, record_notified, schedule_json,
-    write_atomically, write_candidates, write_followup, write_mission, write_report,
-    write_schedule, write_weights, LoadedMission,
+    read_candidates, read_mission, read_mission_from_files, read_notified, read_weights,
+    record_notified, schedule_json, write_atomically, write_candidates, write_followup,
+    write_mission, write_report, write_schedule, write_weights, LoadedMission,
 };
 pub use matching::{candidate_weights, match_mission, observations, Candidate, MatchOptions};
 pub use model::{

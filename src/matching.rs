@@ -170,17 +170,48 @@ fn hs_score(level: u8, inferred: bool) -> f64 {
     }
 }
 
+/// The HS headings (each with its subheadings' words) in a text index, built once per process:
+/// a server matching many missions pays for it once.
+struct HeadingIndex {
+    index: TextIndex,
+    codes: Vec<String>,
+}
+
+impl HeadingIndex {
+    fn bundled() -> Result<&'static HeadingIndex> {
+        static HEADINGS: std::sync::OnceLock<HeadingIndex> = std::sync::OnceLock::new();
+        if let Some(headings) = HEADINGS.get() {
+            return Ok(headings);
+        }
+        let hs = HsTable::bundled();
+        let headings: Vec<&crate::hs::HsEntry> =
+            hs.entries().iter().filter(|e| e.code.len() == 4).collect();
+        let texts: Vec<String> = headings
+            .iter()
+            .map(|heading| {
+                let mut text = heading.description.clone();
+                for child in hs.children(&heading.code) {
+                    text.push_str(". ");
+                    text.push_str(&child.description);
+                }
+                text
+            })
+            .collect();
+        let built = HeadingIndex {
+            index: TextIndex::build(texts.iter().map(String::as_str))?,
+            codes: headings.iter().map(|h| h.code.clone()).collect(),
+        };
+        // Two threads may build it at once; either result is the same index.
+        Ok(HEADINGS.get_or_init(|| built))
+    }
+}
+
 /// Infers a heading for each profile without codes from the nomenclature's own words.
-fn infer_headings(
-    profiles: &mut [Profile],
-    hs: &HsTable,
-    heading_index: &mut TextIndex,
-    heading_codes: &[String],
-) -> Result<()> {
+fn infer_headings(profiles: &mut [Profile], hs: &HsTable, headings: &HeadingIndex) -> Result<()> {
     for profile in profiles.iter_mut().filter(|p| p.codes.is_empty()) {
-        let terms = heading_index.terms(&profile.search_text);
-        if let Some(&(position, _)) = heading_index.search(&terms, 1)?.first() {
-            let digits = heading_codes[position].clone();
+        let terms = crate::index::analyse(&profile.search_text);
+        if let Some(&(position, _)) = headings.index.search(&terms, 1)?.first() {
+            let digits = headings.codes[position].clone();
             if let Some(entry) = hs.get(&digits) {
                 profile.search_text.push_str(". ");
                 profile.search_text.push_str(&entry.description);
@@ -311,23 +342,9 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
         })
         .collect();
     if options.hs {
-        let headings: Vec<&crate::hs::HsEntry> =
-            hs.entries().iter().filter(|e| e.code.len() == 4).collect();
-        let heading_texts: Vec<String> = headings
-            .iter()
-            .map(|heading| {
-                let mut text = heading.description.clone();
-                for child in hs.children(&heading.code) {
-                    text.push_str(". ");
-                    text.push_str(&child.description);
-                }
-                text
-            })
-            .collect();
-        let heading_codes: Vec<String> = headings.iter().map(|h| h.code.clone()).collect();
-        let mut heading_index = TextIndex::build(heading_texts.iter().map(String::as_str))?;
-        infer_headings(&mut firm_profiles, &hs, &mut heading_index, &heading_codes)?;
-        infer_headings(&mut buyer_profiles, &hs, &mut heading_index, &heading_codes)?;
+        let headings = HeadingIndex::bundled()?;
+        infer_headings(&mut firm_profiles, hs, headings)?;
+        infer_headings(&mut buyer_profiles, hs, headings)?;
     }
     let mut buyer_index = TextIndex::build(buyer_profiles.iter().map(|p| p.search_text.as_str()))?;
     let mut firm_index = TextIndex::build(firm_profiles.iter().map(|p| p.search_text.as_str()))?;

@@ -100,3 +100,29 @@ fn workbook_problems_name_the_row() {
     assert_eq!(output.code, 0, "{}", output.stderr);
     assert!(output.stdout.contains("warning: buyers.xlsx:10: hs_codes: HS code 30499 was typed as a number and may have lost its leading zero (030499); type HS codes as text"), "{}", output.stdout);
 }
+
+/// A server reads an uploaded mission from bytes: the same mission as from the folder.
+#[test]
+fn a_mission_reads_the_same_from_bytes() {
+    use missionmatch::read_mission_from_files;
+    let folder = common::fixture("india-2017");
+    let from_folder = read_mission(&folder).unwrap().mission;
+    let mut files = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            files.insert(name, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    let from_bytes = read_mission_from_files("upload", &files).unwrap().mission;
+    assert_eq!(format!("{from_bytes:?}"), format!("{from_folder:?}"));
+    files.remove("buyers.csv");
+    match read_mission_from_files("upload", &files) {
+        Err(missionmatch::Error::Invalid(problems)) => assert_eq!(
+            problems[0].to_string(),
+            "buyers.csv:0: file: required file is missing from the mission folder"
+        ),
+        other => panic!("{:?}", other.map(|loaded| loaded.mission.name)),
+    }
+}

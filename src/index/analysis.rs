@@ -133,8 +133,13 @@ pub struct Glossary {
 const BUNDLED_GLOSSARY: &str = include_str!("../../fixtures/glossary.csv");
 
 impl Glossary {
-    /// The glossary shipped in `fixtures/glossary.csv`.
-    pub fn bundled() -> Glossary {
+    /// The glossary shipped in `fixtures/glossary.csv`, parsed once per process.
+    pub fn bundled() -> &'static Glossary {
+        static GLOSSARY: std::sync::OnceLock<Glossary> = std::sync::OnceLock::new();
+        GLOSSARY.get_or_init(Glossary::parse_bundled)
+    }
+
+    fn parse_bundled() -> Glossary {
         let mut entries = Vec::new();
         if let Ok(table) = crate::io::parse_table("glossary.csv", BUNDLED_GLOSSARY.as_bytes()) {
             let term = table.header.iter().position(|h| h == "term");

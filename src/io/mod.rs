@@ -11,7 +11,7 @@ mod xlsx;
 
 pub use csv::parse_table;
 pub use followup_files::{read_notified, record_notified, write_followup, write_report};
-pub use read::{read_mission, LoadedMission};
+pub use read::{read_mission, read_mission_from_files, LoadedMission};
 pub use schedule_files::{
     read_candidates, read_weights, schedule_json, write_candidates, write_schedule, write_weights,
 };

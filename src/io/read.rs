@@ -39,10 +39,38 @@ pub fn read_mission(dir: &Path) -> Result<LoadedMission> {
             format!("{what} (a mission folder holds mission.toml, firms.csv and buyers.csv)"),
         )]));
     }
+    let folder_name = dir
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "mission".to_string());
+    read_mission_from(&folder_name, &|name| super::source::read_bytes(dir, name))
+}
+
+/// Reads and validates a mission given as files in memory (file name -> bytes: `mission.toml`,
+/// `firms.csv` or `firms.xlsx`, ...), as a server receives them in an upload. The same checks
+/// and messages as [`read_mission`]; `name` stands in for the folder's name when mission.toml
+/// names none.
+pub fn read_mission_from_files(
+    name: &str,
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> Result<LoadedMission> {
+    read_mission_from(name, &|file| match files.get(file) {
+        Some(bytes) if bytes.len() as u64 > super::source::LARGEST_FILE_BYTES => {
+            Err(super::source::too_large_problem(file, bytes.len() as u64))
+        }
+        found => Ok(found.cloned()),
+    })
+}
+
+/// Where the files of a mission come from: the bytes of a file by name, `None` when absent, or
+/// the one problem that makes it unreadable.
+type FileSource<'a> = &'a dyn Fn(&str) -> std::result::Result<Option<Vec<u8>>, Problem>;
+
+fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMission> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut settings_read = false;
-    let settings = match read_file(dir, "mission.toml", true, &mut problems) {
+    let settings = match read_file(source, "mission.toml", true, &mut problems) {
         Some(bytes) => match super::source::decode_text("mission.toml", &bytes) {
             Ok(decoded) => {
                 warnings.extend(decoded.warning);
@@ -67,8 +95,8 @@ pub fn read_mission(dir: &Path) -> Result<LoadedMission> {
         ids_written: &settings.session_ids_written,
         checked: settings_read,
     };
-    let firm_table = read_table(dir, "firms.csv", true, &mut problems, &mut warnings);
-    let buyer_table = read_table(dir, "buyers.csv", true, &mut problems, &mut warnings);
+    let firm_table = read_table(source, "firms.csv", true, &mut problems, &mut warnings);
+    let buyer_table = read_table(source, "buyers.csv", true, &mut problems, &mut warnings);
     let firms = firm_table
         .as_ref()
         .map(|table| read_firms(table, &sessions, &mut problems))
@@ -81,10 +109,10 @@ pub fn read_mission(dir: &Path) -> Result<LoadedMission> {
         firms: ids_in(firm_table.as_ref()),
         buyers: ids_in(buyer_table.as_ref()),
     };
-    let requests = read_table(dir, "requests.csv", false, &mut problems, &mut warnings)
+    let requests = read_table(source, "requests.csv", false, &mut problems, &mut warnings)
         .map(|table| read_requests(&table, &ids, &mut problems))
         .unwrap_or_default();
-    let outcomes = read_table(dir, "outcomes.csv", false, &mut problems, &mut warnings)
+    let outcomes = read_table(source, "outcomes.csv", false, &mut problems, &mut warnings)
         .map(|table| read_outcomes(&table, &ids, &mut problems));
     if !problems.is_empty() {
         problems.sort();
@@ -92,11 +120,7 @@ pub fn read_mission(dir: &Path) -> Result<LoadedMission> {
         return Err(Error::Invalid(problems));
     }
     let slots = derive_slots(&settings.sessions);
-    let name = settings.name.unwrap_or_else(|| {
-        dir.file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "mission".to_string())
-    });
+    let name = settings.name.unwrap_or_else(|| folder_name.to_string());
     Ok(LoadedMission {
         mission: Mission {
             name,
@@ -119,12 +143,12 @@ pub fn read_mission(dir: &Path) -> Result<LoadedMission> {
 /// The file's bytes; a missing required file is a problem, a missing optional one is `None`, and
 /// so is one that cannot be read (a folder, a pipe, too large), with its problem.
 fn read_file(
-    dir: &Path,
+    source: FileSource,
     name: &str,
     required: bool,
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<u8>> {
-    match super::source::read_bytes(dir, name) {
+    match source(name) {
         Ok(Some(bytes)) => Some(bytes),
         Ok(None) => {
             if required {
@@ -146,16 +170,15 @@ fn read_file(
 
 /// Reads `NAME.csv`, or its Excel twin `NAME.xlsx` (contract v2); both at once is a problem.
 fn read_table(
-    dir: &Path,
+    source: FileSource,
     name: &str,
     required: bool,
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Problem>,
 ) -> Option<Table> {
     let workbook_name = name.replace(".csv", ".xlsx");
-    let workbook = dir.join(&workbook_name);
-    if workbook.exists() {
-        if dir.join(name).exists() {
+    if let Some(bytes) = read_file(source, &workbook_name, false, problems) {
+        if read_file(source, name, false, problems).is_some() {
             problems.push(Problem::new(
                 &workbook_name,
                 0,
@@ -164,7 +187,6 @@ fn read_table(
             ));
             return None;
         }
-        let bytes = read_file(dir, &workbook_name, true, problems)?;
         return match super::xlsx::parse_workbook(&workbook_name, bytes) {
             Ok(table) => {
                 warnings.extend(table.warnings.iter().cloned());
@@ -176,7 +198,7 @@ fn read_table(
             }
         };
     }
-    let bytes = read_file(dir, name, required, problems)?;
+    let bytes = read_file(source, name, required, problems)?;
     match parse_table(name, &bytes) {
         Ok(table) => {
             warnings.extend(table.warnings.iter().cloned());

@@ -39,7 +39,7 @@ pub fn read_bytes(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, Problem> {
         )));
     }
     if metadata.len() > LARGEST_FILE_BYTES {
-        return Err(problem(too_large(metadata.len())));
+        return Err(too_large_problem(name, metadata.len()));
     }
     let file =
         std::fs::File::open(&path).map_err(|error| problem(format!("cannot be read: {error}")))?;
@@ -49,16 +49,22 @@ pub fn read_bytes(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, Problem> {
         .read_to_end(&mut bytes)
         .map_err(|error| problem(format!("cannot be read: {error}")))?;
     if bytes.len() as u64 > LARGEST_FILE_BYTES {
-        return Err(problem(too_large(bytes.len() as u64)));
+        return Err(too_large_problem(name, bytes.len() as u64));
     }
     Ok(Some(bytes))
 }
 
-fn too_large(bytes: u64) -> String {
-    format!(
-        "is {} MB; files of more than {} MB are not read (is this the right file?)",
-        bytes / 1_000_000,
-        LARGEST_FILE_BYTES / 1_000_000
+/// A file over [`LARGEST_FILE_BYTES`].
+pub fn too_large_problem(name: &str, bytes: u64) -> Problem {
+    Problem::new(
+        name,
+        0,
+        "file",
+        format!(
+            "is {} MB; files of more than {} MB are not read (is this the right file?)",
+            bytes / 1_000_000,
+            LARGEST_FILE_BYTES / 1_000_000
+        ),
     )
 }
 
