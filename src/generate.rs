@@ -340,7 +340,7 @@ fn buyer_availability(rng: &mut Rng, sessions: &[Session], city: &str) -> Availa
 /// A valid mission of the requested size. The same options always give the same mission.
 pub fn generate(options: &GeneratorOptions) -> Mission {
     let table = HsTable::bundled();
-    let all_lines = trade_lines(&table);
+    let all_lines = trade_lines(table);
     let mut rng = Rng::new(options.seed);
     let heading_count = if options.headings == 0 {
         options.firms.max(1)

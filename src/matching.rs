@@ -318,15 +318,7 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
     let mut firm_profiles: Vec<Profile> = mission
         .firms
         .iter()
-        .map(|firm| {
-            build_profile(
-                text_of_firm(firm),
-                &firm.hs_codes,
-                &hs,
-                &glossary,
-                options.hs,
-            )
-        })
+        .map(|firm| build_profile(text_of_firm(firm), &firm.hs_codes, hs, glossary, options.hs))
         .collect();
     let mut buyer_profiles: Vec<Profile> = mission
         .buyers
@@ -335,8 +327,8 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
             build_profile(
                 text_of_buyer(buyer),
                 &buyer.hs_codes,
-                &hs,
-                &glossary,
+                hs,
+                glossary,
                 options.hs,
             )
         })
