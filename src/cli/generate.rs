@@ -1,0 +1,90 @@
+//! `missionmatch generate`: write a valid generated mission folder, for tests and benchmarks.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+use crate::{
+    generate, synthetic_weights, write_mission, write_weights, GeneratorOptions, TextStyle,
+};
+
+/// The command's arguments.
+#[derive(clap::Args, Debug)]
+pub struct Arguments {
+    /// Number of local firms.
+    #[arg(long)]
+    firms: usize,
+    /// Number of foreign buyers.
+    #[arg(long)]
+    buyers: usize,
+    /// Random seed: the same seed writes the same folder.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Number of consultation sessions (half-days).
+    #[arg(long, default_value_t = 4)]
+    sessions: usize,
+    /// Buyers give only a sector word and HS codes, firms only product text.
+    #[arg(long)]
+    codes_only: bool,
+    /// The buyers' country: IN or VN.
+    #[arg(long, default_value = "IN")]
+    country: String,
+    /// Also write weights.csv: pair values from the generator's ground truth (HS grade,
+    /// imports), for exercising `schedule --weights` apart from the matcher.
+    #[arg(long)]
+    with_weights: bool,
+    /// Many distinct availability windows and scarce interpreters (the hard case for the
+    /// scheduler).
+    #[arg(long)]
+    varied_windows: bool,
+    /// Where to write the folder (created if missing).
+    out_dir: PathBuf,
+}
+
+/// Runs the command.
+pub fn run(arguments: Arguments) -> anyhow::Result<()> {
+    let Arguments {
+        firms,
+        buyers,
+        seed,
+        sessions,
+        codes_only,
+        with_weights,
+        varied_windows,
+        country,
+        out_dir,
+    } = arguments;
+    let started = Instant::now();
+    let mission = generate(&GeneratorOptions {
+        firms,
+        buyers,
+        seed,
+        sessions,
+        text_style: if codes_only {
+            TextStyle::BuyersCodesOnly
+        } else {
+            TextStyle::Described
+        },
+        headings: 0,
+        country: country.to_ascii_uppercase(),
+        varied_windows,
+    });
+    write_mission(&out_dir, &mission)
+        .with_context(|| format!("writing the mission to {}", out_dir.display()))?;
+    if with_weights {
+        write_weights(
+            &out_dir.join("weights.csv"),
+            &synthetic_weights(&mission, seed),
+        )?;
+    }
+    say!(
+        "wrote {} firms, {} buyers, {} sessions to {} in {:.2} s",
+        mission.firms.len(),
+        mission.buyers.len(),
+        mission.sessions.len(),
+        out_dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

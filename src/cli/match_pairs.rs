@@ -1,0 +1,63 @@
+//! `missionmatch match`: candidates.csv, the pairs worth a meeting with relevance, expected
+//! value and reasons.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::{match_mission, read_mission, write_candidates, MatchOptions};
+
+/// The command's arguments.
+#[derive(clap::Args, Debug)]
+pub struct Arguments {
+    /// The mission folder.
+    mission_dir: PathBuf,
+    /// Output folder (default: MISSION_DIR/out).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Pairs to print per firm.
+    #[arg(long, default_value_t = 3)]
+    show: usize,
+}
+
+/// Runs the command.
+pub fn run(arguments: Arguments) -> anyhow::Result<()> {
+    let Arguments {
+        mission_dir,
+        out,
+        show,
+    } = arguments;
+    let loaded = read_mission(&mission_dir)?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let mission = loaded.mission;
+    let started = Instant::now();
+    let candidates = match_mission(&mission, &MatchOptions::default())?;
+    let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
+    let path = out_dir.join("candidates.csv");
+    write_candidates(&path, &mission, &candidates)?;
+    for (firm_index, firm) in mission.firms.iter().enumerate() {
+        let mine: Vec<&crate::Candidate> =
+            candidates.iter().filter(|c| c.firm == firm_index).collect();
+        say!("{} {} ({} candidates)", firm.id, firm.name, mine.len());
+        for candidate in mine.iter().take(show) {
+            let buyer = &mission.buyers[candidate.buyer];
+            say!(
+                "  {} {}: relevance {:.2}, expected {:.0} {}; {}",
+                buyer.id,
+                buyer.company,
+                candidate.relevance,
+                candidate.expected_value_usd,
+                mission.currency,
+                candidate.reasons.join("; ")
+            );
+        }
+    }
+    say!(
+        "{} pairs kept in {:.2} s; wrote {}",
+        candidates.len(),
+        started.elapsed().as_secs_f64(),
+        path.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! The command line: parses arguments, runs a command, maps errors to the contract's exit codes
+//! (0 done, 1 anything else, 2 bad input, 3 no valid schedule). One file per command, each a thin
+//! shell over the library.
+
+use std::ffi::OsString;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::Error;
+use crate::{match_mission, MatchOptions, Mission};
+
+/// Prints a line to stdout; a closed pipe (`missionmatch ... | head`) is not an error worth a
+/// panic, so write errors are ignored.
+macro_rules! say {
+    ($($argument:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($argument)*);
+    }};
+}
+
+/// Like `say!` without the newline.
+macro_rules! say_raw {
+    ($($argument:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($argument)*);
+    }};
+}
+
+mod calibrate;
+mod check;
+mod followup;
+mod generate;
+mod match_pairs;
+mod report;
+mod schedule;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "missionmatch",
+    version,
+    about = "Plans export missions: matches local firms with foreign buyers and schedules 1:1 consultations."
+)]
+struct Arguments {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate a mission folder and summarise it (exit 2 with every problem on bad input).
+    Check(check::Arguments),
+    /// Match firms with buyers: candidates.csv with relevance, expected value and reasons.
+    Match(match_pairs::Arguments),
+    /// Build the consultation timetable: schedule.json and schedule.csv.
+    Schedule(schedule::Arguments),
+    /// After the mission: flag buyers for follow-up, most valuable first (followup.csv).
+    Followup(followup::Arguments),
+    /// The mission's results per country and per firm (report.json, report.csv).
+    Report(report::Arguments),
+    /// Fit the p_deal model to the outcomes of past missions; prints the fit and a [model] table.
+    Calibrate(calibrate::Arguments),
+    /// Write a valid generated mission folder, for tests and benchmarks.
+    Generate(generate::Arguments),
+}
+
+/// The candidates the mission's timetable was built from (`out/candidates.csv`, written by
+/// `match` and `schedule`), so that follow-up and calibration judge the pairs people saw. A
+/// folder without one (weights given by hand, or an older version) is matched afresh, and the
+/// shell says so.
+fn published_candidates(
+    mission: &Mission,
+    published_dir: &std::path::Path,
+) -> anyhow::Result<Vec<crate::Candidate>> {
+    let path = published_dir.join("candidates.csv");
+    if path.is_file() {
+        return Ok(crate::read_candidates(&path, mission)?);
+    }
+    eprintln!(
+        "note: {} is missing (run `match` or `schedule` first); the pairs were matched afresh",
+        path.display()
+    );
+    Ok(match_mission(mission, &MatchOptions::default())?)
+}
+
+/// A number of seconds on the command line: finite, from 0 to about four months.
+fn seconds(text: &str) -> Result<f64, String> {
+    let limit = crate::LONGEST_TIME_LIMIT_SECONDS;
+    match text.trim().parse::<f64>() {
+        Ok(value) if (0.0..=limit).contains(&value) => Ok(value),
+        _ => Err(format!(
+            "\"{text}\" is not a number of seconds from 0 to {limit:e}"
+        )),
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run(arguments: impl IntoIterator<Item = OsString>) -> i32 {
+    let arguments = match Arguments::try_parse_from(arguments) {
+        Ok(arguments) => arguments,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match execute(arguments.command) {
+        Ok(()) => 0,
+        Err(error) => {
+            match error.downcast_ref::<Error>() {
+                Some(Error::Invalid(problems)) => {
+                    for problem in problems {
+                        eprintln!("{problem}");
+                    }
+                    eprintln!("{} problem(s) found; nothing was written", problems.len());
+                    return 2;
+                }
+                Some(Error::BadOption(message)) => {
+                    eprintln!("error: {message}");
+                    return 2;
+                }
+                Some(Error::Infeasible(reason)) => {
+                    eprintln!("no valid schedule exists: {reason}");
+                    return 3;
+                }
+                _ => {}
+            }
+            eprintln!("error: {error:#}");
+            1
+        }
+    }
+}
+
+fn execute(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Check(arguments) => check::run(arguments),
+        Command::Match(arguments) => match_pairs::run(arguments),
+        Command::Schedule(arguments) => schedule::run(arguments),
+        Command::Followup(arguments) => followup::run(arguments),
+        Command::Report(arguments) => report::run(arguments),
+        Command::Calibrate(arguments) => calibrate::run(arguments),
+        Command::Generate(arguments) => generate::run(arguments),
+    }
+}

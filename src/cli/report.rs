@@ -1,0 +1,60 @@
+//! `missionmatch report`: the mission's results per country and per firm (report.json,
+//! report.csv).
+
+use std::path::PathBuf;
+
+use crate::{read_mission, report, write_report};
+
+/// The command's arguments.
+#[derive(clap::Args, Debug)]
+pub struct Arguments {
+    /// The mission folder (with outcomes.csv).
+    mission_dir: PathBuf,
+    /// Output folder (default: MISSION_DIR/out).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Runs the command.
+pub fn run(arguments: Arguments) -> anyhow::Result<()> {
+    let Arguments { mission_dir, out } = arguments;
+    let mission = read_mission(&mission_dir)?.mission;
+    if mission.outcomes.is_none() {
+        anyhow::bail!(
+            "{}: no outcomes.csv yet; record what each meeting produced first",
+            mission_dir.display()
+        );
+    }
+    let result = report(&mission);
+    let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
+    write_report(&out_dir, &mission, &result)?;
+    let line = |name: &str, totals: &crate::Totals| {
+        format!(
+                "{name:<10} companies met {:>4}, meetings {:>4}, no-shows {:>3}, consultation {:>14.0} {cur}, contract {:>12.0} {cur} ({:.1}%)",
+                totals.companies_met,
+                totals.meetings_held,
+                totals.no_shows,
+                totals.consultation_usd,
+                totals.contract_usd,
+                totals.contract_ratio() * 100.0,
+                cur = mission.currency
+            )
+    };
+    say!("{}", mission.name);
+    say!("{}", line("total", &result.total));
+    for (country, totals) in &result.per_country {
+        say!("{}", line(country, totals));
+    }
+    for (firm, totals) in &result.per_firm {
+        say!("{}", line(firm, totals));
+    }
+    if !result.no_show_buyers.is_empty() {
+        say!("no-shows: {}", result.no_show_buyers.join(", "));
+    }
+    say!(
+        "wrote {} and {}",
+        out_dir.join("report.json").display(),
+        out_dir.join("report.csv").display()
+    );
+    Ok(())
+}
