@@ -57,11 +57,7 @@ fn class_model_reaches_the_time_indexed_optimum() {
         });
         // Tight interpreters and binding minimums on half the seeds.
         if seed % 2 == 0 {
-            for limit in mission.interpreters.as_mut().unwrap().values_mut() {
-                *limit = 1;
-            }
-            mission.rules.min_meetings_per_firm = Some(5);
-            mission.rules.min_meetings_per_buyer = Some(1);
+            common::tighten(&mut mission, 5);
         }
         let weights = synthetic_weights(&mission, seed);
         let engine = run(&mission, &weights, Method::Classes);
@@ -110,11 +106,7 @@ fn priced_engine_matches_the_simplex_on_medium_missions() {
             ..Default::default()
         });
         if tight {
-            for limit in mission.interpreters.as_mut().unwrap().values_mut() {
-                *limit = 1;
-            }
-            mission.rules.min_meetings_per_firm = Some(6);
-            mission.rules.min_meetings_per_buyer = Some(1);
+            common::tighten(&mut mission, 6);
         }
         let weights = synthetic_weights(&mission, seed);
         let simplex = run_with(&mission, &weights, Method::Classes, Pricing::Never);

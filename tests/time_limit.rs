@@ -19,11 +19,7 @@ fn mission(firms: usize, buyers: usize, seed: u64, tight: bool) -> (Mission, Vec
         ..Default::default()
     });
     if tight {
-        for limit in mission.interpreters.as_mut().unwrap().values_mut() {
-            *limit = 1;
-        }
-        mission.rules.min_meetings_per_firm = Some(6);
-        mission.rules.min_meetings_per_buyer = Some(1);
+        common::tighten(&mut mission, 6);
     }
     let weights = synthetic_weights(&mission, seed);
     (mission, weights)

@@ -20,6 +20,34 @@ struct Seen {
     bodies_without_key: u32,
 }
 
+/// Reads one HTTP request: its idempotency key, its body, and the stream to answer on.
+fn read_request(stream: std::net::TcpStream) -> (String, String, std::net::TcpStream) {
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut key = String::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("idempotency-key:") {
+            key = value.trim().to_string();
+        }
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let body = String::from_utf8_lossy(&body).to_string();
+    (key, body, reader.into_inner())
+}
+
 /// Serves until `stop` is set (or 60 s pass): a bounded test server on loopback only.
 fn serve(
     listener: TcpListener,
@@ -34,29 +62,7 @@ fn serve(
             std::thread::sleep(Duration::from_millis(5));
             continue;
         };
-        stream.set_nonblocking(false).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut key = String::new();
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                break;
-            }
-            let lower = line.to_ascii_lowercase();
-            if let Some(value) = lower.strip_prefix("idempotency-key:") {
-                key = value.trim().to_string();
-            }
-            if let Some(value) = lower.strip_prefix("content-length:") {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        let _ = reader.read_exact(&mut body);
-        let body = String::from_utf8_lossy(&body).to_string();
+        let (key, body, mut stream) = read_request(stream);
         let status = {
             let mut seen = seen.lock().unwrap();
             if !body.contains(&key) {
@@ -73,7 +79,6 @@ fn serve(
                 "200 OK"
             }
         };
-        let mut stream = reader.into_inner();
         let _ = write!(
             stream,
             "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -210,29 +215,7 @@ fn serve_then_hang(
             std::thread::sleep(Duration::from_millis(5));
             continue;
         };
-        stream.set_nonblocking(false).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut key = String::new();
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                break;
-            }
-            let lower = line.to_ascii_lowercase();
-            if let Some(value) = lower.strip_prefix("idempotency-key:") {
-                key = value.trim().to_string();
-            }
-            if let Some(value) = lower.strip_prefix("content-length:") {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        let _ = reader.read_exact(&mut body);
-        let mut stream = reader.into_inner();
+        let (key, _, mut stream) = read_request(stream);
         let mut acknowledged = acknowledged.lock().unwrap();
         if acknowledged.len() < answered {
             acknowledged.push(key);

@@ -187,19 +187,23 @@ fn read_table(
             ));
             return None;
         }
-        return match super::xlsx::parse_workbook(&workbook_name, bytes) {
-            Ok(table) => {
-                warnings.extend(table.warnings.iter().cloned());
-                Some(table)
-            }
-            Err(found) => {
-                problems.extend(found);
-                None
-            }
-        };
+        return keep_table(
+            super::xlsx::parse_workbook(&workbook_name, bytes),
+            problems,
+            warnings,
+        );
     }
     let bytes = read_file(source, name, required, problems)?;
-    match parse_table(name, &bytes) {
+    keep_table(parse_table(name, &bytes), problems, warnings)
+}
+
+/// The table, its warnings noted; or its problems noted and nothing.
+fn keep_table(
+    parsed: std::result::Result<Table, Vec<Problem>>,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Option<Table> {
+    match parsed {
         Ok(table) => {
             warnings.extend(table.warnings.iter().cloned());
             Some(table)

@@ -80,3 +80,16 @@ pub fn run(arguments: &[&str]) -> Output {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
+
+/// Makes a generated mission hard: one interpreter per language and binding minimums.
+pub fn tighten(mission: &mut missionmatch::Mission, firm_minimum: u32) {
+    for limit in mission
+        .interpreters
+        .iter_mut()
+        .flat_map(|limits| limits.values_mut())
+    {
+        *limit = 1;
+    }
+    mission.rules.min_meetings_per_firm = Some(firm_minimum);
+    mission.rules.min_meetings_per_buyer = Some(1);
+}
