@@ -277,6 +277,18 @@ fn files_as_excel_and_windows_save_them() {
     );
     let read = read_mission(scratch.path()).unwrap().mission;
     assert_eq!(read.firms, original.firms);
+    // Every command that reads the folder says so, once.
+    let output = run(&["schedule", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(
+        output
+            .stderr
+            .matches("warning: firms.csv:0: file: is saved as CP949")
+            .count(),
+        1,
+        "{}",
+        output.stderr
+    );
 
     // UTF-16 with a byte-order mark ("Unicode text"), and semicolons as separators.
     let scratch = copy_fixture("india-2017");

@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
+use super::load_mission;
 use super::published_candidates;
-use crate::{read_mission, write_atomically};
+use crate::write_atomically;
 
 /// The command's arguments.
 #[derive(clap::Args, Debug)]
@@ -23,7 +24,7 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let mut all = Vec::new();
     let mut start = None;
     for dir in &mission_dirs {
-        let mission = read_mission(dir)?.mission;
+        let mission = load_mission(dir)?;
         if mission.outcomes.is_none() {
             anyhow::bail!("{}: no outcomes.csv to learn from", dir.display());
         }

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::{published_candidates, seconds};
-use crate::{followup, read_mission, write_followup, Mission};
+use super::{load_mission, published_candidates, seconds};
+use crate::{followup, write_followup, Mission};
 
 /// The command's arguments.
 #[derive(clap::Args, Debug)]
@@ -34,7 +34,7 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
         retry_backoff,
         notify_deadline,
     } = arguments;
-    let mission = read_mission(&mission_dir)?.mission;
+    let mission = load_mission(&mission_dir)?;
     if mission.outcomes.is_none() {
         anyhow::bail!(
             "{}: no outcomes.csv yet; record what each meeting produced first",

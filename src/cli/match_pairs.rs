@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::{match_mission, read_mission, write_candidates, MatchOptions};
+use super::load_mission;
+use crate::{match_mission, write_candidates, MatchOptions};
 
 /// The command's arguments.
 #[derive(clap::Args, Debug)]
@@ -26,11 +27,7 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
         out,
         show,
     } = arguments;
-    let loaded = read_mission(&mission_dir)?;
-    for warning in &loaded.warnings {
-        eprintln!("warning: {warning}");
-    }
-    let mission = loaded.mission;
+    let mission = load_mission(&mission_dir)?;
     let started = Instant::now();
     let candidates = match_mission(&mission, &MatchOptions::default())?;
     let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));

@@ -82,6 +82,17 @@ fn published_candidates(
     Ok(match_mission(mission, &MatchOptions::default())?)
 }
 
+/// Reads the mission folder and tells the organiser, on stderr, what was read but should be
+/// fixed (a file in another encoding, another separator): every command but `check`, which
+/// prints its warnings as part of its report.
+fn load_mission(mission_dir: &std::path::Path) -> anyhow::Result<Mission> {
+    let loaded = crate::read_mission(mission_dir)?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(loaded.mission)
+}
+
 /// A number of seconds on the command line: finite, from 0 to about four months.
 fn seconds(text: &str) -> Result<f64, String> {
     let limit = crate::LONGEST_TIME_LIMIT_SECONDS;

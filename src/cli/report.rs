@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::{read_mission, report, write_report};
+use super::load_mission;
+use crate::{report, write_report};
 
 /// The command's arguments.
 #[derive(clap::Args, Debug)]
@@ -18,7 +19,7 @@ pub struct Arguments {
 /// Runs the command.
 pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let Arguments { mission_dir, out } = arguments;
-    let mission = read_mission(&mission_dir)?.mission;
+    let mission = load_mission(&mission_dir)?;
     if mission.outcomes.is_none() {
         anyhow::bail!(
             "{}: no outcomes.csv yet; record what each meeting produced first",

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::load_mission;
 use super::seconds;
 use crate::{
-    candidate_weights, match_mission, read_mission, read_weights, schedule, write_schedule,
-    MatchOptions, Method, Mission, Pricing, Progress, Schedule, ScheduleOptions, SolverChoice,
+    candidate_weights, match_mission, read_weights, schedule, write_schedule, MatchOptions, Method,
+    Mission, Pricing, Progress, Schedule, ScheduleOptions, SolverChoice,
 };
 
 /// The command's arguments.
@@ -65,8 +66,7 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
             anyhow::bail!("unknown method \"{other}\" (classes, time-indexed, greedy)")
         }
     };
-    let loaded = read_mission(&mission_dir)?;
-    let mission = loaded.mission;
+    let mission = load_mission(&mission_dir)?;
     let (weights, candidates) = match weights {
         Some(path) => (read_weights(&path)?, None),
         None => {
