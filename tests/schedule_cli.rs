@@ -267,3 +267,37 @@ fn overlapping_sessions_never_book_anyone_twice_at_once() {
     let meetings = meetings_from_json(&mission, &json);
     assert!(validate_schedule(&mission, &weights, &meetings).is_empty());
 }
+
+/// Time limits and backoffs that are not a finite number of seconds are refused (exit 2), never
+/// a panic.
+#[test]
+fn limits_that_are_not_seconds_are_refused() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    for arguments in [
+        vec!["schedule", dir, "--time-limit", "inf"],
+        vec!["schedule", dir, "--time-limit", "1e300"],
+        vec!["schedule", dir, "--time-limit=-1"],
+        vec!["schedule", dir, "--time-limit", "NaN"],
+        vec!["followup", dir, "--retry-backoff", "inf"],
+        vec!["followup", dir, "--notify-deadline=-5"],
+    ] {
+        let output = run(&arguments);
+        assert_eq!(output.code, 2, "{arguments:?}: {}", output.stderr);
+        assert!(
+            output
+                .stderr
+                .contains("is not a number of seconds from 0 to 1e7"),
+            "{arguments:?}: {}",
+            output.stderr
+        );
+    }
+    // A limit of zero is a limit: a valid timetable all the same, and the note says why.
+    let output = run(&["schedule", dir, "--time-limit", "0"]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output.stdout.contains("note: time limit:"),
+        "{}",
+        output.stdout
+    );
+}
