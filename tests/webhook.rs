@@ -288,6 +288,7 @@ fn a_hanging_endpoint_is_bounded_and_acknowledged_keys_survive_a_kill() {
         "1",
     ]);
     let seconds = started.elapsed().as_secs_f64();
+    eprintln!("a hanging endpoint with a 1 s deadline: {seconds:.2} s");
     assert_eq!(output.code, 1, "{}", output.stdout);
     assert!(
         output.stdout.contains("0 delivered, 3 already sent before"),
