@@ -97,18 +97,7 @@ fn class_model_reaches_the_time_indexed_optimum() {
 fn priced_engine_matches_the_simplex_on_medium_missions() {
     // Large enough that pricing leaves variables out (and has to prove that it may).
     for (seed, tight) in [(21, false), (22, true)] {
-        let mut mission = generate(&GeneratorOptions {
-            firms: 15,
-            buyers: 120,
-            seed,
-            sessions: 4,
-            headings: 6,
-            ..Default::default()
-        });
-        if tight {
-            common::tighten(&mut mission, 6);
-        }
-        let weights = synthetic_weights(&mission, seed);
+        let (mission, weights) = common::generated(15, 120, seed, tight);
         let simplex = run_with(&mission, &weights, Method::Classes, Pricing::Never);
         let priced = run_with(&mission, &weights, Method::Classes, Pricing::Always);
         assert_eq!(

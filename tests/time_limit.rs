@@ -5,25 +5,9 @@
 mod common;
 
 use missionmatch::{
-    generate, schedule, synthetic_weights, validate_schedule, Error, GeneratorOptions, Method,
-    Mission, PairWeight, Pricing, Schedule, ScheduleOptions,
+    schedule, validate_schedule, Error, Method, Mission, PairWeight, Pricing, Schedule,
+    ScheduleOptions,
 };
-
-fn mission(firms: usize, buyers: usize, seed: u64, tight: bool) -> (Mission, Vec<PairWeight>) {
-    let mut mission = generate(&GeneratorOptions {
-        firms,
-        buyers,
-        seed,
-        sessions: 4,
-        headings: 6,
-        ..Default::default()
-    });
-    if tight {
-        common::tighten(&mut mission, 6);
-    }
-    let weights = synthetic_weights(&mission, seed);
-    (mission, weights)
-}
 
 fn run(
     mission: &Mission,
@@ -55,7 +39,7 @@ fn every_limit_gives_a_valid_timetable_and_a_proven_bound() {
         (15, 120, 32, true),
         (25, 200, 33, true),
     ] {
-        let (mission, weights) = mission(firms, buyers, seed, tight);
+        let (mission, weights) = common::generated(firms, buyers, seed, tight);
         let optimum = run(
             &mission,
             &weights,
@@ -107,7 +91,7 @@ fn every_limit_gives_a_valid_timetable_and_a_proven_bound() {
 
 #[test]
 fn a_zero_limit_cuts_the_first_stage_and_greedy_fills_in() {
-    let (mission, weights) = mission(15, 120, 32, true);
+    let (mission, weights) = common::generated(15, 120, 32, true);
     let result = run(
         &mission,
         &weights,
@@ -127,7 +111,7 @@ fn a_zero_limit_cuts_the_first_stage_and_greedy_fills_in() {
 
 #[test]
 fn limits_that_are_not_finite_or_negative_are_refused() {
-    let (mission, weights) = mission(5, 20, 1, false);
+    let (mission, weights) = common::generated(5, 20, 1, false);
     for limit in [f64::INFINITY, f64::NAN, -1.0, 1e300] {
         let options = ScheduleOptions {
             time_limit_seconds: Some(limit),

@@ -93,3 +93,26 @@ pub fn tighten(mission: &mut missionmatch::Mission, firm_minimum: u32) {
     mission.rules.min_meetings_per_firm = Some(firm_minimum);
     mission.rules.min_meetings_per_buyer = Some(1);
 }
+
+/// A generated mission of four sessions over six HS headings, tightened when asked, with the
+/// generator's ground-truth weights.
+pub fn generated(
+    firms: usize,
+    buyers: usize,
+    seed: u64,
+    tight: bool,
+) -> (missionmatch::Mission, Vec<missionmatch::PairWeight>) {
+    let mut mission = missionmatch::generate(&missionmatch::GeneratorOptions {
+        firms,
+        buyers,
+        seed,
+        sessions: 4,
+        headings: 6,
+        ..Default::default()
+    });
+    if tight {
+        tighten(&mut mission, 6);
+    }
+    let weights = missionmatch::synthetic_weights(&mission, seed);
+    (mission, weights)
+}
