@@ -6,6 +6,8 @@
 //! count meetings per slot, which colouring alone ignores: Kempe swaps (exchanging two colours on
 //! an alternating component) move interpreted meetings out of overfull slots.
 
+use super::instance::Placement;
+
 /// Colours the edges of a bipartite graph so that no two edges at a node share a colour.
 ///
 /// `edges` are (left, right) node indices; every node's degree must be at most `colours`.
@@ -192,10 +194,10 @@ pub fn balance_groups(
 /// buyer's meeting in s, ...), so nobody gets two meetings in one slot; a chain is used only if
 /// every pair on it can meet in the slot it moves to, and only if the total overfill drops.
 ///
-/// `placements` are (pair, slot); returns the (language, slot) pairs still overfilled.
+/// Returns the (language, slot) pairs still overfilled.
 pub fn rebalance_interpreters(
     instance: &super::instance::Instance,
-    placements: &mut [(usize, usize)],
+    placements: &mut [Placement],
 ) -> Vec<(usize, usize)> {
     let limit = |language: usize| instance.languages[language].1;
     let mut count: std::collections::HashMap<(usize, usize), u32> =
@@ -204,7 +206,7 @@ pub fn rebalance_interpreters(
         std::collections::HashMap::new();
     let mut buyer_at: std::collections::HashMap<(usize, usize), usize> =
         std::collections::HashMap::new();
-    for (index, &(pair, slot)) in placements.iter().enumerate() {
+    for (index, &Placement { pair, slot }) in placements.iter().enumerate() {
         let pair = &instance.pairs[pair];
         firm_at.insert((pair.firm, slot), index);
         buyer_at.insert((pair.buyer, slot), index);
@@ -233,7 +235,7 @@ pub fn rebalance_interpreters(
             let starts: Vec<usize> = placements
                 .iter()
                 .enumerate()
-                .filter(|(_, &(pair, slot))| {
+                .filter(|(_, &Placement { pair, slot })| {
                     slot == from && instance.pairs[pair].language == Some(language)
                 })
                 .map(|(index, _)| index)
@@ -250,7 +252,7 @@ pub fn rebalance_interpreters(
                         let mut current = start;
                         let mut use_firm = through_firm_first;
                         loop {
-                            let (pair, slot) = placements[current];
+                            let Placement { pair, slot } = placements[current];
                             let other = if slot == from { to } else { from };
                             let pair = &instance.pairs[pair];
                             let next = if use_firm {
@@ -269,7 +271,7 @@ pub fn rebalance_interpreters(
                         }
                     }
                     let movable = chain.iter().all(|&index| {
-                        let (pair, slot) = placements[index];
+                        let Placement { pair, slot } = placements[index];
                         let other = if slot == from { to } else { from };
                         instance.pairs[pair].slots.binary_search(&other).is_ok()
                     });
@@ -280,7 +282,7 @@ pub fn rebalance_interpreters(
                     let mut delta: std::collections::BTreeMap<(usize, usize), i64> =
                         std::collections::BTreeMap::new();
                     for &index in &chain {
-                        let (pair, slot) = placements[index];
+                        let Placement { pair, slot } = placements[index];
                         if let Some(l) = instance.pairs[pair]
                             .language
                             .filter(|&l| limit(l).is_some())
@@ -304,18 +306,18 @@ pub fn rebalance_interpreters(
                         continue;
                     }
                     for &index in &chain {
-                        let (pair, slot) = placements[index];
+                        let Placement { pair, slot } = placements[index];
                         let record = &instance.pairs[pair];
                         firm_at.remove(&(record.firm, slot));
                         buyer_at.remove(&(record.buyer, slot));
                     }
                     for &index in &chain {
-                        let (pair, slot) = placements[index];
+                        let Placement { pair, slot } = placements[index];
                         let other = if slot == from { to } else { from };
                         let record = &instance.pairs[pair];
                         firm_at.insert((record.firm, other), index);
                         buyer_at.insert((record.buyer, other), index);
-                        placements[index].1 = other;
+                        placements[index].slot = other;
                     }
                     for (key, d) in delta {
                         let entry = count.entry(key).or_default();

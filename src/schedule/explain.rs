@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::model::{Mission, Side};
 
-use super::instance::Instance;
+use super::instance::{Instance, Placement};
 
 /// A firm or buyer below its minimum, with the cause that binds.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,18 +47,18 @@ pub fn check_must_capacity(mission: &Mission, instance: &Instance) -> Result<()>
     Ok(())
 }
 
-/// Everyone below their minimum in `placements` ((pair, slot) meetings), with the cause.
+/// Everyone below their minimum in `placements`, with the cause.
 pub fn shortfalls(
     mission: &Mission,
     instance: &Instance,
-    placements: &[(usize, usize)],
+    placements: &[Placement],
 ) -> Vec<Shortfall> {
     let mut firm_meetings = vec![0u32; instance.firm_count];
     let mut buyer_meetings = vec![0u32; instance.buyer_count];
     let mut firm_busy = vec![vec![false; instance.slot_count]; instance.firm_count];
     let mut buyer_busy = vec![vec![false; instance.slot_count]; instance.buyer_count];
     let mut interpreted = vec![vec![0u32; instance.slot_count]; instance.languages.len()];
-    for &(p, slot) in placements {
+    for &Placement { pair: p, slot } in placements {
         let pair = &instance.pairs[p];
         firm_meetings[pair.firm] += 1;
         buyer_meetings[pair.buyer] += 1;
@@ -74,7 +74,8 @@ pub fn shortfalls(
         firm_pairs[pair.firm].push(p);
         buyer_pairs[pair.buyer].push(p);
     }
-    let met: std::collections::HashSet<usize> = placements.iter().map(|&(p, _)| p).collect();
+    let met: std::collections::HashSet<usize> =
+        placements.iter().map(|placement| placement.pair).collect();
     // Why one unmet pair of a participant could not be added: the first binding cause.
     let blocked_by = |p: usize| -> &'static str {
         let pair = &instance.pairs[p];

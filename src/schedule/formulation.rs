@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::instance::Instance;
+use super::instance::{ClassMeeting, Instance};
 use super::solver::{LinearModel, Sense};
 
 /// Slots grouped into classes of interchangeable slots.
@@ -104,7 +104,7 @@ fn add_overlap_rows(
     model: &mut LinearModel,
     instance: &Instance,
     partition: &Partition,
-    meetings: &[(usize, usize)],
+    meetings: &[ClassMeeting],
 ) {
     if instance.overlap_groups.is_empty() {
         return;
@@ -118,8 +118,8 @@ fn add_overlap_rows(
     }
     let mut firm_group: HashMap<(usize, usize), Terms> = HashMap::new();
     let mut buyer_group: HashMap<(usize, usize), Terms> = HashMap::new();
-    for (variable, &(pair_index, class)) in meetings.iter().enumerate() {
-        let pair = &instance.pairs[pair_index];
+    for (variable, &ClassMeeting { pair, class }) in meetings.iter().enumerate() {
+        let pair = &instance.pairs[pair];
         for &group in &groups_of_slot[partition.classes[class][0]] {
             firm_group
                 .entry((pair.firm, group))
@@ -141,7 +141,7 @@ pub struct Formulation {
     /// The linear model (objective set for the value stage; see [`Formulation::coverage_model`]).
     pub model: LinearModel,
     /// For each meeting variable: (pair index, class index). Meeting variables come first.
-    pub meetings: Vec<(usize, usize)>,
+    pub meetings: Vec<ClassMeeting>,
     /// Indices of the coverage variables (one per participant with a positive minimum).
     pub coverage: Vec<usize>,
 }
@@ -176,7 +176,10 @@ impl Formulation {
             for class in classes {
                 let variable =
                     model.add_variable(1.0, true, tie_broken(pair.value, meetings.len()));
-                meetings.push((pair_index, class));
+                meetings.push(ClassMeeting {
+                    pair: pair_index,
+                    class,
+                });
                 variables.push(variable);
             }
             pair_variables.push((pair_index, variables));
@@ -199,8 +202,8 @@ impl Formulation {
         let mut language_class: HashMap<(usize, usize), Terms> = HashMap::new();
         let mut firm_total: Vec<Terms> = vec![Vec::new(); instance.firm_count];
         let mut buyer_total: Vec<Terms> = vec![Vec::new(); instance.buyer_count];
-        for (variable, &(pair_index, class)) in meetings.iter().enumerate() {
-            let pair = &instance.pairs[pair_index];
+        for (variable, &ClassMeeting { pair, class }) in meetings.iter().enumerate() {
+            let pair = &instance.pairs[pair];
             firm_class
                 .entry((pair.firm, class))
                 .or_default()
@@ -229,7 +232,7 @@ impl Formulation {
         // class size in each class, so a maximum at or above either sum is implied by the rows
         // above; such rows are written only when `implied_maxima` asks for them.
         let most_meetings = |terms: &Terms| {
-            let distinct = |part: fn(&(usize, usize)) -> usize| {
+            let distinct = |part: fn(&ClassMeeting) -> usize| {
                 let mut values: Vec<usize> = terms
                     .iter()
                     .map(|&(variable, _)| part(&meetings[variable]))
@@ -238,8 +241,8 @@ impl Formulation {
                 values.dedup();
                 values
             };
-            let pairs = distinct(|&(pair, _)| pair).len();
-            let slots: usize = distinct(|&(_, class)| class)
+            let pairs = distinct(|meeting| meeting.pair).len();
+            let slots: usize = distinct(|meeting| meeting.class)
                 .iter()
                 .map(|&class| partition.classes[class].len())
                 .sum();

@@ -1,7 +1,7 @@
 //! The baseline organisers and event platforms use today: must pairs first, then the most
 //! valuable pair first, each into the first slot where both sides and an interpreter are free.
 
-use super::instance::Instance;
+use super::instance::{Instance, Placement};
 
 /// Tracks who is busy in which slot, and the counts the rules limit.
 struct Occupancy {
@@ -58,20 +58,23 @@ impl Occupancy {
 }
 
 /// Places the given pairs, in the given order, into the first free slot among `slots`.
-fn place_in_order(instance: &Instance, order: &[usize], slots: &[usize]) -> Vec<(usize, usize)> {
+fn place_in_order(instance: &Instance, order: &[usize], slots: &[usize]) -> Vec<Placement> {
     let mut occupancy = Occupancy::new(instance);
     let mut placements = Vec::new();
     for &pair_index in order {
         if let Some(slot) = occupancy.first_free(instance, pair_index, slots) {
             occupancy.book(instance, pair_index, slot);
-            placements.push((pair_index, slot));
+            placements.push(Placement {
+                pair: pair_index,
+                slot,
+            });
         }
     }
     placements
 }
 
 /// The greedy timetable: (pair index, slot) for each meeting.
-pub fn greedy(instance: &Instance) -> Vec<(usize, usize)> {
+pub fn greedy(instance: &Instance) -> Vec<Placement> {
     let mut order: Vec<usize> = (0..instance.pairs.len()).collect();
     order.sort_by(|&a, &b| {
         let (pa, pb) = (&instance.pairs[a], &instance.pairs[b]);
@@ -85,11 +88,7 @@ pub fn greedy(instance: &Instance) -> Vec<(usize, usize)> {
 }
 
 /// Places some pairs into some slots greedily, most valuable first (a last-resort repair).
-pub fn place_in_slots(
-    instance: &Instance,
-    pairs: &[usize],
-    slots: &[usize],
-) -> Vec<(usize, usize)> {
+pub fn place_in_slots(instance: &Instance, pairs: &[usize], slots: &[usize]) -> Vec<Placement> {
     let mut order = pairs.to_vec();
     order.sort_by(|&a, &b| instance.pairs[b].value.total_cmp(&instance.pairs[a].value));
     place_in_order(instance, &order, slots)

@@ -29,6 +29,27 @@ pub struct Pair {
     pub slots: Vec<usize>,
 }
 
+/// One meeting of a timetable in the optimiser's indices: a pair (into [`Instance::pairs`])
+/// meets in a slot (into `Mission::slots`). What greedy, the colouring, the interpreter
+/// rebalancing and the explanations pass to each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Placement {
+    /// The pair that meets.
+    pub pair: usize,
+    /// The slot it meets in.
+    pub slot: usize,
+}
+
+/// A meeting variable of the class model: a pair (into [`Instance::pairs`]) meets in some slot
+/// of a class (into `Partition::classes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClassMeeting {
+    /// The pair that meets.
+    pub pair: usize,
+    /// The class of slots it meets in.
+    pub class: usize,
+}
+
 /// Everything the optimiser needs, in indices.
 #[derive(Debug, Clone)]
 pub struct Instance {

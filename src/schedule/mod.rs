@@ -29,7 +29,7 @@ pub use solver::SolverChoice;
 pub use validate::{minimum_coverage, validate_schedule};
 
 use formulation::{Formulation, Partition};
-use instance::{build_instance, Instance};
+use instance::{build_instance, ClassMeeting, Instance, Placement};
 use solver::{solve, SolveFailure, Solved};
 
 /// The value of one firm-buyer pair meeting, as `candidates.csv` or a `--weights` file gives it.
@@ -260,10 +260,10 @@ pub fn schedule(
     })
 }
 
-/// A solved timetable (of a component or of all): (pair, slot) meetings, the bound, whether
+/// A solved timetable (of a component or of all): its meetings, the bound, whether
 /// proven.
 struct SolvedPart {
-    placements: Vec<(usize, usize)>,
+    placements: Vec<Placement>,
     bound: f64,
     proven: bool,
 }
@@ -302,7 +302,7 @@ fn optimise_components(
                 *solved = Some(solve_part(instance, pairs, options, started, notes)?);
             }
         }
-        let mut all: Vec<(usize, usize)> = parts
+        let mut all: Vec<Placement> = parts
             .iter()
             .filter_map(|(_, solved)| solved.as_ref())
             .flat_map(|solved| solved.placements.iter().copied())
@@ -311,10 +311,13 @@ fn optimise_components(
         if overfilled.is_empty() || parts.len() == 1 {
             if overfilled.is_empty() {
                 // Keep the rebalanced slots: write them back into the parts.
-                let slot_of: std::collections::HashMap<usize, usize> = all.into_iter().collect();
+                let slot_of: std::collections::HashMap<usize, usize> = all
+                    .into_iter()
+                    .map(|placement| (placement.pair, placement.slot))
+                    .collect();
                 for solved in parts.iter_mut().filter_map(|(_, solved)| solved.as_mut()) {
                     for placement in &mut solved.placements {
-                        placement.1 = slot_of[&placement.0];
+                        placement.slot = slot_of[&placement.pair];
                     }
                 }
             }
@@ -323,7 +326,7 @@ fn optimise_components(
         // Merge every part with a meeting in an overfilled (language, slot).
         let (merged, kept): (Vec<_>, Vec<_>) = parts.into_iter().partition(|(_, solved)| {
             solved.as_ref().is_some_and(|solved| {
-                solved.placements.iter().any(|&(pair, slot)| {
+                solved.placements.iter().any(|&Placement { pair, slot }| {
                     instance.pairs[pair]
                         .language
                         .is_some_and(|language| overfilled.contains(&(language, slot)))
@@ -345,7 +348,7 @@ fn optimise_components(
     }
     notes.sort();
     notes.dedup();
-    placements.sort_unstable_by_key(|&(pair, slot)| (slot, pair));
+    placements.sort_unstable_by_key(|placement| (placement.slot, placement.pair));
     Ok(SolvedPart {
         placements,
         bound,
@@ -389,8 +392,8 @@ fn solve_part(
 }
 
 struct Optimum {
-    /// (pair, class) of each chosen meeting; `None` when no solution came back in time.
-    chosen: Option<Vec<(usize, usize)>>,
+    /// The chosen meetings; `None` when no solution came back in time.
+    chosen: Option<Vec<ClassMeeting>>,
     bound: f64,
     proven: bool,
 }
@@ -628,16 +631,16 @@ fn optimise(
     })
 }
 
-/// Assigns each chosen (pair, class) to a slot of its class, keeping interpreter limits.
+/// Assigns each chosen meeting to a slot of its class, keeping interpreter limits.
 fn place(
     instance: &Instance,
     partition: &Partition,
-    chosen: &[(usize, usize)],
+    chosen: &[ClassMeeting],
     solver: SolverChoice,
     notes: &mut Vec<String>,
-) -> Vec<(usize, usize)> {
+) -> Vec<Placement> {
     let mut by_class: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for &(pair, class) in chosen {
+    for &ClassMeeting { pair, class } in chosen {
         by_class.entry(class).or_default().push(pair);
     }
     let mut placements = Vec::new();
@@ -690,7 +693,15 @@ fn place(
                 &limits,
             );
         if balanced {
-            placements.extend(pairs.iter().zip(&colours).map(|(&p, &c)| (p, slots[c])));
+            placements.extend(
+                pairs
+                    .iter()
+                    .zip(&colours)
+                    .map(|(&pair, &colour)| Placement {
+                        pair,
+                        slot: slots[colour],
+                    }),
+            );
         } else {
             // Colouring could not spread the interpreted meetings: place this class exactly.
             match exact_class_placement(instance, &pairs, slots, solver) {
@@ -706,7 +717,7 @@ fn place(
             }
         }
     }
-    placements.sort_unstable_by_key(|&(pair, slot)| (slot, pair));
+    placements.sort_unstable_by_key(|placement| (placement.slot, placement.pair));
     placements
 }
 
@@ -716,7 +727,7 @@ fn exact_class_placement(
     pairs: &[usize],
     slots: &[usize],
     solver: SolverChoice,
-) -> Option<Vec<(usize, usize)>> {
+) -> Option<Vec<Placement>> {
     let sub_pairs: Vec<instance::Pair> = pairs
         .iter()
         .map(|&p| {
@@ -744,19 +755,18 @@ fn exact_class_placement(
             .iter()
             .enumerate()
             .filter(|(variable, _)| solved.values[*variable] > 0.5)
-            .map(|(_, &(sub_pair, class))| (pairs[sub_pair], partition.classes[class][0]))
+            .map(|(_, &ClassMeeting { pair, class })| Placement {
+                pair: pairs[pair],
+                slot: partition.classes[class][0],
+            })
             .collect(),
     )
 }
 
-fn to_meetings(
-    mission: &Mission,
-    instance: &Instance,
-    placements: &[(usize, usize)],
-) -> Vec<Meeting> {
+fn to_meetings(mission: &Mission, instance: &Instance, placements: &[Placement]) -> Vec<Meeting> {
     let mut meetings: Vec<Meeting> = placements
         .iter()
-        .map(|&(p, slot)| {
+        .map(|&Placement { pair: p, slot }| {
             let pair = &instance.pairs[p];
             Meeting {
                 firm: mission.firms[pair.firm].id.clone(),
