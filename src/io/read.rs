@@ -69,17 +69,11 @@ type FileSource<'a> = &'a dyn Fn(&str) -> std::result::Result<Option<Vec<u8>>, P
 fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMission> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
-    let mut settings_read = false;
     let settings = match read_file(source, "mission.toml", true, &mut problems) {
         Some(bytes) => match super::source::decode_text("mission.toml", &bytes) {
             Ok(decoded) => {
                 warnings.extend(decoded.warning);
-                let before = problems.len();
-                let settings = read_settings(&decoded.text, &mut problems, &mut warnings);
-                settings_read = !problems[before..]
-                    .iter()
-                    .any(|problem| problem.column == "syntax" || problem.column == "structure");
-                settings
+                read_settings(&decoded.text, &mut problems, &mut warnings)
             }
             Err(problem) => {
                 problems.push(problem);
@@ -93,7 +87,7 @@ fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMiss
     let sessions = SessionLookup {
         sessions: &settings.sessions,
         ids_written: &settings.session_ids_written,
-        checked: settings_read,
+        checked: settings.readable,
     };
     let firm_table = read_table(source, "firms.csv", true, &mut problems, &mut warnings);
     let buyer_table = read_table(source, "buyers.csv", true, &mut problems, &mut warnings);

@@ -38,6 +38,9 @@ pub struct MissionSettings {
     pub rules: Rules,
     pub model: BTreeMap<String, f64>,
     pub followup_webhook: Option<String>,
+    /// Whether the file could be parsed at all (its syntax and structure); when not, the other
+    /// files' references to sessions are not checked, since every one would be "unknown".
+    pub readable: bool,
 }
 
 struct Reader<'a> {
@@ -351,6 +354,7 @@ pub fn read_settings(
             return settings;
         }
     };
+    settings.readable = true;
     let mut reader = Reader {
         text,
         problems,
