@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 
 use crate::hs::{HsEntry, HsTable};
 use crate::model::{
-    derive_slots, Availability, Buyer, BuyerId, Date, Firm, FirmId, HsCode, MeetingLimits, Mission,
-    Request, RequestKind, Rules, Session, SessionId, Side, TimeOfDay, TimeRange, Window,
+    derive_slots, Availability, Buyer, BuyerId, Contact, Date, Firm, FirmId, HsCode, MeetingLimits,
+    Mission, Organiser, Request, RequestKind, Rules, Session, SessionId, Side, Status, TimeOfDay,
+    TimeRange, Window,
 };
 
 /// How participants describe themselves.
@@ -190,6 +191,14 @@ fn cities(country: &str) -> &'static [&'static str] {
     }
 }
 
+/// The time zone of the country's venues.
+fn timezone(country: &str) -> &'static str {
+    match country {
+        "VN" => "Asia/Ho_Chi_Minh",
+        _ => "Asia/Kolkata",
+    }
+}
+
 /// Two sessions a day (morning and afternoon), one city a day, cities in turn.
 fn sessions(count: usize, country: &str) -> Vec<Session> {
     let first_day = Date {
@@ -216,6 +225,8 @@ fn sessions(count: usize, country: &str) -> Vec<Session> {
                 },
                 slot_minutes: 30,
                 break_minutes: 10,
+                timezone: Some(timezone(country).to_string()),
+                venue: format!("Business Centre, Hall {}", if morning { "A" } else { "B" }),
                 breaks: breaks
                     .into_iter()
                     .map(|(s, e)| TimeRange {
@@ -412,6 +423,13 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             },
             limits: MeetingLimits::default(),
             export_capacity_usd: Some((50_000.0 + rng.unit() * 2_000_000.0).round()),
+            booth: format!("B{:03}", index + 1),
+            contact: Contact {
+                person: format!("Delegate {}", index + 1),
+                email: format!("f{:04}@firms.example", index + 1),
+                phone: String::new(),
+            },
+            status: Status::Active,
             extra: Vec::new(),
         });
     }
@@ -465,6 +483,12 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             languages,
             limits: MeetingLimits::default(),
             annual_import_usd: Some((100_000.0 + rng.unit() * 5_000_000.0).round()),
+            contact: Contact {
+                person: format!("Buyer {}", index + 1),
+                email: format!("b{:05}@buyers.example", index + 1),
+                phone: String::new(),
+            },
+            status: Status::Active,
             extra: Vec::new(),
         });
     }
@@ -514,6 +538,11 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
         },
         model: BTreeMap::new(),
         followup_webhook: None,
+        organiser: Some(Organiser {
+            name: "Generated Trade Office".to_string(),
+            email: "trade@office.example".to_string(),
+            phone: String::new(),
+        }),
         firms,
         buyers,
         requests,

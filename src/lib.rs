@@ -21,6 +21,7 @@ mod io;
 mod matching;
 mod model;
 mod notify;
+mod publish;
 mod report;
 mod schedule;
 mod score;
@@ -35,9 +36,10 @@ pub use generate::{generate, hs_grade, synthetic_weights, GeneratorOptions, Rng,
 pub use hs::{HsEntry, HsTable};
 pub use index::TextIndex;
 pub use io::{
-    read_candidates, read_mission, read_mission_from_files, read_notified, read_weights,
-    record_notified, schedule_json, write_atomically, write_candidates, write_followup,
-    write_mission, write_report, write_schedule, write_weights, LoadedMission,
+    read_calendar_state, read_candidates, read_mission, read_mission_from_files, read_notified,
+    read_schedule, read_weights, record_notified, schedule_json, schedule_json_with_status,
+    set_schedule_status, write_atomically, write_candidates, write_followup, write_mission,
+    write_publication, write_report, write_schedule, write_weights, LoadedMission, ScheduleFile,
 };
 pub use matching::{candidate_weights, match_mission, observations, Candidate, MatchOptions};
 pub use model::{
@@ -46,10 +48,13 @@ pub use model::{
     Session, SessionId, Side, Slot, SlotId, TimeOfDay, TimeRange, Window,
 };
 pub use notify::{deliver, DeliveryReport, RetryPolicy};
+pub use publish::{
+    agendas, publish, Agenda, CalendarState, Documents, Entry, Published, Status as PublishStatus,
+};
 pub use report::{report, MissionReport, Totals};
 pub use schedule::{
-    minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Pricing, Progress,
-    Schedule, ScheduleOptions, Shortfall, SolverChoice, LONGEST_TIME_LIMIT_SECONDS,
+    idle_gaps, minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Pricing,
+    Progress, Schedule, ScheduleOptions, Shortfall, SolverChoice, LONGEST_TIME_LIMIT_SECONDS,
 };
 pub use score::{
     fit, log_loss, model_table, ModelParameters, Observation, PairFeatures, MODEL_PARAMETERS,

@@ -206,6 +206,41 @@ fn days_in_month(year: i32, month: u8) -> u8 {
     }
 }
 
+impl Date {
+    /// Day of the week, 0 = Monday .. 6 = Sunday.
+    pub fn weekday(self) -> u8 {
+        // 1970-01-01 was a Thursday.
+        (self.days_since_epoch() + 3).rem_euclid(7) as u8
+    }
+
+    /// `Mon 27 Mar 2017`.
+    pub fn long_english(self) -> String {
+        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        format!(
+            "{} {} {} {}",
+            DAYS[usize::from(self.weekday())],
+            self.day,
+            MONTHS[usize::from(self.month.clamp(1, 12) - 1)],
+            self.year
+        )
+    }
+
+    /// `2017년 3월 27일 (월)`.
+    pub fn long_korean(self) -> String {
+        const DAYS: [&str; 7] = ["월", "화", "수", "목", "금", "토", "일"];
+        format!(
+            "{}년 {}월 {}일 ({})",
+            self.year,
+            self.month,
+            self.day,
+            DAYS[usize::from(self.weekday())]
+        )
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -233,6 +268,11 @@ pub struct Session {
     pub break_minutes: u16,
     /// Windows no meeting may overlap (lunch, speeches).
     pub breaks: Vec<TimeRange>,
+    /// IANA time zone of the venue (`Asia/Kolkata`), checked against the zone database; calendar
+    /// files need it to place meetings in time.
+    pub timezone: Option<String>,
+    /// The venue's name and address, printed on agendas (empty when not given).
+    pub venue: String,
 }
 
 impl Session {
@@ -381,6 +421,12 @@ pub struct Firm {
     pub limits: MeetingLimits,
     /// The largest yearly order it could serve.
     pub export_capacity_usd: Option<f64>,
+    /// Where the firm sits (`B07`), printed on agendas (empty when not given).
+    pub booth: String,
+    /// Its delegate.
+    pub contact: Contact,
+    /// Whether it still takes part.
+    pub status: Status,
     /// Columns the contract does not name, kept for display.
     pub extra: Vec<(String, String)>,
 }
@@ -412,8 +458,64 @@ pub struct Buyer {
     pub limits: MeetingLimits,
     /// Its yearly purchases in the categories it named.
     pub annual_import_usd: Option<f64>,
+    /// The person who comes.
+    pub contact: Contact,
+    /// Whether it still takes part.
+    pub status: Status,
     /// Columns the contract does not name, kept for display.
     pub extra: Vec<(String, String)>,
+}
+
+/// How to reach a participant's delegate (the v2 columns `contact`, `email`, `phone`); each part
+/// is empty when not given.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Contact {
+    /// The person's name.
+    pub person: String,
+    /// E-mail address.
+    pub email: String,
+    /// Telephone number.
+    pub phone: String,
+}
+
+/// Whether a participant still takes part (the v2 `status` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Status {
+    /// Takes part (the default).
+    #[default]
+    Active,
+    /// Withdrew: gets no new meetings.
+    Cancelled,
+}
+
+impl Status {
+    /// Parses the cell's text (`active`, `cancelled`; case-insensitive, also `canceled`).
+    pub fn parse(text: &str) -> Option<Status> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "active" => Some(Status::Active),
+            "cancelled" | "canceled" => Some(Status::Cancelled),
+            _ => None,
+        }
+    }
+
+    /// The contract's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Who runs the mission (`[organiser]`, v2), printed on every agenda.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Organiser {
+    /// Name of the agency or division.
+    pub name: String,
+    /// E-mail address (empty when not given).
+    pub email: String,
+    /// Telephone number (empty when not given).
+    pub phone: String,
 }
 
 /// What a request row asks for.
@@ -563,6 +665,8 @@ pub struct Mission {
     pub model: BTreeMap<String, f64>,
     /// Webhook for follow-up notifications (`[followup] webhook`).
     pub followup_webhook: Option<String>,
+    /// Who runs the mission (`[organiser]`), when given.
+    pub organiser: Option<Organiser>,
     /// The local firms.
     pub firms: Vec<Firm>,
     /// The foreign buyers.
@@ -789,6 +893,8 @@ mod tests {
             hours: TimeRange::parse(hours).unwrap(),
             slot_minutes: slot,
             break_minutes: gap,
+            timezone: None,
+            venue: String::new(),
             breaks: breaks
                 .iter()
                 .map(|b| TimeRange::parse(b).unwrap())
@@ -885,6 +991,19 @@ mod tests {
                 "{firm:?} {buyer:?} {limits:?}"
             );
         }
+    }
+
+    #[test]
+    fn weekdays_and_long_dates() {
+        let date = Date::parse("2017-03-27").unwrap();
+        assert_eq!(date.weekday(), 0);
+        assert_eq!(date.long_english(), "Mon 27 Mar 2017");
+        assert_eq!(date.long_korean(), "2017년 3월 27일 (월)");
+        assert_eq!(
+            Date::parse("2026-11-28").unwrap().long_english(),
+            "Sat 28 Nov 2026"
+        );
+        assert_eq!(Date::parse("1969-12-31").unwrap().weekday(), 2);
     }
 
     #[test]

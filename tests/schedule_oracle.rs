@@ -208,6 +208,8 @@ mod brute_force {
             slot_minutes: 30,
             break_minutes: 0,
             breaks: vec![],
+            timezone: None,
+            venue: String::new(),
         }];
         let firms: Vec<Firm> = tiny
             .firms
@@ -224,6 +226,9 @@ mod brute_force {
                 availability: window(w),
                 limits: limits(min, max),
                 export_capacity_usd: None,
+                booth: String::new(),
+                contact: Default::default(),
+                status: Default::default(),
                 extra: vec![],
             })
             .collect();
@@ -244,6 +249,8 @@ mod brute_force {
                 availability: window(w),
                 limits: limits(min, max),
                 annual_import_usd: None,
+                contact: Default::default(),
+                status: Default::default(),
                 extra: vec![],
             })
             .collect();
@@ -289,6 +296,7 @@ mod brute_force {
             rules: Rules::default(),
             model: BTreeMap::new(),
             followup_webhook: None,
+            organiser: None,
             firms,
             buyers,
             requests,

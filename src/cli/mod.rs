@@ -31,6 +31,7 @@ mod check;
 mod followup;
 mod generate;
 mod match_pairs;
+mod publish;
 mod report;
 mod schedule;
 
@@ -61,6 +62,8 @@ enum Command {
     Calibrate(calibrate::Arguments),
     /// Write a valid generated mission folder, for tests and benchmarks.
     Generate(generate::Arguments),
+    /// The documents to hand out: agendas (PDF, HTML, ICS), grid.html, schedule.xlsx, mailmerge.csv.
+    Publish(publish::Arguments),
 }
 
 /// The candidates the mission's timetable was built from (`out/candidates.csv`, written by
@@ -149,5 +152,6 @@ fn execute(command: Command) -> anyhow::Result<()> {
         Command::Report(arguments) => report::run(arguments),
         Command::Calibrate(arguments) => calibrate::run(arguments),
         Command::Generate(arguments) => generate::run(arguments),
+        Command::Publish(arguments) => publish::run(arguments),
     }
 }

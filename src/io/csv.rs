@@ -246,7 +246,7 @@ const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// A text cell Excel would take for a formula gets a leading `'` (contract v2, "Spreadsheet
 /// safety"); numbers (`-0.5`) are left alone. The reader takes the `'` off again.
-fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(FORMULA_STARTS) && cell.parse::<f64>().is_err() {
         format!("'{cell}").into()
     } else {

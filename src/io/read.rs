@@ -7,9 +7,9 @@ use super::csv::{parse_table, Row, Table};
 use super::toml_file::{is_language_code, read_settings, MissionSettings};
 use crate::error::{Error, Problem, Result};
 use crate::model::{
-    derive_slots, id_problem, Availability, Buyer, BuyerId, Firm, FirmId, HsCode, MeetingLimits,
-    Mission, NextStep, Outcome, Request, RequestKind, Session, Side, TimeRange, Window,
-    LARGEST_AMOUNT,
+    derive_slots, id_problem, Availability, Buyer, BuyerId, Contact, Firm, FirmId, HsCode,
+    MeetingLimits, Mission, NextStep, Outcome, Request, RequestKind, Session, Side, Status,
+    TimeRange, Window, LARGEST_AMOUNT,
 };
 
 /// A mission read from its folder, with the non-fatal remarks made while reading it.
@@ -125,6 +125,7 @@ fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMiss
             rules: settings.rules,
             model: settings.model,
             followup_webhook: settings.followup_webhook,
+            organiser: settings.organiser,
             firms,
             buyers,
             requests,
@@ -286,6 +287,27 @@ impl Cells<'_> {
             }
             None => Some(id),
         }
+    }
+
+    /// The v2 `contact`, `email` and `phone` cells.
+    fn contact(&self) -> Contact {
+        Contact {
+            person: self.text("contact"),
+            email: self.text("email"),
+            phone: self.text("phone"),
+        }
+    }
+
+    /// The v2 `status` cell: `active` (also when empty) or `cancelled`.
+    fn status(&mut self) -> Status {
+        let text = self.text("status");
+        Status::parse(&text).unwrap_or_else(|| {
+            self.problem(
+                "status",
+                format!("\"{text}\" is not a status: write active or cancelled"),
+            );
+            Status::Active
+        })
     }
 
     /// A `;` list: items trimmed, empty items dropped.
@@ -541,6 +563,11 @@ pub(super) const FIRM_COLUMNS: &[&str] = &[
     "min_meetings",
     "max_meetings",
     "export_capacity_usd",
+    "booth",
+    "contact",
+    "email",
+    "phone",
+    "status",
 ];
 
 fn read_firms(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Problem>) -> Vec<Firm> {
@@ -559,6 +586,9 @@ fn read_firms(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Proble
             availability: cells.availability(sessions),
             limits: cells.limits(),
             export_capacity_usd: cells.amount("export_capacity_usd"),
+            booth: cells.text("booth"),
+            contact: cells.contact(),
+            status: cells.status(),
             extra: cells.extra(FIRM_COLUMNS),
         };
         let unique = ids.check(cells, &id?);
@@ -581,6 +611,10 @@ pub(super) const BUYER_COLUMNS: &[&str] = &[
     "min_meetings",
     "max_meetings",
     "annual_import_usd",
+    "contact",
+    "email",
+    "phone",
+    "status",
 ];
 
 fn read_buyers(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Problem>) -> Vec<Buyer> {
@@ -612,6 +646,8 @@ fn read_buyers(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Probl
             availability: cells.availability(sessions),
             limits: cells.limits(),
             annual_import_usd: cells.amount("annual_import_usd"),
+            contact: cells.contact(),
+            status: cells.status(),
             extra: cells.extra(BUYER_COLUMNS),
         };
         let unique = ids.check(cells, &id?);

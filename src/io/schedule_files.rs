@@ -10,7 +10,8 @@ use super::read::split_list;
 use super::write::{write_atomically, write_set};
 use crate::error::{Error, Problem, Result};
 use crate::model::{BuyerId, FirmId, Mission, LARGEST_AMOUNT};
-use crate::schedule::{Meeting, PairWeight, Schedule};
+use crate::publish::Status;
+use crate::schedule::{idle_gaps, Meeting, PairWeight, Schedule};
 
 /// One row of a file of pairs (weights, candidates): the ids, the numbers asked for (in the
 /// order asked; `None` for an absent optional column), the reasons.
@@ -281,13 +282,40 @@ fn round_cents(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
-/// The contract's `schedule.json` document.
+/// The names a meeting row carries besides the ids (contract v2).
+struct MeetingNames {
+    firm_name: String,
+    buyer_company: String,
+    place: String,
+}
+
+fn names_of(mission: &Mission, meeting: &Meeting) -> MeetingNames {
+    let firm = mission.firm_index(&meeting.firm).map(|f| &mission.firms[f]);
+    let buyer = mission
+        .buyer_index(&meeting.buyer)
+        .map(|b| &mission.buyers[b]);
+    MeetingNames {
+        firm_name: firm.map(|f| f.name.clone()).unwrap_or_default(),
+        buyer_company: buyer.map(|b| b.company.clone()).unwrap_or_default(),
+        // Rule 8: without `tables`, the firm's booth is the meeting's place.
+        place: firm.map(|f| f.booth.clone()).unwrap_or_default(),
+    }
+}
+
+/// The contract's `schedule.json` document, with `status` `draft` (a new timetable).
 pub fn schedule_json(mission: &Mission, schedule: &Schedule) -> Value {
+    schedule_json_with_status(mission, schedule, Status::Draft)
+}
+
+/// The contract's `schedule.json` document with the given publication status.
+pub fn schedule_json_with_status(mission: &Mission, schedule: &Schedule, status: Status) -> Value {
+    let idle = idle_gaps(mission, &schedule.meetings);
     let meetings: Vec<Value> = schedule
         .meetings
         .iter()
         .map(|meeting| {
             let (session, start, end) = meeting_times(mission, meeting);
+            let names = names_of(mission, meeting);
             json!({
                 "firm": meeting.firm.as_str(),
                 "buyer": meeting.buyer.as_str(),
@@ -297,6 +325,10 @@ pub fn schedule_json(mission: &Mission, schedule: &Schedule) -> Value {
                 "interpreter": meeting.interpreter,
                 "expected_value_usd": round_cents(meeting.expected_value_usd),
                 "reasons": meeting.reasons,
+                "firm_name": names.firm_name,
+                "buyer_company": names.buyer_company,
+                "place": names.place,
+                "table": Value::Null,
             })
         })
         .collect();
@@ -326,6 +358,9 @@ pub fn schedule_json(mission: &Mission, schedule: &Schedule) -> Value {
             "proven_optimal": schedule.proven_optimal,
             "shortfalls": shortfalls,
             "notes": schedule.notes,
+            "idle_gaps": idle.0,
+            "max_idle_gaps": idle.1,
+            "status": status.as_str(),
         }
     })
 }
@@ -350,9 +385,14 @@ pub fn write_schedule(
         "interpreter",
         "expected_value_usd",
         "reasons",
+        "firm_name",
+        "buyer_company",
+        "place",
+        "table",
     ]);
     for meeting in &schedule.meetings {
         let (session, start, end) = meeting_times(mission, meeting);
+        let names = names_of(mission, meeting);
         push_line(
             &mut csv,
             &[
@@ -364,6 +404,10 @@ pub fn write_schedule(
                 meeting.interpreter.clone().unwrap_or_default(),
                 round_cents(meeting.expected_value_usd).to_string(),
                 meeting.reasons.join("; "),
+                names.firm_name,
+                names.buyer_company,
+                names.place,
+                String::new(),
             ],
         );
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use toml::{Spanned, Value};
 
 use crate::error::Problem;
-use crate::model::{Date, Rules, Session, SessionId, TimeOfDay, TimeRange};
+use crate::model::{Date, Organiser, Rules, Session, SessionId, TimeOfDay, TimeRange};
 
 const FILE: &str = "mission.toml";
 
@@ -23,6 +23,7 @@ struct Sections {
     rules: Option<Spanned<SpannedTable>>,
     model: Option<Spanned<SpannedTable>>,
     followup: Option<Spanned<SpannedTable>>,
+    organiser: Option<Spanned<SpannedTable>>,
 }
 
 /// What `mission.toml` says, before the CSV files are read.
@@ -38,6 +39,7 @@ pub struct MissionSettings {
     pub rules: Rules,
     pub model: BTreeMap<String, f64>,
     pub followup_webhook: Option<String>,
+    pub organiser: Option<Organiser>,
     /// Whether the file could be parsed at all (its syntax and structure); when not, the other
     /// files' references to sessions are not checked, since every one would be "unknown".
     pub readable: bool,
@@ -176,6 +178,8 @@ impl Reader<'_> {
                 "slot_minutes",
                 "break_minutes",
                 "breaks",
+                "timezone",
+                "venue",
             ],
         );
         let mut missing = Vec::new();
@@ -260,6 +264,24 @@ impl Reader<'_> {
                 }
             }
         }
+        let venue = fields
+            .get("venue")
+            .and_then(|value| self.string(&key("venue"), value))
+            .unwrap_or_default();
+        let timezone = fields.get("timezone").and_then(|value| {
+            let zone = self.string(&key("timezone"), value)?;
+            match zone.trim().parse::<chrono_tz::Tz>() {
+                Ok(tz) => Some(tz.name().to_string()),
+                Err(_) => {
+                    self.problem(
+                        value.span().start,
+                        &key("timezone"),
+                        format!("\"{zone}\" is not an IANA time zone (like \"Asia/Kolkata\" or \"Asia/Ho_Chi_Minh\")"),
+                    );
+                    None
+                }
+            }
+        });
         if slot_minutes == Some(0) {
             if let Some(value) = slot_value {
                 self.problem(
@@ -298,6 +320,8 @@ impl Reader<'_> {
             slot_minutes: slot_minutes as u16,
             break_minutes: break_minutes.min(u32::from(u16::MAX)) as u16,
             breaks,
+            timezone,
+            venue,
         };
         if session.slot_ranges().is_empty() {
             self.problem(
@@ -347,7 +371,7 @@ pub fn read_settings(
                 line,
                 "structure",
                 format!(
-                    "{} ([[session]] must be an array of tables; interpreters, rules, model and followup tables)",
+                    "{} ([[session]] must be an array of tables; interpreters, rules, model, followup and organiser tables)",
                     error.message().trim()
                 ),
             ));
@@ -371,6 +395,7 @@ pub fn read_settings(
             "rules",
             "model",
             "followup",
+            "organiser",
         ],
     );
     if let Some(value) = top.get("name") {
@@ -489,6 +514,21 @@ pub fn read_settings(
                 }
             });
         }
+    }
+    if let Some(table) = &sections.organiser {
+        let table = table.get_ref();
+        reader.unknown_keys(table, "organiser.", &["name", "email", "phone"]);
+        let mut get = |name: &str| {
+            table
+                .get(name)
+                .and_then(|value| reader.string(&format!("organiser.{name}"), value))
+                .unwrap_or_default()
+        };
+        settings.organiser = Some(Organiser {
+            name: get("name"),
+            email: get("email"),
+            phone: get("phone"),
+        });
     }
     settings
 }

@@ -166,6 +166,12 @@ fn session_toml(session: &Session) -> String {
         let breaks: Vec<String> = session.breaks.iter().map(|b| format!("\"{b}\"")).collect();
         let _ = writeln!(out, "breaks = [{}]", breaks.join(", "));
     }
+    if let Some(zone) = &session.timezone {
+        let _ = writeln!(out, "timezone = {}", toml_string(zone));
+    }
+    if !session.venue.is_empty() {
+        let _ = writeln!(out, "venue = {}", toml_string(&session.venue));
+    }
     out
 }
 
@@ -206,6 +212,18 @@ fn mission_toml(mission: &Mission) -> String {
     }
     if let Some(webhook) = &mission.followup_webhook {
         let _ = writeln!(out, "\n[followup]\nwebhook = {}", toml_string(webhook));
+    }
+    if let Some(organiser) = &mission.organiser {
+        out.push_str("\n[organiser]\n");
+        for (key, value) in [
+            ("name", &organiser.name),
+            ("email", &organiser.email),
+            ("phone", &organiser.phone),
+        ] {
+            if !value.is_empty() {
+                let _ = writeln!(out, "{key} = {}", toml_string(value));
+            }
+        }
     }
     out
 }
@@ -266,6 +284,11 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
                 min_meetings,
                 max_meetings,
                 optional(firm.export_capacity_usd),
+                firm.booth.clone(),
+                firm.contact.person.clone(),
+                firm.contact.email.clone(),
+                firm.contact.phone.clone(),
+                firm.status.as_str().to_string(),
             ],
         );
     }
@@ -290,6 +313,10 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
                 min_meetings,
                 max_meetings,
                 optional(buyer.annual_import_usd),
+                buyer.contact.person.clone(),
+                buyer.contact.email.clone(),
+                buyer.contact.phone.clone(),
+                buyer.status.as_str().to_string(),
             ],
         );
     }

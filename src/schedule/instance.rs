@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, Problem, Result};
-use crate::model::{InterpreterCapacity, Mission, RequestKind, LARGEST_AMOUNT};
+use crate::model::{InterpreterCapacity, Mission, RequestKind, Status, LARGEST_AMOUNT};
 
 use super::PairWeight;
 
@@ -170,7 +170,7 @@ pub fn build_instance(mission: &Mission, weights: &[PairWeight]) -> Result<Insta
             mission
                 .slots
                 .iter()
-                .map(|slot| firm.availability.allows(slot))
+                .map(|slot| firm.status == Status::Active && firm.availability.allows(slot))
                 .collect()
         })
         .collect();
@@ -181,7 +181,7 @@ pub fn build_instance(mission: &Mission, weights: &[PairWeight]) -> Result<Insta
             mission
                 .slots
                 .iter()
-                .map(|slot| buyer.availability.allows(slot))
+                .map(|slot| buyer.status == Status::Active && buyer.availability.allows(slot))
                 .collect()
         })
         .collect();
@@ -263,6 +263,10 @@ pub fn build_instance(mission: &Mission, weights: &[PairWeight]) -> Result<Insta
                                 .interpreter_for(firm_record, buyer_record)
                                 .unwrap_or_default()
                         )
+                    } else if firm_record.status == Status::Cancelled {
+                        format!("firm {} is cancelled", firm_record.id)
+                    } else if buyer_record.status == Status::Cancelled {
+                        format!("buyer {} is cancelled", buyer_record.id)
                     } else {
                         "they share no available slot".to_string()
                     }

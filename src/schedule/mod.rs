@@ -26,7 +26,7 @@ use crate::model::{BuyerId, FirmId, Mission, SlotId};
 
 pub use explain::Shortfall;
 pub use solver::SolverChoice;
-pub use validate::{minimum_coverage, validate_schedule};
+pub use validate::{idle_gaps, minimum_coverage, validate_schedule};
 
 use formulation::{Formulation, Partition};
 use instance::{build_instance, ClassMeeting, Instance, Placement};

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{interpreter_language, Mission, RequestKind};
+use crate::model::{interpreter_language, Mission, RequestKind, Status};
 
 use super::{Meeting, PairWeight};
 
@@ -66,6 +66,14 @@ pub fn validate_schedule(
         }
         if !firm.availability.allows(slot) || !buyer.availability.allows(slot) {
             violations.push(format!("rule 3: {name}: not both available"));
+        }
+        for (side, id, status) in [
+            ("firm", firm.id.as_str(), firm.status),
+            ("buyer", buyer.id.as_str(), buyer.status),
+        ] {
+            if status == Status::Cancelled {
+                violations.push(format!("rule 3: {name}: {side} {id} is cancelled"));
+            }
         }
         *firm_count.entry(firm.id.as_str()).or_default() += 1;
         *buyer_count.entry(buyer.id.as_str()).or_default() += 1;
@@ -200,4 +208,38 @@ pub fn minimum_coverage(mission: &Mission, meetings: &[Meeting]) -> (u32, u32) {
         wanted += minimum;
     }
     (covered, wanted)
+}
+
+/// Idle gaps of a timetable (contract v2 rule 10): for each participant and session, the runs
+/// of free slots between two of its meetings. Returns the total over everyone and the largest
+/// number of one participant.
+pub fn idle_gaps(mission: &Mission, meetings: &[Meeting]) -> (u32, u32) {
+    let mut slots_of: HashMap<(bool, &str), Vec<usize>> = HashMap::new();
+    for meeting in meetings {
+        slots_of
+            .entry((true, meeting.firm.as_str()))
+            .or_default()
+            .push(meeting.slot.0);
+        slots_of
+            .entry((false, meeting.buyer.as_str()))
+            .or_default()
+            .push(meeting.slot.0);
+    }
+    let (mut total, mut largest) = (0, 0);
+    for slots in slots_of.values_mut() {
+        slots.sort_unstable();
+        // Slots are numbered by session, then time: a gap is a step of more than one inside a
+        // session.
+        let gaps = slots
+            .windows(2)
+            .filter(|pair| {
+                pair[1] > pair[0] + 1
+                    && mission.slots.get(pair[0]).map(|slot| slot.session)
+                        == mission.slots.get(pair[1]).map(|slot| slot.session)
+            })
+            .count() as u32;
+        total += gaps;
+        largest = largest.max(gaps);
+    }
+    (total, largest)
 }

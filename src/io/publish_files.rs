@@ -1,0 +1,345 @@
+//! `publish`'s files: the schedule it reads (`schedule.json`), and what it writes: the agendas
+//! folder (swapped in whole), `grid.html`, `schedule.xlsx`, `mailmerge.csv`, and the calendar
+//! state that makes re-published calendars update their events.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::csv::{csv_with_header, parse_table, push_line};
+use super::read::split_list;
+use super::write::{write_atomically, write_set};
+use crate::error::{Error, Problem, Result};
+use crate::model::{BuyerId, FirmId, Mission, SlotId};
+use crate::publish::{CalendarState, Documents, Published, Status};
+use crate::schedule::Meeting;
+
+/// A schedule as published: its meetings and the status its summary gives (if any).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleFile {
+    /// The meetings, in the file's order.
+    pub meetings: Vec<Meeting>,
+    /// `summary.status`, when the file has one.
+    pub status: Option<Status>,
+}
+
+/// The line of the `index`-th meeting object: the line of its `"firm"` key, counting from the
+/// `"meetings"` array (each meeting has exactly one). 0 when it cannot be found.
+fn meeting_line(text: &str, index: usize) -> usize {
+    let Some(start) = text.find("\"meetings\"") else {
+        return 0;
+    };
+    text[start..]
+        .match_indices("\"firm\"")
+        .nth(index)
+        .map(|(offset, _)| text[..start + offset].matches('\n').count() + 1)
+        .unwrap_or(0)
+}
+
+/// Reads a `schedule.json` written by `schedule` (or `replan`) for this mission. Every meeting
+/// must name a known firm and buyer and a slot of the mission (its session and start time), so
+/// that agendas print what the timetable says; each problem names the meeting's line.
+pub fn read_schedule(path: &Path, mission: &Mission) -> Result<ScheduleFile> {
+    let file = path.display().to_string();
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = match super::source::read_bytes(folder, &name) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(Error::Invalid(vec![Problem::new(
+            &file,
+            0,
+            "file",
+            "no such schedule file (run `missionmatch schedule` first, or pass --schedule FILE)",
+        )])),
+        Err(problem) => return Err(Error::Invalid(vec![problem])),
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let document: Value =
+        serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|error| {
+            Error::Invalid(vec![Problem::new(
+                &file,
+                error.line(),
+                format!("column {}", error.column()),
+                format!("not valid JSON: {error}"),
+            )])
+        })?;
+    let Some(items) = document.get("meetings").and_then(Value::as_array) else {
+        return Err(Error::Invalid(vec![Problem::new(
+            &file,
+            1,
+            "meetings",
+            "no \"meetings\" list: this is not a schedule.json",
+        )]));
+    };
+    let mut problems = Vec::new();
+    let mut meetings = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let line = meeting_line(&text, index);
+        let field = |key: &str| item.get(key).and_then(Value::as_str).unwrap_or_default();
+        let mut problem = |column: &str, message: String| {
+            problems.push(Problem::new(&file, line, column, message));
+        };
+        let (firm, buyer, session, start) = (
+            field("firm"),
+            field("buyer"),
+            field("session"),
+            field("start"),
+        );
+        let firm_known = mission.firm_index(&FirmId(firm.to_string())).is_some();
+        if !firm_known {
+            problem(
+                "firm",
+                format!("unknown firm \"{firm}\" (not in firms.csv)"),
+            );
+        }
+        let buyer_known = mission.buyer_index(&BuyerId(buyer.to_string())).is_some();
+        if !buyer_known {
+            problem(
+                "buyer",
+                format!("unknown buyer \"{buyer}\" (not in buyers.csv)"),
+            );
+        }
+        let Some(session_index) = mission
+            .sessions
+            .iter()
+            .position(|s| s.id.as_str() == session)
+        else {
+            problem(
+                "session",
+                format!("unknown session \"{session}\" (not in mission.toml)"),
+            );
+            continue;
+        };
+        let session_record = &mission.sessions[session_index];
+        let slot = mission.slots.iter().find(|slot| {
+            slot.session == session_index
+                && format!("{}T{}", session_record.date, slot.range.start) == start
+        });
+        let Some(slot) = slot else {
+            problem(
+                "start",
+                format!(
+                    "\"{start}\" is not the start of a slot of session {session} (slots: {}T{} and every {} minutes)",
+                    session_record.date,
+                    session_record.hours.start,
+                    session_record.slot_minutes + session_record.break_minutes
+                ),
+            );
+            continue;
+        };
+        if !(firm_known && buyer_known) {
+            continue;
+        }
+        let reasons = match item.get("reasons") {
+            Some(Value::Array(list)) => list
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            Some(Value::String(text)) => split_list(text),
+            _ => Vec::new(),
+        };
+        meetings.push(Meeting {
+            firm: FirmId(firm.to_string()),
+            buyer: BuyerId(buyer.to_string()),
+            slot: SlotId(slot.id.0),
+            interpreter: item
+                .get("interpreter")
+                .and_then(Value::as_str)
+                .filter(|language| !language.is_empty())
+                .map(str::to_string),
+            expected_value_usd: item
+                .get("expected_value_usd")
+                .and_then(Value::as_f64)
+                .unwrap_or_default(),
+            reasons,
+        });
+    }
+    let status = document
+        .pointer("/summary/status")
+        .and_then(Value::as_str)
+        .and_then(Status::parse);
+    if problems.is_empty() {
+        Ok(ScheduleFile { meetings, status })
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// Sets `summary.status` in a schedule file, keeping everything else as it was (atomically).
+pub fn set_schedule_status(path: &Path, status: Status) -> Result<()> {
+    let text = std::fs::read_to_string(path).map_err(|error| Error::io(path, error))?;
+    let mut document: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|error| Error::Unsupported(format!("{}: {error}", path.display())))?;
+    if let Some(summary) = document.get_mut("summary").and_then(Value::as_object_mut) {
+        summary.insert("status".to_string(), Value::from(status.as_str()));
+    }
+    let json = serde_json::to_string_pretty(&document).map_err(|error| {
+        Error::Unsupported(format!("cannot encode {}: {error}", path.display()))
+    })?;
+    write_atomically(path, format!("{json}\n").as_bytes())
+}
+
+/// Where the calendar state lives, inside the agendas folder it describes.
+const STATE_FILE: &str = "calendar-state.csv";
+
+/// The calendar state the last publication into `out_dir` left (empty when there was none).
+pub fn read_calendar_state(out_dir: &Path) -> Result<CalendarState> {
+    let folder = out_dir.join("agendas");
+    let bytes = match super::source::read_bytes(&folder, STATE_FILE) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Ok(CalendarState::new()),
+        Err(problem) => return Err(Error::Invalid(vec![problem])),
+    };
+    let table = parse_table(STATE_FILE, &bytes).map_err(Error::Invalid)?;
+    let column = |name: &str| table.header.iter().position(|h| h == name);
+    let columns = [
+        "uid",
+        "sequence",
+        "fingerprint",
+        "cancelled",
+        "firm",
+        "buyer",
+        "session",
+    ]
+    .map(column);
+    let mut state = CalendarState::new();
+    for row in &table.rows {
+        let cell = |index: usize| {
+            columns[index]
+                .map(|c| row.cells[c].trim().to_string())
+                .unwrap_or_default()
+        };
+        let Ok(sequence) = cell(1).parse::<u32>() else {
+            return Err(Error::Invalid(vec![Problem::new(
+                format!("{}/{STATE_FILE}", folder.display()),
+                row.line,
+                "sequence",
+                "not a whole number; delete the file to start the calendars' sequence afresh",
+            )]));
+        };
+        state.insert(
+            cell(0),
+            Published {
+                sequence,
+                fingerprint: cell(2),
+                cancelled: cell(3) == "yes",
+                firm: cell(4),
+                buyer: cell(5),
+                session: cell(6),
+            },
+        );
+    }
+    Ok(state)
+}
+
+fn calendar_state_csv(state: &CalendarState) -> String {
+    let mut text = csv_with_header(&[
+        "uid",
+        "sequence",
+        "fingerprint",
+        "cancelled",
+        "firm",
+        "buyer",
+        "session",
+    ]);
+    for (uid, published) in state {
+        push_line(
+            &mut text,
+            &[
+                uid.clone(),
+                published.sequence.to_string(),
+                published.fingerprint.clone(),
+                if published.cancelled { "yes" } else { "no" }.to_string(),
+                published.firm.clone(),
+                published.buyer.clone(),
+                published.session.clone(),
+            ],
+        );
+    }
+    text
+}
+
+/// Writes a publication under `out_dir`: the agendas into a fresh folder that replaces
+/// `agendas/` in one rename (with the calendar state inside it), then `grid.html`,
+/// `schedule.xlsx` and `mailmerge.csv` as a set. A run that fails or is killed before the
+/// rename leaves the previous agendas in place.
+pub fn write_publication(out_dir: &Path, documents: &Documents) -> Result<()> {
+    std::fs::create_dir_all(out_dir).map_err(|error| Error::io(out_dir, error))?;
+    let process = std::process::id();
+    let staging = out_dir.join(format!(".agendas.{process}.tmp"));
+    let retired = out_dir.join(format!(".agendas.{process}.old"));
+    // Folders that killed runs left behind.
+    if let Ok(entries) = std::fs::read_dir(out_dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".agendas.") && (name.ends_with(".tmp") || name.ends_with(".old")) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let write_all = || -> Result<()> {
+        for folder in ["firms", "buyers"] {
+            let path = staging.join(folder);
+            std::fs::create_dir_all(&path).map_err(|error| Error::io(&path, error))?;
+        }
+        for (name, bytes) in &documents.agendas {
+            let path = staging.join(name.trim_start_matches("agendas/"));
+            std::fs::write(&path, bytes).map_err(|error| Error::io(&path, error))?;
+        }
+        let path = staging.join(STATE_FILE);
+        std::fs::write(&path, calendar_state_csv(&documents.calendar))
+            .map_err(|error| Error::io(&path, error))
+    };
+    if let Err(error) = write_all() {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(error);
+    }
+    let agendas = out_dir.join("agendas");
+    if agendas.exists() {
+        std::fs::rename(&agendas, &retired).map_err(|error| Error::io(&agendas, error))?;
+    }
+    if let Err(error) = std::fs::rename(&staging, &agendas) {
+        // Put the previous agendas back.
+        let _ = std::fs::rename(&retired, &agendas);
+        return Err(Error::io(&agendas, error));
+    }
+    let _ = std::fs::remove_dir_all(&retired);
+
+    let mut mailmerge = csv_with_header(&[
+        "kind",
+        "id",
+        "name",
+        "contact",
+        "email",
+        "agenda_pdf",
+        "agenda_ics",
+        "meetings",
+    ]);
+    for row in &documents.mailmerge {
+        push_line(&mut mailmerge, row);
+    }
+    let mut files: Vec<(&str, &[u8])> = documents
+        .files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .collect();
+    files.push(("mailmerge.csv", mailmerge.as_bytes()));
+    write_set(out_dir, &files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meeting_lines_follow_the_firm_keys() {
+        let text = "{\n  \"mission\": \"x\",\n  \"meetings\": [\n    {\n      \"firm\": \"F01\"\n    },\n    {\n      \"firm\": \"F02\"\n    }\n  ]\n}";
+        assert_eq!(meeting_line(text, 0), 5);
+        assert_eq!(meeting_line(text, 1), 8);
+        assert_eq!(meeting_line(text, 2), 0);
+    }
+}

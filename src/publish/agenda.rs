@@ -1,0 +1,240 @@
+//! What one participant's agenda says, independent of how it is printed: the meetings in time
+//! order with everything a delegate needs at the venue. PDF, HTML and calendar files are all
+//! drawn from these records, so they cannot disagree.
+
+use crate::model::{Contact, Mission, Session, Side, TimeRange};
+use crate::schedule::Meeting;
+
+/// One meeting as it appears on one participant's agenda.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Position of the meeting in the schedule.
+    pub meeting: usize,
+    /// Position of the session in [`Mission::sessions`].
+    pub session: usize,
+    /// Local start and end.
+    pub range: TimeRange,
+    /// Where the meeting happens: the firm's booth (empty when none is given).
+    pub place: String,
+    /// The other side's id.
+    pub with_id: String,
+    /// The other side's name (firm name or buyer company).
+    pub with_name: String,
+    /// The other side's country (buyers only; empty for firms).
+    pub with_country: String,
+    /// The other side's delegate.
+    pub with_contact: Contact,
+    /// The interpreter's language, when one is needed.
+    pub interpreter: Option<String>,
+    /// Why the pair meets (firms' agendas print them).
+    pub reasons: Vec<String>,
+}
+
+/// One participant's agenda.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agenda {
+    /// Firm or buyer.
+    pub side: Side,
+    /// The participant's id.
+    pub id: String,
+    /// Firm name or buyer company.
+    pub name: String,
+    /// The participant's delegate.
+    pub contact: Contact,
+    /// The firm's booth (empty for buyers and when not given).
+    pub booth: String,
+    /// Meetings in time order.
+    pub entries: Vec<Entry>,
+}
+
+impl Agenda {
+    /// Entries grouped by session, in time order (sessions in the order of their first meeting).
+    pub fn by_session(&self) -> Vec<(usize, Vec<&Entry>)> {
+        let mut groups: Vec<(usize, Vec<&Entry>)> = Vec::new();
+        for entry in &self.entries {
+            match groups.last_mut() {
+                Some((session, list)) if *session == entry.session => list.push(entry),
+                _ => groups.push((entry.session, vec![entry])),
+            }
+        }
+        groups
+    }
+}
+
+/// Every participant's agenda, firms then buyers, each in the order of the mission's files;
+/// participants without a meeting get none. Meetings must name known firms, buyers and slots
+/// (as [`crate::read_schedule`] guarantees).
+pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Agenda>) {
+    let mut firm_entries: Vec<Vec<Entry>> = vec![Vec::new(); mission.firms.len()];
+    let mut buyer_entries: Vec<Vec<Entry>> = vec![Vec::new(); mission.buyers.len()];
+    for (index, meeting) in meetings.iter().enumerate() {
+        let (Some(f), Some(b)) = (
+            mission.firm_index(&meeting.firm),
+            mission.buyer_index(&meeting.buyer),
+        ) else {
+            continue;
+        };
+        let (firm, buyer) = (&mission.firms[f], &mission.buyers[b]);
+        let slot = &mission.slots[meeting.slot.0];
+        let common = Entry {
+            meeting: index,
+            session: slot.session,
+            range: slot.range,
+            place: firm.booth.clone(),
+            with_id: buyer.id.to_string(),
+            with_name: buyer.company.clone(),
+            with_country: buyer.country.clone(),
+            with_contact: buyer.contact.clone(),
+            interpreter: meeting.interpreter.clone(),
+            reasons: meeting.reasons.clone(),
+        };
+        buyer_entries[b].push(Entry {
+            with_id: firm.id.to_string(),
+            with_name: firm.name.clone(),
+            with_country: String::new(),
+            with_contact: firm.contact.clone(),
+            reasons: Vec::new(),
+            ..common.clone()
+        });
+        firm_entries[f].push(common);
+    }
+    let order = |entries: &mut Vec<Entry>| {
+        entries.sort_by(|a, b| {
+            let key = |entry: &Entry| (mission.sessions[entry.session].date, entry.range.start);
+            key(a).cmp(&key(b)).then(a.with_id.cmp(&b.with_id))
+        });
+    };
+    let firms = mission
+        .firms
+        .iter()
+        .zip(firm_entries)
+        .filter(|(_, entries)| !entries.is_empty())
+        .map(|(firm, mut entries)| {
+            order(&mut entries);
+            Agenda {
+                side: Side::Firm,
+                id: firm.id.to_string(),
+                name: firm.name.clone(),
+                contact: firm.contact.clone(),
+                booth: firm.booth.clone(),
+                entries,
+            }
+        })
+        .collect();
+    let buyers = mission
+        .buyers
+        .iter()
+        .zip(buyer_entries)
+        .filter(|(_, entries)| !entries.is_empty())
+        .map(|(buyer, mut entries)| {
+            order(&mut entries);
+            Agenda {
+                side: Side::Buyer,
+                id: buyer.id.to_string(),
+                name: buyer.company.clone(),
+                contact: buyer.contact.clone(),
+                booth: String::new(),
+                entries,
+            }
+        })
+        .collect();
+    (firms, buyers)
+}
+
+/// The English name of an interpreter's language with its code (`Hindi (hi)`); the code alone
+/// for languages not listed here.
+pub fn language_name(code: &str) -> String {
+    let name = match code {
+        "ar" => "Arabic",
+        "bn" => "Bengali",
+        "de" => "German",
+        "en" => "English",
+        "es" => "Spanish",
+        "fr" => "French",
+        "gu" => "Gujarati",
+        "hi" => "Hindi",
+        "id" => "Indonesian",
+        "ja" => "Japanese",
+        "km" => "Khmer",
+        "kn" => "Kannada",
+        "ko" => "Korean",
+        "ml" => "Malayalam",
+        "mr" => "Marathi",
+        "ms" => "Malay",
+        "pa" => "Punjabi",
+        "pt" => "Portuguese",
+        "ru" => "Russian",
+        "ta" => "Tamil",
+        "te" => "Telugu",
+        "th" => "Thai",
+        "ur" => "Urdu",
+        "vi" => "Vietnamese",
+        "zh" => "Chinese",
+        _ => return code.to_string(),
+    };
+    format!("{name} ({code})")
+}
+
+/// A contact on one line: `Name · email · phone`, empty parts left out.
+pub fn contact_line(contact: &Contact) -> String {
+    [&contact.person, &contact.email, &contact.phone]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The UTC offset of the session's zone on its date, as `UTC+05:30`, when it has a zone.
+pub fn utc_offset(session: &Session) -> Option<String> {
+    use chrono::{Offset, TimeZone};
+    let zone: chrono_tz::Tz = session.timezone.as_deref()?.parse().ok()?;
+    let noon = chrono::NaiveDate::from_ymd_opt(
+        session.date.year,
+        u32::from(session.date.month),
+        u32::from(session.date.day),
+    )?
+    .and_hms_opt(12, 0, 0)?;
+    let seconds = zone
+        .offset_from_local_datetime(&noon)
+        .earliest()?
+        .fix()
+        .local_minus_utc();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.abs() / 60;
+    Some(format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60))
+}
+
+/// The session's heading line in English: `Mon 27 Mar 2017 · New Delhi · Hotel Lalit`.
+pub fn session_heading(session: &Session) -> String {
+    heading(session, session.date.long_english())
+}
+
+/// The session's heading line in Korean and English.
+pub fn session_heading_bilingual(session: &Session) -> String {
+    heading(
+        session,
+        format!(
+            "{} / {}",
+            session.date.long_korean(),
+            session.date.long_english()
+        ),
+    )
+}
+
+fn heading(session: &Session, date: String) -> String {
+    let mut parts = vec![date, session.city.clone()];
+    if !session.venue.is_empty() {
+        parts.push(session.venue.clone());
+    }
+    parts.retain(|part| !part.is_empty());
+    parts.join(" · ")
+}
+
+/// The time-zone note of a session: `Asia/Kolkata, UTC+05:30`, or the local-time note.
+pub fn zone_note(session: &Session) -> String {
+    match (&session.timezone, utc_offset(session)) {
+        (Some(zone), Some(offset)) => format!("{zone}, {offset}"),
+        _ => "local time".to_string(),
+    }
+}

@@ -1,0 +1,419 @@
+//! Calendar files (RFC 5545): one `VEVENT` a meeting, in the session's time zone with its
+//! `VTIMEZONE`, a `UID` that depends only on the mission, the pair and the session, and a
+//! `SEQUENCE` that rises each time a publication changes the meeting, so that importing a
+//! re-published calendar updates events instead of duplicating them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use chrono::{NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::{OffsetComponents, OffsetName, Tz};
+
+use super::agenda::{contact_line, Agenda, Entry};
+use super::Status;
+use crate::model::{Date, Mission, Side, TimeOfDay};
+
+/// What an earlier publication said about one meeting: its sequence number and a fingerprint of
+/// its contents, and whether it was published as cancelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The `SEQUENCE` last published.
+    pub sequence: u32,
+    /// Hash of everything the event says.
+    pub fingerprint: String,
+    /// Whether the last publication cancelled it.
+    pub cancelled: bool,
+    /// The firm and buyer of the pair, so a cancelled meeting can be put on their calendars.
+    pub firm: String,
+    /// The buyer.
+    pub buyer: String,
+    /// The session id.
+    pub session: String,
+}
+
+/// The calendar state across publications, by `UID`.
+pub type CalendarState = BTreeMap<String, Published>;
+
+/// A stable 128-bit hash as 32 hex digits (two FNV-1a 64 passes with different offsets): the
+/// same text gives the same digits on every machine and in every version.
+pub fn stable_hash(text: &str) -> String {
+    let pass = |offset: u64| {
+        text.bytes().fold(offset, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    format!(
+        "{:016x}{:016x}",
+        pass(0xcbf2_9ce4_8422_2325),
+        pass(0x6c62_272e_07bb_0142)
+    )
+}
+
+/// The `UID` of a pair's meeting in a session of a mission.
+pub fn event_uid(mission: &str, firm: &str, buyer: &str, session: &str) -> String {
+    format!(
+        "{}@missionmatch",
+        stable_hash(&format!(
+            "{mission}\u{1f}{firm}\u{1f}{buyer}\u{1f}{session}"
+        ))
+    )
+}
+
+/// One event before sequencing: its uid and the lines that describe it.
+struct Event {
+    uid: String,
+    firm: String,
+    buyer: String,
+    session: String,
+    lines: Vec<String>,
+}
+
+/// Escapes a TEXT value (RFC 5545 3.3.11).
+fn text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Folds a content line at 75 octets, never inside a UTF-8 character (RFC 5545 3.1).
+fn fold(line: &str, out: &mut String) {
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+}
+
+fn local(date: Date, time: TimeOfDay) -> String {
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}00",
+        date.year,
+        date.month,
+        date.day,
+        time.0 / 60,
+        time.0 % 60
+    )
+}
+
+fn event_lines(mission: &Mission, agenda: &Agenda, entry: &Entry) -> Event {
+    let session = &mission.sessions[entry.session];
+    let (firm, buyer) = match agenda.side {
+        Side::Firm => (agenda.id.clone(), entry.with_id.clone()),
+        Side::Buyer => (entry.with_id.clone(), agenda.id.clone()),
+    };
+    let zone = session
+        .timezone
+        .as_deref()
+        .map(|zone| format!(";TZID={zone}"))
+        .unwrap_or_default();
+    let mut location: Vec<&str> = Vec::new();
+    for part in [&session.venue, &session.city, &entry.place] {
+        if !part.is_empty() {
+            location.push(part);
+        }
+    }
+    let mut description = vec![format!("{} ({})", entry.with_name, entry.with_id)];
+    let contact = contact_line(&entry.with_contact);
+    if !contact.is_empty() {
+        description.push(contact);
+    }
+    if let Some(language) = &entry.interpreter {
+        description.push(format!("Interpreter: {language}"));
+    }
+    if !entry.reasons.is_empty() {
+        description.push(format!("Why: {}", entry.reasons.join("; ")));
+    }
+    description.push(format!("Session {} · {}", session.id, mission.name));
+    let lines = vec![
+        format!("DTSTART{zone}:{}", local(session.date, entry.range.start)),
+        format!("DTEND{zone}:{}", local(session.date, entry.range.end)),
+        format!("SUMMARY:{}", text(&format!("Meeting: {}", entry.with_name))),
+        format!("LOCATION:{}", text(&location.join(", "))),
+        format!("DESCRIPTION:{}", text(&description.join("\n"))),
+    ];
+    Event {
+        uid: event_uid(&mission.name, &firm, &buyer, session.id.as_str()),
+        firm,
+        buyer,
+        session: session.id.to_string(),
+        lines,
+    }
+}
+
+/// The zone's `VTIMEZONE` for the given years: its offset at the start of the first year and
+/// every change until the end of the last, found from the tz database.
+fn vtimezone(zone: Tz, years: &BTreeSet<i32>) -> Vec<String> {
+    let (Some(&first), Some(&last)) = (years.first(), years.last()) else {
+        return Vec::new();
+    };
+    let at = |moment: NaiveDateTime| {
+        let offset = zone.offset_from_utc_datetime(&moment);
+        (
+            offset.fix().local_minus_utc(),
+            !offset.dst_offset().is_zero(),
+            offset.abbreviation().map(str::to_string),
+        )
+    };
+    let start = NaiveDate::from_ymd_opt(first, 1, 1)
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    let end = NaiveDate::from_ymd_opt(last + 1, 1, 1)
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    let format_offset = |seconds: i32| {
+        let sign = if seconds < 0 { '-' } else { '+' };
+        let minutes = seconds.abs() / 60;
+        format!("{sign}{:02}{:02}", minutes / 60, minutes % 60)
+    };
+    let component = |lines: &mut Vec<String>,
+                     utc: NaiveDateTime,
+                     from: i32,
+                     (to, dst, name): &(i32, bool, Option<String>)| {
+        let kind = if *dst { "DAYLIGHT" } else { "STANDARD" };
+        let onset = utc + chrono::Duration::seconds(i64::from(from));
+        lines.push(format!("BEGIN:{kind}"));
+        lines.push(format!("DTSTART:{}", onset.format("%Y%m%dT%H%M%S")));
+        lines.push(format!("TZOFFSETFROM:{}", format_offset(from)));
+        lines.push(format!("TZOFFSETTO:{}", format_offset(*to)));
+        if let Some(name) = name {
+            lines.push(format!("TZNAME:{}", text(name)));
+        }
+        lines.push(format!("END:{kind}"));
+    };
+    let mut lines = vec![
+        "BEGIN:VTIMEZONE".to_string(),
+        format!("TZID:{}", zone.name()),
+    ];
+    let mut current = at(start);
+    component(&mut lines, start, current.0, &current);
+    // Changes happen at most a few times a year: step a day at a time, then narrow to the minute.
+    let mut day = start;
+    while day < end {
+        let next = day + chrono::Duration::days(1);
+        let after = at(next);
+        if after.0 != current.0 || after.1 != current.1 {
+            let (mut low, mut high) = (day, next);
+            while high - low > chrono::Duration::minutes(1) {
+                let middle = low + (high - low) / 2;
+                if at(middle).0 == current.0 && at(middle).1 == current.1 {
+                    low = middle;
+                } else {
+                    high = middle;
+                }
+            }
+            let changed = at(high);
+            component(&mut lines, high, current.0, &changed);
+            current = changed;
+        }
+        day = next;
+    }
+    lines.push("END:VTIMEZONE".to_string());
+    lines
+}
+
+/// The calendar of one agenda, and the state entries of its events. `previous` is the state of
+/// the last publication; `stamp` the `DTSTAMP` (UTC, `YYYYMMDDTHHMMSSZ`). Meetings of this
+/// participant that `previous` lists but the schedule no longer has are published as cancelled.
+pub fn calendar(
+    mission: &Mission,
+    agenda: &Agenda,
+    status: Status,
+    previous: &CalendarState,
+    stamp: &str,
+) -> (String, Vec<(String, Published)>) {
+    let mut events: Vec<Event> = agenda
+        .entries
+        .iter()
+        .map(|entry| event_lines(mission, agenda, entry))
+        .collect();
+    let live: BTreeSet<String> = events.iter().map(|event| event.uid.clone()).collect();
+    let mut state = Vec::new();
+    let mut body = Vec::new();
+    for event in events.drain(..) {
+        let fingerprint = stable_hash(&event.lines.join("\n"));
+        let sequence = match previous.get(&event.uid) {
+            Some(before) if before.fingerprint == fingerprint && !before.cancelled => {
+                before.sequence
+            }
+            Some(before) => before.sequence + 1,
+            None => 0,
+        };
+        body.push("BEGIN:VEVENT".to_string());
+        body.push(format!("UID:{}", event.uid));
+        body.push(format!("DTSTAMP:{stamp}"));
+        body.push(format!("SEQUENCE:{sequence}"));
+        body.extend(event.lines);
+        body.push(format!(
+            "STATUS:{}",
+            match status {
+                Status::Draft => "TENTATIVE",
+                Status::Final => "CONFIRMED",
+            }
+        ));
+        body.push("END:VEVENT".to_string());
+        state.push((
+            event.uid,
+            Published {
+                sequence,
+                fingerprint,
+                cancelled: false,
+                firm: event.firm,
+                buyer: event.buyer,
+                session: event.session,
+            },
+        ));
+    }
+    // Meetings this participant had in the last publication and has no longer.
+    for (uid, before) in previous {
+        let mine = match agenda.side {
+            Side::Firm => before.firm == agenda.id,
+            Side::Buyer => before.buyer == agenda.id,
+        };
+        if !mine || live.contains(uid) {
+            continue;
+        }
+        let Some(session) = mission
+            .sessions
+            .iter()
+            .find(|session| session.id.as_str() == before.session)
+        else {
+            continue;
+        };
+        let sequence = if before.cancelled {
+            before.sequence
+        } else {
+            before.sequence + 1
+        };
+        let zone = session
+            .timezone
+            .as_deref()
+            .map(|zone| format!(";TZID={zone}"))
+            .unwrap_or_default();
+        body.push("BEGIN:VEVENT".to_string());
+        body.push(format!("UID:{uid}"));
+        body.push(format!("DTSTAMP:{stamp}"));
+        body.push(format!("SEQUENCE:{sequence}"));
+        body.push(format!(
+            "DTSTART{zone}:{}",
+            local(session.date, session.hours.start)
+        ));
+        body.push(format!(
+            "SUMMARY:{}",
+            text(&format!(
+                "Cancelled: meeting {} - {}",
+                before.firm, before.buyer
+            ))
+        ));
+        body.push("STATUS:CANCELLED".to_string());
+        body.push("END:VEVENT".to_string());
+        state.push((
+            uid.clone(),
+            Published {
+                sequence,
+                cancelled: true,
+                ..before.clone()
+            },
+        ));
+    }
+
+    let mut zones: BTreeMap<&str, BTreeSet<i32>> = BTreeMap::new();
+    for entry in &agenda.entries {
+        let session = &mission.sessions[entry.session];
+        if let Some(zone) = &session.timezone {
+            zones.entry(zone).or_default().insert(session.date.year);
+        }
+    }
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".to_string(),
+        "PRODID:-//missionmatch//agenda//EN".to_string(),
+        "CALSCALE:GREGORIAN".to_string(),
+        "METHOD:PUBLISH".to_string(),
+        format!(
+            "X-WR-CALNAME:{}",
+            text(&format!("{} - {}", mission.name, agenda.name))
+        ),
+    ];
+    for (zone, years) in &zones {
+        if let Ok(zone) = zone.parse::<Tz>() {
+            lines.extend(vtimezone(zone, years));
+        }
+    }
+    lines.extend(body);
+    lines.push("END:VCALENDAR".to_string());
+    let mut out = String::new();
+    for line in &lines {
+        fold(line, &mut out);
+    }
+    let _ = write!(out, "");
+    (out, state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_fold_at_75_octets_between_characters() {
+        let mut out = String::new();
+        let line = format!("SUMMARY:{}", "가".repeat(40));
+        fold(&line, &mut out);
+        for piece in out.split("\r\n").filter(|piece| !piece.is_empty()) {
+            assert!(piece.len() <= 75, "{} octets: {piece}", piece.len());
+        }
+        let unfolded = out.replace("\r\n ", "");
+        assert_eq!(unfolded.trim_end(), line);
+    }
+
+    #[test]
+    fn text_escapes_the_separators() {
+        assert_eq!(text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+    }
+
+    #[test]
+    fn vtimezone_lists_the_changes_of_a_zone_with_summer_time() {
+        let zone: Tz = "Europe/Berlin".parse().unwrap();
+        let lines = vtimezone(zone, &BTreeSet::from([2017]));
+        let text = lines.join("\n");
+        // 2017: summer time from 26 March 02:00 (+0100 -> +0200), back on 29 October 03:00.
+        assert!(
+            text.contains(
+                "BEGIN:DAYLIGHT\nDTSTART:20170326T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "BEGIN:STANDARD\nDTSTART:20171029T030000\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100"
+            ),
+            "{text}"
+        );
+        let kolkata =
+            vtimezone("Asia/Kolkata".parse().unwrap(), &BTreeSet::from([2017])).join("\n");
+        assert_eq!(kolkata.matches("BEGIN:STANDARD").count(), 1, "{kolkata}");
+        assert!(kolkata.contains("TZOFFSETTO:+0530"));
+    }
+
+    #[test]
+    fn uids_depend_on_the_mission_pair_and_session_only() {
+        let a = event_uid("M", "F01", "IN-001", "DEL-1");
+        assert_eq!(a, event_uid("M", "F01", "IN-001", "DEL-1"));
+        assert_ne!(a, event_uid("M", "F01", "IN-001", "DEL-2"));
+        assert_ne!(a, event_uid("M", "F0", "1IN-001", "DEL-1"));
+        assert!(a.ends_with("@missionmatch"));
+    }
+}

@@ -1,0 +1,635 @@
+//! PDF agendas: A4 portrait, one page per participant when the meetings fit, the mission's and
+//! organiser's names, a `DRAFT` watermark on drafts. Text is set in Noto Sans CJK KR (bundled,
+//! see `assets/fonts/README.md`), which covers Hangul, Vietnamese and English; krilla embeds
+//! only the glyphs a document uses and maps them back to Unicode, so the text can be searched
+//! and extracted.
+
+use std::sync::OnceLock;
+
+use krilla::color::rgb;
+use krilla::geom::{PathBuilder, Point, Rect, Transform};
+use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, FillRule};
+use krilla::surface::Surface;
+use krilla::text::{Font, TextDirection};
+use krilla::Document;
+use skrifa::instance::{LocationRef, Size};
+use skrifa::{FontRef, MetadataProvider};
+
+use super::agenda::{
+    contact_line, language_name, session_heading, session_heading_bilingual, zone_note, Agenda,
+};
+use super::{Labels, Status};
+use crate::error::{Error, Result};
+use crate::model::{Mission, Side};
+
+/// The regular face (Noto Sans CJK KR, subset; OFL 1.1).
+pub static FONT_BYTES: &[u8] =
+    include_bytes!("../../assets/fonts/NotoSansCJKkr-Regular-subset.otf");
+/// The bold face.
+static BOLD_BYTES: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKkr-Bold-subset.otf");
+
+const PAGE_WIDTH: f32 = 595.28;
+const PAGE_HEIGHT: f32 = 841.89;
+const MARGIN: f32 = 36.0;
+const BOTTOM: f32 = PAGE_HEIGHT - 48.0;
+
+/// The two faces, parsed once for krilla.
+fn fonts() -> Option<&'static (Font, Font)> {
+    static FONTS: OnceLock<Option<(Font, Font)>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let regular = Font::new(FONT_BYTES.into(), 0)?;
+            let bold = Font::new(BOLD_BYTES.into(), 0)?;
+            Some((regular, bold))
+        })
+        .as_ref()
+}
+
+/// Widths of text in one face, in points per point of size.
+struct Measure {
+    font: FontRef<'static>,
+}
+
+impl Measure {
+    fn new(bytes: &'static [u8]) -> Option<Measure> {
+        FontRef::new(bytes).ok().map(|font| Measure { font })
+    }
+
+    fn width(&self, text: &str, size: f32) -> f32 {
+        let charmap = self.font.charmap();
+        let metrics = self
+            .font
+            .glyph_metrics(Size::new(size), LocationRef::default());
+        text.chars()
+            .map(|c| {
+                let glyph = charmap.map(c).unwrap_or_default();
+                metrics.advance_width(glyph).unwrap_or(size * 0.5)
+            })
+            .sum()
+    }
+}
+
+/// Breaks `text` into lines no wider than `width`: at spaces where possible, inside a word
+/// (Korean has no spaces between many words) where not; at most `max_lines`, the last one
+/// ending in `…` when text was cut.
+fn wrap(measure: &Measure, text: &str, size: f32, width: f32, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            let candidate = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
+            if measure.width(&candidate, size) <= width {
+                line = candidate;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            // The word alone may still be too wide: break it by characters.
+            for c in word.chars() {
+                let mut next = line.clone();
+                next.push(c);
+                if measure.width(&next, size) > width && !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                    line.push(c);
+                } else {
+                    line = next;
+                }
+            }
+        }
+        lines.push(line);
+    }
+    if lines.len() > max_lines {
+        lines.truncate(max_lines);
+        if let Some(last) = lines.last_mut() {
+            while !last.is_empty() && measure.width(&format!("{last}…"), size) > width {
+                last.pop();
+            }
+            last.push('…');
+        }
+    }
+    lines
+}
+
+fn colour(red: u8, green: u8, blue: u8) -> Fill {
+    Fill {
+        paint: rgb::Color::new(red, green, blue).into(),
+        opacity: NormalizedF32::ONE,
+        rule: FillRule::default(),
+    }
+}
+
+fn rectangle(surface: &mut Surface, x: f32, y: f32, width: f32, height: f32, fill: Fill) {
+    let mut path = PathBuilder::new();
+    if let Some(rect) = Rect::from_xywh(x, y, width, height) {
+        path.push_rect(rect);
+    }
+    if let Some(path) = path.finish() {
+        surface.set_fill(Some(fill));
+        surface.draw_path(&path);
+    }
+}
+
+/// One column of the meetings table.
+struct Column {
+    label: &'static str,
+    width: f32,
+}
+
+/// The pen: where the next line goes, on which page.
+struct Pen<'a> {
+    regular: Font,
+    bold: Font,
+    measure: &'a Measure,
+    measure_bold: &'a Measure,
+    y: f32,
+}
+
+impl Pen<'_> {
+    fn text(
+        &self,
+        surface: &mut Surface,
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        fill: Fill,
+        text: &str,
+    ) {
+        if text.is_empty() {
+            return;
+        }
+        surface.set_fill(Some(fill));
+        let font = if bold { &self.bold } else { &self.regular };
+        surface.draw_text(
+            Point::from_xy(x, y),
+            font.clone(),
+            size,
+            text,
+            false,
+            TextDirection::Auto,
+        );
+    }
+}
+
+/// The rows of one meeting: the text of each column, already wrapped.
+fn row_cells(agenda: &Agenda, entry: &super::Entry) -> Vec<(String, bool)> {
+    let mut with = format!("{} ({}", entry.with_name, entry.with_id);
+    if !entry.with_country.is_empty() {
+        with.push_str(&format!(", {}", entry.with_country));
+    }
+    with.push(')');
+    let contact = contact_line(&entry.with_contact);
+    if !contact.is_empty() {
+        with.push('\n');
+        with.push_str(&contact);
+    }
+    let mut cells = vec![
+        (format!("{}–{}", entry.range.start, entry.range.end), true),
+        (
+            if entry.place.is_empty() {
+                "—".to_string()
+            } else {
+                entry.place.clone()
+            },
+            false,
+        ),
+        (with, false),
+        (
+            entry
+                .interpreter
+                .as_deref()
+                .map(language_name)
+                .unwrap_or_else(|| "—".to_string()),
+            false,
+        ),
+    ];
+    if agenda.side == Side::Firm {
+        cells.push((entry.reasons.join("; "), false));
+    }
+    cells
+}
+
+fn columns(side: Side, labels: &Labels) -> Vec<Column> {
+    let usable = PAGE_WIDTH - 2.0 * MARGIN;
+    match side {
+        Side::Firm => vec![
+            Column {
+                label: labels.time,
+                width: 62.0,
+            },
+            Column {
+                label: labels.place,
+                width: 46.0,
+            },
+            Column {
+                label: labels.with,
+                width: 160.0,
+            },
+            Column {
+                label: labels.interpreter,
+                width: 60.0,
+            },
+            Column {
+                label: labels.reasons,
+                width: usable - 62.0 - 46.0 - 160.0 - 60.0,
+            },
+        ],
+        Side::Buyer => vec![
+            Column {
+                label: labels.time,
+                width: 70.0,
+            },
+            Column {
+                label: labels.place,
+                width: 60.0,
+            },
+            Column {
+                label: labels.with,
+                width: usable - 70.0 - 60.0 - 70.0,
+            },
+            Column {
+                label: labels.interpreter,
+                width: 70.0,
+            },
+        ],
+    }
+}
+
+/// Draws the page's frame: header with mission, participant and status, the watermark on
+/// drafts, and the organiser and page number at the foot. Returns where the body starts.
+fn frame(
+    surface: &mut Surface,
+    pen: &Pen,
+    mission: &Mission,
+    agenda: &Agenda,
+    labels: &Labels,
+    status: Status,
+    page: usize,
+    continued: bool,
+) -> f32 {
+    let blue = || colour(0x1d, 0x4e, 0x89);
+    let grey = || colour(0x55, 0x55, 0x55);
+    if status == Status::Draft {
+        // A large, light diagonal "DRAFT" behind the content.
+        surface.push_transform(&Transform::from_rotate_at(
+            -35.0,
+            PAGE_WIDTH / 2.0,
+            PAGE_HEIGHT / 2.0,
+        ));
+        let size = 120.0;
+        let width = pen.measure_bold.width("DRAFT", size);
+        pen.text(
+            surface,
+            (PAGE_WIDTH - width) / 2.0,
+            PAGE_HEIGHT / 2.0 + size * 0.35,
+            size,
+            true,
+            colour(0xEE, 0xEE, 0xEE),
+            "DRAFT",
+        );
+        surface.pop();
+    }
+    let mut y = MARGIN + 10.0;
+    pen.text(surface, MARGIN, y, 9.0, true, blue(), &mission.name);
+    let badge = match status {
+        Status::Draft => labels.draft,
+        Status::Final => labels.final_,
+    };
+    let badge_width = pen.measure_bold.width(badge, 9.0) + 10.0;
+    let badge_x = PAGE_WIDTH - MARGIN - badge_width;
+    let (background, ink) = match status {
+        Status::Draft => (colour(0xFF, 0xF1, 0xC2), colour(0x7A, 0x5A, 0x00)),
+        Status::Final => (colour(0xDF, 0xF3, 0xE3), colour(0x1E, 0x6B, 0x32)),
+    };
+    rectangle(surface, badge_x, y - 10.0, badge_width, 14.0, background);
+    pen.text(surface, badge_x + 5.0, y, 9.0, true, ink, badge);
+    y += 8.0;
+    let title = labels.title;
+    y += 16.0;
+    pen.text(surface, MARGIN, y, 9.0, false, grey(), title);
+    y += 20.0;
+    let name = if continued {
+        format!("{} ({})", agenda.name, page)
+    } else {
+        agenda.name.clone()
+    };
+    for line in wrap(pen.measure_bold, &name, 17.0, PAGE_WIDTH - 2.0 * MARGIN, 2) {
+        pen.text(
+            surface,
+            MARGIN,
+            y,
+            17.0,
+            true,
+            colour(0x1a, 0x1a, 0x1a),
+            &line,
+        );
+        y += 21.0;
+    }
+    let mut who = vec![agenda.id.clone()];
+    if !agenda.booth.is_empty() {
+        who.push(format!("{}: {}", labels.booth, agenda.booth));
+    }
+    let contact = contact_line(&agenda.contact);
+    if !contact.is_empty() {
+        who.push(format!("{}: {}", labels.contact, contact));
+    }
+    who.push(format!("{}: {}", labels.meetings, agenda.entries.len()));
+    pen.text(
+        surface,
+        MARGIN,
+        y - 4.0,
+        9.0,
+        false,
+        grey(),
+        &who.join(" · "),
+    );
+    y += 4.0;
+    rectangle(surface, MARGIN, y, PAGE_WIDTH - 2.0 * MARGIN, 2.0, blue());
+
+    // Foot: organiser and page number.
+    let foot = PAGE_HEIGHT - 26.0;
+    rectangle(
+        surface,
+        MARGIN,
+        foot - 12.0,
+        PAGE_WIDTH - 2.0 * MARGIN,
+        0.6,
+        colour(0xC8, 0xCF, 0xD8),
+    );
+    if let Some(organiser) = &mission.organiser {
+        let mut parts = vec![organiser.name.clone()];
+        parts.extend(
+            [&organiser.email, &organiser.phone]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .cloned(),
+        );
+        pen.text(
+            surface,
+            MARGIN,
+            foot,
+            8.0,
+            false,
+            grey(),
+            &format!("{}: {}", labels.organiser, parts.join(" · ")),
+        );
+    }
+    let number = format!("{page}");
+    let width = pen.measure.width(&number, 8.0);
+    pen.text(
+        surface,
+        PAGE_WIDTH - MARGIN - width,
+        foot,
+        8.0,
+        false,
+        grey(),
+        &number,
+    );
+    y + 16.0
+}
+
+/// One agenda as a PDF document.
+pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<Vec<u8>> {
+    let failed = |what: &str| {
+        Error::Unsupported(format!(
+            "cannot draw the PDF agenda of {}: {what}",
+            agenda.id
+        ))
+    };
+    let (regular, bold) = fonts().ok_or_else(|| failed("the bundled font does not load"))?;
+    let measure =
+        Measure::new(FONT_BYTES).ok_or_else(|| failed("the bundled font does not load"))?;
+    let measure_bold =
+        Measure::new(BOLD_BYTES).ok_or_else(|| failed("the bundled font does not load"))?;
+    let labels = Labels::for_side(agenda.side);
+    let columns = columns(agenda.side, &labels);
+    let mut pen = Pen {
+        regular: regular.clone(),
+        bold: bold.clone(),
+        measure: &measure,
+        measure_bold: &measure_bold,
+        y: 0.0,
+    };
+    let settings = || PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT);
+    let mut document = Document::new();
+    let mut page_number = 1;
+    let mut page = document.start_page_with(settings().ok_or_else(|| failed("page size"))?);
+    let mut surface = page.surface();
+    pen.y = frame(
+        &mut surface,
+        &pen,
+        mission,
+        agenda,
+        &labels,
+        status,
+        page_number,
+        false,
+    );
+    let line_height = 10.5;
+    let size = 8.5;
+    for (session_index, entries) in agenda.by_session() {
+        let session = &mission.sessions[session_index];
+        let heading = match agenda.side {
+            Side::Firm => session_heading_bilingual(session),
+            Side::Buyer => session_heading(session),
+        };
+        let rows: Vec<Vec<Vec<String>>> = entries
+            .iter()
+            .map(|entry| {
+                row_cells(agenda, entry)
+                    .into_iter()
+                    .zip(&columns)
+                    .map(|((text, bold), column)| {
+                        let measure = if bold { &measure_bold } else { &measure };
+                        wrap(measure, &text, size, column.width - 8.0, 4)
+                    })
+                    .collect()
+            })
+            .collect();
+        let heights: Vec<f32> = rows
+            .iter()
+            .map(|cells| cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * line_height + 6.0)
+            .collect();
+        // The heading, the table head and the first row stay together.
+        let needed = 42.0 + 26.0 + heights.first().copied().unwrap_or(0.0);
+        if pen.y + needed > BOTTOM {
+            surface.finish();
+            page.finish();
+            page_number += 1;
+            page = document.start_page_with(settings().ok_or_else(|| failed("page size"))?);
+            surface = page.surface();
+            pen.y = frame(
+                &mut surface,
+                &pen,
+                mission,
+                agenda,
+                &labels,
+                status,
+                page_number,
+                true,
+            );
+        }
+        pen.y += 14.0;
+        let heading_lines = wrap(&measure_bold, &heading, 10.5, PAGE_WIDTH - 2.0 * MARGIN, 2);
+        for line in &heading_lines {
+            pen.text(
+                &mut surface,
+                MARGIN,
+                pen.y,
+                10.5,
+                true,
+                colour(0x1d, 0x4e, 0x89),
+                line,
+            );
+            pen.y += 13.0;
+        }
+        pen.text(
+            &mut surface,
+            MARGIN,
+            pen.y,
+            8.0,
+            false,
+            colour(0x66, 0x66, 0x66),
+            &format!("{} {} · {}", labels.session, session.id, zone_note(session)),
+        );
+        pen.y += 6.0;
+        let head_lines: Vec<Vec<String>> = columns
+            .iter()
+            .map(|column| wrap(&measure_bold, column.label, 8.0, column.width - 8.0, 2))
+            .collect();
+        let head_height = head_lines.iter().map(Vec::len).max().unwrap_or(1) as f32 * 10.0 + 5.0;
+        let table_head = |surface: &mut Surface, pen: &mut Pen| {
+            rectangle(
+                surface,
+                MARGIN,
+                pen.y,
+                PAGE_WIDTH - 2.0 * MARGIN,
+                head_height,
+                colour(0xEE, 0xF2, 0xF7),
+            );
+            let mut x = MARGIN;
+            for (column, lines) in columns.iter().zip(&head_lines) {
+                for (index, line) in lines.iter().enumerate() {
+                    pen.text(
+                        surface,
+                        x + 4.0,
+                        pen.y + 10.5 + 10.0 * index as f32,
+                        8.0,
+                        true,
+                        colour(0x1a, 0x1a, 0x1a),
+                        line,
+                    );
+                }
+                x += column.width;
+            }
+            pen.y += head_height;
+        };
+        table_head(&mut surface, &mut pen);
+        for (index, (cells, height)) in rows.iter().zip(&heights).enumerate() {
+            if pen.y + height > BOTTOM {
+                surface.finish();
+                page.finish();
+                page_number += 1;
+                page = document.start_page_with(settings().ok_or_else(|| failed("page size"))?);
+                surface = page.surface();
+                pen.y = frame(
+                    &mut surface,
+                    &pen,
+                    mission,
+                    agenda,
+                    &labels,
+                    status,
+                    page_number,
+                    true,
+                );
+                table_head(&mut surface, &mut pen);
+            }
+            if index % 2 == 1 {
+                rectangle(
+                    &mut surface,
+                    MARGIN,
+                    pen.y,
+                    PAGE_WIDTH - 2.0 * MARGIN,
+                    *height,
+                    colour(0xF7, 0xF9, 0xFB),
+                );
+            }
+            let mut x = MARGIN;
+            for (column_index, (lines, column)) in cells.iter().zip(&columns).enumerate() {
+                for (line_index, line) in lines.iter().enumerate() {
+                    let ink = if line_index > 0 && column_index == 2 {
+                        colour(0x55, 0x55, 0x55)
+                    } else {
+                        colour(0x1a, 0x1a, 0x1a)
+                    };
+                    pen.text(
+                        &mut surface,
+                        x + 4.0,
+                        pen.y + 3.0 + line_height * (line_index as f32 + 0.8),
+                        size,
+                        column_index == 0 || (column_index == 2 && line_index == 0),
+                        ink,
+                        line,
+                    );
+                }
+                x += column.width;
+            }
+            pen.y += height;
+            rectangle(
+                &mut surface,
+                MARGIN,
+                pen.y - 0.4,
+                PAGE_WIDTH - 2.0 * MARGIN,
+                0.4,
+                colour(0xC8, 0xCF, 0xD8),
+            );
+        }
+        pen.y += 4.0;
+    }
+    surface.finish();
+    page.finish();
+    document
+        .finish()
+        .map_err(|error| failed(&format!("{error:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_font_has_hangul_vietnamese_and_latin() {
+        let font = FontRef::new(FONT_BYTES).unwrap();
+        let charmap = font.charmap();
+        for c in "드론 máy bay không người lái ỗ ự Đ Drone–→…·".chars() {
+            if c != ' ' {
+                assert!(charmap.map(c).is_some(), "no glyph for {c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn wrapping_keeps_lines_inside_the_width_and_marks_cuts() {
+        let measure = Measure::new(FONT_BYTES).unwrap();
+        let text = "산업용 드론과 항공 촬영 드론을 만듭니다. Industrial multicopter drones for aerial survey, crop spraying and inspection";
+        let lines = wrap(&measure, text, 9.0, 120.0, 20);
+        assert!(lines.len() > 2);
+        for line in &lines {
+            assert!(measure.width(line, 9.0) <= 120.0, "{line}");
+        }
+        assert_eq!(lines.join(" ").replace("  ", " "), text);
+        let cut = wrap(&measure, text, 9.0, 120.0, 2);
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].ends_with('…'));
+        // A word wider than the column is broken inside.
+        let long = wrap(&measure, &"가".repeat(40), 9.0, 60.0, 20);
+        assert!(long.len() > 1 && long.iter().all(|line| measure.width(line, 9.0) <= 60.0));
+    }
+}

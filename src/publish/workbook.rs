@@ -1,0 +1,286 @@
+//! `schedule.xlsx`: a `Grid` sheet per session (rows slots, columns firms with their place, cells
+//! buyer and interpreter), `Meetings` (the schedule with names), `Firms` and `Buyers` (each
+//! participant's meetings in order). Header rows are frozen; text cells are spreadsheet-safe.
+
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+
+use super::agenda::{agendas, Agenda};
+use super::{SessionGrid, Status};
+use crate::error::{Error, Result};
+use crate::io::spreadsheet_safe;
+use crate::model::Mission;
+use crate::schedule::Meeting;
+
+fn failed(error: XlsxError) -> Error {
+    Error::Unsupported(format!("cannot build schedule.xlsx: {error}"))
+}
+
+/// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`, unique in `taken`.
+fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
+    let clean: String = wanted
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .collect();
+    let mut name: String = clean.chars().take(31).collect();
+    let mut counter = 2;
+    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+        let suffix = format!(" {counter}");
+        name = clean.chars().take(31 - suffix.len()).collect::<String>() + &suffix;
+        counter += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
+struct Formats {
+    header: Format,
+    cell: Format,
+}
+
+fn text(sheet: &mut Worksheet, row: u32, column: u16, value: &str, format: &Format) -> Result<()> {
+    sheet
+        .write_string_with_format(row, column, spreadsheet_safe(value).as_ref(), format)
+        .map_err(failed)?;
+    Ok(())
+}
+
+fn header_row(sheet: &mut Worksheet, names: &[(&str, f64)], formats: &Formats) -> Result<()> {
+    for (column, (name, width)) in names.iter().enumerate() {
+        text(sheet, 0, column as u16, name, &formats.header)?;
+        sheet
+            .set_column_width(column as u16, *width)
+            .map_err(failed)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(failed)?;
+    Ok(())
+}
+
+fn participant_sheet(
+    sheet: &mut Worksheet,
+    mission: &Mission,
+    list: &[Agenda],
+    formats: &Formats,
+    headers: &[(&str, f64)],
+) -> Result<()> {
+    header_row(sheet, headers, formats)?;
+    let mut row = 1;
+    for agenda in list {
+        for (number, entry) in agenda.entries.iter().enumerate() {
+            let session = &mission.sessions[entry.session];
+            let cells = [
+                agenda.id.clone(),
+                agenda.name.clone(),
+                (number + 1).to_string(),
+                session.date.to_string(),
+                entry.range.start.to_string(),
+                entry.range.end.to_string(),
+                session.id.to_string(),
+                session.city.clone(),
+                entry.place.clone(),
+                entry.with_id.clone(),
+                entry.with_name.clone(),
+                entry.interpreter.clone().unwrap_or_default(),
+            ];
+            for (column, value) in cells.iter().enumerate() {
+                text(sheet, row, column as u16, value, &formats.cell)?;
+            }
+            row += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The workbook's bytes.
+pub fn workbook(mission: &Mission, meetings: &[Meeting], status: Status) -> Result<Vec<u8>> {
+    let mut book = Workbook::new();
+    let formats = Formats {
+        header: Format::new()
+            .set_bold()
+            .set_background_color(Color::RGB(0xEEF2F7))
+            .set_border(FormatBorder::Thin)
+            .set_text_wrap()
+            .set_align(FormatAlign::Top),
+        cell: Format::new().set_align(FormatAlign::Top),
+    };
+    let wrapped = Format::new()
+        .set_text_wrap()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Top);
+    let mut taken = Vec::new();
+    let title = format!(
+        "{} - {}",
+        mission.name,
+        if status == Status::Draft {
+            "DRAFT"
+        } else {
+            "FINAL"
+        }
+    );
+
+    for (session_index, session) in mission.sessions.iter().enumerate() {
+        let grid = SessionGrid::new(mission, meetings, session_index);
+        let name = sheet_name(&format!("Grid {}", session.id), &mut taken);
+        let sheet = book.add_worksheet();
+        sheet.set_name(name).map_err(failed)?;
+        sheet.set_landscape().set_paper_size(9);
+        sheet.set_header(format!(
+            "&L{}&R{} {}",
+            title.replace('&', "&&"),
+            session.id,
+            session.date
+        ));
+        text(sheet, 0, 0, "Time", &formats.header)?;
+        sheet.set_column_width(0, 12).map_err(failed)?;
+        for (column, &firm) in grid.firms.iter().enumerate() {
+            let record = &mission.firms[firm];
+            let label = if record.booth.is_empty() {
+                format!("{} ({})", record.name, record.id)
+            } else {
+                format!("{} ({})\n{}", record.name, record.id, record.booth)
+            };
+            text(sheet, 0, column as u16 + 1, &label, &formats.header)?;
+            sheet
+                .set_column_width(column as u16 + 1, 24)
+                .map_err(failed)?;
+        }
+        for (row, &slot) in grid.slots.iter().enumerate() {
+            let range = mission.slots[slot].range;
+            let row_number = row as u32 + 1;
+            text(sheet, row_number, 0, &range.to_string(), &wrapped)?;
+            for (column, &firm) in grid.firms.iter().enumerate() {
+                let value = match grid.cell(row, firm) {
+                    Some(meeting) => {
+                        let meeting = &meetings[meeting];
+                        let company = mission
+                            .buyer_index(&meeting.buyer)
+                            .map(|b| mission.buyers[b].company.clone())
+                            .unwrap_or_default();
+                        match &meeting.interpreter {
+                            Some(language) => {
+                                format!("{company} ({})\ninterpreter: {language}", meeting.buyer)
+                            }
+                            None => format!("{company} ({})", meeting.buyer),
+                        }
+                    }
+                    None => String::new(),
+                };
+                text(sheet, row_number, column as u16 + 1, &value, &wrapped)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 1).map_err(failed)?;
+    }
+
+    let sheet = book.add_worksheet();
+    sheet
+        .set_name(sheet_name("Meetings", &mut taken))
+        .map_err(failed)?;
+    header_row(
+        sheet,
+        &[
+            ("firm", 8.0),
+            ("firm_name", 26.0),
+            ("buyer", 10.0),
+            ("buyer_company", 30.0),
+            ("session", 9.0),
+            ("date", 11.0),
+            ("start", 7.0),
+            ("end", 7.0),
+            ("city", 14.0),
+            ("venue", 30.0),
+            ("place", 9.0),
+            ("interpreter", 11.0),
+            ("expected_value_usd", 14.0),
+            ("reasons", 50.0),
+        ],
+        &formats,
+    )?;
+    for (index, meeting) in meetings.iter().enumerate() {
+        let row = index as u32 + 1;
+        let slot = &mission.slots[meeting.slot.0];
+        let session = &mission.sessions[slot.session];
+        let firm = mission.firm_index(&meeting.firm).map(|f| &mission.firms[f]);
+        let buyer = mission
+            .buyer_index(&meeting.buyer)
+            .map(|b| &mission.buyers[b]);
+        let cells = [
+            meeting.firm.to_string(),
+            firm.map(|f| f.name.clone()).unwrap_or_default(),
+            meeting.buyer.to_string(),
+            buyer.map(|b| b.company.clone()).unwrap_or_default(),
+            session.id.to_string(),
+            session.date.to_string(),
+            slot.range.start.to_string(),
+            slot.range.end.to_string(),
+            session.city.clone(),
+            session.venue.clone(),
+            firm.map(|f| f.booth.clone()).unwrap_or_default(),
+            meeting.interpreter.clone().unwrap_or_default(),
+        ];
+        for (column, value) in cells.iter().enumerate() {
+            text(sheet, row, column as u16, value, &formats.cell)?;
+        }
+        sheet
+            .write_number(
+                row,
+                12,
+                (meeting.expected_value_usd * 100.0).round() / 100.0,
+            )
+            .map_err(failed)?;
+        text(sheet, row, 13, &meeting.reasons.join("; "), &formats.cell)?;
+    }
+
+    let (firm_agendas, buyer_agendas) = agendas(mission, meetings);
+    let columns = |who: &'static str, other: &'static str, other_name: &'static str| {
+        [
+            (who, 9.0),
+            ("name", 28.0),
+            ("#", 4.0),
+            ("date", 11.0),
+            ("start", 7.0),
+            ("end", 7.0),
+            ("session", 9.0),
+            ("city", 14.0),
+            ("place", 9.0),
+            (other, 10.0),
+            (other_name, 30.0),
+            ("interpreter", 11.0),
+        ]
+    };
+    let sheet = book.add_worksheet();
+    sheet
+        .set_name(sheet_name("Firms", &mut taken))
+        .map_err(failed)?;
+    participant_sheet(
+        sheet,
+        mission,
+        &firm_agendas,
+        &formats,
+        &columns("firm", "buyer", "buyer_company"),
+    )?;
+    let sheet = book.add_worksheet();
+    sheet
+        .set_name(sheet_name("Buyers", &mut taken))
+        .map_err(failed)?;
+    participant_sheet(
+        sheet,
+        mission,
+        &buyer_agendas,
+        &formats,
+        &columns("buyer", "firm", "firm_name"),
+    )?;
+    book.save_to_buffer().map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_short_clean_and_unique() {
+        let mut taken = Vec::new();
+        assert_eq!(sheet_name("Grid A/B", &mut taken), "Grid A_B");
+        assert_eq!(sheet_name("Grid A:B", &mut taken), "Grid A_B 2");
+        let long = sheet_name(&"x".repeat(40), &mut taken);
+        assert_eq!(long.chars().count(), 31);
+    }
+}
