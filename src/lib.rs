@@ -49,7 +49,8 @@ pub use model::{
 };
 pub use notify::{deliver, DeliveryReport, RetryPolicy};
 pub use publish::{
-    agendas, publish, Agenda, CalendarState, Documents, Entry, Published, Status as PublishStatus,
+    agendas, event_uid, publish, Agenda, CalendarState, Documents, Entry, Published,
+    Status as PublishStatus,
 };
 pub use report::{report, MissionReport, Totals};
 pub use schedule::{

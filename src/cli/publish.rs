@@ -63,43 +63,6 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let schedule_path = schedule.unwrap_or_else(|| out_dir.join("schedule.json"));
     let file = read_schedule(&schedule_path, &mission)?;
     let status = status.or(file.status).unwrap_or_default();
-    for (side, cancelled) in [
-        (
-            "firm",
-            mission
-                .firms
-                .iter()
-                .filter(|f| f.status == crate::model::Status::Cancelled)
-                .map(|f| f.id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        (
-            "buyer",
-            mission
-                .buyers
-                .iter()
-                .filter(|b| b.status == crate::model::Status::Cancelled)
-                .map(|b| b.id.as_str())
-                .collect(),
-        ),
-    ] {
-        let affected: Vec<&str> = cancelled
-            .into_iter()
-            .filter(|id| {
-                file.meetings.iter().any(|m| {
-                    (side == "firm" && m.firm.as_str() == *id)
-                        || (side == "buyer" && m.buyer.as_str() == *id)
-                })
-            })
-            .collect();
-        if !affected.is_empty() {
-            anyhow::bail!(
-                "{}: the schedule has meetings of cancelled {side}(s) {}; re-plan before publishing",
-                schedule_path.display(),
-                affected.join(", ")
-            );
-        }
-    }
     let previous = read_calendar_state(&out_dir)?;
     let documents = publish(&mission, &file.meetings, status, &previous, &stamp())?;
     write_publication(&out_dir, &documents)?;

@@ -10,8 +10,8 @@ use super::csv::{csv_with_header, parse_table, push_line};
 use super::read::split_list;
 use super::write::{write_atomically, write_set};
 use crate::error::{Error, Problem, Result};
-use crate::model::{BuyerId, FirmId, Mission, SlotId};
-use crate::publish::{CalendarState, Documents, Published, Status};
+use crate::model::{BuyerId, FirmId, Mission, SlotId, Status};
+use crate::publish::{CalendarState, Documents, Published, Status as PublishStatus};
 use crate::schedule::Meeting;
 
 /// A schedule as published: its meetings and the status its summary gives (if any).
@@ -20,7 +20,7 @@ pub struct ScheduleFile {
     /// The meetings, in the file's order.
     pub meetings: Vec<Meeting>,
     /// `summary.status`, when the file has one.
-    pub status: Option<Status>,
+    pub status: Option<PublishStatus>,
 }
 
 /// The line of the `index`-th meeting object: the line of its `"firm"` key, counting from the
@@ -48,12 +48,14 @@ pub fn read_schedule(path: &Path, mission: &Mission) -> Result<ScheduleFile> {
         .unwrap_or_default();
     let bytes = match super::source::read_bytes(folder, &name) {
         Ok(Some(bytes)) => bytes,
-        Ok(None) => return Err(Error::Invalid(vec![Problem::new(
+        Ok(None) => {
+            return Err(Error::Invalid(vec![Problem::new(
             &file,
             0,
             "file",
             "no such schedule file (run `missionmatch schedule` first, or pass --schedule FILE)",
-        )])),
+        )]))
+        }
         Err(problem) => return Err(Error::Invalid(vec![problem])),
     };
     let text = String::from_utf8_lossy(&bytes);
@@ -88,20 +90,25 @@ pub fn read_schedule(path: &Path, mission: &Mission) -> Result<ScheduleFile> {
             field("session"),
             field("start"),
         );
-        let firm_known = mission.firm_index(&FirmId(firm.to_string())).is_some();
-        if !firm_known {
-            problem(
+        let firm_index = mission.firm_index(&FirmId(firm.to_string()));
+        match firm_index.map(|f| mission.firms[f].status) {
+            None => problem("firm", format!("unknown firm \"{firm}\" (not in firms.csv)")),
+            Some(Status::Cancelled) => problem(
                 "firm",
-                format!("unknown firm \"{firm}\" (not in firms.csv)"),
-            );
+                format!("firm {firm} is cancelled in firms.csv but has this meeting; re-plan before publishing"),
+            ),
+            Some(Status::Active) => {}
         }
-        let buyer_known = mission.buyer_index(&BuyerId(buyer.to_string())).is_some();
-        if !buyer_known {
-            problem(
+        let buyer_index = mission.buyer_index(&BuyerId(buyer.to_string()));
+        match buyer_index.map(|b| mission.buyers[b].status) {
+            None => problem("buyer", format!("unknown buyer \"{buyer}\" (not in buyers.csv)")),
+            Some(Status::Cancelled) => problem(
                 "buyer",
-                format!("unknown buyer \"{buyer}\" (not in buyers.csv)"),
-            );
+                format!("buyer {buyer} is cancelled in buyers.csv but has this meeting; re-plan before publishing"),
+            ),
+            Some(Status::Active) => {}
         }
+        let (firm_known, buyer_known) = (firm_index.is_some(), buyer_index.is_some());
         let Some(session_index) = mission
             .sessions
             .iter()
@@ -161,7 +168,7 @@ pub fn read_schedule(path: &Path, mission: &Mission) -> Result<ScheduleFile> {
     let status = document
         .pointer("/summary/status")
         .and_then(Value::as_str)
-        .and_then(Status::parse);
+        .and_then(PublishStatus::parse);
     if problems.is_empty() {
         Ok(ScheduleFile { meetings, status })
     } else {
@@ -170,7 +177,7 @@ pub fn read_schedule(path: &Path, mission: &Mission) -> Result<ScheduleFile> {
 }
 
 /// Sets `summary.status` in a schedule file, keeping everything else as it was (atomically).
-pub fn set_schedule_status(path: &Path, status: Status) -> Result<()> {
+pub fn set_schedule_status(path: &Path, status: PublishStatus) -> Result<()> {
     let text = std::fs::read_to_string(path).map_err(|error| Error::io(path, error))?;
     let mut document: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
         .map_err(|error| Error::Unsupported(format!("{}: {error}", path.display())))?;

@@ -26,7 +26,7 @@ pub struct Entry {
     pub with_contact: Contact,
     /// The interpreter's language, when one is needed.
     pub interpreter: Option<String>,
-    /// Why the pair meets (firms' agendas print them).
+    /// Why the pair meets (only firms' agendas print them).
     pub reasons: Vec<String>,
 }
 
@@ -93,7 +93,6 @@ pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Age
             with_name: firm.name.clone(),
             with_country: String::new(),
             with_contact: firm.contact.clone(),
-            reasons: Vec::new(),
             ..common.clone()
         });
         firm_entries[f].push(common);

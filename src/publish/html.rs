@@ -47,6 +47,12 @@ table{{border-collapse:collapse;width:100%;margin-bottom:6px}}
 th,td{{border:1px solid #c8cfd8;padding:4px 6px;text-align:left;vertical-align:top;font-size:13px}}
 th{{background:#eef2f7;font-weight:600}}
 td.time{{white-space:nowrap;font-weight:600}}
+@media print,screen and (min-width:641px){{
+ table.agenda{{table-layout:fixed}}
+ table.agenda th:nth-child(1){{width:13%}}
+ table.agenda th:nth-child(2){{width:8%}}
+ table.agenda th:nth-child(4){{width:12%}}
+}}
 .sub{{color:#555;font-size:12px}}
 .lang{{display:inline-block;background:#e7e0f7;color:#4b2a8c;border-radius:3px;padding:0 5px;font-size:12px}}
 footer{{margin-top:14px;border-top:1px solid #c8cfd8;padding-top:6px;font-size:12px;color:#555}}
@@ -65,10 +71,16 @@ footer{{margin-top:14px;border-top:1px solid #c8cfd8;padding-top:6px;font-size:1
  table.agenda td[data-label]::before{{content:attr(data-label) ": ";color:#666;font-size:12px}}
  .gridwrap{{overflow-x:auto}}
 }}
-@page{{size:A4{};margin:12mm}}
+@page{{size:A4{};margin:10mm}}
 @media print{{
- body{{padding:0;font-size:11pt}}
- .session{{break-inside:avoid}}
+ body{{padding:0;font-size:9pt;line-height:1.2}}
+ h1{{font-size:15pt}}
+ h2{{font-size:10.5pt;margin:8px 0 1px}}
+ th,td{{font-size:8pt;padding:2px 4px}}
+ .sub{{font-size:7.5pt}}
+ footer{{font-size:8pt}}
+ h2,.zone{{break-after:avoid}}
+ thead{{display:table-header-group}}
  .grid{{break-inside:auto}}
  .gridpage{{break-after:page}}
  .gridpage:last-of-type{{break-after:auto}}

@@ -62,6 +62,8 @@ pub fn event_uid(mission: &str, firm: &str, buyer: &str, session: &str) -> Strin
 /// One event before sequencing: its uid and the lines that describe it.
 struct Event {
     uid: String,
+    /// Hash of the meeting's facts, the same on the firm's and the buyer's calendar.
+    fingerprint: String,
     firm: String,
     buyer: String,
     session: String,
@@ -134,7 +136,7 @@ fn event_lines(mission: &Mission, agenda: &Agenda, entry: &Entry) -> Event {
     if let Some(language) = &entry.interpreter {
         description.push(format!("Interpreter: {language}"));
     }
-    if !entry.reasons.is_empty() {
+    if agenda.side == Side::Firm && !entry.reasons.is_empty() {
         description.push(format!("Why: {}", entry.reasons.join("; ")));
     }
     description.push(format!("Session {} · {}", session.id, mission.name));
@@ -145,8 +147,36 @@ fn event_lines(mission: &Mission, agenda: &Agenda, entry: &Entry) -> Event {
         format!("LOCATION:{}", text(&location.join(", "))),
         format!("DESCRIPTION:{}", text(&description.join("\n"))),
     ];
+    // The facts both calendars show, in the firm-buyer orientation.
+    let (firm_side, buyer_side) = match agenda.side {
+        Side::Firm => (
+            (&agenda.name, &agenda.contact),
+            (&entry.with_name, &entry.with_contact),
+        ),
+        Side::Buyer => (
+            (&entry.with_name, &entry.with_contact),
+            (&agenda.name, &agenda.contact),
+        ),
+    };
+    let fingerprint = stable_hash(&format!(
+        "{}|{}|{}|{}|{}|{}|{}|{:?}|{:?}|{}|{:?}|{}|{:?}",
+        lines[0],
+        lines[1],
+        session.venue,
+        session.city,
+        entry.place,
+        firm,
+        buyer,
+        entry.interpreter,
+        entry.reasons,
+        firm_side.0,
+        firm_side.1,
+        buyer_side.0,
+        buyer_side.1,
+    ));
     Event {
         uid: event_uid(&mission.name, &firm, &buyer, session.id.as_str()),
+        fingerprint,
         firm,
         buyer,
         session: session.id.to_string(),
@@ -244,7 +274,7 @@ pub fn calendar(
     let mut state = Vec::new();
     let mut body = Vec::new();
     for event in events.drain(..) {
-        let fingerprint = stable_hash(&event.lines.join("\n"));
+        let fingerprint = event.fingerprint.clone();
         let sequence = match previous.get(&event.uid) {
             Some(before) if before.fingerprint == fingerprint && !before.cancelled => {
                 before.sequence

@@ -18,7 +18,7 @@ use crate::model::{Mission, Side};
 use crate::schedule::Meeting;
 
 pub use agenda::{agendas, Agenda, Entry};
-pub use ics::{CalendarState, Published};
+pub use ics::{event_uid, CalendarState, Published};
 pub use pdf::agenda_pdf;
 
 /// Whether a publication is provisional or final.
@@ -65,6 +65,7 @@ pub struct Labels {
     pub final_: &'static str,
     pub meetings: &'static str,
     pub contact: &'static str,
+    pub continued: &'static str,
 }
 
 impl Labels {
@@ -85,6 +86,7 @@ impl Labels {
                 final_: "확정 FINAL",
                 meetings: "상담 Meetings",
                 contact: "담당자 Contact",
+                continued: "계속 continued",
             },
             Side::Buyer => Labels {
                 title: "Meeting agenda",
@@ -100,6 +102,7 @@ impl Labels {
                 final_: "FINAL",
                 meetings: "Meetings",
                 contact: "Contact",
+                continued: "continued",
             },
         }
     }

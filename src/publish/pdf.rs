@@ -285,14 +285,16 @@ fn frame(
         ));
         let size = 120.0;
         let width = pen.measure_bold.width("DRAFT", size);
-        pen.text(
-            surface,
-            (PAGE_WIDTH - width) / 2.0,
-            PAGE_HEIGHT / 2.0 + size * 0.35,
+        // Drawn as outlines, not text: the watermark is no part of the agenda's text (copying
+        // or extracting it would otherwise interleave its letters with the meetings).
+        surface.set_fill(Some(colour(0xEE, 0xEE, 0xEE)));
+        surface.draw_text(
+            Point::from_xy((PAGE_WIDTH - width) / 2.0, PAGE_HEIGHT / 2.0 + size * 0.35),
+            pen.bold.clone(),
             size,
-            true,
-            colour(0xEE, 0xEE, 0xEE),
             "DRAFT",
+            true,
+            TextDirection::Auto,
         );
         surface.pop();
     }
@@ -310,13 +312,11 @@ fn frame(
     };
     rectangle(surface, badge_x, y - 10.0, badge_width, 14.0, background);
     pen.text(surface, badge_x + 5.0, y, 9.0, true, ink, badge);
-    y += 8.0;
-    let title = labels.title;
     y += 16.0;
-    pen.text(surface, MARGIN, y, 9.0, false, grey(), title);
-    y += 20.0;
+    pen.text(surface, MARGIN, y, 9.0, false, grey(), labels.title);
+    y += 19.0;
     let name = if continued {
-        format!("{} ({})", agenda.name, page)
+        format!("{} ({})", agenda.name, labels.continued)
     } else {
         agenda.name.clone()
     };
@@ -432,7 +432,7 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
         page_number,
         false,
     );
-    let line_height = 10.5;
+    let line_height = 10.0;
     let size = 8.5;
     for (session_index, entries) in agenda.by_session() {
         let session = &mission.sessions[session_index];
@@ -448,14 +448,14 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
                     .zip(&columns)
                     .map(|((text, bold), column)| {
                         let measure = if bold { &measure_bold } else { &measure };
-                        wrap(measure, &text, size, column.width - 8.0, 4)
+                        wrap(measure, &text, size, column.width - 8.0, 3)
                     })
                     .collect()
             })
             .collect();
         let heights: Vec<f32> = rows
             .iter()
-            .map(|cells| cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * line_height + 6.0)
+            .map(|cells| cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * line_height + 4.0)
             .collect();
         // The heading, the table head and the first row stay together.
         let needed = 42.0 + 26.0 + heights.first().copied().unwrap_or(0.0);
@@ -476,30 +476,37 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
                 true,
             );
         }
-        pen.y += 14.0;
-        let heading_lines = wrap(&measure_bold, &heading, 10.5, PAGE_WIDTH - 2.0 * MARGIN, 2);
-        for line in &heading_lines {
+        let draw_heading = |surface: &mut Surface, pen: &mut Pen, continued: bool| {
+            pen.y += 12.0;
+            let heading = if continued {
+                format!("{heading} ({})", labels.continued)
+            } else {
+                heading.clone()
+            };
+            for line in wrap(&measure_bold, &heading, 10.5, PAGE_WIDTH - 2.0 * MARGIN, 2) {
+                pen.text(
+                    surface,
+                    MARGIN,
+                    pen.y,
+                    10.5,
+                    true,
+                    colour(0x1d, 0x4e, 0x89),
+                    &line,
+                );
+                pen.y += 12.0;
+            }
             pen.text(
-                &mut surface,
+                surface,
                 MARGIN,
                 pen.y,
-                10.5,
-                true,
-                colour(0x1d, 0x4e, 0x89),
-                line,
+                8.0,
+                false,
+                colour(0x66, 0x66, 0x66),
+                &format!("{} {} · {}", labels.session, session.id, zone_note(session)),
             );
-            pen.y += 13.0;
-        }
-        pen.text(
-            &mut surface,
-            MARGIN,
-            pen.y,
-            8.0,
-            false,
-            colour(0x66, 0x66, 0x66),
-            &format!("{} {} · {}", labels.session, session.id, zone_note(session)),
-        );
-        pen.y += 6.0;
+            pen.y += 5.0;
+        };
+        draw_heading(&mut surface, &mut pen, false);
         let head_lines: Vec<Vec<String>> = columns
             .iter()
             .map(|column| wrap(&measure_bold, column.label, 8.0, column.width - 8.0, 2))
@@ -549,6 +556,7 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
                     page_number,
                     true,
                 );
+                draw_heading(&mut surface, &mut pen, true);
                 table_head(&mut surface, &mut pen);
             }
             if index % 2 == 1 {

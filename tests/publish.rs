@@ -1,0 +1,679 @@
+//! `publish`: every document of the contract's v2 "documents" section, checked as its reader
+//! would: calendars parsed back, the workbook read back, PDF text extracted (`pdftotext`) and
+//! compared with a checked-in text, pages printed and photographed in headless Chromium.
+//!
+//! The PDF-text and browser tests need Debian's `poppler-utils` and `chromium`. Without them they
+//! say so and pass, unless `MISSIONMATCH_REQUIRE_TOOLS=1` is set, as `.ci/run` does: there a
+//! missing tool fails the test.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{copy_fixture, edit, run, Scratch};
+use missionmatch::{event_uid, read_mission};
+
+/// The path of an external tool, or `None` (and a note) when it is missing and not required.
+fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("MISSIONMATCH_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{name} is required (MISSIONMATCH_REQUIRE_TOOLS=1): apt-get install poppler-utils chromium"
+        );
+        eprintln!("note: {name} is not installed; this part of the test is skipped");
+    }
+    found
+}
+
+fn schedule_and_publish(dir: &Path, extra: &[&str]) {
+    let dir = dir.to_str().unwrap();
+    let scheduled = run(&["schedule", dir]);
+    assert_eq!(scheduled.code, 0, "{}", scheduled.stderr);
+    let mut arguments = vec!["publish", dir];
+    arguments.extend_from_slice(extra);
+    let published = run(&arguments);
+    assert_eq!(published.code, 0, "{}", published.stderr);
+}
+
+fn schedule_meetings(path: &Path) -> Vec<serde_json::Value> {
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    document["meetings"].as_array().unwrap().clone()
+}
+
+/// The cells of one CSV line (RFC 4180 quoting; no line breaks inside cells here).
+fn csv_cells(line: &str) -> Vec<String> {
+    let (mut cells, mut cell, mut quoted, mut chars) =
+        (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(std::mem::take(&mut cell)),
+            (c, _) => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells
+}
+
+fn pdf_text(path: &Path) -> Option<String> {
+    let pdftotext = tool("pdftotext")?;
+    let output = Command::new(pdftotext)
+        .arg("-layout")
+        .arg(path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "pdftotext failed on {}",
+        path.display()
+    );
+    Some(String::from_utf8(output.stdout).unwrap())
+}
+
+fn pdf_pages(path: &Path) -> Option<usize> {
+    let pdfinfo = tool("pdfinfo")?;
+    let output = Command::new(pdfinfo).arg(path).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.lines()
+        .find_map(|line| line.strip_prefix("Pages:"))
+        .map(|count| count.trim().parse().unwrap())
+}
+
+#[test]
+fn publish_writes_every_document_for_both_fixtures() {
+    for name in ["india-2017", "vietnam-2017"] {
+        let scratch = copy_fixture(name);
+        schedule_and_publish(scratch.path(), &[]);
+        let out = scratch.path().join("out");
+        let meetings = schedule_meetings(&out.join("schedule.json"));
+        let firms: BTreeSet<&str> = meetings
+            .iter()
+            .map(|m| m["firm"].as_str().unwrap())
+            .collect();
+        let buyers: BTreeSet<&str> = meetings
+            .iter()
+            .map(|m| m["buyer"].as_str().unwrap())
+            .collect();
+        for (folder, ids) in [("firms", &firms), ("buyers", &buyers)] {
+            let listed: BTreeSet<String> = std::fs::read_dir(out.join("agendas").join(folder))
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            let expected: BTreeSet<String> = ids
+                .iter()
+                .flat_map(|id| ["pdf", "html", "ics"].map(|ext| format!("{id}.{ext}")))
+                .collect();
+            assert_eq!(listed, expected, "{name}: agendas/{folder}");
+            for id in ids.iter() {
+                let pdf = std::fs::read(out.join(format!("agendas/{folder}/{id}.pdf"))).unwrap();
+                assert!(pdf.starts_with(b"%PDF-"), "{name} {id}");
+                let html = std::fs::read_to_string(out.join(format!("agendas/{folder}/{id}.html")))
+                    .unwrap();
+                // Self-contained: nothing is fetched from the network.
+                assert!(
+                    !html.contains("http://")
+                        && !html.contains("https://")
+                        && !html.contains("src="),
+                    "{name} {id}"
+                );
+            }
+        }
+        // mailmerge.csv: one row an agenda, pointing at files that exist.
+        let mailmerge = std::fs::read_to_string(out.join("mailmerge.csv")).unwrap();
+        let mut lines = mailmerge.trim_start_matches('\u{feff}').lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "kind,id,name,contact,email,agenda_pdf,agenda_ics,meetings"
+        );
+        let rows: Vec<Vec<String>> = lines.map(csv_cells).collect();
+        assert_eq!(rows.len(), firms.len() + buyers.len(), "{name}");
+        for row in &rows {
+            assert!(out.join(&row[5]).is_file(), "{name}: {}", row[5]);
+            assert!(out.join(&row[6]).is_file(), "{name}: {}", row[6]);
+            let side = if row[0] == "firm" { "firm" } else { "buyer" };
+            let count = meetings
+                .iter()
+                .filter(|m| m[side] == row[1].as_str())
+                .count();
+            assert_eq!(row.last().unwrap(), &count.to_string(), "{name}: {row:?}");
+        }
+        // The grid names every meeting's buyer company.
+        let grid = std::fs::read_to_string(out.join("grid.html")).unwrap();
+        for meeting in &meetings {
+            let company = meeting["buyer_company"]
+                .as_str()
+                .unwrap()
+                .replace('&', "&amp;");
+            assert!(grid.contains(&company), "{name}: grid lacks {company}");
+        }
+        // One A4 page per participant: the fixtures' agendas all fit.
+        for row in &rows {
+            if let Some(pages) = pdf_pages(&out.join(&row[5])) {
+                assert_eq!(pages, 1, "{name}: {}", row[5]);
+            }
+        }
+    }
+}
+
+/// Unfolded properties of every event of a calendar, and its time zones.
+fn calendar(
+    path: &Path,
+) -> (
+    Vec<BTreeMap<String, (String, Vec<(String, Vec<String>)>)>>,
+    Vec<String>,
+) {
+    let file = std::fs::File::open(path).unwrap();
+    let mut parser = ical::IcalParser::new(BufReader::new(file));
+    let calendar = parser
+        .next()
+        .expect("one calendar")
+        .expect("a calendar that parses");
+    assert!(
+        parser.next().is_none(),
+        "{}: one calendar per file",
+        path.display()
+    );
+    let zones = calendar
+        .timezones
+        .iter()
+        .flat_map(|zone| zone.properties.iter())
+        .filter(|p| p.name == "TZID")
+        .filter_map(|p| p.value.clone())
+        .collect();
+    let events = calendar
+        .events
+        .iter()
+        .map(|event| {
+            event
+                .properties
+                .iter()
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        (
+                            p.value.clone().unwrap_or_default(),
+                            p.params.clone().unwrap_or_default(),
+                        ),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    (events, zones)
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("\\n", "\n")
+        .replace("\\,", ",")
+        .replace("\\;", ";")
+        .replace("\\\\", "\\")
+}
+
+#[test]
+fn calendars_parse_back_and_say_what_the_schedule_says() {
+    let scratch = copy_fixture("india-2017");
+    schedule_and_publish(scratch.path(), &[]);
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    let out = scratch.path().join("out");
+    let meetings = schedule_meetings(&out.join("schedule.json"));
+    let mut seen = 0;
+    for (folder, side) in [("firms", "firm"), ("buyers", "buyer")] {
+        for entry in std::fs::read_dir(out.join("agendas").join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("ics") {
+                continue;
+            }
+            let id = path.file_stem().unwrap().to_str().unwrap().to_string();
+            let (events, zones) = calendar(&path);
+            assert_eq!(zones, vec!["Asia/Kolkata".to_string()], "{id}");
+            let mine: Vec<&serde_json::Value> =
+                meetings.iter().filter(|m| m[side] == id.as_str()).collect();
+            assert_eq!(events.len(), mine.len(), "{id}");
+            for meeting in mine {
+                let (firm, buyer, session) = (
+                    meeting["firm"].as_str().unwrap(),
+                    meeting["buyer"].as_str().unwrap(),
+                    meeting["session"].as_str().unwrap(),
+                );
+                let uid = event_uid(&mission.name, firm, buyer, session);
+                let event = events
+                    .iter()
+                    .find(|event| event["UID"].0 == uid)
+                    .unwrap_or_else(|| panic!("{id}: no event {uid} for {firm}-{buyer}"));
+                let local = |text: &str| text.replace(['-', ':'], "") + "00";
+                for (property, field) in [("DTSTART", "start"), ("DTEND", "end")] {
+                    let (value, params) = &event[property];
+                    assert_eq!(
+                        value,
+                        &local(meeting[field].as_str().unwrap()),
+                        "{id} {property}"
+                    );
+                    assert_eq!(
+                        params,
+                        &vec![("TZID".to_string(), vec!["Asia/Kolkata".to_string()])],
+                        "{id} {property}"
+                    );
+                }
+                assert_eq!(event["SEQUENCE"].0, "0");
+                assert_eq!(event["STATUS"].0, "TENTATIVE");
+                assert!(event["DTSTAMP"].0.ends_with('Z'));
+                let session = mission
+                    .sessions
+                    .iter()
+                    .find(|s| s.id.as_str() == session)
+                    .unwrap();
+                let location = unescape(&event["LOCATION"].0);
+                assert!(location.contains(&session.venue), "{id}: {location}");
+                assert!(
+                    location.contains(meeting["place"].as_str().unwrap()),
+                    "{id}: {location}"
+                );
+                let other = if side == "firm" {
+                    "buyer_company"
+                } else {
+                    "firm_name"
+                };
+                let summary = unescape(&event["SUMMARY"].0);
+                assert!(
+                    summary.contains(meeting[other].as_str().unwrap()),
+                    "{id}: {summary}"
+                );
+                if let Some(language) = meeting["interpreter"].as_str() {
+                    assert!(unescape(&event["DESCRIPTION"].0)
+                        .contains(&format!("Interpreter: {language}")));
+                }
+                seen += 1;
+            }
+        }
+    }
+    assert_eq!(seen, 2 * meetings.len(), "each meeting is on two calendars");
+}
+
+#[test]
+fn republishing_updates_events_instead_of_duplicating_them() {
+    let scratch = copy_fixture("india-2017");
+    schedule_and_publish(scratch.path(), &[]);
+    let dir = scratch.path().to_str().unwrap();
+    let out = scratch.path().join("out");
+    let sequences = |id: &str| -> BTreeMap<String, (String, String)> {
+        let (events, _) = calendar(&out.join(format!("agendas/firms/{id}.ics")));
+        events
+            .into_iter()
+            .map(|event| {
+                (
+                    event["UID"].0.clone(),
+                    (event["SEQUENCE"].0.clone(), event["STATUS"].0.clone()),
+                )
+            })
+            .collect()
+    };
+    let before = sequences("F02");
+    // The same schedule again: nothing changed, no sequence moves.
+    assert_eq!(run(&["publish", dir]).code, 0);
+    assert_eq!(sequences("F02"), before);
+    // Drop one meeting of F02 and move another to the venue of a different booth.
+    let path = out.join("schedule.json");
+    let mut document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let meetings = document["meetings"].as_array_mut().unwrap();
+    let of_f02: Vec<usize> = (0..meetings.len())
+        .filter(|&i| meetings[i]["firm"] == "F02")
+        .collect();
+    let dropped = meetings.remove(of_f02[0]);
+    std::fs::write(&path, serde_json::to_string_pretty(&document).unwrap()).unwrap();
+    edit(scratch.path(), "firms.csv", ",B02,", ",Hall 2 / B02,");
+    let republished = run(&["publish", dir, "--status", "final"]);
+    assert_eq!(republished.code, 0, "{}", republished.stderr);
+    let after = sequences("F02");
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    let dropped_uid = event_uid(
+        &mission.name,
+        "F02",
+        dropped["buyer"].as_str().unwrap(),
+        dropped["session"].as_str().unwrap(),
+    );
+    assert_eq!(
+        after.len(),
+        before.len(),
+        "the dropped meeting stays, cancelled"
+    );
+    for (uid, (sequence, status)) in &after {
+        if *uid == dropped_uid {
+            assert_eq!((sequence.as_str(), status.as_str()), ("1", "CANCELLED"));
+        } else {
+            // The place changed (booth), and the status went final: every event moved up one.
+            assert_eq!(
+                (sequence.as_str(), status.as_str()),
+                ("1", "CONFIRMED"),
+                "{uid}"
+            );
+        }
+    }
+    // A third publication of the same final schedule changes nothing.
+    assert_eq!(run(&["publish", dir]).code, 0);
+    assert_eq!(sequences("F02"), after);
+}
+
+#[test]
+fn the_workbook_reads_back_with_names_grid_and_korean_text() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let scratch = copy_fixture("india-2017");
+    schedule_and_publish(scratch.path(), &[]);
+    let out = scratch.path().join("out");
+    let meetings = schedule_meetings(&out.join("schedule.json"));
+    let mut book: Xlsx<_> = open_workbook(out.join("schedule.xlsx")).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        vec![
+            "Grid DEL-1",
+            "Grid DEL-2",
+            "Grid MUM-1",
+            "Grid CHE-1",
+            "Meetings",
+            "Firms",
+            "Buyers"
+        ]
+    );
+    let text = |cell: Option<&Data>| cell.map(|c| c.to_string()).unwrap_or_default();
+    let rows = book.worksheet_range("Meetings").unwrap();
+    assert_eq!(rows.height(), meetings.len() + 1);
+    assert_eq!(text(rows.get((0, 1))), "firm_name");
+    // Korean company names arrive intact.
+    let all: String = rows
+        .rows()
+        .flat_map(|row| row.iter().map(|c| c.to_string()))
+        .collect();
+    assert!(all.contains("(주)정밀금형"), "Korean firm name lost");
+    // Every meeting is in its session's grid, in its firm's column and its slot's row.
+    for meeting in &meetings {
+        let session = meeting["session"].as_str().unwrap();
+        let grid = book.worksheet_range(&format!("Grid {session}")).unwrap();
+        let start = &meeting["start"].as_str().unwrap()[11..];
+        let row = (0..grid.height())
+            .find(|&r| text(grid.get((r, 0))).starts_with(start))
+            .unwrap_or_else(|| panic!("no row {start} in Grid {session}"));
+        let firm = format!("({})", meeting["firm"].as_str().unwrap());
+        let column = (0..grid.width())
+            .find(|&c| text(grid.get((0, c))).contains(&firm))
+            .unwrap_or_else(|| panic!("no column {firm} in Grid {session}"));
+        let cell = text(grid.get((row, column)));
+        assert!(
+            cell.starts_with(meeting["buyer_company"].as_str().unwrap()),
+            "{cell}"
+        );
+    }
+    // Firms and Buyers list each participant's meetings in order.
+    for (sheet, side) in [("Firms", "firm"), ("Buyers", "buyer")] {
+        let range = book.worksheet_range(sheet).unwrap();
+        assert_eq!(range.height(), meetings.len() + 1, "{sheet}");
+        let mut last: BTreeMap<String, String> = BTreeMap::new();
+        for row in range.rows().skip(1) {
+            let id = row[0].to_string();
+            let when = format!("{} {}", row[3], row[4]);
+            if let Some(previous) = last.insert(id.clone(), when.clone()) {
+                assert!(previous < when, "{sheet}: {id} out of order");
+            }
+        }
+        let ids: BTreeSet<&str> = meetings.iter().map(|m| m[side].as_str().unwrap()).collect();
+        assert_eq!(last.len(), ids.len(), "{sheet}");
+    }
+}
+
+/// Publishes the checked-in India schedule and returns the text of every agenda PDF, in order.
+fn golden_texts(scratch: &Scratch, status: &str) -> Option<String> {
+    let dir = scratch.path().to_str().unwrap();
+    let schedule = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/india-schedule.json");
+    let copy = scratch.path().join("schedule.json");
+    std::fs::copy(&schedule, &copy).unwrap();
+    let published = run(&[
+        "publish",
+        dir,
+        "--schedule",
+        copy.to_str().unwrap(),
+        "--status",
+        status,
+    ]);
+    assert_eq!(published.code, 0, "{}", published.stderr);
+    let mut all = String::new();
+    for folder in ["firms", "buyers"] {
+        let mut paths: Vec<PathBuf> =
+            std::fs::read_dir(scratch.path().join("out/agendas").join(folder))
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .filter(|path| path.extension().and_then(|e| e.to_str()) == Some("pdf"))
+                .collect();
+        paths.sort();
+        for path in paths {
+            let text = pdf_text(&path)?;
+            all.push_str(&format!(
+                "==== {folder}/{}\n",
+                path.file_name().unwrap().to_string_lossy()
+            ));
+            // Trailing spaces and the form feed between pages are layout, not content.
+            for line in text.lines() {
+                all.push_str(line.trim_end().trim_start_matches('\u{c}'));
+                all.push('\n');
+            }
+        }
+    }
+    Some(all)
+}
+
+#[test]
+fn agenda_texts_match_the_checked_in_golden_text() {
+    let scratch = copy_fixture("india-2017");
+    let Some(text) = golden_texts(&scratch, "draft") else {
+        return;
+    };
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/india-agendas.txt");
+    if std::env::var("MISSIONMATCH_UPDATE_GOLDEN").as_deref() == Ok("1") {
+        std::fs::write(&golden, &text).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden)
+        .expect("tests/golden/india-agendas.txt (write it with MISSIONMATCH_UPDATE_GOLDEN=1)");
+    if text != expected {
+        let first = text
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "the agendas changed from line {} on:\n  now:      {:?}\n  expected: {:?}\n(if the change is wanted, rerun with MISSIONMATCH_UPDATE_GOLDEN=1 and commit the diff)",
+            first + 1,
+            text.lines().nth(first),
+            expected.lines().nth(first)
+        );
+    }
+    // What the contract asks every agenda to show is in the text a reader gets.
+    assert!(text.contains("초안 DRAFT"));
+    assert!(text.contains("Anyang City, Investment & Trade Division"));
+    assert!(text.contains("Asia/Kolkata, UTC+05:30"));
+    assert!(text.contains("(주)정밀금형"));
+}
+
+#[test]
+fn final_agendas_drop_the_draft_marks_and_the_schedule_records_the_status() {
+    let scratch = copy_fixture("india-2017");
+    let Some(text) = golden_texts(&scratch, "final") else {
+        return;
+    };
+    assert!(!text.contains("DRAFT"));
+    assert!(text.contains("확정 FINAL"));
+    let schedule: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("schedule.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(schedule["summary"]["status"], "final");
+}
+
+#[test]
+fn headless_chromium_prints_the_grid_on_a4_landscape_and_agendas_on_a_phone() {
+    let Some(chromium) = tool("chromium") else {
+        return;
+    };
+    let scratch = copy_fixture("india-2017");
+    schedule_and_publish(scratch.path(), &[]);
+    let out = scratch.path().join("out");
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("publish-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let profile = Scratch::new("chromium-profile");
+    let browse = |arguments: &[String]| {
+        let status = Command::new(&chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(arguments)
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    };
+    let url = |path: &Path| format!("file://{}", path.display());
+    // The grid: A4 landscape pages, one table of at most 8 firms per page.
+    let grid_pdf = shots.join("grid.pdf");
+    browse(&[
+        "--no-pdf-header-footer".into(),
+        format!("--print-to-pdf={}", grid_pdf.display()),
+        url(&out.join("grid.html")),
+    ]);
+    let grid_html = std::fs::read_to_string(out.join("grid.html")).unwrap();
+    let tables = grid_html.matches("<table").count();
+    if let Some(pages) = pdf_pages(&grid_pdf) {
+        assert_eq!(pages, tables, "one grid table per printed page");
+        let info = Command::new("pdfinfo").arg(&grid_pdf).output().unwrap();
+        let info = String::from_utf8_lossy(&info.stdout).into_owned();
+        assert!(info.contains("841.92 x 594.96 pts (A4)"), "{info}");
+    }
+    // A firm's agenda prints on one A4 portrait page.
+    let agenda_pdf = shots.join("agenda-F02.pdf");
+    browse(&[
+        "--no-pdf-header-footer".into(),
+        format!("--print-to-pdf={}", agenda_pdf.display()),
+        url(&out.join("agendas/firms/F02.html")),
+    ]);
+    if let Some(pages) = pdf_pages(&agenda_pdf) {
+        assert_eq!(pages, 1);
+    }
+    // Screenshots to look at: the agenda on a 390 x 844 phone, the grid on a laptop.
+    for (name, page, size) in [
+        (
+            "agenda-F02-phone.png",
+            out.join("agendas/firms/F02.html"),
+            "390,844",
+        ),
+        (
+            "agenda-IN-002-phone.png",
+            out.join("agendas/buyers/IN-002.html"),
+            "390,844",
+        ),
+        ("grid-laptop.png", out.join("grid.html"), "1400,900"),
+    ] {
+        let shot = shots.join(name);
+        let _ = std::fs::remove_file(&shot);
+        browse(&[
+            format!("--window-size={size}"),
+            format!("--screenshot={}", shot.display()),
+            url(&page),
+        ]);
+        let bytes = std::fs::read(&shot).unwrap();
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+            "{name}: {} bytes",
+            bytes.len()
+        );
+    }
+    eprintln!("screenshots in {}", shots.display());
+}
+
+#[test]
+fn a_schedule_that_does_not_fit_the_folder_is_refused_and_nothing_is_written() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    let schedule = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/india-schedule.json");
+    let copy = scratch.path().join("schedule.json");
+    let text = std::fs::read_to_string(&schedule).unwrap();
+    // The second meeting names a buyer the folder does not have, and a start between slots.
+    let second = text.match_indices("\"buyer\": \"").nth(1).unwrap().0;
+    let broken = format!(
+        "{}\"buyer\": \"IN-999{}",
+        &text[..second],
+        &text[second + "\"buyer\": \"IN-018".len()..]
+    );
+    std::fs::write(&copy, broken).unwrap();
+    let output = run(&["publish", dir, "--schedule", copy.to_str().unwrap()]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("schedule.json:")
+            && output.stderr.contains("buyer: unknown buyer \"IN-999\""),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        !scratch.path().join("out").exists(),
+        "nothing may be written"
+    );
+
+    // A buyer cancelled after the schedule was made: re-plan first.
+    std::fs::copy(&schedule, &copy).unwrap();
+    let meetings = schedule_meetings(&copy);
+    let buyer = meetings[0]["buyer"].as_str().unwrap();
+    let mut lines: Vec<String> = std::fs::read_to_string(scratch.path().join("buyers.csv"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines[0].push_str(",status");
+    for line in lines.iter_mut().skip(1) {
+        line.push_str(if line.starts_with(&format!("{buyer},")) {
+            ",cancelled"
+        } else {
+            ","
+        });
+    }
+    std::fs::write(scratch.path().join("buyers.csv"), lines.join("\n") + "\n").unwrap();
+    let output = run(&["publish", dir, "--schedule", copy.to_str().unwrap()]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains(&format!("buyer {buyer} is cancelled")),
+        "{}",
+        output.stderr
+    );
+    assert!(!scratch.path().join("out").exists());
+
+    // A status that is neither draft nor final.
+    let output = run(&["publish", dir, "--status", "done"]);
+    assert_eq!(output.code, 2);
+    assert!(
+        output.stderr.contains("\"done\" is not a status"),
+        "{}",
+        output.stderr
+    );
+}
