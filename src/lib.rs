@@ -49,7 +49,7 @@ pub use model::{
 };
 pub use notify::{deliver, DeliveryReport, RetryPolicy};
 pub use publish::{
-    agendas, event_uid, publish, Agenda, CalendarState, Documents, Entry, Published,
+    agenda_pdf, agendas, event_uid, publish, Agenda, CalendarState, Documents, Entry, Published,
     Status as PublishStatus,
 };
 pub use report::{report, MissionReport, Totals};

@@ -37,16 +37,28 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        edits: &[("mission.toml", "breaks = [\"12:30-13:30\"]\ntimezone = \"Asia/Kolkata\"\nvenue = \"Trade Hall", "breaks = [\"12:30-13:30\"]\ntimezone = \"Asia/Kolkota\"\nvenue = \"Trade Hall")],
+        expected: &["mission.toml:36: session[3].timezone: \"Asia/Kolkota\" is not an IANA time zone (like \"Asia/Kolkata\" or \"Asia/Ho_Chi_Minh\")"],
+    },
+    Case {
+        edits: &[("firms.csv", "f03@firms.example.com,+82-10-5550-1014", "f03@firms.example.com,+82-10-5550-1014,maybe"), ("firms.csv", ",email,phone\n", ",email,phone,status\n")],
+        expected: &["firms.csv:4: status: \"maybe\" is not a status: write active or cancelled"],
+    },
+    Case {
+        edits: &[("mission.toml", "email = \"trade@anyang.example.org\"", "email = 5")],
+        expected: &["mission.toml:65: organiser.email: expected a text in quotes, found integer"],
+    },
+    Case {
         edits: &[("mission.toml", "start = \"09:30\"\nend = \"12:30\"", "start = \"09:30\"\nend = \"13:70\"")],
-        expected: &["mission.toml:19: session[2].end: malformed time \"13:70\": expected HH:MM"],
+        expected: &["mission.toml:21: session[2].end: malformed time \"13:70\": expected HH:MM"],
     },
     Case {
         edits: &[("mission.toml", "start = \"09:30\"\nend = \"12:30\"", "start = \"09:30\"\nend = \"08:00\"")],
-        expected: &["mission.toml:19: session[2].end: the session ends (08:00) before it starts (09:30)"],
+        expected: &["mission.toml:21: session[2].end: the session ends (08:00) before it starts (09:30)"],
     },
     Case {
         edits: &[("mission.toml", "start = \"09:30\"\nend = \"12:30\"", "start = \"09:30\"\nend = \"09:45\"")],
-        expected: &["mission.toml:19: session[2].end: the session 09:30-09:45 is too short for one 30-minute slot"],
+        expected: &["mission.toml:21: session[2].end: the session 09:30-09:45 is too short for one 30-minute slot"],
     },
     Case {
         edits: &[("firms.csv", "AutoSense Mobility,", ",")],
@@ -126,7 +138,7 @@ const CASES: &[Case] = &[
     },
     Case {
         edits: &[("buyers.csv", "company,country", "firm_name,country")],
-        expected: &["buyers.csv:1: company: missing required column (the header has: id, firm_name, country, city, sector, interests, keywords, hs_codes, languages, sessions, min_meetings, max_meetings, annual_import_usd)"],
+        expected: &["buyers.csv:1: company: missing required column (the header has: id, firm_name, country, city, sector, interests, keywords, hs_codes, languages, sessions, min_meetings, max_meetings, annual_import_usd, contact, email, phone)"],
     },
     Case {
         edits: &[("firms.csv", ",,,2500000", ",,,1e308")],
@@ -156,7 +168,7 @@ const CASES: &[Case] = &[
         // A missing quote makes mission.toml unreadable: one line, not one per availability
         // cell that names a session.
         edits: &[("mission.toml", "id = \"DEL-2\"", "id = \"DEL-2")],
-        expected: &["mission.toml:15: syntax: invalid basic string, expected `\"`"],
+        expected: &["mission.toml:17: syntax: invalid basic string, expected `\"`"],
     },
     Case {
         edits: &[("firms.csv", "AutoSense Mobility", "\"AutoSense\" Mobility")],

@@ -169,13 +169,11 @@ fn publish_writes_every_document_for_both_fixtures() {
     }
 }
 
+/// One event's properties by name: the value and the parameters.
+type Event = BTreeMap<String, (String, Vec<(String, Vec<String>)>)>;
+
 /// Unfolded properties of every event of a calendar, and its time zones.
-fn calendar(
-    path: &Path,
-) -> (
-    Vec<BTreeMap<String, (String, Vec<(String, Vec<String>)>)>>,
-    Vec<String>,
-) {
+fn calendar(path: &Path) -> (Vec<Event>, Vec<String>) {
     let file = std::fs::File::open(path).unwrap();
     let mut parser = ical::IcalParser::new(BufReader::new(file));
     let calendar = parser

@@ -65,6 +65,9 @@ fn schedule_writes_the_contracts_files() {
         "gap",
         "solver",
         "seconds",
+        "idle_gaps",
+        "max_idle_gaps",
+        "status",
     ] {
         assert!(!json["summary"][key].is_null(), "summary.{key}");
     }
@@ -78,13 +81,30 @@ fn schedule_writes_the_contracts_files() {
         "interpreter",
         "expected_value_usd",
         "reasons",
+        "firm_name",
+        "buyer_company",
+        "place",
+        "table",
     ] {
         assert!(first.get(key).is_some(), "meetings[0].{key}");
     }
+    // The names and the place are the folder's, not ids.
+    let firm_id = first["firm"].as_str().unwrap();
+    let firms = std::fs::read_to_string(scratch.path().join("firms.csv")).unwrap();
+    let row = firms
+        .lines()
+        .find(|line| line.starts_with(&format!("{firm_id},")))
+        .unwrap();
+    assert!(row.contains(first["firm_name"].as_str().unwrap()), "{row}");
+    assert!(
+        row.contains(&format!(",{},", first["place"].as_str().unwrap())),
+        "{row}"
+    );
+    assert_eq!(json["summary"]["status"], "draft");
     let csv = std::fs::read_to_string(scratch.path().join("out/schedule.csv")).unwrap();
     assert_eq!(
         csv.lines().next(),
-        Some("\u{feff}firm,buyer,session,start,end,interpreter,expected_value_usd,reasons")
+        Some("\u{feff}firm,buyer,session,start,end,interpreter,expected_value_usd,reasons,firm_name,buyer_company,place,table")
     );
     // The independent validator on the timetable as written (weights: the matcher's pairs).
     let mission = read_mission(scratch.path()).unwrap().mission;
@@ -299,5 +319,75 @@ fn limits_that_are_not_seconds_are_refused() {
         output.stdout.contains("note: time limit:"),
         "{}",
         output.stdout
+    );
+}
+
+/// Adds a `status` column to a participants file, `cancelled` for `id`.
+fn cancel(dir: &std::path::Path, file: &str, id: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[0].push_str(",status");
+    for line in lines.iter_mut().skip(1) {
+        line.push_str(if line.starts_with(&format!("{id},")) {
+            ",cancelled"
+        } else {
+            ",active"
+        });
+    }
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn cancelled_participants_get_no_meetings() {
+    let scratch = copy_fixture("india-2017");
+    cancel(scratch.path(), "buyers.csv", "IN-019");
+    cancel(scratch.path(), "firms.csv", "F02");
+    let output = run(&["schedule", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("out/schedule.json")).unwrap(),
+    )
+    .unwrap();
+    let meetings = json["meetings"].as_array().unwrap();
+    assert!(meetings.len() > 100);
+    assert!(meetings
+        .iter()
+        .all(|m| m["buyer"] != "IN-019" && m["firm"] != "F02"));
+    // The validator calls a meeting of a cancelled participant a violation.
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    let firm = mission
+        .firms
+        .iter()
+        .find(|f| f.id.as_str() == "F02")
+        .unwrap();
+    let buyer = &mission.buyers[0];
+    let meeting = Meeting {
+        firm: firm.id.clone(),
+        buyer: buyer.id.clone(),
+        slot: SlotId(0),
+        interpreter: None,
+        expected_value_usd: 1.0,
+        reasons: vec![],
+    };
+    let violations = validate_schedule(&mission, &[], &[meeting]);
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.contains("firm F02 is cancelled")),
+        "{violations:?}"
+    );
+
+    // A must pair whose buyer withdrew cannot meet: exit 3 with the reason.
+    let scratch = copy_fixture("india-2017");
+    cancel(scratch.path(), "buyers.csv", "IN-022");
+    let output = run(&["schedule", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 3, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("must pair F09-IN-022 can never meet: buyer IN-022 is cancelled"),
+        "{}",
+        output.stderr
     );
 }

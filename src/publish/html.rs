@@ -116,9 +116,9 @@ fn organiser_footer(out: &mut String, mission: &Mission, labels: &Labels) {
             .map(|part| escape(part))
             .collect::<Vec<_>>()
             .join(" · ");
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<footer>{}: <strong>{}</strong>{}{}</footer>\n",
+            "<footer>{}: <strong>{}</strong>{}{}</footer>",
             escape(labels.organiser),
             escape(&organiser.name),
             if contact.is_empty() { "" } else { " · " },
@@ -141,9 +141,9 @@ pub fn agenda_page(mission: &Mission, agenda: &Agenda, status: Status) -> String
         },
         false,
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<header><div class=\"mission\">{}</div><h1>{}{}</h1><div class=\"who\">{}{}{}</div></header>\n",
+        "<header><div class=\"mission\">{}</div><h1>{}{}</h1><div class=\"who\">{}{}{}</div></header>",
         escape(&mission.name),
         escape(&agenda.name),
         status_badge(status, &labels),
@@ -249,9 +249,9 @@ pub fn grid_page(mission: &Mission, meetings: &[Meeting], status: Status) -> Str
         "en",
         true,
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<header><div class=\"mission\">{}</div><h1>Venue grid{}</h1></header>\n",
+        "<header><div class=\"mission\">{}</div><h1>Venue grid{}</h1></header>",
         escape(&mission.name),
         status_badge(status, &labels)
     );

@@ -230,14 +230,14 @@ fn vtimezone(zone: Tz, years: &BTreeSet<i32>) -> Vec<String> {
     ];
     let mut current = at(start);
     component(&mut lines, start, current.0, &current);
-    // Changes happen at most a few times a year: step a day at a time, then narrow to the minute.
+    // Changes happen at most a few times a year: step a day at a time, then narrow to the second.
     let mut day = start;
     while day < end {
         let next = day + chrono::Duration::days(1);
         let after = at(next);
         if after.0 != current.0 || after.1 != current.1 {
             let (mut low, mut high) = (day, next);
-            while high - low > chrono::Duration::minutes(1) {
+            while high - low > chrono::Duration::seconds(1) {
                 let middle = low + (high - low) / 2;
                 if at(middle).0 == current.0 && at(middle).1 == current.1 {
                     low = middle;

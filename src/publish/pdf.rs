@@ -155,8 +155,7 @@ impl Pen<'_> {
     fn text(
         &self,
         surface: &mut Surface,
-        x: f32,
-        y: f32,
+        (x, y): (f32, f32),
         size: f32,
         bold: bool,
         fill: Fill,
@@ -264,16 +263,22 @@ fn columns(side: Side, labels: &Labels) -> Vec<Column> {
 
 /// Draws the page's frame: header with mission, participant and status, the watermark on
 /// drafts, and the organiser and page number at the foot. Returns where the body starts.
-fn frame(
-    surface: &mut Surface,
-    pen: &Pen,
-    mission: &Mission,
-    agenda: &Agenda,
-    labels: &Labels,
+/// What every page of one agenda shows in its frame.
+struct Sheet<'a> {
+    mission: &'a Mission,
+    agenda: &'a Agenda,
+    labels: &'a Labels,
     status: Status,
-    page: usize,
-    continued: bool,
-) -> f32 {
+}
+
+fn frame(surface: &mut Surface, pen: &Pen, sheet: &Sheet, page: usize) -> f32 {
+    let Sheet {
+        mission,
+        agenda,
+        labels,
+        status,
+    } = *sheet;
+    let continued = page > 1;
     let blue = || colour(0x1d, 0x4e, 0x89);
     let grey = || colour(0x55, 0x55, 0x55);
     if status == Status::Draft {
@@ -299,7 +304,7 @@ fn frame(
         surface.pop();
     }
     let mut y = MARGIN + 10.0;
-    pen.text(surface, MARGIN, y, 9.0, true, blue(), &mission.name);
+    pen.text(surface, (MARGIN, y), 9.0, true, blue(), &mission.name);
     let badge = match status {
         Status::Draft => labels.draft,
         Status::Final => labels.final_,
@@ -311,9 +316,9 @@ fn frame(
         Status::Final => (colour(0xDF, 0xF3, 0xE3), colour(0x1E, 0x6B, 0x32)),
     };
     rectangle(surface, badge_x, y - 10.0, badge_width, 14.0, background);
-    pen.text(surface, badge_x + 5.0, y, 9.0, true, ink, badge);
+    pen.text(surface, (badge_x + 5.0, y), 9.0, true, ink, badge);
     y += 16.0;
-    pen.text(surface, MARGIN, y, 9.0, false, grey(), labels.title);
+    pen.text(surface, (MARGIN, y), 9.0, false, grey(), labels.title);
     y += 19.0;
     let name = if continued {
         format!("{} ({})", agenda.name, labels.continued)
@@ -323,8 +328,7 @@ fn frame(
     for line in wrap(pen.measure_bold, &name, 17.0, PAGE_WIDTH - 2.0 * MARGIN, 2) {
         pen.text(
             surface,
-            MARGIN,
-            y,
+            (MARGIN, y),
             17.0,
             true,
             colour(0x1a, 0x1a, 0x1a),
@@ -343,8 +347,7 @@ fn frame(
     who.push(format!("{}: {}", labels.meetings, agenda.entries.len()));
     pen.text(
         surface,
-        MARGIN,
-        y - 4.0,
+        (MARGIN, y - 4.0),
         9.0,
         false,
         grey(),
@@ -373,8 +376,7 @@ fn frame(
         );
         pen.text(
             surface,
-            MARGIN,
-            foot,
+            (MARGIN, foot),
             8.0,
             false,
             grey(),
@@ -385,8 +387,7 @@ fn frame(
     let width = pen.measure.width(&number, 8.0);
     pen.text(
         surface,
-        PAGE_WIDTH - MARGIN - width,
-        foot,
+        (PAGE_WIDTH - MARGIN - width, foot),
         8.0,
         false,
         grey(),
@@ -418,20 +419,17 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
         y: 0.0,
     };
     let settings = || PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT);
+    let sheet = Sheet {
+        mission,
+        agenda,
+        labels: &labels,
+        status,
+    };
     let mut document = Document::new();
     let mut page_number = 1;
     let mut page = document.start_page_with(settings().ok_or_else(|| failed("page size"))?);
     let mut surface = page.surface();
-    pen.y = frame(
-        &mut surface,
-        &pen,
-        mission,
-        agenda,
-        &labels,
-        status,
-        page_number,
-        false,
-    );
+    pen.y = frame(&mut surface, &pen, &sheet, page_number);
     let line_height = 10.0;
     let size = 8.5;
     for (session_index, entries) in agenda.by_session() {
@@ -465,16 +463,7 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
             page_number += 1;
             page = document.start_page_with(settings().ok_or_else(|| failed("page size"))?);
             surface = page.surface();
-            pen.y = frame(
-                &mut surface,
-                &pen,
-                mission,
-                agenda,
-                &labels,
-                status,
-                page_number,
-                true,
-            );
+            pen.y = frame(&mut surface, &pen, &sheet, page_number);
         }
         let draw_heading = |surface: &mut Surface, pen: &mut Pen, continued: bool| {
             pen.y += 12.0;
@@ -486,8 +475,7 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
             for line in wrap(&measure_bold, &heading, 10.5, PAGE_WIDTH - 2.0 * MARGIN, 2) {
                 pen.text(
                     surface,
-                    MARGIN,
-                    pen.y,
+                    (MARGIN, pen.y),
                     10.5,
                     true,
                     colour(0x1d, 0x4e, 0x89),
@@ -497,8 +485,7 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
             }
             pen.text(
                 surface,
-                MARGIN,
-                pen.y,
+                (MARGIN, pen.y),
                 8.0,
                 false,
                 colour(0x66, 0x66, 0x66),
@@ -526,8 +513,7 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
                 for (index, line) in lines.iter().enumerate() {
                     pen.text(
                         surface,
-                        x + 4.0,
-                        pen.y + 10.5 + 10.0 * index as f32,
+                        (x + 4.0, pen.y + 10.5 + 10.0 * index as f32),
                         8.0,
                         true,
                         colour(0x1a, 0x1a, 0x1a),
@@ -546,16 +532,7 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
                 page_number += 1;
                 page = document.start_page_with(settings().ok_or_else(|| failed("page size"))?);
                 surface = page.surface();
-                pen.y = frame(
-                    &mut surface,
-                    &pen,
-                    mission,
-                    agenda,
-                    &labels,
-                    status,
-                    page_number,
-                    true,
-                );
+                pen.y = frame(&mut surface, &pen, &sheet, page_number);
                 draw_heading(&mut surface, &mut pen, true);
                 table_head(&mut surface, &mut pen);
             }
@@ -579,8 +556,10 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
                     };
                     pen.text(
                         &mut surface,
-                        x + 4.0,
-                        pen.y + 3.0 + line_height * (line_index as f32 + 0.8),
+                        (
+                            x + 4.0,
+                            pen.y + 3.0 + line_height * (line_index as f32 + 0.8),
+                        ),
                         size,
                         column_index == 0 || (column_index == 2 && line_index == 0),
                         ink,
