@@ -23,17 +23,22 @@ pub struct ScheduleFile {
     pub status: Option<PublishStatus>,
 }
 
-/// The line of the `index`-th meeting object: the line of its `"firm"` key, counting from the
-/// `"meetings"` array (each meeting has exactly one). 0 when it cannot be found.
-fn meeting_line(text: &str, index: usize) -> usize {
+/// The line of each meeting object, in order: the line of its `"firm"` key, counting from the
+/// `"meetings"` array (each meeting has exactly one). Found in one pass over the text.
+fn meeting_lines(text: &str) -> Vec<usize> {
     let Some(start) = text.find("\"meetings\"") else {
-        return 0;
+        return Vec::new();
     };
-    text[start..]
-        .match_indices("\"firm\"")
-        .nth(index)
-        .map(|(offset, _)| text[..start + offset].matches('\n').count() + 1)
-        .unwrap_or(0)
+    let mut lines = Vec::new();
+    let mut line = text[..start].matches('\n').count() + 1;
+    let mut counted = start;
+    for (offset, _) in text[start..].match_indices("\"firm\"") {
+        let at = start + offset;
+        line += text[counted..at].matches('\n').count();
+        counted = at;
+        lines.push(line);
+    }
+    lines
 }
 
 /// Reads a `schedule.json` written by `schedule` (or `replan`) for this mission. Every meeting
@@ -76,10 +81,26 @@ pub fn read_schedule(path: &Path, mission: &Mission) -> Result<ScheduleFile> {
             "no \"meetings\" list: this is not a schedule.json",
         )]));
     };
+    let lines = meeting_lines(&text);
+    // Slots by session and start as schedule.json writes them (`2017-03-27T09:30`).
+    let slot_of: std::collections::HashMap<(usize, String), usize> = mission
+        .slots
+        .iter()
+        .map(|slot| {
+            let session = &mission.sessions[slot.session];
+            (
+                (
+                    slot.session,
+                    format!("{}T{}", session.date, slot.range.start),
+                ),
+                slot.id.0,
+            )
+        })
+        .collect();
     let mut problems = Vec::new();
     let mut meetings = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        let line = meeting_line(&text, index);
+        let line = lines.get(index).copied().unwrap_or(0);
         let field = |key: &str| item.get(key).and_then(Value::as_str).unwrap_or_default();
         let mut problem = |column: &str, message: String| {
             problems.push(Problem::new(&file, line, column, message));
@@ -121,11 +142,7 @@ pub fn read_schedule(path: &Path, mission: &Mission) -> Result<ScheduleFile> {
             continue;
         };
         let session_record = &mission.sessions[session_index];
-        let slot = mission.slots.iter().find(|slot| {
-            slot.session == session_index
-                && format!("{}T{}", session_record.date, slot.range.start) == start
-        });
-        let Some(slot) = slot else {
+        let Some(&slot) = slot_of.get(&(session_index, start.to_string())) else {
             problem(
                 "start",
                 format!(
@@ -152,7 +169,7 @@ pub fn read_schedule(path: &Path, mission: &Mission) -> Result<ScheduleFile> {
         meetings.push(Meeting {
             firm: FirmId(firm.to_string()),
             buyer: BuyerId(buyer.to_string()),
-            slot: SlotId(slot.id.0),
+            slot: SlotId(slot),
             interpreter: item
                 .get("interpreter")
                 .and_then(Value::as_str)
@@ -345,8 +362,7 @@ mod tests {
     #[test]
     fn meeting_lines_follow_the_firm_keys() {
         let text = "{\n  \"mission\": \"x\",\n  \"meetings\": [\n    {\n      \"firm\": \"F01\"\n    },\n    {\n      \"firm\": \"F02\"\n    }\n  ]\n}";
-        assert_eq!(meeting_line(text, 0), 5);
-        assert_eq!(meeting_line(text, 1), 8);
-        assert_eq!(meeting_line(text, 2), 0);
+        assert_eq!(meeting_lines(text), vec![5, 8]);
+        assert_eq!(meeting_lines("{}"), Vec::<usize>::new());
     }
 }
