@@ -22,6 +22,7 @@ mod matching;
 mod model;
 mod notify;
 mod publish;
+mod replan;
 mod report;
 mod schedule;
 mod score;
@@ -39,19 +40,22 @@ pub use io::{
     read_calendar_state, read_candidates, read_mission, read_mission_from_files, read_notified,
     read_schedule, read_weights, record_notified, schedule_json, schedule_json_with_status,
     set_schedule_status, write_atomically, write_candidates, write_followup, write_mission,
-    write_publication, write_report, write_schedule, write_weights, LoadedMission, ScheduleFile,
+    write_publication, write_replan, write_report, write_schedule, write_weights,
+    CancelledMeetings, LoadedMission, ScheduleFile,
 };
 pub use matching::{candidate_weights, match_mission, observations, Candidate, MatchOptions};
 pub use model::{
-    derive_slots, interpreter_language, Availability, Buyer, BuyerId, Date, Firm, FirmId, HsCode,
-    InterpreterCapacity, MeetingLimits, Mission, NextStep, Outcome, Request, RequestKind, Rules,
-    Session, SessionId, Side, Slot, SlotId, TimeOfDay, TimeRange, Window,
+    derive_slots, interpreter_language, Availability, Buyer, BuyerId, Contact, Date, Firm, FirmId,
+    HsCode, InterpreterCapacity, MeetingLimits, Mission, NextStep, Organiser, Outcome, Request,
+    RequestKind, Rules, Session, SessionId, Side, Slot, SlotId, Status, TimeOfDay, TimeRange,
+    Window,
 };
 pub use notify::{deliver, DeliveryReport, RetryPolicy};
 pub use publish::{
     agenda_pdf, agendas, event_uid, publish, Agenda, CalendarState, Documents, Entry, Published,
     Status as PublishStatus,
 };
+pub use replan::{replan, Change, ChangeKind, Moment, ReplanOptions, Replanned};
 pub use report::{report, MissionReport, Totals};
 pub use schedule::{
     idle_gaps, minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Pricing,

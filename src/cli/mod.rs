@@ -32,6 +32,7 @@ mod followup;
 mod generate;
 mod match_pairs;
 mod publish;
+mod replan;
 mod report;
 mod schedule;
 
@@ -62,6 +63,8 @@ enum Command {
     Calibrate(calibrate::Arguments),
     /// Write a valid generated mission folder, for tests and benchmarks.
     Generate(generate::Arguments),
+    /// Re-plan a mission under way: keep the past and what still works, fill the rest; changes.csv.
+    Replan(replan::Arguments),
     /// The documents to hand out: agendas (PDF, HTML, ICS), grid.html, schedule.xlsx, mailmerge.csv.
     Publish(publish::Arguments),
 }
@@ -153,5 +156,6 @@ fn execute(command: Command) -> anyhow::Result<()> {
         Command::Calibrate(arguments) => calibrate::run(arguments),
         Command::Generate(arguments) => generate::run(arguments),
         Command::Publish(arguments) => publish::run(arguments),
+        Command::Replan(arguments) => replan::run(arguments),
     }
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::load_mission;
 use crate::{
     publish, read_calendar_state, read_schedule, set_schedule_status, write_publication,
-    PublishStatus,
+    CancelledMeetings, PublishStatus,
 };
 
 /// The command's arguments.
@@ -61,7 +61,7 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let mission = load_mission(&mission_dir)?;
     let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
     let schedule_path = schedule.unwrap_or_else(|| out_dir.join("schedule.json"));
-    let file = read_schedule(&schedule_path, &mission)?;
+    let file = read_schedule(&schedule_path, &mission, CancelledMeetings::Refuse)?;
     let status = status.or(file.status).unwrap_or_default();
     let previous = read_calendar_state(&out_dir)?;
     let documents = publish(&mission, &file.meetings, status, &previous, &stamp())?;

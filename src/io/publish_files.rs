@@ -41,10 +41,23 @@ fn meeting_lines(text: &str) -> Vec<usize> {
     lines
 }
 
+/// What reading a schedule does with a meeting of a participant the folder now calls cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelledMeetings {
+    /// A problem: documents must not print it (`publish`).
+    Refuse,
+    /// Read it: re-planning is what handles it (`replan`).
+    Accept,
+}
+
 /// Reads a `schedule.json` written by `schedule` (or `replan`) for this mission. Every meeting
 /// must name a known firm and buyer and a slot of the mission (its session and start time), so
 /// that agendas print what the timetable says; each problem names the meeting's line.
-pub fn read_schedule(path: &Path, mission: &Mission) -> Result<ScheduleFile> {
+pub fn read_schedule(
+    path: &Path,
+    mission: &Mission,
+    cancelled: CancelledMeetings,
+) -> Result<ScheduleFile> {
     let file = path.display().to_string();
     let folder = path.parent().unwrap_or(Path::new("."));
     let name = path
@@ -114,20 +127,20 @@ pub fn read_schedule(path: &Path, mission: &Mission) -> Result<ScheduleFile> {
         let firm_index = mission.firm_index(&FirmId(firm.to_string()));
         match firm_index.map(|f| mission.firms[f].status) {
             None => problem("firm", format!("unknown firm \"{firm}\" (not in firms.csv)")),
-            Some(Status::Cancelled) => problem(
+            Some(Status::Cancelled) if cancelled == CancelledMeetings::Refuse => problem(
                 "firm",
                 format!("firm {firm} is cancelled in firms.csv but has this meeting; re-plan before publishing"),
             ),
-            Some(Status::Active) => {}
+            Some(_) => {}
         }
         let buyer_index = mission.buyer_index(&BuyerId(buyer.to_string()));
         match buyer_index.map(|b| mission.buyers[b].status) {
             None => problem("buyer", format!("unknown buyer \"{buyer}\" (not in buyers.csv)")),
-            Some(Status::Cancelled) => problem(
+            Some(Status::Cancelled) if cancelled == CancelledMeetings::Refuse => problem(
                 "buyer",
                 format!("buyer {buyer} is cancelled in buyers.csv but has this meeting; re-plan before publishing"),
             ),
-            Some(Status::Active) => {}
+            Some(_) => {}
         }
         let (firm_known, buyer_known) = (firm_index.is_some(), buyer_index.is_some());
         let Some(session_index) = mission

@@ -11,6 +11,7 @@ use super::write::{write_atomically, write_set};
 use crate::error::{Error, Problem, Result};
 use crate::model::{BuyerId, FirmId, Mission, LARGEST_AMOUNT};
 use crate::publish::Status;
+use crate::replan::{Change, Replanned};
 use crate::schedule::{idle_gaps, Meeting, PairWeight, Schedule};
 
 /// One row of a file of pairs (weights, candidates): the ids, the numbers asked for (in the
@@ -365,16 +366,13 @@ pub fn schedule_json_with_status(mission: &Mission, schedule: &Schedule, status:
     })
 }
 
-/// Writes `schedule.json` and `schedule.csv` into `out_dir` as a set (see [`write_set`]), with
-/// `candidates.csv` in the same set when the timetable was built from the matcher's candidates:
-/// what follow-up and calibration later read is what the timetable was built from.
-pub fn write_schedule(
-    out_dir: &Path,
+/// The texts of `schedule.json` and `schedule.csv`.
+fn schedule_texts(
     mission: &Mission,
     schedule: &Schedule,
-    candidates: Option<&[crate::matching::Candidate]>,
-) -> Result<()> {
-    let json = serde_json::to_string_pretty(&schedule_json(mission, schedule))
+    status: Status,
+) -> Result<(String, String)> {
+    let json = serde_json::to_string_pretty(&schedule_json_with_status(mission, schedule, status))
         .map_err(|error| Error::Unsupported(format!("cannot encode schedule.json: {error}")))?;
     let mut csv = csv_with_header(&[
         "firm",
@@ -411,11 +409,101 @@ pub fn write_schedule(
             ],
         );
     }
-    let json = format!("{json}\n");
+    Ok((format!("{json}\n"), csv))
+}
+
+/// Writes `schedule.json` and `schedule.csv` into `out_dir` as a set (see [`write_set`]), with
+/// `candidates.csv` in the same set when the timetable was built from the matcher's candidates:
+/// what follow-up and calibration later read is what the timetable was built from.
+pub fn write_schedule(
+    out_dir: &Path,
+    mission: &Mission,
+    schedule: &Schedule,
+    candidates: Option<&[crate::matching::Candidate]>,
+) -> Result<()> {
+    let (json, csv) = schedule_texts(mission, schedule, Status::Draft)?;
     let candidates = candidates.map(|candidates| candidates_csv(mission, candidates));
     let mut files = vec![
         ("schedule.json", json.as_bytes()),
         ("schedule.csv", csv.as_bytes()),
+    ];
+    if let Some(candidates) = &candidates {
+        files.push(("candidates.csv", candidates.as_bytes()));
+    }
+    write_set(out_dir, &files)
+}
+
+/// `changes.csv` (contract v2): `change,firm,buyer,old_start,new_start,old_place,new_place,tell`,
+/// and after the contract's columns `reason`.
+fn changes_csv(mission: &Mission, changes: &[Change]) -> String {
+    let mut text = csv_with_header(&[
+        "change",
+        "firm",
+        "buyer",
+        "old_start",
+        "new_start",
+        "old_place",
+        "new_place",
+        "tell",
+        "reason",
+    ]);
+    let start = |slot: Option<usize>| {
+        slot.map(|slot| {
+            let record = &mission.slots[slot];
+            format!(
+                "{}T{}",
+                mission.sessions[record.session].date, record.range.start
+            )
+        })
+        .unwrap_or_default()
+    };
+    for change in changes {
+        let booth = mission
+            .firm_index(&change.firm)
+            .map(|f| mission.firms[f].booth.clone())
+            .unwrap_or_default();
+        let place = |slot: Option<usize>| {
+            if slot.is_some() {
+                booth.clone()
+            } else {
+                String::new()
+            }
+        };
+        push_line(
+            &mut text,
+            &[
+                change.kind.as_str().to_string(),
+                change.firm.to_string(),
+                change.buyer.to_string(),
+                start(change.old_slot),
+                start(change.new_slot),
+                place(change.old_slot),
+                place(change.new_slot),
+                format!("{};{}", change.firm, change.buyer),
+                change.reason.clone(),
+            ],
+        );
+    }
+    text
+}
+
+/// Writes a re-planned timetable: `schedule.json` (with the status of the schedule it
+/// re-planned), `schedule.csv` and `changes.csv`, as one set, with `candidates.csv` when the
+/// matcher ran.
+pub fn write_replan(
+    out_dir: &Path,
+    mission: &Mission,
+    replanned: &Replanned,
+    status: Status,
+    candidates: Option<&[crate::matching::Candidate]>,
+) -> Result<()> {
+    let (json, csv) = schedule_texts(mission, &replanned.schedule, status)?;
+    let changes = changes_csv(mission, &replanned.changes);
+    let candidates = candidates.map(|candidates| candidates_csv(mission, candidates));
+    let mut files = vec![
+        ("schedule.json", json.as_bytes()),
+        ("schedule.csv", csv.as_bytes()),
+        ("changes.csv", changes.as_bytes()),
     ];
     if let Some(candidates) = &candidates {
         files.push(("candidates.csv", candidates.as_bytes()));

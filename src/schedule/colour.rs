@@ -200,6 +200,7 @@ pub fn rebalance_interpreters(
     placements: &mut [Placement],
 ) -> Vec<(usize, usize)> {
     let limit = |language: usize| instance.languages[language].1;
+    let capacity = |language: usize, slot: usize| instance.language_capacity(language, slot);
     let mut count: std::collections::HashMap<(usize, usize), u32> =
         std::collections::HashMap::new();
     let mut firm_at: std::collections::HashMap<(usize, usize), usize> =
@@ -218,7 +219,9 @@ pub fn rebalance_interpreters(
         |count: &std::collections::HashMap<(usize, usize), u32>| -> Vec<(usize, usize)> {
             let mut list: Vec<(usize, usize)> = count
                 .iter()
-                .filter(|&(&(language, _), &n)| limit(language).is_some_and(|cap| n > cap))
+                .filter(|&(&(language, slot), &n)| {
+                    capacity(language, slot).is_some_and(|cap| n > cap)
+                })
                 .map(|(&key, _)| key)
                 .collect();
             list.sort_unstable();
@@ -231,7 +234,6 @@ pub fn rebalance_interpreters(
             return over;
         }
         for &(language, from) in &over {
-            let cap = limit(language).unwrap_or(u32::MAX);
             let starts: Vec<usize> = placements
                 .iter()
                 .enumerate()
@@ -241,6 +243,7 @@ pub fn rebalance_interpreters(
                 .map(|(index, _)| index)
                 .collect();
             for to in 0..instance.slot_count {
+                let cap = capacity(language, to).unwrap_or(u32::MAX);
                 if to == from || count.get(&(language, to)).copied().unwrap_or(0) >= cap {
                     continue;
                 }
@@ -293,7 +296,7 @@ pub fn rebalance_interpreters(
                         }
                     }
                     let excess = |key: (usize, usize), n: i64| -> i64 {
-                        (n - i64::from(limit(key.0).unwrap_or(u32::MAX))).max(0)
+                        (n - i64::from(capacity(key.0, key.1).unwrap_or(u32::MAX))).max(0)
                     };
                     let change: i64 = delta
                         .iter()

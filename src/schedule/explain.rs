@@ -94,11 +94,12 @@ pub fn shortfalls(
         if free.is_empty() {
             return "no slot free on both sides";
         }
-        if let (Some(language), Some(limit)) = (pair.language, instance.language_limit(pair)) {
-            if free
-                .iter()
-                .all(|&slot| interpreted[language][slot] >= limit)
-            {
+        if let Some(language) = pair.language {
+            if free.iter().all(|&slot| {
+                instance
+                    .language_capacity(language, slot)
+                    .is_some_and(|capacity| interpreted[language][slot] >= capacity)
+            }) {
                 return "the interpreter limit";
             }
         }

@@ -43,6 +43,13 @@ impl Partition {
                     signature[position / 64] |= 1 << (position % 64);
                 }
             }
+            // Slots of one class must also leave the same interpreters free.
+            signature.extend(
+                instance
+                    .language_reserved
+                    .iter()
+                    .map(|row| u64::from(row.get(slot).copied().unwrap_or(0))),
+            );
             let class = *class_of_signature.entry(signature).or_insert_with(|| {
                 classes.push(Vec::new());
                 classes.len() - 1
@@ -225,7 +232,16 @@ impl Formulation {
         add_capacity_rows(&mut model, buyer_class, |(_, class)| class_size(class));
         add_overlap_rows(&mut model, instance, partition, &meetings);
         add_capacity_rows(&mut model, language_class, |(language, class)| {
-            f64::from(instance.languages[language].1.unwrap_or(u32::MAX)) * class_size(class)
+            partition.classes[class]
+                .iter()
+                .map(|&slot| {
+                    f64::from(
+                        instance
+                            .language_capacity(language, slot)
+                            .unwrap_or(u32::MAX),
+                    )
+                })
+                .sum()
         });
 
         // Rule 4: maximum meetings. A participant meets at most once per pair and at most the

@@ -35,9 +35,11 @@ impl Occupancy {
             pair.slots.binary_search(&slot).is_ok()
                 && !self.firm_busy[pair.firm][slot]
                 && !self.buyer_busy[pair.buyer][slot]
-                && match (pair.language, instance.language_limit(pair)) {
-                    (Some(language), Some(limit)) => self.interpreted[language][slot] < limit,
-                    _ => true,
+                && match pair.language {
+                    Some(language) => instance
+                        .language_capacity(language, slot)
+                        .is_none_or(|capacity| self.interpreted[language][slot] < capacity),
+                    None => true,
                 }
         })
     }

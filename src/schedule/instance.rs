@@ -82,6 +82,9 @@ pub struct Instance {
     pub overlap_groups: Vec<Vec<usize>>,
     /// Per slot, the other slots that overlap it in time.
     pub overlapping: Vec<Vec<usize>>,
+    /// Per language (as in `languages`), per slot: interpreters already taken by meetings that
+    /// are not part of this instance (kept meetings when re-planning); empty when none are.
+    pub language_reserved: Vec<Vec<u32>>,
 }
 
 /// A weight with its firm and buyer resolved to positions: (firm, buyer, value, reasons).
@@ -160,7 +163,11 @@ pub fn resolve_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Vec<
 }
 
 /// Builds the instance: the weighted pairs without `avoid` pairs, plus every `must` pair.
-pub fn build_instance(mission: &Mission, weights: &[PairWeight]) -> Result<Instance> {
+pub fn build_instance(
+    mission: &Mission,
+    weights: &[PairWeight],
+    reserved_interpreters: &[(usize, String)],
+) -> Result<Instance> {
     let resolved = resolve_weights(mission, weights)?;
     let slot_count = mission.slots.len();
     let firm_available: Vec<Vec<bool>> = mission
@@ -297,9 +304,22 @@ pub fn build_instance(mission: &Mission, weights: &[PairWeight]) -> Result<Insta
                 .collect()
         })
         .collect();
+    let mut language_reserved = vec![Vec::new(); languages.len()];
+    for (slot, name) in reserved_interpreters {
+        if let Some(language) = languages.iter().position(|(known, _)| known == name) {
+            let row: &mut Vec<u32> = &mut language_reserved[language];
+            if row.is_empty() {
+                row.resize(slot_count, 0);
+            }
+            if let Some(count) = row.get_mut(*slot) {
+                *count += 1;
+            }
+        }
+    }
     Ok(Instance {
         overlap_groups,
         overlapping,
+        language_reserved,
         firm_min: mission
             .firms
             .iter()
@@ -334,6 +354,18 @@ pub fn build_instance(mission: &Mission, weights: &[PairWeight]) -> Result<Insta
 }
 
 impl Instance {
+    /// How many more meetings needing `language` slot `slot` takes: the limit less what kept
+    /// meetings already use (`None`: unlimited).
+    pub fn language_capacity(&self, language: usize, slot: usize) -> Option<u32> {
+        let reserved = self.language_reserved[language]
+            .get(slot)
+            .copied()
+            .unwrap_or(0);
+        self.languages[language]
+            .1
+            .map(|limit| limit.saturating_sub(reserved))
+    }
+
     /// The per-slot limit of a pair's interpreter language (`None`: unlimited or not needed).
     pub fn language_limit(&self, pair: &Pair) -> Option<u32> {
         pair.language

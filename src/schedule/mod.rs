@@ -77,6 +77,9 @@ pub struct ScheduleOptions {
     pub progress: Option<Progress>,
     /// When microlp's value stage is priced by the interior-point method first.
     pub pricing: Pricing,
+    /// Interpreters already taken, as (slot, language), by meetings outside this run (the kept
+    /// meetings when re-planning): each lowers that language's limit in that slot by one.
+    pub reserved_interpreters: Vec<(usize, String)>,
 }
 
 /// When the engine (class model on microlp) prices its value stage with the interior-point
@@ -148,6 +151,7 @@ impl Default for ScheduleOptions {
             mip_gap: 1e-4,
             progress: None,
             pricing: Pricing::Auto,
+            reserved_interpreters: Vec::new(),
         }
     }
 }
@@ -209,7 +213,7 @@ pub fn schedule(
 ) -> Result<Schedule> {
     let started = Instant::now();
     options.check()?;
-    let instance = build_instance(mission, weights)?;
+    let instance = build_instance(mission, weights, &options.reserved_interpreters)?;
     if !instance.impossible_musts.is_empty() {
         return Err(Error::Infeasible(instance.impossible_musts.join("; ")));
     }
@@ -669,10 +673,13 @@ fn place(
             placements.extend(greedy::place_in_slots(instance, &pairs, slots));
             continue;
         };
-        let limits: Vec<u32> = instance
-            .languages
-            .iter()
-            .map(|(_, limit)| limit.unwrap_or(u32::MAX))
+        // Slots of a class leave the same interpreters free (the partition splits on it).
+        let limits: Vec<u32> = (0..instance.languages.len())
+            .map(|language| {
+                instance
+                    .language_capacity(language, slots[0])
+                    .unwrap_or(u32::MAX)
+            })
             .collect();
         let group: Vec<Option<usize>> = pairs
             .iter()

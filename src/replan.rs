@@ -1,0 +1,432 @@
+//! Re-planning a mission under way (contract v2, "re-planning"): the past stays, kept meetings
+//! stay at their time and place, meetings that became impossible are dropped, and the free
+//! capacity after `now` is filled as `schedule` would (rule 7), for old and new pairs. Every
+//! change says who must be told.
+//!
+//! The optimiser runs on a residual mission: each participant is available only in the slots
+//! after `now` that its fixed meetings leave free, its minimum and maximum are lowered by its
+//! fixed meetings, pairs that already meet are no candidates, and the interpreters the kept
+//! meetings use are reserved slot by slot.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::error::{Error, Result};
+use crate::model::{
+    interpreter_language, Availability, BuyerId, Date, FirmId, Mission, RequestKind, Status,
+    TimeOfDay, Window,
+};
+use crate::schedule::{minimum_coverage, schedule, Meeting, PairWeight, Schedule, ScheduleOptions};
+
+/// What happened to one meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChangeKind {
+    /// It no longer takes place.
+    Cancelled,
+    /// It takes place at another time (or place).
+    Moved,
+    /// It is new.
+    Added,
+}
+
+impl ChangeKind {
+    /// The contract's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Cancelled => "cancelled",
+            ChangeKind::Moved => "moved",
+            ChangeKind::Added => "added",
+        }
+    }
+}
+
+/// One line of `changes.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// What happened.
+    pub kind: ChangeKind,
+    /// The firm.
+    pub firm: FirmId,
+    /// The buyer.
+    pub buyer: BuyerId,
+    /// The slot it had (`None` for added meetings).
+    pub old_slot: Option<usize>,
+    /// The slot it has now (`None` for cancelled meetings).
+    pub new_slot: Option<usize>,
+    /// Why, in words (`buyer IN-023 cancelled`, `new pair`).
+    pub reason: String,
+}
+
+/// A re-planned timetable and what changed.
+#[derive(Debug, Clone)]
+pub struct Replanned {
+    /// The whole timetable: past, kept and new meetings; its summary covers all of them.
+    pub schedule: Schedule,
+    /// Every change, cancelled first, then moved, then added, each by time.
+    pub changes: Vec<Change>,
+    /// Meetings that had started before `now` (kept as they were).
+    pub past: usize,
+    /// Later meetings kept at their time and place.
+    pub kept: usize,
+}
+
+/// When the re-planning happens: local date and time, compared with each session's own date and
+/// clock (sessions of one mission share a clock in practice; the contract gives no zones to
+/// convert between).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Moment {
+    /// The date.
+    pub date: Date,
+    /// The time of day.
+    pub time: TimeOfDay,
+}
+
+impl Moment {
+    /// Reads `YYYY-MM-DDTHH:MM`.
+    pub fn parse(text: &str) -> Option<Moment> {
+        let (date, time) = text.trim().split_once('T')?;
+        Some(Moment {
+            date: Date::parse(date)?,
+            time: TimeOfDay::parse(time)?,
+        })
+    }
+}
+
+/// Options of [`replan`].
+#[derive(Debug, Clone, Default)]
+pub struct ReplanOptions {
+    /// How many kept meetings may move to raise the objective (the contract's `--allow-moves`).
+    pub allow_moves: u32,
+    /// How the free capacity is scheduled.
+    pub schedule: ScheduleOptions,
+}
+
+fn why_impossible(mission: &Mission, meeting: &Meeting) -> Option<String> {
+    let firm = mission
+        .firm_index(&meeting.firm)
+        .map(|f| &mission.firms[f])?;
+    let buyer = mission
+        .buyer_index(&meeting.buyer)
+        .map(|b| &mission.buyers[b])?;
+    let slot = &mission.slots[meeting.slot.0];
+    if firm.status == Status::Cancelled {
+        return Some(format!("firm {} cancelled", firm.id));
+    }
+    if buyer.status == Status::Cancelled {
+        return Some(format!("buyer {} cancelled", buyer.id));
+    }
+    if !firm.availability.allows(slot) {
+        return Some(format!("firm {} no longer available then", firm.id));
+    }
+    if !buyer.availability.allows(slot) {
+        return Some(format!("buyer {} no longer available then", buyer.id));
+    }
+    let avoid = mission.requests.iter().any(|request| {
+        request.kind == RequestKind::Avoid && request.firm == firm.id && request.buyer == buyer.id
+    });
+    if avoid {
+        return Some("the pair is now to avoid".to_string());
+    }
+    None
+}
+
+/// Re-plans `old` (the meetings of the published timetable, already checked against the folder)
+/// at `now`. `weights` are the candidate pairs for the free capacity (old pairs that are kept
+/// need not be among them).
+pub fn replan(
+    mission: &Mission,
+    old: &[Meeting],
+    weights: &[PairWeight],
+    now: Moment,
+    options: &ReplanOptions,
+) -> Result<Replanned> {
+    if options.allow_moves > 0 {
+        return Err(Error::BadOption(
+            "--allow-moves above 0 is not supported yet: kept meetings stay at their time and place (meetings that became impossible are still re-placed when they can)".to_string(),
+        ));
+    }
+    let started = std::time::Instant::now();
+    let started_before = |slot: usize| {
+        let slot_record = &mission.slots[slot];
+        let session = &mission.sessions[slot_record.session];
+        Moment {
+            date: session.date,
+            time: slot_record.range.start,
+        } < now
+    };
+    let firm_of: HashMap<&FirmId, usize> = mission
+        .firms
+        .iter()
+        .enumerate()
+        .map(|(index, firm)| (&firm.id, index))
+        .collect();
+    let buyer_of: HashMap<&BuyerId, usize> = mission
+        .buyers
+        .iter()
+        .enumerate()
+        .map(|(index, buyer)| (&buyer.id, index))
+        .collect();
+
+    // 1-2. The past stays; a later meeting stays when it is still possible, in time order, as
+    // long as maxima, interpreters and rule 1 still allow it.
+    let mut order: Vec<&Meeting> = old.iter().collect();
+    order.sort_by_key(|m| (m.slot, m.firm.clone(), m.buyer.clone()));
+    let mut fixed: Vec<Meeting> = Vec::new();
+    let mut past = 0;
+    let mut dropped: Vec<(Meeting, String)> = Vec::new();
+    let mut busy: HashSet<(bool, usize, usize)> = HashSet::new();
+    let mut count: HashMap<(bool, usize), u32> = HashMap::new();
+    let mut interpreted: HashMap<(usize, String), u32> = HashMap::new();
+    for meeting in order {
+        let (Some(&f), Some(&b)) = (firm_of.get(&meeting.firm), buyer_of.get(&meeting.buyer))
+        else {
+            continue;
+        };
+        let slot = meeting.slot.0;
+        let occupy = |busy: &mut HashSet<(bool, usize, usize)>| {
+            for other in std::iter::once(slot)
+                .chain((0..mission.slots.len()).filter(|&other| mission.slots_overlap(slot, other)))
+            {
+                busy.insert((true, f, other));
+                busy.insert((false, b, other));
+            }
+        };
+        let language = interpreter_language(
+            &mission.firms[f].languages,
+            &mission.buyers[b].languages,
+            mission.interpreters.as_ref(),
+        )
+        .map(str::to_string);
+        if started_before(slot) {
+            past += 1;
+            occupy(&mut busy);
+            *count.entry((true, f)).or_default() += 1;
+            *count.entry((false, b)).or_default() += 1;
+            if let Some(language) = &language {
+                *interpreted.entry((slot, language.clone())).or_default() += 1;
+            }
+            fixed.push(meeting.clone());
+            continue;
+        }
+        let reason = why_impossible(mission, meeting).or_else(|| {
+            if busy.contains(&(true, f, slot)) || busy.contains(&(false, b, slot)) {
+                return Some("a clash with a meeting kept earlier".to_string());
+            }
+            let over = |side: bool, index: usize, maximum: Option<u32>| {
+                maximum.is_some_and(|max| count.get(&(side, index)).copied().unwrap_or(0) >= max)
+            };
+            if over(true, f, mission.firm_maximum(&mission.firms[f])) {
+                return Some(format!("firm {} is at its maximum", meeting.firm));
+            }
+            if over(false, b, mission.buyer_maximum(&mission.buyers[b])) {
+                return Some(format!("buyer {} is at its maximum", meeting.buyer));
+            }
+            if let Some(language) = &language {
+                let limit = mission
+                    .interpreters
+                    .as_ref()
+                    .map(|table| table.get(language).copied().unwrap_or(0));
+                let used = interpreted
+                    .get(&(slot, language.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                if limit.is_some_and(|limit| used >= limit) {
+                    return Some(format!("no {language} interpreter left in that slot"));
+                }
+            }
+            None
+        });
+        match reason {
+            Some(reason) => dropped.push((meeting.clone(), reason)),
+            None => {
+                occupy(&mut busy);
+                *count.entry((true, f)).or_default() += 1;
+                *count.entry((false, b)).or_default() += 1;
+                if let Some(language) = &language {
+                    *interpreted.entry((slot, language.clone())).or_default() += 1;
+                }
+                fixed.push(Meeting {
+                    interpreter: language,
+                    ..meeting.clone()
+                });
+            }
+        }
+    }
+    let kept = fixed.len() - past;
+
+    // 3. The residual mission: what is still free after `now`.
+    let mut residual = mission.clone();
+    let slot_window = |slot: usize| {
+        let record = &mission.slots[slot];
+        Window {
+            session: record.session,
+            range: Some(record.range),
+        }
+    };
+    let free_slots = |side: bool, index: usize, availability: &Availability| -> Availability {
+        Availability::Windows(
+            (0..mission.slots.len())
+                .filter(|&slot| {
+                    !started_before(slot)
+                        && availability.allows(&mission.slots[slot])
+                        && !busy.contains(&(side, index, slot))
+                })
+                .map(slot_window)
+                .collect(),
+        )
+    };
+    for (index, firm) in residual.firms.iter_mut().enumerate() {
+        let held = count.get(&(true, index)).copied().unwrap_or(0);
+        firm.availability = free_slots(true, index, &firm.availability);
+        let minimum = mission.firm_minimum(&mission.firms[index]);
+        let maximum = mission.firm_maximum(&mission.firms[index]);
+        firm.limits.min_meetings = Some(minimum.saturating_sub(held));
+        firm.limits.max_meetings = maximum.map(|max| max.saturating_sub(held));
+    }
+    for (index, buyer) in residual.buyers.iter_mut().enumerate() {
+        let held = count.get(&(false, index)).copied().unwrap_or(0);
+        buyer.availability = free_slots(false, index, &buyer.availability);
+        let minimum = mission.buyer_minimum(&mission.buyers[index]);
+        let maximum = mission.buyer_maximum(&mission.buyers[index]);
+        buyer.limits.min_meetings = Some(minimum.saturating_sub(held));
+        buyer.limits.max_meetings = maximum.map(|max| max.saturating_sub(held));
+    }
+    let meeting_pairs: HashSet<(&str, &str)> = fixed
+        .iter()
+        .map(|m| (m.firm.as_str(), m.buyer.as_str()))
+        .collect();
+    let mut notes = Vec::new();
+    residual.requests.retain(|request| {
+        if request.kind != RequestKind::Must {
+            return true;
+        }
+        if meeting_pairs.contains(&(request.firm.as_str(), request.buyer.as_str())) {
+            return false;
+        }
+        let cancelled = |status: Option<Status>| status == Some(Status::Cancelled);
+        let firm = mission
+            .firm_index(&request.firm)
+            .map(|f| mission.firms[f].status);
+        let buyer = mission
+            .buyer_index(&request.buyer)
+            .map(|b| mission.buyers[b].status);
+        if cancelled(firm) || cancelled(buyer) {
+            notes.push(format!(
+                "must pair {}-{} is not scheduled: {} cancelled",
+                request.firm,
+                request.buyer,
+                if cancelled(firm) {
+                    "the firm"
+                } else {
+                    "the buyer"
+                }
+            ));
+            return false;
+        }
+        true
+    });
+    let free_weights: Vec<PairWeight> = weights
+        .iter()
+        .filter(|w| !meeting_pairs.contains(&(w.firm.as_str(), w.buyer.as_str())))
+        .cloned()
+        .collect();
+    let mut schedule_options = options.schedule.clone();
+    schedule_options.reserved_interpreters = fixed
+        .iter()
+        .filter_map(|m| m.interpreter.clone().map(|language| (m.slot.0, language)))
+        .collect();
+    let filled = schedule(&residual, &free_weights, &schedule_options)?;
+
+    // 4. The changes: a dropped pair that meets again elsewhere moved; the rest are cancelled;
+    // new pairs are added.
+    let new_slot: BTreeMap<(FirmId, BuyerId), usize> = filled
+        .meetings
+        .iter()
+        .map(|m| ((m.firm.clone(), m.buyer.clone()), m.slot.0))
+        .collect();
+    let mut changes = Vec::new();
+    let mut moved = HashSet::new();
+    for (meeting, reason) in &dropped {
+        let key = (meeting.firm.clone(), meeting.buyer.clone());
+        match new_slot.get(&key) {
+            Some(&slot) => {
+                moved.insert(key);
+                changes.push(Change {
+                    kind: ChangeKind::Moved,
+                    firm: meeting.firm.clone(),
+                    buyer: meeting.buyer.clone(),
+                    old_slot: Some(meeting.slot.0),
+                    new_slot: Some(slot),
+                    reason: reason.clone(),
+                });
+            }
+            None => changes.push(Change {
+                kind: ChangeKind::Cancelled,
+                firm: meeting.firm.clone(),
+                buyer: meeting.buyer.clone(),
+                old_slot: Some(meeting.slot.0),
+                new_slot: None,
+                reason: reason.clone(),
+            }),
+        }
+    }
+    for meeting in &filled.meetings {
+        if !moved.contains(&(meeting.firm.clone(), meeting.buyer.clone())) {
+            changes.push(Change {
+                kind: ChangeKind::Added,
+                firm: meeting.firm.clone(),
+                buyer: meeting.buyer.clone(),
+                old_slot: None,
+                new_slot: Some(meeting.slot.0),
+                reason: "free capacity".to_string(),
+            });
+        }
+    }
+    changes.sort_by_key(|change| {
+        (
+            change.kind,
+            change.old_slot.or(change.new_slot),
+            change.firm.clone(),
+            change.buyer.clone(),
+        )
+    });
+
+    let fixed_value: f64 = fixed.iter().map(|m| m.expected_value_usd).sum();
+    let mut meetings = fixed;
+    meetings.extend(filled.meetings.iter().cloned());
+    meetings.sort_by(|a, b| (a.slot, &a.firm, &a.buyer).cmp(&(b.slot, &b.firm, &b.buyer)));
+    let value: f64 = meetings.iter().map(|m| m.expected_value_usd).sum();
+    let bound = (fixed_value + filled.upper_bound_usd).max(value);
+    let gap = if bound > 0.0 {
+        ((bound - value) / bound).max(0.0)
+    } else {
+        0.0
+    };
+    notes.extend(filled.notes.iter().cloned());
+    notes.insert(
+        0,
+        format!(
+            "re-planned at {}T{}: {past} meetings had started, {kept} kept, {} dropped, {} new",
+            now.date,
+            now.time,
+            dropped.len(),
+            filled.meetings.len()
+        ),
+    );
+    Ok(Replanned {
+        schedule: Schedule {
+            minimum_coverage: minimum_coverage(mission, &meetings),
+            meetings,
+            expected_value_usd: value,
+            upper_bound_usd: bound,
+            gap,
+            solver: filled.solver.clone(),
+            seconds: started.elapsed().as_secs_f64(),
+            proven_optimal: filled.proven_optimal,
+            shortfalls: filled.shortfalls.clone(),
+            notes,
+        },
+        changes,
+        past,
+        kept,
+    })
+}

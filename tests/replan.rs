@@ -1,0 +1,440 @@
+//! `replan`: the past stays, kept meetings stay where they were, only what became impossible is
+//! dropped, free capacity is filled, and `changes.csv` says exactly what differs. Checked end to
+//! end on the India fixture and, against the time-indexed model, on small generated missions
+//! with scarce interpreters (the reserved-interpreter path of the optimiser).
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use common::{copy_fixture, edit, generated, run};
+use missionmatch::{
+    read_mission, replan, schedule, validate_schedule, Meeting, Method, Moment, PairWeight,
+    ReplanOptions, ScheduleOptions, Status,
+};
+use serde_json::Value;
+
+type Key = (String, String);
+/// Meetings by pair: (session, start).
+type Timetable = BTreeMap<Key, (String, String)>;
+
+/// Meetings of a schedule.json by pair: (session, start).
+fn meetings(path: &Path) -> Timetable {
+    let document: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    document["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                (
+                    m["firm"].as_str().unwrap().to_string(),
+                    m["buyer"].as_str().unwrap().to_string(),
+                ),
+                (
+                    m["session"].as_str().unwrap().to_string(),
+                    m["start"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// changes.csv as (change, firm, buyer, old_start, new_start, tell).
+fn changes(path: &Path) -> Vec<[String; 6]> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "change,firm,buyer,old_start,new_start,old_place,new_place,tell,reason"
+    );
+    lines
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            [0, 1, 2, 3, 4, 7].map(|i| cells[i].to_string())
+        })
+        .collect()
+}
+
+fn set_status(dir: &Path, file: &str, id: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[0].push_str(",status");
+    for line in lines.iter_mut().skip(1) {
+        line.push_str(if line.starts_with(&format!("{id},")) {
+            ",cancelled"
+        } else {
+            ","
+        });
+    }
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
+/// Schedules the India fixture and keeps the result as old.json.
+fn scheduled_india() -> (common::Scratch, std::path::PathBuf) {
+    let scratch = copy_fixture("india-2017");
+    let output = run(&["schedule", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let old = scratch.path().join("old.json");
+    std::fs::copy(scratch.path().join("out/schedule.json"), &old).unwrap();
+    (scratch, old)
+}
+
+fn replan_cli(dir: &Path, old: &Path, now: &str) -> (Timetable, Vec<[String; 6]>) {
+    let output = run(&[
+        "replan",
+        dir.to_str().unwrap(),
+        "--from",
+        old.to_str().unwrap(),
+        "--now",
+        now,
+    ]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    (
+        meetings(&dir.join("out/schedule.json")),
+        changes(&dir.join("out/changes.csv")),
+    )
+}
+
+/// Every difference between the old and new timetable is a line of changes.csv, and the reverse.
+fn changes_explain_the_difference(old: &Timetable, new: &Timetable, changes: &[[String; 6]]) {
+    let mut expected: BTreeSet<(String, String, String, String, String)> = BTreeSet::new();
+    for (pair, (_, start)) in old {
+        match new.get(pair) {
+            None => {
+                expected.insert((
+                    "cancelled".into(),
+                    pair.0.clone(),
+                    pair.1.clone(),
+                    start.clone(),
+                    String::new(),
+                ));
+            }
+            Some((_, new_start)) if new_start != start => {
+                expected.insert((
+                    "moved".into(),
+                    pair.0.clone(),
+                    pair.1.clone(),
+                    start.clone(),
+                    new_start.clone(),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for (pair, (_, start)) in new {
+        if !old.contains_key(pair) {
+            expected.insert((
+                "added".into(),
+                pair.0.clone(),
+                pair.1.clone(),
+                String::new(),
+                start.clone(),
+            ));
+        }
+    }
+    let listed: BTreeSet<(String, String, String, String, String)> = changes
+        .iter()
+        .map(|[change, firm, buyer, old_start, new_start, tell]| {
+            assert_eq!(tell, &format!("{firm};{buyer}"));
+            (
+                change.clone(),
+                firm.clone(),
+                buyer.clone(),
+                old_start.clone(),
+                new_start.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, expected);
+}
+
+#[test]
+fn a_cancelled_buyer_changes_only_its_own_meetings_and_what_fills_its_slots() {
+    let (scratch, old_path) = scheduled_india();
+    let old = meetings(&old_path);
+    // The buyer with the most meetings, some before and some after noon of the first day.
+    let mut per_buyer: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, buyer) in old.keys() {
+        *per_buyer.entry(buyer.as_str()).or_default() += 1;
+    }
+    let (&buyer, _) = per_buyer.iter().max_by_key(|(_, &n)| n).unwrap();
+    let buyer = buyer.to_string();
+    set_status(scratch.path(), "buyers.csv", &buyer);
+    let now = "2017-03-27T12:00";
+    let (new, changes) = replan_cli(scratch.path(), &old_path, now);
+    changes_explain_the_difference(&old, &new, &changes);
+    for (pair, (_, start)) in &old {
+        if pair.1 == buyer && start.as_str() >= now {
+            assert!(
+                !new.contains_key(pair),
+                "{pair:?} of the cancelled buyer still meets"
+            );
+        } else {
+            // The past, and every other meeting, stays exactly where it was.
+            assert_eq!(new.get(pair), old.get(pair), "{pair:?} moved");
+        }
+    }
+    assert!(changes.iter().all(|c| c[0] != "moved"));
+    let cancelled = changes.iter().filter(|c| c[0] == "cancelled").count();
+    let expected = old
+        .iter()
+        .filter(|(p, (_, s))| p.1 == buyer && s.as_str() >= now)
+        .count();
+    assert_eq!(cancelled, expected);
+    assert!(
+        cancelled > 0,
+        "the test needs a buyer with meetings after {now}"
+    );
+    // Added meetings lie after now.
+    for change in changes.iter().filter(|c| c[0] == "added") {
+        assert!(change[4].as_str() >= now, "{change:?}");
+    }
+    // The status of the schedule it re-planned is kept.
+    let document: Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("out/schedule.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(document["summary"]["status"], "draft");
+}
+
+#[test]
+fn replanning_without_edits_changes_nothing() {
+    let (scratch, old_path) = scheduled_india();
+    let old = meetings(&old_path);
+    for now in ["2017-03-26T09:00", "2017-03-28T10:00", "2017-04-01T09:00"] {
+        let (new, changes) = replan_cli(scratch.path(), &old_path, now);
+        assert_eq!(new, old, "at {now}");
+        assert!(changes.is_empty(), "at {now}: {changes:?}");
+    }
+}
+
+#[test]
+fn shortened_availability_moves_or_cancels_only_what_no_longer_fits_and_walk_ins_get_meetings() {
+    let (scratch, old_path) = scheduled_india();
+    let old = meetings(&old_path);
+    // A buyer that had a DEL-2 meeting can now only come on the first day; a walk-in buyer
+    // arrives for Mumbai.
+    let ((firm, buyer), _) = old
+        .iter()
+        .find(|(_, (session, _))| session == "DEL-2")
+        .unwrap();
+    let buyers = std::fs::read_to_string(scratch.path().join("buyers.csv")).unwrap();
+    let row = buyers
+        .lines()
+        .find(|l| l.starts_with(&format!("{buyer},")))
+        .unwrap()
+        .to_string();
+    let cells: Vec<&str> = row.split(',').collect();
+    let sessions = cells[9];
+    assert!(sessions.contains("DEL-2"), "{row}");
+    let shortened = row.replacen(&format!(",{sessions},"), ",DEL-1,", 1);
+    edit(scratch.path(), "buyers.csv", &row, &shortened);
+    let mut text = std::fs::read_to_string(scratch.path().join("buyers.csv")).unwrap();
+    text.push_str("IN-900,Walk-in Drones Pvt Ltd,IN,Mumbai,Drones,agricultural spraying drones and UAV for crop survey,drone;UAV,880621,en,MUM-1,,,900000,Walk In,walkin@example.com,\n");
+    std::fs::write(scratch.path().join("buyers.csv"), text).unwrap();
+
+    let (new, changes) = replan_cli(scratch.path(), &old_path, "2017-03-27T09:00");
+    changes_explain_the_difference(&old, &new, &changes);
+    let pair = (firm.clone(), buyer.clone());
+    assert!(
+        !new.contains_key(&pair) || new[&pair].0 == "DEL-1",
+        "{pair:?} still meets in DEL-2"
+    );
+    for (other, place) in &old {
+        if other.1 != *buyer {
+            assert_eq!(new.get(other), Some(place), "{other:?} changed");
+        }
+    }
+    assert!(
+        new.keys().any(|(_, b)| b == "IN-900"),
+        "the walk-in buyer got no meeting: {changes:?}"
+    );
+    // The whole new timetable obeys the rules (the matcher's pairs plus the kept ones).
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    let document: Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("out/schedule.json")).unwrap(),
+    )
+    .unwrap();
+    let all: Vec<Meeting> = document["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let session = mission
+                .sessions
+                .iter()
+                .position(|s| s.id.as_str() == m["session"])
+                .unwrap();
+            let slot = mission
+                .slots
+                .iter()
+                .find(|s| {
+                    s.session == session
+                        && format!("{}T{}", mission.sessions[session].date, s.range.start)
+                            == m["start"].as_str().unwrap()
+                })
+                .unwrap();
+            Meeting {
+                firm: missionmatch::FirmId(m["firm"].as_str().unwrap().into()),
+                buyer: missionmatch::BuyerId(m["buyer"].as_str().unwrap().into()),
+                slot: slot.id,
+                interpreter: m["interpreter"].as_str().map(str::to_string),
+                expected_value_usd: m["expected_value_usd"].as_f64().unwrap(),
+                reasons: vec![],
+            }
+        })
+        .collect();
+    let weights: Vec<PairWeight> = all
+        .iter()
+        .map(|m| PairWeight {
+            firm: m.firm.clone(),
+            buyer: m.buyer.clone(),
+            expected_value_usd: m.expected_value_usd,
+            reasons: vec![],
+            source: "test".into(),
+            line: None,
+        })
+        .collect();
+    assert_eq!(
+        validate_schedule(&mission, &weights, &all),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn replan_agrees_with_the_time_indexed_model_when_interpreters_are_reserved() {
+    // Small tight missions: one interpreter per language, so the kept meetings' interpreters
+    // bind the free capacity; the engine (classes) and the time-indexed model must agree.
+    for seed in 0..12u64 {
+        let (mut mission, weights) = generated(6, 24, seed, true);
+        let old = schedule(&mission, &weights, &ScheduleOptions::default()).unwrap();
+        // Cancel one buyer with meetings; re-plan at the start of the second session.
+        let Some(victim) = old
+            .meetings
+            .iter()
+            .map(|m| m.buyer.clone())
+            .nth(seed as usize % 3)
+        else {
+            continue;
+        };
+        let index = mission.buyer_index(&victim).unwrap();
+        mission.buyers[index].status = Status::Cancelled;
+        let second = mission.slots.iter().find(|s| s.session == 1).unwrap();
+        let now = Moment {
+            date: mission.sessions[1].date,
+            time: second.range.start,
+        };
+        let mut results = Vec::new();
+        for method in [Method::Classes, Method::TimeIndexed] {
+            let options = ReplanOptions {
+                allow_moves: 0,
+                schedule: ScheduleOptions {
+                    method,
+                    mip_gap: 0.0,
+                    ..Default::default()
+                },
+            };
+            let result = replan(&mission, &old.meetings, &weights, now, &options).unwrap();
+            // Valid apart from the cancelled buyer's meetings that had already happened.
+            let future: Vec<Meeting> = result
+                .schedule
+                .meetings
+                .iter()
+                .filter(|m| m.buyer != victim)
+                .cloned()
+                .collect();
+            let mut all_weights = weights.clone();
+            for m in &result.schedule.meetings {
+                if !weights
+                    .iter()
+                    .any(|w| w.firm == m.firm && w.buyer == m.buyer)
+                {
+                    all_weights.push(PairWeight {
+                        firm: m.firm.clone(),
+                        buyer: m.buyer.clone(),
+                        expected_value_usd: m.expected_value_usd,
+                        reasons: vec![],
+                        source: "kept".into(),
+                        line: None,
+                    });
+                }
+            }
+            let violations = validate_schedule(&mission, &all_weights, &future);
+            assert!(
+                violations.is_empty(),
+                "seed {seed} {method:?}: {violations:?}"
+            );
+            // Nothing of the old timetable before `now` changed, and nothing kept moved.
+            for meeting in &old.meetings {
+                let slot = &mission.slots[meeting.slot.0];
+                let before =
+                    (mission.sessions[slot.session].date, slot.range.start) < (now.date, now.time);
+                let still = result.schedule.meetings.contains(meeting)
+                    || result.schedule.meetings.iter().any(|m| {
+                        m.firm == meeting.firm && m.buyer == meeting.buyer && m.slot == meeting.slot
+                    });
+                if before || meeting.buyer != victim {
+                    assert!(still, "seed {seed} {method:?}: {meeting:?} was touched");
+                }
+            }
+            results.push(result.schedule.expected_value_usd);
+        }
+        assert!(
+            (results[0] - results[1]).abs() <= 1e-6 * results[1].max(1.0),
+            "seed {seed}: classes {} vs time-indexed {}",
+            results[0],
+            results[1]
+        );
+    }
+}
+
+#[test]
+fn bad_replan_arguments_are_refused() {
+    let (scratch, old_path) = scheduled_india();
+    let dir = scratch.path().to_str().unwrap();
+    let old = old_path.to_str().unwrap();
+    let output = run(&["replan", dir, "--from", old, "--now", "tomorrow"]);
+    assert_eq!(output.code, 2);
+    assert!(
+        output
+            .stderr
+            .contains("\"tomorrow\" is not a date and time"),
+        "{}",
+        output.stderr
+    );
+    let output = run(&[
+        "replan",
+        dir,
+        "--from",
+        old,
+        "--now",
+        "2017-03-27T12:00",
+        "--allow-moves",
+        "2",
+    ]);
+    assert_eq!(output.code, 2);
+    assert!(
+        output
+            .stderr
+            .contains("--allow-moves above 0 is not supported yet"),
+        "{}",
+        output.stderr
+    );
+    let output = run(&[
+        "replan",
+        dir,
+        "--from",
+        "nowhere.json",
+        "--now",
+        "2017-03-27T12:00",
+    ]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("no such schedule file"),
+        "{}",
+        output.stderr
+    );
+}
