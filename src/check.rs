@@ -294,7 +294,8 @@ impl MissionSummary {
         };
         let _ = writeln!(
             out,
-            "requests: {} wishes, {} must, {} avoid",
+            "requests: {} wants, {} wishes, {} must, {} avoid",
+            requests(crate::model::RequestKind::Want),
             requests(crate::model::RequestKind::Request),
             requests(crate::model::RequestKind::Must),
             requests(crate::model::RequestKind::Avoid)

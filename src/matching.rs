@@ -368,9 +368,14 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
             mission.buyer_index(&request.buyer),
         ) {
             let entry = kinds.entry((firm, buyer)).or_insert(request.kind);
-            if request.kind == RequestKind::Avoid
-                || (request.kind == RequestKind::Must && *entry == RequestKind::Request)
-            {
+            // The strongest row of a pair decides: avoid, must, want, request.
+            let strength = |kind: RequestKind| match kind {
+                RequestKind::Avoid => 3,
+                RequestKind::Must => 2,
+                RequestKind::Want => 1,
+                RequestKind::Request => 0,
+            };
+            if strength(request.kind) > strength(*entry) {
                 *entry = request.kind;
             }
         }
@@ -414,7 +419,10 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
         let text = text_scores.get(&(firm, buyer)).copied().unwrap_or(0.0);
         let (level, inferred, _) = hs_level(&firm_profile.codes, &buyer_profile.codes);
         let kind = kinds.get(&(firm, buyer)).copied();
-        let requested = matches!(kind, Some(RequestKind::Request) | Some(RequestKind::Must));
+        let requested = matches!(
+            kind,
+            Some(RequestKind::Request | RequestKind::Want | RequestKind::Must)
+        );
         let relevance =
             (0.55 * hs_score(level, inferred) + 0.45 * text + if requested { 0.25 } else { 0.0 })
                 .min(1.0);
@@ -483,6 +491,7 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
         }
         match kinds.get(&(firm, buyer)) {
             Some(RequestKind::Must) => reasons.push("must meet (requests.csv)".to_string()),
+            Some(RequestKind::Want) => reasons.push("meeting wanted (requests.csv)".to_string()),
             Some(RequestKind::Request) => {
                 reasons.push("meeting requested (requests.csv)".to_string())
             }

@@ -521,8 +521,11 @@ pub struct Organiser {
 /// What a request row asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RequestKind {
-    /// A wish: raises the pair's value.
+    /// A mild wish: raises the pair's value.
     Request,
+    /// A strong wish (v2): among timetables that cover the minimums best, as many `want` rows
+    /// as possible meet (rule 7).
+    Want,
     /// The pair has to meet.
     Must,
     /// The pair must not meet.
@@ -534,6 +537,7 @@ impl RequestKind {
     pub fn parse(text: &str) -> Option<RequestKind> {
         match text.trim().to_ascii_lowercase().as_str() {
             "request" => Some(RequestKind::Request),
+            "want" => Some(RequestKind::Want),
             "must" => Some(RequestKind::Must),
             "avoid" => Some(RequestKind::Avoid),
             _ => None,
@@ -544,6 +548,7 @@ impl RequestKind {
     pub fn as_str(self) -> &'static str {
         match self {
             RequestKind::Request => "request",
+            RequestKind::Want => "want",
             RequestKind::Must => "must",
             RequestKind::Avoid => "avoid",
         }
@@ -551,7 +556,7 @@ impl RequestKind {
 }
 
 /// Which side of a pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Side {
     /// The local firm.
     Firm,
@@ -760,6 +765,23 @@ pub enum InterpreterCapacity {
 }
 
 impl Mission {
+    /// Who asked, with `want` rows, for each pair to meet: a set of sides, `None` standing for
+    /// the organiser (or a row that names no side). Rule 7 counts each side once, so a pair
+    /// wanted by both sides counts twice.
+    pub fn wants(&self) -> BTreeMap<(&FirmId, &BuyerId), std::collections::BTreeSet<Option<Side>>> {
+        let mut wants: BTreeMap<(&FirmId, &BuyerId), std::collections::BTreeSet<Option<Side>>> =
+            BTreeMap::new();
+        for request in &self.requests {
+            if request.kind == RequestKind::Want {
+                wants
+                    .entry((&request.firm, &request.buyer))
+                    .or_default()
+                    .insert(request.from);
+            }
+        }
+        wants
+    }
+
     /// Position of a firm by id.
     pub fn firm_index(&self, id: &FirmId) -> Option<usize> {
         self.firms.iter().position(|firm| &firm.id == id)

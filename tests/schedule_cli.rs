@@ -85,6 +85,7 @@ fn schedule_writes_the_contracts_files() {
         "buyer_company",
         "place",
         "table",
+        "wanted_by",
     ] {
         assert!(first.get(key).is_some(), "meetings[0].{key}");
     }
@@ -104,7 +105,7 @@ fn schedule_writes_the_contracts_files() {
     let csv = std::fs::read_to_string(scratch.path().join("out/schedule.csv")).unwrap();
     assert_eq!(
         csv.lines().next(),
-        Some("\u{feff}firm,buyer,session,start,end,interpreter,expected_value_usd,reasons,firm_name,buyer_company,place,table")
+        Some("\u{feff}firm,buyer,session,start,end,interpreter,expected_value_usd,reasons,firm_name,buyer_company,place,table,wanted_by")
     );
     // The independent validator on the timetable as written (weights: the matcher's pairs).
     let mission = read_mission(scratch.path()).unwrap().mission;
@@ -390,4 +391,85 @@ fn cancelled_participants_get_no_meetings() {
         "{}",
         output.stderr
     );
+}
+
+#[test]
+fn wanted_pairs_meet_first_and_cost_only_value() {
+    // The baseline timetable, and the candidate pairs it leaves out, least valuable first.
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    let baseline: Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("out/schedule.json")).unwrap(),
+    )
+    .unwrap();
+    let met: std::collections::BTreeSet<(String, String)> = baseline["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["firm"].as_str().unwrap().to_string(),
+                m["buyer"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let candidates = std::fs::read_to_string(scratch.path().join("out/candidates.csv")).unwrap();
+    let mut left_out: Vec<(f64, String, String)> = candidates
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            let pair = (cells[0].to_string(), cells[1].to_string());
+            (!met.contains(&pair)).then(|| (cells[5].parse::<f64>().unwrap(), pair.0, pair.1))
+        })
+        .collect();
+    left_out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Three wanted pairs with different firms and buyers: two wanted by the buyer, one by both.
+    let mut chosen: Vec<(String, String)> = Vec::new();
+    for (_, firm, buyer) in &left_out {
+        if chosen.iter().all(|(f, b)| f != firm && b != buyer) {
+            chosen.push((firm.clone(), buyer.clone()));
+        }
+        if chosen.len() == 3 {
+            break;
+        }
+    }
+    let mut requests = std::fs::read_to_string(scratch.path().join("requests.csv")).unwrap();
+    for (index, (firm, buyer)) in chosen.iter().enumerate() {
+        requests.push_str(&format!("{firm},{buyer},want,buyer,\n"));
+        if index == 0 {
+            requests.push_str(&format!("{firm},{buyer},want,firm,\n"));
+        }
+    }
+    std::fs::write(scratch.path().join("requests.csv"), requests).unwrap();
+    let output = run(&["schedule", dir]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let wanted: Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("out/schedule.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(wanted["summary"]["wants_wanted"], 4);
+    assert_eq!(wanted["summary"]["wants_met"], 4, "{}", wanted["summary"]);
+    for (index, (firm, buyer)) in chosen.iter().enumerate() {
+        let meeting = wanted["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["firm"] == firm.as_str() && m["buyer"] == buyer.as_str())
+            .unwrap_or_else(|| panic!("wanted pair {firm}-{buyer} does not meet"));
+        assert_eq!(
+            meeting["wanted_by"],
+            if index == 0 { "both" } else { "buyer" }
+        );
+    }
+    // Minimums first, then wants, then value: the coverage holds and the value can only drop.
+    assert_eq!(
+        wanted["summary"]["minimum_meetings_covered"],
+        baseline["summary"]["minimum_meetings_covered"]
+    );
+    let value = |json: &Value| json["summary"]["expected_value_usd"].as_f64().unwrap();
+    assert!(value(&wanted) <= value(&baseline) + 1e-6);
+    assert!(wanted["summary"]["proven_optimal"].as_bool().unwrap());
 }

@@ -694,24 +694,28 @@ fn read_requests(table: &Table, ids: &Participants, problems: &mut Vec<Problem>)
             if kind.is_none() {
                 cells.problem(
                     "kind",
-                    format!("unknown kind \"{text}\" (use request, must or avoid)"),
+                    format!("unknown kind \"{text}\" (use want, request, must or avoid)"),
                 );
             }
             kind
         });
         let from_text = cells.text("from");
         let from = match from_text.to_ascii_lowercase().as_str() {
-            "" => None,
+            // The organiser's own wishes count once, like a row that names no side.
+            "" | "organiser" | "organizer" => None,
             "firm" => Some(Side::Firm),
             "buyer" => Some(Side::Buyer),
             _ => {
-                cells.problem("from", format!("\"{from_text}\" is neither firm nor buyer"));
+                cells.problem(
+                    "from",
+                    format!("\"{from_text}\" is none of firm, buyer, organiser"),
+                );
                 None
             }
         };
         let (firm, buyer) = pair?;
         let kind = kind?;
-        if kind != RequestKind::Request {
+        if matches!(kind, RequestKind::Must | RequestKind::Avoid) {
             let key = (firm.clone(), buyer.clone());
             match must_or_avoid.get(&key) {
                 Some(&(earlier, line)) if earlier != kind => cells.problem(

@@ -9,7 +9,7 @@ use super::csv::{csv_with_header, parse_table, push_line};
 use super::read::split_list;
 use super::write::{write_atomically, write_set};
 use crate::error::{Error, Problem, Result};
-use crate::model::{BuyerId, FirmId, Mission, LARGEST_AMOUNT};
+use crate::model::{BuyerId, FirmId, Mission, Side, LARGEST_AMOUNT};
 use crate::publish::Status;
 use crate::replan::{Change, Replanned};
 use crate::schedule::{idle_gaps, Meeting, PairWeight, Schedule};
@@ -290,6 +290,30 @@ struct MeetingNames {
     place: String,
 }
 
+/// `wanted_by` (contract v2): who asked with `want` rows: `firm`, `buyer`, `both`, or empty
+/// (nobody, or only the organiser).
+fn wanted_by(sides: Option<&std::collections::BTreeSet<Option<Side>>>) -> &'static str {
+    let has = |side: Side| sides.is_some_and(|sides| sides.contains(&Some(side)));
+    match (has(Side::Firm), has(Side::Buyer)) {
+        (true, true) => "both",
+        (true, false) => "firm",
+        (false, true) => "buyer",
+        (false, false) => "",
+    }
+}
+
+/// Wanted meetings held and wanted (rule 7's count: each side's `want` once).
+fn wants_met(mission: &Mission, meetings: &[Meeting]) -> (usize, usize) {
+    let wants = mission.wants();
+    let wanted = wants.values().map(|sides| sides.len().min(2)).sum();
+    let met = meetings
+        .iter()
+        .filter_map(|m| wants.get(&(&m.firm, &m.buyer)))
+        .map(|sides| sides.len().min(2))
+        .sum();
+    (met, wanted)
+}
+
 fn names_of(mission: &Mission, meeting: &Meeting) -> MeetingNames {
     let firm = mission.firm_index(&meeting.firm).map(|f| &mission.firms[f]);
     let buyer = mission
@@ -311,6 +335,8 @@ pub fn schedule_json(mission: &Mission, schedule: &Schedule) -> Value {
 /// The contract's `schedule.json` document with the given publication status.
 pub fn schedule_json_with_status(mission: &Mission, schedule: &Schedule, status: Status) -> Value {
     let idle = idle_gaps(mission, &schedule.meetings);
+    let wants = mission.wants();
+    let (wants_met, wants_wanted) = wants_met(mission, &schedule.meetings);
     let meetings: Vec<Value> = schedule
         .meetings
         .iter()
@@ -330,6 +356,7 @@ pub fn schedule_json_with_status(mission: &Mission, schedule: &Schedule, status:
                 "buyer_company": names.buyer_company,
                 "place": names.place,
                 "table": Value::Null,
+                "wanted_by": wanted_by(wants.get(&(&meeting.firm, &meeting.buyer))),
             })
         })
         .collect();
@@ -362,6 +389,8 @@ pub fn schedule_json_with_status(mission: &Mission, schedule: &Schedule, status:
             "idle_gaps": idle.0,
             "max_idle_gaps": idle.1,
             "status": status.as_str(),
+            "wants_met": wants_met,
+            "wants_wanted": wants_wanted,
         }
     })
 }
@@ -387,7 +416,9 @@ fn schedule_texts(
         "buyer_company",
         "place",
         "table",
+        "wanted_by",
     ]);
+    let wants = mission.wants();
     for meeting in &schedule.meetings {
         let (session, start, end) = meeting_times(mission, meeting);
         let names = names_of(mission, meeting);
@@ -406,6 +437,7 @@ fn schedule_texts(
                 names.buyer_company,
                 names.place,
                 String::new(),
+                wanted_by(wants.get(&(&meeting.firm, &meeting.buyer))).to_string(),
             ],
         );
     }

@@ -82,6 +82,7 @@ pub fn greedy(instance: &Instance) -> Vec<Placement> {
         let (pa, pb) = (&instance.pairs[a], &instance.pairs[b]);
         pb.must
             .cmp(&pa.must)
+            .then(pb.wants.cmp(&pa.wants))
             .then(pb.value.total_cmp(&pa.value))
             .then(a.cmp(&b))
     });

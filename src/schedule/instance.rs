@@ -23,6 +23,9 @@ pub struct Pair {
     pub reasons: Vec<String>,
     /// The pair has to meet.
     pub must: bool,
+    /// How many sides asked for the pair with a `want` row (0, 1 or 2): what meeting it adds
+    /// to rule 7's second criterion.
+    pub wants: u32,
     /// Interpreter language needed, as an index into [`Instance::languages`].
     pub language: Option<usize>,
     /// Slots where both are available (and an interpreter can be had), ascending.
@@ -199,7 +202,7 @@ pub fn build_instance(
             mission.firm_index(&request.firm),
             mission.buyer_index(&request.buyer),
         ) {
-            if request.kind != RequestKind::Request {
+            if matches!(request.kind, RequestKind::Must | RequestKind::Avoid) {
                 kinds.insert((firm, buyer), request.kind);
             }
         }
@@ -218,6 +221,7 @@ pub fn build_instance(
     }
 
     let mut languages: Vec<(String, Option<u32>)> = Vec::new();
+    let wants = mission.wants();
     let mut pairs = Vec::new();
     let mut impossible_musts = Vec::new();
     let mut keys: Vec<(usize, usize)> = by_pair.keys().copied().collect();
@@ -287,6 +291,9 @@ pub fn build_instance(
             value,
             reasons,
             must,
+            wants: wants
+                .get(&(&firm_record.id, &buyer_record.id))
+                .map_or(0, |sides| sides.len().min(2) as u32),
             language,
             slots,
         });

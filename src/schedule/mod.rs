@@ -589,7 +589,43 @@ fn optimise(
             target = (solved.objective + 1e-6).floor();
         }
     }
-    let value_model = formulation.value_model(target - 1e-6);
+    // Rule 7, second criterion: among those, as many `want` rows as possible (a pair wanted by
+    // both sides counts twice).
+    let want_terms: Vec<(usize, f64)> = formulation
+        .meetings
+        .iter()
+        .enumerate()
+        .filter_map(|(variable, meeting)| {
+            let wants = instance.pairs[meeting.pair].wants;
+            (wants > 0).then_some((variable, f64::from(wants)))
+        })
+        .collect();
+    let mut wants_proven = true;
+    let mut want_target = 0.0;
+    if !want_terms.is_empty() {
+        tell(options, started, || format!("wanted meetings ({size})"));
+        let mut model = formulation.value_model(target - 1e-6);
+        model.objective.iter_mut().for_each(|c| *c = 0.0);
+        for &(variable, weight) in &want_terms {
+            model.objective[variable] = weight;
+        }
+        let (solved, _, proven) =
+            solve_stage(&model, solver, deadline, 0.0, dive).map_err(failed)?;
+        wants_proven = proven;
+        if !proven {
+            notes.push(
+                "time limit: the stage of wanted meetings was cut short; more want rows may be possible"
+                    .to_string(),
+            );
+        }
+        if let Some(solved) = solved {
+            want_target = (solved.objective + 1e-6).floor();
+        }
+    }
+    let mut value_model = formulation.value_model(target - 1e-6);
+    if want_target > 0.0 {
+        value_model.add_row(want_terms, solver::Sense::AtLeast, want_target - 1e-6);
+    }
     tell(options, started, || format!("expected value ({size})"));
     let priced = dive
         && solver == SolverChoice::Microlp
@@ -631,7 +667,7 @@ fn optimise(
     Ok(Optimum {
         chosen,
         bound,
-        proven: proven && coverage_proven,
+        proven: proven && coverage_proven && wants_proven,
     })
 }
 

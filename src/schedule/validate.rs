@@ -23,7 +23,7 @@ pub fn validate_schedule(
     let kind_of: HashMap<(&str, &str), RequestKind> = mission
         .requests
         .iter()
-        .filter(|r| r.kind != RequestKind::Request)
+        .filter(|r| matches!(r.kind, RequestKind::Must | RequestKind::Avoid))
         .map(|r| ((r.firm.as_str(), r.buyer.as_str()), r.kind))
         .collect();
     let mut firm_slots = HashSet::new();
