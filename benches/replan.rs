@@ -37,7 +37,12 @@ fn main() {
     };
     let old = schedule(&mission, &weights, &options).expect("a timetable");
     // Three buyers with meetings in the second session cancel as it starts.
-    let second = mission.slots.iter().find(|s| s.session == 1).unwrap().clone();
+    let second = mission
+        .slots
+        .iter()
+        .find(|s| s.session == 1)
+        .unwrap()
+        .clone();
     let mut cancelled: Vec<String> = Vec::new();
     for meeting in &old.meetings {
         if mission.slots[meeting.slot.0].session == 1 && !cancelled.contains(&meeting.buyer.0) {

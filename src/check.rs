@@ -156,10 +156,11 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
             continue;
         };
         let (firm, buyer) = (&mission.firms[firm], &mission.buyers[buyer]);
-        let common = mission
-            .slots
-            .iter()
-            .any(|slot| firm.availability.allows(slot) && buyer.availability.allows(slot));
+        let common = mission.slots.iter().any(|slot| {
+            firm.availability.allows(slot)
+                && buyer.availability.allows(slot)
+                && request.when.allows(slot)
+        });
         let blocked = mission.interpreter_capacity(firm, buyer) == InterpreterCapacity::PerSlot(0);
         if request.kind != crate::model::RequestKind::Avoid && (!common || blocked) {
             warnings.push(format!(

@@ -507,6 +507,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
                 } else {
                     Side::Buyer
                 }),
+                when: Availability::Everywhere,
                 note: String::new(),
             });
         }

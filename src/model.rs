@@ -575,6 +575,8 @@ pub struct Request {
     pub kind: RequestKind,
     /// Who asked, if known.
     pub from: Option<Side>,
+    /// Where the pair's meeting must lie (v2 `when`, rule 9); `Everywhere` when not given.
+    pub when: Availability,
     /// Free text.
     pub note: String,
 }

@@ -278,6 +278,7 @@ mod brute_force {
                 buyer: buyers[buyer].id.clone(),
                 kind,
                 from: None,
+                when: missionmatch::Availability::Everywhere,
                 note: String::new(),
             });
         }

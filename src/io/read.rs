@@ -104,7 +104,7 @@ fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMiss
         buyers: ids_in(buyer_table.as_ref()),
     };
     let requests = read_table(source, "requests.csv", false, &mut problems, &mut warnings)
-        .map(|table| read_requests(&table, &ids, &mut problems))
+        .map(|table| read_requests(&table, &ids, &sessions, &mut problems))
         .unwrap_or_default();
     let outcomes = read_table(source, "outcomes.csv", false, &mut problems, &mut warnings)
         .map(|table| read_outcomes(&table, &ids, &mut problems));
@@ -408,7 +408,12 @@ impl Cells<'_> {
     }
 
     fn availability(&mut self, sessions: &SessionLookup) -> Availability {
-        let items = self.list("sessions");
+        self.windows("sessions", sessions)
+    }
+
+    /// An availability list (contract section 2) read from `column`.
+    fn windows(&mut self, column: &str, sessions: &SessionLookup) -> Availability {
+        let items = self.list(column);
         if items.is_empty() {
             return Availability::Everywhere;
         }
@@ -425,7 +430,7 @@ impl Cells<'_> {
             else {
                 if sessions.checked && !sessions.ids_written.iter().any(|id| id == session_id) {
                     self.problem(
-                        "sessions",
+                        column,
                         format!(
                             "unknown session \"{session_id}\" (mission.toml has: {})",
                             sessions.ids_written.join(", ")
@@ -440,7 +445,7 @@ impl Cells<'_> {
                     Some(range) => Some(range),
                     None => {
                         self.problem(
-                            "sessions",
+                            column,
                             format!("malformed window \"{item}\": expected SESSION or SESSION@HH:MM-HH:MM with the end after the start"),
                         );
                         continue;
@@ -451,7 +456,7 @@ impl Cells<'_> {
                 let hours = sessions.sessions[session_index].hours;
                 if !hours.contains(&range) {
                     self.problem(
-                        "sessions",
+                        column,
                         format!("window \"{item}\" lies outside session {session_id} ({hours})"),
                     );
                     continue;
@@ -685,7 +690,12 @@ fn read_pair(cells: &mut Cells, ids: &Participants) -> Option<(FirmId, BuyerId)>
     Some((FirmId(firm?), BuyerId(buyer?)))
 }
 
-fn read_requests(table: &Table, ids: &Participants, problems: &mut Vec<Problem>) -> Vec<Request> {
+fn read_requests(
+    table: &Table,
+    ids: &Participants,
+    sessions: &SessionLookup,
+    problems: &mut Vec<Problem>,
+) -> Vec<Request> {
     let mut must_or_avoid: BTreeMap<(FirmId, BuyerId), (RequestKind, usize)> = BTreeMap::new();
     each_row(table, &["firm", "buyer", "kind"], problems, |cells| {
         let pair = read_pair(cells, ids);
@@ -731,11 +741,13 @@ fn read_requests(table: &Table, ids: &Participants, problems: &mut Vec<Problem>)
                 }
             }
         }
+        let when = cells.windows("when", sessions);
         Some(Request {
             firm,
             buyer,
             kind,
             from,
+            when,
             note: cells.text("note"),
         })
     })

@@ -323,7 +323,7 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     write_atomically(&dir.join("buyers.csv"), buyers.as_bytes())?;
 
     if !mission.requests.is_empty() {
-        let mut requests = csv_with_header(&["firm", "buyer", "kind", "from", "note"]);
+        let mut requests = csv_with_header(&["firm", "buyer", "kind", "from", "when", "note"]);
         for request in &mission.requests {
             let from = match request.from {
                 Some(crate::model::Side::Firm) => "firm",
@@ -337,6 +337,7 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
                     request.buyer.as_str(),
                     request.kind.as_str(),
                     from,
+                    &availability_cell(mission, &request.when),
                     &request.note,
                 ],
             );

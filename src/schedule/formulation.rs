@@ -43,6 +43,13 @@ impl Partition {
                     signature[position / 64] |= 1 << (position % 64);
                 }
             }
+            // Pairs narrowed by `when` must be able to meet in every slot of a class or none.
+            for &pair in pairs {
+                let pair = &instance.pairs[pair];
+                if pair.narrowed {
+                    signature.push(u64::from(pair.slots.binary_search(&slot).is_ok()));
+                }
+            }
             // Slots of one class must also leave the same interpreters free.
             signature.extend(
                 instance

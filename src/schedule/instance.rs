@@ -30,6 +30,9 @@ pub struct Pair {
     pub language: Option<usize>,
     /// Slots where both are available (and an interpreter can be had), ascending.
     pub slots: Vec<usize>,
+    /// Whether a `when` list narrowed `slots` below what both sides' availability allows (the
+    /// class partition then has to respect it, rule 9).
+    pub narrowed: bool,
 }
 
 /// One meeting of a timetable in the optimiser's indices: a pair (into [`Instance::pairs`])
@@ -222,6 +225,21 @@ pub fn build_instance(
 
     let mut languages: Vec<(String, Option<u32>)> = Vec::new();
     let wants = mission.wants();
+    // Rule 9: a pair with `when` lists meets only where every one of them allows.
+    let mut when_of: HashMap<(usize, usize), Vec<&crate::model::Availability>> = HashMap::new();
+    for request in &mission.requests {
+        if request.when != crate::model::Availability::Everywhere {
+            if let (Some(firm), Some(buyer)) = (
+                mission.firm_index(&request.firm),
+                mission.buyer_index(&request.buyer),
+            ) {
+                when_of
+                    .entry((firm, buyer))
+                    .or_default()
+                    .push(&request.when);
+            }
+        }
+    }
     let mut pairs = Vec::new();
     let mut impossible_musts = Vec::new();
     let mut keys: Vec<(usize, usize)> = by_pair.keys().copied().collect();
@@ -257,9 +275,15 @@ pub fn build_instance(
                 )
             }
         };
+        let windows = when_of.get(&(firm, buyer));
         let slots: Vec<usize> = (0..slot_count)
             .filter(|&slot| firm_available[firm][slot] && buyer_available[buyer][slot])
+            .filter(|&slot| {
+                windows
+                    .is_none_or(|lists| lists.iter().all(|when| when.allows(&mission.slots[slot])))
+            })
             .collect();
+        let narrowed = windows.is_some();
         let interpreter_blocked = capacity == InterpreterCapacity::PerSlot(0);
         if slots.is_empty() || interpreter_blocked {
             if must {
@@ -278,6 +302,8 @@ pub fn build_instance(
                         format!("firm {} is cancelled", firm_record.id)
                     } else if buyer_record.status == Status::Cancelled {
                         format!("buyer {} is cancelled", buyer_record.id)
+                    } else if narrowed {
+                        "they share no available slot inside its when window".to_string()
                     } else {
                         "they share no available slot".to_string()
                     }
@@ -296,6 +322,7 @@ pub fn build_instance(
                 .map_or(0, |sides| sides.len().min(2) as u32),
             language,
             slots,
+            narrowed,
         });
     }
 

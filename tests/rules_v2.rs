@@ -1,0 +1,124 @@
+//! Contract v2 rule 9 (`when` windows and pinned meetings): end to end on the India fixture, and
+//! the engine held to the time-indexed model on small generated missions with random windows.
+
+mod common;
+
+use common::{copy_fixture, generated, run};
+use missionmatch::{
+    schedule, validate_schedule, Availability, Method, Request, RequestKind, ScheduleOptions,
+    TimeRange, Window,
+};
+use serde_json::Value;
+
+fn with_requests(rows: &str) -> common::Scratch {
+    let scratch = copy_fixture("india-2017");
+    let path = scratch.path().join("requests.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[0] = "firm,buyer,kind,from,note,when".to_string();
+    for line in lines.iter_mut().skip(1) {
+        line.push(',');
+    }
+    let mut text = lines.join("\n") + "\n";
+    text.push_str(rows);
+    std::fs::write(&path, text).unwrap();
+    scratch
+}
+
+fn meeting_of<'a>(json: &'a Value, firm: &str, buyer: &str) -> Option<&'a Value> {
+    json["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["firm"] == firm && m["buyer"] == buyer)
+}
+
+#[test]
+fn a_must_pair_with_a_one_slot_window_meets_in_that_slot_and_wants_keep_to_their_window() {
+    let scratch = with_requests(
+        "F01,IN-002,must,organiser,demo at the booth,DEL-1@10:10-10:40\nF13,IN-028,want,buyer,,MUM-1\n",
+    );
+    let dir = scratch.path().to_str().unwrap();
+    let output = run(&["schedule", dir]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("out/schedule.json")).unwrap(),
+    )
+    .unwrap();
+    let pinned = meeting_of(&json, "F01", "IN-002").expect("the pinned pair meets");
+    assert_eq!(pinned["start"], "2017-03-27T10:10");
+    let wanted = meeting_of(&json, "F13", "IN-028").expect("the wanted pair meets");
+    assert_eq!(wanted["session"], "MUM-1");
+    assert_eq!(wanted["wanted_by"], "buyer");
+
+    // A window the pair can never meet in: exit 3 naming the window.
+    let scratch = with_requests("F01,IN-002,must,organiser,,CHE-1\n");
+    let output = run(&["schedule", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 3, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("must pair F01-IN-002 can never meet: they share no available slot inside its when window"),
+        "{}",
+        output.stderr
+    );
+
+    // A window naming no session of the mission is bad input, with its line and column.
+    let scratch = with_requests("F01,IN-002,want,firm,,BOM-1\n");
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("requests.csv:8: when: unknown session \"BOM-1\""),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn the_engine_keeps_when_windows_and_matches_the_time_indexed_optimum() {
+    for seed in 0..10u64 {
+        let (mut mission, weights) = generated(6, 24, seed, seed % 2 == 0);
+        // Windows for every third weighted pair: a session, or the first hour of one.
+        for (index, weight) in weights.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
+            let session = (index / 3 + seed as usize) % mission.sessions.len();
+            let start = mission.sessions[session].hours.start;
+            let range = (index % 2 == 0).then(|| TimeRange {
+                start,
+                end: missionmatch::TimeOfDay(start.0 + 80),
+            });
+            mission.requests.push(Request {
+                firm: weight.firm.clone(),
+                buyer: weight.buyer.clone(),
+                kind: if index % 5 == 0 {
+                    RequestKind::Want
+                } else {
+                    RequestKind::Request
+                },
+                from: None,
+                when: Availability::Windows(vec![Window { session, range }]),
+                note: String::new(),
+            });
+        }
+        let mut values = Vec::new();
+        for method in [Method::Classes, Method::TimeIndexed] {
+            let options = ScheduleOptions {
+                method,
+                mip_gap: 0.0,
+                ..Default::default()
+            };
+            let result = schedule(&mission, &weights, &options).unwrap();
+            let violations = validate_schedule(&mission, &weights, &result.meetings);
+            assert!(
+                violations.is_empty(),
+                "seed {seed} {method:?}: {violations:?}"
+            );
+            values.push(result.expected_value_usd);
+        }
+        assert!(
+            (values[0] - values[1]).abs() <= 1e-6 * values[1].max(1.0),
+            "seed {seed}: classes {} vs time-indexed {}",
+            values[0],
+            values[1]
+        );
+    }
+}
