@@ -226,6 +226,7 @@ fn sessions(count: usize, country: &str) -> Vec<Session> {
                 slot_minutes: 30,
                 break_minutes: 10,
                 timezone: Some(timezone(country).to_string()),
+                tables: None,
                 venue: format!("Business Centre, Hall {}", if morning { "A" } else { "B" }),
                 breaks: breaks
                     .into_iter()

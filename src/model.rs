@@ -273,6 +273,9 @@ pub struct Session {
     pub timezone: Option<String>,
     /// The venue's name and address, printed on agendas (empty when not given).
     pub venue: String,
+    /// Shared tables (v2 rule 8): at most this many meetings at once, each at a numbered table;
+    /// `None` when firms sit at their booths.
+    pub tables: Option<u32>,
 }
 
 impl Session {
@@ -919,6 +922,7 @@ mod tests {
             break_minutes: gap,
             timezone: None,
             venue: String::new(),
+            tables: None,
             breaks: breaks
                 .iter()
                 .map(|b| TimeRange::parse(b).unwrap())

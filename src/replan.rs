@@ -52,6 +52,10 @@ pub struct Change {
     pub old_slot: Option<usize>,
     /// The slot it has now (`None` for cancelled meetings).
     pub new_slot: Option<usize>,
+    /// Where it was (booth or `Table N`; empty for added meetings).
+    pub old_place: String,
+    /// Where it is now (empty for cancelled meetings).
+    pub new_place: String,
     /// Why, in words (`buyer IN-023 cancelled`, `new pair`).
     pub reason: String,
 }
@@ -336,9 +340,10 @@ pub fn replan(
         .cloned()
         .collect();
     let mut schedule_options = options.schedule.clone();
-    schedule_options.reserved_interpreters = fixed
+    schedule_options.reserved = fixed
         .iter()
-        .filter_map(|m| m.interpreter.clone().map(|language| (m.slot.0, language)))
+        .filter(|m| !started_before(m.slot.0))
+        .map(|m| (m.slot.0, m.interpreter.clone()))
         .collect();
     let filled = schedule(&residual, &free_weights, &schedule_options)?;
 
@@ -363,6 +368,8 @@ pub fn replan(
                     old_slot: Some(meeting.slot.0),
                     new_slot: Some(slot),
                     reason: reason.clone(),
+                    old_place: String::new(),
+                    new_place: String::new(),
                 });
             }
             None => changes.push(Change {
@@ -372,6 +379,8 @@ pub fn replan(
                 old_slot: Some(meeting.slot.0),
                 new_slot: None,
                 reason: reason.clone(),
+                old_place: String::new(),
+                new_place: String::new(),
             }),
         }
     }
@@ -384,6 +393,8 @@ pub fn replan(
                 old_slot: None,
                 new_slot: Some(meeting.slot.0),
                 reason: "free capacity".to_string(),
+                old_place: String::new(),
+                new_place: String::new(),
             });
         }
     }
@@ -398,8 +409,40 @@ pub fn replan(
 
     let fixed_value: f64 = fixed.iter().map(|m| m.expected_value_usd).sum();
     let mut meetings = fixed;
-    meetings.extend(filled.meetings.iter().cloned());
+    // New meetings were numbered without the kept ones: number them again around those.
+    meetings.extend(filled.meetings.iter().map(|m| Meeting {
+        table: None,
+        ..m.clone()
+    }));
     meetings.sort_by(|a, b| (a.slot, &a.firm, &a.buyer).cmp(&(b.slot, &b.firm, &b.buyer)));
+    crate::schedule::assign_tables(mission, &mut meetings);
+    let place_now: HashMap<(&FirmId, &BuyerId), String> = meetings
+        .iter()
+        .map(|m| {
+            (
+                (&m.firm, &m.buyer),
+                crate::publish::agenda::place(mission, m),
+            )
+        })
+        .collect();
+    let place_before: HashMap<(&FirmId, &BuyerId), String> = old
+        .iter()
+        .map(|m| {
+            (
+                (&m.firm, &m.buyer),
+                crate::publish::agenda::place(mission, m),
+            )
+        })
+        .collect();
+    for change in &mut changes {
+        let key = (&change.firm, &change.buyer);
+        if change.old_slot.is_some() {
+            change.old_place = place_before.get(&key).cloned().unwrap_or_default();
+        }
+        if change.new_slot.is_some() {
+            change.new_place = place_now.get(&key).cloned().unwrap_or_default();
+        }
+    }
     let value: f64 = meetings.iter().map(|m| m.expected_value_usd).sum();
     let bound = (fixed_value + filled.upper_bound_usd).max(value);
     let gap = if bound > 0.0 {

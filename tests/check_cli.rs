@@ -115,7 +115,7 @@ const CASES: &[Case] = &[
     },
     Case {
         edits: &[("requests.csv", "F08,IN-011,request", "F08,IN-011,maybe")],
-        expected: &["requests.csv:4: kind: unknown kind \"maybe\" (use request, must or avoid)"],
+        expected: &["requests.csv:4: kind: unknown kind \"maybe\" (use want, request, must or avoid)"],
     },
     Case {
         edits: &[("requests.csv", "F02,IN-035,request", "F06,IN-008,avoid")],

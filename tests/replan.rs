@@ -284,6 +284,7 @@ fn shortened_availability_moves_or_cancels_only_what_no_longer_fits_and_walk_ins
                 interpreter: m["interpreter"].as_str().map(str::to_string),
                 expected_value_usd: m["expected_value_usd"].as_f64().unwrap(),
                 reasons: vec![],
+                table: None,
             }
         })
         .collect();

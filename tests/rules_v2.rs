@@ -122,3 +122,92 @@ fn the_engine_keeps_when_windows_and_matches_the_time_indexed_optimum() {
         );
     }
 }
+
+#[test]
+fn shared_tables_hold_at_most_n_meetings_at_once_and_numbers_stay_put_in_a_replan() {
+    let scratch = copy_fixture("india-2017");
+    common::edit(
+        scratch.path(),
+        "mission.toml",
+        "end = \"12:30\"\n",
+        "end = \"12:30\"\ntables = 2\n",
+    );
+    let dir = scratch.path().to_str().unwrap();
+    let output = run(&["schedule", dir]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let path = scratch.path().join("out/schedule.json");
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let meetings = json["meetings"].as_array().unwrap();
+    let mut per_slot: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
+    let mut tables_of_firm: std::collections::BTreeMap<&str, std::collections::BTreeSet<u64>> =
+        Default::default();
+    for meeting in meetings {
+        if meeting["session"] == "DEL-2" {
+            let table = meeting["table"].as_u64().expect("a table number in DEL-2");
+            assert_eq!(meeting["place"], format!("Table {table}"));
+            per_slot
+                .entry(meeting["start"].as_str().unwrap())
+                .or_default()
+                .push(table);
+            tables_of_firm
+                .entry(meeting["firm"].as_str().unwrap())
+                .or_default()
+                .insert(table);
+        } else {
+            assert!(meeting["table"].is_null());
+            assert!(meeting["place"].as_str().unwrap().starts_with('B'));
+        }
+    }
+    assert!(!per_slot.is_empty());
+    for (start, tables) in &per_slot {
+        assert!(tables.len() <= 2, "{start}: {tables:?}");
+        let distinct: std::collections::BTreeSet<_> = tables.iter().collect();
+        assert_eq!(distinct.len(), tables.len(), "{start}: {tables:?}");
+        assert!(tables.iter().all(|t| (1..=2).contains(t)));
+    }
+    // The tables bind: without them DEL-2 holds more meetings in some slot.
+    let busiest = per_slot.values().map(Vec::len).max().unwrap();
+    assert_eq!(busiest, 2);
+    let firms = tables_of_firm.len();
+    let changes: usize = tables_of_firm.values().map(|t| t.len() - 1).sum();
+    eprintln!("DEL-2: {firms} firms at 2 tables, {changes} table changes");
+
+    // A re-plan after a cancellation keeps every kept meeting at its table.
+    let old = scratch.path().join("old.json");
+    std::fs::copy(&path, &old).unwrap();
+    let buyer = meetings.iter().find(|m| m["session"] == "DEL-2").unwrap()["buyer"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text = std::fs::read_to_string(scratch.path().join("buyers.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[0].push_str(",status");
+    for line in lines.iter_mut().skip(1) {
+        line.push_str(if line.starts_with(&format!("{buyer},")) {
+            ",cancelled"
+        } else {
+            ","
+        });
+    }
+    std::fs::write(scratch.path().join("buyers.csv"), lines.join("\n") + "\n").unwrap();
+    let output = run(&[
+        "replan",
+        dir,
+        "--from",
+        old.to_str().unwrap(),
+        "--now",
+        "2017-03-27T09:00",
+    ]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let new: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for meeting in meetings.iter().filter(|m| m["buyer"] != buyer.as_str()) {
+        let same = new["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["firm"] == meeting["firm"] && m["buyer"] == meeting["buyer"])
+            .expect("kept");
+        assert_eq!(same["start"], meeting["start"]);
+        assert_eq!(same["table"], meeting["table"], "{meeting}");
+    }
+}

@@ -35,6 +35,7 @@ fn meetings_from_json(mission: &Mission, json: &Value) -> Vec<Meeting> {
                 interpreter: meeting["interpreter"].as_str().map(String::from),
                 expected_value_usd: meeting["expected_value_usd"].as_f64().unwrap(),
                 reasons: vec![],
+                table: None,
             }
         })
         .collect()
@@ -370,6 +371,7 @@ fn cancelled_participants_get_no_meetings() {
         interpreter: None,
         expected_value_usd: 1.0,
         reasons: vec![],
+        table: None,
     };
     let violations = validate_schedule(&mission, &[], &[meeting]);
     assert!(

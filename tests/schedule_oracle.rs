@@ -210,6 +210,7 @@ mod brute_force {
             breaks: vec![],
             timezone: None,
             venue: String::new(),
+            tables: None,
         }];
         let firms: Vec<Firm> = tiny
             .firms
@@ -340,6 +341,7 @@ mod brute_force {
                         interpreter: mission.interpreter_for(f, b).map(String::from),
                         expected_value_usd: *value,
                         reasons: vec![],
+                        table: None,
                     }
                 })
                 .collect();

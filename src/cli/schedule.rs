@@ -94,7 +94,7 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
                 eprintln!("  {seconds:>7.2} s  {step}");
             }))
         }),
-        reserved_interpreters: Vec::new(),
+        reserved: Vec::new(),
     };
     let result = schedule(&mission, &weights, &options)?;
     let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));

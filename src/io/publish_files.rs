@@ -193,6 +193,10 @@ pub fn read_schedule(
                 .and_then(Value::as_f64)
                 .unwrap_or_default(),
             reasons,
+            table: item
+                .get("table")
+                .and_then(Value::as_u64)
+                .and_then(|table| u32::try_from(table).ok()),
         });
     }
     let status = document

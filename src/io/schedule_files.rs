@@ -322,8 +322,7 @@ fn names_of(mission: &Mission, meeting: &Meeting) -> MeetingNames {
     MeetingNames {
         firm_name: firm.map(|f| f.name.clone()).unwrap_or_default(),
         buyer_company: buyer.map(|b| b.company.clone()).unwrap_or_default(),
-        // Rule 8: without `tables`, the firm's booth is the meeting's place.
-        place: firm.map(|f| f.booth.clone()).unwrap_or_default(),
+        place: crate::publish::agenda::place(mission, meeting),
     }
 }
 
@@ -355,7 +354,7 @@ pub fn schedule_json_with_status(mission: &Mission, schedule: &Schedule, status:
                 "firm_name": names.firm_name,
                 "buyer_company": names.buyer_company,
                 "place": names.place,
-                "table": Value::Null,
+                "table": meeting.table,
                 "wanted_by": wanted_by(wants.get(&(&meeting.firm, &meeting.buyer))),
             })
         })
@@ -436,7 +435,7 @@ fn schedule_texts(
                 names.firm_name,
                 names.buyer_company,
                 names.place,
-                String::new(),
+                meeting.table.map(|t| t.to_string()).unwrap_or_default(),
                 wanted_by(wants.get(&(&meeting.firm, &meeting.buyer))).to_string(),
             ],
         );
@@ -490,17 +489,6 @@ fn changes_csv(mission: &Mission, changes: &[Change]) -> String {
         .unwrap_or_default()
     };
     for change in changes {
-        let booth = mission
-            .firm_index(&change.firm)
-            .map(|f| mission.firms[f].booth.clone())
-            .unwrap_or_default();
-        let place = |slot: Option<usize>| {
-            if slot.is_some() {
-                booth.clone()
-            } else {
-                String::new()
-            }
-        };
         push_line(
             &mut text,
             &[
@@ -509,8 +497,8 @@ fn changes_csv(mission: &Mission, changes: &[Change]) -> String {
                 change.buyer.to_string(),
                 start(change.old_slot),
                 start(change.new_slot),
-                place(change.old_slot),
-                place(change.new_slot),
+                change.old_place.clone(),
+                change.new_place.clone(),
                 format!("{};{}", change.firm, change.buyer),
                 change.reason.clone(),
             ],

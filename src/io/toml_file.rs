@@ -180,6 +180,7 @@ impl Reader<'_> {
                 "breaks",
                 "timezone",
                 "venue",
+                "tables",
             ],
         );
         let mut missing = Vec::new();
@@ -264,6 +265,14 @@ impl Reader<'_> {
                 }
             }
         }
+        let tables = fields.get("tables").and_then(|value| {
+            let count = self.count(&key("tables"), value)?;
+            if count == 0 {
+                self.problem(value.span().start, &key("tables"), "must be at least 1");
+                return None;
+            }
+            Some(count)
+        });
         let venue = fields
             .get("venue")
             .and_then(|value| self.string(&key("venue"), value))
@@ -322,6 +331,7 @@ impl Reader<'_> {
             breaks,
             timezone,
             venue,
+            tables,
         };
         if session.slot_ranges().is_empty() {
             self.problem(

@@ -172,6 +172,9 @@ fn session_toml(session: &Session) -> String {
     if !session.venue.is_empty() {
         let _ = writeln!(out, "venue = {}", toml_string(&session.venue));
     }
+    if let Some(tables) = session.tables {
+        let _ = writeln!(out, "tables = {tables}");
+    }
     out
 }
 

@@ -310,7 +310,11 @@ pub fn grid_page(mission: &Mission, meetings: &[Meeting], status: Status) -> Str
                                 .unwrap_or_default();
                             let _ = write!(
                                 out,
-                                "<td>{} <span class=\"sub\">{}</span>{}</td>",
+                                "<td>{}{} <span class=\"sub\">{}</span>{}</td>",
+                                match meeting.table {
+                                    Some(table) => format!("<strong>T{table}</strong> "),
+                                    None => String::new(),
+                                },
                                 escape(buyer),
                                 escape(meeting.buyer.as_str()),
                                 match &meeting.interpreter {

@@ -155,11 +155,16 @@ pub fn workbook(mission: &Mission, meetings: &[Meeting], status: Status) -> Resu
                             .buyer_index(&meeting.buyer)
                             .map(|b| mission.buyers[b].company.clone())
                             .unwrap_or_default();
+                        let table = meeting
+                            .table
+                            .map(|table| format!("Table {table}: "))
+                            .unwrap_or_default();
                         match &meeting.interpreter {
-                            Some(language) => {
-                                format!("{company} ({})\ninterpreter: {language}", meeting.buyer)
-                            }
-                            None => format!("{company} ({})", meeting.buyer),
+                            Some(language) => format!(
+                                "{table}{company} ({})\ninterpreter: {language}",
+                                meeting.buyer
+                            ),
+                            None => format!("{table}{company} ({})", meeting.buyer),
                         }
                     }
                     None => String::new(),
@@ -213,7 +218,7 @@ pub fn workbook(mission: &Mission, meetings: &[Meeting], status: Status) -> Resu
             slot.range.end.to_string(),
             session.city.clone(),
             session.venue.clone(),
-            firm.map(|f| f.booth.clone()).unwrap_or_default(),
+            super::agenda::place(mission, meeting),
             meeting.interpreter.clone().unwrap_or_default(),
         ];
         for (column, value) in cells.iter().enumerate() {

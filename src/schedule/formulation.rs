@@ -238,6 +238,25 @@ impl Formulation {
         add_capacity_rows(&mut model, firm_class, |(_, class)| class_size(class));
         add_capacity_rows(&mut model, buyer_class, |(_, class)| class_size(class));
         add_overlap_rows(&mut model, instance, partition, &meetings);
+        // Rule 8: at most `tables` meetings in a slot of a session with shared tables.
+        let mut table_class: HashMap<(usize, usize), Terms> = HashMap::new();
+        for (variable, &ClassMeeting { class, .. }) in meetings.iter().enumerate() {
+            if partition.classes[class]
+                .iter()
+                .any(|&slot| instance.slot_tables[slot].is_some())
+            {
+                table_class
+                    .entry((0, class))
+                    .or_default()
+                    .push((variable, 1.0));
+            }
+        }
+        add_capacity_rows(&mut model, table_class, |(_, class)| {
+            partition.classes[class]
+                .iter()
+                .map(|&slot| f64::from(instance.slot_tables[slot].unwrap_or(u32::MAX)))
+                .sum()
+        });
         add_capacity_rows(&mut model, language_class, |(language, class)| {
             partition.classes[class]
                 .iter()

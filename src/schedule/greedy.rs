@@ -10,6 +10,7 @@ struct Occupancy {
     firm_meetings: Vec<u32>,
     buyer_meetings: Vec<u32>,
     interpreted: Vec<Vec<u32>>,
+    in_slot: Vec<u32>,
 }
 
 impl Occupancy {
@@ -20,6 +21,7 @@ impl Occupancy {
             firm_meetings: vec![0; instance.firm_count],
             buyer_meetings: vec![0; instance.buyer_count],
             interpreted: vec![vec![0; instance.slot_count]; instance.languages.len()],
+            in_slot: vec![0; instance.slot_count],
         }
     }
 
@@ -33,6 +35,7 @@ impl Occupancy {
         }
         slots.iter().copied().find(|&slot| {
             pair.slots.binary_search(&slot).is_ok()
+                && instance.slot_tables[slot].is_none_or(|tables| self.in_slot[slot] < tables)
                 && !self.firm_busy[pair.firm][slot]
                 && !self.buyer_busy[pair.buyer][slot]
                 && match pair.language {
@@ -53,6 +56,7 @@ impl Occupancy {
         }
         self.firm_meetings[pair.firm] += 1;
         self.buyer_meetings[pair.buyer] += 1;
+        self.in_slot[slot] += 1;
         if let Some(language) = pair.language {
             self.interpreted[language][slot] += 1;
         }

@@ -88,6 +88,8 @@ pub struct Instance {
     pub overlap_groups: Vec<Vec<usize>>,
     /// Per slot, the other slots that overlap it in time.
     pub overlapping: Vec<Vec<usize>>,
+    /// Per slot: the shared tables of its session (rule 8), `None` where firms sit at booths.
+    pub slot_tables: Vec<Option<u32>>,
     /// Per language (as in `languages`), per slot: interpreters already taken by meetings that
     /// are not part of this instance (kept meetings when re-planning); empty when none are.
     pub language_reserved: Vec<Vec<u32>>,
@@ -172,7 +174,7 @@ pub fn resolve_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Vec<
 pub fn build_instance(
     mission: &Mission,
     weights: &[PairWeight],
-    reserved_interpreters: &[(usize, String)],
+    reserved: &[(usize, Option<String>)],
 ) -> Result<Instance> {
     let resolved = resolve_weights(mission, weights)?;
     let slot_count = mission.slots.len();
@@ -339,7 +341,20 @@ pub fn build_instance(
         })
         .collect();
     let mut language_reserved = vec![Vec::new(); languages.len()];
-    for (slot, name) in reserved_interpreters {
+    let mut slot_tables: Vec<Option<u32>> = mission
+        .slots
+        .iter()
+        .map(|slot| mission.sessions[slot.session].tables)
+        .collect();
+    for (slot, _) in reserved {
+        if let Some(Some(tables)) = slot_tables.get_mut(*slot) {
+            *tables = tables.saturating_sub(1);
+        }
+    }
+    for (slot, name) in reserved {
+        let Some(name) = name else {
+            continue;
+        };
         if let Some(language) = languages.iter().position(|(known, _)| known == name) {
             let row: &mut Vec<u32> = &mut language_reserved[language];
             if row.is_empty() {
@@ -351,6 +366,7 @@ pub fn build_instance(
         }
     }
     Ok(Instance {
+        slot_tables,
         overlap_groups,
         overlapping,
         language_reserved,
@@ -388,6 +404,12 @@ pub fn build_instance(
 }
 
 impl Instance {
+    /// Whether the mission has to be solved slot by slot (one part, singleton classes):
+    /// sessions overlap in time, or some session has shared tables.
+    pub fn slot_by_slot(&self) -> bool {
+        !self.overlap_groups.is_empty() || self.slot_tables.iter().any(Option::is_some)
+    }
+
     /// How many more meetings needing `language` slot `slot` takes: the limit less what kept
     /// meetings already use (`None`: unlimited).
     pub fn language_capacity(&self, language: usize, slot: usize) -> Option<u32> {

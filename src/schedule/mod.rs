@@ -15,6 +15,7 @@ mod formulation;
 mod greedy;
 mod instance;
 mod solver;
+mod tables;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use crate::model::{BuyerId, FirmId, Mission, SlotId};
 
 pub use explain::Shortfall;
 pub use solver::SolverChoice;
+pub use tables::assign_tables;
 pub use validate::{idle_gaps, minimum_coverage, validate_schedule};
 
 use formulation::{Formulation, Partition};
@@ -77,9 +79,10 @@ pub struct ScheduleOptions {
     pub progress: Option<Progress>,
     /// When microlp's value stage is priced by the interior-point method first.
     pub pricing: Pricing,
-    /// Interpreters already taken, as (slot, language), by meetings outside this run (the kept
-    /// meetings when re-planning): each lowers that language's limit in that slot by one.
-    pub reserved_interpreters: Vec<(usize, String)>,
+    /// Meetings outside this run that still use capacity (the kept meetings when re-planning),
+    /// as (slot, interpreter language): each takes one shared table of its slot, and one
+    /// interpreter of its language there.
+    pub reserved: Vec<(usize, Option<String>)>,
 }
 
 /// When the engine (class model on microlp) prices its value stage with the interior-point
@@ -151,7 +154,7 @@ impl Default for ScheduleOptions {
             mip_gap: 1e-4,
             progress: None,
             pricing: Pricing::Auto,
-            reserved_interpreters: Vec::new(),
+            reserved: Vec::new(),
         }
     }
 }
@@ -171,6 +174,8 @@ pub struct Meeting {
     pub expected_value_usd: f64,
     /// Why the pair meets.
     pub reasons: Vec<String>,
+    /// The shared table, in a session with `tables` (rule 8); `None` at the firm's booth.
+    pub table: Option<u32>,
 }
 
 /// A timetable and what is known about its quality.
@@ -213,7 +218,7 @@ pub fn schedule(
 ) -> Result<Schedule> {
     let started = Instant::now();
     options.check()?;
-    let instance = build_instance(mission, weights, &options.reserved_interpreters)?;
+    let instance = build_instance(mission, weights, &options.reserved)?;
     if !instance.impossible_musts.is_empty() {
         return Err(Error::Infeasible(instance.impossible_musts.join("; ")));
     }
@@ -283,15 +288,18 @@ fn optimise_components(
     started: Instant,
     notes: &mut Vec<String>,
 ) -> Result<SolvedPart> {
-    // With overlapping sessions the whole mission is one part: the slot moves that rebalance
-    // interpreters between parts do not know about overlaps.
-    let parts = if instance.overlap_groups.is_empty() {
+    // With overlapping sessions or shared tables the whole mission is one part, solved slot by
+    // slot: the slot moves that rebalance interpreters between parts know neither overlaps nor
+    // tables, and a class count cannot say how many meetings share one slot's tables.
+    let parts = if !instance.slot_by_slot() {
         components::components(instance)
     } else {
-        notes.push(
-            "some sessions overlap in time: the timetable was built slot by slot (the time-indexed model) so nobody is in two places at once"
-                .to_string(),
-        );
+        if !instance.overlap_groups.is_empty() {
+            notes.push(
+                "some sessions overlap in time: the timetable was built slot by slot (the time-indexed model) so nobody is in two places at once"
+                    .to_string(),
+            );
+        }
         vec![(0..instance.pairs.len()).collect()]
     };
     let mut parts: Vec<(Vec<usize>, Option<SolvedPart>)> =
@@ -368,7 +376,7 @@ fn solve_part(
     notes: &mut Vec<String>,
 ) -> Result<SolvedPart> {
     // Overlapping sessions need the time-indexed model (see `formulation::add_overlap_rows`).
-    let partition = if options.method == Method::Classes && instance.overlap_groups.is_empty() {
+    let partition = if options.method == Method::Classes && !instance.slot_by_slot() {
         Partition::by_availability(instance, pairs)
     } else {
         Partition::singletons(instance)
@@ -818,9 +826,11 @@ fn to_meetings(mission: &Mission, instance: &Instance, placements: &[Placement])
                 interpreter: pair.language.map(|l| instance.languages[l].0.clone()),
                 expected_value_usd: pair.value,
                 reasons: pair.reasons.clone(),
+                table: None,
             }
         })
         .collect();
     meetings.sort_by(|a, b| (a.slot, &a.firm, &a.buyer).cmp(&(b.slot, &b.firm, &b.buyer)));
+    assign_tables(mission, &mut meetings);
     meetings
 }

@@ -32,6 +32,7 @@ pub fn validate_schedule(
     let mut firm_count: HashMap<&str, u32> = HashMap::new();
     let mut buyer_count: HashMap<&str, u32> = HashMap::new();
     let mut interpreters: HashMap<(usize, String), u32> = HashMap::new();
+    let mut tables_used: HashMap<usize, Vec<Option<u32>>> = HashMap::new();
     for meeting in meetings {
         let name = format!(
             "{}-{} at slot {}",
@@ -80,6 +81,12 @@ pub fn validate_schedule(
             if status == Status::Cancelled {
                 violations.push(format!("rule 3: {name}: {side} {id} is cancelled"));
             }
+        }
+        if mission.sessions[slot.session].tables.is_some() {
+            tables_used
+                .entry(slot.id.0)
+                .or_default()
+                .push(meeting.table);
         }
         *firm_count.entry(firm.id.as_str()).or_default() += 1;
         *buyer_count.entry(buyer.id.as_str()).or_default() += 1;
@@ -190,6 +197,30 @@ pub fn validate_schedule(
         }
     }
     violations.sort();
+    // Rule 8: shared tables.
+    let mut slots: Vec<_> = tables_used.into_iter().collect();
+    slots.sort_by_key(|(slot, _)| *slot);
+    for (slot, tables) in slots {
+        let count = mission.sessions[mission.slots[slot].session]
+            .tables
+            .unwrap_or(u32::MAX);
+        if tables.len() as u64 > u64::from(count) {
+            violations.push(format!(
+                "rule 8: slot {slot} has {} meetings for {count} tables",
+                tables.len()
+            ));
+        }
+        let mut seen = HashSet::new();
+        for table in tables {
+            match table {
+                Some(table) if (1..=count).contains(&table) && seen.insert(table) => {}
+                Some(table) => violations.push(format!(
+                    "rule 8: slot {slot}: table {table} is used twice or does not exist"
+                )),
+                None => violations.push(format!("rule 8: slot {slot}: a meeting has no table")),
+            }
+        }
+    }
     violations
 }
 
