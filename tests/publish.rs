@@ -641,20 +641,7 @@ fn a_schedule_that_does_not_fit_the_folder_is_refused_and_nothing_is_written() {
     std::fs::copy(&schedule, &copy).unwrap();
     let meetings = schedule_meetings(&copy);
     let buyer = meetings[0]["buyer"].as_str().unwrap();
-    let mut lines: Vec<String> = std::fs::read_to_string(scratch.path().join("buyers.csv"))
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
-    lines[0].push_str(",status");
-    for line in lines.iter_mut().skip(1) {
-        line.push_str(if line.starts_with(&format!("{buyer},")) {
-            ",cancelled"
-        } else {
-            ","
-        });
-    }
-    std::fs::write(scratch.path().join("buyers.csv"), lines.join("\n") + "\n").unwrap();
+    common::cancel(scratch.path(), "buyers.csv", buyer);
     let output = run(&["publish", dir, "--schedule", copy.to_str().unwrap()]);
     assert_eq!(output.code, 2, "{}", output.stderr);
     assert!(

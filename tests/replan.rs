@@ -8,7 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use common::{copy_fixture, edit, generated, run};
+use common::{cancel, copy_fixture, edit, generated, run};
 use missionmatch::{
     read_mission, replan, schedule, validate_schedule, Meeting, Method, Moment, PairWeight,
     ReplanOptions, ScheduleOptions, Status,
@@ -55,21 +55,6 @@ fn changes(path: &Path) -> Vec<[String; 6]> {
             [0, 1, 2, 3, 4, 7].map(|i| cells[i].to_string())
         })
         .collect()
-}
-
-fn set_status(dir: &Path, file: &str, id: &str) {
-    let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    lines[0].push_str(",status");
-    for line in lines.iter_mut().skip(1) {
-        line.push_str(if line.starts_with(&format!("{id},")) {
-            ",cancelled"
-        } else {
-            ","
-        });
-    }
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
 }
 
 /// Schedules the India fixture and keeps the result as old.json.
@@ -162,7 +147,7 @@ fn a_cancelled_buyer_changes_only_its_own_meetings_and_what_fills_its_slots() {
     }
     let (&buyer, _) = per_buyer.iter().max_by_key(|(_, &n)| n).unwrap();
     let buyer = buyer.to_string();
-    set_status(scratch.path(), "buyers.csv", &buyer);
+    cancel(scratch.path(), "buyers.csv", &buyer);
     let now = "2017-03-27T12:00";
     let (new, changes) = replan_cli(scratch.path(), &old_path, now);
     changes_explain_the_difference(&old, &new, &changes);

@@ -179,17 +179,7 @@ fn shared_tables_hold_at_most_n_meetings_at_once_and_numbers_stay_put_in_a_repla
         .as_str()
         .unwrap()
         .to_string();
-    let text = std::fs::read_to_string(scratch.path().join("buyers.csv")).unwrap();
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    lines[0].push_str(",status");
-    for line in lines.iter_mut().skip(1) {
-        line.push_str(if line.starts_with(&format!("{buyer},")) {
-            ",cancelled"
-        } else {
-            ","
-        });
-    }
-    std::fs::write(scratch.path().join("buyers.csv"), lines.join("\n") + "\n").unwrap();
+    common::cancel(scratch.path(), "buyers.csv", &buyer);
     let output = run(&[
         "replan",
         dir,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{copy_fixture, edit, run};
+use common::{cancel, copy_fixture, edit, run};
 use missionmatch::{
     candidate_weights, match_mission, read_mission, schedule, validate_schedule, Meeting, Method,
     Mission, ScheduleOptions, SlotId,
@@ -322,22 +322,6 @@ fn limits_that_are_not_seconds_are_refused() {
         "{}",
         output.stdout
     );
-}
-
-/// Adds a `status` column to a participants file, `cancelled` for `id`.
-fn cancel(dir: &std::path::Path, file: &str, id: &str) {
-    let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    lines[0].push_str(",status");
-    for line in lines.iter_mut().skip(1) {
-        line.push_str(if line.starts_with(&format!("{id},")) {
-            ",cancelled"
-        } else {
-            ",active"
-        });
-    }
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
 }
 
 #[test]

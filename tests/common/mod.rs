@@ -116,3 +116,23 @@ pub fn generated(
     let weights = missionmatch::synthetic_weights(&mission, seed);
     (mission, weights)
 }
+
+/// Adds a `status` column to a participants file of the folder, `cancelled` for `id`.
+pub fn cancel(dir: &Path, file: &str, id: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    assert!(
+        !lines[0].contains("status"),
+        "{file} has a status column already"
+    );
+    lines[0].push_str(",status");
+    for line in lines.iter_mut().skip(1) {
+        line.push_str(if line.starts_with(&format!("{id},")) {
+            ",cancelled"
+        } else {
+            ","
+        });
+    }
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
