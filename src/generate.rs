@@ -537,6 +537,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             min_meetings_per_buyer: None,
             max_meetings_per_buyer: Some(4),
             candidates_per_firm: Some(40),
+            compact: None,
         },
         model: BTreeMap::new(),
         followup_webhook: None,

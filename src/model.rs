@@ -654,6 +654,8 @@ pub struct Rules {
     pub max_meetings_per_buyer: Option<u32>,
     /// How many buyers the matcher keeps per firm.
     pub candidates_per_firm: Option<u32>,
+    /// Among the best timetables, the one with the fewest idle gaps (v2 rule 10; default on).
+    pub compact: Option<bool>,
 }
 
 /// One export mission, as read from its folder and validated.

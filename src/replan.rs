@@ -263,8 +263,10 @@ pub fn replan(
     }
     let kept = fixed.len() - past;
 
-    // 3. The residual mission: what is still free after `now`.
+    // 3. The residual mission: what is still free after `now`. Its new meetings are not
+    // compacted: idle gaps depend on the kept meetings, which the residual does not see.
     let mut residual = mission.clone();
+    residual.rules.compact = Some(false);
     let slot_window = |slot: usize| {
         let record = &mission.slots[slot];
         Window {

@@ -451,6 +451,7 @@ pub fn read_settings(
             "min_meetings_per_buyer",
             "max_meetings_per_buyer",
             "candidates_per_firm",
+            "compact",
         ];
         reader.unknown_keys(table, "rules.", &known);
         let mut get = |name: &str| {
@@ -464,6 +465,19 @@ pub fn read_settings(
             min_meetings_per_buyer: get("min_meetings_per_buyer"),
             max_meetings_per_buyer: get("max_meetings_per_buyer"),
             candidates_per_firm: get("candidates_per_firm"),
+            compact: table
+                .get("compact")
+                .and_then(|value| match value.get_ref() {
+                    Value::Boolean(on) => Some(*on),
+                    other => {
+                        reader.problem(
+                            value.span().start,
+                            "rules.compact",
+                            format!("expected true or false, found {}", other.type_str()),
+                        );
+                        None
+                    }
+                }),
         };
         for side in ["firm", "buyer"] {
             let min_key = format!("min_meetings_per_{side}");

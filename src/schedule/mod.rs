@@ -9,6 +9,7 @@
 //! independently of all of the above; `explain` says why someone is below their minimum.
 
 mod colour;
+mod compact;
 mod components;
 mod explain;
 mod formulation;
@@ -245,6 +246,15 @@ pub fn schedule(
             )
         }
     };
+    let mut placements = placements;
+    if mission.rules.compact.unwrap_or(true) {
+        let (before, after) = compact::compact(&instance, mission, &mut placements);
+        if after < before {
+            notes.push(format!(
+                "compact: slots exchanged inside sessions, idle gaps {before} -> {after} (the same meetings)"
+            ));
+        }
+    }
     let meetings = to_meetings(mission, &instance, &placements);
     let value: f64 = meetings.iter().map(|m| m.expected_value_usd).sum();
     let bound = bound.max(value);

@@ -1,0 +1,241 @@
+//! Compaction (contract v2 rule 10, `compact`): fewer idle gaps without touching which meetings
+//! take place. Only the slots of meetings change, inside their session, by moves that keep every
+//! rule: swapping the whole contents of two slots, or swapping a Kempe chain (the meetings of two
+//! slots linked through shared participants) between them. A move is taken when it lowers the
+//! total of idle gaps; the search stops when no move does.
+//!
+//! This is a local search: it lowers idle gaps but proves nothing about their minimum. Coverage,
+//! wants and value cannot change, since the meetings are the same.
+
+use std::collections::{HashMap, HashSet};
+
+use super::instance::{Instance, Placement};
+
+/// One participant: firm (`true`) or buyer, and its index.
+type Who = (bool, usize);
+
+struct State<'a> {
+    instance: &'a Instance,
+    /// Position of each slot inside its session (slots of a session are numbered in order).
+    position: &'a [usize],
+    placements: Vec<Placement>,
+    /// (participant, slot) -> placement index.
+    at: HashMap<(Who, usize), usize>,
+    /// Meetings per (interpreter language or `None` for all, slot).
+    used: HashMap<(Option<usize>, usize), i64>,
+}
+
+impl State<'_> {
+    fn who(&self, index: usize) -> [Who; 2] {
+        let pair = &self.instance.pairs[self.placements[index].pair];
+        [(true, pair.firm), (false, pair.buyer)]
+    }
+
+    /// Idle gaps of one participant in one session.
+    fn gaps(&self, who: Who, slots: &[usize]) -> u32 {
+        let mut positions: Vec<usize> = slots
+            .iter()
+            .filter(|&&slot| self.at.contains_key(&(who, slot)))
+            .map(|&slot| self.position[slot])
+            .collect();
+        positions.sort_unstable();
+        positions.windows(2).filter(|w| w[1] > w[0] + 1).count() as u32
+    }
+
+    /// The capacity groups a placement counts in: all meetings, and its interpreter language.
+    fn groups(&self, index: usize) -> [Option<Option<usize>>; 2] {
+        let pair = &self.instance.pairs[self.placements[index].pair];
+        [Some(None), pair.language.map(Some)]
+    }
+
+    fn count(&mut self, index: usize, change: i64) {
+        let slot = self.placements[index].slot;
+        for group in self.groups(index).into_iter().flatten() {
+            *self.used.entry((group, slot)).or_default() += change;
+        }
+    }
+
+    /// Moves the given placements between slots `a` and `b` (each to the other one).
+    fn swap(&mut self, chain: &[usize], a: usize, b: usize) {
+        for &index in chain {
+            self.count(index, -1);
+            for who in self.who(index) {
+                self.at.remove(&(who, self.placements[index].slot));
+            }
+        }
+        for &index in chain {
+            let slot = self.placements[index].slot;
+            self.placements[index].slot = if slot == a { b } else { a };
+        }
+        for &index in chain {
+            self.count(index, 1);
+            for who in self.who(index) {
+                self.at.insert((who, self.placements[index].slot), index);
+            }
+        }
+    }
+
+    /// Whether moving `chain` between `a` and `b` keeps every rule the slots carry: each pair may
+    /// meet in its new slot, and interpreters and shared tables stay within each slot's capacity.
+    fn allowed(&self, chain: &[usize], a: usize, b: usize) -> bool {
+        let instance = self.instance;
+        let mut delta: HashMap<(Option<usize>, usize), i64> = HashMap::new();
+        for &index in chain {
+            let Placement { pair, slot } = self.placements[index];
+            let to = if slot == a { b } else { a };
+            let pair = &instance.pairs[pair];
+            if pair.slots.binary_search(&to).is_err() {
+                return false;
+            }
+            if let Some(language) = pair.language {
+                *delta.entry((Some(language), slot)).or_default() -= 1;
+                *delta.entry((Some(language), to)).or_default() += 1;
+            }
+            *delta.entry((None, slot)).or_default() -= 1;
+            *delta.entry((None, to)).or_default() += 1;
+        }
+        delta.into_iter().all(|((group, slot), change)| {
+            if change <= 0 {
+                return true;
+            }
+            let capacity = match group {
+                Some(language) => instance.language_capacity(language, slot),
+                None => instance.slot_tables[slot],
+            };
+            let Some(capacity) = capacity else {
+                return true;
+            };
+            let used = self.used.get(&(group, slot)).copied().unwrap_or(0);
+            used + change <= i64::from(capacity)
+        })
+    }
+
+    /// The Kempe chain through `start` between slots `a` and `b`: every placement reachable by
+    /// alternating through participants busy in both.
+    fn chain(&self, start: usize, a: usize, b: usize) -> Vec<usize> {
+        let mut chain = vec![start];
+        let mut seen: HashSet<usize> = HashSet::from([start]);
+        let mut next = 0;
+        while next < chain.len() {
+            let index = chain[next];
+            next += 1;
+            let slot = self.placements[index].slot;
+            let other = if slot == a { b } else { a };
+            for who in self.who(index) {
+                if let Some(&linked) = self.at.get(&(who, other)) {
+                    if seen.insert(linked) {
+                        chain.push(linked);
+                    }
+                }
+            }
+        }
+        chain
+    }
+}
+
+/// Lowers the idle gaps of `placements` in place and returns the total before and after. Slots
+/// that overlap others in time are left alone (moving meetings there could break rule 1 across
+/// sessions).
+pub fn compact(
+    instance: &Instance,
+    mission: &crate::model::Mission,
+    placements: &mut [Placement],
+) -> (u32, u32) {
+    let slot_count = instance.slot_count;
+    let session_of: Vec<usize> = mission.slots.iter().map(|slot| slot.session).collect();
+    let mut position = vec![0; slot_count];
+    let mut sessions: Vec<Vec<usize>> = vec![Vec::new(); mission.sessions.len()];
+    for slot in 0..slot_count {
+        position[slot] = sessions[session_of[slot]].len();
+        sessions[session_of[slot]].push(slot);
+    }
+    let mut state = State {
+        instance,
+        position: &position,
+        placements: placements.to_vec(),
+        at: HashMap::new(),
+        used: HashMap::new(),
+    };
+    for index in 0..state.placements.len() {
+        state.count(index, 1);
+        for who in state.who(index) {
+            state.at.insert((who, state.placements[index].slot), index);
+        }
+    }
+    let total = |state: &State| -> u32 {
+        let mut participants: HashSet<Who> = HashSet::new();
+        for index in 0..state.placements.len() {
+            participants.extend(state.who(index));
+        }
+        participants
+            .iter()
+            .map(|&who| {
+                sessions
+                    .iter()
+                    .map(|slots| state.gaps(who, slots))
+                    .sum::<u32>()
+            })
+            .sum()
+    };
+    let before = total(&state);
+    let movable = |slot: usize| instance.overlapping[slot].is_empty();
+    // Hill climbing; each improving move lowers the total, so this ends.
+    let mut improved = true;
+    let mut rounds = 0;
+    while improved && rounds < 50 {
+        improved = false;
+        rounds += 1;
+        for slots in &sessions {
+            for (i, &a) in slots.iter().enumerate() {
+                for &b in &slots[i + 1..] {
+                    if !movable(a) || !movable(b) {
+                        continue;
+                    }
+                    // Candidate moves: the whole contents of both slots, and each Kempe chain.
+                    let mut moves: Vec<Vec<usize>> = Vec::new();
+                    let whole: Vec<usize> = (0..state.placements.len())
+                        .filter(|&index| {
+                            let slot = state.placements[index].slot;
+                            slot == a || slot == b
+                        })
+                        .collect();
+                    if whole.is_empty() {
+                        continue;
+                    }
+                    let mut covered = HashSet::new();
+                    for &start in &whole {
+                        if covered.contains(&start) {
+                            continue;
+                        }
+                        let chain = state.chain(start, a, b);
+                        covered.extend(chain.iter().copied());
+                        if chain.len() < whole.len() {
+                            moves.push(chain);
+                        }
+                    }
+                    moves.push(whole);
+                    for chain in moves {
+                        let touched: HashSet<Who> =
+                            chain.iter().flat_map(|&index| state.who(index)).collect();
+                        let cost = |state: &State| -> u32 {
+                            touched.iter().map(|&who| state.gaps(who, slots)).sum()
+                        };
+                        if !state.allowed(&chain, a, b) {
+                            continue;
+                        }
+                        let old = cost(&state);
+                        state.swap(&chain, a, b);
+                        if cost(&state) < old {
+                            improved = true;
+                        } else {
+                            state.swap(&chain, a, b);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let after = total(&state);
+    placements.copy_from_slice(&state.placements);
+    (before, after)
+}
