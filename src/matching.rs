@@ -450,17 +450,31 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
             reasons: Vec::new(),
         }
     };
+    // The firms' words as written, for the reasons (firms read them on their agendas).
+    let firm_words: Vec<HashMap<String, String>> = firm_profiles
+        .iter()
+        .map(|profile| crate::index::term_words(&profile.query_text))
+        .collect();
     let explain = |candidate: &mut Candidate| {
         let (firm, buyer) = (candidate.firm, candidate.buyer);
         let (firm_profile, buyer_profile) = (&firm_profiles[firm], &buyer_profiles[buyer]);
         let (level, inferred, shared_code) = hs_level(&firm_profile.codes, &buyer_profile.codes);
         let reasons = &mut candidate.reasons;
-        let shared_terms: Vec<&str> = firm_profile
+        let mut shared_terms: Vec<&str> = Vec::new();
+        for term in firm_profile
             .own_terms
             .intersection(&buyer_profile.own_terms)
-            .map(String::as_str)
-            .take(6)
-            .collect();
+        {
+            let word = firm_words[firm]
+                .get(term)
+                .map_or(term.as_str(), String::as_str);
+            if !shared_terms.iter().any(|w| w.eq_ignore_ascii_case(word)) {
+                shared_terms.push(word);
+            }
+            if shared_terms.len() == 6 {
+                break;
+            }
+        }
         if !shared_terms.is_empty() {
             reasons.push(format!("matched terms: {}", shared_terms.join(", ")));
         } else if candidate.text_similarity > 0.0 {

@@ -109,3 +109,52 @@ fn candidates_follow_the_contract() {
         assert!(!cells[6].is_empty(), "every pair has a reason: {row}");
     }
 }
+
+#[test]
+fn matched_terms_are_words_people_wrote_not_stems() {
+    let glossary = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/glossary.csv"),
+    )
+    .unwrap()
+    .to_lowercase();
+    let mut checked = 0;
+    for name in ["india-2017", "vietnam-2017"] {
+        let (mission, candidates) = matched(name);
+        for candidate in &candidates {
+            let firm = &mission.firms[candidate.firm];
+            let written = format!(
+                "{} {} {}",
+                firm.sector,
+                firm.products,
+                firm.keywords.join(" ")
+            )
+            .to_lowercase();
+            for reason in &candidate.reasons {
+                let Some(words) = reason.strip_prefix("matched terms: ") else {
+                    continue;
+                };
+                let whole_words: std::collections::HashSet<&str> = written
+                    .split(|c: char| !c.is_alphanumeric())
+                    .chain(glossary.split(|c: char| !c.is_alphanumeric()))
+                    .collect();
+                for word in words.split(", ") {
+                    let word = word.to_lowercase();
+                    // English words whole ("industri" is no word of "industrial"); Hangul
+                    // terms are two-syllable pieces of words, so a piece is enough.
+                    let found = if word.is_ascii() {
+                        whole_words.contains(word.as_str())
+                    } else {
+                        written.contains(&word) || glossary.contains(&word)
+                    };
+                    assert!(
+                        found,
+                        "{name} {}: \"{word}\" is not a word of the firm's text or the glossary ({reason})",
+                        firm.id
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} words checked");
+}

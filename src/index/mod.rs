@@ -27,6 +27,19 @@ pub fn analyse(text: &str) -> Vec<String> {
     analysis::terms(&mut analysis::analyzer(), text)
 }
 
+/// For each analysed term of a text, the word it came from as written (the first such word):
+/// reasons show people "spraying", not the stem "spray".
+pub fn term_words(text: &str) -> std::collections::HashMap<String, String> {
+    let mut analyzer = analysis::analyzer();
+    let mut words = std::collections::HashMap::new();
+    for raw in analysis::raw_tokens(text) {
+        for term in analysis::terms(&mut analyzer, &raw) {
+            words.entry(term).or_insert_with(|| raw.clone());
+        }
+    }
+    words
+}
+
 /// Texts indexed for BM25 search; each text is known by its position in the input.
 pub struct TextIndex {
     _reader: IndexReader,
