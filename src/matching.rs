@@ -11,7 +11,7 @@
 //!
 //! `relevance = min(1, 0.55 * hs + 0.45 * text + 0.25 * request)`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Result};
 use crate::hs::HsTable;
@@ -31,6 +31,9 @@ pub struct MatchOptions {
     pub text: bool,
     /// Use HS codes and inferred headings.
     pub hs: bool,
+    /// Infer headings from Korean and Vietnamese text through the national nomenclatures and
+    /// trade words too (the bridge between languages; off only for the benchmark's before/after).
+    pub bridge: bool,
 }
 
 impl Default for MatchOptions {
@@ -40,6 +43,7 @@ impl Default for MatchOptions {
             candidates_per_buyer: 3,
             text: true,
             hs: true,
+            bridge: true,
         }
     }
 }
@@ -170,19 +174,41 @@ fn hs_score(level: u8, inferred: bool) -> f64 {
     }
 }
 
-/// The HS headings (each with its subheadings' words) in a text index, built once per process:
-/// a server matching many missions pays for it once.
+/// The HS headings in a text index, built once per process: a server matching many missions
+/// pays for it once. One index per language: English (the WCO table: each heading with its
+/// subheadings' words), Korean (HSK names) and Vietnamese (AHTN 2022 names), the last two with
+/// the trade words of `data/hs-bridge/trade-words.csv` (see its README).
 struct HeadingIndex {
     index: TextIndex,
     codes: Vec<String>,
 }
 
+/// The Korean and Vietnamese words of each heading, built by `data/hs-bridge/build.py`.
+const HEADINGS_KO: &str = include_str!("../data/hs-bridge/headings-ko.tsv");
+const HEADINGS_VI: &str = include_str!("../data/hs-bridge/headings-vi.tsv");
+/// Trade words the official wording lacks (`language,words,heading,source`).
+const TRADE_WORDS: &str = include_str!("../data/hs-bridge/trade-words.csv");
+
+/// The languages of the heading indexes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nomenclature {
+    /// The WCO text alone (matching without the bridge).
+    English,
+    /// The WCO text with the English trade words.
+    EnglishTrade,
+    Korean,
+    Vietnamese,
+}
+
 impl HeadingIndex {
-    fn bundled() -> Result<&'static HeadingIndex> {
-        static HEADINGS: std::sync::OnceLock<HeadingIndex> = std::sync::OnceLock::new();
-        if let Some(headings) = HEADINGS.get() {
-            return Ok(headings);
-        }
+    fn build(codes: Vec<String>, texts: Vec<String>) -> Result<HeadingIndex> {
+        Ok(HeadingIndex {
+            index: TextIndex::build(texts.iter().map(String::as_str))?,
+            codes,
+        })
+    }
+
+    fn english(with_trade_words: bool) -> Result<HeadingIndex> {
         let hs = HsTable::bundled();
         let headings: Vec<&crate::hs::HsEntry> =
             hs.entries().iter().filter(|e| e.code.len() == 4).collect();
@@ -197,21 +223,126 @@ impl HeadingIndex {
                 text
             })
             .collect();
-        let built = HeadingIndex {
-            index: TextIndex::build(texts.iter().map(String::as_str))?,
-            codes: headings.iter().map(|h| h.code.clone()).collect(),
+        let codes: Vec<String> = headings.iter().map(|h| h.code.clone()).collect();
+        let mut texts = texts;
+        let trade = if with_trade_words {
+            trade_words("en")?
+        } else {
+            Vec::new()
+        };
+        for (heading, words) in trade {
+            if let Some(position) = codes.iter().position(|code| *code == heading) {
+                texts[position].push_str(". ");
+                texts[position].push_str(&words);
+            }
+        }
+        HeadingIndex::build(codes, texts)
+    }
+
+    /// A national nomenclature's words per heading, with the trade words of its language.
+    fn national(table: &str, language: &str) -> Result<HeadingIndex> {
+        let mut texts: BTreeMap<String, String> = BTreeMap::new();
+        for line in table.lines().skip(1) {
+            if let Some((heading, words)) = line.split_once('\t') {
+                texts.insert(heading.to_string(), words.to_string());
+            }
+        }
+        for (heading, words) in trade_words(language)? {
+            let text = texts.entry(heading).or_default();
+            text.push(' ');
+            text.push_str(&words);
+        }
+        let (codes, texts) = texts.into_iter().unzip();
+        HeadingIndex::build(codes, texts)
+    }
+
+    fn bundled(language: Nomenclature) -> Result<&'static HeadingIndex> {
+        static ENGLISH: std::sync::OnceLock<HeadingIndex> = std::sync::OnceLock::new();
+        static ENGLISH_TRADE: std::sync::OnceLock<HeadingIndex> = std::sync::OnceLock::new();
+        static KOREAN: std::sync::OnceLock<HeadingIndex> = std::sync::OnceLock::new();
+        static VIETNAMESE: std::sync::OnceLock<HeadingIndex> = std::sync::OnceLock::new();
+        let cell = match language {
+            Nomenclature::English => &ENGLISH,
+            Nomenclature::EnglishTrade => &ENGLISH_TRADE,
+            Nomenclature::Korean => &KOREAN,
+            Nomenclature::Vietnamese => &VIETNAMESE,
+        };
+        if let Some(headings) = cell.get() {
+            return Ok(headings);
+        }
+        let built = match language {
+            Nomenclature::English => HeadingIndex::english(false)?,
+            Nomenclature::EnglishTrade => HeadingIndex::english(true)?,
+            Nomenclature::Korean => HeadingIndex::national(HEADINGS_KO, "ko")?,
+            Nomenclature::Vietnamese => HeadingIndex::national(HEADINGS_VI, "vi")?,
         };
         // Two threads may build it at once; either result is the same index.
-        Ok(HEADINGS.get_or_init(|| built))
+        Ok(cell.get_or_init(|| built))
     }
 }
 
-/// Infers a heading for each profile without codes from the nomenclature's own words.
-fn infer_headings(profiles: &mut [Profile], hs: &HsTable, headings: &HeadingIndex) -> Result<()> {
+/// The trade words of one language: (heading, words) pairs.
+fn trade_words(language: &str) -> Result<Vec<(String, String)>> {
+    let trade = crate::io::parse_table("trade-words.csv", TRADE_WORDS.as_bytes())
+        .map_err(Error::Invalid)?;
+    let column = |name: &str| trade.header.iter().position(|h| h == name);
+    let (Some(lang), Some(words), Some(heading)) =
+        (column("language"), column("words"), column("heading"))
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(trade
+        .rows
+        .iter()
+        .filter(|row| row.cells[lang] == language)
+        .map(|row| (row.cells[heading].clone(), row.cells[words].clone()))
+        .collect())
+}
+
+/// Whether a text is (partly) Korean: it has Hangul syllables.
+fn has_hangul(text: &str) -> bool {
+    text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
+}
+
+/// Whether a text is (partly) Vietnamese: it has letters only Vietnamese uses among the
+/// mission's languages (đ, ơ, ư, and the tone-marked vowels of Latin Extended Additional).
+fn has_vietnamese(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c, 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | 'ă' | 'Ă')
+            || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
+    })
+}
+
+/// Infers headings for each profile without codes: the best heading of the English nomenclature
+/// for its words, and, with the bridge, the best heading of the Korean nomenclature for Korean
+/// text and of the Vietnamese one for Vietnamese text. Each inferred heading's English
+/// description joins the profile's searchable text, so a Korean firm and an English buyer of
+/// the same product also share words.
+fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Result<()> {
     for profile in profiles.iter_mut().filter(|p| p.codes.is_empty()) {
+        let mut languages = vec![if bridge {
+            Nomenclature::EnglishTrade
+        } else {
+            Nomenclature::English
+        }];
+        if bridge && has_hangul(&profile.query_text) {
+            languages.push(Nomenclature::Korean);
+        }
+        if bridge && has_vietnamese(&profile.query_text) {
+            languages.push(Nomenclature::Vietnamese);
+        }
         let terms = crate::index::analyse(&profile.search_text);
-        if let Some(&(position, _)) = headings.index.search(&terms, 1)?.first() {
-            let digits = headings.codes[position].clone();
+        let mut found: Vec<String> = Vec::new();
+        for language in languages {
+            let headings = HeadingIndex::bundled(language)?;
+            if let Some(&(position, _)) = headings.index.search(&terms, 1)?.first() {
+                let digits = headings.codes[position].clone();
+                if !found.contains(&digits) {
+                    found.push(digits);
+                }
+            }
+        }
+        for digits in found {
             if let Some(entry) = hs.get(&digits) {
                 profile.search_text.push_str(". ");
                 profile.search_text.push_str(&entry.description);
@@ -334,9 +465,8 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
         })
         .collect();
     if options.hs {
-        let headings = HeadingIndex::bundled()?;
-        infer_headings(&mut firm_profiles, hs, headings)?;
-        infer_headings(&mut buyer_profiles, hs, headings)?;
+        infer_headings(&mut firm_profiles, hs, options.bridge)?;
+        infer_headings(&mut buyer_profiles, hs, options.bridge)?;
     }
     let mut buyer_index = TextIndex::build(buyer_profiles.iter().map(|p| p.search_text.as_str()))?;
     let mut firm_index = TextIndex::build(firm_profiles.iter().map(|p| p.search_text.as_str()))?;

@@ -158,3 +158,67 @@ fn matched_terms_are_words_people_wrote_not_stems() {
     }
     assert!(checked > 100, "only {checked} words checked");
 }
+
+#[test]
+fn the_bridge_joins_korean_and_vietnamese_words_on_one_heading() {
+    // A Korean-only drone maker and a mould maker; Vietnamese buyers in trade words.
+    let mut mission = read_mission(&fixture("india-2017")).unwrap().mission;
+    mission.requests.clear();
+    mission.firms.truncate(2);
+    mission.buyers.truncate(2);
+    for (firm, text) in mission
+        .firms
+        .iter_mut()
+        .zip(["농업 방제 드론 제조", "플라스틱 사출 금형 설계 및 제작"])
+    {
+        firm.products = text.to_string();
+        firm.sector.clear();
+        firm.keywords.clear();
+        firm.hs_codes.clear();
+        firm.languages = vec!["ko".to_string()];
+    }
+    for (buyer, text) in mission.buyers.iter_mut().zip([
+        "máy bay không người lái cho nông nghiệp",
+        "khuôn ép nhựa chính xác",
+    ]) {
+        buyer.interests = text.to_string();
+        buyer.sector.clear();
+        buyer.keywords.clear();
+        buyer.hs_codes.clear();
+        buyer.languages = vec!["vi".to_string()];
+    }
+    let heading_of = |bridge: bool, firm: usize, buyer: usize| -> Option<String> {
+        let candidates = match_mission(
+            &mission,
+            &MatchOptions {
+                bridge,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        candidates
+            .iter()
+            .find(|c| c.firm == firm && c.buyer == buyer)
+            .and_then(|c| {
+                c.reasons
+                    .iter()
+                    .find(|r| r.starts_with("same HS heading"))
+                    .cloned()
+            })
+    };
+    let mut bridged_only = 0;
+    for (firm, buyer, heading) in [(0, 0, "8806"), (1, 1, "8480")] {
+        let with = heading_of(true, firm, buyer);
+        assert!(
+            with.as_deref().is_some_and(|r| r.contains(heading)),
+            "firm {firm} buyer {buyer}: {with:?}"
+        );
+        let without = heading_of(false, firm, buyer);
+        if !without.as_deref().is_some_and(|r| r.contains(heading)) {
+            bridged_only += 1;
+        }
+    }
+    // The glossary alone already links 드론 and "không người lái" (drone, unmanned); moulds
+    // (금형 and "khuôn", trade words) meet only through the bridge.
+    assert!(bridged_only >= 1);
+}
