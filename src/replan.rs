@@ -71,6 +71,8 @@ pub struct Replanned {
     pub past: usize,
     /// Later meetings kept at their time and place.
     pub kept: usize,
+    /// When the re-planning happened.
+    pub now: Moment,
 }
 
 /// When the re-planning happens: local date and time, compared with each session's own date and
@@ -479,5 +481,6 @@ pub fn replan(
         changes,
         past,
         kept,
+        now,
     })
 }

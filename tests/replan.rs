@@ -424,3 +424,48 @@ fn bad_replan_arguments_are_refused() {
         output.stderr
     );
 }
+
+#[test]
+fn a_replanned_timetable_publishes_and_calendars_cancel_the_dropped_meeting() {
+    let (scratch, old_path) = scheduled_india();
+    let dir = scratch.path().to_str().unwrap();
+    assert_eq!(run(&["publish", dir]).code, 0);
+    let old = meetings(&old_path);
+    // A buyer with a meeting before and after 11:00 on the first day.
+    let buyer = old
+        .iter()
+        .filter(|(_, (_, start))| start.as_str() >= "2017-03-27T11:00")
+        .map(|((_, b), _)| b.clone())
+        .find(|b| {
+            old.iter()
+                .any(|((_, other), (_, start))| other == b && start.as_str() < "2017-03-27T11:00")
+        })
+        .expect("a buyer with meetings on both sides of 11:00");
+    cancel(scratch.path(), "buyers.csv", &buyer);
+    // Publishing the old timetable now is refused: it has meetings of a cancelled buyer.
+    assert_eq!(
+        run(&["publish", dir, "--schedule", old_path.to_str().unwrap()]).code,
+        2
+    );
+    let (_, changes) = replan_cli(scratch.path(), &old_path, "2017-03-27T11:00");
+    let dropped: Vec<&[String; 6]> = changes.iter().filter(|c| c[0] == "cancelled").collect();
+    assert!(!dropped.is_empty());
+    // The re-planned one publishes: the buyer's meetings that took place are history.
+    let output = run(&["publish", dir]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    for change in dropped {
+        let calendar = std::fs::read_to_string(
+            scratch
+                .path()
+                .join(format!("out/agendas/firms/{}.ics", change[1])),
+        )
+        .unwrap();
+        assert!(
+            calendar.contains("STATUS:CANCELLED")
+                && calendar.contains(&format!("Cancelled: meeting {} - {}", change[1], change[2])),
+            "{}: no cancelled event for {}",
+            change[1],
+            change[2]
+        );
+    }
+}

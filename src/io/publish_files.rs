@@ -110,6 +110,12 @@ pub fn read_schedule(
             )
         })
         .collect();
+    // A re-planned schedule keeps the meetings of since-cancelled participants that had
+    // started: those took place and may be printed.
+    let replanned_at = document
+        .pointer("/summary/replanned_at")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let mut problems = Vec::new();
     let mut meetings = Vec::new();
     for (index, item) in items.iter().enumerate() {
@@ -124,6 +130,12 @@ pub fn read_schedule(
             field("session"),
             field("start"),
         );
+        let took_place = replanned_at.as_deref().is_some_and(|moment| start < moment);
+        let cancelled = if took_place {
+            CancelledMeetings::Accept
+        } else {
+            cancelled
+        };
         let firm_index = mission.firm_index(&FirmId(firm.to_string()));
         match firm_index.map(|f| mission.firms[f].status) {
             None => problem("firm", format!("unknown firm \"{firm}\" (not in firms.csv)")),

@@ -518,6 +518,23 @@ pub fn write_replan(
     candidates: Option<&[crate::matching::Candidate]>,
 ) -> Result<()> {
     let (json, csv) = schedule_texts(mission, &replanned.schedule, status)?;
+    // The moment of the re-plan, so that `publish` knows which meetings of since-cancelled
+    // participants had taken place.
+    let json = match serde_json::from_str::<Value>(&json) {
+        Ok(mut document) => {
+            if let Some(summary) = document.get_mut("summary").and_then(Value::as_object_mut) {
+                summary.insert(
+                    "replanned_at".to_string(),
+                    Value::from(format!("{}T{}", replanned.now.date, replanned.now.time)),
+                );
+            }
+            let text = serde_json::to_string_pretty(&document).map_err(|error| {
+                Error::Unsupported(format!("cannot encode schedule.json: {error}"))
+            })?;
+            format!("{text}\n")
+        }
+        Err(_) => json,
+    };
     let changes = changes_csv(mission, &replanned.changes);
     let candidates = candidates.map(|candidates| candidates_csv(mission, candidates));
     let mut files = vec![
