@@ -43,7 +43,9 @@ pub use io::{
     write_publication, write_replan, write_report, write_schedule, write_weights,
     CancelledMeetings, LoadedMission, ScheduleFile,
 };
-pub use matching::{candidate_weights, match_mission, observations, Candidate, MatchOptions};
+pub use matching::{
+    candidate_weights, inferred_headings, match_mission, observations, Candidate, MatchOptions,
+};
 pub use model::{
     derive_slots, interpreter_language, Availability, Buyer, BuyerId, Contact, Date, Firm, FirmId,
     HsCode, InterpreterCapacity, MeetingLimits, Mission, NextStep, Organiser, Outcome, Request,

@@ -438,11 +438,10 @@ fn pools(
     Ok(pools)
 }
 
-/// Finds every pair worth a meeting (contract section 5, `candidates.csv`).
-pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Candidate>> {
+/// The firms' and the buyers' profiles, with headings inferred for those without codes.
+fn profiles(mission: &Mission, options: &MatchOptions) -> Result<(Vec<Profile>, Vec<Profile>)> {
     let hs = HsTable::bundled();
     let glossary = Glossary::bundled();
-    let model = ModelParameters::from_table(&mission.model);
     let text_of_firm = |firm: &Firm| profile_text(&firm.sector, &firm.products, &firm.keywords);
     let text_of_buyer =
         |buyer: &Buyer| profile_text(&buyer.sector, &buyer.interests, &buyer.keywords);
@@ -468,6 +467,42 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
         infer_headings(&mut firm_profiles, hs, options.bridge)?;
         infer_headings(&mut buyer_profiles, hs, options.bridge)?;
     }
+    Ok((firm_profiles, buyer_profiles))
+}
+
+/// Per participant (in file order), 4-digit HS headings.
+pub type Headings = Vec<Vec<String>>;
+
+/// The HS headings the matcher inferred for participants that give no `hs_codes`: for each firm
+/// and each buyer (in the order of the files), the 4-digit headings, best first (empty when it
+/// gave codes or nothing was inferred). An organiser confirms or corrects them by writing codes
+/// into the folder.
+pub fn inferred_headings(
+    mission: &Mission,
+    options: &MatchOptions,
+) -> Result<(Headings, Headings)> {
+    let (firms, buyers) = profiles(mission, options)?;
+    let inferred = |profiles: Vec<Profile>| -> Headings {
+        profiles
+            .into_iter()
+            .map(|profile| {
+                profile
+                    .codes
+                    .into_iter()
+                    .filter(|code| code.inferred)
+                    .map(|code| code.digits)
+                    .collect()
+            })
+            .collect()
+    };
+    Ok((inferred(firms), inferred(buyers)))
+}
+
+/// Finds every pair worth a meeting (contract section 5, `candidates.csv`).
+pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Candidate>> {
+    let hs = HsTable::bundled();
+    let model = ModelParameters::from_table(&mission.model);
+    let (firm_profiles, buyer_profiles) = profiles(mission, options)?;
     let mut buyer_index = TextIndex::build(buyer_profiles.iter().map(|p| p.search_text.as_str()))?;
     let mut firm_index = TextIndex::build(firm_profiles.iter().map(|p| p.search_text.as_str()))?;
 
