@@ -453,6 +453,25 @@ fn a_replanned_timetable_publishes_and_calendars_cancel_the_dropped_meeting() {
     // The re-planned one publishes: the buyer's meetings that took place are history.
     let output = run(&["publish", dir]);
     assert_eq!(output.code, 0, "{}", output.stderr);
+    // The buyer who withdrew gets no agenda; its meeting that took place stays on the firm's.
+    assert!(!scratch
+        .path()
+        .join(format!("out/agendas/buyers/{buyer}.pdf"))
+        .exists());
+    let ((past_firm, _), _) = old
+        .iter()
+        .find(|((_, b), (_, start))| *b == buyer && start.as_str() < "2017-03-27T11:00")
+        .unwrap();
+    let agenda = std::fs::read_to_string(
+        scratch
+            .path()
+            .join(format!("out/agendas/firms/{past_firm}.html")),
+    )
+    .unwrap();
+    assert!(
+        agenda.contains(&buyer),
+        "{past_firm}'s agenda lost the meeting with {buyer}"
+    );
     for change in dropped {
         let calendar = std::fs::read_to_string(
             scratch

@@ -20,5 +20,6 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
         say!("warning: {warning}");
     }
     say_raw!("{}", summarize(&loaded.mission).render(&loaded.mission));
+    super::print_inferred_headings(&loaded.mission, 40)?;
     Ok(())
 }

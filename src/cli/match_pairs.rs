@@ -50,52 +50,7 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
             );
         }
     }
-    // Headings guessed from text, for the organiser to confirm or correct in the folder.
-    let (firm_headings, buyer_headings) =
-        crate::inferred_headings(&mission, &MatchOptions::default())?;
-    let hs = crate::HsTable::bundled();
-    let describe = |codes: &[String]| -> String {
-        codes
-            .iter()
-            .map(|code| {
-                let description = hs.get(code).map(|e| e.description.as_str()).unwrap_or("");
-                let short: String = description.chars().take(50).collect();
-                format!("{code} {short}")
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let guessed: Vec<String> = mission
-        .firms
-        .iter()
-        .zip(&firm_headings)
-        .filter(|(_, codes)| !codes.is_empty())
-        .map(|(firm, codes)| format!("  {}: {}", firm.id, describe(codes)))
-        .collect();
-    let buyer_lines: Vec<String> = mission
-        .buyers
-        .iter()
-        .zip(&buyer_headings)
-        .filter(|(_, codes)| !codes.is_empty())
-        .map(|(buyer, codes)| format!("  {}: {}", buyer.id, describe(codes)))
-        .collect();
-    let buyers_guessed = buyer_lines.len();
-    if !guessed.is_empty() || buyers_guessed > 0 {
-        say!(
-            "HS headings inferred from text ({} firms, {buyers_guessed} buyers without hs_codes; write the right codes into firms.csv or buyers.csv to confirm or correct them):",
-            guessed.len()
-        );
-        let most = show.max(1) * 10;
-        for line in guessed.iter().chain(&buyer_lines).take(most) {
-            say!("{line}");
-        }
-        if guessed.len() + buyers_guessed > most {
-            say!(
-                "  ... and {} more (--show N lists 10 N)",
-                guessed.len() + buyers_guessed - most
-            );
-        }
-    }
+    super::print_inferred_headings(&mission, show.max(1) * 10)?;
     say!(
         "{} pairs kept in {:.2} s; wrote {}",
         candidates.len(),

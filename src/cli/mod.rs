@@ -88,6 +88,55 @@ fn published_candidates(
     Ok(match_mission(mission, &MatchOptions::default())?)
 }
 
+/// Prints the HS headings the matcher infers from text for participants without `hs_codes`
+/// (at most `most` lines), so the organiser can confirm or correct them in the folder.
+fn print_inferred_headings(mission: &Mission, most: usize) -> anyhow::Result<()> {
+    let (firm_headings, buyer_headings) =
+        crate::inferred_headings(mission, &MatchOptions::default())?;
+    let hs = crate::HsTable::bundled();
+    let describe = |codes: &[String]| -> String {
+        codes
+            .iter()
+            .map(|code| {
+                let description = hs.get(code).map(|e| e.description.as_str()).unwrap_or("");
+                let short: String = description.chars().take(50).collect();
+                format!("{code} {short}")
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let lines = |ids: Vec<&str>, headings: &[Vec<String>]| -> Vec<String> {
+        ids.into_iter()
+            .zip(headings)
+            .filter(|(_, codes)| !codes.is_empty())
+            .map(|(id, codes)| format!("  {id}: {}", describe(codes)))
+            .collect()
+    };
+    let firms = lines(
+        mission.firms.iter().map(|f| f.id.as_str()).collect(),
+        &firm_headings,
+    );
+    let buyers = lines(
+        mission.buyers.iter().map(|b| b.id.as_str()).collect(),
+        &buyer_headings,
+    );
+    if firms.is_empty() && buyers.is_empty() {
+        return Ok(());
+    }
+    say!(
+        "HS headings inferred from text ({} firms, {} buyers without hs_codes; write the right codes into firms.csv or buyers.csv to confirm or correct them):",
+        firms.len(),
+        buyers.len()
+    );
+    for line in firms.iter().chain(&buyers).take(most) {
+        say!("{line}");
+    }
+    if firms.len() + buyers.len() > most {
+        say!("  ... and {} more", firms.len() + buyers.len() - most);
+    }
+    Ok(())
+}
+
 /// Reads the mission folder and tells the organiser, on stderr, what was read but should be
 /// fixed (a file in another encoding, another separator): every command but `check`, which
 /// prints its warnings as part of its report.

@@ -2,7 +2,7 @@
 //! order with everything a delegate needs at the venue. PDF, HTML and calendar files are all
 //! drawn from these records, so they cannot disagree.
 
-use crate::model::{Contact, Mission, Session, Side, TimeRange};
+use crate::model::{Contact, Mission, Session, Side, Status, TimeRange};
 use crate::schedule::Meeting;
 
 /// One meeting as it appears on one participant's agenda.
@@ -119,7 +119,8 @@ pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Age
         .firms
         .iter()
         .zip(firm_entries)
-        .filter(|(_, entries)| !entries.is_empty())
+        // A participant that withdrew gets no agenda; its past meetings stay on the others'.
+        .filter(|(firm, entries)| !entries.is_empty() && firm.status == Status::Active)
         .map(|(firm, mut entries)| {
             order(&mut entries);
             Agenda {
@@ -136,7 +137,7 @@ pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Age
         .buyers
         .iter()
         .zip(buyer_entries)
-        .filter(|(_, entries)| !entries.is_empty())
+        .filter(|(buyer, entries)| !entries.is_empty() && buyer.status == Status::Active)
         .map(|(buyer, mut entries)| {
             order(&mut entries);
             Agenda {
