@@ -188,6 +188,7 @@ pub fn replan(
     let mut busy: HashSet<(bool, usize, usize)> = HashSet::new();
     let mut count: HashMap<(bool, usize), u32> = HashMap::new();
     let mut interpreted: HashMap<(usize, String), u32> = HashMap::new();
+    let mut in_slot: HashMap<usize, u32> = HashMap::new();
     for meeting in order {
         let (Some(&f), Some(&b)) = (firm_of.get(&meeting.firm), buyer_of.get(&meeting.buyer))
         else {
@@ -211,6 +212,7 @@ pub fn replan(
         if started_before(slot) {
             past += 1;
             occupy(&mut busy);
+            *in_slot.entry(slot).or_default() += 1;
             *count.entry((true, f)).or_default() += 1;
             *count.entry((false, b)).or_default() += 1;
             if let Some(language) = &language {
@@ -232,6 +234,10 @@ pub fn replan(
             if over(false, b, mission.buyer_maximum(&mission.buyers[b])) {
                 return Some(format!("buyer {} is at its maximum", meeting.buyer));
             }
+            let tables = mission.sessions[mission.slots[slot].session].tables;
+            if tables.is_some_and(|tables| in_slot.get(&slot).copied().unwrap_or(0) >= tables) {
+                return Some("no shared table left in that slot".to_string());
+            }
             if let Some(language) = &language {
                 let limit = mission
                     .interpreters
@@ -251,6 +257,7 @@ pub fn replan(
             Some(reason) => dropped.push((meeting.clone(), reason)),
             None => {
                 occupy(&mut busy);
+                *in_slot.entry(slot).or_default() += 1;
                 *count.entry((true, f)).or_default() += 1;
                 *count.entry((false, b)).or_default() += 1;
                 if let Some(language) = &language {
