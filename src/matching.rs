@@ -314,8 +314,8 @@ fn has_vietnamese(text: &str) -> bool {
 }
 
 /// Infers headings for each profile without codes: the best heading of the English nomenclature
-/// for its words, and, with the bridge, the best heading of the Korean nomenclature for Korean
-/// text and of the Vietnamese one for Vietnamese text. Each inferred heading's English
+/// for its words, and, with the bridge, the best one or two headings of the Korean nomenclature
+/// for Korean text and of the Vietnamese one for Vietnamese text. Each inferred heading's English
 /// description joins the profile's searchable text, so a Korean firm and an English buyer of
 /// the same product also share words.
 fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Result<()> {
@@ -335,7 +335,19 @@ fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Resul
         let mut found: Vec<String> = Vec::new();
         for language in languages {
             let headings = HeadingIndex::bundled(language)?;
-            if let Some(&(position, _)) = headings.index.search(&terms, 1)?.first() {
+            // A national nomenclature's short names often split a trade between two headings:
+            // take the runner-up too when it scores within 20% of the best.
+            let take = if language == Nomenclature::English {
+                1
+            } else {
+                2
+            };
+            let hits = headings.index.search(&terms, take)?;
+            let best = hits.first().map_or(0.0, |hit| hit.1);
+            for &(position, score) in &hits {
+                if score < 0.8 * best {
+                    continue;
+                }
                 let digits = headings.codes[position].clone();
                 if !found.contains(&digits) {
                     found.push(digits);
