@@ -394,13 +394,21 @@ pub fn schedule_json_with_status(mission: &Mission, schedule: &Schedule, status:
     })
 }
 
-/// The texts of `schedule.json` and `schedule.csv`.
+/// The texts of `schedule.json` (with `summary.replanned_at` when given) and `schedule.csv`.
 fn schedule_texts(
     mission: &Mission,
     schedule: &Schedule,
     status: Status,
+    replanned_at: Option<&str>,
 ) -> Result<(String, String)> {
-    let json = serde_json::to_string_pretty(&schedule_json_with_status(mission, schedule, status))
+    let mut document = schedule_json_with_status(mission, schedule, status);
+    if let (Some(moment), Some(summary)) = (
+        replanned_at,
+        document.get_mut("summary").and_then(Value::as_object_mut),
+    ) {
+        summary.insert("replanned_at".to_string(), Value::from(moment));
+    }
+    let json = serde_json::to_string_pretty(&document)
         .map_err(|error| Error::Unsupported(format!("cannot encode schedule.json: {error}")))?;
     let mut csv = csv_with_header(&[
         "firm",
@@ -452,7 +460,7 @@ pub fn write_schedule(
     schedule: &Schedule,
     candidates: Option<&[crate::matching::Candidate]>,
 ) -> Result<()> {
-    let (json, csv) = schedule_texts(mission, schedule, Status::Draft)?;
+    let (json, csv) = schedule_texts(mission, schedule, Status::Draft, None)?;
     let candidates = candidates.map(|candidates| candidates_csv(mission, candidates));
     let mut files = vec![
         ("schedule.json", json.as_bytes()),
@@ -517,24 +525,10 @@ pub fn write_replan(
     status: Status,
     candidates: Option<&[crate::matching::Candidate]>,
 ) -> Result<()> {
-    let (json, csv) = schedule_texts(mission, &replanned.schedule, status)?;
     // The moment of the re-plan, so that `publish` knows which meetings of since-cancelled
     // participants had taken place.
-    let json = match serde_json::from_str::<Value>(&json) {
-        Ok(mut document) => {
-            if let Some(summary) = document.get_mut("summary").and_then(Value::as_object_mut) {
-                summary.insert(
-                    "replanned_at".to_string(),
-                    Value::from(format!("{}T{}", replanned.now.date, replanned.now.time)),
-                );
-            }
-            let text = serde_json::to_string_pretty(&document).map_err(|error| {
-                Error::Unsupported(format!("cannot encode schedule.json: {error}"))
-            })?;
-            format!("{text}\n")
-        }
-        Err(_) => json,
-    };
+    let replanned_at = format!("{}T{}", replanned.now.date, replanned.now.time);
+    let (json, csv) = schedule_texts(mission, &replanned.schedule, status, Some(&replanned_at))?;
     let changes = changes_csv(mission, &replanned.changes);
     let candidates = candidates.map(|candidates| candidates_csv(mission, candidates));
     let mut files = vec![

@@ -4,7 +4,6 @@
 //! re-published calendar updates events instead of duplicating them.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
@@ -389,7 +388,6 @@ pub fn calendar(
     for line in &lines {
         fold(line, &mut out);
     }
-    let _ = write!(out, "");
     (out, state)
 }
 
