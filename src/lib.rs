@@ -44,7 +44,8 @@ pub use io::{
     CancelledMeetings, LoadedMission, ScheduleFile,
 };
 pub use matching::{
-    candidate_weights, inferred_headings, match_mission, observations, Candidate, MatchOptions,
+    candidate_weights, inferred_headings, match_mission, match_with_headings, observations,
+    Candidate, Headings, MatchOptions,
 };
 pub use model::{
     derive_slots, interpreter_language, Availability, Buyer, BuyerId, Contact, Date, Firm, FirmId,

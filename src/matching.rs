@@ -494,27 +494,39 @@ pub fn inferred_headings(
     options: &MatchOptions,
 ) -> Result<(Headings, Headings)> {
     let (firms, buyers) = profiles(mission, options)?;
-    let inferred = |profiles: Vec<Profile>| -> Headings {
-        profiles
-            .into_iter()
-            .map(|profile| {
-                profile
-                    .codes
-                    .into_iter()
-                    .filter(|code| code.inferred)
-                    .map(|code| code.digits)
-                    .collect()
-            })
-            .collect()
-    };
-    Ok((inferred(firms), inferred(buyers)))
+    Ok((inferred(&firms), inferred(&buyers)))
+}
+
+/// The inferred headings of each profile.
+fn inferred(profiles: &[Profile]) -> Headings {
+    profiles
+        .iter()
+        .map(|profile| {
+            profile
+                .codes
+                .iter()
+                .filter(|code| code.inferred)
+                .map(|code| code.digits.clone())
+                .collect()
+        })
+        .collect()
 }
 
 /// Finds every pair worth a meeting (contract section 5, `candidates.csv`).
 pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Candidate>> {
+    match_with_headings(mission, options).map(|(candidates, _, _)| candidates)
+}
+
+/// [`match_mission`], and the headings it inferred for firms and buyers (see
+/// [`inferred_headings`]) from the same profiles, so `match` need not build them twice.
+pub fn match_with_headings(
+    mission: &Mission,
+    options: &MatchOptions,
+) -> Result<(Vec<Candidate>, Headings, Headings)> {
     let hs = HsTable::bundled();
     let model = ModelParameters::from_table(&mission.model);
     let (firm_profiles, buyer_profiles) = profiles(mission, options)?;
+    let headings = (inferred(&firm_profiles), inferred(&buyer_profiles));
     let mut buyer_index = TextIndex::build(buyer_profiles.iter().map(|p| p.search_text.as_str()))?;
     let mut firm_index = TextIndex::build(firm_profiles.iter().map(|p| p.search_text.as_str()))?;
 
@@ -748,7 +760,7 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
             .then(b.relevance.total_cmp(&a.relevance))
             .then(a.buyer.cmp(&b.buyer))
     });
-    Ok(candidates)
+    Ok((candidates, headings.0, headings.1))
 }
 
 /// The candidates as scheduler weights.

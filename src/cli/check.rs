@@ -20,6 +20,7 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
         say!("warning: {warning}");
     }
     say_raw!("{}", summarize(&loaded.mission).render(&loaded.mission));
-    super::print_inferred_headings(&loaded.mission, 40)?;
+    let headings = crate::inferred_headings(&loaded.mission, &crate::MatchOptions::default())?;
+    super::print_inferred_headings(&loaded.mission, headings, 40);
     Ok(())
 }

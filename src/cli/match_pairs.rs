@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::load_mission;
-use crate::{match_mission, write_candidates, MatchOptions};
+use crate::{match_with_headings, write_candidates, MatchOptions};
 
 /// The command's arguments.
 #[derive(clap::Args, Debug)]
@@ -29,7 +29,8 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     } = arguments;
     let mission = load_mission(&mission_dir)?;
     let started = Instant::now();
-    let candidates = match_mission(&mission, &MatchOptions::default())?;
+    let (candidates, firm_headings, buyer_headings) =
+        match_with_headings(&mission, &MatchOptions::default())?;
     let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
     let path = out_dir.join("candidates.csv");
     write_candidates(&path, &mission, &candidates)?;
@@ -50,7 +51,7 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
             );
         }
     }
-    super::print_inferred_headings(&mission, show.max(1) * 10)?;
+    super::print_inferred_headings(&mission, (firm_headings, buyer_headings), show.max(1) * 10);
     say!(
         "{} pairs kept in {:.2} s; wrote {}",
         candidates.len(),

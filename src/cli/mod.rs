@@ -88,11 +88,13 @@ fn published_candidates(
     Ok(match_mission(mission, &MatchOptions::default())?)
 }
 
-/// Prints the HS headings the matcher infers from text for participants without `hs_codes`
+/// Prints the HS headings the matcher inferred from text for participants without `hs_codes`
 /// (at most `most` lines), so the organiser can confirm or correct them in the folder.
-fn print_inferred_headings(mission: &Mission, most: usize) -> anyhow::Result<()> {
-    let (firm_headings, buyer_headings) =
-        crate::inferred_headings(mission, &MatchOptions::default())?;
+fn print_inferred_headings(
+    mission: &Mission,
+    (firm_headings, buyer_headings): (crate::Headings, crate::Headings),
+    most: usize,
+) {
     let hs = crate::HsTable::bundled();
     let describe = |codes: &[String]| -> String {
         codes
@@ -121,7 +123,7 @@ fn print_inferred_headings(mission: &Mission, most: usize) -> anyhow::Result<()>
         &buyer_headings,
     );
     if firms.is_empty() && buyers.is_empty() {
-        return Ok(());
+        return;
     }
     say!(
         "HS headings inferred from text ({} firms, {} buyers without hs_codes; write the right codes into firms.csv or buyers.csv to confirm or correct them):",
@@ -134,7 +136,6 @@ fn print_inferred_headings(mission: &Mission, most: usize) -> anyhow::Result<()>
     if firms.len() + buyers.len() > most {
         say!("  ... and {} more", firms.len() + buyers.len() - most);
     }
-    Ok(())
 }
 
 /// Reads the mission folder and tells the organiser, on stderr, what was read but should be
