@@ -136,24 +136,30 @@ pub fn read_schedule(
         } else {
             cancelled
         };
+        let mut participant = |side: &str, file: &str, id: &str, status: Option<Status>| {
+            match status {
+                None => problem(side, format!("unknown {side} \"{id}\" (not in {file})")),
+                Some(Status::Cancelled) if cancelled == CancelledMeetings::Refuse => problem(
+                    side,
+                    format!("{side} {id} is cancelled in {file} but has this meeting; re-plan before publishing"),
+                ),
+                Some(_) => {}
+            }
+        };
         let firm_index = mission.firm_index(&FirmId(firm.to_string()));
-        match firm_index.map(|f| mission.firms[f].status) {
-            None => problem("firm", format!("unknown firm \"{firm}\" (not in firms.csv)")),
-            Some(Status::Cancelled) if cancelled == CancelledMeetings::Refuse => problem(
-                "firm",
-                format!("firm {firm} is cancelled in firms.csv but has this meeting; re-plan before publishing"),
-            ),
-            Some(_) => {}
-        }
+        participant(
+            "firm",
+            "firms.csv",
+            firm,
+            firm_index.map(|f| mission.firms[f].status),
+        );
         let buyer_index = mission.buyer_index(&BuyerId(buyer.to_string()));
-        match buyer_index.map(|b| mission.buyers[b].status) {
-            None => problem("buyer", format!("unknown buyer \"{buyer}\" (not in buyers.csv)")),
-            Some(Status::Cancelled) if cancelled == CancelledMeetings::Refuse => problem(
-                "buyer",
-                format!("buyer {buyer} is cancelled in buyers.csv but has this meeting; re-plan before publishing"),
-            ),
-            Some(_) => {}
-        }
+        participant(
+            "buyer",
+            "buyers.csv",
+            buyer,
+            buyer_index.map(|b| mission.buyers[b].status),
+        );
         let (firm_known, buyer_known) = (firm_index.is_some(), buyer_index.is_some());
         let Some(session_index) = mission
             .sessions
