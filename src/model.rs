@@ -789,6 +789,15 @@ impl Mission {
         wants
     }
 
+    /// Whether every `when` window given for the pair allows the slot (rule 9; true when none
+    /// is given).
+    pub fn when_allows(&self, firm: &FirmId, buyer: &BuyerId, slot: &Slot) -> bool {
+        self.requests
+            .iter()
+            .filter(|request| &request.firm == firm && &request.buyer == buyer)
+            .all(|request| request.when.allows(slot))
+    }
+
     /// Position of a firm by id.
     pub fn firm_index(&self, id: &FirmId) -> Option<usize> {
         self.firms.iter().position(|firm| &firm.id == id)

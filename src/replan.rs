@@ -126,10 +126,7 @@ fn why_impossible(mission: &Mission, meeting: &Meeting) -> Option<String> {
     if !buyer.availability.allows(slot) {
         return Some(format!("buyer {} no longer available then", buyer.id));
     }
-    let outside_when = mission.requests.iter().any(|request| {
-        request.firm == firm.id && request.buyer == buyer.id && !request.when.allows(slot)
-    });
-    if outside_when {
+    if !mission.when_allows(&firm.id, &buyer.id, slot) {
         return Some("outside the pair's when window".to_string());
     }
     let avoid = mission.requests.iter().any(|request| {

@@ -68,10 +68,7 @@ pub fn validate_schedule(
         if !firm.availability.allows(slot) || !buyer.availability.allows(slot) {
             violations.push(format!("rule 3: {name}: not both available"));
         }
-        let outside_when = mission.requests.iter().any(|request| {
-            request.firm == firm.id && request.buyer == buyer.id && !request.when.allows(slot)
-        });
-        if outside_when {
+        if !mission.when_allows(&firm.id, &buyer.id, slot) {
             violations.push(format!("rule 9: {name}: outside the pair's when window"));
         }
         for (side, id, status) in [
