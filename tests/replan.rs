@@ -382,47 +382,32 @@ fn bad_replan_arguments_are_refused() {
     let (scratch, old_path) = scheduled_india();
     let dir = scratch.path().to_str().unwrap();
     let old = old_path.to_str().unwrap();
-    let output = run(&["replan", dir, "--from", old, "--now", "tomorrow"]);
-    assert_eq!(output.code, 2);
-    assert!(
-        output
-            .stderr
-            .contains("\"tomorrow\" is not a date and time"),
-        "{}",
-        output.stderr
-    );
-    let output = run(&[
-        "replan",
-        dir,
-        "--from",
-        old,
-        "--now",
-        "2017-03-27T12:00",
-        "--allow-moves",
-        "2",
-    ]);
-    assert_eq!(output.code, 2);
-    assert!(
-        output
-            .stderr
-            .contains("--allow-moves above 0 is not supported yet"),
-        "{}",
-        output.stderr
-    );
-    let output = run(&[
-        "replan",
-        dir,
-        "--from",
-        "nowhere.json",
-        "--now",
-        "2017-03-27T12:00",
-    ]);
-    assert_eq!(output.code, 2, "{}", output.stderr);
-    assert!(
-        output.stderr.contains("no such schedule file"),
-        "{}",
-        output.stderr
-    );
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--from", old, "--now", "tomorrow"],
+            "\"tomorrow\" is not a date and time",
+        ),
+        (
+            &[
+                "--from",
+                old,
+                "--now",
+                "2017-03-27T12:00",
+                "--allow-moves",
+                "2",
+            ],
+            "--allow-moves above 0 is not supported yet",
+        ),
+        (
+            &["--from", "nowhere.json", "--now", "2017-03-27T12:00"],
+            "no such schedule file",
+        ),
+    ];
+    for (arguments, message) in cases {
+        let mut all = vec!["replan", dir];
+        all.extend_from_slice(arguments);
+        run(&all).fails_with(2, message);
+    }
 }
 
 #[test]

@@ -53,25 +53,15 @@ fn a_must_pair_with_a_one_slot_window_meets_in_that_slot_and_wants_keep_to_their
 
     // A window the pair can never meet in: exit 3 naming the window.
     let scratch = with_requests("F01,IN-002,must,organiser,,CHE-1\n");
-    let output = run(&["schedule", scratch.path().to_str().unwrap()]);
-    assert_eq!(output.code, 3, "{}", output.stderr);
-    assert!(
-        output.stderr.contains("must pair F01-IN-002 can never meet: they share no available slot inside its when window"),
-        "{}",
-        output.stderr
+    run(&["schedule", scratch.path().to_str().unwrap()]).fails_with(
+        3,
+        "must pair F01-IN-002 can never meet: they share no available slot inside its when window",
     );
 
     // A window naming no session of the mission is bad input, with its line and column.
     let scratch = with_requests("F01,IN-002,want,firm,,BOM-1\n");
-    let output = run(&["check", scratch.path().to_str().unwrap()]);
-    assert_eq!(output.code, 2, "{}", output.stderr);
-    assert!(
-        output
-            .stderr
-            .contains("requests.csv:8: when: unknown session \"BOM-1\""),
-        "{}",
-        output.stderr
-    );
+    run(&["check", scratch.path().to_str().unwrap()])
+        .fails_with(2, "requests.csv:8: when: unknown session \"BOM-1\"");
 }
 
 #[test]

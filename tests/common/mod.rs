@@ -136,3 +136,15 @@ pub fn cancel(dir: &Path, file: &str, id: &str) {
     }
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
 }
+
+impl Output {
+    /// Asserts the exit code and that stderr says `message`.
+    pub fn fails_with(&self, code: i32, message: &str) {
+        assert_eq!(self.code, code, "{}", self.stderr);
+        assert!(
+            self.stderr.contains(message),
+            "expected \"{message}\" in:\n{}",
+            self.stderr
+        );
+    }
+}
