@@ -430,6 +430,18 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
     let mut page = document.start_page_with(settings().ok_or_else(|| failed("page size"))?);
     let mut surface = page.surface();
     pen.y = frame(&mut surface, &pen, &sheet, page_number);
+    // Ends the page and starts the next with its frame. A macro, not a function: krilla's page
+    // borrows the document and the surface borrows the page.
+    macro_rules! next_page {
+        () => {
+            surface.finish();
+            page.finish();
+            page_number += 1;
+            page = document.start_page_with(settings().ok_or_else(|| failed("page size"))?);
+            surface = page.surface();
+            pen.y = frame(&mut surface, &pen, &sheet, page_number);
+        };
+    }
     let line_height = 10.0;
     let size = 8.5;
     for (session_index, entries) in agenda.by_session() {
@@ -458,12 +470,7 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
         // The heading, the table head and the first row stay together.
         let needed = 42.0 + 26.0 + heights.first().copied().unwrap_or(0.0);
         if pen.y + needed > BOTTOM {
-            surface.finish();
-            page.finish();
-            page_number += 1;
-            page = document.start_page_with(settings().ok_or_else(|| failed("page size"))?);
-            surface = page.surface();
-            pen.y = frame(&mut surface, &pen, &sheet, page_number);
+            next_page!();
         }
         let draw_heading = |surface: &mut Surface, pen: &mut Pen, continued: bool| {
             pen.y += 12.0;
@@ -527,12 +534,7 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
         table_head(&mut surface, &mut pen);
         for (index, (cells, height)) in rows.iter().zip(&heights).enumerate() {
             if pen.y + height > BOTTOM {
-                surface.finish();
-                page.finish();
-                page_number += 1;
-                page = document.start_page_with(settings().ok_or_else(|| failed("page size"))?);
-                surface = page.surface();
-                pen.y = frame(&mut surface, &pen, &sheet, page_number);
+                next_page!();
                 draw_heading(&mut surface, &mut pen, true);
                 table_head(&mut surface, &mut pen);
             }
