@@ -244,6 +244,16 @@ pub fn set_schedule_status(path: &Path, status: PublishStatus) -> Result<()> {
 
 /// Where the calendar state lives, inside the agendas folder it describes.
 const STATE_FILE: &str = "calendar-state.csv";
+/// Its columns, in the order written.
+const STATE_COLUMNS: [&str; 7] = [
+    "uid",
+    "sequence",
+    "fingerprint",
+    "cancelled",
+    "firm",
+    "buyer",
+    "session",
+];
 
 /// The calendar state the last publication into `out_dir` left (empty when there was none).
 pub fn read_calendar_state(out_dir: &Path) -> Result<CalendarState> {
@@ -255,16 +265,7 @@ pub fn read_calendar_state(out_dir: &Path) -> Result<CalendarState> {
     };
     let table = parse_table(STATE_FILE, &bytes).map_err(Error::Invalid)?;
     let column = |name: &str| table.header.iter().position(|h| h == name);
-    let columns = [
-        "uid",
-        "sequence",
-        "fingerprint",
-        "cancelled",
-        "firm",
-        "buyer",
-        "session",
-    ]
-    .map(column);
+    let columns = STATE_COLUMNS.map(column);
     let mut state = CalendarState::new();
     for row in &table.rows {
         let cell = |index: usize| {
@@ -296,15 +297,7 @@ pub fn read_calendar_state(out_dir: &Path) -> Result<CalendarState> {
 }
 
 fn calendar_state_csv(state: &CalendarState) -> String {
-    let mut text = csv_with_header(&[
-        "uid",
-        "sequence",
-        "fingerprint",
-        "cancelled",
-        "firm",
-        "buyer",
-        "session",
-    ]);
+    let mut text = csv_with_header(&STATE_COLUMNS);
     for (uid, published) in state {
         push_line(
             &mut text,
