@@ -26,6 +26,7 @@ mod replan;
 mod report;
 mod schedule;
 mod score;
+pub mod serve;
 
 pub use check::{summarize, MissionSummary, SessionSummary};
 pub use error::{Error, Problem, Result};
@@ -37,11 +38,12 @@ pub use generate::{generate, hs_grade, synthetic_weights, GeneratorOptions, Rng,
 pub use hs::{HsEntry, HsTable};
 pub use index::TextIndex;
 pub use io::{
-    read_calendar_state, read_candidates, read_mission, read_mission_from_files, read_notified,
-    read_schedule, read_weights, record_notified, schedule_json, schedule_json_with_status,
-    set_schedule_status, write_atomically, write_candidates, write_followup, write_mission,
-    write_publication, write_replan, write_report, write_schedule, write_weights,
-    CancelledMeetings, LoadedMission, ScheduleFile,
+    followup_csv, parse_candidates, parse_schedule, read_calendar_state, read_candidates,
+    read_mission, read_mission_from_files, read_notified, read_schedule, read_weights,
+    record_notified, replan_files, report_json, schedule_files, schedule_json,
+    schedule_json_with_status, set_schedule_status, write_atomically, write_candidates,
+    write_followup, write_mission, write_publication, write_replan, write_report, write_schedule,
+    write_weights, CancelledMeetings, LoadedMission, ScheduleFile,
 };
 pub use matching::{
     candidate_weights, inferred_headings, match_mission, match_with_headings, observations,

@@ -35,6 +35,7 @@ mod publish;
 mod replan;
 mod report;
 mod schedule;
+mod serve;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -67,6 +68,8 @@ enum Command {
     Replan(replan::Arguments),
     /// The documents to hand out: agendas (PDF, HTML, ICS), grid.html, schedule.xlsx, mailmerge.csv.
     Publish(publish::Arguments),
+    /// The organisers' web application: import, schedule, grid, agendas, outcomes, follow-up.
+    Serve(serve::Arguments),
 }
 
 /// The candidates the mission's timetable was built from (`out/candidates.csv`, written by
@@ -206,6 +209,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
         Command::Calibrate(arguments) => calibrate::run(arguments),
         Command::Generate(arguments) => generate::run(arguments),
         Command::Publish(arguments) => publish::run(arguments),
+        Command::Serve(arguments) => serve::run(arguments),
         Command::Replan(arguments) => replan::run(arguments),
     }
 }

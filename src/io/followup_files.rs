@@ -13,6 +13,11 @@ use crate::report::{MissionReport, Totals};
 
 /// Writes `followup.csv`, highest priority first, atomically.
 pub fn write_followup(path: &Path, mission: &Mission, rows: &[FollowupRow]) -> Result<()> {
+    write_atomically(path, followup_csv(mission, rows).as_bytes())
+}
+
+/// The text of `followup.csv`.
+pub fn followup_csv(mission: &Mission, rows: &[FollowupRow]) -> String {
     let mut text = csv_with_header(&[
         "buyer",
         "company",
@@ -39,7 +44,7 @@ pub fn write_followup(path: &Path, mission: &Mission, rows: &[FollowupRow]) -> R
             ],
         );
     }
-    write_atomically(path, text.as_bytes())
+    text
 }
 
 fn totals_json(totals: &Totals) -> Value {

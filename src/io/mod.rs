@@ -10,15 +10,17 @@ mod toml_file;
 mod write;
 mod xlsx;
 
-pub use csv::{parse_table, spreadsheet_safe};
-pub use followup_files::{read_notified, record_notified, write_followup, write_report};
+pub use csv::{csv_with_header, parse_table, push_line, spreadsheet_safe};
+pub use followup_files::{
+    followup_csv, read_notified, record_notified, report_json, write_followup, write_report,
+};
 pub use publish_files::{
-    read_calendar_state, read_schedule, set_schedule_status, write_publication, CancelledMeetings,
-    ScheduleFile,
+    parse_schedule, read_calendar_state, read_schedule, set_schedule_status, write_publication,
+    CancelledMeetings, ScheduleFile,
 };
 pub use read::{read_mission, read_mission_from_files, LoadedMission};
 pub use schedule_files::{
-    read_candidates, read_weights, schedule_json, schedule_json_with_status, write_candidates,
-    write_replan, write_schedule, write_weights,
+    parse_candidates, read_candidates, read_weights, replan_files, schedule_files, schedule_json,
+    schedule_json_with_status, write_candidates, write_replan, write_schedule, write_weights,
 };
 pub use write::{write_atomically, write_mission};

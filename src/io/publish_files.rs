@@ -76,7 +76,19 @@ pub fn read_schedule(
         }
         Err(problem) => return Err(Error::Invalid(vec![problem])),
     };
-    let text = String::from_utf8_lossy(&bytes);
+    parse_schedule(&file, &bytes, mission, cancelled)
+}
+
+/// Reads the bytes of a `schedule.json` (as [`read_schedule`] does a file); `file` names it in
+/// problems.
+pub fn parse_schedule(
+    file: &str,
+    bytes: &[u8],
+    mission: &Mission,
+    cancelled: CancelledMeetings,
+) -> Result<ScheduleFile> {
+    let text = String::from_utf8_lossy(bytes);
+    let file = file.to_string();
     let document: Value =
         serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|error| {
             Error::Invalid(vec![Problem::new(

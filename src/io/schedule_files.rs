@@ -50,7 +50,17 @@ fn read_pair_table(
         }
         Err(problem) => return Err(Error::Invalid(vec![problem])),
     };
-    let table = parse_table(&file, &bytes).map_err(Error::Invalid)?;
+    pair_table(file, &bytes, required, optional)
+}
+
+/// [`read_pair_table`] of bytes in memory; `file` names them in problems.
+fn pair_table(
+    file: String,
+    bytes: &[u8],
+    required: &[&str],
+    optional: &[&str],
+) -> Result<(String, Vec<PairRow>)> {
+    let table = parse_table(&file, bytes).map_err(Error::Invalid)?;
     let column = |name: &str| table.header.iter().position(|h| h == name);
     let mut problems = Vec::new();
     let ids = ["firm", "buyer"];
@@ -155,17 +165,37 @@ pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
 /// Columns a version-1 file lacks (`hs_level`, `text_similarity`) read as 0; a pair naming a
 /// firm or buyer that is no longer in the mission is a problem.
 pub fn read_candidates(path: &Path, mission: &Mission) -> Result<Vec<crate::matching::Candidate>> {
-    let (file, rows) = read_pair_table(
-        path,
-        "candidates",
-        &[
-            "relevance",
-            "p_deal",
-            "deal_value_usd",
-            "expected_value_usd",
-        ],
-        &["text_similarity", "hs_level"],
+    let table = read_pair_table(path, "candidates", CANDIDATE_COLUMNS, CANDIDATE_OPTIONAL)?;
+    candidates_of(table, mission)
+}
+
+const CANDIDATE_COLUMNS: &[&str] = &[
+    "relevance",
+    "p_deal",
+    "deal_value_usd",
+    "expected_value_usd",
+];
+const CANDIDATE_OPTIONAL: &[&str] = &["text_similarity", "hs_level"];
+
+/// [`read_candidates`] of a `candidates.csv` in memory, named `file` in problems.
+pub fn parse_candidates(
+    file: &str,
+    bytes: &[u8],
+    mission: &Mission,
+) -> Result<Vec<crate::matching::Candidate>> {
+    let table = pair_table(
+        file.to_string(),
+        bytes,
+        CANDIDATE_COLUMNS,
+        CANDIDATE_OPTIONAL,
     )?;
+    candidates_of(table, mission)
+}
+
+fn candidates_of(
+    (file, rows): (String, Vec<PairRow>),
+    mission: &Mission,
+) -> Result<Vec<crate::matching::Candidate>> {
     let mut problems = Vec::new();
     let mut candidates = Vec::new();
     for row in rows {
@@ -460,16 +490,32 @@ pub fn write_schedule(
     schedule: &Schedule,
     candidates: Option<&[crate::matching::Candidate]>,
 ) -> Result<()> {
-    let (json, csv) = schedule_texts(mission, schedule, Status::Draft, None)?;
-    let candidates = candidates.map(|candidates| candidates_csv(mission, candidates));
-    let mut files = vec![
-        ("schedule.json", json.as_bytes()),
-        ("schedule.csv", csv.as_bytes()),
-    ];
-    if let Some(candidates) = &candidates {
-        files.push(("candidates.csv", candidates.as_bytes()));
+    let files = schedule_files(mission, schedule, Status::Draft, candidates)?;
+    write_text_set(out_dir, &files)
+}
+
+/// The files [`write_schedule`] writes, by name, with the summary's `status`: for callers that
+/// keep them elsewhere (the server's database).
+pub fn schedule_files(
+    mission: &Mission,
+    schedule: &Schedule,
+    status: Status,
+    candidates: Option<&[crate::matching::Candidate]>,
+) -> Result<Vec<(&'static str, String)>> {
+    let (json, csv) = schedule_texts(mission, schedule, status, None)?;
+    let mut files = vec![("schedule.json", json), ("schedule.csv", csv)];
+    if let Some(candidates) = candidates {
+        files.push(("candidates.csv", candidates_csv(mission, candidates)));
     }
-    write_set(out_dir, &files)
+    Ok(files)
+}
+
+fn write_text_set(out_dir: &Path, files: &[(&str, String)]) -> Result<()> {
+    let bytes: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(name, text)| (*name, text.as_bytes()))
+        .collect();
+    write_set(out_dir, &bytes)
 }
 
 /// `changes.csv` (contract v2): `change,firm,buyer,old_start,new_start,old_place,new_place,tell`,
@@ -525,19 +571,28 @@ pub fn write_replan(
     status: Status,
     candidates: Option<&[crate::matching::Candidate]>,
 ) -> Result<()> {
+    let files = replan_files(mission, replanned, status, candidates)?;
+    write_text_set(out_dir, &files)
+}
+
+/// The files [`write_replan`] writes, by name: for callers that keep them elsewhere.
+pub fn replan_files(
+    mission: &Mission,
+    replanned: &Replanned,
+    status: Status,
+    candidates: Option<&[crate::matching::Candidate]>,
+) -> Result<Vec<(&'static str, String)>> {
     // The moment of the re-plan, so that `publish` knows which meetings of since-cancelled
     // participants had taken place.
     let replanned_at = format!("{}T{}", replanned.now.date, replanned.now.time);
     let (json, csv) = schedule_texts(mission, &replanned.schedule, status, Some(&replanned_at))?;
-    let changes = changes_csv(mission, &replanned.changes);
-    let candidates = candidates.map(|candidates| candidates_csv(mission, candidates));
     let mut files = vec![
-        ("schedule.json", json.as_bytes()),
-        ("schedule.csv", csv.as_bytes()),
-        ("changes.csv", changes.as_bytes()),
+        ("schedule.json", json),
+        ("schedule.csv", csv),
+        ("changes.csv", changes_csv(mission, &replanned.changes)),
     ];
-    if let Some(candidates) = &candidates {
-        files.push(("candidates.csv", candidates.as_bytes()));
+    if let Some(candidates) = candidates {
+        files.push(("candidates.csv", candidates_csv(mission, candidates)));
     }
-    write_set(out_dir, &files)
+    Ok(files)
 }

@@ -6,7 +6,7 @@
 //! ([`agenda::Agenda`]) so that the PDF, the page and the calendar cannot disagree.
 
 pub mod agenda;
-mod html;
+pub mod html;
 pub mod ics;
 mod pdf;
 mod workbook;

@@ -1,0 +1,739 @@
+//! The JSON API of docs/api.md, and the operations the pages share with it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, put};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::auth::Organiser;
+use super::store::OutcomeRecord;
+use super::{blocking, work, ApiError, App};
+use crate::{Moment, NextStep, PublishStatus, Side};
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/api/missions", post(import).get(list))
+        .route("/api/missions/{id}", get(show))
+        .route(
+            "/api/missions/{id}/schedule",
+            post(start_schedule).get(schedule_version),
+        )
+        .route("/api/missions/{id}/replan", post(start_replan))
+        .route("/api/jobs/{job}", get(job))
+        .route("/api/missions/{id}/changes", get(changes))
+        .route("/api/missions/{id}/buyers", post(add_buyer))
+        .route("/api/missions/{id}/buyers/{buyer}", patch(edit_buyer))
+        .route("/api/missions/{id}/firms/{firm}", patch(edit_firm))
+        .route(
+            "/api/missions/{id}/outcomes/{firm}/{buyer}",
+            put(put_outcome),
+        )
+        .route("/api/missions/{id}/followup", get(followup))
+        .route("/api/missions/{id}/report", get(report))
+        .route("/api/missions/{id}/export.zip", get(export))
+        .route("/api/missions/{id}/participants", get(participants))
+}
+
+/// A mission id from the path; anything else is a mission that does not exist.
+pub fn mission_id(text: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::NotFound(format!("no mission {text}")))
+}
+
+/// A JSON object from a body; an empty body is `{}`. Malformed JSON is 400.
+fn object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::BadRequest(
+            "the body must be a JSON object".into(),
+        )),
+        Err(error) => Err(ApiError::BadRequest(format!("malformed JSON: {error}"))),
+    }
+}
+
+/// Refuses keys the endpoint does not know (a typo must not be silently ignored).
+fn known_keys(map: &serde_json::Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
+    match map.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(key) => Err(ApiError::Invalid(vec![format!(
+            "{key}: unknown field (known: {})",
+            known.join(", ")
+        )])),
+        None => Ok(()),
+    }
+}
+
+/// A field as text: strings as they are, numbers written out, null and absent as empty.
+fn text_field(map: &serde_json::Map<String, Value>, key: &str) -> Result<String, ApiError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        Some(Value::Bool(b)) => Ok(if *b { "yes".into() } else { "no".into() }),
+        Some(other) => Err(ApiError::Invalid(vec![format!(
+            "{key}: expected text or a number, not {other}"
+        )])),
+    }
+}
+
+/// The parts of a multipart upload by file name, and the `csrf` field of a page's form.
+pub async fn read_parts(
+    mut multipart: Multipart,
+) -> Result<(Vec<(String, Vec<u8>)>, Option<String>), ApiError> {
+    let mut parts = Vec::new();
+    let mut csrf = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => return Err(multipart_error(error)),
+        };
+        let is_file = field.file_name().is_some();
+        let name = field
+            .file_name()
+            .or(field.name())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        if !is_file && name == "csrf" {
+            csrf = Some(String::from_utf8_lossy(&bytes).into_owned());
+        } else if !bytes.is_empty() || is_file {
+            parts.push((name, bytes.to_vec()));
+        }
+    }
+    Ok((parts, csrf))
+}
+
+/// Checks and stores an upload: each part a file of the folder, or one zip. The new id.
+pub async fn import_parts(app: &Arc<App>, parts: Vec<(String, Vec<u8>)>) -> Result<i64, ApiError> {
+    if parts.is_empty() {
+        return Err(ApiError::BadRequest(
+            "no files: send mission.toml, firms.csv, buyers.csv ... or one .zip of the folder"
+                .into(),
+        ));
+    }
+    blocking(app, move |app| {
+        let imported = work::import(parts)?;
+        Ok(app
+            .store()
+            .add_mission(&imported.name, &imported.files, &imported.outcomes)?)
+    })
+    .await
+}
+
+fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge
+    } else {
+        ApiError::BadRequest(format!("malformed form data: {}", error.body_text()))
+    }
+}
+
+async fn import(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    multipart: Multipart,
+) -> Result<Response, ApiError> {
+    let (parts, _) = read_parts(multipart).await?;
+    let id = import_parts(&app, parts).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+async fn list(State(app): State<Arc<App>>, _organiser: Organiser) -> Result<Json<Value>, ApiError> {
+    blocking(&app, |app| {
+        let mut missions = Vec::new();
+        for row in app.store().missions()? {
+            let counts = match app.mission(row.id) {
+                Ok((_, mission)) => json!({
+                    "firms": mission.firms.len(),
+                    "buyers": mission.buyers.len(),
+                    "sessions": mission.sessions.len(),
+                }),
+                Err(_) => json!({ "firms": null, "buyers": null, "sessions": null }),
+            };
+            let mut entry = json!({
+                "id": row.id,
+                "name": row.name,
+                "created": row.created,
+                "latest_version": row.latest_version,
+            });
+            if let (Some(entry), Value::Object(counts)) = (entry.as_object_mut(), counts) {
+                entry.extend(counts);
+            }
+            missions.push(entry);
+        }
+        Ok(Json(json!({ "missions": missions })))
+    })
+    .await
+}
+
+async fn show(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = mission_id(&id)?;
+    blocking(&app, move |app| {
+        let (row, mission) = app.mission(id)?;
+        Ok(Json(work::mission_json(id, &mission, row.latest_version)))
+    })
+    .await
+}
+
+/// What a schedule job is asked to do.
+pub struct ScheduleRequest {
+    pub time_limit: Option<f64>,
+    pub status: PublishStatus,
+}
+
+impl ScheduleRequest {
+    fn from_json(map: &serde_json::Map<String, Value>) -> Result<ScheduleRequest, ApiError> {
+        known_keys(map, &["time_limit", "status"])?;
+        let time_limit = match map.get("time_limit") {
+            None | Some(Value::Null) => None,
+            Some(value) => match value.as_f64() {
+                Some(s) if (0.0..=crate::LONGEST_TIME_LIMIT_SECONDS).contains(&s) => Some(s),
+                _ => {
+                    return Err(ApiError::Invalid(vec![format!(
+                        "time_limit: {value} is not a number of seconds from 0 to {:e}",
+                        crate::LONGEST_TIME_LIMIT_SECONDS
+                    )]))
+                }
+            },
+        };
+        let status = match text_field(map, "status")?.as_str() {
+            "" => PublishStatus::Draft,
+            text => PublishStatus::parse(text).ok_or_else(|| {
+                ApiError::Invalid(vec![format!("status: \"{text}\" is not draft or final")])
+            })?,
+        };
+        Ok(ScheduleRequest { time_limit, status })
+    }
+}
+
+/// Starts scheduling a mission in the background; the job's id.
+pub fn begin_schedule(
+    app: &Arc<App>,
+    id: i64,
+    request: ScheduleRequest,
+) -> Result<String, ApiError> {
+    app.mission(id)?;
+    app.start_job(id, "schedule", move |app, progress| {
+        let (_, mission) = app.mission(id)?;
+        let version = work::schedule(&mission, request.time_limit, request.status, progress)?;
+        store_version(app, id, "schedule", &mission, version)
+    })
+}
+
+fn store_version(
+    app: &App,
+    id: i64,
+    kind: &str,
+    mission: &crate::Mission,
+    version: work::Version,
+) -> Result<i64, ApiError> {
+    let participants: Vec<(Side, String)> = mission
+        .firms
+        .iter()
+        .map(|f| (Side::Firm, f.id.0.clone()))
+        .chain(mission.buyers.iter().map(|b| (Side::Buyer, b.id.0.clone())))
+        .collect();
+    Ok(app.store().add_schedule(
+        id,
+        kind,
+        [&version.json, &version.csv],
+        Some(&version.candidates),
+        version.changes.as_deref(),
+        &participants,
+    )?)
+}
+
+async fn start_schedule(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = mission_id(&id)?;
+    let request = ScheduleRequest::from_json(&object(&body)?)?;
+    let job = blocking(&app, move |app| begin_schedule(app, id, request)).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))).into_response())
+}
+
+/// Starts re-planning against the newest schedule; the job's id.
+pub fn begin_replan(
+    app: &Arc<App>,
+    id: i64,
+    now: Moment,
+    allow_moves: u32,
+) -> Result<String, ApiError> {
+    let (row, _) = app.mission(id)?;
+    if row.latest_version.is_none() {
+        return Err(ApiError::Conflict(
+            "the mission has no schedule yet: schedule it first".into(),
+        ));
+    }
+    if allow_moves > 0 {
+        return Err(ApiError::Invalid(vec![
+            "allow_moves: only 0 is supported yet (kept meetings stay where they are)".into(),
+        ]));
+    }
+    app.start_job(id, "replan", move |app, progress| {
+        let (_, mission) = app.mission(id)?;
+        let old = app
+            .store()
+            .schedule(id, None)?
+            .ok_or_else(|| ApiError::Conflict("the schedule vanished".into()))?;
+        let version = work::replan(&mission, &old, now, allow_moves, progress)?;
+        store_version(app, id, "replan", &mission, version)
+    })
+}
+
+/// Reads `now` (`YYYY-MM-DDTHH:MM`).
+pub fn moment(text: &str) -> Result<Moment, ApiError> {
+    Moment::parse(text).ok_or_else(|| {
+        ApiError::Invalid(vec![format!(
+            "now: \"{text}\" is not a date and time like 2017-03-28T12:00"
+        )])
+    })
+}
+
+async fn start_replan(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = mission_id(&id)?;
+    let map = object(&body)?;
+    known_keys(&map, &["now", "allow_moves"])?;
+    let now = moment(&text_field(&map, "now")?)?;
+    let allow_moves = match map.get("allow_moves") {
+        None | Some(Value::Null) => 0,
+        Some(value) => value
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| {
+                ApiError::Invalid(vec![format!("allow_moves: {value} is not a count")])
+            })?,
+    };
+    let job = blocking(&app, move |app| begin_replan(app, id, now, allow_moves)).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))).into_response())
+}
+
+async fn job(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(job): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    app.job(&job)
+        .map(|job| Json(job.json()))
+        .ok_or_else(|| ApiError::NotFound(format!("no job {job}")))
+}
+
+#[derive(serde::Deserialize)]
+struct VersionQuery {
+    version: Option<String>,
+}
+
+async fn schedule_version(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Response, ApiError> {
+    let id = mission_id(&id)?;
+    let version = match query.version {
+        None => None,
+        Some(text) => Some(text.parse::<i64>().map_err(|_| {
+            ApiError::BadRequest(format!("version: \"{text}\" is not a version number"))
+        })?),
+    };
+    blocking(&app, move |app| {
+        app.mission(id)?;
+        let stored = app.store().schedule(id, version)?.ok_or_else(|| {
+            ApiError::NotFound(match version {
+                Some(v) => format!("mission {id} has no schedule version {v}"),
+                None => format!("mission {id} has no schedule yet"),
+            })
+        })?;
+        Ok((
+            [(header::CONTENT_TYPE, "application/json")],
+            stored.schedule_json,
+        )
+            .into_response())
+    })
+    .await
+}
+
+#[derive(serde::Deserialize)]
+struct ChangesQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `changes.csv` rows of every re-planning after version `from` up to `to`.
+pub fn changes_between(
+    app: &App,
+    id: i64,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<Value, ApiError> {
+    let (row, _) = app.mission(id)?;
+    let latest = row.latest_version.unwrap_or(0);
+    let to = to.unwrap_or(latest);
+    let from = from.unwrap_or(to - 1);
+    if from > to || to > latest || from < 0 {
+        return Err(ApiError::Invalid(vec![format!(
+            "from {from} and to {to} must be versions with from <= to <= {latest}"
+        )]));
+    }
+    let mut rows = Vec::new();
+    for version in from + 1..=to {
+        if let Some(stored) = app.store().schedule(id, Some(version))? {
+            if let Some(text) = stored.changes_csv {
+                for mut row in work::csv_rows("changes.csv", &text) {
+                    if let Some(object) = row.as_object_mut() {
+                        object.insert("version".into(), json!(version));
+                    }
+                    rows.push(row);
+                }
+            }
+        }
+    }
+    Ok(json!({ "from": from, "to": to, "changes": rows }))
+}
+
+async fn changes(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+    Query(query): Query<ChangesQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let id = mission_id(&id)?;
+    let number = |name: &str, text: Option<String>| -> Result<Option<i64>, ApiError> {
+        text.map(|t| {
+            t.parse()
+                .map_err(|_| ApiError::BadRequest(format!("{name}: \"{t}\" is not a version")))
+        })
+        .transpose()
+    };
+    let (from, to) = (number("from", query.from)?, number("to", query.to)?);
+    blocking(&app, move |app| {
+        Ok(Json(changes_between(app, id, from, to)?))
+    })
+    .await
+}
+
+/// Applies a participant edit and stores the edited files.
+pub fn edit(
+    app: &App,
+    id: i64,
+    side: Side,
+    participant: &str,
+    fields: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    let (_, mission) = app.mission(id)?;
+    let files = work::edit_participant(&mission, side, participant, fields)?;
+    app.store().replace_files(id, &files)?;
+    Ok(())
+}
+
+fn fields_of(map: &serde_json::Map<String, Value>) -> Result<BTreeMap<String, String>, ApiError> {
+    map.keys()
+        .map(|key| Ok((key.clone(), text_field(map, key)?)))
+        .collect()
+}
+
+async fn edit_participant(
+    app: Arc<App>,
+    id: String,
+    side: Side,
+    participant: String,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = mission_id(&id)?;
+    let fields = fields_of(&object(&body)?)?;
+    blocking(&app, move |app| {
+        edit(app, id, side, &participant, &fields)?;
+        let (row, mission) = app.mission(id)?;
+        Ok(Json(work::mission_json(id, &mission, row.latest_version)))
+    })
+    .await
+}
+
+async fn edit_buyer(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path((id, buyer)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    edit_participant(app, id, Side::Buyer, buyer, body).await
+}
+
+async fn edit_firm(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path((id, firm)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    edit_participant(app, id, Side::Firm, firm, body).await
+}
+
+async fn add_buyer(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = mission_id(&id)?;
+    let fields = fields_of(&object(&body)?)?;
+    blocking(&app, move |app| {
+        let (_, mission) = app.mission(id)?;
+        let (buyer, files) = work::add_buyer(&mission, &fields)?;
+        app.store().replace_files(id, &files)?;
+        Ok((StatusCode::CREATED, Json(json!({ "id": buyer }))).into_response())
+    })
+    .await
+}
+
+/// Reads an outcome's fields (JSON values or form text) as the contract's outcomes.csv would.
+pub fn outcome_of(
+    firm: &str,
+    buyer: &str,
+    map: &serde_json::Map<String, Value>,
+) -> Result<OutcomeRecord, ApiError> {
+    known_keys(
+        map,
+        &[
+            "attended",
+            "interest",
+            "consultation_usd",
+            "contract_usd",
+            "next_step",
+            "note",
+        ],
+    )?;
+    let mut problems = Vec::new();
+    let attended = match map.get("attended") {
+        Some(Value::Bool(b)) => Some(*b),
+        _ => match text_field(map, "attended")?
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "" => None,
+            "yes" | "true" => Some(true),
+            "no" | "false" => Some(false),
+            other => {
+                problems.push(format!("attended: \"{other}\" is not yes or no"));
+                None
+            }
+        },
+    };
+    let interest = match text_field(map, "interest")?.trim() {
+        "" => None,
+        text => match text.parse::<u8>() {
+            Ok(i) if i <= 5 => Some(i),
+            _ => {
+                problems.push(format!("interest: \"{text}\" is not 0 to 5"));
+                None
+            }
+        },
+    };
+    let mut amount = |key: &str| -> Result<Option<f64>, ApiError> {
+        Ok(match text_field(map, key)?.trim() {
+            "" => None,
+            text => match text.replace(',', "").parse::<f64>() {
+                Ok(v) if v.is_finite() && (0.0..=1e12).contains(&v) => Some(v),
+                _ => {
+                    problems.push(format!("{key}: \"{text}\" is not an amount from 0 to 1e12"));
+                    None
+                }
+            },
+        })
+    };
+    let consultation_usd = amount("consultation_usd")?;
+    let contract_usd = amount("contract_usd")?;
+    let next_step = match text_field(map, "next_step")?.trim() {
+        "" => None,
+        text => match NextStep::parse(text) {
+            Some(step) => Some(step.as_str().to_string()),
+            None => {
+                problems.push(format!(
+                    "next_step: \"{text}\" is not quote, sample, visit or none"
+                ));
+                None
+            }
+        },
+    };
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    Ok(OutcomeRecord {
+        firm: firm.to_string(),
+        buyer: buyer.to_string(),
+        attended,
+        interest,
+        consultation_usd,
+        contract_usd,
+        next_step,
+        note: text_field(map, "note")?,
+    })
+}
+
+/// Records an outcome of a pair that has a meeting in the newest schedule.
+pub fn record_outcome(app: &App, id: i64, outcome: &OutcomeRecord) -> Result<(), ApiError> {
+    let (_, timetable) = app.timetable(id)?;
+    let has_meeting = timetable.is_some_and(|t| {
+        t.pairs
+            .contains(&(outcome.firm.clone(), outcome.buyer.clone()))
+    });
+    if !has_meeting {
+        return Err(ApiError::NotFound(format!(
+            "{} and {} have no meeting in the newest schedule",
+            outcome.firm, outcome.buyer
+        )));
+    }
+    app.store().put_outcome(id, outcome)?;
+    Ok(())
+}
+
+async fn put_outcome(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path((id, firm, buyer)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = mission_id(&id)?;
+    let map = object(&body)?;
+    blocking(&app, move |app| {
+        let outcome = outcome_of(&firm, &buyer, &map)?;
+        record_outcome(app, id, &outcome)?;
+        Ok(Json(outcome_json(&outcome)))
+    })
+    .await
+}
+
+/// An outcome as JSON (the outcomes.csv columns).
+pub fn outcome_json(o: &OutcomeRecord) -> Value {
+    json!({
+        "firm": o.firm,
+        "buyer": o.buyer,
+        "attended": o.attended.map(|a| if a { "yes" } else { "no" }),
+        "interest": o.interest,
+        "consultation_usd": o.consultation_usd,
+        "contract_usd": o.contract_usd,
+        "next_step": o.next_step,
+        "note": o.note,
+    })
+}
+
+/// The follow-up rows of a mission.
+pub fn followup_rows(app: &App, id: i64) -> Result<Vec<Value>, ApiError> {
+    let (_, mission) = app.mission(id)?;
+    let mission = work::with_outcomes(&mission, &app.store().outcomes(id)?);
+    let latest = app.store().schedule(id, None)?;
+    Ok(work::followup(&mission, latest.as_ref())?)
+}
+
+async fn followup(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = mission_id(&id)?;
+    blocking(&app, move |app| {
+        Ok(Json(json!({ "followup": followup_rows(app, id)? })))
+    })
+    .await
+}
+
+/// `report.json` of a mission with its recorded outcomes.
+pub fn report_of(app: &App, id: i64) -> Result<Value, ApiError> {
+    let (_, mission) = app.mission(id)?;
+    let mission = work::with_outcomes(&mission, &app.store().outcomes(id)?);
+    Ok(work::report(&mission))
+}
+
+async fn report(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = mission_id(&id)?;
+    blocking(&app, move |app| Ok(Json(report_of(app, id)?))).await
+}
+
+async fn export(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = mission_id(&id)?;
+    blocking(&app, move |app| {
+        let (row, _) = app.mission(id)?;
+        let files = app.store().files(id)?;
+        let outcomes = app.store().outcomes(id)?;
+        let latest = app.store().schedule(id, None)?;
+        let folder = format!("mission-{id}");
+        let bytes = work::export_zip(&folder, &files, &outcomes, latest.as_ref())?;
+        let _ = row;
+        Ok((
+            [
+                (header::CONTENT_TYPE, "application/zip".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{folder}.zip\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response())
+    })
+    .await
+}
+
+/// Every participant with its link (`null` before the first schedule).
+pub fn participant_list(app: &App, id: i64) -> Result<Vec<Value>, ApiError> {
+    let (_, mission) = app.mission(id)?;
+    let links: BTreeMap<(bool, String), String> = app
+        .store()
+        .participant_links(id)?
+        .into_iter()
+        .map(|l| ((l.side == Side::Firm, l.participant), l.token))
+        .collect();
+    let link = |firm: bool, id: &str| {
+        links
+            .get(&(firm, id.to_string()))
+            .map(|token| format!("/p/{token}"))
+    };
+    Ok(mission
+        .firms
+        .iter()
+        .map(|f| json!({ "id": f.id.0, "name": f.name, "kind": "firm", "link": link(true, &f.id.0) }))
+        .chain(mission.buyers.iter().map(|b| {
+            json!({ "id": b.id.0, "name": b.company, "kind": "buyer", "link": link(false, &b.id.0) })
+        }))
+        .collect())
+}
+
+async fn participants(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = mission_id(&id)?;
+    blocking(&app, move |app| {
+        Ok(Json(json!({ "participants": participant_list(app, id)? })))
+    })
+    .await
+}

@@ -1,0 +1,380 @@
+//! `missionmatch serve`: the organisers' web application (contract: docs/api.md). One binary,
+//! one SQLite file: tokio and axum answer, [`store`] keeps the state, [`work`] runs the engine,
+//! [`api`] and [`pages`] are the two faces (JSON and HTML) of the same operations.
+//!
+//! Invariants: a handler that answered 2xx has committed its change (the store's transactions
+//! are synchronous); engine work runs off the async threads (`spawn_blocking`), so a long
+//! schedule never delays other requests; a panic inside one request becomes a 500 for that
+//! request only.
+
+mod api;
+mod auth;
+mod pages;
+pub mod store;
+pub mod work;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::publish::Agenda;
+use crate::{Mission, PublishStatus};
+use store::{MissionRow, Store, StoreError};
+use work::WorkError;
+
+/// Bodies larger than this are refused with 413 (contract).
+pub const BODY_LIMIT: usize = 20 * 1024 * 1024;
+
+/// How the server is started.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Folder of the database.
+    pub data: PathBuf,
+}
+
+/// A background job (schedule or replan) as `GET /api/jobs/{job}` shows it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The mission it works on.
+    pub mission: i64,
+    /// `schedule` or `replan`.
+    pub kind: &'static str,
+    /// `queued`, `running`, `done` or `failed`.
+    pub state: &'static str,
+    /// The engine's current step, in words.
+    pub step: String,
+    /// When it started.
+    pub started: Instant,
+    /// Seconds it took, once finished.
+    pub seconds: Option<f64>,
+    /// The schedule version it made, once done.
+    pub version: Option<i64>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+impl Job {
+    fn json(&self) -> Value {
+        json!({
+            "state": self.state,
+            "kind": self.kind,
+            "mission": self.mission,
+            "step": self.step,
+            "seconds": self.seconds.unwrap_or_else(|| self.started.elapsed().as_secs_f64()),
+            "result": self.version,
+            "error": self.error,
+        })
+    }
+}
+
+/// What agendas and outcome checks need of the newest schedule, built once per version.
+pub struct Timetable {
+    /// The schedule version.
+    pub version: i64,
+    /// `draft` or `final`.
+    pub status: PublishStatus,
+    /// Meetings in the file's order.
+    pub meetings: Vec<crate::Meeting>,
+    /// Agendas of firms with meetings.
+    pub firms: Vec<Agenda>,
+    /// Agendas of buyers with meetings.
+    pub buyers: Vec<Agenda>,
+    /// Pairs that have a meeting.
+    pub pairs: HashSet<(String, String)>,
+}
+
+/// The server's state, shared by every request.
+pub struct App {
+    store: Store,
+    jobs: Mutex<HashMap<String, Job>>,
+    missions: Mutex<HashMap<i64, (i64, Arc<Mission>)>>,
+    timetables: Mutex<HashMap<i64, (i64, i64, Arc<Timetable>)>>,
+}
+
+/// Why a request failed, as the contract's status codes.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: malformed JSON or form data.
+    BadRequest(String),
+    /// 401: no organiser token or session.
+    Unauthorized,
+    /// 403: a form without its CSRF token.
+    Forbidden(String),
+    /// 404.
+    NotFound(String),
+    /// 409: the operation needs something first (a schedule).
+    Conflict(String),
+    /// 413: a body over [`BODY_LIMIT`].
+    TooLarge,
+    /// 422: the input breaks the contract.
+    Invalid(Vec<String>),
+    /// 500.
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        ApiError::Internal(error.to_string())
+    }
+}
+
+impl From<WorkError> for ApiError {
+    fn from(error: WorkError) -> ApiError {
+        match error {
+            WorkError::NotFound(what) => ApiError::NotFound(what),
+            WorkError::Invalid(problems) => ApiError::Invalid(problems),
+            WorkError::Engine(message) => ApiError::Internal(message),
+        }
+    }
+}
+
+impl ApiError {
+    /// The HTTP status of the contract.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What went wrong, in one text (problems one a line).
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::BadRequest(m)
+            | ApiError::Forbidden(m)
+            | ApiError::NotFound(m)
+            | ApiError::Conflict(m)
+            | ApiError::Internal(m) => m.clone(),
+            ApiError::Unauthorized => {
+                "an organiser token is needed (Authorization: Bearer TOKEN)".into()
+            }
+            ApiError::TooLarge => format!("the body is over {} MB", BODY_LIMIT / 1024 / 1024),
+            ApiError::Invalid(problems) => problems.join("\n"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = match &self {
+            ApiError::Invalid(problems) => json!({ "problems": problems }),
+            other => json!({ "error": other.message() }),
+        };
+        (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+impl App {
+    /// The state over an opened store.
+    pub fn new(store: Store) -> Arc<App> {
+        Arc::new(App {
+            store,
+            jobs: Mutex::new(HashMap::new()),
+            missions: Mutex::new(HashMap::new()),
+            timetables: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A stored mission and its reading, read again only after an edit.
+    fn mission(&self, id: i64) -> Result<(MissionRow, Arc<Mission>), ApiError> {
+        let row = self
+            .store
+            .mission(id)?
+            .ok_or_else(|| ApiError::NotFound(format!("no mission {id}")))?;
+        if let Some((revision, mission)) = lock(&self.missions).get(&id) {
+            if *revision == row.revision {
+                return Ok((row, mission.clone()));
+            }
+        }
+        let files = self.store.files(id)?;
+        let mission = Arc::new(work::load(&files, &row.name)?);
+        lock(&self.missions).insert(id, (row.revision, mission.clone()));
+        Ok((row, mission))
+    }
+
+    /// The newest timetable of a mission, if it has one.
+    fn timetable(&self, id: i64) -> Result<(Arc<Mission>, Option<Arc<Timetable>>), ApiError> {
+        let (row, mission) = self.mission(id)?;
+        let Some(version) = row.latest_version else {
+            return Ok((mission, None));
+        };
+        if let Some((revision, cached_version, timetable)) = lock(&self.timetables).get(&id) {
+            if *revision == row.revision && *cached_version == version {
+                return Ok((mission, Some(timetable.clone())));
+            }
+        }
+        let stored = self
+            .store
+            .schedule(id, Some(version))?
+            .ok_or_else(|| ApiError::Internal(format!("schedule version {version} vanished")))?;
+        let file = crate::parse_schedule(
+            "schedule.json",
+            stored.schedule_json.as_bytes(),
+            &mission,
+            crate::CancelledMeetings::Accept,
+        )
+        .map_err(|error| ApiError::from(WorkError::from(error)))?;
+        let (firms, buyers) = crate::agendas(&mission, &file.meetings);
+        let pairs = file
+            .meetings
+            .iter()
+            .map(|m| (m.firm.0.clone(), m.buyer.0.clone()))
+            .collect();
+        let timetable = Arc::new(Timetable {
+            version,
+            status: file.status.unwrap_or_default(),
+            meetings: file.meetings,
+            firms,
+            buyers,
+            pairs,
+        });
+        lock(&self.timetables).insert(id, (row.revision, version, timetable.clone()));
+        Ok((mission, Some(timetable)))
+    }
+
+    fn job(&self, id: &str) -> Option<Job> {
+        lock(&self.jobs).get(id).cloned()
+    }
+
+    fn update_job(&self, id: &str, change: impl FnOnce(&mut Job)) {
+        if let Some(job) = lock(&self.jobs).get_mut(id) {
+            change(job);
+        }
+    }
+
+    /// Starts a schedule or replan job on a blocking thread; returns its id at once.
+    fn start_job(
+        self: &Arc<App>,
+        mission: i64,
+        kind: &'static str,
+        work: impl FnOnce(&App, crate::Progress) -> Result<i64, ApiError> + Send + 'static,
+    ) -> Result<String, ApiError> {
+        let id = store::random_token()?[..16].to_string();
+        lock(&self.jobs).insert(
+            id.clone(),
+            Job {
+                mission,
+                kind,
+                state: "queued",
+                step: "waiting for a thread".into(),
+                started: Instant::now(),
+                seconds: None,
+                version: None,
+                error: None,
+            },
+        );
+        let app = self.clone();
+        let job = id.clone();
+        tokio::task::spawn_blocking(move || {
+            app.update_job(&job, |j| j.state = "running");
+            let progress_app = app.clone();
+            let progress_job = job.clone();
+            let progress = crate::Progress(Arc::new(move |_seconds: f64, step: &str| {
+                progress_app.update_job(&progress_job, |j| j.step = step.to_string());
+            }));
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&app, progress)));
+            app.update_job(&job, |j| {
+                j.seconds = Some(j.started.elapsed().as_secs_f64());
+                match outcome {
+                    Ok(Ok(version)) => {
+                        j.state = "done";
+                        j.step = format!("version {version} stored");
+                        j.version = Some(version);
+                    }
+                    Ok(Err(error)) => {
+                        j.state = "failed";
+                        j.error = Some(error.message());
+                    }
+                    Err(_) => {
+                        j.state = "failed";
+                        j.error = Some("the engine stopped unexpectedly (a bug)".into());
+                    }
+                }
+            });
+        });
+        Ok(id)
+    }
+}
+
+/// A lock whose poisoning (a panic elsewhere) does not stop the server: the maps it guards are
+/// caches and job records, valid after any completed insert.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs store and engine work off the async threads; a panic becomes a 500.
+async fn blocking<T: Send + 'static>(
+    app: &Arc<App>,
+    work: impl FnOnce(&Arc<App>) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || work(&app))
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::Internal(
+                "the request failed unexpectedly (a bug)".into(),
+            ))
+        })
+}
+
+/// Every route: the API, the pages, the participants' links.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .merge(api::routes())
+        .merge(pages::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
+}
+
+/// Opens the store, prints the organiser's URL when the token is new, and serves until Ctrl-C.
+pub async fn run(options: ServeOptions, new_token: bool) -> anyhow::Result<()> {
+    let store = Store::open(&options.data)?;
+    let fresh = if new_token || !store.has_organiser_token()? {
+        Some(store.new_organiser_token()?)
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", options.listen))?;
+    let address = listener.local_addr()?;
+    let data = options.data.display();
+    match fresh {
+        Some(token) => println!(
+            "missionmatch serving {data} at http://{address}/\nopen http://{address}/?token={token}\n(the organiser token is shown once; `serve --new-token` makes a new one)"
+        ),
+        None => println!(
+            "missionmatch serving {data} at http://{address}/ (log in with the token URL printed on first start, or run `serve --new-token`)"
+        ),
+    }
+    let app = App::new(store);
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

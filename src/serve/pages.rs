@@ -1,0 +1,1035 @@
+//! The pages organisers and participants see: server-side HTML (maud, checked when the binary
+//! compiles), one stylesheet, a few lines of script on the outcome form. Every page works without
+//! script; forms carry the session's CSRF token.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use serde_json::Value;
+
+use super::api;
+use super::auth::{Organiser, COOKIE};
+use super::{blocking, ApiError, App};
+use crate::publish::html::{agenda_page, grid_page};
+use crate::{PublishStatus, Side};
+
+const CSS: &str = include_str!("../../assets/serve.css");
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/", get(home))
+        .route("/assets/app.css", get(css))
+        .route("/missions", post(import))
+        .route("/missions/{id}", get(mission))
+        .route("/missions/{id}/schedule", post(schedule))
+        .route("/missions/{id}/replan", post(replan))
+        .route("/missions/{id}/grid", get(grid))
+        .route("/missions/{id}/candidates", get(candidates))
+        .route("/missions/{id}/outcomes", get(outcome_firms))
+        .route("/missions/{id}/outcomes/{firm}", get(outcome_form))
+        .route("/missions/{id}/outcomes/{firm}/{buyer}", post(save_outcome))
+        .route("/missions/{id}/participants", get(participants))
+        .route(
+            "/missions/{id}/participants/{side}/{pid}",
+            post(edit_participant),
+        )
+        .route("/missions/{id}/walk-in", post(walk_in))
+        .route("/missions/{id}/changes", get(changes))
+        .route("/missions/{id}/followup", get(followup))
+        .route("/missions/{id}/report", get(report))
+        .route("/jobs/{job}", get(job))
+        .route("/p/{token}", get(participant_page))
+        .route("/p/{token}/agenda.pdf", get(participant_pdf))
+        .route("/p/{token}/agenda.ics", get(participant_ics))
+}
+
+/// A page that could not be shown: the status and a sentence, as HTML.
+pub struct PageError(StatusCode, String);
+
+impl From<ApiError> for PageError {
+    fn from(error: ApiError) -> PageError {
+        let status = error.status();
+        let message = match error {
+            ApiError::Unauthorized => {
+                "Open the link with ?token=... that `missionmatch serve` printed when it started \
+                 (or run `missionmatch serve --new-token` for a new one)."
+                    .to_string()
+            }
+            ApiError::Invalid(problems) => problems.join("\n"),
+            other => other.message(),
+        };
+        PageError(status, message)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let PageError(status, message) = self;
+        let title = status.canonical_reason().unwrap_or("Error");
+        let body = layout(
+            title,
+            None,
+            html! {
+                h1 { (title) }
+                div.problems { @for line in message.lines() { p { (line) } } }
+                p { a href="/" { "Back to the missions" } }
+            },
+        );
+        (status, body).into_response()
+    }
+}
+
+type PageResult = Result<Response, PageError>;
+
+fn layout(title: &str, mission: Option<(i64, &str)>, body: Markup) -> Html<String> {
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (title) " · missionmatch" }
+                    link rel="stylesheet" href="/assets/app.css";
+                }
+                body {
+                    header.top {
+                        a.brand href="/" { "missionmatch" }
+                        @if let Some((id, name)) = mission {
+                            a href={ "/missions/" (id) } { strong { (name) } }
+                            nav {
+                                a href={ "/missions/" (id) "/grid" } { "Grid" }
+                                a href={ "/missions/" (id) "/candidates" } { "Candidates" }
+                                a href={ "/missions/" (id) "/participants" } { "Participants" }
+                                a href={ "/missions/" (id) "/outcomes" } { "Outcomes" }
+                                a href={ "/missions/" (id) "/changes" } { "Changes" }
+                                a href={ "/missions/" (id) "/followup" } { "Follow-up" }
+                                a href={ "/missions/" (id) "/report" } { "Report" }
+                            }
+                        }
+                    }
+                    main { (body) }
+                }
+            }
+        }
+        .into_string(),
+    )
+}
+
+fn csrf_field(organiser: &Organiser) -> Markup {
+    html! { input type="hidden" name="csrf" value=(organiser.csrf.clone().unwrap_or_default()); }
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct Login {
+    token: Option<String>,
+}
+
+/// `/?token=...` logs in (a cookie, then a redirect that drops the token from the address bar);
+/// `/` lists the missions.
+async fn home(
+    State(app): State<Arc<App>>,
+    Query(login): Query<Login>,
+    organiser: Result<Organiser, ApiError>,
+) -> PageResult {
+    if let Some(token) = login.token {
+        let session = blocking(&app, move |app| {
+            if !app.store().is_organiser(&token)? {
+                return Err(ApiError::Unauthorized);
+            }
+            Ok(app.store().new_session()?.0)
+        })
+        .await?;
+        let cookie = format!("{COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/");
+        return Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response());
+    }
+    let organiser = organiser?;
+    let missions = blocking(&app, |app| Ok(app.store().missions()?)).await?;
+    Ok(layout(
+        "Missions",
+        None,
+        html! {
+            h1 { "Missions" }
+            @if missions.is_empty() {
+                p.muted { "No mission yet: import one below." }
+            } @else {
+                table {
+                    tr { th { "Mission" } th { "Imported" } th { "Schedule" } }
+                    @for m in &missions {
+                        tr {
+                            td { a href={ "/missions/" (m.id) } { (m.name) } }
+                            td.muted { (m.created) }
+                            td { @match m.latest_version { Some(v) => { "version " (v) }, None => span.muted { "not scheduled" } } }
+                        }
+                    }
+                }
+            }
+            (import_form(&organiser))
+        },
+    )
+    .into_response())
+}
+
+fn import_form(organiser: &Organiser) -> Markup {
+    html! {
+        h2 { "Import a mission" }
+        form.card method="post" action="/missions" enctype="multipart/form-data" {
+            (csrf_field(organiser))
+            p.muted { "Choose the folder's files (mission.toml, firms.csv or .xlsx, buyers.csv or .xlsx, requests, outcomes) or one .zip of the folder." }
+            p { input type="file" name="files" multiple accept=".toml,.csv,.xlsx,.zip"; }
+            button type="submit" { "Import" }
+        }
+    }
+}
+
+async fn import(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    multipart: Multipart,
+) -> PageResult {
+    let organiser = organiser?;
+    let (parts, csrf) = api::read_parts(multipart).await?;
+    organiser.check_csrf(csrf.as_deref())?;
+    match api::import_parts(&app, parts).await {
+        Ok(id) => Ok(Redirect::to(&format!("/missions/{id}")).into_response()),
+        Err(ApiError::Invalid(problems)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout(
+                "Import",
+                None,
+                html! {
+                    h1 { "The mission was not imported" }
+                    div.problems {
+                        p { (problems.len()) " problem(s); nothing was stored. Fix them in the files and import again:" }
+                        ul { @for p in &problems { li { (p) } } }
+                    }
+                    (import_form(&organiser))
+                },
+            ),
+        )
+            .into_response()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn mission_id(text: &str) -> Result<i64, PageError> {
+    Ok(api::mission_id(text)?)
+}
+
+async fn mission(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let organiser = organiser?;
+    let id = mission_id(&id)?;
+    let (row, mission, versions, outcomes) = blocking(&app, move |app| {
+        let (row, mission) = app.mission(id)?;
+        let versions = app.store().versions(id)?;
+        let outcomes = app.store().outcomes(id)?;
+        Ok((row, mission, versions, outcomes))
+    })
+    .await?;
+    let summary = crate::summarize(&mission);
+    let recorded = outcomes.iter().filter(|o| o.attended.is_some()).count();
+    let first_slot = mission
+        .slots
+        .first()
+        .map(|slot| {
+            let session = &mission.sessions[slot.session];
+            format!("{}T{}", session.date, slot.range.start)
+        })
+        .unwrap_or_default();
+    Ok(layout(
+        &mission.name,
+        Some((id, &mission.name)),
+        html! {
+            h1 { (mission.name) }
+            div.card {
+                span.stat { b { (mission.firms.len()) } "firms" }
+                span.stat { b { (mission.buyers.len()) } "buyers" }
+                span.stat { b { (mission.sessions.len()) } "sessions" }
+                span.stat { b { (mission.slots.len()) } "slots" }
+                span.stat { b { (recorded) } "outcomes recorded" }
+            }
+            h2 { "Sessions" }
+            table {
+                tr { th { "Session" } th { "Where and when" } th.num { "Slots" } th.num { "Firms" } th.num { "Buyers" } }
+                @for s in &summary.sessions {
+                    tr { td { (s.id) } td { (s.place_and_time) } td.num { (s.slot_starts.len()) } td.num { (s.firms_available) } td.num { (s.buyers_available) } }
+                }
+            }
+            @if !summary.warnings.is_empty() {
+                h2 { "Warnings" }
+                ul { @for w in &summary.warnings { li { (w) } } }
+            }
+            h2 { "Timetable" }
+            div.card {
+                form.row method="post" action={ "/missions/" (id) "/schedule" } {
+                    (csrf_field(&organiser))
+                    label { "Time limit (s)" input type="number" name="time_limit" min="0" step="any" placeholder="none"; }
+                    label { "Status" select name="status" { option value="draft" { "draft" } option value="final" { "final" } } }
+                    button type="submit" { @if row.latest_version.is_some() { "Schedule afresh" } @else { "Schedule" } }
+                }
+                @if row.latest_version.is_some() {
+                    form.row method="post" action={ "/missions/" (id) "/replan" } style="margin-top:12px" {
+                        (csrf_field(&organiser))
+                        label { "Re-plan from (local time)" input type="datetime-local" name="now" value=(first_slot) required; }
+                        button.secondary type="submit" { "Re-plan after today's edits" }
+                    }
+                }
+            }
+            @if !versions.is_empty() {
+                table {
+                    tr { th { "Version" } th { "Made by" } th { "When (UTC)" } th { "" } }
+                    @for (version, kind, created) in versions.iter().rev() {
+                        tr {
+                            td { (version) }
+                            td { (kind) }
+                            td.muted { (created) }
+                            td { a href={ "/api/missions/" (id) "/schedule?version=" (version) } { "schedule.json" } }
+                        }
+                    }
+                }
+            }
+            p { a.button.secondary href={ "/api/missions/" (id) "/export.zip" } { "Export the mission folder (.zip)" } }
+        },
+    )
+    .into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct ScheduleForm {
+    csrf: Option<String>,
+    time_limit: Option<String>,
+    status: Option<String>,
+}
+
+async fn schedule(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+    Form(form): Form<ScheduleForm>,
+) -> PageResult {
+    let organiser = organiser?;
+    organiser.check_csrf(form.csrf.as_deref())?;
+    let id = mission_id(&id)?;
+    let time_limit = match form.time_limit.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => match text.parse::<f64>() {
+            Ok(s) if (0.0..=crate::LONGEST_TIME_LIMIT_SECONDS).contains(&s) => Some(s),
+            _ => {
+                return Err(ApiError::Invalid(vec![format!(
+                    "time limit: \"{text}\" is not a number of seconds"
+                )])
+                .into())
+            }
+        },
+    };
+    let status = form
+        .status
+        .as_deref()
+        .and_then(PublishStatus::parse)
+        .unwrap_or_default();
+    let request = api::ScheduleRequest { time_limit, status };
+    let job = blocking(&app, move |app| api::begin_schedule(app, id, request)).await?;
+    Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct ReplanForm {
+    csrf: Option<String>,
+    now: String,
+}
+
+async fn replan(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+    Form(form): Form<ReplanForm>,
+) -> PageResult {
+    let organiser = organiser?;
+    organiser.check_csrf(form.csrf.as_deref())?;
+    let id = mission_id(&id)?;
+    let now = api::moment(&form.now)?;
+    let job = blocking(&app, move |app| api::begin_replan(app, id, now, 0)).await?;
+    Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
+}
+
+async fn job(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(job): Path<String>,
+) -> PageResult {
+    organiser?;
+    let Some(state) = app.job(&job) else {
+        return Err(ApiError::NotFound(format!("no job {job}")).into());
+    };
+    let finished = matches!(state.state, "done" | "failed");
+    let seconds = state
+        .seconds
+        .unwrap_or_else(|| state.started.elapsed().as_secs_f64());
+    let body = html! {
+        @if !finished { meta http-equiv="refresh" content="1"; }
+        h1 { (state.kind) " of mission " (state.mission) }
+        div.card {
+            p { span class={ "tag " (if state.state == "done" { "done" } else if state.state == "failed" { "cancelled" } else { "" }) } { (state.state) } " after " (format!("{seconds:.1}")) " s" }
+            p { (state.step) }
+            @if !finished { div.progress { span {} } p.muted { "This page refreshes itself; other pages keep working meanwhile." } }
+            @if let Some(error) = &state.error { div.problems { @for line in error.lines() { p { (line) } } } }
+            @if state.state == "done" {
+                p {
+                    a.button href={ "/missions/" (state.mission) "/grid" } { "Open the venue grid" } " "
+                    a.button.secondary href={ "/missions/" (state.mission) } { "Back to the mission" }
+                }
+            }
+        }
+    };
+    Ok(layout("Job", None, body).into_response())
+}
+
+async fn grid(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+) -> PageResult {
+    organiser?;
+    let id = mission_id(&id)?;
+    let page = blocking(&app, move |app| {
+        let (mission, timetable) = app.timetable(id)?;
+        let timetable = timetable.ok_or_else(|| {
+            ApiError::Conflict("no schedule yet: schedule the mission first".into())
+        })?;
+        Ok(grid_page(&mission, &timetable.meetings, timetable.status))
+    })
+    .await?;
+    Ok(Html(page).into_response())
+}
+
+async fn candidates(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+) -> PageResult {
+    organiser?;
+    let id = mission_id(&id)?;
+    let (mission, rows) = blocking(&app, move |app| {
+        let (_, mission) = app.mission(id)?;
+        let rows = match app.store().schedule(id, None)? {
+            Some(version) => super::work::csv_rows(
+                "candidates.csv",
+                version.candidates_csv.as_deref().unwrap_or_default(),
+            ),
+            None => Vec::new(),
+        };
+        Ok((mission, rows))
+    })
+    .await?;
+    let mut by_firm: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for row in &rows {
+        if let Some(firm) = row.get("firm").and_then(Value::as_str) {
+            by_firm.entry(firm.to_string()).or_default().push(row);
+        }
+    }
+    let field = |row: &Value, key: &str| -> String {
+        row.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok(layout(
+        "Candidates",
+        Some((id, &mission.name)),
+        html! {
+            h1 { "Candidates" }
+            @if rows.is_empty() { p.muted { "The candidates appear with the first schedule." } }
+            @for firm in &mission.firms {
+                @if let Some(list) = by_firm.get(&firm.id.0) {
+                    h2 { (firm.name) " " span.muted { (firm.id.0) } }
+                    table {
+                        tr { th { "Buyer" } th.num { "Relevance" } th.num { "Expected value" } th { "Why" } }
+                        @for row in list.iter().take(15) {
+                            tr {
+                                td { (field(row, "buyer")) " " span.muted { (field(row, "buyer_company")) } }
+                                td.num { (field(row, "relevance")) }
+                                td.num { (field(row, "expected_value_usd")) }
+                                td { (field(row, "reasons")) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response())
+}
+
+async fn outcome_firms(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+) -> PageResult {
+    organiser?;
+    let id = mission_id(&id)?;
+    let (mission, timetable) = blocking(&app, move |app| app.timetable(id)).await?;
+    let count = |firm: &str| {
+        timetable
+            .as_ref()
+            .map(|t| t.meetings.iter().filter(|m| m.firm.0 == firm).count())
+            .unwrap_or(0)
+    };
+    Ok(layout(
+        "Outcomes",
+        Some((id, &mission.name)),
+        html! {
+            h1 { "Record outcomes" }
+            p.muted { "Choose the firm whose table you are at." }
+            @for firm in &mission.firms {
+                p { a.button.secondary style="width:100%;text-align:left" href={ "/missions/" (id) "/outcomes/" (firm.id.0) } { (firm.name) " · " (count(&firm.id.0)) " meetings" } }
+            }
+        },
+    )
+    .into_response())
+}
+
+/// Submits each meeting's form in the background and says "saved" under it; without script
+/// the form posts and the page comes back at the same meeting.
+const OUTCOME_SCRIPT: &str = r#"
+document.querySelectorAll('form.meeting').forEach(function (form) {
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var status = form.querySelector('.saved');
+    status.className = 'saved'; status.textContent = 'Saving…';
+    fetch(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)),
+                         headers: { 'Accept': 'application/json' }, credentials: 'same-origin' })
+      .then(function (r) { return r.json().then(function (b) { return [r.ok, b]; }); })
+      .then(function (res) {
+        if (res[0]) { status.textContent = 'Saved ✓'; }
+        else { status.className = 'saved error'; status.textContent = (res[1].problems || [res[1].error]).join('; '); }
+      })
+      .catch(function () { status.className = 'saved error'; status.textContent = 'Not saved: no connection. Try again.'; });
+  });
+});
+"#;
+
+async fn outcome_form(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path((id, firm)): Path<(String, String)>,
+) -> PageResult {
+    let organiser = organiser?;
+    let id = mission_id(&id)?;
+    let (mission, timetable, outcomes) = blocking(&app, move |app| {
+        let (mission, timetable) = app.timetable(id)?;
+        Ok((mission, timetable, app.store().outcomes(id)?))
+    })
+    .await?;
+    let agenda = timetable
+        .as_ref()
+        .and_then(|t| t.firms.iter().find(|a| a.id == firm).cloned());
+    let Some(agenda) = agenda else {
+        return Err(ApiError::NotFound(format!("firm {firm} has no meetings")).into());
+    };
+    let recorded: BTreeMap<&str, &super::store::OutcomeRecord> = outcomes
+        .iter()
+        .filter(|o| o.firm == firm)
+        .map(|o| (o.buyer.as_str(), o))
+        .collect();
+    let body = html! {
+        h1 { (agenda.name) }
+        p.muted { (agenda.entries.len()) " meetings, in time order" }
+        @for entry in &agenda.entries {
+            @let session = &mission.sessions[entry.session];
+            @let o = recorded.get(entry.with_id.as_str());
+            @let attended = o.and_then(|o| o.attended);
+            @let interest = o.and_then(|o| o.interest);
+            @let amount = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+            form.meeting id={ "m-" (entry.with_id) } method="post" action={ "/missions/" (id) "/outcomes/" (firm) "/" (entry.with_id) } {
+                (csrf_field(&organiser))
+                h3 { (entry.with_name) }
+                div.when { (session.date.to_string()) " " (entry.range.start.to_string()) "–" (entry.range.end.to_string()) " · " (entry.place) " · " (entry.with_country) }
+                fieldset {
+                    legend { "Attended" }
+                    div.choices {
+                        label { input type="radio" name="attended" value="yes" checked[attended == Some(true)]; span { "Yes" } }
+                        label { input type="radio" name="attended" value="no" checked[attended == Some(false)]; span { "No-show" } }
+                    }
+                }
+                fieldset {
+                    legend { "Interest (0 none – 5 ready to order)" }
+                    div.choices {
+                        @for level in 0..=5u8 {
+                            label { input type="radio" name="interest" value=(level) checked[interest == Some(level)]; span { (level) } }
+                        }
+                    }
+                }
+                fieldset {
+                    div.amounts {
+                        label { "Consultation (USD)" input type="text" inputmode="decimal" name="consultation_usd" value=(amount(o.and_then(|o| o.consultation_usd))); }
+                        label { "Contract (USD)" input type="text" inputmode="decimal" name="contract_usd" value=(amount(o.and_then(|o| o.contract_usd))); }
+                    }
+                }
+                fieldset {
+                    legend { "Next step" }
+                    select name="next_step" {
+                        @let step = o.and_then(|o| o.next_step.clone()).unwrap_or_default();
+                        option value="" selected[step.is_empty()] { "—" }
+                        @for s in ["quote", "sample", "visit", "none"] { option value=(s) selected[step == s] { (s) } }
+                    }
+                }
+                fieldset {
+                    legend { "Note" }
+                    textarea name="note" rows="2" { (o.map(|o| o.note.as_str()).unwrap_or_default()) }
+                }
+                button type="submit" { "Save" }
+                div.saved { @if o.is_some_and(|o| o.attended.is_some()) { "Recorded" } }
+            }
+        }
+        script { (PreEscaped(OUTCOME_SCRIPT)) }
+    };
+    Ok(layout(&agenda.name, Some((id, &mission.name)), body).into_response())
+}
+
+async fn save_outcome(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path((id, firm, buyer)): Path<(String, String, String)>,
+    headers: axum::http::HeaderMap,
+    Form(mut form): Form<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let organiser = organiser?;
+    organiser.check_csrf(form.remove("csrf").as_deref())?;
+    let id = api::mission_id(&id)?;
+    let map: serde_json::Map<String, Value> = form
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let (firm2, buyer2) = (firm.clone(), buyer.clone());
+    let outcome = blocking(&app, move |app| {
+        let outcome = api::outcome_of(&firm2, &buyer2, &map)?;
+        api::record_outcome(app, id, &outcome)?;
+        Ok(outcome)
+    })
+    .await?;
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        return Ok(axum::Json(api::outcome_json(&outcome)).into_response());
+    }
+    Ok(Redirect::to(&format!("/missions/{id}/outcomes/{firm}#m-{buyer}")).into_response())
+}
+
+async fn participants(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let organiser = organiser?;
+    let id = mission_id(&id)?;
+    let (mission, list) = blocking(&app, move |app| {
+        let (_, mission) = app.mission(id)?;
+        Ok((mission, api::participant_list(app, id)?))
+    })
+    .await?;
+    let status = |kind: &str, pid: &str| -> &'static str {
+        match kind {
+            "firm" => mission
+                .firm_index(&crate::FirmId(pid.to_string()))
+                .map(|i| mission.firms[i].status.as_str()),
+            _ => mission
+                .buyer_index(&crate::BuyerId(pid.to_string()))
+                .map(|i| mission.buyers[i].status.as_str()),
+        }
+        .unwrap_or("active")
+    };
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok(layout(
+        "Participants",
+        Some((id, &mission.name)),
+        html! {
+            h1 { "Participants" }
+            p.muted { "Each link shows that participant's own agenda (page, PDF, calendar) and nothing else. Cancel on the day, then re-plan from the mission page." }
+            table {
+                tr { th { "Kind" } th { "Id" } th { "Name" } th { "Status" } th { "Agenda link" } th { "" } }
+                @for p in &list {
+                    @let (kind, pid) = (text(p, "kind"), text(p, "id"));
+                    @let state = status(&kind, &pid);
+                    tr {
+                        td { (kind) } td { (pid) } td { (text(p, "name")) }
+                        td { span class={ "tag " (state) } { (state) } }
+                        td { @if let Some(link) = p.get("link").and_then(Value::as_str) { a href=(link) { (link) } } @else { span.muted { "after scheduling" } } }
+                        td {
+                            form.inline method="post" action={ "/missions/" (id) "/participants/" (kind) "/" (pid) } {
+                                (csrf_field(&organiser))
+                                @if state == "cancelled" {
+                                    input type="hidden" name="status" value="active";
+                                    button.secondary type="submit" { "Reinstate" }
+                                } @else {
+                                    input type="hidden" name="status" value="cancelled";
+                                    button.danger type="submit" { "Cancel" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Add a walk-in buyer" }
+            form.card.row method="post" action={ "/missions/" (id) "/walk-in" } {
+                (csrf_field(&organiser))
+                label { "Id" input type="text" name="id" required; }
+                label { "Company" input type="text" name="company" required; }
+                label { "Country" input type="text" name="country" required size="4"; }
+                label { "Interests" input type="text" name="interests"; }
+                label { "Sessions (blank: all)" input type="text" name="sessions"; }
+                button type="submit" { "Add" }
+            }
+        },
+    )
+    .into_response())
+}
+
+async fn edit_participant(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path((id, side, pid)): Path<(String, String, String)>,
+    Form(mut form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let organiser = organiser?;
+    organiser.check_csrf(form.remove("csrf").as_deref())?;
+    let id = mission_id(&id)?;
+    let side = if side == "firm" {
+        Side::Firm
+    } else {
+        Side::Buyer
+    };
+    blocking(&app, move |app| api::edit(app, id, side, &pid, &form)).await?;
+    Ok(Redirect::to(&format!("/missions/{id}/participants")).into_response())
+}
+
+async fn walk_in(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+    Form(mut form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let organiser = organiser?;
+    organiser.check_csrf(form.remove("csrf").as_deref())?;
+    let id = mission_id(&id)?;
+    form.retain(|_, v| !v.trim().is_empty());
+    blocking(&app, move |app| {
+        let (_, mission) = app.mission(id)?;
+        let (_, files) = super::work::add_buyer(&mission, &form)?;
+        Ok(app.store().replace_files(id, &files)?)
+    })
+    .await?;
+    Ok(Redirect::to(&format!("/missions/{id}/participants")).into_response())
+}
+
+async fn changes(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+) -> PageResult {
+    organiser?;
+    let id = mission_id(&id)?;
+    let (mission, all) = blocking(&app, move |app| {
+        let (_, mission) = app.mission(id)?;
+        Ok((mission, api::changes_between(app, id, Some(0), None)?))
+    })
+    .await?;
+    let rows = all
+        .get("changes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let text = |v: &Value, k: &str| match v.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    Ok(layout(
+        "Changes",
+        Some((id, &mission.name)),
+        html! {
+            h1 { "The day's changes" }
+            @if rows.is_empty() { p.muted { "No re-planning yet." } }
+            @else {
+                table {
+                    tr { th { "Version" } th { "Change" } th { "Firm" } th { "Buyer" } th { "Was" } th { "Now" } th { "Tell" } th { "Why" } }
+                    @for r in rows.iter().rev() {
+                        tr {
+                            td { (text(r, "version")) } td { (text(r, "change")) } td { (text(r, "firm")) } td { (text(r, "buyer")) }
+                            td { (text(r, "old_start")) " " (text(r, "old_place")) } td { (text(r, "new_start")) " " (text(r, "new_place")) }
+                            td { (text(r, "tell")) } td { (text(r, "reason")) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response())
+}
+
+async fn followup(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+) -> PageResult {
+    organiser?;
+    let id = mission_id(&id)?;
+    let (mission, rows) = blocking(&app, move |app| {
+        let (_, mission) = app.mission(id)?;
+        Ok((mission, api::followup_rows(app, id)?))
+    })
+    .await?;
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok(layout(
+        "Follow-up",
+        Some((id, &mission.name)),
+        html! {
+            h1 { "Buyers to follow up" }
+            p.muted { "Most valuable first, from the outcomes recorded so far." }
+            table {
+                tr { th { "Buyer" } th { "Flag" } th.num { "Priority" } th { "With" } th { "Next" } th { "Due" } th { "Why" } }
+                @for r in &rows {
+                    tr {
+                        td { (text(r, "buyer")) " " span.muted { (text(r, "company")) } }
+                        td { span.tag { (text(r, "flag")) } }
+                        td.num { (text(r, "priority")) }
+                        td { (text(r, "firms")) }
+                        td { (text(r, "next_action")) }
+                        td { (text(r, "due")) }
+                        td { (text(r, "reasons")) }
+                    }
+                }
+            }
+        },
+    )
+    .into_response())
+}
+
+/// A horizontal bar chart: one row a label, one bar a series (plain SVG).
+fn bar_chart(rows: &[(String, Vec<f64>)], series: &[(&str, &str)]) -> Markup {
+    let largest = rows
+        .iter()
+        .flat_map(|(_, values)| values.iter().copied())
+        .fold(0.0f64, f64::max)
+        .max(1.0);
+    let (label_width, bar_width, row_height) = (170.0, 460.0, 14.0 * series.len() as f64 + 10.0);
+    let height = rows.len() as f64 * row_height + 24.0;
+    html! {
+        svg viewBox={ "0 0 " (label_width + bar_width + 110.0) " " (height) } width="100%" role="img" {
+            @for (i, (label, values)) in rows.iter().enumerate() {
+                @let y = i as f64 * row_height;
+                text x="0" y=(y + row_height / 2.0 + 4.0) { (label.chars().take(24).collect::<String>()) }
+                @for (j, value) in values.iter().enumerate() {
+                    @let width = value / largest * bar_width;
+                    rect x=(label_width) y=(y + 3.0 + j as f64 * 14.0) width=(width.max(0.5)) height="12" fill=(series[j].1) {}
+                    text x=(label_width + width + 4.0) y=(y + 13.0 + j as f64 * 14.0) { (format_amount(*value)) }
+                }
+            }
+            @for (j, (name, colour)) in series.iter().enumerate() {
+                rect x=(label_width + j as f64 * 160.0) y=(height - 14.0) width="12" height="12" fill=(colour) {}
+                text x=(label_width + 16.0 + j as f64 * 160.0) y=(height - 4.0) { (name) }
+            }
+        }
+    }
+}
+
+fn format_amount(value: f64) -> String {
+    let whole = value.round() as i64;
+    let digits = whole.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if whole < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+async fn report(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+) -> PageResult {
+    organiser?;
+    let id = mission_id(&id)?;
+    let (mission, report) = blocking(&app, move |app| {
+        let (_, mission) = app.mission(id)?;
+        Ok((mission, api::report_of(app, id)?))
+    })
+    .await?;
+    let number = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+    let amounts = |scope: &str| -> Vec<(String, Vec<f64>)> {
+        report
+            .get(scope)
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            vec![number(v, "consultation_usd"), number(v, "contract_usd")],
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let meetings: Vec<(String, Vec<f64>)> = report
+        .get("per_firm")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), vec![number(v, "meetings_held")]))
+                .collect()
+        })
+        .unwrap_or_default();
+    let total = report.get("total").cloned().unwrap_or_default();
+    let money = [("consultation", "#1f5fbf"), ("contract", "#17803d")];
+    Ok(layout(
+        "Report",
+        Some((id, &mission.name)),
+        html! {
+            h1 { "Mission results" }
+            div.card {
+                span.stat { b { (number(&total, "companies_met") as i64) } "companies met" }
+                span.stat { b { (number(&total, "meetings_held") as i64) } "meetings held" }
+                span.stat { b { (number(&total, "no_shows") as i64) } "no-shows" }
+                span.stat { b { (format_amount(number(&total, "consultation_usd"))) } "consultation " (mission.currency) }
+                span.stat { b { (format_amount(number(&total, "contract_usd"))) } "contract " (mission.currency) }
+            }
+            h2 { "Per country" }
+            div.card { (bar_chart(&amounts("per_country"), &money)) }
+            h2 { "Per firm" }
+            div.card { (bar_chart(&amounts("per_firm"), &money)) }
+            h2 { "Meetings held per firm" }
+            div.card { (bar_chart(&meetings, &[("meetings", "#7a4cc2")])) }
+            p { a href={ "/api/missions/" (id) "/report" } { "report.json" } }
+        },
+    )
+    .into_response())
+}
+
+/// The participant behind a link, its agenda (if it has meetings) and the mission.
+fn participant_agenda(
+    app: &App,
+    token: &str,
+) -> Result<(Arc<crate::Mission>, crate::publish::Agenda, PublishStatus), ApiError> {
+    let not_found = || ApiError::NotFound("no such link".into());
+    let link = app.store().participant(token)?.ok_or_else(not_found)?;
+    let (mission, timetable) = app.timetable(link.mission)?;
+    let timetable = timetable.ok_or_else(not_found)?;
+    let list = match link.side {
+        Side::Firm => &timetable.firms,
+        Side::Buyer => &timetable.buyers,
+    };
+    let agenda = match list.iter().find(|a| a.id == link.participant) {
+        Some(agenda) => agenda.clone(),
+        None => {
+            let (name, contact, booth) = match link.side {
+                Side::Firm => mission
+                    .firm_index(&crate::FirmId(link.participant.clone()))
+                    .map(|i| {
+                        let f = &mission.firms[i];
+                        (f.name.clone(), f.contact.clone(), f.booth.clone())
+                    }),
+                Side::Buyer => mission
+                    .buyer_index(&crate::BuyerId(link.participant.clone()))
+                    .map(|i| {
+                        let b = &mission.buyers[i];
+                        (b.company.clone(), b.contact.clone(), String::new())
+                    }),
+            }
+            .ok_or_else(not_found)?;
+            crate::publish::Agenda {
+                side: link.side,
+                id: link.participant.clone(),
+                name,
+                contact,
+                booth,
+                entries: Vec::new(),
+            }
+        }
+    };
+    Ok((mission, agenda, timetable.status))
+}
+
+async fn participant_page(State(app): State<Arc<App>>, Path(token): Path<String>) -> PageResult {
+    let page = blocking(&app, move |app| {
+        let (mission, agenda, status) = participant_agenda(app, &token)?;
+        let links = format!(
+            "<body>\n<p class=\"links\" style=\"font:14px system-ui,sans-serif;margin:8px 16px\"><a href=\"/p/{token}/agenda.pdf\">PDF</a> · <a href=\"/p/{token}/agenda.ics\">Add to calendar</a></p>\n"
+        );
+        Ok(agenda_page(&mission, &agenda, status).replacen("<body>\n", &links, 1))
+    })
+    .await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(page)).into_response())
+}
+
+async fn participant_pdf(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let bytes = blocking(&app, move |app| {
+        let (mission, agenda, status) = participant_agenda(app, &token)?;
+        crate::agenda_pdf(&mission, &agenda, status)
+            .map_err(|error| ApiError::Internal(error.to_string()))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response())
+}
+
+async fn participant_ics(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let text = blocking(&app, move |app| {
+        let (mission, agenda, status) = participant_agenda(app, &token)?;
+        let stamp = super::store::now_utc().replace(['-', ':'], "");
+        let (calendar, _) =
+            crate::publish::ics::calendar(&mission, &agenda, status, &Default::default(), &stamp);
+        Ok(calendar)
+    })
+    .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        text,
+    )
+        .into_response())
+}

@@ -1,0 +1,537 @@
+//! All the server's state, in one SQLite database (WAL): missions and their files, every version
+//! of their schedules, outcomes, tokens and browser sessions. This module is the only one that
+//! speaks SQL, so that another database can replace SQLite behind the same methods.
+//!
+//! Every method is one transaction; when it returns `Ok`, the change is on disk (`synchronous =
+//! FULL`), so a `kill -9` a moment later loses nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::Side;
+
+/// The schema, one migration a file, applied in order (`PRAGMA user_version` counts them).
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+
+/// A failure of the database itself (full disk, a file another program locked): the request
+/// fails with 500 and the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("database: {0}")]
+pub struct StoreError(String);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        StoreError(error.to_string())
+    }
+}
+
+/// The store's result.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A mission as listed.
+#[derive(Debug, Clone)]
+pub struct MissionRow {
+    /// Its id in URLs.
+    pub id: i64,
+    /// `name` of mission.toml.
+    pub name: String,
+    /// When it was imported (UTC).
+    pub created: String,
+    /// Rises with every edit of its files.
+    pub revision: i64,
+    /// The newest schedule version, if any.
+    pub latest_version: Option<i64>,
+}
+
+/// One stored version of a schedule.
+#[derive(Debug, Clone)]
+pub struct ScheduleVersion {
+    /// 1, 2, ... per mission.
+    pub version: i64,
+    /// `schedule` or `replan`.
+    pub kind: String,
+    /// When it was made (UTC).
+    pub created: String,
+    /// `schedule.json` of formats.md.
+    pub schedule_json: String,
+    /// `schedule.csv`.
+    pub schedule_csv: String,
+    /// The `candidates.csv` it was built from.
+    pub candidates_csv: Option<String>,
+    /// `changes.csv` of a re-planning.
+    pub changes_csv: Option<String>,
+}
+
+/// What a meeting produced, as recorded (`attended` `None`: not recorded yet).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutcomeRecord {
+    /// Firm id.
+    pub firm: String,
+    /// Buyer id.
+    pub buyer: String,
+    /// Whether the meeting took place.
+    pub attended: Option<bool>,
+    /// 0-5.
+    pub interest: Option<u8>,
+    /// Value of the business discussed.
+    pub consultation_usd: Option<f64>,
+    /// Value signed.
+    pub contract_usd: Option<f64>,
+    /// `quote`, `sample`, `visit` or `none`.
+    pub next_step: Option<String>,
+    /// Free text.
+    pub note: String,
+}
+
+/// A participant's link: who it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantLink {
+    /// The mission.
+    pub mission: i64,
+    /// Firm or buyer.
+    pub side: Side,
+    /// The participant's id.
+    pub participant: String,
+    /// The token in `/p/TOKEN`.
+    pub token: String,
+}
+
+/// The database.
+pub struct Store {
+    connection: Mutex<Connection>,
+}
+
+fn side_text(side: Side) -> &'static str {
+    match side {
+        Side::Firm => "firm",
+        Side::Buyer => "buyer",
+    }
+}
+
+fn side_of(text: &str) -> Side {
+    if text == "firm" {
+        Side::Firm
+    } else {
+        Side::Buyer
+    }
+}
+
+/// Now, UTC, as `2026-11-29T02:31:05Z`.
+pub fn now_utc() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// A fresh random token: 160 bits as 40 hex digits.
+pub fn random_token() -> StoreResult<String> {
+    let mut bytes = [0u8; 20];
+    getrandom::fill(&mut bytes)
+        .map_err(|error| StoreError(format!("no random numbers from the system: {error}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Store {
+    /// Opens (or creates) `dir/missionmatch.sqlite3` and brings its schema up to date.
+    pub fn open(dir: &Path) -> StoreResult<Store> {
+        std::fs::create_dir_all(dir)
+            .map_err(|error| StoreError(format!("{}: {error}", dir.display())))?;
+        let connection = Connection::open(dir.join("missionmatch.sqlite3"))?;
+        Store::prepare(connection)
+    }
+
+    /// A store in memory, for tests.
+    pub fn in_memory() -> StoreResult<Store> {
+        Store::prepare(Connection::open_in_memory()?)
+    }
+
+    fn prepare(mut connection: Connection) -> StoreResult<Store> {
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        let applied: i64 = connection.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (number, sql) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
+            let transaction = connection.transaction()?;
+            transaction.execute_batch(sql)?;
+            transaction.pragma_update(None, "user_version", number as i64 + 1)?;
+            transaction.commit()?;
+        }
+        Ok(Store {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn with<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions roll
+        // back), so a poisoned lock is still safe to use.
+        let mut connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        work(&mut connection)
+    }
+
+    /// Whether an organiser token exists.
+    pub fn has_organiser_token(&self) -> StoreResult<bool> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM tokens WHERE kind = 'organiser' AND revoked = 0",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? > 0)
+        })
+    }
+
+    /// A new organiser token; every older one is revoked, and every browser session with it.
+    pub fn new_organiser_token(&self) -> StoreResult<String> {
+        let token = random_token()?;
+        self.with(|c| {
+            let t = c.transaction()?;
+            t.execute("UPDATE tokens SET revoked = 1 WHERE kind = 'organiser'", [])?;
+            t.execute("DELETE FROM sessions", [])?;
+            t.execute(
+                "INSERT INTO tokens (token, kind, created) VALUES (?1, 'organiser', ?2)",
+                params![token, now_utc()],
+            )?;
+            t.commit()?;
+            Ok(())
+        })?;
+        Ok(token)
+    }
+
+    /// Whether `token` is the live organiser token.
+    pub fn is_organiser(&self, token: &str) -> StoreResult<bool> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM tokens WHERE token = ?1 AND kind = 'organiser' AND revoked = 0",
+                [token],
+                |r| r.get::<_, i64>(0),
+            )? > 0)
+        })
+    }
+
+    /// A new browser session: its id (the cookie) and its CSRF token.
+    pub fn new_session(&self) -> StoreResult<(String, String)> {
+        let (id, csrf) = (random_token()?, random_token()?);
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO sessions (id, csrf, created) VALUES (?1, ?2, ?3)",
+                params![id, csrf, now_utc()],
+            )?;
+            Ok(())
+        })?;
+        Ok((id, csrf))
+    }
+
+    /// The CSRF token of a live session.
+    pub fn session_csrf(&self, id: &str) -> StoreResult<Option<String>> {
+        self.with(|c| {
+            Ok(
+                c.query_row("SELECT csrf FROM sessions WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })
+    }
+
+    /// Stores an imported mission: its files and the outcomes it came with. Returns its id.
+    pub fn add_mission(
+        &self,
+        name: &str,
+        files: &BTreeMap<String, Vec<u8>>,
+        outcomes: &[OutcomeRecord],
+    ) -> StoreResult<i64> {
+        self.with(|c| {
+            let t = c.transaction()?;
+            t.execute(
+                "INSERT INTO missions (name, created) VALUES (?1, ?2)",
+                params![name, now_utc()],
+            )?;
+            let id = t.last_insert_rowid();
+            for (file, content) in files {
+                t.execute(
+                    "INSERT INTO mission_files (mission, name, content) VALUES (?1, ?2, ?3)",
+                    params![id, file, content],
+                )?;
+            }
+            for outcome in outcomes {
+                put_outcome(&t, id, outcome)?;
+            }
+            t.commit()?;
+            Ok(id)
+        })
+    }
+
+    /// Every mission, newest first.
+    pub fn missions(&self) -> StoreResult<Vec<MissionRow>> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT id, name, created, revision,
+                        (SELECT MAX(version) FROM schedules s WHERE s.mission = m.id)
+                 FROM missions m ORDER BY id DESC",
+            )?;
+            let rows = statement.query_map([], mission_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// One mission.
+    pub fn mission(&self, id: i64) -> StoreResult<Option<MissionRow>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT id, name, created, revision,
+                        (SELECT MAX(version) FROM schedules s WHERE s.mission = m.id)
+                 FROM missions m WHERE id = ?1",
+                [id],
+                mission_row,
+            )
+            .optional()?)
+        })
+    }
+
+    /// The mission's input files.
+    pub fn files(&self, mission: i64) -> StoreResult<BTreeMap<String, Vec<u8>>> {
+        self.with(|c| {
+            let mut statement =
+                c.prepare("SELECT name, content FROM mission_files WHERE mission = ?1")?;
+            let rows = statement.query_map([mission], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<BTreeMap<_, _>, _>>()?)
+        })
+    }
+
+    /// Replaces the mission's input files as a whole (after an edit) and raises its revision.
+    pub fn replace_files(
+        &self,
+        mission: i64,
+        files: &BTreeMap<String, Vec<u8>>,
+    ) -> StoreResult<()> {
+        self.with(|c| {
+            let t = c.transaction()?;
+            t.execute("DELETE FROM mission_files WHERE mission = ?1", [mission])?;
+            for (file, content) in files {
+                t.execute(
+                    "INSERT INTO mission_files (mission, name, content) VALUES (?1, ?2, ?3)",
+                    params![mission, file, content],
+                )?;
+            }
+            t.execute(
+                "UPDATE missions SET revision = revision + 1 WHERE id = ?1",
+                [mission],
+            )?;
+            t.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Stores a new schedule version and gives every participant who has none a link. Returns
+    /// the version.
+    pub fn add_schedule(
+        &self,
+        mission: i64,
+        kind: &str,
+        [schedule_json, schedule_csv]: [&str; 2],
+        candidates_csv: Option<&str>,
+        changes_csv: Option<&str>,
+        participants: &[(Side, String)],
+    ) -> StoreResult<i64> {
+        let mut tokens = Vec::with_capacity(participants.len());
+        for _ in participants {
+            tokens.push(random_token()?);
+        }
+        self.with(|c| {
+            let t = c.transaction()?;
+            let version: i64 = t.query_row(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM schedules WHERE mission = ?1",
+                [mission],
+                |r| r.get(0),
+            )?;
+            t.execute(
+                "INSERT INTO schedules (mission, version, kind, created, schedule_json,
+                                        schedule_csv, candidates_csv, changes_csv)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    mission,
+                    version,
+                    kind,
+                    now_utc(),
+                    schedule_json,
+                    schedule_csv,
+                    candidates_csv,
+                    changes_csv
+                ],
+            )?;
+            let now = now_utc();
+            for ((side, participant), token) in participants.iter().zip(&tokens) {
+                t.execute(
+                    "INSERT OR IGNORE INTO tokens (token, kind, mission, side, participant, created)
+                     VALUES (?1, 'participant', ?2, ?3, ?4, ?5)",
+                    params![token, mission, side_text(*side), participant, now],
+                )?;
+            }
+            t.commit()?;
+            Ok(version)
+        })
+    }
+
+    /// A schedule version (`None`: the newest).
+    pub fn schedule(
+        &self,
+        mission: i64,
+        version: Option<i64>,
+    ) -> StoreResult<Option<ScheduleVersion>> {
+        self.with(|c| {
+            let row = |r: &rusqlite::Row| {
+                Ok(ScheduleVersion {
+                    version: r.get(0)?,
+                    kind: r.get(1)?,
+                    created: r.get(2)?,
+                    schedule_json: r.get(3)?,
+                    schedule_csv: r.get(4)?,
+                    candidates_csv: r.get(5)?,
+                    changes_csv: r.get(6)?,
+                })
+            };
+            let columns =
+                "SELECT version, kind, created, schedule_json, schedule_csv, candidates_csv,
+                                  changes_csv
+                           FROM schedules WHERE mission = ?1";
+            Ok(match version {
+                Some(version) => c
+                    .query_row(
+                        &format!("{columns} AND version = ?2"),
+                        params![mission, version],
+                        row,
+                    )
+                    .optional()?,
+                None => c
+                    .query_row(
+                        &format!("{columns} ORDER BY version DESC LIMIT 1"),
+                        [mission],
+                        row,
+                    )
+                    .optional()?,
+            })
+        })
+    }
+
+    /// The versions of a mission's schedule: number, kind, when; oldest first.
+    pub fn versions(&self, mission: i64) -> StoreResult<Vec<(i64, String, String)>> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT version, kind, created FROM schedules WHERE mission = ?1 ORDER BY version",
+            )?;
+            let rows = statement.query_map([mission], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Records (or replaces) the outcome of one pair.
+    pub fn put_outcome(&self, mission: i64, outcome: &OutcomeRecord) -> StoreResult<()> {
+        self.with(|c| {
+            put_outcome(c, mission, outcome)?;
+            Ok(())
+        })
+    }
+
+    /// Every recorded outcome of a mission, by firm and buyer.
+    pub fn outcomes(&self, mission: i64) -> StoreResult<Vec<OutcomeRecord>> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT firm, buyer, attended, interest, consultation_usd, contract_usd,
+                        next_step, note
+                 FROM outcomes WHERE mission = ?1 ORDER BY firm, buyer",
+            )?;
+            let rows = statement.query_map([mission], |r| {
+                Ok(OutcomeRecord {
+                    firm: r.get(0)?,
+                    buyer: r.get(1)?,
+                    attended: r.get::<_, Option<i64>>(2)?.map(|a| a != 0),
+                    interest: r.get::<_, Option<i64>>(3)?.map(|i| i.clamp(0, 5) as u8),
+                    consultation_usd: r.get(4)?,
+                    contract_usd: r.get(5)?,
+                    next_step: r.get(6)?,
+                    note: r.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// The participant a live link shows. One indexed lookup whether or not the token exists.
+    pub fn participant(&self, token: &str) -> StoreResult<Option<ParticipantLink>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT mission, side, participant, token FROM tokens
+                 WHERE token = ?1 AND kind = 'participant' AND revoked = 0",
+                [token],
+                participant_link,
+            )
+            .optional()?)
+        })
+    }
+
+    /// Every participant link of a mission.
+    pub fn participant_links(&self, mission: i64) -> StoreResult<Vec<ParticipantLink>> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT mission, side, participant, token FROM tokens
+                 WHERE mission = ?1 AND kind = 'participant' AND revoked = 0
+                 ORDER BY side DESC, participant",
+            )?;
+            let rows = statement.query_map([mission], participant_link)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+}
+
+fn mission_row(r: &rusqlite::Row) -> rusqlite::Result<MissionRow> {
+    Ok(MissionRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        created: r.get(2)?,
+        revision: r.get(3)?,
+        latest_version: r.get(4)?,
+    })
+}
+
+fn participant_link(r: &rusqlite::Row) -> rusqlite::Result<ParticipantLink> {
+    Ok(ParticipantLink {
+        mission: r.get(0)?,
+        side: side_of(&r.get::<_, String>(1)?),
+        participant: r.get(2)?,
+        token: r.get(3)?,
+    })
+}
+
+fn put_outcome(c: &Connection, mission: i64, o: &OutcomeRecord) -> rusqlite::Result<usize> {
+    c.execute(
+        "INSERT INTO outcomes (mission, firm, buyer, attended, interest, consultation_usd,
+                               contract_usd, next_step, note, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (mission, firm, buyer) DO UPDATE SET
+             attended = excluded.attended, interest = excluded.interest,
+             consultation_usd = excluded.consultation_usd, contract_usd = excluded.contract_usd,
+             next_step = excluded.next_step, note = excluded.note, updated = excluded.updated",
+        params![
+            mission,
+            o.firm,
+            o.buyer,
+            o.attended.map(i64::from),
+            o.interest.map(i64::from),
+            o.consultation_usd,
+            o.contract_usd,
+            o.next_step,
+            o.note,
+            now_utc()
+        ],
+    )
+}

@@ -1,0 +1,581 @@
+//! What the server does with a mission, in the engine's own terms: import an uploaded folder,
+//! read a stored one, edit a participant, schedule, re-plan, follow up, report, export. No HTTP
+//! here: the handlers turn these results into responses.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+use super::store::{OutcomeRecord, ScheduleVersion};
+use crate::error::{Error, Problem};
+use crate::{
+    candidate_weights, match_mission, CancelledMeetings, MatchOptions, Mission, Moment, NextStep,
+    Outcome, Progress, PublishStatus, ReplanOptions, ScheduleOptions, Side,
+};
+
+/// The input files of a mission folder, the only names kept from an upload.
+const INPUT_FILES: &[&str] = &[
+    "mission.toml",
+    "firms.csv",
+    "firms.xlsx",
+    "buyers.csv",
+    "buyers.xlsx",
+    "requests.csv",
+    "requests.xlsx",
+    "outcomes.csv",
+    "outcomes.xlsx",
+];
+
+/// Columns a participant may have edited on the day (`PATCH`).
+const EDITABLE: &[&str] = &["status", "sessions", "contact", "email", "phone", "booth"];
+
+/// Why a request about a mission could not be done.
+#[derive(Debug)]
+pub enum WorkError {
+    /// The participant, pair or version does not exist (404).
+    NotFound(String),
+    /// The input breaks the contract: one line a problem, as `check` prints them (422).
+    Invalid(Vec<String>),
+    /// No valid timetable exists (the job fails with the reason).
+    Engine(String),
+}
+
+impl From<Error> for WorkError {
+    fn from(error: Error) -> WorkError {
+        match error {
+            Error::Invalid(problems) => {
+                WorkError::Invalid(problems.iter().map(Problem::to_string).collect())
+            }
+            Error::BadOption(message) => WorkError::Invalid(vec![message]),
+            other => WorkError::Engine(other.to_string()),
+        }
+    }
+}
+
+/// A mission accepted for storing.
+pub struct Imported {
+    /// `name` of mission.toml.
+    pub name: String,
+    /// Its input files, outcomes left out.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The outcomes it came with.
+    pub outcomes: Vec<OutcomeRecord>,
+}
+
+/// Bytes one uploaded or zipped file may have, as on the command line.
+const LARGEST_FILE: u64 = 256 * 1024 * 1024;
+
+/// Checks an upload (files by name, or one `.zip` of the folder) as `check` would; the mission,
+/// or every problem.
+pub fn import(parts: Vec<(String, Vec<u8>)>) -> Result<Imported, WorkError> {
+    let mut files = BTreeMap::new();
+    let mut folder = String::from("mission");
+    let mut problems = Vec::new();
+    let mut keep = |name: &str, bytes: Vec<u8>, problems: &mut Vec<String>| {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_string();
+        if !INPUT_FILES.contains(&base.as_str()) {
+            return;
+        }
+        if files.insert(base.clone(), bytes).is_some() {
+            problems.push(format!(
+                "{base}:0: file: the upload holds two files named {base}"
+            ));
+        }
+    };
+    for (name, bytes) in parts {
+        if name.to_ascii_lowercase().ends_with(".zip") {
+            let stem = name.trim_end_matches(".zip").trim_end_matches(".ZIP");
+            folder = stem.rsplit(['/', '\\']).next().unwrap_or(stem).to_string();
+            match unzip(&name, &bytes) {
+                Ok(entries) => {
+                    for (entry, content) in entries {
+                        // Only the folder's own files, not those of `out/` or deeper folders.
+                        if entry.split('/').any(|part| part == "out") {
+                            continue;
+                        }
+                        keep(&entry, content, &mut problems);
+                    }
+                }
+                Err(problem) => problems.push(problem),
+            }
+        } else {
+            if let Some((dir, _)) = name.rsplit_once('/') {
+                folder = dir.rsplit('/').next().unwrap_or(dir).to_string();
+            }
+            keep(&name, bytes, &mut problems);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(WorkError::Invalid(problems));
+    }
+    let loaded = crate::read_mission_from_files(&folder, &files)?;
+    let outcomes = loaded
+        .mission
+        .outcomes
+        .iter()
+        .flatten()
+        .map(|o| OutcomeRecord {
+            firm: o.firm.0.clone(),
+            buyer: o.buyer.0.clone(),
+            attended: Some(o.attended),
+            interest: o.interest,
+            consultation_usd: o.consultation_usd,
+            contract_usd: o.contract_usd,
+            next_step: o.next_step.map(|step| step.as_str().to_string()),
+            note: o.note.clone(),
+        })
+        .collect();
+    files.retain(|name, _| !name.starts_with("outcomes."));
+    Ok(Imported {
+        name: loaded.mission.name.clone(),
+        files,
+        outcomes,
+    })
+}
+
+fn unzip(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let bad = |what: String| format!("{name}:0: file: {what}");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|error| bad(format!("not a readable zip file ({error})")))?;
+    let mut entries = Vec::new();
+    for index in 0..archive.len() {
+        let mut entry = archive
+            .by_index(index)
+            .map_err(|error| bad(format!("entry {index} is unreadable ({error})")))?;
+        if entry.is_dir() {
+            continue;
+        }
+        let entry_name = entry.name().to_string();
+        let mut content = Vec::new();
+        (&mut entry)
+            .take(LARGEST_FILE + 1)
+            .read_to_end(&mut content)
+            .map_err(|error| bad(format!("{entry_name} is unreadable ({error})")))?;
+        if content.len() as u64 > LARGEST_FILE {
+            return Err(bad(format!(
+                "{entry_name} unpacks to more than {} MB",
+                LARGEST_FILE / 1024 / 1024
+            )));
+        }
+        entries.push((entry_name, content));
+    }
+    Ok(entries)
+}
+
+/// Reads a stored mission (without outcomes: see [`with_outcomes`]).
+pub fn load(files: &BTreeMap<String, Vec<u8>>, name: &str) -> Result<Mission, WorkError> {
+    Ok(crate::read_mission_from_files(name, files)?.mission)
+}
+
+/// The mission with its recorded outcomes (rows not recorded yet left out, as the contract says).
+pub fn with_outcomes(mission: &Mission, records: &[OutcomeRecord]) -> Mission {
+    let mut mission = mission.clone();
+    let outcomes: Vec<Outcome> = records
+        .iter()
+        .filter_map(|r| {
+            Some(Outcome {
+                firm: crate::FirmId(r.firm.clone()),
+                buyer: crate::BuyerId(r.buyer.clone()),
+                attended: r.attended?,
+                interest: r.interest,
+                consultation_usd: r.consultation_usd,
+                contract_usd: r.contract_usd,
+                next_step: r.next_step.as_deref().and_then(NextStep::parse),
+                note: r.note.clone(),
+            })
+        })
+        .collect();
+    mission.outcomes = Some(outcomes);
+    mission
+}
+
+/// `outcomes.csv` of formats.md from the recorded rows (blank `attended`: not recorded yet).
+pub fn outcomes_csv(records: &[OutcomeRecord]) -> String {
+    let mut text = crate::io::csv_with_header(&[
+        "firm",
+        "buyer",
+        "attended",
+        "interest",
+        "consultation_usd",
+        "contract_usd",
+        "next_step",
+        "note",
+    ]);
+    let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+    for r in records {
+        crate::io::push_line(
+            &mut text,
+            &[
+                r.firm.clone(),
+                r.buyer.clone(),
+                match r.attended {
+                    Some(true) => "yes".into(),
+                    Some(false) => "no".into(),
+                    None => String::new(),
+                },
+                r.interest.map(|i| i.to_string()).unwrap_or_default(),
+                number(r.consultation_usd),
+                number(r.contract_usd),
+                r.next_step.clone().unwrap_or_default(),
+                r.note.clone(),
+            ],
+        );
+    }
+    text
+}
+
+/// A folder under the system's temporary directory, removed when dropped: the engine's writers
+/// take folders.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch, WorkError> {
+        let token = super::store::random_token().map_err(|e| WorkError::Engine(e.to_string()))?;
+        let dir = std::env::temp_dir().join(format!("missionmatch-serve-{}", &token[..16]));
+        std::fs::create_dir_all(&dir)
+            .map_err(|error| WorkError::Engine(format!("{}: {error}", dir.display())))?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The mission's input files as the command line writes them (CSV, UTF-8).
+fn normalised_files(mission: &Mission) -> Result<BTreeMap<String, Vec<u8>>, WorkError> {
+    let scratch = Scratch::new()?;
+    crate::write_mission(&scratch.0, mission)?;
+    let mut files = BTreeMap::new();
+    for name in INPUT_FILES {
+        if name.starts_with("outcomes.") {
+            continue;
+        }
+        if let Ok(bytes) = std::fs::read(scratch.0.join(name)) {
+            files.insert(name.to_string(), bytes);
+        }
+    }
+    Ok(files)
+}
+
+/// The edited files of a participant change: `fields` are column names of firms.csv or
+/// buyers.csv and their new cells. Checked as `check` would; nothing changes on a problem.
+pub fn edit_participant(
+    mission: &Mission,
+    side: Side,
+    id: &str,
+    fields: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, Vec<u8>>, WorkError> {
+    let file = side_file(side);
+    if let Some(column) = fields.keys().find(|k| !EDITABLE.contains(&k.as_str())) {
+        return Err(WorkError::Invalid(vec![format!(
+            "{file}:0: {column}: cannot be edited here (editable: {})",
+            EDITABLE.join(", ")
+        )]));
+    }
+    let files = normalised_files(mission)?;
+    edit_table(mission, files, file, |header, rows| {
+        let id_column = header.iter().position(|h| h == "id").unwrap_or(0);
+        let row = rows
+            .iter_mut()
+            .find(|row| row.get(id_column).map(String::as_str) == Some(id))
+            .ok_or_else(|| WorkError::NotFound(format!("no {} {id}", side_word(side))))?;
+        for (column, value) in fields {
+            let index = match header.iter().position(|h| h == column) {
+                Some(index) => index,
+                None => {
+                    header.push(column.clone());
+                    header.len() - 1
+                }
+            };
+            if row.len() <= index {
+                row.resize(index + 1, String::new());
+            }
+            row[index] = value.clone();
+        }
+        Ok(())
+    })
+}
+
+/// The files with a walk-in buyer added: `fields` are buyers.csv columns.
+pub fn add_buyer(
+    mission: &Mission,
+    fields: &BTreeMap<String, String>,
+) -> Result<(String, BTreeMap<String, Vec<u8>>), WorkError> {
+    let id = fields.get("id").cloned().unwrap_or_default();
+    if mission.buyer_index(&crate::BuyerId(id.clone())).is_some() {
+        return Err(WorkError::Invalid(vec![format!(
+            "buyers.csv:0: id: a buyer {id} exists already"
+        )]));
+    }
+    let files = normalised_files(mission)?;
+    let edited = edit_table(mission, files, "buyers.csv", |header, rows| {
+        if let Some(column) = fields.keys().find(|k| !header.contains(k)) {
+            return Err(WorkError::Invalid(vec![format!(
+                "buyers.csv:0: {column}: not a column of buyers.csv ({})",
+                header.join(", ")
+            )]));
+        }
+        rows.push(
+            header
+                .iter()
+                .map(|h| fields.get(h).cloned().unwrap_or_default())
+                .collect(),
+        );
+        Ok(())
+    })?;
+    Ok((id, edited))
+}
+
+fn side_file(side: Side) -> &'static str {
+    match side {
+        Side::Firm => "firms.csv",
+        Side::Buyer => "buyers.csv",
+    }
+}
+
+fn side_word(side: Side) -> &'static str {
+    match side {
+        Side::Firm => "firm",
+        Side::Buyer => "buyer",
+    }
+}
+
+type Edit<'a> = dyn FnOnce(&mut Vec<String>, &mut Vec<Vec<String>>) -> Result<(), WorkError> + 'a;
+
+/// Applies `change` to one CSV of the files and checks the whole folder again.
+fn edit_table(
+    mission: &Mission,
+    mut files: BTreeMap<String, Vec<u8>>,
+    file: &str,
+    change: impl FnOnce(&mut Vec<String>, &mut Vec<Vec<String>>) -> Result<(), WorkError>,
+) -> Result<BTreeMap<String, Vec<u8>>, WorkError> {
+    let change: Box<Edit> = Box::new(change);
+    let bytes = files.get(file).cloned().unwrap_or_default();
+    let table = crate::io::parse_table(file, &bytes).map_err(|problems| {
+        WorkError::Invalid(problems.iter().map(Problem::to_string).collect())
+    })?;
+    let mut header = table.header.clone();
+    let mut rows: Vec<Vec<String>> = table.rows.into_iter().map(|row| row.cells).collect();
+    change(&mut header, &mut rows)?;
+    let mut text = crate::io::csv_with_header(&header);
+    for row in &rows {
+        crate::io::push_line(&mut text, row);
+    }
+    files.insert(file.to_string(), text.into_bytes());
+    crate::read_mission_from_files(&mission.name, &files)?;
+    Ok(files)
+}
+
+/// The texts of a new schedule version.
+pub struct Version {
+    /// schedule.json.
+    pub json: String,
+    /// schedule.csv.
+    pub csv: String,
+    /// candidates.csv.
+    pub candidates: String,
+    /// changes.csv (re-planning only).
+    pub changes: Option<String>,
+}
+
+fn text_of(files: &[(&str, String)], name: &str) -> String {
+    files
+        .iter()
+        .find(|(file, _)| *file == name)
+        .map(|(_, text)| text.clone())
+        .unwrap_or_default()
+}
+
+/// Matches and schedules the mission, as `missionmatch schedule` does.
+pub fn schedule(
+    mission: &Mission,
+    time_limit: Option<f64>,
+    status: PublishStatus,
+    progress: Progress,
+) -> Result<Version, WorkError> {
+    (progress.0)(0.0, "matching firms with buyers");
+    let candidates = match_mission(mission, &MatchOptions::default())?;
+    let weights = candidate_weights(mission, &candidates);
+    let options = ScheduleOptions {
+        time_limit_seconds: time_limit,
+        progress: Some(progress),
+        ..Default::default()
+    };
+    let result = crate::schedule(mission, &weights, &options)?;
+    let files = crate::schedule_files(mission, &result, status, Some(&candidates))?;
+    Ok(Version {
+        json: text_of(&files, "schedule.json"),
+        csv: text_of(&files, "schedule.csv"),
+        candidates: text_of(&files, "candidates.csv"),
+        changes: None,
+    })
+}
+
+/// Re-plans the mission against `old` as `missionmatch replan` does.
+pub fn replan(
+    mission: &Mission,
+    old: &ScheduleVersion,
+    now: Moment,
+    allow_moves: u32,
+    progress: Progress,
+) -> Result<Version, WorkError> {
+    let file = crate::parse_schedule(
+        "schedule.json",
+        old.schedule_json.as_bytes(),
+        mission,
+        CancelledMeetings::Accept,
+    )?;
+    (progress.0)(0.0, "matching firms with buyers");
+    let candidates = match_mission(mission, &MatchOptions::default())?;
+    let weights = candidate_weights(mission, &candidates);
+    let options = ReplanOptions {
+        allow_moves,
+        schedule: ScheduleOptions {
+            progress: Some(progress),
+            ..Default::default()
+        },
+    };
+    let result = crate::replan(mission, &file.meetings, &weights, now, &options)?;
+    let files = crate::replan_files(
+        mission,
+        &result,
+        file.status.unwrap_or_default(),
+        Some(&candidates),
+    )?;
+    Ok(Version {
+        json: text_of(&files, "schedule.json"),
+        csv: text_of(&files, "schedule.csv"),
+        candidates: text_of(&files, "candidates.csv"),
+        changes: Some(text_of(&files, "changes.csv")),
+    })
+}
+
+/// Rows of a CSV text as JSON objects (header -> cell).
+pub fn csv_rows(file: &str, text: &str) -> Vec<Value> {
+    let Ok(table) = crate::io::parse_table(file, text.as_bytes()) else {
+        return Vec::new();
+    };
+    table
+        .rows
+        .iter()
+        .map(|row| {
+            Value::Object(
+                table
+                    .header
+                    .iter()
+                    .zip(&row.cells)
+                    .map(|(h, c)| (h.clone(), Value::String(c.clone())))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The follow-up rows of formats.md, judged on the candidates the schedule was built from.
+pub fn followup(
+    mission: &Mission,
+    latest: Option<&ScheduleVersion>,
+) -> Result<Vec<Value>, WorkError> {
+    let candidates = match latest.and_then(|v| v.candidates_csv.as_deref()) {
+        Some(text) => crate::parse_candidates("candidates.csv", text.as_bytes(), mission)?,
+        None => match_mission(mission, &MatchOptions::default())?,
+    };
+    let rows = crate::followup(mission, &candidates);
+    Ok(csv_rows(
+        "followup.csv",
+        &crate::followup_csv(mission, &rows),
+    ))
+}
+
+/// `report.json`.
+pub fn report(mission: &Mission) -> Value {
+    crate::report_json(mission, &crate::report(mission))
+}
+
+/// The mission folder as it stands, zipped under `folder/`: input files, `outcomes.csv`, and
+/// `out/` with the latest schedule, its candidates and changes.
+pub fn export_zip(
+    folder: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+    outcomes: &[OutcomeRecord],
+    latest: Option<&ScheduleVersion>,
+) -> Result<Vec<u8>, WorkError> {
+    let mut entries: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(name, bytes)| (format!("{folder}/{name}"), bytes.clone()))
+        .collect();
+    entries.push((
+        format!("{folder}/outcomes.csv"),
+        outcomes_csv(outcomes).into_bytes(),
+    ));
+    if let Some(version) = latest {
+        let out = [
+            ("schedule.json", Some(&version.schedule_json)),
+            ("schedule.csv", Some(&version.schedule_csv)),
+            ("candidates.csv", version.candidates_csv.as_ref()),
+            ("changes.csv", version.changes_csv.as_ref()),
+        ];
+        for (name, text) in out {
+            if let Some(text) = text {
+                entries.push((format!("{folder}/out/{name}"), text.as_bytes().to_vec()));
+            }
+        }
+    }
+    let failed = |error: &dyn std::fmt::Display| WorkError::Engine(format!("export.zip: {error}"));
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        writer.start_file(name, options).map_err(|e| failed(&e))?;
+        writer.write_all(&bytes).map_err(|e| failed(&e))?;
+    }
+    Ok(writer.finish().map_err(|e| failed(&e))?.into_inner())
+}
+
+/// The mission as the API shows it: participants, sessions, rules and `check`'s summary.
+pub fn mission_json(id: i64, mission: &Mission, latest_version: Option<i64>) -> Value {
+    let summary = crate::summarize(mission);
+    json!({
+        "id": id,
+        "name": mission.name,
+        "currency": mission.currency,
+        "latest_version": latest_version,
+        "firms": mission.firms.iter().map(|f| json!({
+            "id": f.id.0, "name": f.name, "sector": f.sector, "products": f.products,
+            "booth": f.booth, "status": f.status.as_str(),
+            "contact": f.contact.person, "email": f.contact.email, "phone": f.contact.phone,
+        })).collect::<Vec<_>>(),
+        "buyers": mission.buyers.iter().map(|b| json!({
+            "id": b.id.0, "company": b.company, "country": b.country, "city": b.city,
+            "interests": b.interests, "status": b.status.as_str(),
+            "contact": b.contact.person, "email": b.contact.email, "phone": b.contact.phone,
+        })).collect::<Vec<_>>(),
+        "sessions": mission.sessions.iter().map(|s| json!({
+            "id": s.id.0, "date": s.date.to_string(), "city": s.city, "venue": s.venue,
+            "start": s.hours.start.to_string(), "end": s.hours.end.to_string(),
+            "slot_minutes": s.slot_minutes, "timezone": s.timezone, "tables": s.tables,
+        })).collect::<Vec<_>>(),
+        "rules": {
+            "min_meetings_per_firm": mission.rules.min_meetings_per_firm,
+            "max_meetings_per_firm": mission.rules.max_meetings_per_firm,
+            "min_meetings_per_buyer": mission.rules.min_meetings_per_buyer,
+            "max_meetings_per_buyer": mission.rules.max_meetings_per_buyer,
+            "candidates_per_firm": mission.rules.candidates_per_firm,
+            "compact": mission.rules.compact,
+        },
+        "summary": {
+            "firms": summary.firm_count,
+            "buyers_per_country": summary.buyers_per_country,
+            "sessions": summary.sessions.iter().map(|s| json!({
+                "id": s.id, "place_and_time": s.place_and_time, "slots": s.slot_starts.len(),
+                "firms_available": s.firms_available, "buyers_available": s.buyers_available,
+            })).collect::<Vec<_>>(),
+            "warnings": summary.warnings,
+        },
+    })
+}
