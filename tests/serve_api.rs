@@ -1,0 +1,566 @@
+//! `missionmatch serve`, its API in-process: every endpoint and status code of docs/api.md, the
+//! organiser and participant tokens, CSRF, body limits, malformed bodies, export back to the
+//! command line's folder.
+
+mod common;
+mod server;
+
+use common::{fixture, Scratch};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::{Api, TestServer};
+
+/// The India fixture imported and scheduled once for the whole file.
+fn scheduled() -> &'static (TestServer, i64) {
+    static SERVER: std::sync::OnceLock<(TestServer, i64)> = std::sync::OnceLock::new();
+    SERVER.get_or_init(|| {
+        let server = TestServer::start();
+        let api = server.api();
+        let id = api.import_fixture(
+            "india-2017",
+            &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
+        );
+        let version = api.run_job(&format!("/api/missions/{id}/schedule"), json!({}));
+        assert_eq!(version, 1);
+        (server, id)
+    })
+}
+
+fn first_meeting(api: &Api, id: i64) -> (String, String) {
+    let (_, schedule) = api.get(&format!("/api/missions/{id}/schedule"));
+    let meeting = &schedule["meetings"][0];
+    (
+        meeting["firm"].as_str().unwrap().to_string(),
+        meeting["buyer"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Requests and the status the contract gives them, on a scheduled mission.
+#[test]
+fn every_status_code_of_the_contract() {
+    let (server, id) = scheduled();
+    let api = server.api();
+    let (firm, buyer) = first_meeting(&api, *id);
+    let m = format!("/api/missions/{id}");
+    let outcome = format!("{m}/outcomes/{firm}/{buyer}");
+    let twice = format!(r#"{{"id": "{buyer}", "company": "Twice", "country": "IN"}}"#);
+    let cases: Vec<(&str, String, Option<&str>, u16)> = vec![
+        ("GET", "/api/missions".into(), None, 200),
+        ("GET", m.clone(), None, 200),
+        ("GET", "/api/missions/999".into(), None, 404),
+        ("GET", "/api/missions/abc".into(), None, 404),
+        ("GET", format!("{m}/schedule"), None, 200),
+        ("GET", format!("{m}/schedule?version=1"), None, 200),
+        ("GET", format!("{m}/schedule?version=99"), None, 404),
+        ("GET", format!("{m}/schedule?version=x"), None, 400),
+        ("POST", format!("{m}/schedule"), Some("{not json"), 400),
+        ("POST", format!("{m}/schedule"), Some("[1]"), 400),
+        (
+            "POST",
+            format!("{m}/schedule"),
+            Some(r#"{"time_limit": -1}"#),
+            422,
+        ),
+        (
+            "POST",
+            format!("{m}/schedule"),
+            Some(r#"{"status": "maybe"}"#),
+            422,
+        ),
+        (
+            "POST",
+            format!("{m}/schedule"),
+            Some(r#"{"time_limt": 5}"#),
+            422,
+        ),
+        (
+            "POST",
+            format!("{m}/replan"),
+            Some(r#"{"now": "tomorrow"}"#),
+            422,
+        ),
+        (
+            "POST",
+            format!("{m}/replan"),
+            Some(r#"{"now": "2017-03-27T12:00", "allow_moves": -3}"#),
+            422,
+        ),
+        ("GET", "/api/jobs/nope".into(), None, 404),
+        ("GET", format!("{m}/changes?from=x"), None, 400),
+        ("GET", format!("{m}/changes?from=0&to=9"), None, 422),
+        ("GET", format!("{m}/changes?from=0&to=1"), None, 200),
+        (
+            "PUT",
+            format!("{m}/outcomes/{firm}/NOBODY"),
+            Some(r#"{"attended": "yes"}"#),
+            404,
+        ),
+        (
+            "PUT",
+            outcome.clone(),
+            Some(r#"{"attended": "perhaps"}"#),
+            422,
+        ),
+        ("PUT", outcome.clone(), Some(r#"{"interest": 9}"#), 422),
+        (
+            "PUT",
+            outcome.clone(),
+            Some(r#"{"consultation_usd": "lots"}"#),
+            422,
+        ),
+        (
+            "PUT",
+            outcome.clone(),
+            Some(r#"{"consultation_usd": 1e13}"#),
+            422,
+        ),
+        (
+            "PUT",
+            outcome.clone(),
+            Some(r#"{"next_step": "dinner"}"#),
+            422,
+        ),
+        ("PUT", outcome.clone(), Some(r#"{"attended": "yes""#), 400),
+        (
+            "PATCH",
+            format!("{m}/buyers/NOBODY"),
+            Some(r#"{"status": "cancelled"}"#),
+            404,
+        ),
+        (
+            "PATCH",
+            format!("{m}/buyers/{buyer}"),
+            Some(r#"{"status": "maybe"}"#),
+            422,
+        ),
+        (
+            "PATCH",
+            format!("{m}/buyers/{buyer}"),
+            Some(r#"{"company": "Renamed"}"#),
+            422,
+        ),
+        (
+            "PATCH",
+            format!("{m}/firms/{firm}"),
+            Some(r#"{"sessions": "NOWHERE"}"#),
+            422,
+        ),
+        ("PATCH", format!("{m}/firms/{firm}"), Some("nonsense"), 400),
+        ("POST", format!("{m}/buyers"), Some(&twice), 422),
+        (
+            "POST",
+            format!("{m}/buyers"),
+            Some(r#"{"id": "IN-NEW", "company": "No country"}"#),
+            422,
+        ),
+        ("GET", format!("{m}/followup"), None, 200),
+        ("GET", format!("{m}/report"), None, 200),
+        ("GET", format!("{m}/export.zip"), None, 200),
+        ("GET", format!("{m}/participants"), None, 200),
+        ("GET", "/api/nothing-here".into(), None, 404),
+    ];
+    let mut wrong = Vec::new();
+    for (method, path, body, expected) in &cases {
+        let (status, text) = api.send(method, path, body.map(str::to_string));
+        if status.as_u16() != *expected {
+            wrong.push(format!(
+                "{method} {path} {body:?}: {status}, expected {expected}: {text}"
+            ));
+        }
+        if status.as_u16() == 422 {
+            let body: Value = serde_json::from_str(&text).unwrap_or_default();
+            if body["problems"].as_array().is_none_or(|p| p.is_empty()) {
+                wrong.push(format!("{method} {path}: 422 without problems: {text}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn without_the_organiser_token_the_api_answers_401() {
+    let (server, id) = scheduled();
+    let paths = [
+        "/api/missions".to_string(),
+        format!("/api/missions/{id}"),
+        format!("/api/missions/{id}/schedule"),
+        format!("/api/missions/{id}/followup"),
+        format!("/api/missions/{id}/export.zip"),
+        format!("/api/missions/{id}/participants"),
+    ];
+    let participant = server.api().participant_links(*id)[0].1.clone();
+    let token = participant.trim_start_matches("/p/").to_string();
+    for bearer in [None, Some("wrong".to_string()), Some(token)] {
+        let api = Api::new(&server.base, bearer.as_deref());
+        for path in &paths {
+            let (status, _) = api.send("GET", path, None);
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "GET {path} with {bearer:?}"
+            );
+        }
+        let (status, _) = api.send(
+            "PUT",
+            &format!("/api/missions/{id}/outcomes/F01/IN-001"),
+            Some("{}".into()),
+        );
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[test]
+fn an_outcome_recorded_is_in_the_report_and_the_export() {
+    let (server, id) = scheduled();
+    let api = server.api();
+    let (firm, buyer) = first_meeting(&api, *id);
+    let (status, body) = api.send(
+        "PUT",
+        &format!("/api/missions/{id}/outcomes/{firm}/{buyer}"),
+        Some(r#"{"attended": true, "interest": 4, "consultation_usd": 125000, "contract_usd": "20,000", "next_step": "quote", "note": "샘플 요청"}"#.into()),
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, report) = api.get(&format!("/api/missions/{id}/report"));
+    assert!(
+        report["per_firm"][&firm]["consultation_usd"]
+            .as_f64()
+            .unwrap()
+            >= 125000.0,
+        "{report}"
+    );
+    assert!(report["per_firm"][&firm]["contract_usd"].as_f64().unwrap() >= 20000.0);
+
+    // The export is a folder the command line reads, outcomes and schedule included.
+    let zip = api.bytes(&format!("/api/missions/{id}/export.zip"));
+    let folder = Scratch::new("export");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    archive.extract(folder.path()).unwrap();
+    let root = folder.path().join(format!("mission-{id}"));
+    let loaded = missionmatch::read_mission(&root).unwrap();
+    let outcomes = loaded.mission.outcomes.clone().unwrap();
+    let mine = outcomes
+        .iter()
+        .find(|o| o.firm.0 == firm && o.buyer.0 == buyer)
+        .unwrap();
+    assert_eq!(
+        (mine.interest, mine.contract_usd, mine.note.as_str()),
+        (Some(4), Some(20000.0), "샘플 요청")
+    );
+    let schedule = missionmatch::read_schedule(
+        &root.join("out/schedule.json"),
+        &loaded.mission,
+        missionmatch::CancelledMeetings::Accept,
+    )
+    .unwrap();
+    let (_, served) = api.get(&format!("/api/missions/{id}/schedule"));
+    assert_eq!(
+        schedule.meetings.len(),
+        served["meetings"].as_array().unwrap().len()
+    );
+    let output = common::run(&["check", root.to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+}
+
+#[test]
+fn a_bad_upload_gets_checks_lines_and_stores_nothing() {
+    let server = TestServer::start();
+    let api = server.api();
+    let folder = common::copy_fixture("india-2017");
+    common::edit(folder.path(), "firms.csv", "F02,", "F01,");
+    let before = api.get("/api/missions").1["missions"]
+        .as_array()
+        .unwrap()
+        .len();
+    let (status, body) = api.upload(folder.path(), &["mission.toml", "firms.csv", "buyers.csv"]);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    let problems: Vec<&str> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("firms.csv:") && p.contains("id")),
+        "{problems:?}"
+    );
+    let after = api.get("/api/missions").1["missions"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+    // Not a mission at all.
+    let (status, _) = api.send_multipart(vec![("files", "notes.txt", b"hello".to_vec())]);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A zip of the folder is read like the files.
+    let zip = server::zip_folder(&fixture("india-2017"), "india-2017");
+    let (status, body) = api.send_multipart(vec![("folder", "india-2017.zip", zip)]);
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (_, mission) = api.get(&format!("/api/missions/{id}"));
+    assert_eq!(mission["firms"].as_array().unwrap().len(), 13);
+    // Outcomes that came with the folder are kept (the India fixture has 138).
+    let zip = api.bytes(&format!("/api/missions/{id}/export.zip"));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut archive
+            .by_name(&format!("mission-{id}/outcomes.csv"))
+            .unwrap(),
+        &mut text,
+    )
+    .unwrap();
+    assert_eq!(text.lines().count(), 139);
+    // Re-planning needs a schedule first.
+    let (status, _) = api.send(
+        "POST",
+        &format!("/api/missions/{id}/replan"),
+        Some(r#"{"now": "2017-03-27T12:00"}"#.into()),
+    );
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[test]
+fn a_body_over_20_mb_gets_413() {
+    let (server, id) = scheduled();
+    let api = server.api();
+    let big = vec![b' '; 21 * 1024 * 1024];
+    let bearer = format!("Authorization: Bearer {}\r\n", server.token);
+    let put = format!("PUT /api/missions/{id}/outcomes/F01/IN-001 HTTP/1.1\r\n{bearer}Content-Type: application/json\r\n");
+    assert_eq!(server::raw_status(&server.base, &put, big.clone()), 413);
+    let mut upload =
+        b"--XYZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"firms.csv\"\r\n\r\n"
+            .to_vec();
+    upload.extend_from_slice(&big);
+    upload.extend_from_slice(b"\r\n--XYZ--\r\n");
+    let post = format!("POST /api/missions HTTP/1.1\r\n{bearer}Content-Type: multipart/form-data; boundary=XYZ\r\n");
+    assert_eq!(server::raw_status(&server.base, &post, upload), 413);
+    // The server still answers.
+    assert_eq!(api.send("GET", "/api/missions", None).0, StatusCode::OK);
+}
+
+#[test]
+fn a_participant_link_shows_its_own_agenda_and_nothing_else() {
+    let (server, id) = scheduled();
+    let api = server.api();
+    let links = api.participant_links(*id);
+    let anonymous = Api::new(&server.base, None);
+    let (_, schedule) = api.get(&format!("/api/missions/{id}/schedule"));
+    for (participant, link) in links.iter().take(20) {
+        let (status, page) = anonymous.send("GET", link, None);
+        assert_eq!(status, StatusCode::OK, "{link}");
+        let mine: Vec<&Value> = schedule["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["firm"] == participant.as_str() || m["buyer"] == participant.as_str())
+            .collect();
+        // Every meeting of its own is on the page, and no meeting between two others.
+        for meeting in &mine {
+            let other = if meeting["firm"] == participant.as_str() {
+                &meeting["buyer"]
+            } else {
+                &meeting["firm"]
+            };
+            assert!(
+                page.contains(other.as_str().unwrap()),
+                "{participant}: {other} missing"
+            );
+        }
+        for (someone, _) in links.iter().filter(|(p, _)| p != participant) {
+            let met = mine
+                .iter()
+                .any(|m| m["firm"] == someone.as_str() || m["buyer"] == someone.as_str());
+            if !met {
+                assert!(
+                    !page.contains(&format!("{someone},"))
+                        && !page.contains(&format!(">{someone}<")),
+                    "{participant}'s page names {someone}"
+                );
+            }
+        }
+        let pdf = anonymous.bytes(&format!("{link}/agenda.pdf"));
+        assert!(pdf.starts_with(b"%PDF"));
+        let (status, ics) = anonymous.send("GET", &format!("{link}/agenda.ics"), None);
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ics.matches("BEGIN:VEVENT").count(), mine.len());
+    }
+    // Wrong and altered tokens: 404, with the same body.
+    let (status, wrong) =
+        anonymous.send("GET", "/p/0123456789abcdef0123456789abcdef01234567", None);
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let mut altered = links[0].1.clone();
+    altered.pop();
+    altered.push('x');
+    let (status, other) = anonymous.send("GET", &altered, None);
+    assert_eq!((status, &other), (StatusCode::NOT_FOUND, &wrong));
+    // A link is at least 128 random bits.
+    assert!(links.iter().all(|(_, l)| l.len() - 3 >= 32));
+}
+
+#[test]
+fn pages_log_in_with_the_token_url_and_forms_need_their_csrf_token() {
+    let (server, id) = scheduled();
+    let browser = server::Browser::login(server);
+    let cookie = browser.cookie_header.clone();
+    assert!(
+        browser.set_cookie.contains("HttpOnly") && browser.set_cookie.contains("SameSite=Strict"),
+        "{}",
+        browser.set_cookie
+    );
+    let (status, page) = browser.get(&format!("/missions/{id}"));
+    assert_eq!(status, StatusCode::OK);
+    let csrf = server::csrf_of(&page).expect("the page's forms carry a CSRF token");
+    let api = server.api();
+    let (firm, buyer) = first_meeting(&api, *id);
+    let path = format!("/missions/{id}/outcomes/{firm}/{buyer}");
+    let form = |csrf: &str| {
+        format!(
+            "csrf={csrf}&attended=no&interest=&consultation_usd=&contract_usd=&next_step=&note="
+        )
+    };
+    assert_eq!(
+        browser.post_form(&path, &form("wrong")).0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        browser.post_form(&path, &form(&csrf)).0,
+        StatusCode::SEE_OTHER
+    );
+    // The API with the cookie alone (another site's script) is refused without the header.
+    let plain = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let url = format!("{}/api/missions/{id}/outcomes/{firm}/{buyer}", server.base);
+    let status = plain
+        .put(&url)
+        .header("cookie", &cookie)
+        .body("{}")
+        .send()
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let status = plain
+        .put(&url)
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .body(r#"{"attended":"yes"}"#)
+        .send()
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    // Every page of the mission renders for the organiser, and none without the login.
+    let anonymous = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for page in [
+        "",
+        "/grid",
+        "/candidates",
+        "/participants",
+        "/outcomes",
+        &format!("/outcomes/{firm}"),
+        "/changes",
+        "/followup",
+        "/report",
+    ] {
+        let path = format!("/missions/{id}{page}");
+        let (status, html) = browser.get(&path);
+        assert_eq!(status, StatusCode::OK, "{path}: {html}");
+        assert!(html.contains("</html>"), "{path}");
+        let status = anonymous
+            .get(format!("{}{path}", server.base))
+            .send()
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+}
+
+#[test]
+fn on_the_day_a_cancellation_and_a_walk_in_are_replanned_with_their_changes() {
+    let server = TestServer::start();
+    let api = server.api();
+    let id = api.import_fixture(
+        "india-2017",
+        &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
+    );
+    assert_eq!(
+        api.run_job(
+            &format!("/api/missions/{id}/schedule"),
+            json!({ "status": "final" })
+        ),
+        1
+    );
+    let (_, before) = api.get(&format!("/api/missions/{id}/schedule"));
+    let buyer = before["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find_map(|m| m["buyer"].as_str())
+        .unwrap()
+        .to_string();
+    let (status, body) = api.send(
+        "PATCH",
+        &format!("/api/missions/{id}/buyers/{buyer}"),
+        Some(r#"{"status": "cancelled", "phone": "+91 98 0000 0000"}"#.into()),
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = api.send("POST", &format!("/api/missions/{id}/buyers"), Some(r#"{"id": "IN-900", "company": "Walk-in Drones Pvt Ltd", "country": "IN", "interests": "agricultural spraying drones, UAV"}"#.into()));
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let version = api.run_job(
+        &format!("/api/missions/{id}/replan"),
+        json!({ "now": "2017-03-27T09:00" }),
+    );
+    assert_eq!(version, 2);
+    let (_, after) = api.get(&format!("/api/missions/{id}/schedule"));
+    assert_eq!(
+        after["summary"]["status"], "final",
+        "re-planning keeps the status"
+    );
+    let (_, old) = api.get(&format!("/api/missions/{id}/schedule?version=1"));
+    assert_eq!(old, before, "version 1 is kept as it was");
+    assert!(after["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["buyer"] != buyer.as_str()));
+    let (_, changes) = api.get(&format!("/api/missions/{id}/changes?from=1&to=2"));
+    let rows = changes["changes"].as_array().unwrap();
+    let cancelled = rows.iter().filter(|r| r["change"] == "cancelled").count();
+    let was = before["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["buyer"] == buyer.as_str())
+        .count();
+    assert_eq!(cancelled, was, "{changes}");
+    assert!(
+        rows.iter().all(|r| r["change"] != "moved"),
+        "nothing moves: {changes}"
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r["tell"].as_str().is_some_and(|t| !t.is_empty())));
+    // The walk-in has a link now, and the edited contact is in the mission.
+    let links = api.participant_links(id);
+    assert!(links.iter().any(|(p, _)| p == "IN-900"));
+    let (_, mission) = api.get(&format!("/api/missions/{id}"));
+    let edited = mission["buyers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == buyer.as_str())
+        .unwrap();
+    assert_eq!(
+        (edited["status"].as_str(), edited["phone"].as_str()),
+        (Some("cancelled"), Some("+91 98 0000 0000"))
+    );
+}
