@@ -13,25 +13,8 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{copy_fixture, edit, run, Scratch};
+use common::{copy_fixture, edit, run, tool, Scratch};
 use missionmatch::{event_uid, read_mission};
-
-/// The path of an external tool, or `None` (and a note) when it is missing and not required.
-fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|path| path.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("MISSIONMATCH_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{name} is required (MISSIONMATCH_REQUIRE_TOOLS=1): apt-get install poppler-utils chromium"
-        );
-        eprintln!("note: {name} is not installed; this part of the test is skipped");
-    }
-    found
-}
 
 fn schedule_and_publish(dir: &Path, extra: &[&str]) {
     let dir = dir.to_str().unwrap();

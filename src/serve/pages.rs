@@ -383,12 +383,14 @@ async fn job(
         return Err(ApiError::NotFound(format!("no job {job}")).into());
     };
     let finished = matches!(state.state, "done" | "failed");
+    let mission = state.mission;
+    let name = blocking(&app, move |app| Ok(app.mission(mission)?.1.name.clone())).await?;
     let seconds = state
         .seconds
         .unwrap_or_else(|| state.started.elapsed().as_secs_f64());
     let body = html! {
         @if !finished { meta http-equiv="refresh" content="1"; }
-        h1 { (state.kind) " of mission " (state.mission) }
+        h1 { (if state.kind == "replan" { "Re-planning " } else { "Scheduling " }) (name) }
         div.card {
             p { span class={ "tag " (if state.state == "done" { "done" } else if state.state == "failed" { "cancelled" } else { "" }) } { (state.state) } " after " (format!("{seconds:.1}")) " s" }
             p { (state.step) }
@@ -402,7 +404,7 @@ async fn job(
             }
         }
     };
-    Ok(layout("Job", None, body).into_response())
+    Ok(layout("Job", Some((mission, &name)), body).into_response())
 }
 
 async fn grid(
@@ -827,7 +829,7 @@ async fn followup(
                         td.num { (text(r, "priority")) }
                         td { (text(r, "firms")) }
                         td { (text(r, "next_action")) }
-                        td { (text(r, "due")) }
+                        td style="white-space:nowrap" { (text(r, "due")) }
                         td { (text(r, "reasons")) }
                     }
                 }
@@ -889,12 +891,23 @@ async fn report(
 ) -> PageResult {
     organiser?;
     let id = mission_id(&id)?;
-    let (mission, report) = blocking(&app, move |app| {
-        let (_, mission) = app.mission(id)?;
-        Ok((mission, api::report_of(app, id)?))
+    let (mission, report, scheduled) = blocking(&app, move |app| {
+        let (mission, timetable) = app.timetable(id)?;
+        let mut scheduled: BTreeMap<String, f64> = BTreeMap::new();
+        for meeting in timetable.iter().flat_map(|t| &t.meetings) {
+            *scheduled.entry(meeting.firm.0.clone()).or_default() += 1.0;
+        }
+        Ok((mission, api::report_of(app, id)?, scheduled))
     })
     .await?;
     let number = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+    // Firms by name, countries by code.
+    let label = |key: &str| -> String {
+        mission
+            .firm_index(&crate::FirmId(key.to_string()))
+            .map(|i| mission.firms[i].name.clone())
+            .unwrap_or_else(|| key.to_string())
+    };
     let amounts = |scope: &str| -> Vec<(String, Vec<f64>)> {
         report
             .get(scope)
@@ -903,7 +916,7 @@ async fn report(
                 m.iter()
                     .map(|(k, v)| {
                         (
-                            k.clone(),
+                            label(k),
                             vec![number(v, "consultation_usd"), number(v, "contract_usd")],
                         )
                     })
@@ -916,7 +929,10 @@ async fn report(
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), vec![number(v, "meetings_held")]))
+                .map(|(k, v)| {
+                    let planned = scheduled.get(k).copied().unwrap_or(0.0);
+                    (label(k), vec![planned, number(v, "meetings_held")])
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -938,8 +954,8 @@ async fn report(
             div.card { (bar_chart(&amounts("per_country"), &money)) }
             h2 { "Per firm" }
             div.card { (bar_chart(&amounts("per_firm"), &money)) }
-            h2 { "Meetings held per firm" }
-            div.card { (bar_chart(&meetings, &[("meetings", "#7a4cc2")])) }
+            h2 { "Meetings per firm" }
+            div.card { (bar_chart(&meetings, &[("scheduled", "#9aa8b8"), ("held", "#7a4cc2")])) }
             p { a href={ "/api/missions/" (id) "/report" } { "report.json" } }
         },
     )

@@ -148,3 +148,20 @@ impl Output {
         );
     }
 }
+
+/// The path of an external tool, or `None` (and a note) when it is missing and not required.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("MISSIONMATCH_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{name} is required (MISSIONMATCH_REQUIRE_TOOLS=1): apt-get install poppler-utils chromium chromium-driver"
+        );
+        eprintln!("note: {name} is not installed; this part of the test is skipped");
+    }
+    found
+}
