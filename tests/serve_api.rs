@@ -153,6 +153,24 @@ fn every_status_code_of_the_contract() {
             Some(r#"{"id": "IN-NEW", "company": "No country"}"#),
             422,
         ),
+        (
+            "PUT",
+            format!("{m}/requests/NOBODY/{buyer}"),
+            Some(r#"{"kind": "must"}"#),
+            404,
+        ),
+        (
+            "PUT",
+            format!("{m}/requests/{firm}/{buyer}"),
+            Some(r#"{"kind": "please"}"#),
+            422,
+        ),
+        (
+            "PUT",
+            format!("{m}/requests/{firm}/{buyer}"),
+            Some(r#"{"kind": null}"#),
+            200,
+        ),
         ("GET", format!("{m}/followup"), None, 200),
         ("GET", format!("{m}/report"), None, 200),
         ("GET", format!("{m}/export.zip"), None, 200),
@@ -562,5 +580,64 @@ fn on_the_day_a_cancellation_and_a_walk_in_are_replanned_with_their_changes() {
     assert_eq!(
         (edited["status"].as_str(), edited["phone"].as_str()),
         (Some("cancelled"), Some("+91 98 0000 0000"))
+    );
+}
+
+#[test]
+fn the_organisers_marks_steer_the_next_schedule() {
+    let server = TestServer::start();
+    let api = server.api();
+    let id = api.import_fixture(
+        "india-2017",
+        &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
+    );
+    assert_eq!(
+        api.run_job(&format!("/api/missions/{id}/schedule"), json!({})),
+        1
+    );
+    let (firm, buyer) = first_meeting(&api, id);
+    let path = format!("/api/missions/{id}/requests/{firm}/{buyer}");
+    let (status, body) = api.send("PUT", &path, Some(r#"{"kind": "avoid"}"#.into()));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        api.run_job(&format!("/api/missions/{id}/schedule"), json!({})),
+        2
+    );
+    let (_, schedule) = api.get(&format!("/api/missions/{id}/schedule"));
+    let met = |schedule: &Value| {
+        schedule["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["firm"] == firm.as_str() && m["buyer"] == buyer.as_str())
+    };
+    assert!(!met(&schedule), "an avoided pair meets");
+    // The mark is a requests.csv row from the organiser; removing it brings the meeting back.
+    let zip = api.bytes(&format!("/api/missions/{id}/export.zip"));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut archive
+            .by_name(&format!("mission-{id}/requests.csv"))
+            .unwrap(),
+        &mut text,
+    )
+    .unwrap();
+    assert!(
+        text.contains(&format!("{firm},{buyer},avoid,organiser")),
+        "{text}"
+    );
+    assert_eq!(
+        api.send("PUT", &path, Some(r#"{"kind": null}"#.into())).0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api.run_job(&format!("/api/missions/{id}/schedule"), json!({})),
+        3
+    );
+    let (_, again) = api.get(&format!("/api/missions/{id}/schedule"));
+    assert!(
+        met(&again),
+        "without the mark the optimum has the meeting again"
     );
 }

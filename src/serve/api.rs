@@ -34,6 +34,10 @@ pub fn routes() -> Router<Arc<App>> {
             "/api/missions/{id}/outcomes/{firm}/{buyer}",
             put(put_outcome),
         )
+        .route(
+            "/api/missions/{id}/requests/{firm}/{buyer}",
+            put(put_request),
+        )
         .route("/api/missions/{id}/followup", get(followup))
         .route("/api/missions/{id}/report", get(report))
         .route("/api/missions/{id}/export.zip", get(export))
@@ -501,6 +505,39 @@ async fn add_buyer(
         let (buyer, files) = work::add_buyer(&mission, &fields)?;
         app.store().replace_files(id, &files)?;
         Ok((StatusCode::CREATED, Json(json!({ "id": buyer }))).into_response())
+    })
+    .await
+}
+
+/// Sets or removes the organiser's mark on a pair (`kind` empty: none).
+pub fn mark(app: &App, id: i64, firm: &str, buyer: &str, kind: &str) -> Result<(), ApiError> {
+    let kind = match kind.trim() {
+        "" | "none" => None,
+        text => Some(crate::RequestKind::parse(text).ok_or_else(|| {
+            ApiError::Invalid(vec![format!(
+                "kind: \"{text}\" is not must, want, request or avoid"
+            )])
+        })?),
+    };
+    let (_, mission) = app.mission(id)?;
+    let files = work::set_request(&mission, firm, buyer, kind)?;
+    app.store().replace_files(id, &files)?;
+    Ok(())
+}
+
+async fn put_request(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path((id, firm, buyer)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = mission_id(&id)?;
+    let map = object(&body)?;
+    known_keys(&map, &["kind"])?;
+    let kind = text_field(&map, "kind")?;
+    blocking(&app, move |app| {
+        mark(app, id, &firm, &buyer, &kind)?;
+        Ok(Json(json!({ "firm": firm, "buyer": buyer, "kind": kind })))
     })
     .await
 }

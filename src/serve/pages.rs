@@ -31,6 +31,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/missions/{id}/replan", post(replan))
         .route("/missions/{id}/grid", get(grid))
         .route("/missions/{id}/candidates", get(candidates))
+        .route("/missions/{id}/marks/{firm}/{buyer}", post(set_mark))
         .route("/missions/{id}/outcomes", get(outcome_firms))
         .route("/missions/{id}/outcomes/{firm}", get(outcome_form))
         .route("/missions/{id}/outcomes/{firm}/{buyer}", post(save_outcome))
@@ -430,7 +431,7 @@ async fn candidates(
     organiser: Result<Organiser, ApiError>,
     Path(id): Path<String>,
 ) -> PageResult {
-    organiser?;
+    let organiser = organiser?;
     let id = mission_id(&id)?;
     let (mission, rows) = blocking(&app, move |app| {
         let (_, mission) = app.mission(id)?;
@@ -456,6 +457,22 @@ async fn candidates(
             .unwrap_or_default()
             .to_string()
     };
+    // The organiser's marks (requests without a side), and what either side asked.
+    let mut marks: BTreeMap<(String, String), &'static str> = BTreeMap::new();
+    let mut asked: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for request in &mission.requests {
+        let pair = (request.firm.0.clone(), request.buyer.0.clone());
+        match request.from {
+            None => {
+                marks.insert(pair, request.kind.as_str());
+            }
+            Some(side) => asked.entry(pair).or_default().push(format!(
+                "{} by the {}",
+                request.kind.as_str(),
+                if side == Side::Firm { "firm" } else { "buyer" }
+            )),
+        }
+    }
     Ok(layout(
         "Candidates",
         Some((id, &mission.name)),
@@ -464,15 +481,29 @@ async fn candidates(
             @if rows.is_empty() { p.muted { "The candidates appear with the first schedule." } }
             @for firm in &mission.firms {
                 @if let Some(list) = by_firm.get(&firm.id.0) {
-                    h2 { (firm.name) " " span.muted { (firm.id.0) } }
+                    h2 id={ "f-" (firm.id.0) } { (firm.name) " " span.muted { (firm.id.0) } }
                     table {
-                        tr { th { "Buyer" } th.num { "Relevance" } th.num { "Expected value" } th { "Why" } }
+                        tr { th { "Buyer" } th.num { "Relevance" } th.num { "Expected value" } th { "Why" } th { "Mark" } }
                         @for row in list.iter().take(15) {
+                            @let pair = (firm.id.0.clone(), field(row, "buyer"));
+                            @let current = marks.get(&pair).copied().unwrap_or("");
                             tr {
-                                td { (field(row, "buyer")) " " span.muted { (field(row, "buyer_company")) } }
+                                td { (pair.1) " " span.muted { (field(row, "buyer_company")) } }
                                 td.num { (field(row, "relevance")) }
                                 td.num { (field(row, "expected_value_usd")) }
-                                td { (field(row, "reasons")) }
+                                td { (field(row, "reasons")) @if let Some(a) = asked.get(&pair) { br; span.tag { (a.join(", ")) } } }
+                                td {
+                                    form.inline method="post" action={ "/missions/" (id) "/marks/" (pair.0) "/" (pair.1) } {
+                                        (csrf_field(&organiser))
+                                        select name="kind" aria-label="mark" {
+                                            @for kind in ["", "must", "want", "request", "avoid"] {
+                                                option value=(kind) selected[kind == current] { (if kind.is_empty() { "—" } else { kind }) }
+                                            }
+                                        }
+                                        " "
+                                        button.secondary type="submit" style="padding:6px 10px" { "Set" }
+                                    }
+                                }
                             }
                         }
                     }
@@ -481,6 +512,21 @@ async fn candidates(
         },
     )
     .into_response())
+}
+
+async fn set_mark(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path((id, firm, buyer)): Path<(String, String, String)>,
+    Form(mut form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let organiser = organiser?;
+    organiser.check_csrf(form.remove("csrf").as_deref())?;
+    let id = mission_id(&id)?;
+    let kind = form.remove("kind").unwrap_or_default();
+    let anchor = firm.clone();
+    blocking(&app, move |app| api::mark(app, id, &firm, &buyer, &kind)).await?;
+    Ok(Redirect::to(&format!("/missions/{id}/candidates#f-{anchor}")).into_response())
 }
 
 async fn outcome_firms(

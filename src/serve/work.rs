@@ -331,6 +331,64 @@ pub fn add_buyer(
     Ok((id, edited))
 }
 
+/// The files with the organiser's mark on a pair set (`must`, `want`, `request`, `avoid`) or
+/// removed (`None`): a requests.csv row with `from` = organiser. Rows either side asked for stay.
+pub fn set_request(
+    mission: &Mission,
+    firm: &str,
+    buyer: &str,
+    kind: Option<crate::RequestKind>,
+) -> Result<BTreeMap<String, Vec<u8>>, WorkError> {
+    if mission
+        .firm_index(&crate::FirmId(firm.to_string()))
+        .is_none()
+    {
+        return Err(WorkError::NotFound(format!("no firm {firm}")));
+    }
+    if mission
+        .buyer_index(&crate::BuyerId(buyer.to_string()))
+        .is_none()
+    {
+        return Err(WorkError::NotFound(format!("no buyer {buyer}")));
+    }
+    let mut files = normalised_files(mission)?;
+    files
+        .entry("requests.csv".to_string())
+        .or_insert_with(|| b"firm,buyer,kind,from,when,note\n".to_vec());
+    edit_table(mission, files, "requests.csv", |header, rows| {
+        let column = |name: &str| header.iter().position(|h| h == name);
+        let (Some(f), Some(b)) = (column("firm"), column("buyer")) else {
+            return Err(WorkError::Invalid(vec![
+                "requests.csv:1: header: firm and buyer columns are missing".into(),
+            ]));
+        };
+        let from = column("from");
+        let cell = |row: &Vec<String>, index: Option<usize>| {
+            index
+                .and_then(|i| row.get(i))
+                .map(|c| c.trim().to_string())
+                .unwrap_or_default()
+        };
+        rows.retain(|row| {
+            let organisers = matches!(cell(row, from).as_str(), "" | "organiser");
+            !(cell(row, Some(f)) == firm && cell(row, Some(b)) == buyer && organisers)
+        });
+        if let Some(kind) = kind {
+            let mut row = vec![String::new(); header.len()];
+            row[f] = firm.to_string();
+            row[b] = buyer.to_string();
+            if let Some(k) = column("kind") {
+                row[k] = kind.as_str().to_string();
+            }
+            if let Some(i) = from {
+                row[i] = "organiser".to_string();
+            }
+            rows.push(row);
+        }
+        Ok(())
+    })
+}
+
 fn side_file(side: Side) -> &'static str {
     match side {
         Side::Firm => "firms.csv",
