@@ -92,12 +92,15 @@ pub struct Timetable {
     pub pairs: HashSet<(String, String)>,
 }
 
+/// A mission's newest timetable, with the mission revision and schedule version it was built for.
+type CachedTimetable = (i64, i64, Arc<Timetable>);
+
 /// The server's state, shared by every request.
 pub struct App {
     store: Store,
     jobs: Mutex<HashMap<String, Job>>,
     missions: Mutex<HashMap<i64, (i64, Arc<Mission>)>>,
-    timetables: Mutex<HashMap<i64, (i64, i64, Arc<Timetable>)>>,
+    timetables: Mutex<HashMap<i64, CachedTimetable>>,
 }
 
 /// Why a request failed, as the contract's status codes.
