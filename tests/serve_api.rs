@@ -567,8 +567,41 @@ fn on_the_day_a_cancellation_and_a_walk_in_are_replanned_with_their_changes() {
     assert!(rows
         .iter()
         .all(|r| r["tell"].as_str().is_some_and(|t| !t.is_empty())));
-    // The walk-in has a link now, and the edited contact is in the mission.
+    // Calendars: the firms told of a cancellation get it as a CANCELLED event, one step up in
+    // SEQUENCE; a firm the re-plan did not touch keeps its events at SEQUENCE 0.
     let links = api.participant_links(id);
+    let anonymous = Api::new(&server.base, None);
+    let calendar = |participant: &str| {
+        let link = &links.iter().find(|(p, _)| p == participant).unwrap().1;
+        anonymous.send("GET", &format!("{link}/agenda.ics"), None).1
+    };
+    let told: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r["change"] == "cancelled")
+        .filter_map(|r| r["firm"].as_str())
+        .collect();
+    for firm in &told {
+        let ics = calendar(firm);
+        assert!(
+            ics.contains("STATUS:CANCELLED") && ics.contains("SEQUENCE:1"),
+            "{firm}: {ics}"
+        );
+    }
+    let changed: std::collections::BTreeSet<&str> =
+        rows.iter().filter_map(|r| r["firm"].as_str()).collect();
+    let untouched = before["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["firm"].as_str())
+        .find(|f| !changed.contains(f))
+        .unwrap();
+    let ics = calendar(untouched);
+    assert!(
+        !ics.contains("STATUS:CANCELLED") && !ics.contains("SEQUENCE:1"),
+        "{untouched}: {ics}"
+    );
+    // The walk-in has a link now, and the edited contact is in the mission.
     assert!(links.iter().any(|(p, _)| p == "IN-900"));
     let (_, mission) = api.get(&format!("/api/missions/{id}"));
     let edited = mission["buyers"]

@@ -272,22 +272,13 @@ pub fn publish(
             .collect()
     });
     let mut agenda_files = Vec::new();
-    let mut calendar = CalendarState::new();
+    let mut states = Vec::new();
     for result in results {
         let (files, state) = result?;
         agenda_files.extend(files);
-        for (uid, published) in state {
-            // A meeting is on two calendars (firm and buyer) with the same contents; keep one.
-            calendar.entry(uid).or_insert(published);
-        }
+        states.push(state);
     }
-    // Meetings cancelled earlier stay in the state, so a later publication does not re-bump them.
-    for (uid, before) in previous {
-        calendar.entry(uid.clone()).or_insert_with(|| Published {
-            cancelled: true,
-            ..before.clone()
-        });
-    }
+    let calendar = merge_calendar_state(states, previous);
 
     let files = vec![
         (
@@ -305,6 +296,44 @@ pub fn publish(
         mailmerge,
         calendar,
     })
+}
+
+/// The calendar state a publication of `meetings` after `previous` leaves (what [`publish`]
+/// returns with the files), without drawing any document: for a server that serves calendars
+/// one at a time.
+pub fn calendar_state(
+    mission: &Mission,
+    meetings: &[Meeting],
+    status: Status,
+    previous: &CalendarState,
+) -> CalendarState {
+    let (firms, buyers) = agendas(mission, meetings);
+    let states = firms
+        .iter()
+        .chain(&buyers)
+        .map(|agenda| ics::calendar(mission, agenda, status, previous, "").1);
+    merge_calendar_state(states, previous)
+}
+
+fn merge_calendar_state(
+    states: impl IntoIterator<Item = Vec<(String, Published)>>,
+    previous: &CalendarState,
+) -> CalendarState {
+    let mut calendar = CalendarState::new();
+    for state in states {
+        for (uid, published) in state {
+            // A meeting is on two calendars (firm and buyer) with the same contents; keep one.
+            calendar.entry(uid).or_insert(published);
+        }
+    }
+    // Meetings cancelled earlier stay in the state, so a later publication does not re-bump them.
+    for (uid, before) in previous {
+        calendar.entry(uid.clone()).or_insert_with(|| Published {
+            cancelled: true,
+            ..before.clone()
+        });
+    }
+    calendar
 }
 
 #[cfg(test)]

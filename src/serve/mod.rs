@@ -101,7 +101,12 @@ pub struct App {
     jobs: Mutex<HashMap<String, Job>>,
     missions: Mutex<HashMap<i64, (i64, Arc<Mission>)>>,
     timetables: Mutex<HashMap<i64, CachedTimetable>>,
+    calendars: Mutex<HashMap<i64, CachedCalendar>>,
 }
+
+/// The calendar state the versions before the newest left, with the mission revision and the
+/// newest version it was built for.
+type CachedCalendar = (i64, i64, Arc<crate::publish::CalendarState>);
 
 /// Why a request failed, as the contract's status codes.
 #[derive(Debug)]
@@ -190,6 +195,7 @@ impl App {
             jobs: Mutex::new(HashMap::new()),
             missions: Mutex::new(HashMap::new()),
             timetables: Mutex::new(HashMap::new()),
+            calendars: Mutex::new(HashMap::new()),
         })
     }
 
@@ -253,6 +259,38 @@ impl App {
         });
         lock(&self.timetables).insert(id, (row.revision, version, timetable.clone()));
         Ok((mission, Some(timetable)))
+    }
+
+    /// What the calendars of the versions before the newest said, so that an event the newest
+    /// version changes gets a higher `SEQUENCE` and one it dropped comes out `CANCELLED`, as
+    /// with `publish` run after each version.
+    fn calendar_before(&self, id: i64) -> Result<Arc<crate::publish::CalendarState>, ApiError> {
+        let (row, mission) = self.mission(id)?;
+        let latest = row.latest_version.unwrap_or(0);
+        if let Some((revision, version, state)) = lock(&self.calendars).get(&id) {
+            if *revision == row.revision && *version == latest {
+                return Ok(state.clone());
+            }
+        }
+        let mut state = crate::publish::CalendarState::new();
+        for version in 1..latest {
+            let Some(stored) = self.store.schedule(id, Some(version))? else {
+                continue;
+            };
+            let Ok(file) = crate::parse_schedule(
+                "schedule.json",
+                stored.schedule_json.as_bytes(),
+                &mission,
+                crate::CancelledMeetings::Accept,
+            ) else {
+                continue;
+            };
+            let status = file.status.unwrap_or_default();
+            state = crate::publish::calendar_state(&mission, &file.meetings, status, &state);
+        }
+        let state = Arc::new(state);
+        lock(&self.calendars).insert(id, (row.revision, latest, state.clone()));
+        Ok(state)
     }
 
     fn job(&self, id: &str) -> Option<Job> {

@@ -193,8 +193,9 @@ fn import_form(organiser: &Organiser) -> Markup {
         h2 { "Import a mission" }
         form.card method="post" action="/missions" enctype="multipart/form-data" {
             (csrf_field(organiser))
-            p.muted { "Choose the folder's files (mission.toml, firms.csv or .xlsx, buyers.csv or .xlsx, requests, outcomes) or one .zip of the folder." }
-            p { input type="file" name="files" multiple accept=".toml,.csv,.xlsx,.zip"; }
+            p.muted { "Choose (or drop here) the folder's files: mission.toml, firms.csv or .xlsx, buyers.csv or .xlsx, requests, outcomes; or one .zip of the folder. Or choose the whole folder below." }
+            p { label { "Files " input type="file" name="files" multiple accept=".toml,.csv,.xlsx,.zip"; } }
+            p { label { "Folder " input type="file" name="folder" webkitdirectory; } }
             button type="submit" { "Import" }
         }
     }
@@ -1012,7 +1013,15 @@ async fn report(
 fn participant_agenda(
     app: &App,
     token: &str,
-) -> Result<(Arc<crate::Mission>, crate::publish::Agenda, PublishStatus), ApiError> {
+) -> Result<
+    (
+        i64,
+        Arc<crate::Mission>,
+        crate::publish::Agenda,
+        PublishStatus,
+    ),
+    ApiError,
+> {
     let not_found = || ApiError::NotFound("no such link".into());
     let link = app.store().participant(token)?.ok_or_else(not_found)?;
     let (mission, timetable) = app.timetable(link.mission)?;
@@ -1049,12 +1058,12 @@ fn participant_agenda(
             }
         }
     };
-    Ok((mission, agenda, timetable.status))
+    Ok((link.mission, mission, agenda, timetable.status))
 }
 
 async fn participant_page(State(app): State<Arc<App>>, Path(token): Path<String>) -> PageResult {
     let page = blocking(&app, move |app| {
-        let (mission, agenda, status) = participant_agenda(app, &token)?;
+        let (_, mission, agenda, status) = participant_agenda(app, &token)?;
         let links = format!(
             "<body>\n<p class=\"links\" style=\"font:14px system-ui,sans-serif;margin:8px 16px\"><a href=\"/p/{token}/agenda.pdf\">PDF</a> · <a href=\"/p/{token}/agenda.ics\">Add to calendar</a></p>\n"
         );
@@ -1069,7 +1078,7 @@ async fn participant_pdf(
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     let bytes = blocking(&app, move |app| {
-        let (mission, agenda, status) = participant_agenda(app, &token)?;
+        let (_, mission, agenda, status) = participant_agenda(app, &token)?;
         crate::agenda_pdf(&mission, &agenda, status)
             .map_err(|error| ApiError::Internal(error.to_string()))
     })
@@ -1082,10 +1091,11 @@ async fn participant_ics(
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     let text = blocking(&app, move |app| {
-        let (mission, agenda, status) = participant_agenda(app, &token)?;
+        let (mission_id, mission, agenda, status) = participant_agenda(app, &token)?;
+        let previous = app.calendar_before(mission_id)?;
         let stamp = super::store::now_utc().replace(['-', ':'], "");
         let (calendar, _) =
-            crate::publish::ics::calendar(&mission, &agenda, status, &Default::default(), &stamp);
+            crate::publish::ics::calendar(&mission, &agenda, status, &previous, &stamp);
         Ok(calendar)
     })
     .await?;

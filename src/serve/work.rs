@@ -74,6 +74,11 @@ pub fn import(parts: Vec<(String, Vec<u8>)>) -> Result<Imported, WorkError> {
     let mut folder = String::from("mission");
     let mut problems = Vec::new();
     let mut keep = |name: &str, bytes: Vec<u8>, problems: &mut Vec<String>| {
+        // Only the folder's own files, not those of `out/` (a folder or zip as the commands
+        // left it).
+        if name.split(['/', '\\']).any(|part| part == "out") {
+            return;
+        }
         let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_string();
         if !INPUT_FILES.contains(&base.as_str()) {
             return;
@@ -91,10 +96,6 @@ pub fn import(parts: Vec<(String, Vec<u8>)>) -> Result<Imported, WorkError> {
             match unzip(&name, &bytes) {
                 Ok(entries) => {
                     for (entry, content) in entries {
-                        // Only the folder's own files, not those of `out/` or deeper folders.
-                        if entry.split('/').any(|part| part == "out") {
-                            continue;
-                        }
                         keep(&entry, content, &mut problems);
                     }
                 }
