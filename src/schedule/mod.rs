@@ -8,6 +8,7 @@
 //! is the baseline organisers use today; `validate` checks any timetable against the rules,
 //! independently of all of the above; `explain` says why someone is below their minimum.
 
+pub mod breaks;
 mod colour;
 mod compact;
 mod components;
