@@ -129,7 +129,7 @@ fn read(path: &PathBuf, fairness: u32) -> Result<BreakProblem, String> {
         participants,
         capacities: vec![Capacity {
             meetings: (0..meetings.len()).collect(),
-            limit: tables,
+            limits: vec![tables; slots],
         }],
         meetings,
         slots,

@@ -63,8 +63,8 @@ pub use publish::{
 pub use replan::{replan, Change, ChangeKind, Moment, ReplanOptions, Replanned};
 pub use report::{report, MissionReport, Totals};
 pub use schedule::breaks::{
-    breaks_per_participant, check as check_breaks, minimise_breaks, BreakProblem, BreakResult,
-    Capacity,
+    breaks_per_participant, check as check_breaks, minimise_breaks, minimise_breaks_from,
+    BreakProblem, BreakResult, Capacity,
 };
 pub use schedule::{
     idle_gaps, minimum_coverage, schedule, validate_schedule, Meeting, Method, PairWeight, Pricing,

@@ -34,13 +34,13 @@ pub struct BreakProblem {
     pub max_breaks: Option<u32>,
 }
 
-/// At most `limit` of `meetings` in any one slot.
+/// At most `limits[slot]` of `meetings` in each slot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Capacity {
     /// Positions in [`BreakProblem::meetings`].
     pub meetings: Vec<usize>,
-    /// Meetings allowed per slot.
-    pub limit: usize,
+    /// Meetings allowed in each slot (one entry per slot).
+    pub limits: Vec<usize>,
 }
 
 /// What the search found.
@@ -101,10 +101,12 @@ pub fn check(problem: &BreakProblem, slots: &[usize]) -> Result<u32, String> {
         for &m in &capacity.meetings {
             count[slots[m]] += 1;
         }
-        if let Some(slot) = count.iter().position(|&c| c > capacity.limit) {
+        let limit = |slot: usize| capacity.limits.get(slot).copied().unwrap_or(usize::MAX);
+        if let Some(slot) = (0..problem.slots).find(|&slot| count[slot] > limit(slot)) {
             return Err(format!(
                 "capacity {g}: {} meetings in slot {slot}, limit {}",
-                count[slot], capacity.limit
+                count[slot],
+                limit(slot)
             ));
         }
     }
@@ -387,9 +389,10 @@ impl Encoding {
         for capacity in &problem.capacities {
             // Implied when the limit holds for every meeting: a slot with at most `limit`
             // meetings has at most twice as many busy participants.
+            let limit = |slot: usize| capacity.limits.get(slot).copied().unwrap_or(usize::MAX);
             if capacity.meetings.len() == problem.meetings.len() {
-                for literals in &busy_in_slot {
-                    encoding.at_most(literals, 2 * capacity.limit);
+                for (slot, literals) in busy_in_slot.iter().enumerate() {
+                    encoding.at_most(literals, limit(slot).saturating_mul(2));
                 }
             }
             for slot in 0..problem.slots {
@@ -400,7 +403,7 @@ impl Encoding {
                     .filter(|&&(s, _)| s == slot)
                     .map(|&(_, l)| l)
                     .collect();
-                encoding.at_most(&literals, capacity.limit);
+                encoding.at_most(&literals, limit(slot));
             }
         }
         encoding
@@ -422,6 +425,16 @@ impl Encoding {
 
 /// The timetable with the fewest breaks, proven when the search ends before `deadline`.
 pub fn minimise_breaks(problem: &BreakProblem, deadline: Option<Instant>) -> BreakResult {
+    minimise_breaks_from(problem, None, deadline)
+}
+
+/// [`minimise_breaks`] from a known timetable (`start`, when it is valid): only timetables with
+/// fewer breaks are searched for, and `start` is the answer when none exists or time runs out.
+pub fn minimise_breaks_from(
+    problem: &BreakProblem,
+    start: Option<&[usize]>,
+    deadline: Option<Instant>,
+) -> BreakResult {
     let unknown = BreakResult {
         slots: None,
         breaks: 0,
@@ -439,16 +452,23 @@ pub fn minimise_breaks(problem: &BreakProblem, deadline: Option<Instant>) -> Bre
     if encoding.contradiction {
         return infeasible;
     }
-    let answer = encoding.solver.solve_limited(&[]);
-    if answer == lbool::FALSE {
-        return infeasible;
-    }
-    if answer != lbool::TRUE {
-        return unknown;
-    }
-    let best = encoding.slots();
-    let Ok(breaks) = check(problem, &best) else {
-        return unknown;
+    let known = start.and_then(|slots| Some((slots.to_vec(), check(problem, slots).ok()?)));
+    let (best, breaks) = match known {
+        Some(known) => known,
+        None => {
+            let answer = encoding.solver.solve_limited(&[]);
+            if answer == lbool::FALSE {
+                return infeasible;
+            }
+            if answer != lbool::TRUE {
+                return unknown;
+            }
+            let slots = encoding.slots();
+            let Ok(breaks) = check(problem, &slots) else {
+                return unknown;
+            };
+            (slots, breaks)
+        }
     };
     if breaks == 0 {
         return BreakResult {

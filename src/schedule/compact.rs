@@ -4,7 +4,9 @@
 //! slots linked through shared participants) between them. A move is taken when it lowers the
 //! total of idle gaps; the search stops when no move does.
 //!
-//! This is a local search: it lowers idle gaps but proves nothing about their minimum. Coverage,
+//! The local search is fast and proves nothing; then, session by session and within a time
+//! budget, [`super::breaks`] searches for the fewest idle gaps these meetings allow and proves
+//! it (a SAT model of the same problem, started from the local search's answer). Coverage,
 //! wants and value cannot change, since the meetings are the same.
 
 use std::collections::{HashMap, HashSet};
@@ -25,7 +27,24 @@ struct State<'a> {
     used: HashMap<(Option<usize>, usize), i64>,
 }
 
-impl State<'_> {
+impl<'a> State<'a> {
+    fn new(instance: &'a Instance, position: &'a [usize], placements: &[Placement]) -> State<'a> {
+        let mut state = State {
+            instance,
+            position,
+            placements: placements.to_vec(),
+            at: HashMap::new(),
+            used: HashMap::new(),
+        };
+        for index in 0..state.placements.len() {
+            state.count(index, 1);
+            for who in state.who(index) {
+                state.at.insert((who, state.placements[index].slot), index);
+            }
+        }
+        state
+    }
+
     fn who(&self, index: usize) -> [Who; 2] {
         let pair = &self.instance.pairs[self.placements[index].pair];
         [(true, pair.firm), (false, pair.buyer)]
@@ -133,14 +152,24 @@ impl State<'_> {
     }
 }
 
-/// Lowers the idle gaps of `placements` in place and returns the total before and after. Slots
-/// that overlap others in time are left alone (moving meetings there could break rule 1 across
-/// sessions).
+/// What compaction did: idle gaps before and after, and whether `after` is proven the fewest
+/// these meetings allow in every session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compacted {
+    pub before: u32,
+    pub after: u32,
+    pub proven: bool,
+}
+
+/// Lowers the idle gaps of `placements` in place. Slots that overlap others in time are left
+/// alone (moving meetings there could break rule 1 across sessions). The exact search stops at
+/// `deadline`, keeping the best timetable found.
 pub fn compact(
     instance: &Instance,
     mission: &crate::model::Mission,
     placements: &mut [Placement],
-) -> (u32, u32) {
+    deadline: Option<std::time::Instant>,
+) -> Compacted {
     let slot_count = instance.slot_count;
     let session_of: Vec<usize> = mission.slots.iter().map(|slot| slot.session).collect();
     let mut position = vec![0; slot_count];
@@ -149,19 +178,7 @@ pub fn compact(
         position[slot] = sessions[session_of[slot]].len();
         sessions[session_of[slot]].push(slot);
     }
-    let mut state = State {
-        instance,
-        position: &position,
-        placements: placements.to_vec(),
-        at: HashMap::new(),
-        used: HashMap::new(),
-    };
-    for index in 0..state.placements.len() {
-        state.count(index, 1);
-        for who in state.who(index) {
-            state.at.insert((who, state.placements[index].slot), index);
-        }
-    }
+    let mut state = State::new(instance, &position, placements);
     let total = |state: &State| -> u32 {
         let mut participants: HashSet<Who> = HashSet::new();
         for index in 0..state.placements.len() {
@@ -235,7 +252,99 @@ pub fn compact(
             }
         }
     }
-    let after = total(&state);
     placements.copy_from_slice(&state.placements);
-    (before, after)
+    let mut proven = true;
+    for slots in &sessions {
+        if !slots.iter().all(|&slot| movable(slot)) {
+            proven = false;
+            continue;
+        }
+        if deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
+            proven = false;
+            continue;
+        }
+        proven &= exact(instance, &position, slots, placements, deadline);
+    }
+    let state = State::new(instance, &position, placements);
+    let after = total(&state);
+    Compacted {
+        before,
+        after,
+        proven,
+    }
+}
+
+/// The fewest idle gaps of one session's meetings, by [`super::breaks`], applied to
+/// `placements` when fewer than now; whether that minimum is proven.
+fn exact(
+    instance: &Instance,
+    position: &[usize],
+    slots: &[usize],
+    placements: &mut [Placement],
+    deadline: Option<std::time::Instant>,
+) -> bool {
+    use super::breaks::{minimise_breaks_from, BreakProblem, Capacity};
+    let members: Vec<usize> = (0..placements.len())
+        .filter(|&index| slots.contains(&placements[index].slot))
+        .collect();
+    if members.len() < 2 {
+        return true;
+    }
+    let mut participants: HashMap<Who, usize> = HashMap::new();
+    let mut meetings = Vec::new();
+    let mut allowed = Vec::new();
+    let mut start = Vec::new();
+    for &index in &members {
+        let pair = &instance.pairs[placements[index].pair];
+        let mut id = |who: Who| {
+            let next = participants.len();
+            *participants.entry(who).or_insert(next)
+        };
+        meetings.push((id((true, pair.firm)), id((false, pair.buyer))));
+        allowed.push(
+            slots
+                .iter()
+                .filter(|slot| pair.slots.binary_search(slot).is_ok())
+                .map(|&slot| position[slot])
+                .collect::<Vec<usize>>(),
+        );
+        start.push(position[placements[index].slot]);
+    }
+    let unlimited = |limit: Option<u32>| limit.map_or(usize::MAX, |l| l as usize);
+    let mut capacities = vec![Capacity {
+        meetings: (0..members.len()).collect(),
+        limits: slots
+            .iter()
+            .map(|&slot| unlimited(instance.slot_tables[slot]))
+            .collect(),
+    }];
+    for language in 0..instance.languages.len() {
+        let needing: Vec<usize> = (0..members.len())
+            .filter(|&k| instance.pairs[placements[members[k]].pair].language == Some(language))
+            .collect();
+        if !needing.is_empty() {
+            capacities.push(Capacity {
+                meetings: needing,
+                limits: slots
+                    .iter()
+                    .map(|&slot| unlimited(instance.language_capacity(language, slot)))
+                    .collect(),
+            });
+        }
+    }
+    let problem = BreakProblem {
+        participants: participants.len(),
+        meetings,
+        slots: slots.len(),
+        allowed,
+        capacities,
+        max_breaks: None,
+    };
+    let result = minimise_breaks_from(&problem, Some(&start), deadline);
+    if let Some(found) = &result.slots {
+        for (k, &index) in members.iter().enumerate() {
+            placements[index].slot = slots[found[k]];
+        }
+    }
+    result.proven
 }
