@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{
     interpreter_language, Availability, BuyerId, Date, FirmId, Mission, RequestKind, Status,
     TimeOfDay, Window,
@@ -141,6 +141,12 @@ fn why_impossible(mission: &Mission, meeting: &Meeting) -> Option<String> {
 /// Re-plans `old` (the meetings of the published timetable, already checked against the folder)
 /// at `now`. `weights` are the candidate pairs for the free capacity (old pairs that are kept
 /// need not be among them).
+///
+/// With `allow_moves` N above 0, kept meetings are then released one at a time (those of
+/// participants who lost a meeting first) and the residual solved again with the released pair
+/// as a `must`; a release is taken when the whole timetable gets strictly better in rule 7's
+/// order (coverage, wants, value), until N moved or the candidates or time run out. This is a
+/// greedy search: it never makes the timetable worse, but does not prove the best N moves.
 pub fn replan(
     mission: &Mission,
     old: &[Meeting],
@@ -148,11 +154,106 @@ pub fn replan(
     now: Moment,
     options: &ReplanOptions,
 ) -> Result<Replanned> {
-    if options.allow_moves > 0 {
-        return Err(Error::BadOption(
-            "--allow-moves above 0 is not supported yet: kept meetings stay at their time and place (meetings that became impossible are still re-placed when they can)".to_string(),
-        ));
+    let started = std::time::Instant::now();
+    let mut best = replan_releasing(mission, old, weights, now, options, &HashSet::new())?;
+    if options.allow_moves == 0 {
+        return Ok(best);
     }
+    let deadline = options
+        .schedule
+        .time_limit_seconds
+        .map(|limit| started + std::time::Duration::from_secs_f64(limit));
+    let score = |replanned: &Replanned| {
+        let wants = mission.wants();
+        let met: usize = replanned
+            .schedule
+            .meetings
+            .iter()
+            .filter_map(|m| wants.get(&(&m.firm, &m.buyer)))
+            .map(|sides| sides.len().min(2))
+            .sum();
+        (
+            replanned.schedule.minimum_coverage.0,
+            met,
+            replanned.schedule.expected_value_usd,
+        )
+    };
+    // Candidates: kept meetings after `now`, of participants a cancellation touched first.
+    let touched: HashSet<&str> = best
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Cancelled)
+        .flat_map(|c| [c.firm.as_str(), c.buyer.as_str()])
+        .collect();
+    let old_slots: HashSet<(&FirmId, &BuyerId, usize)> =
+        old.iter().map(|m| (&m.firm, &m.buyer, m.slot.0)).collect();
+    let mut candidates: Vec<(bool, usize, FirmId, BuyerId)> = best
+        .schedule
+        .meetings
+        .iter()
+        .filter(|m| {
+            let slot = &mission.slots[m.slot.0];
+            let start = Moment {
+                date: mission.sessions[slot.session].date,
+                time: slot.range.start,
+            };
+            start >= now && old_slots.contains(&(&m.firm, &m.buyer, m.slot.0))
+        })
+        .map(|m| {
+            let near = touched.contains(m.firm.as_str()) || touched.contains(m.buyer.as_str());
+            (!near, m.slot.0, m.firm.clone(), m.buyer.clone())
+        })
+        .collect();
+    candidates.sort();
+    let mut released: HashSet<(FirmId, BuyerId)> = HashSet::new();
+    let mut tried = 0;
+    for (_, _, firm, buyer) in candidates {
+        let out_of_time = deadline.is_some_and(|d| std::time::Instant::now() >= d);
+        if released.len() as u32 >= options.allow_moves || out_of_time || tried >= 200 {
+            break;
+        }
+        tried += 1;
+        let mut trial = released.clone();
+        trial.insert((firm, buyer));
+        let Ok(candidate) = replan_releasing(mission, old, weights, now, options, &trial) else {
+            continue;
+        };
+        let (before, after) = (score(&best), score(&candidate));
+        // A move is a phone call: value must rise by more than the gap the optimiser is
+        // allowed anyway (and a dollar), not by the noise of its tie-breaking.
+        let worth = (options.schedule.mip_gap * before.2).max(1.0);
+        let better = (after.0, after.1) > (before.0, before.1)
+            || ((after.0, after.1) == (before.0, before.1) && after.2 > before.2 + worth);
+        if better {
+            released = trial;
+            best = candidate;
+        }
+    }
+    let moved = best
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Moved && c.reason == RELEASED)
+        .count();
+    best.schedule.notes.push(format!(
+        "allow-moves {}: {moved} kept meeting(s) moved to raise the objective ({tried} tried, one at a time)",
+        options.allow_moves
+    ));
+    best.schedule.seconds = started.elapsed().as_secs_f64();
+    Ok(best)
+}
+
+/// Why a released kept meeting moved.
+const RELEASED: &str = "moved to raise the objective (allow-moves)";
+
+/// [`replan`] with the kept meetings of `released` pairs free to move (as `must` pairs).
+fn replan_releasing(
+    mission: &Mission,
+    old: &[Meeting],
+    weights: &[PairWeight],
+    now: Moment,
+    options: &ReplanOptions,
+    released: &HashSet<(FirmId, BuyerId)>,
+) -> Result<Replanned> {
     let started = std::time::Instant::now();
     let started_before = |slot: usize| {
         let slot_record = &mission.slots[slot];
@@ -218,6 +319,7 @@ pub fn replan(
             fixed.push(meeting.clone());
             continue;
         }
+        let release = released.contains(&(meeting.firm.clone(), meeting.buyer.clone()));
         let reason = why_impossible(mission, meeting).or_else(|| {
             if busy.contains(&(true, f, slot)) || busy.contains(&(false, b, slot)) {
                 return Some("a clash with a meeting kept earlier".to_string());
@@ -248,7 +350,7 @@ pub fn replan(
                     return Some(format!("no {language} interpreter left in that slot"));
                 }
             }
-            None
+            release.then(|| RELEASED.to_string())
         });
         match reason {
             Some(reason) => dropped.push((meeting.clone(), reason)),
@@ -342,6 +444,19 @@ pub fn replan(
         }
         true
     });
+    // Released meetings meet again, somewhere after `now`.
+    for (meeting, reason) in &dropped {
+        if reason == RELEASED {
+            residual.requests.push(crate::model::Request {
+                firm: meeting.firm.clone(),
+                buyer: meeting.buyer.clone(),
+                kind: RequestKind::Must,
+                from: None,
+                when: Availability::Everywhere,
+                note: String::new(),
+            });
+        }
+    }
     let free_weights: Vec<PairWeight> = weights
         .iter()
         .filter(|w| !meeting_pairs.contains(&(w.firm.as_str(), w.buyer.as_str())))
@@ -367,6 +482,10 @@ pub fn replan(
     for (meeting, reason) in &dropped {
         let key = (meeting.firm.clone(), meeting.buyer.clone());
         match new_slot.get(&key) {
+            // A released meeting placed back where it was: no change to tell.
+            Some(&slot) if slot == meeting.slot.0 => {
+                moved.insert(key);
+            }
             Some(&slot) => {
                 moved.insert(key);
                 changes.push(Change {

@@ -394,9 +394,9 @@ fn bad_replan_arguments_are_refused() {
                 "--now",
                 "2017-03-27T12:00",
                 "--allow-moves",
-                "2",
+                "many",
             ],
-            "--allow-moves above 0 is not supported yet",
+            "invalid value 'many' for '--allow-moves",
         ),
         (
             &["--from", "nowhere.json", "--now", "2017-03-27T12:00"],
@@ -471,5 +471,183 @@ fn a_replanned_timetable_publishes_and_calendars_cancel_the_dropped_meeting() {
             change[1],
             change[2]
         );
+    }
+}
+
+/// Rule 7's order of a timetable: minimum coverage, wants met (each side once), value.
+fn rule_7(mission: &missionmatch::Mission, meetings: &[Meeting]) -> (u32, usize, f64) {
+    let wants = mission.wants();
+    let met = meetings
+        .iter()
+        .filter_map(|m| wants.get(&(&m.firm, &m.buyer)))
+        .map(|sides| sides.len().min(2))
+        .sum();
+    let value = meetings.iter().map(|m| m.expected_value_usd).sum();
+    (
+        missionmatch::minimum_coverage(mission, meetings).0,
+        met,
+        value,
+    )
+}
+
+/// The cancelled buyer's session's first slot after its first meeting: `now` for the tests.
+fn cancel_one(
+    mission: &mut missionmatch::Mission,
+    old: &[Meeting],
+    seed: u64,
+) -> Option<(missionmatch::BuyerId, Moment)> {
+    let victim = old.iter().map(|m| m.buyer.clone()).nth(seed as usize % 5)?;
+    let index = mission.buyer_index(&victim).unwrap();
+    mission.buyers[index].status = Status::Cancelled;
+    let second = mission.slots.iter().find(|s| s.session == 1).unwrap();
+    Some((
+        victim,
+        Moment {
+            date: mission.sessions[1].date,
+            time: second.range.start,
+        },
+    ))
+}
+
+#[test]
+fn on_generated_missions_a_replan_without_edits_changes_nothing_at_any_session() {
+    for seed in 0..8u64 {
+        let (mission, weights) = generated(6, 24, seed, seed % 2 == 0);
+        let exact = ScheduleOptions {
+            mip_gap: 0.0,
+            ..Default::default()
+        };
+        let old = schedule(&mission, &weights, &exact).unwrap();
+        for session in 0..mission.sessions.len() {
+            let slot = mission.slots.iter().find(|s| s.session == session).unwrap();
+            let now = Moment {
+                date: mission.sessions[session].date,
+                time: slot.range.start,
+            };
+            let options = ReplanOptions {
+                allow_moves: 0,
+                schedule: exact.clone(),
+            };
+            let result = replan(&mission, &old.meetings, &weights, now, &options).unwrap();
+            assert!(
+                result.changes.is_empty(),
+                "seed {seed} session {session}: {:?}",
+                result.changes
+            );
+            let mut before: Vec<_> = old
+                .meetings
+                .iter()
+                .map(|m| (&m.firm, &m.buyer, m.slot))
+                .collect();
+            let mut after: Vec<_> = result
+                .schedule
+                .meetings
+                .iter()
+                .map(|m| (&m.firm, &m.buyer, m.slot))
+                .collect();
+            before.sort();
+            after.sort();
+            assert_eq!(before, after, "seed {seed} session {session}");
+        }
+    }
+}
+
+#[test]
+fn a_cancellation_moves_nothing_and_allow_moves_only_ever_helps() {
+    for seed in 0..10u64 {
+        let (mut mission, weights) = generated(6, 24, seed, true);
+        let old = schedule(&mission, &weights, &ScheduleOptions::default()).unwrap();
+        let Some((victim, now)) = cancel_one(&mut mission, &old.meetings, seed) else {
+            continue;
+        };
+        let victim_sessions: BTreeSet<usize> = old
+            .meetings
+            .iter()
+            .filter(|m| m.buyer == victim)
+            .map(|m| mission.slots[m.slot.0].session)
+            .collect();
+        let mut base_score = None;
+        for allow_moves in [0u32, 1, 3] {
+            let options = ReplanOptions {
+                allow_moves,
+                schedule: ScheduleOptions::default(),
+            };
+            let result = replan(&mission, &old.meetings, &weights, now, &options).unwrap();
+            let moved: Vec<&missionmatch::Change> = result
+                .changes
+                .iter()
+                .filter(|c| c.kind == missionmatch::ChangeKind::Moved)
+                .collect();
+            if allow_moves == 0 {
+                // Nothing that still works moves, least of all in sessions the buyer was not in.
+                for change in &moved {
+                    let session = mission.slots[change.old_slot.unwrap()].session;
+                    assert!(
+                        victim_sessions.contains(&session),
+                        "seed {seed}: {change:?}"
+                    );
+                }
+            }
+            // A moved kept meeting is one the old timetable had after `now`, now elsewhere.
+            let released = moved
+                .iter()
+                .filter(|c| c.reason.contains("allow-moves"))
+                .count();
+            assert!(
+                released as u32 <= allow_moves,
+                "seed {seed}: {released} moved, {allow_moves} allowed"
+            );
+            for change in &moved {
+                assert!(old.meetings.iter().any(|m| m.firm == change.firm
+                    && m.buyer == change.buyer
+                    && Some(m.slot.0) == change.old_slot));
+                assert!(result
+                    .schedule
+                    .meetings
+                    .iter()
+                    .any(|m| m.firm == change.firm
+                        && m.buyer == change.buyer
+                        && Some(m.slot.0) == change.new_slot));
+            }
+            // Valid, apart from the meetings the cancelled buyer held before `now`.
+            let future: Vec<Meeting> = result
+                .schedule
+                .meetings
+                .iter()
+                .filter(|m| m.buyer != victim)
+                .cloned()
+                .collect();
+            let mut all_weights = weights.clone();
+            for m in &result.schedule.meetings {
+                if !weights
+                    .iter()
+                    .any(|w| w.firm == m.firm && w.buyer == m.buyer)
+                {
+                    all_weights.push(PairWeight {
+                        firm: m.firm.clone(),
+                        buyer: m.buyer.clone(),
+                        expected_value_usd: m.expected_value_usd,
+                        reasons: vec![],
+                        source: "kept".into(),
+                        line: None,
+                    });
+                }
+            }
+            assert_eq!(
+                validate_schedule(&mission, &all_weights, &future),
+                Vec::<String>::new(),
+                "seed {seed} moves {allow_moves}"
+            );
+            let score = rule_7(&mission, &result.schedule.meetings);
+            if let Some(base) = base_score {
+                let (b, s): ((u32, usize, f64), (u32, usize, f64)) = (base, score);
+                assert!(
+                    (s.0, s.1) > (b.0, b.1) || ((s.0, s.1) == (b.0, b.1) && s.2 >= b.2 - 1e-6),
+                    "seed {seed} moves {allow_moves}: {s:?} < {b:?}"
+                );
+            } else {
+                base_score = Some(score);
+            }
+        }
     }
 }

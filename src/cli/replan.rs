@@ -27,7 +27,8 @@ pub struct Arguments {
     /// the matcher's candidates for the edited folder).
     #[arg(long)]
     weights: Option<PathBuf>,
-    /// How many kept meetings may move to raise the objective (only 0 is supported yet).
+    /// How many kept meetings may move to another slot when that raises the objective (a
+    /// greedy search, one release at a time).
     #[arg(long, default_value_t = 0)]
     allow_moves: u32,
     /// Output folder (default: MISSION_DIR/out).

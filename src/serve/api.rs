@@ -285,11 +285,6 @@ pub fn begin_replan(
             "the mission has no schedule yet: schedule it first".into(),
         ));
     }
-    if allow_moves > 0 {
-        return Err(ApiError::Invalid(vec![
-            "allow_moves: only 0 is supported yet (kept meetings stay where they are)".into(),
-        ]));
-    }
     app.start_job(id, "replan", move |app, progress| {
         let (_, mission) = app.mission(id)?;
         let old = app
