@@ -674,3 +674,48 @@ fn the_organisers_marks_steer_the_next_schedule() {
         "without the mark the optimum has the meeting again"
     );
 }
+
+#[test]
+fn an_edit_keeps_the_columns_the_engine_does_not_know() {
+    let server = TestServer::start();
+    let api = server.api();
+    let folder = common::copy_fixture("india-2017");
+    let path = folder.path().join("firms.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for (n, line) in lines.iter_mut().enumerate() {
+        line.push_str(if n == 0 {
+            ",memo"
+        } else {
+            ",met in Seoul 2016"
+        });
+    }
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let (status, body) = api.upload(folder.path(), &["mission.toml", "firms.csv", "buyers.csv"]);
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, body) = api.send(
+        "PATCH",
+        &format!("/api/missions/{id}/firms/F03"),
+        Some(r#"{"booth": "Hall B 12"}"#.into()),
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let zip = api.bytes(&format!("/api/missions/{id}/export.zip"));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut firms = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name(&format!("mission-{id}/firms.csv")).unwrap(),
+        &mut firms,
+    )
+    .unwrap();
+    assert!(firms.lines().next().unwrap().ends_with(",memo"), "{firms}");
+    assert_eq!(firms.matches("met in Seoul 2016").count(), 13, "{firms}");
+    assert!(
+        firms
+            .lines()
+            .any(|l| l.starts_with("F03,") && l.contains("Hall B 12")),
+        "{firms}"
+    );
+}

@@ -24,3 +24,4 @@ pub use schedule_files::{
     schedule_json_with_status, write_candidates, write_replan, write_schedule, write_weights,
 };
 pub use write::{write_atomically, write_mission};
+pub use xlsx::parse_workbook;

@@ -441,7 +441,8 @@ pub fn edit(
     fields: &BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
     let (_, mission) = app.mission(id)?;
-    let files = work::edit_participant(&mission, side, participant, fields)?;
+    let files =
+        work::edit_participant(&mission, app.store().files(id)?, side, participant, fields)?;
     app.store().replace_files(id, &files)?;
     Ok(())
 }
@@ -497,7 +498,7 @@ async fn add_buyer(
     let fields = fields_of(&object(&body)?)?;
     blocking(&app, move |app| {
         let (_, mission) = app.mission(id)?;
-        let (buyer, files) = work::add_buyer(&mission, &fields)?;
+        let (buyer, files) = work::add_buyer(&mission, app.store().files(id)?, &fields)?;
         app.store().replace_files(id, &files)?;
         Ok((StatusCode::CREATED, Json(json!({ "id": buyer }))).into_response())
     })
@@ -515,7 +516,7 @@ pub fn mark(app: &App, id: i64, firm: &str, buyer: &str, kind: &str) -> Result<(
         })?),
     };
     let (_, mission) = app.mission(id)?;
-    let files = work::set_request(&mission, firm, buyer, kind)?;
+    let files = work::set_request(&mission, app.store().files(id)?, firm, buyer, kind)?;
     app.store().replace_files(id, &files)?;
     Ok(())
 }

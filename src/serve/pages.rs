@@ -791,7 +791,7 @@ async fn walk_in(
     form.retain(|_, v| !v.trim().is_empty());
     blocking(&app, move |app| {
         let (_, mission) = app.mission(id)?;
-        let (_, files) = super::work::add_buyer(&mission, &form)?;
+        let (_, files) = super::work::add_buyer(&mission, app.store().files(id)?, &form)?;
         Ok(app.store().replace_files(id, &files)?)
     })
     .await?;

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
@@ -227,46 +226,11 @@ pub fn outcomes_csv(records: &[OutcomeRecord]) -> String {
     text
 }
 
-/// A folder under the system's temporary directory, removed when dropped: the engine's writers
-/// take folders.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Result<Scratch, WorkError> {
-        let token = super::store::random_token().map_err(|e| WorkError::Engine(e.to_string()))?;
-        let dir = std::env::temp_dir().join(format!("missionmatch-serve-{}", &token[..16]));
-        std::fs::create_dir_all(&dir)
-            .map_err(|error| WorkError::Engine(format!("{}: {error}", dir.display())))?;
-        Ok(Scratch(dir))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The mission's input files as the command line writes them (CSV, UTF-8).
-fn normalised_files(mission: &Mission) -> Result<BTreeMap<String, Vec<u8>>, WorkError> {
-    let scratch = Scratch::new()?;
-    crate::write_mission(&scratch.0, mission)?;
-    let mut files = BTreeMap::new();
-    for name in INPUT_FILES {
-        if name.starts_with("outcomes.") {
-            continue;
-        }
-        if let Ok(bytes) = std::fs::read(scratch.0.join(name)) {
-            files.insert(name.to_string(), bytes);
-        }
-    }
-    Ok(files)
-}
-
 /// The edited files of a participant change: `fields` are column names of firms.csv or
 /// buyers.csv and their new cells. Checked as `check` would; nothing changes on a problem.
 pub fn edit_participant(
     mission: &Mission,
+    files: BTreeMap<String, Vec<u8>>,
     side: Side,
     id: &str,
     fields: &BTreeMap<String, String>,
@@ -278,7 +242,6 @@ pub fn edit_participant(
             EDITABLE.join(", ")
         )]));
     }
-    let files = normalised_files(mission)?;
     edit_table(mission, files, file, |header, rows| {
         let id_column = header.iter().position(|h| h == "id").unwrap_or(0);
         let row = rows
@@ -305,6 +268,7 @@ pub fn edit_participant(
 /// The files with a walk-in buyer added: `fields` are buyers.csv columns.
 pub fn add_buyer(
     mission: &Mission,
+    files: BTreeMap<String, Vec<u8>>,
     fields: &BTreeMap<String, String>,
 ) -> Result<(String, BTreeMap<String, Vec<u8>>), WorkError> {
     let id = fields.get("id").cloned().unwrap_or_default();
@@ -313,7 +277,6 @@ pub fn add_buyer(
             "buyers.csv:0: id: a buyer {id} exists already"
         )]));
     }
-    let files = normalised_files(mission)?;
     let edited = edit_table(mission, files, "buyers.csv", |header, rows| {
         if let Some(column) = fields.keys().find(|k| !header.contains(k)) {
             return Err(WorkError::Invalid(vec![format!(
@@ -336,6 +299,7 @@ pub fn add_buyer(
 /// removed (`None`): a requests.csv row with `from` = organiser. Rows either side asked for stay.
 pub fn set_request(
     mission: &Mission,
+    files: BTreeMap<String, Vec<u8>>,
     firm: &str,
     buyer: &str,
     kind: Option<crate::RequestKind>,
@@ -352,10 +316,6 @@ pub fn set_request(
     {
         return Err(WorkError::NotFound(format!("no buyer {buyer}")));
     }
-    let mut files = normalised_files(mission)?;
-    files
-        .entry("requests.csv".to_string())
-        .or_insert_with(|| b"firm,buyer,kind,from,when,note\n".to_vec());
     edit_table(mission, files, "requests.csv", |header, rows| {
         let column = |name: &str| header.iter().position(|h| h == name);
         let (Some(f), Some(b)) = (column("firm"), column("buyer")) else {
@@ -406,7 +366,10 @@ fn side_word(side: Side) -> &'static str {
 
 type Edit<'a> = dyn FnOnce(&mut Vec<String>, &mut Vec<Vec<String>>) -> Result<(), WorkError> + 'a;
 
-/// Applies `change` to one CSV of the files and checks the whole folder again.
+/// Applies `change` to one table of the folder as the organisers keep it (`file` is its CSV name;
+/// an Excel twin is read instead when that is what the folder has, and replaced by the CSV;
+/// `requests.csv` may not exist yet) and checks the whole folder again. Columns the engine does
+/// not know stay as they were.
 fn edit_table(
     mission: &Mission,
     mut files: BTreeMap<String, Vec<u8>>,
@@ -414,12 +377,29 @@ fn edit_table(
     change: impl FnOnce(&mut Vec<String>, &mut Vec<Vec<String>>) -> Result<(), WorkError>,
 ) -> Result<BTreeMap<String, Vec<u8>>, WorkError> {
     let change: Box<Edit> = Box::new(change);
-    let bytes = files.get(file).cloned().unwrap_or_default();
-    let table = crate::io::parse_table(file, &bytes).map_err(|problems| {
+    let workbook = file.replace(".csv", ".xlsx");
+    let invalid = |problems: Vec<Problem>| {
         WorkError::Invalid(problems.iter().map(Problem::to_string).collect())
-    })?;
-    let mut header = table.header.clone();
-    let mut rows: Vec<Vec<String>> = table.rows.into_iter().map(|row| row.cells).collect();
+    };
+    let excel = files.remove(&workbook);
+    let table = match (files.get(file), excel) {
+        (Some(bytes), _) => Some(crate::io::parse_table(file, bytes).map_err(invalid)?),
+        (None, Some(bytes)) => Some(crate::io::parse_workbook(&workbook, bytes).map_err(invalid)?),
+        (None, None) => None,
+    };
+    let (mut header, mut rows) = match table {
+        Some(table) => (
+            table.header.clone(),
+            table.rows.into_iter().map(|row| row.cells).collect(),
+        ),
+        None if file == "requests.csv" => (
+            ["firm", "buyer", "kind", "from", "when", "note"]
+                .map(str::to_string)
+                .to_vec(),
+            Vec::new(),
+        ),
+        None => return Err(WorkError::NotFound(format!("the mission has no {file}"))),
+    };
     change(&mut header, &mut rows)?;
     let mut text = crate::io::csv_with_header(&header);
     for row in &rows {
