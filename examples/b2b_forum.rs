@@ -135,6 +135,7 @@ fn read(path: &PathBuf, fairness: u32) -> Result<BreakProblem, String> {
         slots,
         allowed,
         max_breaks: Some(fairness),
+        segment_starts: Vec::new(),
     })
 }
 

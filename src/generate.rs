@@ -538,6 +538,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             max_meetings_per_buyer: Some(4),
             candidates_per_firm: Some(40),
             compact: None,
+            max_idle_gaps: None,
         },
         model: BTreeMap::new(),
         followup_webhook: None,

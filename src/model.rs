@@ -656,6 +656,8 @@ pub struct Rules {
     pub candidates_per_firm: Option<u32>,
     /// Among the best timetables, the one with the fewest idle gaps (v2 rule 10; default on).
     pub compact: Option<bool>,
+    /// Rule 10 (v2): nobody has more idle gaps than this in the whole mission.
+    pub max_idle_gaps: Option<u32>,
 }
 
 /// One export mission, as read from its folder and validated.

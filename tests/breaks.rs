@@ -50,6 +50,12 @@ fn random_problem(rng: &mut Rng) -> BreakProblem {
         } else {
             None
         },
+        // Sometimes two sessions: idle slots between them are no break.
+        segment_starts: if rng.chance(0.3) {
+            vec![1 + rng.below(slots - 1)]
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -138,6 +144,7 @@ fn a_meeting_with_no_slot_is_infeasible_and_the_checker_names_broken_rules() {
         allowed: vec![vec![0, 1], vec![0, 1], vec![0, 1]],
         capacities: Vec::new(),
         max_breaks: None,
+        segment_starts: Vec::new(),
     };
     // A triangle needs three slots: two cannot hold it.
     let result = minimise_breaks(&problem, None);

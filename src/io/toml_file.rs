@@ -452,6 +452,7 @@ pub fn read_settings(
             "max_meetings_per_buyer",
             "candidates_per_firm",
             "compact",
+            "max_idle_gaps",
         ];
         reader.unknown_keys(table, "rules.", &known);
         let mut get = |name: &str| {
@@ -465,6 +466,7 @@ pub fn read_settings(
             min_meetings_per_buyer: get("min_meetings_per_buyer"),
             max_meetings_per_buyer: get("max_meetings_per_buyer"),
             candidates_per_firm: get("candidates_per_firm"),
+            max_idle_gaps: get("max_idle_gaps"),
             compact: table
                 .get("compact")
                 .and_then(|value| match value.get_ref() {
@@ -625,7 +627,7 @@ mod tests {
             &format!("{GOOD}[rules]\nmin_meetings_per_firm = -1\nmax_meeting_per_firm = 3\n"),
             &[
                 "mission.toml:9: rules.min_meetings_per_firm: -1 is not a count (it must be 0 or more)",
-                "mission.toml:10: rules.max_meeting_per_firm: unknown key, ignored (known: min_meetings_per_firm, max_meetings_per_firm, min_meetings_per_buyer, max_meetings_per_buyer, candidates_per_firm, compact)",
+                "mission.toml:10: rules.max_meeting_per_firm: unknown key, ignored (known: min_meetings_per_firm, max_meetings_per_firm, min_meetings_per_buyer, max_meetings_per_buyer, candidates_per_firm, compact, max_idle_gaps)",
             ],
         );
         check(

@@ -207,6 +207,12 @@ fn mission_toml(mission: &Mission) -> String {
             let _ = writeln!(out, "{key} = {value}");
         }
     }
+    if let Some(compact) = rules.compact {
+        let _ = writeln!(out, "compact = {compact}");
+    }
+    if let Some(limit) = rules.max_idle_gaps {
+        let _ = writeln!(out, "max_idle_gaps = {limit}");
+    }
     if !mission.model.is_empty() {
         out.push_str("\n[model]\n");
         for (key, value) in &mission.model {

@@ -32,6 +32,23 @@ pub struct BreakProblem {
     pub capacities: Vec<Capacity>,
     /// At most this many breaks for any participant (fairness), if given.
     pub max_breaks: Option<u32>,
+    /// Slots that begin a new segment (a session, a day): idle slots between two segments are
+    /// no break. Empty: one segment.
+    pub segment_starts: Vec<usize>,
+}
+
+impl BreakProblem {
+    /// The segment of each slot.
+    fn segments(&self) -> Vec<usize> {
+        (0..self.slots)
+            .map(|slot| {
+                self.segment_starts
+                    .iter()
+                    .filter(|&&start| start > 0 && start <= slot)
+                    .count()
+            })
+            .collect()
+    }
 }
 
 /// At most `limits[slot]` of `meetings` in each slot.
@@ -60,6 +77,8 @@ pub struct BreakResult {
 /// The breaks of each participant in a timetable: runs of idle slots between two of its
 /// meetings.
 pub fn breaks_per_participant(problem: &BreakProblem, slots: &[usize]) -> Vec<u32> {
+    let segment = problem.segments();
+    let same = |a: usize, b: usize| segment.get(a) == segment.get(b);
     let mut busy = vec![Vec::new(); problem.participants];
     for (&(a, b), &slot) in problem.meetings.iter().zip(slots) {
         busy[a].push(slot);
@@ -68,7 +87,9 @@ pub fn breaks_per_participant(problem: &BreakProblem, slots: &[usize]) -> Vec<u3
     busy.iter_mut()
         .map(|list| {
             list.sort_unstable();
-            list.windows(2).filter(|w| w[1] > w[0] + 1).count() as u32
+            list.windows(2)
+                .filter(|w| w[1] > w[0] + 1 && same(w[0], w[1]))
+                .count() as u32
         })
         .collect()
 }
@@ -282,6 +303,7 @@ impl Encoding {
     }
 
     fn new(problem: &BreakProblem, deadline: Option<Instant>) -> Encoding {
+        let segment = problem.segments();
         let mut encoding = Encoding {
             solver: Solver::new(Default::default(), Deadline(deadline)),
             placed: Vec::new(),
@@ -351,10 +373,15 @@ impl Encoding {
             if meetings_of[p] < 2 {
                 continue;
             }
-            // later[s]: some meeting at s or after (implied upwards only).
+            // later[s]: some meeting at s or after in the same segment (implied upwards only).
             let mut later: Vec<Option<Lit>> = vec![None; problem.slots + 1];
             for slot in (0..problem.slots).rev() {
-                later[slot] = match (busy[slot], later[slot + 1]) {
+                let next = if segment.get(slot + 1) == Some(&segment[slot]) {
+                    later[slot + 1]
+                } else {
+                    None
+                };
+                later[slot] = match (busy[slot], next) {
                     (None, next) => next,
                     (Some(here), next) => {
                         let literal = encoding.literal();
@@ -370,6 +397,11 @@ impl Encoding {
             // and meets again later.
             let mut own = Vec::new();
             for slot in 1..problem.slots {
+                if segment.get(slot + 1) != Some(&segment[slot])
+                    || segment[slot - 1] != segment[slot]
+                {
+                    continue;
+                }
                 let (Some(before), Some(after)) = (busy[slot - 1], later[slot + 1]) else {
                     continue;
                 };

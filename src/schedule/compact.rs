@@ -339,6 +339,7 @@ fn exact(
         allowed,
         capacities,
         max_breaks: None,
+        segment_starts: Vec::new(),
     };
     let result = minimise_breaks_from(&problem, Some(&start), deadline);
     if let Some(found) = &result.slots {
@@ -347,4 +348,137 @@ fn exact(
         }
     }
     result.proven
+}
+
+/// Why `max_idle_gaps` could not be met.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LimitError {
+    /// No timetable keeps the limit: even the meetings that must take place cannot be arranged.
+    Impossible(String),
+    /// The search ran out of time before it found an arrangement.
+    OutOfTime(String),
+}
+
+/// Rule 10's `max_idle_gaps`: rearranges the meetings inside their sessions, over the whole
+/// mission at once, so that nobody has more than `limit` idle gaps (and the fewest in total
+/// among such timetables). When no arrangement of these meetings keeps the limit, the least
+/// valuable meeting (not a `must` pair) of the participant with the most idle gaps is dropped,
+/// and so on. Returns the meetings dropped; the meetings in slots that overlap another session
+/// stay where they are.
+pub fn limit_idle_gaps(
+    instance: &Instance,
+    mission: &crate::model::Mission,
+    placements: &mut Vec<Placement>,
+    limit: u32,
+    deadline: Option<std::time::Instant>,
+) -> Result<Vec<Placement>, LimitError> {
+    use super::breaks::{breaks_per_participant, minimise_breaks_from, BreakProblem, Capacity};
+    let slot_count = instance.slot_count;
+    let session_of: Vec<usize> = mission.slots.iter().map(|slot| slot.session).collect();
+    let segment_starts: Vec<usize> = (1..slot_count)
+        .filter(|&slot| session_of[slot] != session_of[slot - 1])
+        .collect();
+    let unlimited = |limit: Option<u32>| limit.map_or(usize::MAX, |l| l as usize);
+    let mut dropped = Vec::new();
+    loop {
+        let mut participants: HashMap<Who, usize> = HashMap::new();
+        let mut meetings = Vec::new();
+        let mut allowed = Vec::new();
+        let mut start = Vec::new();
+        for placement in placements.iter() {
+            let pair = &instance.pairs[placement.pair];
+            let mut id = |who: Who| {
+                let next = participants.len();
+                *participants.entry(who).or_insert(next)
+            };
+            meetings.push((id((true, pair.firm)), id((false, pair.buyer))));
+            let movable = |slot: usize| instance.overlapping[slot].is_empty();
+            allowed.push(if movable(placement.slot) {
+                pair.slots
+                    .iter()
+                    .copied()
+                    .filter(|&slot| session_of[slot] == session_of[placement.slot] && movable(slot))
+                    .collect()
+            } else {
+                vec![placement.slot]
+            });
+            start.push(placement.slot);
+        }
+        let mut capacities = vec![Capacity {
+            meetings: (0..placements.len()).collect(),
+            limits: (0..slot_count)
+                .map(|slot| unlimited(instance.slot_tables[slot]))
+                .collect(),
+        }];
+        for language in 0..instance.languages.len() {
+            let needing: Vec<usize> = (0..placements.len())
+                .filter(|&k| instance.pairs[placements[k].pair].language == Some(language))
+                .collect();
+            if !needing.is_empty() {
+                capacities.push(Capacity {
+                    meetings: needing,
+                    limits: (0..slot_count)
+                        .map(|slot| unlimited(instance.language_capacity(language, slot)))
+                        .collect(),
+                });
+            }
+        }
+        let problem = BreakProblem {
+            participants: participants.len(),
+            meetings,
+            slots: slot_count,
+            allowed,
+            capacities,
+            max_breaks: Some(limit),
+            segment_starts: segment_starts.clone(),
+        };
+        let result = minimise_breaks_from(&problem, Some(&start), deadline);
+        if let Some(found) = &result.slots {
+            for (placement, &slot) in placements.iter_mut().zip(found) {
+                placement.slot = slot;
+            }
+            return Ok(dropped);
+        }
+        if !result.proven {
+            return Err(LimitError::OutOfTime(format!(
+                "max_idle_gaps = {limit}: the search for an arrangement ran out of time"
+            )));
+        }
+        // Drop the least valuable meeting that need not take place, of the participant with the
+        // most idle gaps now.
+        let gaps = breaks_per_participant(
+            &BreakProblem {
+                max_breaks: None,
+                ..problem
+            },
+            &start,
+        );
+        let mut order: Vec<usize> = (0..gaps.len()).collect();
+        order.sort_by_key(|&p| std::cmp::Reverse(gaps[p]));
+        let who_of: HashMap<usize, Who> = participants.iter().map(|(&who, &p)| (p, who)).collect();
+        let victim = order.iter().find_map(|p| {
+            let who = who_of[p];
+            (0..placements.len())
+                .filter(|&k| {
+                    let pair = &instance.pairs[placements[k].pair];
+                    !pair.must && ((true, pair.firm) == who || (false, pair.buyer) == who)
+                })
+                .min_by(|&a, &b| {
+                    let value = |k: usize| instance.pairs[placements[k].pair].value;
+                    value(a).total_cmp(&value(b))
+                })
+        });
+        let Some(victim) = victim else {
+            let worst = order.first().map(|p| who_of[p]);
+            let name = match worst {
+                Some((true, firm)) => format!("firm {}", mission.firms[firm].id),
+                Some((false, buyer)) => format!("buyer {}", mission.buyers[buyer].id),
+                None => "someone".to_string(),
+            };
+            return Err(LimitError::Impossible(format!(
+                "max_idle_gaps = {limit}: {name} has only meetings that must take place left, and they cannot be arranged with so few idle gaps (their `when` windows or availability leave gaps)"
+            )));
+        };
+        dropped.push(placements.remove(victim));
+    }
 }

@@ -226,7 +226,7 @@ pub fn schedule(
     }
     explain::check_must_capacity(mission, &instance)?;
     let mut notes = Vec::new();
-    let (placements, bound, proven, solver_name) = match options.method {
+    let (placements, bound, mut proven, solver_name) = match options.method {
         Method::Greedy => {
             let all: Vec<usize> = (0..instance.pairs.len()).collect();
             let bound = instance.value_bound(&all);
@@ -270,6 +270,44 @@ pub fn schedule(
                 "compact: slots exchanged inside sessions, idle gaps {before} -> {after} (the same meetings){}",
                 if proven { "; no timetable of these meetings has fewer (proven)" } else { "" }
             ));
+        }
+    }
+    if let Some(limit) = mission.rules.max_idle_gaps {
+        // Required, so not bound by compaction's budget: the time limit, or else ten seconds
+        // or as long as scheduling took.
+        let deadline = match options.time_limit_seconds {
+            Some(limit) => started + Duration::from_secs_f64(limit),
+            None => Instant::now() + started.elapsed().max(Duration::from_secs(10)),
+        };
+        match compact::limit_idle_gaps(&instance, mission, &mut placements, limit, Some(deadline)) {
+            Ok(dropped) if dropped.is_empty() => notes.push(format!(
+                "max_idle_gaps {limit}: nobody has more idle gaps than that"
+            )),
+            Ok(dropped) => {
+                // The optimum had more gaps somewhere: what is left is valid, not proven best.
+                proven = false;
+                let names: Vec<String> = dropped
+                    .iter()
+                    .map(|p| {
+                        let pair = &instance.pairs[p.pair];
+                        format!(
+                            "{}-{}",
+                            mission.firms[pair.firm].id, mission.buyers[pair.buyer].id
+                        )
+                    })
+                    .collect();
+                notes.push(format!(
+                    "max_idle_gaps {limit}: no arrangement of the best meetings keeps it; dropped {} (the least valuable of whoever waited most): {}",
+                    dropped.len(),
+                    names.join(", ")
+                ));
+            }
+            Err(compact::LimitError::Impossible(reason)) => return Err(Error::Infeasible(reason)),
+            Err(compact::LimitError::OutOfTime(reason)) => {
+                return Err(Error::Solver(format!(
+                    "{reason}; give it more time with --time-limit"
+                )))
+            }
         }
     }
     let meetings = to_meetings(mission, &instance, &placements);

@@ -1,4 +1,5 @@
-//! An independent check of a timetable against contract section 4, rules 1-6.
+//! An independent check of a timetable against contract section 4: rules 1-6, and of v2 rules
+//! 8 (tables), 9 (when windows), 10 (max_idle_gaps) and 11 (cancelled participants).
 //!
 //! It reads only the mission, the weights and the meetings (not the optimiser's instance), so a
 //! bug in how the optimiser understands a rule shows up here as a violation.
@@ -216,6 +217,14 @@ pub fn validate_schedule(
                 )),
                 None => violations.push(format!("rule 8: slot {slot}: a meeting has no table")),
             }
+        }
+    }
+    if let Some(limit) = mission.rules.max_idle_gaps {
+        let (_, largest) = idle_gaps(mission, meetings);
+        if largest > limit {
+            violations.push(format!(
+                "rule 10: someone has {largest} idle gaps, max_idle_gaps is {limit}"
+            ));
         }
     }
     violations
