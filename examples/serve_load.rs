@@ -63,6 +63,19 @@ fn next(state: &mut u64) -> u64 {
     *state
 }
 
+/// GET with the organiser's token, answered with JSON.
+async fn get_json(client: &reqwest::Client, url: &str, auth: &str) -> Value {
+    client
+        .get(url)
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let options = options();
@@ -134,30 +147,19 @@ async fn main() {
         .unwrap();
     let job = job["job"].as_str().unwrap().to_string();
     loop {
-        let state: Value = client
-            .get(format!("{base}/api/jobs/{job}"))
-            .header("authorization", &auth)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let state: Value = get_json(&client, &format!("{base}/api/jobs/{job}"), &auth).await;
         match state["state"].as_str() {
             Some("done") => break,
             Some("failed") => panic!("scheduling failed: {state}"),
             _ => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
-    let schedule: Value = client
-        .get(format!("{base}/api/missions/{id}/schedule"))
-        .header("authorization", &auth)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let schedule: Value = get_json(
+        &client,
+        &format!("{base}/api/missions/{id}/schedule"),
+        &auth,
+    )
+    .await;
     let meetings: Arc<Vec<(String, String)>> = Arc::new(
         schedule["meetings"]
             .as_array()
@@ -171,15 +173,12 @@ async fn main() {
             })
             .collect(),
     );
-    let participants: Value = client
-        .get(format!("{base}/api/missions/{id}/participants"))
-        .header("authorization", &auth)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let participants: Value = get_json(
+        &client,
+        &format!("{base}/api/missions/{id}/participants"),
+        &auth,
+    )
+    .await;
     let links: Arc<Vec<String>> = Arc::new(
         participants["participants"]
             .as_array()

@@ -332,22 +332,7 @@ fn replan_agrees_with_the_time_indexed_model_when_interpreters_are_reserved() {
                 .filter(|m| m.buyer != victim)
                 .cloned()
                 .collect();
-            let mut all_weights = weights.clone();
-            for m in &result.schedule.meetings {
-                if !weights
-                    .iter()
-                    .any(|w| w.firm == m.firm && w.buyer == m.buyer)
-                {
-                    all_weights.push(PairWeight {
-                        firm: m.firm.clone(),
-                        buyer: m.buyer.clone(),
-                        expected_value_usd: m.expected_value_usd,
-                        reasons: vec![],
-                        source: "kept".into(),
-                        line: None,
-                    });
-                }
-            }
+            let all_weights = with_kept_pairs(&weights, &result.schedule.meetings);
             let violations = validate_schedule(&mission, &all_weights, &future);
             assert!(
                 violations.is_empty(),
@@ -472,6 +457,27 @@ fn a_replanned_timetable_publishes_and_calendars_cancel_the_dropped_meeting() {
             change[2]
         );
     }
+}
+
+/// The weights and, for the validator, every pair the re-planned timetable kept without a weight.
+fn with_kept_pairs(weights: &[PairWeight], meetings: &[Meeting]) -> Vec<PairWeight> {
+    let mut all = weights.to_vec();
+    for m in meetings {
+        if !weights
+            .iter()
+            .any(|w| w.firm == m.firm && w.buyer == m.buyer)
+        {
+            all.push(PairWeight {
+                firm: m.firm.clone(),
+                buyer: m.buyer.clone(),
+                expected_value_usd: m.expected_value_usd,
+                reasons: vec![],
+                source: "kept".into(),
+                line: None,
+            });
+        }
+    }
+    all
 }
 
 /// Rule 7's order of a timetable: minimum coverage, wants met (each side once), value.
@@ -617,22 +623,7 @@ fn a_cancellation_moves_nothing_and_allow_moves_only_ever_helps() {
                 .filter(|m| m.buyer != victim)
                 .cloned()
                 .collect();
-            let mut all_weights = weights.clone();
-            for m in &result.schedule.meetings {
-                if !weights
-                    .iter()
-                    .any(|w| w.firm == m.firm && w.buyer == m.buyer)
-                {
-                    all_weights.push(PairWeight {
-                        firm: m.firm.clone(),
-                        buyer: m.buyer.clone(),
-                        expected_value_usd: m.expected_value_usd,
-                        reasons: vec![],
-                        source: "kept".into(),
-                        line: None,
-                    });
-                }
-            }
+            let all_weights = with_kept_pairs(&weights, &result.schedule.meetings);
             assert_eq!(
                 validate_schedule(&mission, &all_weights, &future),
                 Vec::<String>::new(),

@@ -322,16 +322,7 @@ fn a_bad_upload_gets_checks_lines_and_stores_nothing() {
     let (_, mission) = api.get(&format!("/api/missions/{id}"));
     assert_eq!(mission["firms"].as_array().unwrap().len(), 13);
     // Outcomes that came with the folder are kept (the India fixture has 138).
-    let zip = api.bytes(&format!("/api/missions/{id}/export.zip"));
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
-    let mut text = String::new();
-    std::io::Read::read_to_string(
-        &mut archive
-            .by_name(&format!("mission-{id}/outcomes.csv"))
-            .unwrap(),
-        &mut text,
-    )
-    .unwrap();
+    let text = api.exported(id, "outcomes.csv");
     assert_eq!(text.lines().count(), 139);
     // Re-planning needs a schedule first.
     let (status, _) = api.send(
@@ -646,16 +637,7 @@ fn the_organisers_marks_steer_the_next_schedule() {
     };
     assert!(!met(&schedule), "an avoided pair meets");
     // The mark is a requests.csv row from the organiser; removing it brings the meeting back.
-    let zip = api.bytes(&format!("/api/missions/{id}/export.zip"));
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
-    let mut text = String::new();
-    std::io::Read::read_to_string(
-        &mut archive
-            .by_name(&format!("mission-{id}/requests.csv"))
-            .unwrap(),
-        &mut text,
-    )
-    .unwrap();
+    let text = api.exported(id, "requests.csv");
     assert!(
         text.contains(&format!("{firm},{buyer},avoid,organiser")),
         "{text}"
@@ -702,14 +684,7 @@ fn an_edit_keeps_the_columns_the_engine_does_not_know() {
         Some(r#"{"booth": "Hall B 12"}"#.into()),
     );
     assert_eq!(status, StatusCode::OK, "{body}");
-    let zip = api.bytes(&format!("/api/missions/{id}/export.zip"));
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
-    let mut firms = String::new();
-    std::io::Read::read_to_string(
-        &mut archive.by_name(&format!("mission-{id}/firms.csv")).unwrap(),
-        &mut firms,
-    )
-    .unwrap();
+    let firms = api.exported(id, "firms.csv");
     assert!(firms.lines().next().unwrap().ends_with(",memo"), "{firms}");
     assert_eq!(firms.matches("met in Seoul 2016").count(), 13, "{firms}");
     assert!(

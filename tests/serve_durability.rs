@@ -93,16 +93,7 @@ fn every_acknowledged_write_survives_kill_9() {
     assert_eq!(again, schedule);
     let (_, mission) = api.get(&format!("/api/missions/{id}"));
     assert_eq!(mission["firms"][0]["phone"], "+82-31-0000-0001");
-    let zip = api.bytes(&format!("/api/missions/{id}/export.zip"));
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
-    let mut text = String::new();
-    std::io::Read::read_to_string(
-        &mut archive
-            .by_name(&format!("mission-{id}/outcomes.csv"))
-            .unwrap(),
-        &mut text,
-    )
-    .unwrap();
+    let text = api.exported(id, "outcomes.csv");
     let rows: Vec<Vec<&str>> = text
         .lines()
         .skip(1)

@@ -23,5 +23,5 @@ pub use schedule_files::{
     parse_candidates, read_candidates, read_weights, replan_files, schedule_files, schedule_json,
     schedule_json_with_status, write_candidates, write_replan, write_schedule, write_weights,
 };
-pub use write::{write_atomically, write_mission};
+pub use write::{write_atomically, write_mission, OUTCOME_COLUMNS};
 pub use xlsx::parse_workbook;

@@ -270,6 +270,18 @@ fn limit_cells(limits: MeetingLimits) -> [String; 2] {
     [optional(limits.min_meetings), optional(limits.max_meetings)]
 }
 
+/// The columns of `outcomes.csv` (contract section 3), as written.
+pub const OUTCOME_COLUMNS: &[&str] = &[
+    "firm",
+    "buyer",
+    "attended",
+    "interest",
+    "consultation_usd",
+    "contract_usd",
+    "next_step",
+    "note",
+];
+
 /// Writes `mission` as a mission folder the contract describes (`mission.toml`, `firms.csv`,
 /// `buyers.csv`, and `requests.csv` / `outcomes.csv` when there are any). Files are written
 /// atomically one by one.
@@ -355,16 +367,7 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     }
 
     if let Some(outcomes) = &mission.outcomes {
-        let mut text = csv_with_header(&[
-            "firm",
-            "buyer",
-            "attended",
-            "interest",
-            "consultation_usd",
-            "contract_usd",
-            "next_step",
-            "note",
-        ]);
+        let mut text = csv_with_header(OUTCOME_COLUMNS);
         for outcome in outcomes {
             push_line(
                 &mut text,

@@ -199,15 +199,16 @@ pub struct ScheduleRequest {
 }
 
 impl ScheduleRequest {
-    fn from_json(map: &serde_json::Map<String, Value>) -> Result<ScheduleRequest, ApiError> {
+    /// Reads `time_limit` (seconds) and `status` (`draft` or `final`), as JSON or form text.
+    pub fn from_json(map: &serde_json::Map<String, Value>) -> Result<ScheduleRequest, ApiError> {
         known_keys(map, &["time_limit", "status"])?;
-        let time_limit = match map.get("time_limit") {
-            None | Some(Value::Null) => None,
-            Some(value) => match value.as_f64() {
-                Some(s) if (0.0..=crate::LONGEST_TIME_LIMIT_SECONDS).contains(&s) => Some(s),
+        let time_limit = match text_field(map, "time_limit")?.trim() {
+            "" => None,
+            text => match text.parse::<f64>() {
+                Ok(s) if (0.0..=crate::LONGEST_TIME_LIMIT_SECONDS).contains(&s) => Some(s),
                 _ => {
                     return Err(ApiError::Invalid(vec![format!(
-                        "time_limit: {value} is not a number of seconds from 0 to {:e}",
+                        "time_limit: {text} is not a number of seconds from 0 to {:e}",
                         crate::LONGEST_TIME_LIMIT_SECONDS
                     )]))
                 }
@@ -296,6 +297,26 @@ pub fn begin_replan(
     })
 }
 
+/// Reads a re-planning request: `now` and `allow_moves` (default 0), as JSON or form text.
+pub fn replan_request(map: &serde_json::Map<String, Value>) -> Result<(Moment, u32), ApiError> {
+    known_keys(map, &["now", "allow_moves"])?;
+    let now = moment(&text_field(map, "now")?)?;
+    let allow_moves = match text_field(map, "allow_moves")?.trim() {
+        "" => 0,
+        text => text
+            .parse::<u32>()
+            .map_err(|_| ApiError::Invalid(vec![format!("allow_moves: {text} is not a count")]))?,
+    };
+    Ok((now, allow_moves))
+}
+
+/// A page's form fields as the JSON object the API reads.
+pub fn form_object(form: BTreeMap<String, String>) -> serde_json::Map<String, Value> {
+    form.into_iter()
+        .map(|(key, value)| (key, Value::String(value)))
+        .collect()
+}
+
 /// Reads `now` (`YYYY-MM-DDTHH:MM`).
 pub fn moment(text: &str) -> Result<Moment, ApiError> {
     Moment::parse(text).ok_or_else(|| {
@@ -312,18 +333,7 @@ async fn start_replan(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = mission_id(&id)?;
-    let map = object(&body)?;
-    known_keys(&map, &["now", "allow_moves"])?;
-    let now = moment(&text_field(&map, "now")?)?;
-    let allow_moves = match map.get("allow_moves") {
-        None | Some(Value::Null) => 0,
-        Some(value) => value
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| {
-                ApiError::Invalid(vec![format!("allow_moves: {value} is not a count")])
-            })?,
-    };
+    let (now, allow_moves) = replan_request(&object(&body)?)?;
     let job = blocking(&app, move |app| begin_replan(app, id, now, allow_moves)).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))).into_response())
 }
@@ -544,17 +554,8 @@ pub fn outcome_of(
     buyer: &str,
     map: &serde_json::Map<String, Value>,
 ) -> Result<OutcomeRecord, ApiError> {
-    known_keys(
-        map,
-        &[
-            "attended",
-            "interest",
-            "consultation_usd",
-            "contract_usd",
-            "next_step",
-            "note",
-        ],
-    )?;
+    // The outcomes.csv columns after the pair.
+    known_keys(map, &crate::io::OUTCOME_COLUMNS[2..])?;
     let mut problems = Vec::new();
     let attended = match map.get("attended") {
         Some(Value::Bool(b)) => Some(*b),

@@ -317,61 +317,42 @@ async fn mission(
     .into_response())
 }
 
-#[derive(serde::Deserialize)]
-struct ScheduleForm {
-    csrf: Option<String>,
-    time_limit: Option<String>,
-    status: Option<String>,
+/// A form an organiser sent from a page: logged in, with the session's CSRF token. The mission
+/// id and the other fields.
+fn form_of(
+    organiser: Result<Organiser, ApiError>,
+    mut form: BTreeMap<String, String>,
+    id: &str,
+) -> Result<(i64, BTreeMap<String, String>), ApiError> {
+    let organiser = organiser?;
+    organiser.check_csrf(form.remove("csrf").as_deref())?;
+    Ok((api::mission_id(id)?, form))
 }
 
 async fn schedule(
     State(app): State<Arc<App>>,
     organiser: Result<Organiser, ApiError>,
     Path(id): Path<String>,
-    Form(form): Form<ScheduleForm>,
+    Form(form): Form<BTreeMap<String, String>>,
 ) -> PageResult {
-    let organiser = organiser?;
-    organiser.check_csrf(form.csrf.as_deref())?;
-    let id = mission_id(&id)?;
-    let time_limit = match form.time_limit.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => match text.parse::<f64>() {
-            Ok(s) if (0.0..=crate::LONGEST_TIME_LIMIT_SECONDS).contains(&s) => Some(s),
-            _ => {
-                return Err(ApiError::Invalid(vec![format!(
-                    "time limit: \"{text}\" is not a number of seconds"
-                )])
-                .into())
-            }
-        },
-    };
-    let status = form
-        .status
-        .as_deref()
-        .and_then(PublishStatus::parse)
-        .unwrap_or_default();
-    let request = api::ScheduleRequest { time_limit, status };
+    let (id, fields) = form_of(organiser, form, &id)?;
+    let request = api::ScheduleRequest::from_json(&api::form_object(fields))?;
     let job = blocking(&app, move |app| api::begin_schedule(app, id, request)).await?;
     Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
-}
-
-#[derive(serde::Deserialize)]
-struct ReplanForm {
-    csrf: Option<String>,
-    now: String,
 }
 
 async fn replan(
     State(app): State<Arc<App>>,
     organiser: Result<Organiser, ApiError>,
     Path(id): Path<String>,
-    Form(form): Form<ReplanForm>,
+    Form(form): Form<BTreeMap<String, String>>,
 ) -> PageResult {
-    let organiser = organiser?;
-    organiser.check_csrf(form.csrf.as_deref())?;
-    let id = mission_id(&id)?;
-    let now = api::moment(&form.now)?;
-    let job = blocking(&app, move |app| api::begin_replan(app, id, now, 0)).await?;
+    let (id, fields) = form_of(organiser, form, &id)?;
+    let (now, allow_moves) = api::replan_request(&api::form_object(fields))?;
+    let job = blocking(&app, move |app| {
+        api::begin_replan(app, id, now, allow_moves)
+    })
+    .await?;
     Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
 }
 
@@ -519,12 +500,10 @@ async fn set_mark(
     State(app): State<Arc<App>>,
     organiser: Result<Organiser, ApiError>,
     Path((id, firm, buyer)): Path<(String, String, String)>,
-    Form(mut form): Form<BTreeMap<String, String>>,
+    Form(form): Form<BTreeMap<String, String>>,
 ) -> PageResult {
-    let organiser = organiser?;
-    organiser.check_csrf(form.remove("csrf").as_deref())?;
-    let id = mission_id(&id)?;
-    let kind = form.remove("kind").unwrap_or_default();
+    let (id, fields) = form_of(organiser, form, &id)?;
+    let kind = fields.get("kind").cloned().unwrap_or_default();
     let anchor = firm.clone();
     blocking(&app, move |app| api::mark(app, id, &firm, &buyer, &kind)).await?;
     Ok(Redirect::to(&format!("/missions/{id}/candidates#f-{anchor}")).into_response())
@@ -661,15 +640,10 @@ async fn save_outcome(
     organiser: Result<Organiser, ApiError>,
     Path((id, firm, buyer)): Path<(String, String, String)>,
     headers: axum::http::HeaderMap,
-    Form(mut form): Form<BTreeMap<String, String>>,
+    Form(form): Form<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let organiser = organiser?;
-    organiser.check_csrf(form.remove("csrf").as_deref())?;
-    let id = api::mission_id(&id)?;
-    let map: serde_json::Map<String, Value> = form
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+    let (id, fields) = form_of(organiser, form, &id)?;
+    let map = api::form_object(fields);
     let (firm2, buyer2) = (firm.clone(), buyer.clone());
     let outcome = blocking(&app, move |app| {
         let outcome = api::outcome_of(&firm2, &buyer2, &map)?;
@@ -765,11 +739,9 @@ async fn edit_participant(
     State(app): State<Arc<App>>,
     organiser: Result<Organiser, ApiError>,
     Path((id, side, pid)): Path<(String, String, String)>,
-    Form(mut form): Form<BTreeMap<String, String>>,
+    Form(form): Form<BTreeMap<String, String>>,
 ) -> PageResult {
-    let organiser = organiser?;
-    organiser.check_csrf(form.remove("csrf").as_deref())?;
-    let id = mission_id(&id)?;
+    let (id, form) = form_of(organiser, form, &id)?;
     let side = if side == "firm" {
         Side::Firm
     } else {
@@ -783,11 +755,9 @@ async fn walk_in(
     State(app): State<Arc<App>>,
     organiser: Result<Organiser, ApiError>,
     Path(id): Path<String>,
-    Form(mut form): Form<BTreeMap<String, String>>,
+    Form(form): Form<BTreeMap<String, String>>,
 ) -> PageResult {
-    let organiser = organiser?;
-    organiser.check_csrf(form.remove("csrf").as_deref())?;
-    let id = mission_id(&id)?;
+    let (id, mut form) = form_of(organiser, form, &id)?;
     form.retain(|_, v| !v.trim().is_empty());
     blocking(&app, move |app| {
         let (_, mission) = app.mission(id)?;

@@ -193,16 +193,7 @@ pub fn with_outcomes(mission: &Mission, records: &[OutcomeRecord]) -> Mission {
 
 /// `outcomes.csv` of formats.md from the recorded rows (blank `attended`: not recorded yet).
 pub fn outcomes_csv(records: &[OutcomeRecord]) -> String {
-    let mut text = crate::io::csv_with_header(&[
-        "firm",
-        "buyer",
-        "attended",
-        "interest",
-        "consultation_usd",
-        "contract_usd",
-        "next_step",
-        "note",
-    ]);
+    let mut text = crate::io::csv_with_header(crate::io::OUTCOME_COLUMNS);
     let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
     for r in records {
         crate::io::push_line(

@@ -118,6 +118,16 @@ impl Api {
         response.bytes().unwrap().to_vec()
     }
 
+    /// One file of a mission's export.zip (`outcomes.csv`, `out/schedule.json`, ...).
+    pub fn exported(&self, id: i64, file: &str) -> String {
+        let zip = self.bytes(&format!("/api/missions/{id}/export.zip"));
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+        let mut text = String::new();
+        let mut entry = archive.by_name(&format!("mission-{id}/{file}")).unwrap();
+        std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+        text
+    }
+
     /// Posts a multipart form of (field, file name, bytes) to /api/missions.
     pub fn send_multipart(&self, parts: Vec<(&str, &str, Vec<u8>)>) -> (StatusCode, String) {
         let mut form = multipart::Form::new();
