@@ -223,18 +223,20 @@ impl HeadingIndex {
                 text
             })
             .collect();
-        let codes: Vec<String> = headings.iter().map(|h| h.code.clone()).collect();
+        let mut codes: Vec<String> = headings.iter().map(|h| h.code.clone()).collect();
         let mut texts = texts;
-        let trade = if with_trade_words {
-            trade_words("en")?
-        } else {
-            Vec::new()
-        };
-        for (heading, words) in trade {
-            if let Some(position) = codes.iter().position(|code| *code == heading) {
-                texts[position].push_str(". ");
-                texts[position].push_str(&words);
+        if with_trade_words {
+            // The WCO texts are short enough that trade words joined to them still count, and
+            // they must: "drone" has to find 8806 "unmanned aircraft" before 8802 "aircraft
+            // ... except unmanned aircraft". As documents of their own as well, they also
+            // match where the heading's own words do not (chargers, 8504).
+            for (heading, words) in trade_words("en")? {
+                if let Some(position) = codes.iter().position(|code| *code == heading) {
+                    texts[position].push_str(". ");
+                    texts[position].push_str(&words);
+                }
             }
+            add_trade_words(&mut codes, &mut texts, "en")?;
         }
         HeadingIndex::build(codes, texts)
     }
@@ -247,12 +249,8 @@ impl HeadingIndex {
                 texts.insert(heading.to_string(), words.to_string());
             }
         }
-        for (heading, words) in trade_words(language)? {
-            let text = texts.entry(heading).or_default();
-            text.push(' ');
-            text.push_str(&words);
-        }
-        let (codes, texts) = texts.into_iter().unzip();
+        let (mut codes, mut texts): (Vec<String>, Vec<String>) = texts.into_iter().unzip();
+        add_trade_words(&mut codes, &mut texts, language)?;
         HeadingIndex::build(codes, texts)
     }
 
@@ -279,6 +277,18 @@ impl HeadingIndex {
         // Two threads may build it at once; either result is the same index.
         Ok(cell.get_or_init(|| built))
     }
+}
+
+/// Each trade-word row of `language` as a document of its own, for its heading. A row appended
+/// to a heading's text drowned in it (BM25 weighs a match by the document's length, and the
+/// national names run to hundreds of words): "전기차 충전기" found the accumulators' heading
+/// rather than 8504, whose name lists 충전기 among a hundred other words.
+fn add_trade_words(codes: &mut Vec<String>, texts: &mut Vec<String>, language: &str) -> Result<()> {
+    for (heading, words) in trade_words(language)? {
+        codes.push(heading);
+        texts.push(words);
+    }
+    Ok(())
 }
 
 /// The trade words of one language: (heading, words) pairs.
@@ -342,15 +352,18 @@ fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Resul
             } else {
                 2
             };
-            let hits = headings.index.search(&terms, take)?;
+            // A heading may stand twice (its name, a trade-word row): distinct headings count.
+            let hits = headings.index.search(&terms, take * 3)?;
             let best = hits.first().map_or(0.0, |hit| hit.1);
+            let mut taken = 0;
             for &(position, score) in &hits {
-                if score < 0.8 * best {
-                    continue;
+                if score < 0.8 * best || taken == take {
+                    break;
                 }
                 let digits = headings.codes[position].clone();
                 if !found.contains(&digits) {
                     found.push(digits);
+                    taken += 1;
                 }
             }
         }
