@@ -714,13 +714,12 @@ async fn export(
 ) -> Result<Response, ApiError> {
     let id = mission_id(&id)?;
     blocking(&app, move |app| {
-        let (row, _) = app.mission(id)?;
+        app.mission(id)?;
         let files = app.store().files(id)?;
         let outcomes = app.store().outcomes(id)?;
         let latest = app.store().schedule(id, None)?;
         let folder = format!("mission-{id}");
         let bytes = work::export_zip(&folder, &files, &outcomes, latest.as_ref())?;
-        let _ = row;
         Ok((
             [
                 (header::CONTENT_TYPE, "application/zip".to_string()),

@@ -78,8 +78,6 @@ impl Job {
 
 /// What agendas and outcome checks need of the newest schedule, built once per version.
 pub struct Timetable {
-    /// The schedule version.
-    pub version: i64,
     /// `draft` or `final`.
     pub status: PublishStatus,
     /// Meetings in the file's order.
@@ -250,7 +248,6 @@ impl App {
             .map(|m| (m.firm.0.clone(), m.buyer.0.clone()))
             .collect();
         let timetable = Arc::new(Timetable {
-            version,
             status: file.status.unwrap_or_default(),
             meetings: file.meetings,
             firms,
