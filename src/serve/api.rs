@@ -507,12 +507,18 @@ async fn add_buyer(
     let id = mission_id(&id)?;
     let fields = fields_of(&object(&body)?)?;
     blocking(&app, move |app| {
-        let (_, mission) = app.mission(id)?;
-        let (buyer, files) = work::add_buyer(&mission, app.store().files(id)?, &fields)?;
-        app.store().replace_files(id, &files)?;
+        let buyer = walk_in(app, id, &fields)?;
         Ok((StatusCode::CREATED, Json(json!({ "id": buyer }))).into_response())
     })
     .await
+}
+
+/// Adds a walk-in buyer (buyers.csv columns) and stores the edited files; its id.
+pub fn walk_in(app: &App, id: i64, fields: &BTreeMap<String, String>) -> Result<String, ApiError> {
+    let (_, mission) = app.mission(id)?;
+    let (buyer, files) = work::add_buyer(&mission, app.store().files(id)?, fields)?;
+    app.store().replace_files(id, &files)?;
+    Ok(buyer)
 }
 
 /// Sets or removes the organiser's mark on a pair (`kind` empty: none).

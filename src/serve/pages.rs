@@ -759,12 +759,7 @@ async fn walk_in(
 ) -> PageResult {
     let (id, mut form) = form_of(organiser, form, &id)?;
     form.retain(|_, v| !v.trim().is_empty());
-    blocking(&app, move |app| {
-        let (_, mission) = app.mission(id)?;
-        let (_, files) = super::work::add_buyer(&mission, app.store().files(id)?, &form)?;
-        Ok(app.store().replace_files(id, &files)?)
-    })
-    .await?;
+    blocking(&app, move |app| api::walk_in(app, id, &form)).await?;
     Ok(Redirect::to(&format!("/missions/{id}/participants")).into_response())
 }
 
