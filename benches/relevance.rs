@@ -4,7 +4,8 @@
 //! Variant (a): both sides described in text (and HS codes). Variant (b): buyers give only a
 //! sector word and HS codes, firms only product text. Prints nDCG@10 (gain 2^grade - 1) and the
 //! recall of grade-2 pairs among the kept candidates, for missionmatch and for plain BM25 over
-//! the raw texts, in the same run. `cargo bench --bench relevance`
+//! the raw texts, in the same run. `cargo bench --bench relevance` (`-- crosslingual` for row (c)
+//! alone, `-- crosslingual misses` to list the profiles whose inferred headings miss their line).
 
 use missionmatch::{
     generate, hs_grade, match_mission, GeneratorOptions, MatchOptions, Mission, TextIndex,
@@ -136,6 +137,65 @@ fn crosslingual() {
             0
         }
     };
+    // The heading each line's trade is classified under (brake pads: friction material or
+    // vehicle parts), to show how often the inferred headings name it.
+    let expected = |line: &str| -> &'static [&'static str] {
+        match line {
+            "drones" => &["8806"],
+            "bearings" => &["8482"],
+            "brakes" => &["6813", "8708"],
+            "chargers" => &["8504"],
+            "cosmetics" => &["3304"],
+            "injection" => &["8477"],
+            "lighting" => &["9405"],
+            "medical" => &["9018"],
+            "moulds" => &["8480"],
+            "packaging" => &["3923"],
+            "packers" => &["8422"],
+            "vr" => &["8528"],
+            _ => &[],
+        }
+    };
+    {
+        let (firm_headings, buyer_headings) =
+            missionmatch::inferred_headings(&mission, &MatchOptions::default()).expect("headings");
+        let mut first = 0;
+        let mut any = 0;
+        let mut misses = Vec::new();
+        let profiles = firm_line
+            .iter()
+            .zip(&firm_headings)
+            .zip(mission.firms.iter().map(|f| &f.products))
+            .chain(
+                buyer_line
+                    .iter()
+                    .zip(&buyer_headings)
+                    .zip(mission.buyers.iter().map(|b| &b.interests)),
+            );
+        for ((line, headings), text) in profiles {
+            let right = expected(line);
+            if headings
+                .first()
+                .is_some_and(|h| right.contains(&h.as_str()))
+            {
+                first += 1;
+            }
+            if headings.iter().any(|h| right.contains(&h.as_str())) {
+                any += 1;
+            } else {
+                misses.push(format!("{line}: {text} -> {}", headings.join(" ")));
+            }
+        }
+        let total = firm_line.len() + buyer_line.len();
+        println!(
+            "  inferred headings: the line's own heading first for {first} of {total} profiles, among them for {any}"
+        );
+        if std::env::args().any(|a| a == "misses") {
+            for miss in misses {
+                println!("    {miss}");
+            }
+        }
+    }
     let mut row = Vec::new();
     for bridge in [false, true] {
         let candidates = match_mission(
@@ -166,37 +226,53 @@ fn crosslingual() {
                         .collect();
                     let mut sum = 0.0;
                     for &firm in &firms {
-                        let one: Vec<Vec<usize>> = (0..mission.firms.len())
-                            .map(|f| {
-                                if f == firm {
-                                    ranked[f].clone()
-                                } else {
-                                    Vec::new()
-                                }
-                            })
-                            .collect();
                         let grades: Vec<u8> =
                             ranked[firm].iter().map(|&b| grade(firm, b)).collect();
                         let mut ideal: Vec<u8> =
                             (0..mission.buyers.len()).map(|b| grade(firm, b)).collect();
                         ideal.sort_unstable_by(|a, b| b.cmp(a));
-                        let _ = one;
                         sum += dcg(&grades) / dcg(&ideal);
                     }
                     format!("{line} {:.2}", sum / firms.len() as f64)
                 })
                 .collect();
             println!("  per line: {}", per_line.join(", "));
+            if std::env::args().any(|a| a == "misses") {
+                for (firm, buyers) in ranked.iter().enumerate() {
+                    let top: Vec<String> = buyers
+                        .iter()
+                        .take(10)
+                        .map(|&b| {
+                            if grade(firm, b) > 0 {
+                                "+".to_string()
+                            } else {
+                                format!("{}:{}", buyer_line[b], mission.buyers[b].interests)
+                            }
+                        })
+                        .collect();
+                    println!(
+                        "    {} {} | {}",
+                        firm_line[firm],
+                        mission.firms[firm].products,
+                        top.join(" | ")
+                    );
+                }
+            }
         }
     }
     println!(
-        "(c) cross-lingual (30 Korean-only firms, 120 English or Vietnamese buyers, no codes): {}",
+        "(c) cross-lingual ({} Korean-only firms, {} English or Vietnamese buyers, no codes): {}",
+        mission.firms.len(),
+        mission.buyers.len(),
         row.join(" | ")
     );
 }
 
 fn main() {
     crosslingual();
+    if std::env::args().any(|a| a == "crosslingual") {
+        return;
+    }
     let per_firm = 40;
     for (label, text_style) in [
         ("(a) both described", TextStyle::Described),

@@ -491,15 +491,44 @@ pub fn solve_mip(
                 .best
             }),
     };
-    let incumbent = reduced_best.map(|best| unrestrict(model, &fixed, &original, &best));
-    if let Some(found) = &incumbent {
-        if relative_gap(root_bound, found.objective) <= gap {
-            return Ok(MipOutcome {
-                bound: root_bound,
-                best: incumbent,
-                proven: true,
-            });
+    let mut incumbent = reduced_best.map(|best| unrestrict(model, &fixed, &original, &best));
+    let within_gap = |found: &Option<Solved>| {
+        found
+            .as_ref()
+            .is_some_and(|found| relative_gap(root_bound, found.objective) <= gap)
+    };
+    // microlp solves every node from scratch, so a node of the whole model costs as much as its
+    // LP (13 s at 19,000 variables, measured here); before that, search wider neighbourhoods
+    // of the undecided part, each a small model.
+    if dive && solver == SolverChoice::Microlp {
+        let mut around = fixed.clone();
+        for _ in 0..NEIGHBOURHOODS {
+            if within_gap(&incumbent) {
+                break;
+            }
+            let wider = widen(model, &around);
+            if wider == around {
+                break;
+            }
+            around = wider;
+            if let Some(found) =
+                search_neighbourhood(model, &around, incumbent.as_ref(), deadline, gap)
+            {
+                if incumbent
+                    .as_ref()
+                    .is_none_or(|best| found.objective > best.objective)
+                {
+                    incumbent = Some(found);
+                }
+            }
         }
+    }
+    if within_gap(&incumbent) {
+        return Ok(MipOutcome {
+            bound: root_bound,
+            best: incumbent,
+            proven: true,
+        });
     }
     Ok(branch_and_bound(
         model, root, solver, deadline, incumbent, gap, None,
@@ -508,6 +537,77 @@ pub fn solve_mip(
 
 /// Nodes the dive into the undecided part may take before the whole model is searched.
 const DIVE_NODES: usize = 60;
+
+/// How many times the neighbourhood of the undecided part may grow before the whole model is
+/// searched, and the longest row through which it grows: a pair's row and a buyer's rows, not a
+/// firm's, a slot's or an interpreter's, which reach most of the model. Measured here on a
+/// 300 x 3,000 x 4 mission with varied windows (19,052 variables left after pricing, 574
+/// undecided): rows of up to 400 terms freed every variable in one step, rows of up to 40 freed
+/// 2,479, whose search took 0.6 s and closed the gap the dive left (0.06%) where the whole
+/// model's branch and bound had taken 130 s.
+const NEIGHBOURHOODS: usize = 2;
+const NEIGHBOURHOOD_ROW: usize = 40;
+
+/// `fixed` with every variable freed that shares a short row with a free one.
+fn widen(model: &LinearModel, fixed: &[Option<f64>]) -> Vec<Option<f64>> {
+    let mut wider = fixed.to_vec();
+    for row in &model.rows {
+        let short = row.terms.len() <= NEIGHBOURHOOD_ROW;
+        if short
+            && row
+                .terms
+                .iter()
+                .any(|&(variable, _)| fixed[variable].is_none())
+        {
+            for &(variable, _) in &row.terms {
+                wider[variable] = None;
+            }
+        }
+    }
+    wider
+}
+
+/// The best solution a bounded branch and bound finds with the variables of `fixed` held at
+/// their values, started from `incumbent` (a solution of the whole model that agrees with them).
+fn search_neighbourhood(
+    model: &LinearModel,
+    fixed: &[Option<f64>],
+    incumbent: Option<&Solved>,
+    deadline: Option<Instant>,
+    gap: f64,
+) -> Option<Solved> {
+    let solver = SolverChoice::Microlp;
+    let (reduced, original) = restrict(model, fixed);
+    let root = solve(&reduced, solver, true, seconds_until(deadline)).ok()?;
+    if !root.proven_optimal {
+        return None;
+    }
+    let start = incumbent.map(|whole| {
+        let values: Vec<f64> = original.iter().map(|&v| whole.values[v]).collect();
+        let objective = values
+            .iter()
+            .zip(&reduced.objective)
+            .map(|(value, coefficient)| value * coefficient)
+            .sum();
+        Solved {
+            values,
+            objective,
+            proven_optimal: false,
+        }
+    });
+    let found = branch_and_bound(
+        &reduced,
+        root,
+        solver,
+        deadline,
+        start,
+        gap,
+        Some(DIVE_NODES),
+    );
+    found
+        .best
+        .map(|best| unrestrict(model, fixed, &original, &best))
+}
 
 /// Depth-first branch and bound over LP relaxations, rounding the most fractional variable up
 /// first (which reaches timetables fast). Stops when the incumbent is within `gap` of the best
@@ -530,6 +630,9 @@ fn branch_and_bound(
         None => true,
         Some(best) => bound > best.objective + gap.max(1e-9) * best.objective.abs().max(1.0),
     };
+    // A node left because it cannot beat the best by more than the gap may still hold a better
+    // timetable: its bound stays in the bound of the whole.
+    let mut left_within_gap = f64::NEG_INFINITY;
     let mut best = incumbent;
     let mut open = vec![Node {
         lower: model.lower.clone(),
@@ -541,6 +644,7 @@ fn branch_and_bound(
     let mut nodes = 0;
     while let Some(node) = open.pop() {
         if !worth_exploring(node.parent_bound, &best) {
+            left_within_gap = left_within_gap.max(node.parent_bound);
             continue;
         }
         nodes += 1;
@@ -567,6 +671,7 @@ fn branch_and_bound(
             }
         };
         if !worth_exploring(solved.objective, &best) {
+            left_within_gap = left_within_gap.max(solved.objective);
             continue;
         }
         let branch = (0..model.upper.len())
@@ -600,9 +705,8 @@ fn branch_and_bound(
     let best_value = best.as_ref().map_or(f64::NEG_INFINITY, |b| b.objective);
     let open_bound = open
         .iter()
-        .filter(|node| worth_exploring(node.parent_bound, &best))
         .map(|node| node.parent_bound)
-        .fold(f64::NEG_INFINITY, f64::max);
+        .fold(left_within_gap, f64::max);
     let bound = open_bound.max(best_value);
     MipOutcome {
         proven: best.is_some() && relative_gap(bound, best_value) <= gap.max(1e-9),
@@ -731,6 +835,131 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn satisfies(model: &LinearModel, values: &[f64]) -> bool {
+        let bounded = values.iter().enumerate().all(|(v, &x)| {
+            x >= model.lower[v] - 1e-6
+                && x <= model.upper[v] + 1e-6
+                && (!model.integer[v] || (x - x.round()).abs() < 1e-6)
+        });
+        bounded
+            && model.rows.iter().all(|row| {
+                let lhs: f64 = row.terms.iter().map(|&(v, c)| c * values[v]).sum();
+                match row.sense {
+                    Sense::AtMost => lhs <= row.rhs + 1e-6,
+                    Sense::AtLeast => lhs >= row.rhs - 1e-6,
+                    Sense::Equal => (lhs - row.rhs).abs() < 1e-6,
+                }
+            })
+    }
+
+    /// The best objective over every integral point (small models only).
+    fn brute_force(model: &LinearModel) -> Option<f64> {
+        let mut point = vec![0.0; model.upper.len()];
+        let mut best: Option<f64> = None;
+        loop {
+            if satisfies(model, &point) {
+                let value: f64 = point.iter().zip(&model.objective).map(|(x, c)| x * c).sum();
+                best = Some(best.map_or(value, |b: f64| b.max(value)));
+            }
+            let mut position = 0;
+            loop {
+                if position == point.len() {
+                    return best;
+                }
+                if point[position] < model.upper[position] {
+                    point[position] += 1.0;
+                    break;
+                }
+                point[position] = 0.0;
+                position += 1;
+            }
+        }
+    }
+
+    /// A random packing model, like the scheduler's (`<=` rows of small integers, a few `>=`
+    /// rows of minimums), which brute force can enumerate when small.
+    fn packing_model(seed: u64, variables: usize, rows: usize) -> LinearModel {
+        let mut rng = crate::generate::Rng::new(seed);
+        let mut model = LinearModel::default();
+        for _ in 0..variables {
+            let upper = 1.0 + rng.below(2) as f64;
+            model.add_variable(upper, true, 100.0 + 5000.0 * rng.unit());
+        }
+        for row in 0..rows {
+            let mut terms: Vec<(usize, f64)> = (0..2 + rng.below(4))
+                .map(|_| (rng.below(variables), 1.0 + rng.below(2) as f64))
+                .collect();
+            terms.sort_unstable_by_key(|&(variable, _)| variable);
+            terms.dedup_by_key(|term| term.0);
+            if row % 5 == 4 {
+                model.add_row(terms, Sense::AtLeast, 1.0);
+            } else {
+                model.add_row(terms, Sense::AtMost, 1.0 + rng.below(3) as f64);
+            }
+        }
+        model
+    }
+
+    #[test]
+    fn the_mip_search_keeps_its_promise_against_brute_force() {
+        // Small random models, solved to no gap and to 1%: the answer is feasible, the bound
+        // is at least the true optimum, and the answer is within the gap of it. Some of these
+        // leave the dive short of the gap, so the neighbourhood search and the whole search run.
+        let mut searched_wider = 0;
+        for seed in 0..60 {
+            let model = packing_model(100 + seed, 10, 8);
+            let Some(optimum) = brute_force(&model) else {
+                continue;
+            };
+            for gap in [0.0, 0.01] {
+                let lp = solve(&model, SolverChoice::Microlp, true, None).unwrap();
+                let fractional = !lp.values.iter().all(|x| (x - x.round()).abs() < 1e-6);
+                let mip = solve_mip(&model, lp, SolverChoice::Microlp, None, gap, true).unwrap();
+                let best = mip.best.expect("a feasible model has a solution");
+                assert!(
+                    satisfies(&model, &best.values),
+                    "seed {seed}: infeasible answer"
+                );
+                assert!(mip.bound >= optimum - 1e-6, "seed {seed}, gap {gap}: bound {} below the optimum {optimum} (found {}, proven {})", mip.bound, best.objective, mip.proven);
+                assert!(
+                    best.objective >= optimum * (1.0 - gap) - 1e-6,
+                    "seed {seed}, gap {gap}: {} against the optimum {optimum}",
+                    best.objective
+                );
+                searched_wider += usize::from(fractional);
+            }
+        }
+        assert!(searched_wider > 10, "too few models needed a search");
+    }
+
+    #[test]
+    fn a_neighbourhood_keeps_what_it_does_not_free() {
+        let model = packing_model(7, 40, 30);
+        let lp = solve(&model, SolverChoice::Microlp, true, None).unwrap();
+        let whole = solve_mip(&model, lp.clone(), SolverChoice::Microlp, None, 0.0, true)
+            .unwrap()
+            .best
+            .unwrap();
+        // Hold every variable but the first five at the optimum's values: the neighbourhood
+        // grows from those five through short rows and its answer keeps the rest as held.
+        let fixed: Vec<Option<f64>> = whole
+            .values
+            .iter()
+            .enumerate()
+            .map(|(v, &x)| (v >= 5).then_some(x))
+            .collect();
+        let around = widen(&model, &fixed);
+        assert!(around.iter().filter(|v| v.is_none()).count() > 5);
+        let found = search_neighbourhood(&model, &around, Some(&whole), None, 0.0).unwrap();
+        assert!(satisfies(&model, &found.values));
+        for (v, held) in around.iter().enumerate() {
+            if let Some(value) = held {
+                assert_eq!(found.values[v], *value, "variable {v} moved");
+            }
+        }
+        assert!(found.objective >= whole.objective - 1e-6);
     }
 
     #[test]
