@@ -6,20 +6,29 @@
 //! count meetings per slot, which colouring alone ignores: Kempe swaps (exchanging two colours on
 //! an alternating component) move interpreted meetings out of overfull slots.
 
-use super::instance::Placement;
+use std::collections::HashMap;
+
+use super::instance::{Holder, InSlot, Placement};
+
+/// An edge of a bipartite graph: a node on the left (a firm) and one on the right (a buyer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    pub left: usize,
+    pub right: usize,
+}
 
 /// Colours the edges of a bipartite graph so that no two edges at a node share a colour.
 ///
-/// `edges` are (left, right) node indices; every node's degree must be at most `colours`.
+/// Every node's degree must be at most `colours`.
 /// Returns a colour per edge, or `None` when some degree exceeds `colours`.
 pub fn colour_edges(
-    edges: &[(usize, usize)],
+    edges: &[Edge],
     left_count: usize,
     right_count: usize,
     colours: usize,
 ) -> Option<Vec<usize>> {
     let mut graph = Colouring::new(left_count, right_count, colours, edges.len());
-    for (edge, &(left, right)) in edges.iter().enumerate() {
+    for (edge, &Edge { left, right }) in edges.iter().enumerate() {
         let free_left = graph.free_colour(LEFT, left)?;
         let free_right = graph.free_colour(RIGHT, right)?;
         if graph.at[RIGHT][right][free_left].is_some() {
@@ -60,13 +69,13 @@ impl Colouring {
         (0..self.colours).find(|&c| self.at[side][node][c].is_none())
     }
 
-    fn set(&mut self, edge: usize, colour: usize, (left, right): (usize, usize)) {
+    fn set(&mut self, edge: usize, colour: usize, Edge { left, right }: Edge) {
         self.at[LEFT][left][colour] = Some(edge);
         self.at[RIGHT][right][colour] = Some(edge);
         self.colour[edge] = Some(colour);
     }
 
-    fn unset(&mut self, edge: usize, (left, right): (usize, usize)) {
+    fn unset(&mut self, edge: usize, Edge { left, right }: Edge) {
         if let Some(colour) = self.colour[edge].take() {
             self.at[LEFT][left][colour] = None;
             self.at[RIGHT][right][colour] = None;
@@ -80,7 +89,7 @@ impl Colouring {
         mut node: usize,
         first: usize,
         second: usize,
-        edges: &[(usize, usize)],
+        edges: &[Edge],
     ) -> Vec<usize> {
         let mut path = Vec::new();
         let mut colour = first;
@@ -89,7 +98,7 @@ impl Colouring {
                 break; // an even cycle, walked round once
             }
             path.push(edge);
-            let (left, right) = edges[edge];
+            let Edge { left, right } = edges[edge];
             (side, node) = if side == LEFT {
                 (RIGHT, right)
             } else {
@@ -101,7 +110,7 @@ impl Colouring {
     }
 
     /// Exchanges colours `a` and `b` on the given edges.
-    fn swap(&mut self, path: &[usize], a: usize, b: usize, edges: &[(usize, usize)]) {
+    fn swap(&mut self, path: &[usize], a: usize, b: usize, edges: &[Edge]) {
         let old: Vec<usize> = path.iter().map(|&e| self.colour[e].unwrap_or(a)).collect();
         for &edge in path {
             self.unset(edge, edges[edge]);
@@ -117,7 +126,7 @@ impl Colouring {
 ///
 /// `group[e]` is the edge's limited group, if any. Returns whether all limits hold.
 pub fn balance_groups(
-    edges: &[(usize, usize)],
+    edges: &[Edge],
     left_count: usize,
     right_count: usize,
     colours: usize,
@@ -162,7 +171,7 @@ pub fn balance_groups(
                     if graph.colour[start] != Some(a) || group[start].is_none() {
                         continue;
                     }
-                    let left = edges[start].0;
+                    let left = edges[start].left;
                     let mut component = graph.alternating_path(LEFT, left, a, b, edges);
                     component.extend(graph.alternating_path(LEFT, left, b, a, edges));
                     component.sort_unstable();
@@ -194,46 +203,60 @@ pub fn balance_groups(
 /// buyer's meeting in s, ...), so nobody gets two meetings in one slot; a chain is used only if
 /// every pair on it can meet in the slot it moves to, and only if the total overfill drops.
 ///
-/// Returns the (language, slot) pairs still overfilled.
+/// Returns the interpreter languages still overfilled, each in a slot.
 pub fn rebalance_interpreters(
     instance: &super::instance::Instance,
     placements: &mut [Placement],
-) -> Vec<(usize, usize)> {
+) -> Vec<InSlot> {
     let limit = |language: usize| instance.languages[language].1;
-    let capacity = |language: usize, slot: usize| instance.language_capacity(language, slot);
-    let mut count: std::collections::HashMap<(usize, usize), u32> =
-        std::collections::HashMap::new();
-    let mut firm_at: std::collections::HashMap<(usize, usize), usize> =
-        std::collections::HashMap::new();
-    let mut buyer_at: std::collections::HashMap<(usize, usize), usize> =
-        std::collections::HashMap::new();
+    // A language's capacity in a slot (the keys of `count` are languages only).
+    let capacity = |InSlot { holder, slot }: InSlot| match holder {
+        Holder::Language(language) => instance.language_capacity(language, slot),
+        _ => None,
+    };
+    let language_in = |language: usize, slot: usize| InSlot {
+        holder: Holder::Language(language),
+        slot,
+    };
+    let firm_in = |firm: usize, slot: usize| InSlot {
+        holder: Holder::Firm(firm),
+        slot,
+    };
+    let buyer_in = |buyer: usize, slot: usize| InSlot {
+        holder: Holder::Buyer(buyer),
+        slot,
+    };
+    // Meetings per language and slot; the meeting of each firm and buyer in each slot.
+    let mut count: HashMap<InSlot, u32> = HashMap::new();
+    let mut meeting_of: HashMap<InSlot, usize> = HashMap::new();
     for (index, &Placement { pair, slot }) in placements.iter().enumerate() {
         let pair = &instance.pairs[pair];
-        firm_at.insert((pair.firm, slot), index);
-        buyer_at.insert((pair.buyer, slot), index);
+        meeting_of.insert(firm_in(pair.firm, slot), index);
+        meeting_of.insert(buyer_in(pair.buyer, slot), index);
         if let Some(language) = pair.language.filter(|&l| limit(l).is_some()) {
-            *count.entry((language, slot)).or_default() += 1;
+            *count.entry(language_in(language, slot)).or_default() += 1;
         }
     }
-    let overfilled =
-        |count: &std::collections::HashMap<(usize, usize), u32>| -> Vec<(usize, usize)> {
-            let mut list: Vec<(usize, usize)> = count
-                .iter()
-                .filter(|&(&(language, slot), &n)| {
-                    capacity(language, slot).is_some_and(|cap| n > cap)
-                })
-                .map(|(&key, _)| key)
-                .collect();
-            list.sort_unstable();
-            list
-        };
+    let overfilled = |count: &HashMap<InSlot, u32>| -> Vec<InSlot> {
+        let mut list: Vec<InSlot> = count
+            .iter()
+            .filter(|&(&key, &n)| capacity(key).is_some_and(|cap| n > cap))
+            .map(|(&key, _)| key)
+            .collect();
+        list.sort_unstable();
+        list
+    };
+
     let mut attempts = 0;
     'outer: loop {
         let over = overfilled(&count);
         if over.is_empty() || attempts > 100_000 {
             return over;
         }
-        for &(language, from) in &over {
+        for &InSlot { holder, slot: from } in &over {
+            let Holder::Language(language) = holder else {
+                continue;
+            };
             let starts: Vec<usize> = placements
                 .iter()
                 .enumerate()
@@ -243,8 +266,9 @@ pub fn rebalance_interpreters(
                 .map(|(index, _)| index)
                 .collect();
             for to in 0..instance.slot_count {
-                let cap = capacity(language, to).unwrap_or(u32::MAX);
-                if to == from || count.get(&(language, to)).copied().unwrap_or(0) >= cap {
+                let cap = capacity(language_in(language, to)).unwrap_or(u32::MAX);
+                if to == from || count.get(&language_in(language, to)).copied().unwrap_or(0) >= cap
+                {
                     continue;
                 }
                 for &start in &starts {
@@ -259,9 +283,9 @@ pub fn rebalance_interpreters(
                             let other = if slot == from { to } else { from };
                             let pair = &instance.pairs[pair];
                             let next = if use_firm {
-                                firm_at.get(&(pair.firm, other))
+                                meeting_of.get(&firm_in(pair.firm, other))
                             } else {
-                                buyer_at.get(&(pair.buyer, other))
+                                meeting_of.get(&buyer_in(pair.buyer, other))
                             };
                             match next {
                                 Some(&next) if !chain.contains(&next) => {
@@ -282,7 +306,7 @@ pub fn rebalance_interpreters(
                         continue;
                     }
                     // Overfill before and after, over the (language, slot) cells the chain touches.
-                    let mut delta: std::collections::BTreeMap<(usize, usize), i64> =
+                    let mut delta: std::collections::BTreeMap<InSlot, i64> =
                         std::collections::BTreeMap::new();
                     for &index in &chain {
                         let Placement { pair, slot } = placements[index];
@@ -291,12 +315,12 @@ pub fn rebalance_interpreters(
                             .filter(|&l| limit(l).is_some())
                         {
                             let other = if slot == from { to } else { from };
-                            *delta.entry((l, slot)).or_default() -= 1;
-                            *delta.entry((l, other)).or_default() += 1;
+                            *delta.entry(language_in(l, slot)).or_default() -= 1;
+                            *delta.entry(language_in(l, other)).or_default() += 1;
                         }
                     }
-                    let excess = |key: (usize, usize), n: i64| -> i64 {
-                        (n - i64::from(capacity(key.0, key.1).unwrap_or(u32::MAX))).max(0)
+                    let excess = |key: InSlot, n: i64| -> i64 {
+                        (n - i64::from(capacity(key).unwrap_or(u32::MAX))).max(0)
                     };
                     let change: i64 = delta
                         .iter()
@@ -311,15 +335,15 @@ pub fn rebalance_interpreters(
                     for &index in &chain {
                         let Placement { pair, slot } = placements[index];
                         let record = &instance.pairs[pair];
-                        firm_at.remove(&(record.firm, slot));
-                        buyer_at.remove(&(record.buyer, slot));
+                        meeting_of.remove(&firm_in(record.firm, slot));
+                        meeting_of.remove(&buyer_in(record.buyer, slot));
                     }
                     for &index in &chain {
                         let Placement { pair, slot } = placements[index];
                         let other = if slot == from { to } else { from };
                         let record = &instance.pairs[pair];
-                        firm_at.insert((record.firm, other), index);
-                        buyer_at.insert((record.buyer, other), index);
+                        meeting_of.insert(firm_in(record.firm, other), index);
+                        meeting_of.insert(buyer_in(record.buyer, other), index);
                         placements[index].slot = other;
                     }
                     for (key, d) in delta {
@@ -338,10 +362,10 @@ pub fn rebalance_interpreters(
 mod tests {
     use super::*;
 
-    fn assert_proper(edges: &[(usize, usize)], colours: &[usize]) {
+    fn assert_proper(edges: &[Edge], colours: &[usize]) {
         for (i, a) in edges.iter().enumerate() {
             for (j, b) in edges.iter().enumerate().skip(i + 1) {
-                if a.0 == b.0 || a.1 == b.1 {
+                if a.left == b.left || a.right == b.right {
                     assert_ne!(
                         colours[i], colours[j],
                         "edges {a:?} and {b:?} share a colour"
@@ -361,8 +385,11 @@ mod tests {
             let mut degree_right = vec![0; right];
             for _ in 0..40 {
                 let (l, r) = (rng.below(left), rng.below(right));
-                if degree_left[l] < degree && degree_right[r] < degree && !edges.contains(&(l, r)) {
-                    edges.push((l, r));
+                if degree_left[l] < degree
+                    && degree_right[r] < degree
+                    && !edges.contains(&Edge { left: l, right: r })
+                {
+                    edges.push(Edge { left: l, right: r });
                     degree_left[l] += 1;
                     degree_right[r] += 1;
                 }
@@ -371,13 +398,15 @@ mod tests {
             assert!(colours.iter().all(|&c| c < degree));
             assert_proper(&edges, &colours);
         }
-        assert_eq!(colour_edges(&[(0, 0), (0, 1)], 1, 2, 1), None);
+        let edge = |left, right| Edge { left, right };
+        assert_eq!(colour_edges(&[edge(0, 0), edge(0, 1)], 1, 2, 1), None);
     }
 
     #[test]
     fn kempe_swaps_spread_interpreted_meetings() {
         // Two firms, four buyers, two slots; the two interpreted meetings start in one slot.
-        let edges = [(0, 0), (1, 1), (0, 2), (1, 3)];
+        let edge = |left, right| Edge { left, right };
+        let edges = [edge(0, 0), edge(1, 1), edge(0, 2), edge(1, 3)];
         let mut colours = vec![0, 0, 1, 1];
         let group = [Some(0), Some(0), None, None];
         assert!(balance_groups(&edges, 2, 4, 2, &mut colours, &group, &[1]));

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::instance::{ClassMeeting, Instance};
+use super::instance::{ClassMeeting, Holder, InClass, InGroup, Instance};
 use super::solver::{LinearModel, Sense};
 
 /// Slots grouped into classes of interchangeable slots.
@@ -95,12 +95,12 @@ type Terms = Vec<(usize, f64)>;
 
 /// Adds `sum(terms) <= capacity(key)` for each group, in key order, skipping rows that cannot
 /// bind (fewer variables than the capacity).
-fn add_capacity_rows(
+fn add_capacity_rows<Key: Ord + Copy>(
     model: &mut LinearModel,
-    groups: HashMap<(usize, usize), Terms>,
-    capacity: impl Fn((usize, usize)) -> f64,
+    groups: HashMap<Key, Terms>,
+    capacity: impl Fn(Key) -> f64,
 ) {
-    let mut groups: Vec<((usize, usize), Terms)> = groups.into_iter().collect();
+    let mut groups: Vec<(Key, Terms)> = groups.into_iter().collect();
     groups.sort_unstable_by_key(|(key, _)| *key);
     for (key, terms) in groups {
         let limit = capacity(key);
@@ -130,23 +130,19 @@ fn add_overlap_rows(
             groups_of_slot[slot].push(group);
         }
     }
-    let mut firm_group: HashMap<(usize, usize), Terms> = HashMap::new();
-    let mut buyer_group: HashMap<(usize, usize), Terms> = HashMap::new();
+    let mut in_group: HashMap<InGroup, Terms> = HashMap::new();
     for (variable, &ClassMeeting { pair, class }) in meetings.iter().enumerate() {
         let pair = &instance.pairs[pair];
         for &group in &groups_of_slot[partition.classes[class][0]] {
-            firm_group
-                .entry((pair.firm, group))
-                .or_default()
-                .push((variable, 1.0));
-            buyer_group
-                .entry((pair.buyer, group))
-                .or_default()
-                .push((variable, 1.0));
+            for holder in [Holder::Firm(pair.firm), Holder::Buyer(pair.buyer)] {
+                in_group
+                    .entry(InGroup { holder, group })
+                    .or_default()
+                    .push((variable, 1.0));
+            }
         }
     }
-    add_capacity_rows(model, firm_group, |_| 1.0);
-    add_capacity_rows(model, buyer_group, |_| 1.0);
+    add_capacity_rows(model, in_group, |_| 1.0);
 }
 
 /// The model and what its variables mean.
@@ -209,66 +205,59 @@ impl Formulation {
             }
         }
 
-        // Rule 1 per class: a participant meets at most once per slot; rule 5: interpreters.
-        let class_size = |class: usize| partition.classes[class].len() as f64;
-        let mut firm_class: HashMap<(usize, usize), Terms> = HashMap::new();
-        let mut buyer_class: HashMap<(usize, usize), Terms> = HashMap::new();
-        let mut language_class: HashMap<(usize, usize), Terms> = HashMap::new();
+        // Rule 1 per class: a participant meets at most once per slot; rule 5: interpreters;
+        // rule 8: at most `tables` meetings in a slot of a session with shared tables.
+        let mut in_class: HashMap<InClass, Terms> = HashMap::new();
         let mut firm_total: Vec<Terms> = vec![Vec::new(); instance.firm_count];
         let mut buyer_total: Vec<Terms> = vec![Vec::new(); instance.buyer_count];
         for (variable, &ClassMeeting { pair, class }) in meetings.iter().enumerate() {
             let pair = &instance.pairs[pair];
-            firm_class
-                .entry((pair.firm, class))
-                .or_default()
-                .push((variable, 1.0));
-            buyer_class
-                .entry((pair.buyer, class))
-                .or_default()
-                .push((variable, 1.0));
-            if let (Some(language), Some(_)) = (pair.language, instance.language_limit(pair)) {
-                language_class
-                    .entry((language, class))
+            let language = pair
+                .language
+                .filter(|_| instance.language_limit(pair).is_some())
+                .map(Holder::Language);
+            let tables = partition.classes[class]
+                .iter()
+                .any(|&slot| instance.slot_tables[slot].is_some())
+                .then_some(Holder::Tables);
+            let holders = [Holder::Firm(pair.firm), Holder::Buyer(pair.buyer)];
+            for holder in holders.into_iter().chain(language).chain(tables) {
+                in_class
+                    .entry(InClass { holder, class })
                     .or_default()
                     .push((variable, 1.0));
             }
             firm_total[pair.firm].push((variable, 1.0));
             buyer_total[pair.buyer].push((variable, 1.0));
         }
-        add_capacity_rows(&mut model, firm_class, |(_, class)| class_size(class));
-        add_capacity_rows(&mut model, buyer_class, |(_, class)| class_size(class));
-        add_overlap_rows(&mut model, instance, partition, &meetings);
-        // Rule 8: at most `tables` meetings in a slot of a session with shared tables.
-        let mut table_class: HashMap<(usize, usize), Terms> = HashMap::new();
-        for (variable, &ClassMeeting { class, .. }) in meetings.iter().enumerate() {
-            if partition.classes[class]
-                .iter()
-                .any(|&slot| instance.slot_tables[slot].is_some())
-            {
-                table_class
-                    .entry((0, class))
-                    .or_default()
-                    .push((variable, 1.0));
+        // Participants' rows first, then the overlap rows, then the shared capacities: the order
+        // the rows were always written in (a simplex's path, so its timings, follow it).
+        let (participants, shared): (HashMap<InClass, Terms>, HashMap<InClass, Terms>) = in_class
+            .into_iter()
+            .partition(|(key, _)| matches!(key.holder, Holder::Firm(_) | Holder::Buyer(_)));
+        let capacity = |InClass { holder, class }| {
+            let slots = &partition.classes[class];
+            match holder {
+                Holder::Firm(_) | Holder::Buyer(_) => slots.len() as f64,
+                Holder::Language(language) => slots
+                    .iter()
+                    .map(|&slot| {
+                        f64::from(
+                            instance
+                                .language_capacity(language, slot)
+                                .unwrap_or(u32::MAX),
+                        )
+                    })
+                    .sum(),
+                Holder::Tables => slots
+                    .iter()
+                    .map(|&slot| f64::from(instance.slot_tables[slot].unwrap_or(u32::MAX)))
+                    .sum(),
             }
-        }
-        add_capacity_rows(&mut model, table_class, |(_, class)| {
-            partition.classes[class]
-                .iter()
-                .map(|&slot| f64::from(instance.slot_tables[slot].unwrap_or(u32::MAX)))
-                .sum()
-        });
-        add_capacity_rows(&mut model, language_class, |(language, class)| {
-            partition.classes[class]
-                .iter()
-                .map(|&slot| {
-                    f64::from(
-                        instance
-                            .language_capacity(language, slot)
-                            .unwrap_or(u32::MAX),
-                    )
-                })
-                .sum()
-        });
+        };
+        add_capacity_rows(&mut model, participants, capacity);
+        add_overlap_rows(&mut model, instance, partition, &meetings);
+        add_capacity_rows(&mut model, shared, capacity);
 
         // Rule 4: maximum meetings. A participant meets at most once per pair and at most the
         // class size in each class, so a maximum at or above either sum is implied by the rows

@@ -56,6 +56,47 @@ pub struct ClassMeeting {
     pub class: usize,
 }
 
+/// A firm and a buyer, by their positions in the mission: the key of what is known about a pair
+/// before it is one of [`Instance::pairs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FirmBuyer {
+    /// Position of the firm in `mission.firms`.
+    pub firm: usize,
+    /// Position of the buyer in `mission.buyers`.
+    pub buyer: usize,
+}
+
+/// Whose capacity a row or a count limits: a firm, a buyer (positions in the mission), an
+/// interpreter language (into [`Instance::languages`]) or the venue's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Holder {
+    Firm(usize),
+    Buyer(usize),
+    Tables,
+    Language(usize),
+}
+
+/// A holder in one slot (into `Mission::slots`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InSlot {
+    pub holder: Holder,
+    pub slot: usize,
+}
+
+/// A holder in one class of slots (into `Partition::classes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InClass {
+    pub holder: Holder,
+    pub class: usize,
+}
+
+/// A holder in one group of slots that share a moment (into [`Instance::overlap_groups`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InGroup {
+    pub holder: Holder,
+    pub group: usize,
+}
+
 /// Everything the optimiser needs, in indices.
 #[derive(Debug, Clone)]
 pub struct Instance {
@@ -201,26 +242,29 @@ pub fn build_instance(
         })
         .collect();
 
-    let mut kinds: HashMap<(usize, usize), RequestKind> = HashMap::new();
+    let request_pair = |request: &crate::model::Request| {
+        Some(FirmBuyer {
+            firm: mission.firm_index(&request.firm)?,
+            buyer: mission.buyer_index(&request.buyer)?,
+        })
+    };
+    let mut kinds: HashMap<FirmBuyer, RequestKind> = HashMap::new();
     for request in &mission.requests {
-        if let (Some(firm), Some(buyer)) = (
-            mission.firm_index(&request.firm),
-            mission.buyer_index(&request.buyer),
-        ) {
+        if let Some(key) = request_pair(request) {
             if matches!(request.kind, RequestKind::Must | RequestKind::Avoid) {
-                kinds.insert((firm, buyer), request.kind);
+                kinds.insert(key, request.kind);
             }
         }
     }
 
-    let mut by_pair: HashMap<(usize, usize), (f64, Vec<String>)> = HashMap::new();
+    let mut by_pair: HashMap<FirmBuyer, (f64, Vec<String>)> = HashMap::new();
     for (firm, buyer, value, reasons) in resolved {
-        by_pair.insert((firm, buyer), (value, reasons));
+        by_pair.insert(FirmBuyer { firm, buyer }, (value, reasons));
     }
-    for (&(firm, buyer), &kind) in &kinds {
+    for (&key, &kind) in &kinds {
         if kind == RequestKind::Must {
             by_pair
-                .entry((firm, buyer))
+                .entry(key)
                 .or_insert_with(|| (0.0, vec!["must meet (requests.csv)".to_string()]));
         }
     }
@@ -228,31 +272,26 @@ pub fn build_instance(
     let mut languages: Vec<(String, Option<u32>)> = Vec::new();
     let wants = mission.wants();
     // Rule 9: a pair with `when` lists meets only where every one of them allows.
-    let mut when_of: HashMap<(usize, usize), Vec<&crate::model::Availability>> = HashMap::new();
+    let mut when_of: HashMap<FirmBuyer, Vec<&crate::model::Availability>> = HashMap::new();
     for request in &mission.requests {
         if request.when != crate::model::Availability::Everywhere {
-            if let (Some(firm), Some(buyer)) = (
-                mission.firm_index(&request.firm),
-                mission.buyer_index(&request.buyer),
-            ) {
-                when_of
-                    .entry((firm, buyer))
-                    .or_default()
-                    .push(&request.when);
+            if let Some(key) = request_pair(request) {
+                when_of.entry(key).or_default().push(&request.when);
             }
         }
     }
     let mut pairs = Vec::new();
     let mut impossible_musts = Vec::new();
-    let mut keys: Vec<(usize, usize)> = by_pair.keys().copied().collect();
+    let mut keys: Vec<FirmBuyer> = by_pair.keys().copied().collect();
     keys.sort_unstable();
-    for (firm, buyer) in keys {
-        let kind = kinds.get(&(firm, buyer)).copied();
+    for key in keys {
+        let FirmBuyer { firm, buyer } = key;
+        let kind = kinds.get(&key).copied();
         if kind == Some(RequestKind::Avoid) {
             continue;
         }
         let must = kind == Some(RequestKind::Must);
-        let (value, reasons) = by_pair.remove(&(firm, buyer)).unwrap_or_default();
+        let (value, reasons) = by_pair.remove(&key).unwrap_or_default();
         let (firm_record, buyer_record) = (&mission.firms[firm], &mission.buyers[buyer]);
         let capacity = mission.interpreter_capacity(firm_record, buyer_record);
         let language = match capacity {
@@ -277,7 +316,7 @@ pub fn build_instance(
                 )
             }
         };
-        let windows = when_of.get(&(firm, buyer));
+        let windows = when_of.get(&key);
         let slots: Vec<usize> = (0..slot_count)
             .filter(|&slot| firm_available[firm][slot] && buyer_available[buyer][slot])
             .filter(|&slot| {

@@ -33,7 +33,7 @@ pub use tables::assign_tables;
 pub use validate::{idle_gaps, minimum_coverage, validate_schedule};
 
 use formulation::{Formulation, Partition};
-use instance::{build_instance, ClassMeeting, Instance, Placement};
+use instance::{build_instance, ClassMeeting, Holder, InSlot, Instance, Placement};
 use solver::{solve, SolveFailure, Solved};
 
 /// The value of one firm-buyer pair meeting, as `candidates.csv` or a `--weights` file gives it.
@@ -404,9 +404,12 @@ fn optimise_components(
         let (merged, kept): (Vec<_>, Vec<_>) = parts.into_iter().partition(|(_, solved)| {
             solved.as_ref().is_some_and(|solved| {
                 solved.placements.iter().any(|&Placement { pair, slot }| {
-                    instance.pairs[pair]
-                        .language
-                        .is_some_and(|language| overfilled.contains(&(language, slot)))
+                    instance.pairs[pair].language.is_some_and(|language| {
+                        overfilled.contains(&InSlot {
+                            holder: Holder::Language(language),
+                            slot,
+                        })
+                    })
                 })
             })
         });
@@ -761,16 +764,16 @@ fn place(
         let slots = &partition.classes[class];
         let mut firm_index = BTreeMap::new();
         let mut buyer_index = BTreeMap::new();
-        let edges: Vec<(usize, usize)> = pairs
+        let edges: Vec<colour::Edge> = pairs
             .iter()
             .map(|&p| {
                 let pair = &instance.pairs[p];
                 let next_firm = firm_index.len();
                 let next_buyer = buyer_index.len();
-                (
-                    *firm_index.entry(pair.firm).or_insert(next_firm),
-                    *buyer_index.entry(pair.buyer).or_insert(next_buyer),
-                )
+                colour::Edge {
+                    left: *firm_index.entry(pair.firm).or_insert(next_firm),
+                    right: *buyer_index.entry(pair.buyer).or_insert(next_buyer),
+                }
             })
             .collect();
         let Some(mut colours) =
