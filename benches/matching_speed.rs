@@ -4,7 +4,8 @@
 
 use std::time::Instant;
 
-use missionmatch::{generate, match_mission, GeneratorOptions, MatchOptions, TextIndex};
+use missionmatch::testing::TextIndex;
+use missionmatch::{generate, match_mission, GeneratorOptions, MatchOptions};
 
 fn main() {
     let big = generate(&GeneratorOptions {

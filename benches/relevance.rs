@@ -7,10 +7,8 @@
 //! the raw texts, in the same run. `cargo bench --bench relevance` (`-- crosslingual` for row (c)
 //! alone, `-- crosslingual misses` to list the profiles whose inferred headings miss their line).
 
-use missionmatch::{
-    generate, hs_grade, match_mission, GeneratorOptions, MatchOptions, Mission, TextIndex,
-    TextStyle,
-};
+use missionmatch::testing::{hs_grade, TextIndex};
+use missionmatch::{generate, match_mission, GeneratorOptions, MatchOptions, Mission, TextStyle};
 
 fn dcg(grades: &[u8]) -> f64 {
     grades

@@ -34,9 +34,8 @@ pub use followup::{
     close_probability, followup, idempotency_key, notifications, Flag, FollowupRow, Notification,
     FITTING_RELEVANCE,
 };
-pub use generate::{generate, hs_grade, synthetic_weights, GeneratorOptions, Rng, TextStyle};
+pub use generate::{generate, synthetic_weights, GeneratorOptions, TextStyle};
 pub use hs::{HsEntry, HsTable};
-pub use index::TextIndex;
 pub use io::{
     followup_csv, parse_candidates, parse_schedule, read_calendar_state, read_candidates,
     read_mission, read_mission_from_files, read_notified, read_schedule, read_weights,
@@ -73,3 +72,11 @@ pub use schedule::{
 pub use score::{
     fit, log_loss, model_table, ModelParameters, Observation, PairFeatures, MODEL_PARAMETERS,
 };
+
+/// What this crate's own tests and benchmarks need beyond the engine's interface: the seeded
+/// random numbers the generator uses, the generator's ground truth of relevance, and the plain
+/// BM25 index the relevance benchmark compares the matcher with. Not for embedding.
+pub mod testing {
+    pub use crate::generate::{hs_grade, Rng};
+    pub use crate::index::TextIndex;
+}

@@ -3,9 +3,8 @@
 //! solved by enumerating every assignment, and `minimise_breaks` must find the same minimum (or
 //! prove the same infeasibility), with a timetable the independent checker accepts.
 
-use missionmatch::{
-    check_breaks, minimise_breaks, minimise_breaks_from, BreakProblem, Capacity, Rng,
-};
+use missionmatch::testing::Rng;
+use missionmatch::{check_breaks, minimise_breaks, minimise_breaks_from, BreakProblem, Capacity};
 
 fn random_problem(rng: &mut Rng) -> BreakProblem {
     let participants = 3 + rng.below(4);

@@ -4,7 +4,8 @@
 mod common;
 
 use common::{copy_fixture, fixture};
-use missionmatch::{read_mission, summarize, Error, Rng};
+use missionmatch::testing::Rng;
+use missionmatch::{read_mission, summarize, Error};
 
 fn assert_clean(dir: &std::path::Path, what: &str) {
     match read_mission(dir) {
