@@ -309,6 +309,81 @@ fn trade_words(language: &str) -> Result<Vec<(String, String)>> {
         .collect())
 }
 
+/// The trade words as phrases (a row's `words` separated by `;`), each as its analysed terms,
+/// with its heading; longest first. A phrase found in a profile's words names its heading first
+/// (see `infer_headings` for the searches that still run): the rows were written to say exactly
+/// that, while in a search their one word competed with a nomenclature's many ("UAVs for aerial
+/// survey and mapping" found the maps of 4905 and the surveying instruments of 9015 before the
+/// unmanned aircraft of 8806), and a searched second heading met the wrong buyers. Only phrases of two or more terms, or of one
+/// term no other heading of its language's nomenclature uses: "tooling" (8480) would also name
+/// the hand tools of 8201-8206, "LED" the diodes of 8541, and generated firms' texts, which
+/// quote the WCO wording, found the wrong heading through them.
+struct TradePhrases(Vec<(Vec<String>, String)>);
+
+impl TradePhrases {
+    fn bundled() -> Result<&'static TradePhrases> {
+        static PHRASES: std::sync::OnceLock<TradePhrases> = std::sync::OnceLock::new();
+        if let Some(phrases) = PHRASES.get() {
+            return Ok(phrases);
+        }
+        let mut phrases = Vec::new();
+        for (language, nomenclature) in [
+            ("ko", Nomenclature::Korean),
+            ("vi", Nomenclature::Vietnamese),
+            ("en", Nomenclature::English),
+        ] {
+            let index = HeadingIndex::bundled(nomenclature)?;
+            for (heading, words) in trade_words(language)? {
+                for phrase in words.split(';') {
+                    let terms = crate::index::analyse(phrase);
+                    let specific = match terms.as_slice() {
+                        [] => false,
+                        [term] => {
+                            let mut others: Vec<&String> = index
+                                .index
+                                .search(std::slice::from_ref(term), index.codes.len())?
+                                .iter()
+                                .map(|&(position, _)| &index.codes[position])
+                                .filter(|code| **code != heading)
+                                .collect();
+                            others.sort();
+                            others.dedup();
+                            others.is_empty()
+                        }
+                        _ => true,
+                    };
+                    if specific {
+                        phrases.push((terms, heading.clone()));
+                    }
+                }
+            }
+        }
+        phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        Ok(PHRASES.get_or_init(|| TradePhrases(phrases)))
+    }
+
+    /// The headings of the phrases in `terms` (a text's analysed terms, in order), in the order
+    /// they occur, each once. The longest phrase at a position wins and its terms are used up:
+    /// "injection moulding machine" is 8477 and not also the moulds' "moulding" (8480).
+    fn headings(&self, terms: &[String]) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        let mut position = 0;
+        while position < terms.len() {
+            let rest = &terms[position..];
+            match self.0.iter().find(|(phrase, _)| rest.starts_with(phrase)) {
+                Some((phrase, heading)) => {
+                    if !found.contains(heading) {
+                        found.push(heading.clone());
+                    }
+                    position += phrase.len();
+                }
+                None => position += 1,
+            }
+        }
+        found
+    }
+}
+
 /// Whether a text is (partly) Korean: it has Hangul syllables.
 fn has_hangul(text: &str) -> bool {
     text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
@@ -342,7 +417,23 @@ fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Resul
             languages.push(Nomenclature::Vietnamese);
         }
         let terms = crate::index::analyse(&profile.search_text);
-        let mut found: Vec<String> = Vec::new();
+        let mut found: Vec<String> = if bridge {
+            TradePhrases::bundled()?.headings(&crate::index::analyse(&profile.query_text))
+        } else {
+            Vec::new()
+        };
+        // A heading a trade phrase names is the one meant; a search would only add noise.
+        // A heading a trade phrase names is the one meant in Korean or Vietnamese text, where a
+        // search (the national names, the glossary's English) mostly adds noise. English text
+        // is still searched in the WCO text, which is written in its words: "radar and lidar
+        // sensors" is 8526 (radar) as well as the sensors' 9031.
+        if !found.is_empty() {
+            if has_hangul(&profile.query_text) || has_vietnamese(&profile.query_text) {
+                languages.clear();
+            } else {
+                languages.retain(|&language| language == Nomenclature::EnglishTrade);
+            }
+        }
         for language in languages {
             let headings = HeadingIndex::bundled(language)?;
             // A national nomenclature's short names often split a trade between two headings:

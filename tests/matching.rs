@@ -4,7 +4,9 @@
 mod common;
 
 use common::{copy_fixture, fixture, run};
-use missionmatch::{match_mission, read_mission, Candidate, MatchOptions, Mission};
+use missionmatch::{
+    inferred_headings, match_mission, read_mission, Candidate, MatchOptions, Mission,
+};
 
 fn matched(name: &str) -> (Mission, Vec<Candidate>) {
     let mission = read_mission(&fixture(name)).unwrap().mission;
@@ -230,4 +232,73 @@ fn the_bridge_joins_korean_and_vietnamese_words_on_one_heading() {
     // The glossary alone already links 드론 and "không người lái" (drone, unmanned); moulds
     // (금형 and "khuôn") and chargers meet only through the bridge.
     assert!(bridged_only >= 3, "{bridged_only}");
+}
+
+/// The trade words as phrases, through the headings the matcher infers (`inferred_headings`).
+/// Each row: a buyer's text, and the headings it must infer first, in order.
+#[test]
+fn trade_phrases_name_their_heading_before_any_search() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        // One word no other heading uses: its heading, and for Korean or Vietnamese text nothing
+        // else (a searched second heading met the wrong buyers).
+        ("ko", "농업 방제 드론 제조", &["8806"]),
+        ("vi", "khuôn ép nhựa chính xác", &["8480"]),
+        // The longest phrase wins and uses up its words: "injection moulding machine" is 8477,
+        // not also the moulds' 8480; "injection moulds" is moulds.
+        (
+            "en",
+            "injection moulding machines for PET preforms",
+            &["8477"],
+        ),
+        ("ko", "플라스틱 사출금형 제작", &["8480"]),
+        // English text is still searched in the WCO text after the phrase's heading: radar
+        // (8526) beside the sensors' 9031.
+        (
+            "en",
+            "Radar and lidar sensors for driver assistance",
+            &["9031", "8526"],
+        ),
+        // Two phrases, in the order they occur.
+        ("vi", "má phanh và phụ tùng ô tô", &["6813", "8708"]),
+    ];
+    let mut mission = read_mission(&fixture("india-2017")).unwrap().mission;
+    mission.requests.clear();
+    mission.firms.truncate(1);
+    mission.buyers.truncate(cases.len());
+    for (buyer, (language, text, _)) in mission.buyers.iter_mut().zip(cases) {
+        buyer.interests = text.to_string();
+        buyer.sector.clear();
+        buyer.keywords.clear();
+        buyer.hs_codes.clear();
+        buyer.languages = vec![language.to_string()];
+    }
+    let (_, buyers) = inferred_headings(&mission, &MatchOptions::default()).unwrap();
+    for ((_, text, expected), headings) in cases.iter().zip(&buyers) {
+        let language_is_korean_or_vietnamese = text.chars().any(|c| !c.is_ascii());
+        if language_is_korean_or_vietnamese {
+            assert_eq!(headings, expected, "{text}");
+        } else {
+            assert_eq!(
+                headings.first().map(String::as_str),
+                Some(expected[0]),
+                "{text}"
+            );
+            assert!(
+                expected.iter().all(|h| headings.contains(&h.to_string())),
+                "{text}: {headings:?}"
+            );
+        }
+    }
+    // A word other headings of its nomenclature use names nothing by itself: "tooling" would
+    // also be the hand tools of 8201-8206. Whatever the search finds, 8480 is not named first.
+    mission.buyers.truncate(1);
+    mission.buyers[0].interests = "hand tooling for garden work".to_string();
+    mission.buyers[0].languages = vec!["en".to_string()];
+    let (_, buyers) = inferred_headings(&mission, &MatchOptions::default()).unwrap();
+    assert_ne!(
+        buyers[0].first().map(String::as_str),
+        Some("8480"),
+        "{:?}",
+        buyers[0]
+    );
 }
