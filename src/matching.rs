@@ -335,7 +335,7 @@ impl TradePhrases {
             let index = HeadingIndex::bundled(nomenclature)?;
             for (heading, words) in trade_words(language)? {
                 for phrase in words.split(';') {
-                    let terms = crate::index::analyse(phrase);
+                    let terms = crate::index::analyse(&join_hangul(phrase));
                     let specific = match terms.as_slice() {
                         [] => false,
                         [term] => {
@@ -362,11 +362,35 @@ impl TradePhrases {
         Ok(PHRASES.get_or_init(|| TradePhrases(phrases)))
     }
 
+    /// The headings of the phrases in a text, in the order they occur. Korean spaces words
+    /// freely ("화장품 용기" and "화장품용기" are one thing), so Korean text is also read with
+    /// the spaces between Hangul removed, and the reading with the fewer headings (then the more
+    /// words covered) is taken: "화장품 용기와 병" (cosmetic containers) is the containers'
+    /// 3923, not also the cosmetics' 3304, while "자동차 부품용 프레스 금형" (press moulds for car
+    /// parts) stays the moulds' 8480 without the car parts that joining it would find.
+    fn headings_in(&self, text: &str) -> Vec<String> {
+        let spaced = self.headings(&crate::index::analyse(text));
+        if !has_hangul(text) {
+            return spaced.0;
+        }
+        let joined = self.headings(&crate::index::analyse(&join_hangul(text)));
+        let better = |a: &(Vec<String>, usize), b: &(Vec<String>, usize)| {
+            (a.0.len(), std::cmp::Reverse(a.1)) < (b.0.len(), std::cmp::Reverse(b.1))
+        };
+        if !joined.0.is_empty() && (spaced.0.is_empty() || better(&joined, &spaced)) {
+            joined.0
+        } else {
+            spaced.0
+        }
+    }
+
     /// The headings of the phrases in `terms` (a text's analysed terms, in order), in the order
     /// they occur, each once. The longest phrase at a position wins and its terms are used up:
     /// "injection moulding machine" is 8477 and not also the moulds' "moulding" (8480).
-    fn headings(&self, terms: &[String]) -> Vec<String> {
+    /// With the number of terms the phrases cover.
+    fn headings(&self, terms: &[String]) -> (Vec<String>, usize) {
         let mut found: Vec<String> = Vec::new();
+        let mut covered = 0;
         let mut position = 0;
         while position < terms.len() {
             let rest = &terms[position..];
@@ -376,12 +400,29 @@ impl TradePhrases {
                         found.push(heading.clone());
                     }
                     position += phrase.len();
+                    covered += phrase.len();
                 }
                 None => position += 1,
             }
         }
-        found
+        (found, covered)
     }
+}
+
+/// The text with the spaces between two Hangul syllables removed.
+fn join_hangul(text: &str) -> String {
+    let characters: Vec<char> = text.chars().collect();
+    let hangul = |c: Option<&char>| c.is_some_and(|&c| ('\u{AC00}'..='\u{D7A3}').contains(&c));
+    characters
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| {
+            !(c.is_whitespace()
+                && hangul(i.checked_sub(1).and_then(|j| characters.get(j)))
+                && hangul(characters.get(i + 1)))
+        })
+        .map(|(_, c)| c)
+        .collect()
 }
 
 /// Whether a text is (partly) Korean: it has Hangul syllables.
@@ -418,7 +459,7 @@ fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Resul
         }
         let terms = crate::index::analyse(&profile.search_text);
         let mut found: Vec<String> = if bridge {
-            TradePhrases::bundled()?.headings(&crate::index::analyse(&profile.query_text))
+            TradePhrases::bundled()?.headings_in(&profile.query_text)
         } else {
             Vec::new()
         };
