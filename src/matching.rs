@@ -76,10 +76,14 @@ pub struct Candidate {
 struct Code {
     digits: String,
     inferred: bool,
+    /// For an inferred code, the participant's words (as written) that led to it.
+    words: Vec<String>,
 }
 
 /// What the matcher knows of one participant.
 struct Profile {
+    /// The participant's own words (sector, products or interests, keywords).
+    own: String,
     /// The participant's own words and their glossary English: what it searches with.
     query_text: String,
     /// Everything searchable: the query text plus HS descriptions of its codes.
@@ -117,11 +121,13 @@ fn build_profile(
                     .unwrap_or(code.chapter())
                     .to_string(),
                 inferred: false,
+                words: Vec::new(),
             });
         }
     }
     let own_terms = crate::index::analyse(&query_text).into_iter().collect();
     Profile {
+        own,
         query_text,
         search_text,
         own_terms,
@@ -129,8 +135,14 @@ fn build_profile(
     }
 }
 
-fn hs_level<'a>(a: &'a [Code], b: &[Code]) -> (u8, bool, Option<&'a str>) {
-    let mut best: (u8, bool, Option<&str>) = (0, false, None);
+/// The closest pair of codes of two participants: level (3 subheading, 2 heading, 1 chapter),
+/// the pair, and the prefix they share. A level reached through given codes beats the same level
+/// reached through inferred ones.
+fn closest_codes<'a, 'b>(
+    a: &'a [Code],
+    b: &'b [Code],
+) -> Option<(u8, &'a Code, &'b Code, &'a str)> {
+    let mut best: Option<(u8, &Code, &Code, &str)> = None;
     for x in a {
         for y in b {
             let shared = x
@@ -143,21 +155,35 @@ fn hs_level<'a>(a: &'a [Code], b: &[Code]) -> (u8, bool, Option<&'a str>) {
                 6.. => 3,
                 4 | 5 => 2,
                 2 | 3 => 1,
-                _ => 0,
+                _ => continue,
             };
             let inferred = x.inferred || y.inferred;
-            let better = level > best.0 || (level == best.0 && level > 0 && best.1 && !inferred);
+            let better = match best {
+                None => true,
+                Some((best_level, bx, by, _)) => {
+                    level > best_level
+                        || (level == best_level && (bx.inferred || by.inferred) && !inferred)
+                }
+            };
             if better {
                 let prefix = match level {
                     3 => &x.digits[..6],
                     2 => &x.digits[..4],
                     _ => &x.digits[..2],
                 };
-                best = (level, inferred, Some(prefix));
+                best = Some((level, x, y, prefix));
             }
         }
     }
     best
+}
+
+/// The closest shared level of two participants' codes, whether it was reached through an
+/// inferred code, and the shared prefix.
+fn hs_level<'a>(a: &'a [Code], b: &[Code]) -> (u8, bool, Option<&'a str>) {
+    closest_codes(a, b).map_or((0, false, None), |(level, x, y, prefix)| {
+        (level, x.inferred || y.inferred, Some(prefix))
+    })
 }
 
 fn hs_score(level: u8, inferred: bool) -> f64 {
@@ -181,6 +207,8 @@ fn hs_score(level: u8, inferred: bool) -> f64 {
 struct HeadingIndex {
     index: TextIndex,
     codes: Vec<String>,
+    /// Each document's analysed terms, to say which of a profile's words found it.
+    terms: Vec<BTreeSet<String>>,
 }
 
 /// The Korean and Vietnamese words of each heading, built by `data/hs-bridge/build.py`.
@@ -205,6 +233,10 @@ impl HeadingIndex {
         Ok(HeadingIndex {
             index: TextIndex::build(texts.iter().map(String::as_str))?,
             codes,
+            terms: texts
+                .iter()
+                .map(|text| crate::index::analyse(text).into_iter().collect())
+                .collect(),
         })
     }
 
@@ -318,7 +350,14 @@ fn trade_words(language: &str) -> Result<Vec<(String, String)>> {
 /// term no other heading of its language's nomenclature uses: "tooling" (8480) would also name
 /// the hand tools of 8201-8206, "LED" the diodes of 8541, and generated firms' texts, which
 /// quote the WCO wording, found the wrong heading through them.
-struct TradePhrases(Vec<(Vec<String>, String)>);
+struct TradePhrases(Vec<TradePhrase>);
+
+/// One phrase: its analysed terms, its heading, and how the row writes it.
+struct TradePhrase {
+    terms: Vec<String>,
+    heading: String,
+    written: String,
+}
 
 impl TradePhrases {
     fn bundled() -> Result<&'static TradePhrases> {
@@ -353,12 +392,16 @@ impl TradePhrases {
                         _ => true,
                     };
                     if specific {
-                        phrases.push((terms, heading.clone()));
+                        phrases.push(TradePhrase {
+                            terms,
+                            heading: heading.clone(),
+                            written: phrase.trim().to_string(),
+                        });
                     }
                 }
             }
         }
-        phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        phrases.sort_by_key(|phrase| std::cmp::Reverse(phrase.terms.len()));
         Ok(PHRASES.get_or_init(|| TradePhrases(phrases)))
     }
 
@@ -368,13 +411,15 @@ impl TradePhrases {
     /// words covered) is taken: "화장품 용기와 병" (cosmetic containers) is the containers'
     /// 3923, not also the cosmetics' 3304, while "자동차 부품용 프레스 금형" (press moulds for car
     /// parts) stays the moulds' 8480 without the car parts that joining it would find.
-    fn headings_in(&self, text: &str) -> Vec<String> {
-        let spaced = self.headings(&crate::index::analyse(text));
+    /// Each heading with the terms and the written forms of the phrases that named it.
+    fn headings_in(&self, text: &str) -> Vec<Named> {
+        let read = |text: &str| self.headings(&crate::index::analyse(text));
+        let spaced = read(text);
         if !has_hangul(text) {
             return spaced.0;
         }
-        let joined = self.headings(&crate::index::analyse(&join_hangul(text)));
-        let better = |a: &(Vec<String>, usize), b: &(Vec<String>, usize)| {
+        let joined = read(&join_hangul(text));
+        let better = |a: &(Vec<Named>, usize), b: &(Vec<Named>, usize)| {
             (a.0.len(), std::cmp::Reverse(a.1)) < (b.0.len(), std::cmp::Reverse(b.1))
         };
         if !joined.0.is_empty() && (spaced.0.is_empty() || better(&joined, &spaced)) {
@@ -388,25 +433,100 @@ impl TradePhrases {
     /// they occur, each once. The longest phrase at a position wins and its terms are used up:
     /// "injection moulding machine" is 8477 and not also the moulds' "moulding" (8480).
     /// With the number of terms the phrases cover.
-    fn headings(&self, terms: &[String]) -> (Vec<String>, usize) {
-        let mut found: Vec<String> = Vec::new();
+    /// With the number of terms the phrases cover.
+    fn headings(&self, terms: &[String]) -> (Vec<Named>, usize) {
+        let mut found: Vec<Named> = Vec::new();
         let mut covered = 0;
         let mut position = 0;
         while position < terms.len() {
             let rest = &terms[position..];
-            match self.0.iter().find(|(phrase, _)| rest.starts_with(phrase)) {
-                Some((phrase, heading)) => {
-                    if !found.contains(heading) {
-                        found.push(heading.clone());
+            match self.0.iter().find(|phrase| rest.starts_with(&phrase.terms)) {
+                Some(phrase) => {
+                    let named = match found.iter().position(|n| n.heading == phrase.heading) {
+                        Some(index) => &mut found[index],
+                        None => {
+                            found.push(Named {
+                                heading: phrase.heading.clone(),
+                                terms: Vec::new(),
+                                written: Vec::new(),
+                            });
+                            found.last_mut().expect("just pushed")
+                        }
+                    };
+                    named.terms.extend(phrase.terms.iter().cloned());
+                    if !named.written.contains(&phrase.written) {
+                        named.written.push(phrase.written.clone());
                     }
-                    position += phrase.len();
-                    covered += phrase.len();
+                    position += phrase.terms.len();
+                    covered += phrase.terms.len();
                 }
                 None => position += 1,
             }
         }
         (found, covered)
     }
+}
+
+/// A heading trade phrases named: the terms they matched and how their rows write them.
+struct Named {
+    heading: String,
+    terms: Vec<String>,
+    written: Vec<String>,
+}
+
+/// A word of a participant's text as written, its analysed terms, and whether punctuation
+/// follows it (which ends a run of words, see [`written_words`]).
+struct WrittenWord<'a> {
+    word: &'a str,
+    terms: Vec<String>,
+    ends_phrase: bool,
+}
+
+/// A text's words as written.
+fn analysed_words(text: &str) -> Vec<WrittenWord<'_>> {
+    let punctuation = |c: char| ",.;:()/".contains(c);
+    text.split(char::is_whitespace)
+        .flat_map(|token| {
+            let pieces: Vec<&str> = token.split(punctuation).collect();
+            let last = pieces.len() - 1;
+            pieces
+                .into_iter()
+                .enumerate()
+                .map(move |(index, word)| (word, index < last))
+        })
+        .filter(|(word, _)| !word.is_empty())
+        .map(|(word, ends_phrase)| WrittenWord {
+            word,
+            terms: crate::index::analyse(word),
+            ends_phrase,
+        })
+        .collect()
+}
+
+/// The words whose terms are among `terms`, runs of neighbouring words kept together ("máy bay
+/// không người lái", "방제 드론"), each run once.
+fn written_words(words: &[WrittenWord], terms: &[String]) -> Vec<String> {
+    let mut groups: Vec<String> = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    let mut close = |run: &mut Vec<&str>| {
+        let group = run.join(" ");
+        if !run.is_empty() && !groups.iter().any(|g| g.eq_ignore_ascii_case(&group)) {
+            groups.push(group);
+        }
+        run.clear();
+    };
+    for word in words {
+        if word.terms.iter().any(|term| terms.contains(term)) {
+            run.push(word.word);
+            if word.ends_phrase {
+                close(&mut run);
+            }
+        } else {
+            close(&mut run);
+        }
+    }
+    close(&mut run);
+    groups
 }
 
 /// The text with the spaces between two Hangul syllables removed.
@@ -458,11 +578,19 @@ fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Resul
             languages.push(Nomenclature::Vietnamese);
         }
         let terms = crate::index::analyse(&profile.search_text);
-        let mut found: Vec<String> = if bridge {
-            TradePhrases::bundled()?.headings_in(&profile.query_text)
-        } else {
-            Vec::new()
-        };
+        // Each heading with the participant's words that led to it (the trade phrase as its
+        // row writes it when the words were the glossary's English, not the participant's).
+        let mut found: Vec<(String, Vec<String>)> = Vec::new();
+        let own_words = analysed_words(&profile.own);
+        if bridge {
+            for named in TradePhrases::bundled()?.headings_in(&profile.query_text) {
+                let mut words = written_words(&own_words, &named.terms);
+                if words.is_empty() {
+                    words = named.written;
+                }
+                found.push((named.heading, words));
+            }
+        }
         // A heading a trade phrase names is the one meant; a search would only add noise.
         // A heading a trade phrase names is the one meant in Korean or Vietnamese text, where a
         // search (the national names, the glossary's English) mostly adds noise. English text
@@ -492,14 +620,19 @@ fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Resul
                 if score < 0.8 * best || taken == take {
                     break;
                 }
-                let digits = headings.codes[position].clone();
-                if !found.contains(&digits) {
-                    found.push(digits);
+                let digits = &headings.codes[position];
+                if !found.iter().any(|(heading, _)| heading == digits) {
+                    let matched: Vec<String> = terms
+                        .iter()
+                        .filter(|term| headings.terms[position].contains(*term))
+                        .cloned()
+                        .collect();
+                    found.push((digits.clone(), written_words(&own_words, &matched)));
                     taken += 1;
                 }
             }
         }
-        for digits in found {
+        for (digits, words) in found {
             if let Some(entry) = hs.get(&digits) {
                 profile.search_text.push_str(". ");
                 profile.search_text.push_str(&entry.description);
@@ -507,6 +640,7 @@ fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Resul
             profile.codes.push(Code {
                 digits,
                 inferred: true,
+                words,
             });
         }
     }
@@ -792,7 +926,7 @@ pub fn match_with_headings(
     let explain = |candidate: &mut Candidate| {
         let (firm, buyer) = (candidate.firm, candidate.buyer);
         let (firm_profile, buyer_profile) = (&firm_profiles[firm], &buyer_profiles[buyer]);
-        let (level, inferred, shared_code) = hs_level(&firm_profile.codes, &buyer_profile.codes);
+        let closest = closest_codes(&firm_profile.codes, &buyer_profile.codes);
         let reasons = &mut candidate.reasons;
         let mut shared_terms: Vec<&str> = Vec::new();
         for term in firm_profile
@@ -817,7 +951,7 @@ pub fn match_with_headings(
                 candidate.text_similarity
             ));
         }
-        if let Some(code) = shared_code {
+        if let Some((level, firm_code, buyer_code, code)) = closest {
             let description = hs.get(code).map(|e| e.description.as_str()).unwrap_or("");
             let level_name = match level {
                 3 => "subheading",
@@ -828,14 +962,27 @@ pub fn match_with_headings(
             if description.chars().count() > 70 {
                 short.push_str("...");
             }
-            reasons.push(format!(
-                "same HS {level_name} {code} ({short}){}",
-                if inferred {
-                    ", inferred from the product text"
-                } else {
-                    ""
-                }
-            ));
+            if firm_code.inferred || buyer_code.inferred {
+                // How each side reached the heading, in its own words: "드론 → HS 8806
+                // (Unmanned aircraft) ← máy bay không người lái".
+                let side = |code: &Code| {
+                    if !code.inferred {
+                        format!("given {}", code.digits)
+                    } else if code.words.is_empty() {
+                        "its product text".to_string()
+                    } else {
+                        code.words.join(", ")
+                    }
+                };
+                let chapter = if level == 1 { "chapter " } else { "" };
+                reasons.push(format!(
+                    "{} → HS {chapter}{code} ({short}) ← {}",
+                    side(firm_code),
+                    side(buyer_code)
+                ));
+            } else {
+                reasons.push(format!("same HS {level_name} {code} ({short})"));
+            }
         }
         match kinds.get(&(firm, buyer)) {
             Some(RequestKind::Must) => reasons.push("must meet (requests.csv)".to_string()),

@@ -206,7 +206,7 @@ fn the_bridge_joins_korean_and_vietnamese_words_on_one_heading() {
             .and_then(|c| {
                 c.reasons
                     .iter()
-                    .find(|r| r.starts_with("same HS heading"))
+                    .find(|r| r.starts_with("same HS heading") || r.contains(" → HS "))
                     .cloned()
             })
     };
@@ -229,6 +229,18 @@ fn the_bridge_joins_korean_and_vietnamese_words_on_one_heading() {
             bridged_only += 1;
         }
     }
+    // The reason says, in each side's own words, how both reached the heading.
+    let drones = heading_of(true, 0, 0).unwrap();
+    assert!(
+        drones.starts_with("방제 드론 → HS 8806 (")
+            && drones.ends_with("← máy bay không người lái"),
+        "{drones}"
+    );
+    let moulds = heading_of(true, 1, 1).unwrap();
+    assert!(
+        moulds.contains("→ HS 8480") && moulds.contains("khuôn"),
+        "{moulds}"
+    );
     // The glossary alone already links 드론 and "không người lái" (drone, unmanned); moulds
     // (금형 and "khuôn") and chargers meet only through the bridge.
     assert!(bridged_only >= 3, "{bridged_only}");
@@ -274,7 +286,7 @@ fn trade_phrases_name_their_heading_before_any_search() {
     }
     let (_, buyers) = inferred_headings(&mission, &MatchOptions::default()).unwrap();
     for ((_, text, expected), headings) in cases.iter().zip(&buyers) {
-        let language_is_korean_or_vietnamese = text.chars().any(|c| !c.is_ascii());
+        let language_is_korean_or_vietnamese = !text.is_ascii();
         if language_is_korean_or_vietnamese {
             assert_eq!(headings, expected, "{text}");
         } else {
