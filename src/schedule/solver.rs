@@ -428,6 +428,11 @@ pub fn unrestrict(
     for (reduced_variable, &variable) in original.iter().enumerate() {
         values[variable] = solved.values[reduced_variable];
     }
+    unproven(model, values)
+}
+
+/// Values as a solution of `model`, with their objective, not proven optimal.
+fn unproven(model: &LinearModel, values: Vec<f64>) -> Solved {
     let objective = values
         .iter()
         .zip(&model.objective)
@@ -583,17 +588,10 @@ fn search_neighbourhood(
         return None;
     }
     let start = incumbent.map(|whole| {
-        let values: Vec<f64> = original.iter().map(|&v| whole.values[v]).collect();
-        let objective = values
-            .iter()
-            .zip(&reduced.objective)
-            .map(|(value, coefficient)| value * coefficient)
-            .sum();
-        Solved {
-            values,
-            objective,
-            proven_optimal: false,
-        }
+        unproven(
+            &reduced,
+            original.iter().map(|&v| whole.values[v]).collect(),
+        )
     });
     let found = branch_and_bound(
         &reduced,
@@ -777,20 +775,42 @@ mod tests {
         );
     }
 
+    /// `variables` integer variables, upper bounds 1 to `uppers`, values 100 to 5,100.
+    fn random_variables(
+        rng: &mut crate::generate::Rng,
+        variables: usize,
+        uppers: usize,
+    ) -> LinearModel {
+        let mut model = LinearModel::default();
+        for _ in 0..variables {
+            let upper = 1.0 + rng.below(uppers) as f64;
+            model.add_variable(upper, true, 100.0 + 5000.0 * rng.unit());
+        }
+        model
+    }
+
+    /// `count` random terms over distinct variables, coefficients 1 to `coefficients`.
+    fn random_terms(
+        rng: &mut crate::generate::Rng,
+        variables: usize,
+        count: usize,
+        coefficients: usize,
+    ) -> Vec<(usize, f64)> {
+        let mut terms: Vec<(usize, f64)> = (0..count)
+            .map(|_| (rng.below(variables), 1.0 + rng.below(coefficients) as f64))
+            .collect();
+        terms.sort_unstable_by_key(|&(variable, _)| variable);
+        terms.dedup_by_key(|term| term.0);
+        terms
+    }
+
     /// A random model with `<=`, `>=` and `=` rows that x = 0.1 satisfies (so it is feasible).
     fn random_model(seed: u64, variables: usize, rows: usize) -> LinearModel {
         let mut rng = crate::generate::Rng::new(seed);
-        let mut model = LinearModel::default();
-        for _ in 0..variables {
-            let upper = 1.0 + rng.below(3) as f64;
-            model.add_variable(upper, true, 100.0 + 5000.0 * rng.unit());
-        }
+        let mut model = random_variables(&mut rng, variables, 3);
         for row in 0..rows {
-            let mut terms: Vec<(usize, f64)> = (0..1 + rng.below(6))
-                .map(|_| (rng.below(variables), 1.0 + rng.below(3) as f64))
-                .collect();
-            terms.sort_unstable_by_key(|&(variable, _)| variable);
-            terms.dedup_by_key(|term| term.0);
+            let count = 1 + rng.below(6);
+            let terms = random_terms(&mut rng, variables, count, 3);
             let at_tenth: f64 = terms
                 .iter()
                 .map(|&(_, coefficient)| 0.1 * coefficient)
@@ -882,17 +902,10 @@ mod tests {
     /// rows of minimums), which brute force can enumerate when small.
     fn packing_model(seed: u64, variables: usize, rows: usize) -> LinearModel {
         let mut rng = crate::generate::Rng::new(seed);
-        let mut model = LinearModel::default();
-        for _ in 0..variables {
-            let upper = 1.0 + rng.below(2) as f64;
-            model.add_variable(upper, true, 100.0 + 5000.0 * rng.unit());
-        }
+        let mut model = random_variables(&mut rng, variables, 2);
         for row in 0..rows {
-            let mut terms: Vec<(usize, f64)> = (0..2 + rng.below(4))
-                .map(|_| (rng.below(variables), 1.0 + rng.below(2) as f64))
-                .collect();
-            terms.sort_unstable_by_key(|&(variable, _)| variable);
-            terms.dedup_by_key(|term| term.0);
+            let count = 2 + rng.below(4);
+            let terms = random_terms(&mut rng, variables, count, 2);
             if row % 5 == 4 {
                 model.add_row(terms, Sense::AtLeast, 1.0);
             } else {
