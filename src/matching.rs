@@ -346,10 +346,11 @@ fn trade_words(language: &str) -> Result<Vec<(String, String)>> {
 /// (see `infer_headings` for the searches that still run): the rows were written to say exactly
 /// that, while in a search their one word competed with a nomenclature's many ("UAVs for aerial
 /// survey and mapping" found the maps of 4905 and the surveying instruments of 9015 before the
-/// unmanned aircraft of 8806), and a searched second heading met the wrong buyers. Only phrases of two or more terms, or of one
-/// term no other heading of its language's nomenclature uses: "tooling" (8480) would also name
-/// the hand tools of 8201-8206, "LED" the diodes of 8541, and generated firms' texts, which
-/// quote the WCO wording, found the wrong heading through them.
+/// unmanned aircraft of 8806), and a searched second heading met the wrong buyers. Only
+/// phrases of two or more terms, or of one term no other heading of its language's nomenclature
+/// uses: "tooling" (8480) would also name the hand tools of 8201-8206, "LED" the diodes of
+/// 8541, and generated firms' texts, which quote the WCO wording, found the wrong heading
+/// through them.
 struct TradePhrases(Vec<TradePhrase>);
 
 /// One phrase: its analysed terms, its heading, and how the row writes it.
@@ -410,8 +411,8 @@ impl TradePhrases {
     /// the spaces between Hangul removed, and the reading with the fewer headings (then the more
     /// words covered) is taken: "화장품 용기와 병" (cosmetic containers) is the containers'
     /// 3923, not also the cosmetics' 3304, while "자동차 부품용 프레스 금형" (press moulds for car
-    /// parts) stays the moulds' 8480 without the car parts that joining it would find.
-    /// Each heading with the terms and the written forms of the phrases that named it.
+    /// parts) stays the moulds' 8480 without the car parts that joining it would find. Returns
+    /// each heading with the terms and the written forms of the phrases that named it.
     fn headings_in(&self, text: &str) -> Vec<Named> {
         let read = |text: &str| self.headings(&crate::index::analyse(text));
         let spaced = read(text);
@@ -431,9 +432,8 @@ impl TradePhrases {
 
     /// The headings of the phrases in `terms` (a text's analysed terms, in order), in the order
     /// they occur, each once. The longest phrase at a position wins and its terms are used up:
-    /// "injection moulding machine" is 8477 and not also the moulds' "moulding" (8480).
-    /// With the number of terms the phrases cover.
-    /// With the number of terms the phrases cover.
+    /// "injection moulding machine" is 8477 and not also the moulds' "moulding" (8480). Also
+    /// returns the number of terms the phrases cover.
     fn headings(&self, terms: &[String]) -> (Vec<Named>, usize) {
         let mut found: Vec<Named> = Vec::new();
         let mut covered = 0;
@@ -591,7 +591,6 @@ fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Resul
                 found.push((named.heading, words));
             }
         }
-        // A heading a trade phrase names is the one meant; a search would only add noise.
         // A heading a trade phrase names is the one meant in Korean or Vietnamese text, where a
         // search (the national names, the glossary's English) mostly adds noise. English text
         // is still searched in the WCO text, which is written in its words: "radar and lidar
