@@ -181,14 +181,15 @@ fn crosslingual(row_name: &str, text: &str) {
             let right = expected(line);
             if headings
                 .first()
-                .is_some_and(|h| right.contains(&h.as_str()))
+                .is_some_and(|h| right.contains(&h.code.as_str()))
             {
                 first += 1;
             }
-            if headings.iter().any(|h| right.contains(&h.as_str())) {
+            if headings.iter().any(|h| right.contains(&h.code.as_str())) {
                 any += 1;
             } else {
-                misses.push(format!("{line}: {text} -> {}", headings.join(" ")));
+                let codes: Vec<&str> = headings.iter().map(|h| h.code.as_str()).collect();
+                misses.push(format!("{line}: {text} -> {}", codes.join(" ")));
             }
         }
         let total = firm_line.len() + buyer_line.len();

@@ -46,7 +46,7 @@ pub use io::{
 };
 pub use matching::{
     candidate_weights, inferred_headings, match_mission, match_with_headings, observations,
-    Candidate, Headings, MatchOptions,
+    Candidate, Headings, InferredHeading, MatchOptions,
 };
 pub use model::{
     derive_slots, interpreter_language, Availability, Buyer, BuyerId, Contact, Date, Firm, FirmId,

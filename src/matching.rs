@@ -760,8 +760,18 @@ fn profiles(mission: &Mission, options: &MatchOptions) -> Result<(Vec<Profile>, 
     Ok((firm_profiles, buyer_profiles))
 }
 
-/// Per participant (in file order), 4-digit HS headings.
-pub type Headings = Vec<Vec<String>>;
+/// An HS heading inferred from a participant's text, and the participant's words (as written)
+/// that led to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InferredHeading {
+    /// The 4-digit heading.
+    pub code: String,
+    /// The words that named or found it ("방제 드론", "máy bay không người lái").
+    pub words: Vec<String>,
+}
+
+/// Per participant (in file order), the headings inferred for it, best first.
+pub type Headings = Vec<Vec<InferredHeading>>;
 
 /// The HS headings the matcher inferred for participants that give no `hs_codes`: for each firm
 /// and each buyer (in the order of the files), the 4-digit headings, best first (empty when it
@@ -784,7 +794,10 @@ fn inferred(profiles: &[Profile]) -> Headings {
                 .codes
                 .iter()
                 .filter(|code| code.inferred)
-                .map(|code| code.digits.clone())
+                .map(|code| InferredHeading {
+                    code: code.digits.clone(),
+                    words: code.words.clone(),
+                })
                 .collect()
         })
         .collect()

@@ -99,18 +99,24 @@ fn print_inferred_headings(
     most: usize,
 ) {
     let hs = crate::HsTable::bundled();
-    let describe = |codes: &[String]| -> String {
-        codes
+    let describe = |headings: &[crate::InferredHeading]| -> String {
+        headings
             .iter()
-            .map(|code| {
+            .map(|heading| {
+                let code = &heading.code;
                 let description = hs.get(code).map(|e| e.description.as_str()).unwrap_or("");
                 let short: String = description.chars().take(50).collect();
-                format!("{code} {short}")
+                let short = short.trim_end();
+                if heading.words.is_empty() {
+                    format!("{code} {short}")
+                } else {
+                    format!("{code} {short} (from: {})", heading.words.join(", "))
+                }
             })
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let lines = |ids: Vec<&str>, headings: &[Vec<String>]| -> Vec<String> {
+    let lines = |ids: Vec<&str>, headings: &[Vec<crate::InferredHeading>]| -> Vec<String> {
         ids.into_iter()
             .zip(headings)
             .filter(|(_, codes)| !codes.is_empty())
