@@ -324,16 +324,8 @@ fn replan_agrees_with_the_time_indexed_model_when_interpreters_are_reserved() {
                 },
             };
             let result = replan(&mission, &old.meetings, &weights, now, &options).unwrap();
-            // Valid apart from the cancelled buyer's meetings that had already happened.
-            let future: Vec<Meeting> = result
-                .schedule
-                .meetings
-                .iter()
-                .filter(|m| m.buyer != victim)
-                .cloned()
-                .collect();
-            let all_weights = with_kept_pairs(&weights, &result.schedule.meetings);
-            let violations = validate_schedule(&mission, &all_weights, &future);
+            let violations =
+                violations_apart_from(&mission, &weights, &result.schedule.meetings, &victim);
             assert!(
                 violations.is_empty(),
                 "seed {seed} {method:?}: {violations:?}"
@@ -457,6 +449,22 @@ fn a_replanned_timetable_publishes_and_calendars_cancel_the_dropped_meeting() {
             change[2]
         );
     }
+}
+
+/// What the validator finds wrong with a re-planned timetable, apart from the meetings the
+/// cancelled buyer held before `now` (they stay in it as what happened).
+fn violations_apart_from(
+    mission: &missionmatch::Mission,
+    weights: &[PairWeight],
+    meetings: &[Meeting],
+    cancelled: &missionmatch::BuyerId,
+) -> Vec<String> {
+    let future: Vec<Meeting> = meetings
+        .iter()
+        .filter(|m| &m.buyer != cancelled)
+        .cloned()
+        .collect();
+    validate_schedule(mission, &with_kept_pairs(weights, meetings), &future)
 }
 
 /// The weights and, for the validator, every pair the re-planned timetable kept without a weight.
@@ -615,17 +623,8 @@ fn a_cancellation_moves_nothing_and_allow_moves_only_ever_helps() {
                         && m.buyer == change.buyer
                         && Some(m.slot.0) == change.new_slot));
             }
-            // Valid, apart from the meetings the cancelled buyer held before `now`.
-            let future: Vec<Meeting> = result
-                .schedule
-                .meetings
-                .iter()
-                .filter(|m| m.buyer != victim)
-                .cloned()
-                .collect();
-            let all_weights = with_kept_pairs(&weights, &result.schedule.meetings);
             assert_eq!(
-                validate_schedule(&mission, &all_weights, &future),
+                violations_apart_from(&mission, &weights, &result.schedule.meetings, &victim),
                 Vec::<String>::new(),
                 "seed {seed} moves {allow_moves}"
             );
