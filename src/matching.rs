@@ -413,13 +413,13 @@ impl TradePhrases {
     /// 3923, not also the cosmetics' 3304, while "자동차 부품용 프레스 금형" (press moulds for car
     /// parts) stays the moulds' 8480 without the car parts that joining it would find. Returns
     /// each heading with the terms and the written forms of the phrases that named it.
-    fn headings_in(&self, text: &str) -> Vec<Named> {
-        let read = |text: &str| self.headings(&crate::index::analyse(text));
-        let spaced = read(text);
+    /// `terms` are the text's analysed terms (the caller has them already).
+    fn headings_in(&self, text: &str, terms: &[String]) -> Vec<Named> {
+        let spaced = self.headings(terms);
         if !has_hangul(text) {
             return spaced.0;
         }
-        let joined = read(&join_hangul(text));
+        let joined = self.headings(&crate::index::analyse(&join_hangul(text)));
         let better = |a: &(Vec<Named>, usize), b: &(Vec<Named>, usize)| {
             (a.0.len(), std::cmp::Reverse(a.1)) < (b.0.len(), std::cmp::Reverse(b.1))
         };
@@ -532,7 +532,7 @@ fn written_words(words: &[WrittenWord], terms: &[String]) -> Vec<String> {
 /// The text with the spaces between two Hangul syllables removed.
 fn join_hangul(text: &str) -> String {
     let characters: Vec<char> = text.chars().collect();
-    let hangul = |c: Option<&char>| c.is_some_and(|&c| ('\u{AC00}'..='\u{D7A3}').contains(&c));
+    let hangul = |c: Option<&char>| c.is_some_and(|&c| is_hangul(c));
     characters
         .iter()
         .enumerate()
@@ -547,7 +547,12 @@ fn join_hangul(text: &str) -> String {
 
 /// Whether a text is (partly) Korean: it has Hangul syllables.
 fn has_hangul(text: &str) -> bool {
-    text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
+    text.chars().any(is_hangul)
+}
+
+/// Whether a character is a Hangul syllable.
+fn is_hangul(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
 }
 
 /// Whether a text is (partly) Vietnamese: it has letters only Vietnamese uses among the
@@ -577,13 +582,14 @@ fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Resul
         if bridge && has_vietnamese(&profile.query_text) {
             languages.push(Nomenclature::Vietnamese);
         }
+        // A profile without codes has nothing in its search text beyond its query text.
         let terms = crate::index::analyse(&profile.search_text);
         // Each heading with the participant's words that led to it (the trade phrase as its
         // row writes it when the words were the glossary's English, not the participant's).
         let mut found: Vec<(String, Vec<String>)> = Vec::new();
         let own_words = analysed_words(&profile.own);
         if bridge {
-            for named in TradePhrases::bundled()?.headings_in(&profile.query_text) {
+            for named in TradePhrases::bundled()?.headings_in(&profile.query_text, &terms) {
                 let mut words = written_words(&own_words, &named.terms);
                 if words.is_empty() {
                     words = named.written;
