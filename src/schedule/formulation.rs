@@ -154,6 +154,8 @@ pub struct Formulation {
     pub meetings: Vec<ClassMeeting>,
     /// Indices of the coverage variables (one per participant with a positive minimum).
     pub coverage: Vec<usize>,
+    /// Indices of the rows `y <= meetings` that define them, in the same order.
+    pub coverage_rows: Vec<usize>,
 }
 
 impl Formulation {
@@ -292,6 +294,7 @@ impl Formulation {
 
         // Rule 7, first part: coverage of minimums, y <= minimum and y <= meetings.
         let mut coverage = Vec::new();
+        let mut coverage_rows = Vec::new();
         let participants = firm_total
             .iter()
             .zip(&instance.firm_min)
@@ -303,6 +306,7 @@ impl Formulation {
             }
             let covered = model.add_variable(f64::from(minimum), false, 0.0);
             coverage.push(covered);
+            coverage_rows.push(model.rows.len());
             let mut row: Vec<(usize, f64)> = terms.iter().map(|&(v, _)| (v, -1.0)).collect();
             row.push((covered, 1.0));
             model.rows.push(super::solver::Row {
@@ -315,6 +319,7 @@ impl Formulation {
             model,
             meetings,
             coverage,
+            coverage_rows,
         }
     }
 

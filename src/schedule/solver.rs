@@ -262,6 +262,8 @@ pub struct Priced {
     /// variable `j` one unit above its lower bound is worth at most `bound + reduced_costs[j]`
     /// when that reduced cost is negative.
     pub reduced_costs: Vec<f64>,
+    /// The interior point's values of the variables (inside the optimal face, not a vertex).
+    pub values: Vec<f64>,
 }
 
 /// The variables' upper bounds, except those a row already implies (a row of non-negative
@@ -292,16 +294,21 @@ fn implied_upper_bounds_dropped(model: &LinearModel) -> Vec<f64> {
 /// their accuracy: with duals `y` of the right signs (`>= 0` on `<=` rows, `<= 0` on `>=` rows),
 /// every feasible `x` has `c x <= y b + sum_j max(d_j u_j, d_j l_j)` where `d = c - A'y`.
 /// `gap` is the relative gap the caller will accept; the interior point stops well inside it.
+/// The rows `left_out` marks are left out of the interior point: their duals are 0, which keeps
+/// the bound a bound of the whole model (only perhaps a looser one).
 pub fn price(
     model: &LinearModel,
+    left_out: &[bool],
     time_limit_seconds: Option<f64>,
     gap: f64,
 ) -> Result<Priced, SolveFailure> {
+    let kept: Vec<bool> = left_out.iter().map(|left_out| !left_out).collect();
+    let model = &model.with_rows(&kept);
     let Built {
         problem,
+        handles,
         constraints,
         scale,
-        ..
     } = build(model, true, &implied_upper_bounds_dropped(model));
     let mut built = problem.using(good_lp::clarabel);
     // The bound below holds for any duals; how close it comes to the optimum follows the
@@ -324,6 +331,7 @@ pub fn price(
         ResolutionError::Infeasible => SolveFailure::Infeasible,
         other => SolveFailure::Other(other.to_string()),
     })?;
+    let values: Vec<f64> = handles.iter().map(|&h| solution.value(h)).collect();
     let duals = solution.compute_dual();
     let mut reduced_costs = model.objective.clone();
     let mut bound = 0.0;
@@ -354,6 +362,7 @@ pub fn price(
     Ok(Priced {
         bound,
         reduced_costs,
+        values,
     })
 }
 
@@ -414,6 +423,37 @@ pub fn restrict(model: &LinearModel, fixed: &[Option<f64>]) -> (LinearModel, Vec
         reduced.add_row(terms, row.sense, rhs);
     }
     (reduced, original)
+}
+
+impl Row {
+    /// Whether the row holds at these values (to 1e-6).
+    pub fn holds(&self, values: &[f64]) -> bool {
+        let sum: f64 = self.terms.iter().map(|&(v, c)| c * values[v]).sum();
+        match self.sense {
+            Sense::AtMost => sum <= self.rhs + 1e-6,
+            Sense::AtLeast => sum >= self.rhs - 1e-6,
+            Sense::Equal => (sum - self.rhs).abs() <= 1e-6,
+        }
+    }
+}
+
+impl LinearModel {
+    /// The same variables with only the rows `keep` says (a relaxation of the model).
+    pub fn with_rows(&self, keep: &[bool]) -> LinearModel {
+        LinearModel {
+            lower: self.lower.clone(),
+            upper: self.upper.clone(),
+            integer: self.integer.clone(),
+            objective: self.objective.clone(),
+            rows: self
+                .rows
+                .iter()
+                .zip(keep)
+                .filter(|(_, &kept)| kept)
+                .map(|(row, _)| row.clone())
+                .collect(),
+        }
+    }
 }
 
 /// A solution of the model `restrict` made as a solution of `model`: the fixed variables at their
@@ -751,7 +791,7 @@ fn solve_with_highs(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -830,7 +870,16 @@ mod tests {
         for (seed, variables, rows) in [(1, 30, 20), (2, 200, 150), (3, 800, 500), (4, 60, 90)] {
             let model = random_model(seed, variables, rows);
             let lp = solve(&model, SolverChoice::Microlp, true, None).unwrap();
-            let priced = price(&model, None, 1e-6).unwrap();
+            let priced = price(&model, &vec![false; model.rows.len()], None, 1e-6).unwrap();
+            // Rows left out (every third): their duals are 0, and the bound still holds.
+            let left_out: Vec<bool> = (0..model.rows.len()).map(|row| row % 3 == 0).collect();
+            let partial = price(&model, &left_out, None, 1e-6).unwrap();
+            assert!(
+                partial.bound >= lp.objective - 1e-6 * lp.objective.abs(),
+                "seed {seed}: bound {} with rows left out, below the LP optimum {}",
+                partial.bound,
+                lp.objective
+            );
             assert!(
                 priced.bound >= lp.objective - 1e-6 * lp.objective.abs(),
                 "seed {seed}: bound {} below the LP optimum {}",
@@ -857,25 +906,17 @@ mod tests {
         }
     }
 
-    fn satisfies(model: &LinearModel, values: &[f64]) -> bool {
+    pub(crate) fn satisfies(model: &LinearModel, values: &[f64]) -> bool {
         let bounded = values.iter().enumerate().all(|(v, &x)| {
             x >= model.lower[v] - 1e-6
                 && x <= model.upper[v] + 1e-6
                 && (!model.integer[v] || (x - x.round()).abs() < 1e-6)
         });
-        bounded
-            && model.rows.iter().all(|row| {
-                let lhs: f64 = row.terms.iter().map(|&(v, c)| c * values[v]).sum();
-                match row.sense {
-                    Sense::AtMost => lhs <= row.rhs + 1e-6,
-                    Sense::AtLeast => lhs >= row.rhs - 1e-6,
-                    Sense::Equal => (lhs - row.rhs).abs() < 1e-6,
-                }
-            })
+        bounded && model.rows.iter().all(|row| row.holds(values))
     }
 
     /// The best objective over every integral point (small models only).
-    fn brute_force(model: &LinearModel) -> Option<f64> {
+    pub(crate) fn brute_force(model: &LinearModel) -> Option<f64> {
         let mut point = vec![0.0; model.upper.len()];
         let mut best: Option<f64> = None;
         loop {
@@ -900,7 +941,7 @@ mod tests {
 
     /// A random packing model, like the scheduler's (`<=` rows of small integers, a few `>=`
     /// rows of minimums), which brute force can enumerate when small.
-    fn packing_model(seed: u64, variables: usize, rows: usize) -> LinearModel {
+    pub(crate) fn packing_model(seed: u64, variables: usize, rows: usize) -> LinearModel {
         let mut rng = crate::generate::Rng::new(seed);
         let mut model = random_variables(&mut rng, variables, 2);
         for row in 0..rows {
