@@ -776,6 +776,19 @@ pub struct InferredHeading {
     pub words: Vec<String>,
 }
 
+impl InferredHeading {
+    /// The heading's description in the bundled HS nomenclature, cut to at most `most`
+    /// characters (empty for a code the nomenclature does not have).
+    pub fn description(&self, most: usize) -> String {
+        let hs = HsTable::bundled();
+        let full = hs
+            .get(&self.code)
+            .map_or("", |entry| entry.description.as_str());
+        let short: String = full.chars().take(most).collect();
+        short.trim_end().to_string()
+    }
+}
+
 /// Per participant (in file order), the headings inferred for it, best first.
 pub type Headings = Vec<Vec<InferredHeading>>;
 

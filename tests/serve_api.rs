@@ -694,3 +694,58 @@ fn an_edit_keeps_the_columns_the_engine_does_not_know() {
         "{firms}"
     );
 }
+
+#[test]
+fn participants_without_codes_show_the_headings_inferred_from_their_text() {
+    let server = TestServer::start();
+    let api = server.api();
+    let folder = common::copy_fixture("india-2017");
+    let path = folder.path().join("firms.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| match line.starts_with("F01,") {
+            true => "F01,SkyEye Drone Co.,Drones,농업 방제 드론과 항공 촬영 드론,드론,,ko,,,,1800000,B01,Kim Minjun,f01@firms.example.com,+82-10-5550-1000".to_string(),
+            false => line.to_string(),
+        })
+        .collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let (status, body) = api.upload(folder.path(), &["mission.toml", "firms.csv", "buyers.csv"]);
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, list) = api.get(&format!("/api/missions/{id}/participants"));
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let participant = |pid: &str| {
+        list["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == pid)
+            .unwrap()
+            .clone()
+    };
+    let drones = participant("F01");
+    assert_eq!(drones["hs_codes"], json!([]), "{drones}");
+    let first = &drones["inferred_headings"][0];
+    assert_eq!(first["code"], "8806", "{drones}");
+    assert!(
+        first["description"].as_str().unwrap().contains("aircraft"),
+        "{drones}"
+    );
+    let words: Vec<&str> = first["words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(words.iter().any(|w| w.contains("드론")), "{drones}");
+    let glasses = participant("F02");
+    assert_eq!(
+        glasses["hs_codes"],
+        json!(["852852", "950450"]),
+        "{glasses}"
+    );
+    assert_eq!(glasses["inferred_headings"], json!([]), "{glasses}");
+}

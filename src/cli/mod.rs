@@ -98,15 +98,12 @@ fn print_inferred_headings(
     (firm_headings, buyer_headings): (crate::Headings, crate::Headings),
     most: usize,
 ) {
-    let hs = crate::HsTable::bundled();
     let describe = |headings: &[crate::InferredHeading]| -> String {
         headings
             .iter()
             .map(|heading| {
                 let code = &heading.code;
-                let description = hs.get(code).map(|e| e.description.as_str()).unwrap_or("");
-                let short: String = description.chars().take(50).collect();
-                let short = short.trim_end();
+                let short = heading.description(50);
                 if heading.words.is_empty() {
                     format!("{code} {short}")
                 } else {

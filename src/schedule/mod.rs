@@ -554,12 +554,7 @@ fn solve_stage_lazy(
         .rows
         .iter()
         .map(|row| {
-            let activity: f64 = row
-                .terms
-                .iter()
-                .map(|&(variable, coefficient)| coefficient * centre[variable])
-                .sum();
-            row.sense != solver::Sense::AtMost || row.rhs - activity < LAZY_SLACK
+            row.sense != solver::Sense::AtMost || row.rhs - row.activity(centre) < LAZY_SLACK
         })
         .collect();
     // Brings back the left-out rows `values` break; whether there were any.

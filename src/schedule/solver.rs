@@ -81,6 +81,23 @@ pub struct Row {
     pub rhs: f64,
 }
 
+impl Row {
+    /// The row's left-hand side at these values.
+    pub fn activity(&self, values: &[f64]) -> f64 {
+        self.terms.iter().map(|&(v, c)| c * values[v]).sum()
+    }
+
+    /// Whether the row holds at these values (to 1e-6).
+    pub fn holds(&self, values: &[f64]) -> bool {
+        let sum = self.activity(values);
+        match self.sense {
+            Sense::AtMost => sum <= self.rhs + 1e-6,
+            Sense::AtLeast => sum >= self.rhs - 1e-6,
+            Sense::Equal => (sum - self.rhs).abs() <= 1e-6,
+        }
+    }
+}
+
 /// A constraint's comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sense {
@@ -114,6 +131,23 @@ impl LinearModel {
     pub fn add_row(&mut self, terms: Vec<(usize, f64)>, sense: Sense, rhs: f64) {
         if !terms.is_empty() {
             self.rows.push(Row { terms, sense, rhs });
+        }
+    }
+
+    /// The same variables with only the rows `keep` says (a relaxation of the model).
+    pub fn with_rows(&self, keep: &[bool]) -> LinearModel {
+        LinearModel {
+            lower: self.lower.clone(),
+            upper: self.upper.clone(),
+            integer: self.integer.clone(),
+            objective: self.objective.clone(),
+            rows: self
+                .rows
+                .iter()
+                .zip(keep)
+                .filter(|(_, &kept)| kept)
+                .map(|(row, _)| row.clone())
+                .collect(),
         }
     }
 }
@@ -423,37 +457,6 @@ pub fn restrict(model: &LinearModel, fixed: &[Option<f64>]) -> (LinearModel, Vec
         reduced.add_row(terms, row.sense, rhs);
     }
     (reduced, original)
-}
-
-impl Row {
-    /// Whether the row holds at these values (to 1e-6).
-    pub fn holds(&self, values: &[f64]) -> bool {
-        let sum: f64 = self.terms.iter().map(|&(v, c)| c * values[v]).sum();
-        match self.sense {
-            Sense::AtMost => sum <= self.rhs + 1e-6,
-            Sense::AtLeast => sum >= self.rhs - 1e-6,
-            Sense::Equal => (sum - self.rhs).abs() <= 1e-6,
-        }
-    }
-}
-
-impl LinearModel {
-    /// The same variables with only the rows `keep` says (a relaxation of the model).
-    pub fn with_rows(&self, keep: &[bool]) -> LinearModel {
-        LinearModel {
-            lower: self.lower.clone(),
-            upper: self.upper.clone(),
-            integer: self.integer.clone(),
-            objective: self.objective.clone(),
-            rows: self
-                .rows
-                .iter()
-                .zip(keep)
-                .filter(|(_, &kept)| kept)
-                .map(|(row, _)| row.clone())
-                .collect(),
-        }
-    }
 }
 
 /// A solution of the model `restrict` made as a solution of `model`: the fixed variables at their

@@ -755,14 +755,45 @@ pub fn participant_list(app: &App, id: i64) -> Result<Vec<Value>, ApiError> {
             .get(&(firm, id.to_string()))
             .map(|token| format!("/p/{token}"))
     };
-    Ok(mission
+    let headings = app.inferred_headings(id)?;
+    let (firm_headings, buyer_headings) = &*headings;
+    let codes = |given: &[crate::HsCode], inferred: &[crate::InferredHeading]| {
+        let inferred: Vec<Value> = inferred
+            .iter()
+            .map(|heading| {
+                json!({
+                    "code": heading.code,
+                    "description": heading.description(80),
+                    "words": heading.words,
+                })
+            })
+            .collect();
+        let given: Vec<String> = given.iter().map(|code| code.as_str().to_string()).collect();
+        (given, inferred)
+    };
+    let firms = mission
         .firms
         .iter()
-        .map(|f| json!({ "id": f.id.0, "name": f.name, "kind": "firm", "link": link(true, &f.id.0) }))
-        .chain(mission.buyers.iter().map(|b| {
-            json!({ "id": b.id.0, "name": b.company, "kind": "buyer", "link": link(false, &b.id.0) })
-        }))
-        .collect())
+        .zip(firm_headings.iter())
+        .map(|(f, headings)| {
+            let (given, inferred) = codes(&f.hs_codes, headings);
+            json!({
+                "id": f.id.0, "name": f.name, "kind": "firm", "link": link(true, &f.id.0),
+                "hs_codes": given, "inferred_headings": inferred,
+            })
+        });
+    let buyers = mission
+        .buyers
+        .iter()
+        .zip(buyer_headings.iter())
+        .map(|(b, headings)| {
+            let (given, inferred) = codes(&b.hs_codes, headings);
+            json!({
+                "id": b.id.0, "name": b.company, "kind": "buyer", "link": link(false, &b.id.0),
+                "hs_codes": given, "inferred_headings": inferred,
+            })
+        });
+    Ok(firms.chain(buyers).collect())
 }
 
 async fn participants(

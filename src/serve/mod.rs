@@ -100,7 +100,12 @@ pub struct App {
     missions: Mutex<HashMap<i64, (i64, Arc<Mission>)>>,
     timetables: Mutex<HashMap<i64, CachedTimetable>>,
     calendars: Mutex<HashMap<i64, CachedCalendar>>,
+    headings: Mutex<HashMap<i64, CachedHeadings>>,
 }
+
+/// The HS headings inferred for a mission's firms and buyers, with the mission revision they
+/// were inferred for.
+type CachedHeadings = (i64, Arc<(crate::Headings, crate::Headings)>);
 
 /// The calendar state the versions before the newest left, with the mission revision and the
 /// newest version it was built for.
@@ -194,6 +199,7 @@ impl App {
             missions: Mutex::new(HashMap::new()),
             timetables: Mutex::new(HashMap::new()),
             calendars: Mutex::new(HashMap::new()),
+            headings: Mutex::new(HashMap::new()),
         })
     }
 
@@ -217,6 +223,25 @@ impl App {
         let mission = Arc::new(work::load(&files, &row.name)?);
         lock(&self.missions).insert(id, (row.revision, mission.clone()));
         Ok((row, mission))
+    }
+
+    /// The HS headings the matcher infers for the mission's firms and buyers without codes
+    /// (the matcher's own profiles, so what the candidates were found with).
+    fn inferred_headings(
+        &self,
+        id: i64,
+    ) -> Result<Arc<(crate::Headings, crate::Headings)>, ApiError> {
+        let (row, mission) = self.mission(id)?;
+        if let Some((revision, headings)) = lock(&self.headings).get(&id) {
+            if *revision == row.revision {
+                return Ok(headings.clone());
+            }
+        }
+        let headings = crate::inferred_headings(&mission, &crate::MatchOptions::default())
+            .map_err(|error| ApiError::from(WorkError::from(error)))?;
+        let headings = Arc::new(headings);
+        lock(&self.headings).insert(id, (row.revision, headings.clone()));
+        Ok(headings)
     }
 
     /// The newest timetable of a mission, if it has one.

@@ -695,14 +695,15 @@ async fn participants(
         Some((id, &mission.name)),
         html! {
             h1 { "Participants" }
-            p.muted { "Each link shows that participant's own agenda (page, PDF, calendar) and nothing else. Cancel on the day, then re-plan from the mission page." }
+            p.muted { "Each link shows that participant's own agenda (page, PDF, calendar) and nothing else. Cancel on the day, then re-plan from the mission page. Where a participant gave no HS codes, the headings the matcher inferred from its text are shown with the words they came from: write the right codes into its row to confirm or correct them." }
             table {
-                tr { th { "Kind" } th { "Id" } th { "Name" } th { "Status" } th { "Agenda link" } th { "" } }
+                tr { th { "Kind" } th { "Id" } th { "Name" } th { "HS codes" } th { "Status" } th { "Agenda link" } th { "" } }
                 @for p in &list {
                     @let (kind, pid) = (text(p, "kind"), text(p, "id"));
                     @let state = status(&kind, &pid);
                     tr {
                         td { (kind) } td { (pid) } td { (text(p, "name")) }
+                        td { (hs_codes(p)) }
                         td { span class={ "tag " (state) } { (state) } }
                         td { @if let Some(link) = p.get("link").and_then(Value::as_str) { a href=(link) { (link) } } @else { span.muted { "after scheduling" } } }
                         td {
@@ -733,6 +734,49 @@ async fn participants(
         },
     )
     .into_response())
+}
+
+/// A participant's HS codes as given, or else the headings inferred from its text: code,
+/// description and the words it came from.
+fn hs_codes(participant: &Value) -> Markup {
+    let list = |key: &str| {
+        participant
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let given: Vec<String> = list("hs_codes")
+        .iter()
+        .filter_map(|code| code.as_str().map(str::to_string))
+        .collect();
+    let inferred = list("inferred_headings");
+    let field = |heading: &Value, key: &str| {
+        heading
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    html! {
+        @if !given.is_empty() {
+            (given.join(", "))
+        } @else if inferred.is_empty() {
+            span.muted { "none" }
+        } @else {
+            @for heading in &inferred {
+                @let words: Vec<&str> = heading.get("words").and_then(Value::as_array).map(|words| words.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                div {
+                    b { (field(heading, "code")) } " " (field(heading, "description"))
+                    @if !words.is_empty() {
+                        " " span.muted { "(inferred from: " (words.join(", ")) ")" }
+                    } @else {
+                        " " span.muted { "(inferred)" }
+                    }
+                }
+            }
+        }
+    }
 }
 
 async fn edit_participant(
