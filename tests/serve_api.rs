@@ -657,27 +657,32 @@ fn the_organisers_marks_steer_the_next_schedule() {
     );
 }
 
+/// The India fixture imported with each line of its firms.csv (header 0) rewritten by `edit`.
+fn import_with_firms(api: &Api, edit: impl Fn(usize, &str) -> String) -> i64 {
+    let folder = common::copy_fixture("india-2017");
+    let path = folder.path().join("firms.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(n, line)| edit(n, line))
+        .collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let (status, body) = api.upload(folder.path(), &["mission.toml", "firms.csv", "buyers.csv"]);
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
 #[test]
 fn an_edit_keeps_the_columns_the_engine_does_not_know() {
     let server = TestServer::start();
     let api = server.api();
-    let folder = common::copy_fixture("india-2017");
-    let path = folder.path().join("firms.csv");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    for (n, line) in lines.iter_mut().enumerate() {
-        line.push_str(if n == 0 {
-            ",memo"
-        } else {
-            ",met in Seoul 2016"
-        });
-    }
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let (status, body) = api.upload(folder.path(), &["mission.toml", "firms.csv", "buyers.csv"]);
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let id = serde_json::from_str::<Value>(&body).unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let id = import_with_firms(&api, |n, line| match n {
+        0 => format!("{line},memo"),
+        _ => format!("{line},met in Seoul 2016"),
+    });
     let (status, body) = api.send(
         "PATCH",
         &format!("/api/missions/{id}/firms/F03"),
@@ -699,22 +704,13 @@ fn an_edit_keeps_the_columns_the_engine_does_not_know() {
 fn participants_without_codes_show_the_headings_inferred_from_their_text() {
     let server = TestServer::start();
     let api = server.api();
-    let folder = common::copy_fixture("india-2017");
-    let path = folder.path().join("firms.csv");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let lines: Vec<String> = text
-        .lines()
-        .map(|line| match line.starts_with("F01,") {
-            true => "F01,SkyEye Drone Co.,Drones,농업 방제 드론과 항공 촬영 드론,드론,,ko,,,,1800000,B01,Kim Minjun,f01@firms.example.com,+82-10-5550-1000".to_string(),
-            false => line.to_string(),
-        })
-        .collect();
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let (status, body) = api.upload(folder.path(), &["mission.toml", "firms.csv", "buyers.csv"]);
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let id = serde_json::from_str::<Value>(&body).unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    // F01 in Korean only, without codes.
+    let id = import_with_firms(&api, |_, line| {
+        match line.starts_with("F01,") {
+        true => "F01,SkyEye Drone Co.,Drones,농업 방제 드론과 항공 촬영 드론,드론,,ko,,,,1800000,B01,Kim Minjun,f01@firms.example.com,+82-10-5550-1000".to_string(),
+        false => line.to_string(),
+    }
+    });
     let (status, list) = api.get(&format!("/api/missions/{id}/participants"));
     assert_eq!(status, StatusCode::OK, "{list}");
     let participant = |pid: &str| {

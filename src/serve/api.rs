@@ -757,7 +757,11 @@ pub fn participant_list(app: &App, id: i64) -> Result<Vec<Value>, ApiError> {
     };
     let headings = app.inferred_headings(id)?;
     let (firm_headings, buyer_headings) = &*headings;
-    let codes = |given: &[crate::HsCode], inferred: &[crate::InferredHeading]| {
+    let entry = |kind: &str,
+                 id: &str,
+                 name: &str,
+                 given: &[crate::HsCode],
+                 inferred: &[crate::InferredHeading]| {
         let inferred: Vec<Value> = inferred
             .iter()
             .map(|heading| {
@@ -768,31 +772,22 @@ pub fn participant_list(app: &App, id: i64) -> Result<Vec<Value>, ApiError> {
                 })
             })
             .collect();
-        let given: Vec<String> = given.iter().map(|code| code.as_str().to_string()).collect();
-        (given, inferred)
+        let given: Vec<&str> = given.iter().map(crate::HsCode::as_str).collect();
+        json!({
+            "id": id, "name": name, "kind": kind, "link": link(kind == "firm", id),
+            "hs_codes": given, "inferred_headings": inferred,
+        })
     };
     let firms = mission
         .firms
         .iter()
-        .zip(firm_headings.iter())
-        .map(|(f, headings)| {
-            let (given, inferred) = codes(&f.hs_codes, headings);
-            json!({
-                "id": f.id.0, "name": f.name, "kind": "firm", "link": link(true, &f.id.0),
-                "hs_codes": given, "inferred_headings": inferred,
-            })
-        });
+        .zip(firm_headings)
+        .map(|(f, headings)| entry("firm", &f.id.0, &f.name, &f.hs_codes, headings));
     let buyers = mission
         .buyers
         .iter()
-        .zip(buyer_headings.iter())
-        .map(|(b, headings)| {
-            let (given, inferred) = codes(&b.hs_codes, headings);
-            json!({
-                "id": b.id.0, "name": b.company, "kind": "buyer", "link": link(false, &b.id.0),
-                "hs_codes": given, "inferred_headings": inferred,
-            })
-        });
+        .zip(buyer_headings)
+        .map(|(b, headings)| entry("buyer", &b.id.0, &b.company, &b.hs_codes, headings));
     Ok(firms.chain(buyers).collect())
 }
 
