@@ -548,6 +548,7 @@ fn solve_stage_lazy(
     centre: &[f64],
     deadline: Option<(Instant, f64)>,
     gap: f64,
+    tell: &dyn Fn(String),
 ) -> StageResult {
     let solver = SolverChoice::Microlp;
     let mut kept: Vec<bool> = model
@@ -570,6 +571,11 @@ fn solve_stage_lazy(
     };
     loop {
         let relaxation = model.with_rows(&kept);
+        tell(format!(
+            "expected value: simplex with {} of {} rows",
+            relaxation.rows.len(),
+            model.rows.len()
+        ));
         let relaxed =
             match remaining(deadline).and_then(|left| solve(&relaxation, solver, true, left)) {
                 Ok(relaxed) if relaxed.proven_optimal => relaxed,
@@ -585,6 +591,7 @@ fn solve_stage_lazy(
         }
         let end = deadline
             .map(|(started, seconds)| started + std::time::Duration::from_secs_f64(seconds));
+        tell("expected value: branch and bound".to_string());
         let outcome = solver::solve_mip(&relaxation, relaxed, solver, end, gap, true)?;
         match outcome.best {
             Some(best) if bring_back(&best.values, &mut kept) => {
@@ -673,7 +680,7 @@ fn solve_stage_priced(
         ));
         let centre: Vec<f64> = original.iter().map(|&v| priced.values[v]).collect();
         let (best, restricted_bound, _) =
-            match solve_stage_lazy(&restricted, &centre, deadline, gap) {
+            match solve_stage_lazy(&restricted, &centre, deadline, gap, tell) {
                 Ok(found) => found,
                 Err(SolveFailure::Infeasible) if !everything => (None, f64::NEG_INFINITY, false),
                 Err(failure) => return Err(failure),
@@ -1029,7 +1036,8 @@ mod tests {
             without.rows.retain(|row| row.sense != Sense::AtMost);
             rows_mattered += usize::from(brute_force(&without).unwrap() > optimum + 1e-6);
             let centre = vec![0.0; model.upper.len()];
-            let (best, bound, proven) = solve_stage_lazy(&model, &centre, None, 0.0).unwrap();
+            let (best, bound, proven) =
+                solve_stage_lazy(&model, &centre, None, 0.0, &|_| {}).unwrap();
             let best = best.expect("a feasible model has a solution");
             assert!(satisfies(&model, &best.values), "seed {seed}: a row broken");
             assert!(proven, "seed {seed}: not proven");
