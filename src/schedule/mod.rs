@@ -518,11 +518,34 @@ fn solve_stage(
     gap: f64,
     dive: bool,
 ) -> StageResult {
-    let relaxed = match remaining(deadline).and_then(|left| solve(model, solver, true, left)) {
-        Ok(relaxed) if relaxed.proven_optimal => relaxed,
-        Ok(_) | Err(SolveFailure::OutOfTime) => return Ok(CUT_SHORT),
-        Err(failure) => return Err(failure),
-    };
+    match solve_relaxation(model, solver, deadline)? {
+        Some(relaxed) => search_from(model, relaxed, solver, deadline, gap, dive),
+        None => Ok(CUT_SHORT),
+    }
+}
+
+/// A stage's LP, or `None` when the time limit cut it short.
+fn solve_relaxation(
+    model: &solver::LinearModel,
+    solver: SolverChoice,
+    deadline: Option<(Instant, f64)>,
+) -> Result<Option<Solved>, SolveFailure> {
+    match remaining(deadline).and_then(|left| solve(model, solver, true, left)) {
+        Ok(relaxed) if relaxed.proven_optimal => Ok(Some(relaxed)),
+        Ok(_) | Err(SolveFailure::OutOfTime) => Ok(None),
+        Err(failure) => Err(failure),
+    }
+}
+
+/// A stage from its solved LP: done when the LP is integral, else the MIP search.
+fn search_from(
+    model: &solver::LinearModel,
+    relaxed: Solved,
+    solver: SolverChoice,
+    deadline: Option<(Instant, f64)>,
+    gap: f64,
+    dive: bool,
+) -> StageResult {
     let bound = relaxed.objective;
     if is_integral(model, &relaxed) {
         return Ok((Some(relaxed), bound, true));
@@ -576,30 +599,24 @@ fn solve_stage_lazy(
             relaxation.rows.len(),
             model.rows.len()
         ));
-        let relaxed =
-            match remaining(deadline).and_then(|left| solve(&relaxation, solver, true, left)) {
-                Ok(relaxed) if relaxed.proven_optimal => relaxed,
-                Ok(_) | Err(SolveFailure::OutOfTime) => return Ok(CUT_SHORT),
-                Err(failure) => return Err(failure),
-            };
-        let bound = relaxed.objective;
+        let Some(relaxed) = solve_relaxation(&relaxation, solver, deadline)? else {
+            return Ok(CUT_SHORT);
+        };
+        // An LP that breaks a left-out row is not searched: the row comes back first.
         if bring_back(&relaxed.values, &mut kept) {
             continue;
         }
-        if is_integral(model, &relaxed) {
-            return Ok((Some(relaxed), bound, true));
+        if !is_integral(&relaxation, &relaxed) {
+            tell("expected value: branch and bound".to_string());
         }
-        let end = deadline
-            .map(|(started, seconds)| started + std::time::Duration::from_secs_f64(seconds));
-        tell("expected value: branch and bound".to_string());
-        let outcome = solver::solve_mip(&relaxation, relaxed, solver, end, gap, true)?;
-        match outcome.best {
+        let (best, bound, proven) = search_from(&relaxation, relaxed, solver, deadline, gap, true)?;
+        match best {
             Some(best) if bring_back(&best.values, &mut kept) => {
                 if remaining(deadline).is_err() {
-                    return Ok((None, outcome.bound, false));
+                    return Ok((None, bound, false));
                 }
             }
-            best => return Ok((best, outcome.bound, outcome.proven)),
+            best => return Ok((best, bound, proven)),
         }
     }
 }
