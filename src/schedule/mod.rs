@@ -574,26 +574,15 @@ fn solve_stage_lazy(
     tell: &dyn Fn(String),
 ) -> StageResult {
     let solver = SolverChoice::Microlp;
-    let mut kept: Vec<bool> = model
+    let mut left_out: Vec<bool> = model
         .rows
         .iter()
         .map(|row| {
-            row.sense != solver::Sense::AtMost || row.rhs - row.activity(centre) < LAZY_SLACK
+            row.sense == solver::Sense::AtMost && row.rhs - row.activity(centre) >= LAZY_SLACK
         })
         .collect();
-    // Brings back the left-out rows `values` break; whether there were any.
-    let bring_back = |values: &[f64], kept: &mut Vec<bool>| {
-        let mut broken = false;
-        for (row, kept) in model.rows.iter().zip(kept.iter_mut()) {
-            if !*kept && !row.holds(values) {
-                *kept = true;
-                broken = true;
-            }
-        }
-        broken
-    };
     loop {
-        let relaxation = model.with_rows(&kept);
+        let relaxation = model.without_rows(&left_out);
         tell(format!(
             "expected value: simplex with {} of {} rows",
             relaxation.rows.len(),
@@ -603,7 +592,7 @@ fn solve_stage_lazy(
             return Ok(CUT_SHORT);
         };
         // An LP that breaks a left-out row is not searched: the row comes back first.
-        if bring_back(&relaxed.values, &mut kept) {
+        if model.bring_back(&mut left_out, &relaxed.values) {
             continue;
         }
         if !is_integral(&relaxation, &relaxed) {
@@ -611,7 +600,7 @@ fn solve_stage_lazy(
         }
         let (best, bound, proven) = search_from(&relaxation, relaxed, solver, deadline, gap, true)?;
         match best {
-            Some(best) if bring_back(&best.values, &mut kept) => {
+            Some(best) if model.bring_back(&mut left_out, &best.values) => {
                 if remaining(deadline).is_err() {
                     return Ok((None, bound, false));
                 }
@@ -715,13 +704,7 @@ fn solve_stage_priced(
         }
         // An interior point that broke rows it went without may have a loose bound: once, it
         // is priced again with them, and the round is tried again.
-        let mut broken = false;
-        for (row, left_out) in model.rows.iter().zip(&mut left_out) {
-            if *left_out && !row.holds(&priced.values) {
-                *left_out = false;
-                broken = true;
-            }
-        }
+        let broken = model.bring_back(&mut left_out, &priced.values);
         if broken && !repriced {
             repriced = true;
             tell("expected value: interior-point bound again, with the rows it broke".to_string());

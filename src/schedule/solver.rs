@@ -151,8 +151,8 @@ impl LinearModel {
         }
     }
 
-    /// The same variables with only the rows `keep` says (a relaxation of the model).
-    pub fn with_rows(&self, keep: &[bool]) -> LinearModel {
+    /// The same variables without the rows `left_out` marks (a relaxation of the model).
+    pub fn without_rows(&self, left_out: &[bool]) -> LinearModel {
         LinearModel {
             lower: self.lower.clone(),
             upper: self.upper.clone(),
@@ -161,11 +161,23 @@ impl LinearModel {
             rows: self
                 .rows
                 .iter()
-                .zip(keep)
-                .filter(|(_, &kept)| kept)
+                .zip(left_out)
+                .filter(|(_, &left_out)| !left_out)
                 .map(|(row, _)| row.clone())
                 .collect(),
         }
+    }
+
+    /// Puts back the rows `left_out` marks that `values` break; whether there were any.
+    pub fn bring_back(&self, left_out: &mut [bool], values: &[f64]) -> bool {
+        let mut broken = false;
+        for (row, left_out) in self.rows.iter().zip(left_out.iter_mut()) {
+            if *left_out && !row.holds(values) {
+                *left_out = false;
+                broken = true;
+            }
+        }
+        broken
     }
 }
 
@@ -353,8 +365,7 @@ pub fn price(
     time_limit_seconds: Option<f64>,
     gap: f64,
 ) -> Result<Priced, SolveFailure> {
-    let kept: Vec<bool> = left_out.iter().map(|left_out| !left_out).collect();
-    let model = &model.with_rows(&kept);
+    let model = &model.without_rows(left_out);
     let Built {
         problem,
         handles,
