@@ -539,6 +539,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             candidates_per_firm: Some(40),
             compact: None,
             max_idle_gaps: None,
+            min_relevance: None,
         },
         model: BTreeMap::new(),
         followup_webhook: None,
@@ -573,6 +574,7 @@ pub fn synthetic_weights(mission: &Mission, seed: u64) -> Vec<crate::schedule::P
                 buyer: buyer.id.clone(),
                 expected_value_usd: value,
                 reasons: vec![format!("HS grade {grade}")],
+                relevance: None,
                 source: "synthetic".to_string(),
                 line: None,
             });

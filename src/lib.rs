@@ -10,6 +10,7 @@
 //! assert_eq!(summary.buyers_per_country.values().sum::<usize>(), 20);
 //! ```
 
+mod bridge;
 mod check;
 pub mod cli;
 mod error;

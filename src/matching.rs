@@ -11,7 +11,7 @@
 //!
 //! `relevance = min(1, 0.55 * hs + 0.45 * text + 0.25 * request)`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::error::{Error, Result};
 use crate::hs::HsTable;
@@ -76,6 +76,11 @@ pub struct Candidate {
 struct Code {
     digits: String,
     inferred: bool,
+    /// How sure the inference is, in (0, 1]; 1 for a given code.
+    confidence: f64,
+    /// The inferred heading's evidence as a share of the profile's best one's; 1 for a given
+    /// code.
+    share: f64,
     /// For an inferred code, the participant's words (as written) that led to it.
     words: Vec<String>,
 }
@@ -121,6 +126,8 @@ fn build_profile(
                     .unwrap_or(code.chapter())
                     .to_string(),
                 inferred: false,
+                confidence: 1.0,
+                share: 1.0,
                 words: Vec::new(),
             });
         }
@@ -135,14 +142,14 @@ fn build_profile(
     }
 }
 
-/// The closest pair of codes of two participants: level (3 subheading, 2 heading, 1 chapter),
-/// the pair, and the prefix they share. A level reached through given codes beats the same level
-/// reached through inferred ones.
+/// The closest pair of codes of two participants, weighed by how sure each side's code is: its
+/// level (3 subheading, 2 heading, 1 chapter), HS score, the pair, and the prefix they share.
+/// A level reached through given codes beats the same level reached through inferred ones.
 fn closest_codes<'a, 'b>(
     a: &'a [Code],
     b: &'b [Code],
-) -> Option<(u8, &'a Code, &'b Code, &'a str)> {
-    let mut best: Option<(u8, &Code, &Code, &str)> = None;
+) -> Option<(u8, f64, &'a Code, &'b Code, &'a str)> {
+    let mut best: Option<(u8, f64, &Code, &Code, &str)> = None;
     for x in a {
         for y in b {
             let shared = x
@@ -157,495 +164,69 @@ fn closest_codes<'a, 'b>(
                 2 | 3 => 1,
                 _ => continue,
             };
-            let inferred = x.inferred || y.inferred;
-            let better = match best {
-                None => true,
-                Some((best_level, bx, by, _)) => {
-                    level > best_level
-                        || (level == best_level && (bx.inferred || by.inferred) && !inferred)
-                }
-            };
-            if better {
+            let score = hs_score(level, x, y);
+            if best.is_none_or(|(_, best_score, ..)| score > best_score) {
                 let prefix = match level {
                     3 => &x.digits[..6],
                     2 => &x.digits[..4],
                     _ => &x.digits[..2],
                 };
-                best = Some((level, x, y, prefix));
+                best = Some((level, score, x, y, prefix));
             }
         }
     }
     best
 }
 
-/// The closest shared level of two participants' codes, whether it was reached through an
-/// inferred code, and the shared prefix.
-fn hs_level<'a>(a: &'a [Code], b: &[Code]) -> (u8, bool, Option<&'a str>) {
-    closest_codes(a, b).map_or((0, false, None), |(level, x, y, prefix)| {
-        (level, x.inferred || y.inferred, Some(prefix))
-    })
-}
-
-fn hs_score(level: u8, inferred: bool) -> f64 {
+/// The HS part of relevance for two codes sharing `level`: subheading 1.0, heading 0.85,
+/// chapter 0.35; through an inferred code 80% of that, times the geometric mean of the two
+/// sides' confidences.
+fn hs_score(level: u8, x: &Code, y: &Code) -> f64 {
     let score = match level {
         3 => 1.0,
         2 => 0.85,
         1 => 0.35,
         _ => 0.0,
     };
-    if inferred {
-        score * 0.8
+    if x.inferred || y.inferred {
+        score * 0.8 * (x.confidence * x.share * y.confidence * y.share).sqrt()
     } else {
         score
     }
 }
 
-/// The HS headings in a text index, built once per process: a server matching many missions
-/// pays for it once. One index per language: English (the WCO table: each heading with its
-/// subheadings' words), Korean (HSK names) and Vietnamese (AHTN 2022 names), the last two with
-/// the trade words of `data/hs-bridge/trade-words.csv` (see its README).
-struct HeadingIndex {
-    index: TextIndex,
-    codes: Vec<String>,
-    /// Each document's analysed terms, to say which of a profile's words found it.
-    terms: Vec<BTreeSet<String>>,
-}
-
-/// The Korean and Vietnamese words of each heading, built by `data/hs-bridge/build.py`.
-const HEADINGS_KO: &str = include_str!("../data/hs-bridge/headings-ko.tsv");
-const HEADINGS_VI: &str = include_str!("../data/hs-bridge/headings-vi.tsv");
-/// Trade words the official wording lacks (`language,words,heading,source`).
-const TRADE_WORDS: &str = include_str!("../data/hs-bridge/trade-words.csv");
-
-/// The languages of the heading indexes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Nomenclature {
-    /// The WCO text alone (matching without the bridge).
-    English,
-    /// The WCO text with the English trade words.
-    EnglishTrade,
-    Korean,
-    Vietnamese,
-}
-
-impl HeadingIndex {
-    fn build(codes: Vec<String>, texts: Vec<String>) -> Result<HeadingIndex> {
-        Ok(HeadingIndex {
-            index: TextIndex::build(texts.iter().map(String::as_str))?,
-            codes,
-            terms: texts
-                .iter()
-                .map(|text| crate::index::analyse(text).into_iter().collect())
-                .collect(),
-        })
-    }
-
-    fn english(with_trade_words: bool) -> Result<HeadingIndex> {
-        let hs = HsTable::bundled();
-        let headings: Vec<&crate::hs::HsEntry> =
-            hs.entries().iter().filter(|e| e.code.len() == 4).collect();
-        let texts: Vec<String> = headings
-            .iter()
-            .map(|heading| {
-                let mut text = heading.description.clone();
-                for child in hs.children(&heading.code) {
-                    text.push_str(". ");
-                    text.push_str(&child.description);
-                }
-                text
-            })
-            .collect();
-        let mut codes: Vec<String> = headings.iter().map(|h| h.code.clone()).collect();
-        let mut texts = texts;
-        if with_trade_words {
-            // The WCO texts are short enough that trade words joined to them still count, and
-            // they must: "drone" has to find 8806 "unmanned aircraft" before 8802 "aircraft
-            // ... except unmanned aircraft". As documents of their own as well, they also
-            // match where the heading's own words do not (chargers, 8504).
-            for (heading, words) in trade_words("en")? {
-                if let Some(position) = codes.iter().position(|code| *code == heading) {
-                    texts[position].push_str(". ");
-                    texts[position].push_str(&words);
-                }
-            }
-            add_trade_words(&mut codes, &mut texts, "en")?;
-        }
-        HeadingIndex::build(codes, texts)
-    }
-
-    /// A national nomenclature's words per heading, with the trade words of its language.
-    fn national(table: &str, language: &str) -> Result<HeadingIndex> {
-        let mut texts: BTreeMap<String, String> = BTreeMap::new();
-        for line in table.lines().skip(1) {
-            if let Some((heading, words)) = line.split_once('\t') {
-                texts.insert(heading.to_string(), words.to_string());
-            }
-        }
-        let (mut codes, mut texts): (Vec<String>, Vec<String>) = texts.into_iter().unzip();
-        add_trade_words(&mut codes, &mut texts, language)?;
-        HeadingIndex::build(codes, texts)
-    }
-
-    fn bundled(language: Nomenclature) -> Result<&'static HeadingIndex> {
-        static ENGLISH: std::sync::OnceLock<HeadingIndex> = std::sync::OnceLock::new();
-        static ENGLISH_TRADE: std::sync::OnceLock<HeadingIndex> = std::sync::OnceLock::new();
-        static KOREAN: std::sync::OnceLock<HeadingIndex> = std::sync::OnceLock::new();
-        static VIETNAMESE: std::sync::OnceLock<HeadingIndex> = std::sync::OnceLock::new();
-        let cell = match language {
-            Nomenclature::English => &ENGLISH,
-            Nomenclature::EnglishTrade => &ENGLISH_TRADE,
-            Nomenclature::Korean => &KOREAN,
-            Nomenclature::Vietnamese => &VIETNAMESE,
-        };
-        if let Some(headings) = cell.get() {
-            return Ok(headings);
-        }
-        let built = match language {
-            Nomenclature::English => HeadingIndex::english(false)?,
-            Nomenclature::EnglishTrade => HeadingIndex::english(true)?,
-            Nomenclature::Korean => HeadingIndex::national(HEADINGS_KO, "ko")?,
-            Nomenclature::Vietnamese => HeadingIndex::national(HEADINGS_VI, "vi")?,
-        };
-        // Two threads may build it at once; either result is the same index.
-        Ok(cell.get_or_init(|| built))
-    }
-}
-
-/// Each trade-word row of `language` as a document of its own, for its heading. A row appended
-/// to a heading's text drowned in it (BM25 weighs a match by the document's length, and the
-/// national names run to hundreds of words): "전기차 충전기" found the accumulators' heading
-/// rather than 8504, whose name lists 충전기 among a hundred other words.
-fn add_trade_words(codes: &mut Vec<String>, texts: &mut Vec<String>, language: &str) -> Result<()> {
-    for (heading, words) in trade_words(language)? {
-        codes.push(heading);
-        texts.push(words);
-    }
-    Ok(())
-}
-
-/// The trade words of one language: (heading, words) pairs.
-fn trade_words(language: &str) -> Result<Vec<(String, String)>> {
-    let trade = crate::io::parse_table("trade-words.csv", TRADE_WORDS.as_bytes())
-        .map_err(Error::Invalid)?;
-    let column = |name: &str| trade.header.iter().position(|h| h == name);
-    let (Some(lang), Some(words), Some(heading)) =
-        (column("language"), column("words"), column("heading"))
-    else {
-        return Ok(Vec::new());
-    };
-    Ok(trade
-        .rows
-        .iter()
-        .filter(|row| row.cells[lang] == language)
-        .map(|row| (row.cells[heading].clone(), row.cells[words].clone()))
-        .collect())
-}
-
-/// The trade words as phrases (a row's `words` separated by `;`), each as its analysed terms,
-/// with its heading; longest first. A phrase found in a profile's words names its heading first
-/// (see `infer_headings` for the searches that still run): the rows were written to say exactly
-/// that, while in a search their one word competed with a nomenclature's many ("UAVs for aerial
-/// survey and mapping" found the maps of 4905 and the surveying instruments of 9015 before the
-/// unmanned aircraft of 8806), and a searched second heading met the wrong buyers. Only
-/// phrases of two or more terms, or of one term no other heading of its language's nomenclature
-/// uses: "tooling" (8480) would also name the hand tools of 8201-8206, "LED" the diodes of
-/// 8541, and generated firms' texts, which quote the WCO wording, found the wrong heading
-/// through them.
-struct TradePhrases(Vec<TradePhrase>);
-
-/// One phrase: its analysed terms, its heading, and how the row writes it.
-struct TradePhrase {
-    terms: Vec<String>,
-    heading: String,
-    written: String,
-}
-
-impl TradePhrases {
-    fn bundled() -> Result<&'static TradePhrases> {
-        static PHRASES: std::sync::OnceLock<TradePhrases> = std::sync::OnceLock::new();
-        if let Some(phrases) = PHRASES.get() {
-            return Ok(phrases);
-        }
-        let mut phrases = Vec::new();
-        for (language, nomenclature) in [
-            ("ko", Nomenclature::Korean),
-            ("vi", Nomenclature::Vietnamese),
-            ("en", Nomenclature::English),
-        ] {
-            let index = HeadingIndex::bundled(nomenclature)?;
-            for (heading, words) in trade_words(language)? {
-                for phrase in words.split(';') {
-                    let terms = crate::index::analyse(&join_hangul(phrase));
-                    let specific = match terms.as_slice() {
-                        [] => false,
-                        [term] => {
-                            let mut others: Vec<&String> = index
-                                .index
-                                .search(std::slice::from_ref(term), index.codes.len())?
-                                .iter()
-                                .map(|&(position, _)| &index.codes[position])
-                                .filter(|code| **code != heading)
-                                .collect();
-                            others.sort();
-                            others.dedup();
-                            others.is_empty()
-                        }
-                        _ => true,
-                    };
-                    if specific {
-                        phrases.push(TradePhrase {
-                            terms,
-                            heading: heading.clone(),
-                            written: phrase.trim().to_string(),
-                        });
-                    }
-                }
-            }
-        }
-        phrases.sort_by_key(|phrase| std::cmp::Reverse(phrase.terms.len()));
-        Ok(PHRASES.get_or_init(|| TradePhrases(phrases)))
-    }
-
-    /// The headings of the phrases in a text, in the order they occur. Korean spaces words
-    /// freely ("화장품 용기" and "화장품용기" are one thing), so Korean text is also read with
-    /// the spaces between Hangul removed, and the reading with the fewer headings (then the more
-    /// words covered) is taken: "화장품 용기와 병" (cosmetic containers) is the containers'
-    /// 3923, not also the cosmetics' 3304, while "자동차 부품용 프레스 금형" (press moulds for car
-    /// parts) stays the moulds' 8480 without the car parts that joining it would find. Returns
-    /// each heading with the terms and the written forms of the phrases that named it.
-    /// `terms` are the text's analysed terms (the caller has them already).
-    fn headings_in(&self, text: &str, terms: &[String]) -> Vec<Named> {
-        let spaced = self.headings(terms);
-        if !has_hangul(text) {
-            return spaced.0;
-        }
-        let joined = self.headings(&crate::index::analyse(&join_hangul(text)));
-        let better = |a: &(Vec<Named>, usize), b: &(Vec<Named>, usize)| {
-            (a.0.len(), std::cmp::Reverse(a.1)) < (b.0.len(), std::cmp::Reverse(b.1))
-        };
-        if !joined.0.is_empty() && (spaced.0.is_empty() || better(&joined, &spaced)) {
-            joined.0
-        } else {
-            spaced.0
-        }
-    }
-
-    /// The headings of the phrases in `terms` (a text's analysed terms, in order), in the order
-    /// they occur, each once. The longest phrase at a position wins and its terms are used up:
-    /// "injection moulding machine" is 8477 and not also the moulds' "moulding" (8480). Also
-    /// returns the number of terms the phrases cover.
-    fn headings(&self, terms: &[String]) -> (Vec<Named>, usize) {
-        let mut found: Vec<Named> = Vec::new();
-        let mut covered = 0;
-        let mut position = 0;
-        while position < terms.len() {
-            let rest = &terms[position..];
-            match self.0.iter().find(|phrase| rest.starts_with(&phrase.terms)) {
-                Some(phrase) => {
-                    let named = match found.iter().position(|n| n.heading == phrase.heading) {
-                        Some(index) => &mut found[index],
-                        None => {
-                            found.push(Named {
-                                heading: phrase.heading.clone(),
-                                terms: Vec::new(),
-                                written: Vec::new(),
-                            });
-                            found.last_mut().expect("just pushed")
-                        }
-                    };
-                    named.terms.extend(phrase.terms.iter().cloned());
-                    if !named.written.contains(&phrase.written) {
-                        named.written.push(phrase.written.clone());
-                    }
-                    position += phrase.terms.len();
-                    covered += phrase.terms.len();
-                }
-                None => position += 1,
-            }
-        }
-        (found, covered)
-    }
-}
-
-/// A heading trade phrases named: the terms they matched and how their rows write them.
-struct Named {
-    heading: String,
-    terms: Vec<String>,
-    written: Vec<String>,
-}
-
-/// A word of a participant's text as written, its analysed terms, and whether punctuation
-/// follows it (which ends a run of words, see [`written_words`]).
-struct WrittenWord<'a> {
-    word: &'a str,
-    terms: Vec<String>,
-    ends_phrase: bool,
-}
-
-/// A text's words as written.
-fn analysed_words(text: &str) -> Vec<WrittenWord<'_>> {
-    let punctuation = |c: char| ",.;:()/".contains(c);
-    text.split(char::is_whitespace)
-        .flat_map(|token| {
-            let pieces: Vec<&str> = token.split(punctuation).collect();
-            let last = pieces.len() - 1;
-            pieces
-                .into_iter()
-                .enumerate()
-                .map(move |(index, word)| (word, index < last))
-        })
-        .filter(|(word, _)| !word.is_empty())
-        .map(|(word, ends_phrase)| WrittenWord {
-            word,
-            terms: crate::index::analyse(word),
-            ends_phrase,
-        })
-        .collect()
-}
-
-/// The words whose terms are among `terms`, runs of neighbouring words kept together ("máy bay
-/// không người lái", "방제 드론"), each run once.
-fn written_words(words: &[WrittenWord], terms: &[String]) -> Vec<String> {
-    let mut groups: Vec<String> = Vec::new();
-    let mut run: Vec<&str> = Vec::new();
-    let mut close = |run: &mut Vec<&str>| {
-        let group = run.join(" ");
-        if !run.is_empty() && !groups.iter().any(|g| g.eq_ignore_ascii_case(&group)) {
-            groups.push(group);
-        }
-        run.clear();
-    };
-    for word in words {
-        if word.terms.iter().any(|term| terms.contains(term)) {
-            run.push(word.word);
-            if word.ends_phrase {
-                close(&mut run);
-            }
-        } else {
-            close(&mut run);
-        }
-    }
-    close(&mut run);
-    groups
-}
-
-/// The text with the spaces between two Hangul syllables removed.
-fn join_hangul(text: &str) -> String {
-    let characters: Vec<char> = text.chars().collect();
-    let hangul = |c: Option<&char>| c.is_some_and(|&c| is_hangul(c));
-    characters
-        .iter()
-        .enumerate()
-        .filter(|&(i, c)| {
-            !(c.is_whitespace()
-                && hangul(i.checked_sub(1).and_then(|j| characters.get(j)))
-                && hangul(characters.get(i + 1)))
-        })
-        .map(|(_, c)| c)
-        .collect()
-}
-
-/// Whether a text is (partly) Korean: it has Hangul syllables.
-fn has_hangul(text: &str) -> bool {
-    text.chars().any(is_hangul)
-}
-
-/// Whether a character is a Hangul syllable.
-fn is_hangul(c: char) -> bool {
-    ('\u{AC00}'..='\u{D7A3}').contains(&c)
-}
-
-/// Whether a text is (partly) Vietnamese: it has letters only Vietnamese uses among the
-/// mission's languages (đ, ơ, ư, and the tone-marked vowels of Latin Extended Additional).
-fn has_vietnamese(text: &str) -> bool {
-    text.chars().any(|c| {
-        matches!(c, 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | 'ă' | 'Ă')
-            || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
-    })
-}
-
-/// Infers headings for each profile without codes: the best heading of the English nomenclature
-/// for its words, and, with the bridge, the best one or two headings of the Korean nomenclature
-/// for Korean text and of the Vietnamese one for Vietnamese text. Each inferred heading's English
-/// description joins the profile's searchable text, so a Korean firm and an English buyer of
-/// the same product also share words.
+/// Infers headings for each profile without codes, through the bridge of the three
+/// nomenclatures ([`crate::bridge`]): the headings its words point to, each with its confidence
+/// and the words that say so; none when the evidence is thin. Without the bridge only English
+/// text is read. Each inferred heading's English description joins the profile's searchable
+/// text, so a Korean firm and an English buyer of the same product also share words.
 fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Result<()> {
-    for profile in profiles.iter_mut().filter(|p| p.codes.is_empty()) {
-        let mut languages = vec![if bridge {
-            Nomenclature::EnglishTrade
-        } else {
-            Nomenclature::English
-        }];
-        if bridge && has_hangul(&profile.query_text) {
-            languages.push(Nomenclature::Korean);
-        }
-        if bridge && has_vietnamese(&profile.query_text) {
-            languages.push(Nomenclature::Vietnamese);
-        }
-        // A profile without codes has nothing in its search text beyond its query text.
-        let terms = crate::index::analyse(&profile.search_text);
-        // Each heading with the participant's words that led to it (the trade phrase as its
-        // row writes it when the words were the glossary's English, not the participant's).
-        let mut found: Vec<(String, Vec<String>)> = Vec::new();
-        let own_words = analysed_words(&profile.own);
-        if bridge {
-            for named in TradePhrases::bundled()?.headings_in(&profile.query_text, &terms) {
-                let mut words = written_words(&own_words, &named.terms);
-                if words.is_empty() {
-                    words = named.written;
-                }
-                found.push((named.heading, words));
-            }
-        }
-        // A heading a trade phrase names is the one meant in Korean or Vietnamese text, where a
-        // search (the national names, the glossary's English) mostly adds noise. English text
-        // is still searched in the WCO text, which is written in its words: "radar and lidar
-        // sensors" is 8526 (radar) as well as the sensors' 9031.
-        if !found.is_empty() {
-            if has_hangul(&profile.query_text) || has_vietnamese(&profile.query_text) {
-                languages.clear();
-            } else {
-                languages.retain(|&language| language == Nomenclature::EnglishTrade);
-            }
-        }
-        for language in languages {
-            let headings = HeadingIndex::bundled(language)?;
-            // A national nomenclature's short names often split a trade between two headings:
-            // take the runner-up too when it scores within 20% of the best.
-            let take = if language == Nomenclature::English {
-                1
-            } else {
-                2
-            };
-            // A heading may stand twice (its name, a trade-word row): distinct headings count.
-            let hits = headings.index.search(&terms, take * 3)?;
-            let best = hits.first().map_or(0.0, |hit| hit.1);
-            let mut taken = 0;
-            for &(position, score) in &hits {
-                if score < 0.8 * best || taken == take {
-                    break;
-                }
-                let digits = &headings.codes[position];
-                if !found.iter().any(|(heading, _)| heading == digits) {
-                    let matched: Vec<String> = terms
-                        .iter()
-                        .filter(|term| headings.terms[position].contains(*term))
-                        .cloned()
-                        .collect();
-                    found.push((digits.clone(), written_words(&own_words, &matched)));
-                    taken += 1;
-                }
-            }
-        }
-        for (digits, words) in found {
-            if let Some(entry) = hs.get(&digits) {
+    let readable = |profile: &Profile| {
+        bridge
+            || !(profile.own.chars().any(crate::bridge::is_hangul)
+                || crate::bridge::has_vietnamese(&profile.own))
+    };
+    let open: Vec<usize> = (0..profiles.len())
+        .filter(|&index| profiles[index].codes.is_empty() && readable(&profiles[index]))
+        .collect();
+    let texts: Vec<String> = open
+        .iter()
+        .map(|&index| profiles[index].own.clone())
+        .collect();
+    let inferred = crate::bridge::Bridge::bundled()?.infer(&texts);
+    for (index, inferences) in open.into_iter().zip(inferred) {
+        let profile = &mut profiles[index];
+        for inference in inferences {
+            if let Some(entry) = hs.get(&inference.heading) {
                 profile.search_text.push_str(". ");
                 profile.search_text.push_str(&entry.description);
             }
             profile.codes.push(Code {
-                digits,
+                digits: inference.heading,
                 inferred: true,
-                words,
+                confidence: inference.confidence,
+                share: inference.share,
+                words: inference.words,
             });
         }
     }
@@ -768,10 +349,12 @@ fn profiles(mission: &Mission, options: &MatchOptions) -> Result<(Vec<Profile>, 
 
 /// An HS heading inferred from a participant's text, and the participant's words (as written)
 /// that led to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InferredHeading {
     /// The 4-digit heading.
     pub code: String,
+    /// How sure the inference is, in (0, 1).
+    pub confidence: f64,
     /// The words that named or found it ("방제 드론", "máy bay không người lái").
     pub words: Vec<String>,
 }
@@ -812,14 +395,46 @@ fn inferred(profiles: &[Profile]) -> Headings {
             profile
                 .codes
                 .iter()
-                .filter(|code| code.inferred)
+                .filter(|code| code.inferred && code.share >= SHOWN_SHARE)
                 .map(|code| InferredHeading {
                     code: code.digits.clone(),
+                    confidence: code.confidence,
                     words: code.words.clone(),
                 })
                 .collect()
         })
         .collect()
+}
+
+/// Inferred headings shown to people (reasons, pages, `check`) are those with at least this
+/// share of the best one's evidence; the weaker ones still count in the score.
+const SHOWN_SHARE: f64 = 0.6;
+
+/// The HS part of relevance of two profiles at least one of which has inferred headings: how
+/// much their evidence agrees, as the cosine of their heading shares (a heading shared
+/// counts 0.85) plus that of their chapter shares (0.35 for what the headings did not
+/// already give), times 80% and the geometric mean of the two sides' confidence.
+fn inferred_similarity(a: &[Code], b: &[Code]) -> f64 {
+    fn vector(codes: &[Code], digits: usize) -> HashMap<&str, f64> {
+        let mut shares: HashMap<&str, f64> = HashMap::new();
+        for code in codes {
+            *shares
+                .entry(&code.digits[..digits.min(code.digits.len())])
+                .or_default() += code.share;
+        }
+        shares
+    }
+    let cosine = |digits: usize| {
+        let (x, y) = (vector(a, digits), vector(b, digits));
+        let norm = |v: &HashMap<&str, f64>| v.values().map(|s| s * s).sum::<f64>().sqrt();
+        let dot: f64 = x.iter().filter_map(|(k, s)| y.get(k).map(|t| s * t)).sum();
+        dot / (norm(&x) * norm(&y)).max(1e-9)
+    };
+    let heading = cosine(4);
+    let chapter = cosine(2);
+    let certainty = |codes: &[Code]| codes.iter().map(|c| c.confidence).fold(0.0, f64::max);
+    let agreement = 0.85 * heading + 0.35 * (chapter - heading).max(0.0);
+    0.8 * agreement * (certainty(a) * certainty(b)).sqrt()
 }
 
 /// Finds every pair worth a meeting (contract section 5, `candidates.csv`).
@@ -916,15 +531,20 @@ pub fn match_with_headings(
     let evaluate = |firm: usize, buyer: usize| -> Candidate {
         let (firm_profile, buyer_profile) = (&firm_profiles[firm], &buyer_profiles[buyer]);
         let text = text_scores.get(&(firm, buyer)).copied().unwrap_or(0.0);
-        let (level, inferred, _) = hs_level(&firm_profile.codes, &buyer_profile.codes);
+        let (level, mut hs) = closest_codes(&firm_profile.codes, &buyer_profile.codes)
+            .map_or((0, 0.0), |(level, score, ..)| (level, score));
+        if level > 0
+            && (firm_profile.codes.iter().any(|c| c.inferred)
+                || buyer_profile.codes.iter().any(|c| c.inferred))
+        {
+            hs = inferred_similarity(&firm_profile.codes, &buyer_profile.codes);
+        }
         let kind = kinds.get(&(firm, buyer)).copied();
         let requested = matches!(
             kind,
             Some(RequestKind::Request | RequestKind::Want | RequestKind::Must)
         );
-        let relevance =
-            (0.55 * hs_score(level, inferred) + 0.45 * text + if requested { 0.25 } else { 0.0 })
-                .min(1.0);
+        let relevance = (0.55 * hs + 0.45 * text + if requested { 0.25 } else { 0.0 }).min(1.0);
         let (firm_record, buyer_record) = (&mission.firms[firm], &mission.buyers[buyer]);
         let features = PairFeatures {
             relevance,
@@ -982,7 +602,7 @@ pub fn match_with_headings(
                 candidate.text_similarity
             ));
         }
-        if let Some((level, firm_code, buyer_code, code)) = closest {
+        if let Some((level, _, firm_code, buyer_code, code)) = closest {
             let description = hs.get(code).map(|e| e.description.as_str()).unwrap_or("");
             let level_name = match level {
                 3 => "subheading",
@@ -1095,6 +715,7 @@ pub fn candidate_weights(mission: &Mission, candidates: &[Candidate]) -> Vec<Pai
             buyer: mission.buyers[candidate.buyer].id.clone(),
             expected_value_usd: candidate.expected_value_usd,
             reasons: candidate.reasons.clone(),
+            relevance: Some(candidate.relevance),
             source: "candidates".to_string(),
             line: None,
         })

@@ -642,7 +642,7 @@ pub struct Outcome {
 }
 
 /// The mission's `[rules]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Rules {
     /// Default minimum meetings for each firm.
     pub min_meetings_per_firm: Option<u32>,
@@ -658,6 +658,20 @@ pub struct Rules {
     pub compact: Option<bool>,
     /// Rule 10 (v2): nobody has more idle gaps than this in the whole mission.
     pub max_idle_gaps: Option<u32>,
+    /// v3: pairs less relevant than this are never scheduled unless a `must`, `want` or
+    /// `request` row names them (default [`DEFAULT_MIN_RELEVANCE`]).
+    pub min_relevance: Option<f64>,
+}
+
+/// The relevance floor when `[rules] min_relevance` is not set: pairs that share no HS chapter
+/// and little text score under it (an empty slot beats a meeting between unrelated trades).
+pub const DEFAULT_MIN_RELEVANCE: f64 = 0.12;
+
+impl Rules {
+    /// The relevance floor in force.
+    pub fn relevance_floor(&self) -> f64 {
+        self.min_relevance.unwrap_or(DEFAULT_MIN_RELEVANCE)
+    }
 }
 
 /// One export mission, as read from its folder and validated.

@@ -1,46 +1,59 @@
 #!/usr/bin/env python3
-"""Rebuilds headings-ko.tsv and headings-vi.tsv: for each HS heading (4 digits), the words the
-Korean (HSK) and Vietnamese (AHTN 2022) nomenclatures use for it and its lines, each word once.
+"""Rebuilds segments-ko.tsv, segments-vi.tsv and segments-en.tsv from the shared nomenclature
+files: for each HS heading (4 digits), the distinct names of its lines at each depth (0: the
+heading's own name, 1: a subheading's, 2 and more: national lines), in Korean (HSK), Vietnamese
+(AHTN 2022) and the English names both give their national lines. The matcher learns which
+words point to which heading from them (src/bridge/).
 
 Usage: python3 build.py [SHARED_DATA_DIR]   (default: ../../../shared/data)
 Sources and terms: see README.md beside this script."""
-import csv, re, sys, unicodedata
-from collections import OrderedDict
+import csv, sys, unicodedata
 from pathlib import Path
 
 here = Path(__file__).resolve().parent
 shared = Path(sys.argv[1]) if len(sys.argv) > 1 else here.parent.parent.parent / "shared" / "data"
 
-# Words that say nothing about a product ("other", "and", "of"). Vietnamese words are
-# syllables, so one letter can matter ("ổ bi", bearings); Korean ones of one syllable rarely do.
-KO_STOP = {"기타", "것", "그", "및", "또는", "그", "이", "의", "등", "용", "제외", "것으로서", "해당", "하는", "한", "것을"}
-VI_STOP = {"loại", "khác", "các", "và", "hoặc", "của", "có", "được", "dùng", "cho", "từ", "với", "trong", "đã", "chưa", "những", "này", "đó", "như", "trên", "dưới", "bằng", "theo", "nhưng", "là", "một", "hai", "ba"}
 
-def words(text, stop, shortest):
-    text = unicodedata.normalize("NFC", text).replace("\u318d", " ").replace("\u00b7", " ")
-    out = []
-    for word in re.findall(r"\w+", text.lower()):
-        if word.isdigit() or len(word) < shortest or word in stop:
-            continue
-        out.append(word)
-    return out
+def clean(text):
+    text = unicodedata.normalize("NFC", text).replace("\t", " ").replace("\n", " ").strip()
+    return text.strip(" :-")
 
-def build(path, code_column, name_columns, stop, shortest, out_name):
-    headings = OrderedDict()
-    with open(path, encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            code = row[code_column].strip()
-            if len(code) < 4:
+
+def write(name, rows):
+    seen = set()
+    with open(here / name, "w", encoding="utf-8", newline="\n") as f:
+        f.write("heading\tdepth\ttext\n")
+        for heading, depth, text in rows:
+            text = clean(text)
+            key = (heading, depth, text)
+            if not text or key in seen:
                 continue
-            bag = headings.setdefault(code[:4], OrderedDict())
-            for column in name_columns:
-                for word in words(row[column], stop, shortest):
-                    bag[word] = None
-    with open(here / out_name, "w", encoding="utf-8", newline="\n") as f:
-        f.write("heading\twords\n")
-        for heading, bag in sorted(headings.items()):
-            f.write(f"{heading}\t{' '.join(bag)}\n")
-    print(out_name, len(headings), "headings", (here / out_name).stat().st_size, "bytes")
+            seen.add(key)
+            f.write(f"{heading}\t{depth}\t{text}\n")
+    print(name, len(seen), "segments", (here / name).stat().st_size, "bytes")
 
-build(shared / "hs-ko" / "hsk_ko_2026.csv", "code", ["name", "name_path"], KO_STOP, 2, "headings-ko.tsv")
-build(shared / "hs-vi" / "hs_vi_2022.csv", "code", ["name", "name_path"], VI_STOP, 1, "headings-vi.tsv")
+
+ko, en = [], []
+with open(shared / "hs-ko" / "hsk_ko_2026.csv", encoding="utf-8") as f:
+    for row in csv.DictReader(f):
+        code = row["code"].strip()
+        if len(code) < 4:
+            continue
+        path = [p for p in row["name_path"].split(" > ") if p.strip()]
+        for depth, part in enumerate(path):
+            ko.append((code[:4], depth, part))
+        ko.append((code[:4], len(path), row["name"]))
+        en.append((code[:4], 3, row["name_en"]))
+vi = []
+with open(shared / "hs-vi" / "hs_vi_2022.csv", encoding="utf-8") as f:
+    for row in csv.DictReader(f):
+        code = row["code"].strip()
+        if len(code) < 4:
+            continue
+        for depth, part in enumerate(row["name_path"].split(" > ")):
+            vi.append((code[:4], depth, part))
+        if int(row["level"]) > 0:
+            en.append((code[:4], int(row["level"]) + 1, row["name_en"]))
+write("segments-ko.tsv", ko)
+write("segments-vi.tsv", vi)
+write("segments-en.tsv", en)

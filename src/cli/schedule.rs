@@ -175,7 +175,7 @@ fn render_schedule_summary(mission: &Mission, result: &Schedule) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {side} {}: {} of {} meetings; {}",
+                "  {side} {}: {} of {} meetings: {}",
                 shortfall.id, shortfall.meetings, shortfall.minimum, shortfall.cause
             );
         }

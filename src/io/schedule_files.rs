@@ -144,15 +144,16 @@ fn pair_table(
 }
 
 /// Reads a weights file: any CSV with `firm,buyer,expected_value_usd` (and optionally `reasons`,
-/// a `;` list), such as `candidates.csv`.
+/// a `;` list, and `relevance`, which the relevance floor reads), such as `candidates.csv`.
 pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
-    let (file, rows) = read_pair_table(path, "weights", &["expected_value_usd"], &[])?;
+    let (file, rows) = read_pair_table(path, "weights", &["expected_value_usd"], &["relevance"])?;
     Ok(rows
         .into_iter()
         .map(|row| PairWeight {
             firm: FirmId(row.firm),
             buyer: BuyerId(row.buyer),
             expected_value_usd: row.numbers[0].unwrap_or_default(),
+            relevance: row.numbers.get(1).copied().flatten(),
             reasons: row.reasons,
             source: file.clone(),
             line: Some(row.line),

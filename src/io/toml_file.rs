@@ -453,6 +453,7 @@ pub fn read_settings(
             "candidates_per_firm",
             "compact",
             "max_idle_gaps",
+            "min_relevance",
         ];
         reader.unknown_keys(table, "rules.", &known);
         let mut get = |name: &str| {
@@ -467,6 +468,24 @@ pub fn read_settings(
             max_meetings_per_buyer: get("max_meetings_per_buyer"),
             candidates_per_firm: get("candidates_per_firm"),
             max_idle_gaps: get("max_idle_gaps"),
+            min_relevance: table.get("min_relevance").and_then(|value| {
+                let number = match value.get_ref() {
+                    Value::Float(number) => Some(*number),
+                    Value::Integer(number) => Some(*number as f64),
+                    _ => None,
+                };
+                match number {
+                    Some(number) if (0.0..=1.0).contains(&number) => Some(number),
+                    _ => {
+                        reader.problem(
+                            value.span().start,
+                            "rules.min_relevance",
+                            format!("expected a number from 0 to 1, found {}", value.get_ref()),
+                        );
+                        None
+                    }
+                }
+            }),
             compact: table
                 .get("compact")
                 .and_then(|value| match value.get_ref() {

@@ -123,8 +123,19 @@ pub fn shortfalls(
                 .filter(|&&a| a)
                 .count(),
         };
+        let floored = match side {
+            Side::Firm => instance.firm_floored[index],
+            Side::Buyer => instance.buyer_floored[index],
+        };
+        let exhausted = candidates.iter().all(|p| met.contains(p));
         let cause = if available == 0 {
             "available in no slot".to_string()
+        } else if floored > 0 && exhausted {
+            // v3: the pairs left are under the relevance floor.
+            match side {
+                Side::Firm => "no related buyer left".to_string(),
+                Side::Buyer => "no related firm left".to_string(),
+            }
         } else if candidates.is_empty() {
             "no candidate pair it shares a slot with (none in the weights, or no common slot, or no interpreter)".to_string()
         } else if candidates.len() < minimum as usize && candidates.iter().all(|p| met.contains(p))

@@ -134,6 +134,9 @@ pub struct Instance {
     /// Per language (as in `languages`), per slot: interpreters already taken by meetings that
     /// are not part of this instance (kept meetings when re-planning); empty when none are.
     pub language_reserved: Vec<Vec<u32>>,
+    /// Per firm and per buyer: pairs left out for being under the relevance floor.
+    pub firm_floored: Vec<u32>,
+    pub buyer_floored: Vec<u32>,
 }
 
 /// A weight with its firm and buyer resolved to positions: (firm, buyer, value, reasons).
@@ -217,7 +220,32 @@ pub fn build_instance(
     weights: &[PairWeight],
     reserved: &[(usize, Option<String>)],
 ) -> Result<Instance> {
-    let resolved = resolve_weights(mission, weights)?;
+    // v3: no filler meetings. A pair under the relevance floor is not a candidate unless a
+    // must, want or request row names it; each side counts the pairs the floor took away, so a
+    // shortfall can say "no related buyer left".
+    let floor = mission.rules.relevance_floor();
+    let named: std::collections::HashSet<(&str, &str)> = mission
+        .requests
+        .iter()
+        .filter(|request| request.kind != RequestKind::Avoid)
+        .map(|request| (request.firm.as_str(), request.buyer.as_str()))
+        .collect();
+    let (related, unrelated): (Vec<PairWeight>, Vec<PairWeight>) =
+        weights.iter().cloned().partition(|weight| {
+            weight.relevance.is_none_or(|relevance| relevance >= floor)
+                || named.contains(&(weight.firm.as_str(), weight.buyer.as_str()))
+        });
+    let resolved = resolve_weights(mission, &related)?;
+    let mut firm_floored = vec![0u32; mission.firms.len()];
+    let mut buyer_floored = vec![0u32; mission.buyers.len()];
+    for weight in &unrelated {
+        if let Some(firm) = mission.firm_index(&weight.firm) {
+            firm_floored[firm] += 1;
+        }
+        if let Some(buyer) = mission.buyer_index(&weight.buyer) {
+            buyer_floored[buyer] += 1;
+        }
+    }
     let slot_count = mission.slots.len();
     let firm_available: Vec<Vec<bool>> = mission
         .firms
@@ -409,6 +437,8 @@ pub fn build_instance(
         overlap_groups,
         overlapping,
         language_reserved,
+        firm_floored,
+        buyer_floored,
         firm_min: mission
             .firms
             .iter()

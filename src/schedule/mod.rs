@@ -47,6 +47,9 @@ pub struct PairWeight {
     pub expected_value_usd: f64,
     /// Why the pair is worth a meeting.
     pub reasons: Vec<String>,
+    /// The matcher's relevance, when known (`candidates.csv`, a weights file with a
+    /// `relevance` column): below `[rules] min_relevance` the pair is not scheduled.
+    pub relevance: Option<f64>,
     /// File the weight came from, for messages.
     pub source: String,
     /// Line in that file, for messages.

@@ -1,0 +1,660 @@
+//! The bridge between Korean, English and Vietnamese product words: which HS headings a
+//! participant's text points to, with what confidence, and the words that say so.
+//!
+//! It is learned from whole data, not from phrases: every line of the WCO nomenclature
+//! (English), the Korean HSK and the Vietnamese AHTN 2022 (`data/hs-bridge/segments-*.tsv`, each
+//! line's name at its depth under its heading) gives its words' evidence for its heading. A word
+//! counts by how few headings use it (inverse heading frequency) and how close to the heading's
+//! own name it stands (depth). Korean words lose their particles, Vietnamese words keep their
+//! syllables together, Korean loanwords are read against English ([`loanwords`]), and company
+//! boilerplate never counts ([`words`]). A heading is inferred only when its evidence passes a
+//! threshold; otherwise the participant gets none (the matcher abstains rather than guesses),
+//! and the inference's confidence enters the pair's score.
+
+mod loanwords;
+mod words;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::error::{Error, Result};
+use crate::hs::HsTable;
+
+pub use words::{has_vietnamese, is_hangul};
+
+const SEGMENTS_KO: &str = include_str!("../../data/hs-bridge/segments-ko.tsv");
+const SEGMENTS_VI: &str = include_str!("../../data/hs-bridge/segments-vi.tsv");
+const SEGMENTS_EN: &str = include_str!("../../data/hs-bridge/segments-en.tsv");
+/// Trade words the official wording lacks (`language,words,heading,source`), each row with its
+/// reason; they count as a heading's own name.
+const TRADE_WORDS: &str = include_str!("../../data/hs-bridge/trade-words.csv");
+
+/// How much a word counts by where it stands under its heading: in the heading's own name, a
+/// subheading's, or a national line's.
+const DEPTH_STRENGTH: [f64; 4] = [1.0, 0.75, 0.6, 0.5];
+
+/// How much more a heading whose own name holds a word gets of its vote than one whose lines
+/// do (strength to this power).
+const SHARPNESS: i32 = 2;
+/// A word used by more headings than this says nothing about the product.
+const MOST_HEADINGS: usize = 100;
+/// One Vietnamese syllable counts only when few headings use it ("thống", "hàng" and "sản"
+/// alone are parts of many words).
+const MOST_HEADINGS_SYLLABLE: usize = 12;
+/// Evidence below which no heading is inferred (about one specific word in a line's name, or
+/// two in its heading's).
+const LEAST_EVIDENCE: f64 = 1.0;
+/// Headings after the best are kept while their evidence is at least this share of the best
+/// one's, at most `MOST_INFERRED`: the matcher compares the whole spread of two profiles'
+/// evidence, so a firm whose product is the second reading of its words still meets its buyers.
+const LEAST_SHARE: f64 = 0.25;
+const MOST_INFERRED: usize = 8;
+/// Evidence at which the confidence reaches 1 - 1/e.
+const CONFIDENCE_SCALE: f64 = 6.0;
+
+/// A heading inferred from a text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inference {
+    /// The 4-digit heading.
+    pub heading: String,
+    /// In (0, 1): how sure the evidence makes it.
+    pub confidence: f64,
+    /// Its evidence as a share of the best heading's, in (0, 1].
+    pub share: f64,
+    /// The participant's words (as written, without particles) that point to it, strongest
+    /// first.
+    pub words: Vec<String>,
+}
+
+/// What the nomenclatures teach: for each feature, the headings that use it and how strongly.
+pub struct Bridge {
+    headings: Vec<String>,
+    postings: HashMap<String, Vec<(u32, f32)>>,
+    /// Korean words of the nomenclature (particles removed), for stemming and compounds.
+    korean_words: HashSet<String>,
+    /// Vietnamese words of two and three syllables the nomenclature uses.
+    vietnamese_words: HashSet<String>,
+    /// English words of the nomenclature by loanword key: (vowel class, stem, word).
+    loanwords: HashMap<String, Vec<(char, String)>>,
+}
+
+/// A feature of a profile with its weight and the words that gave it.
+struct Found {
+    weight: f64,
+    written: Vec<String>,
+}
+
+impl Bridge {
+    /// The bridge built from the bundled nomenclatures, once per process.
+    pub fn bundled() -> Result<&'static Bridge> {
+        static BRIDGE: std::sync::OnceLock<Bridge> = std::sync::OnceLock::new();
+        if let Some(bridge) = BRIDGE.get() {
+            return Ok(bridge);
+        }
+        let built = Bridge::build()?;
+        Ok(BRIDGE.get_or_init(|| built))
+    }
+
+    fn build() -> Result<Bridge> {
+        let hs = HsTable::bundled();
+        let headings: Vec<String> = hs
+            .entries()
+            .iter()
+            .filter(|entry| entry.code.len() == 4)
+            .map(|entry| entry.code.clone())
+            .collect();
+        let position: HashMap<&str, u32> = headings
+            .iter()
+            .enumerate()
+            .map(|(index, code)| (code.as_str(), index as u32))
+            .collect();
+        // Korean words as the nomenclature writes them, to know a word from a word + particle.
+        let mut raw_korean: HashSet<String> = HashSet::new();
+        for (_, _, text) in segments(SEGMENTS_KO)? {
+            for phrase in words::phrases(text) {
+                for word in words::words(&phrase) {
+                    if word.chars().all(is_hangul) {
+                        raw_korean.insert(word.to_string());
+                    }
+                }
+            }
+        }
+        let mut bridge = Bridge {
+            headings: headings.clone(),
+            postings: HashMap::new(),
+            korean_words: HashSet::new(),
+            vietnamese_words: HashSet::new(),
+            loanwords: HashMap::new(),
+        };
+        let known_raw = |word: &str| raw_korean.contains(word);
+        for (heading, depth, text) in segments(SEGMENTS_KO)? {
+            for phrase in words::phrases(text) {
+                for word in words::words(&phrase) {
+                    if word.chars().all(is_hangul) {
+                        let stem = words::korean_stem(word, &known_raw);
+                        bridge.korean_words.insert(stem);
+                    }
+                }
+            }
+            let _ = (heading, depth);
+        }
+        let add =
+            |bridge: &mut Bridge, heading: &str, depth: usize, language: Language, text: &str| {
+                let Some(&index) = position.get(heading) else {
+                    return;
+                };
+                let strength = DEPTH_STRENGTH[depth.min(DEPTH_STRENGTH.len() - 1)] as f32;
+                for (key, _) in bridge.segment_features(language, text) {
+                    let postings = bridge.postings.entry(key).or_default();
+                    match postings.iter_mut().find(|(h, _)| *h == index) {
+                        Some(entry) => entry.1 = entry.1.max(strength),
+                        None => postings.push((index, strength)),
+                    }
+                }
+            };
+        for entry in hs.entries() {
+            match entry.code.len() {
+                4 => add(
+                    &mut bridge,
+                    &entry.code,
+                    0,
+                    Language::English,
+                    &entry.description,
+                ),
+                6 => add(
+                    &mut bridge,
+                    &entry.code[..4],
+                    1,
+                    Language::English,
+                    &entry.description,
+                ),
+                _ => {}
+            }
+        }
+        for (heading, depth, text) in segments(SEGMENTS_EN)? {
+            add(&mut bridge, heading, depth, Language::English, text);
+        }
+        for (heading, depth, text) in segments(SEGMENTS_KO)? {
+            add(&mut bridge, heading, depth, Language::Korean, text);
+        }
+        for (heading, depth, text) in segments(SEGMENTS_VI)? {
+            add(&mut bridge, heading, depth, Language::Vietnamese, text);
+        }
+        for (language, heading, phrases) in trade_words()? {
+            for phrase in phrases.split(';') {
+                add(&mut bridge, &heading, 0, language, phrase);
+            }
+        }
+        // English words by loanword key, for Korean words the Korean nomenclature lacks.
+        let mut english: HashSet<String> = HashSet::new();
+        for entry in hs.entries() {
+            english.extend(ascii_words(&entry.description));
+        }
+        for (_, _, text) in segments(SEGMENTS_EN)? {
+            english.extend(ascii_words(text));
+        }
+        for word in english {
+            if let Some(key) = loanwords::english_key(&word) {
+                let (consonants, vowel) = key.split_at(key.len() - 1);
+                let vowel = vowel.chars().next().unwrap_or('-');
+                if let Some(stem) = words::english_stems(&word).into_iter().next() {
+                    let entry = bridge.loanwords.entry(consonants.to_string()).or_default();
+                    if !entry.iter().any(|(v, s)| *v == vowel && *s == stem) {
+                        entry.push((vowel, stem));
+                    }
+                }
+            }
+        }
+        Ok(bridge)
+    }
+
+    /// The features of a nomenclature line (all n-grams for Vietnamese: the line defines the
+    /// words; Korean compounds also by their last parts, the head nouns: 볼베어링 is also
+    /// 베어링).
+    fn segment_features(&mut self, language: Language, text: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for phrase in words::phrases(text) {
+            let tokens = words::words(&phrase);
+            match language {
+                Language::English => english_features(&tokens, &mut out),
+                Language::Vietnamese => {
+                    for n in 1..=3 {
+                        for gram in tokens
+                            .windows(n)
+                            .filter(|gram| words::is_vietnamese_word(gram))
+                        {
+                            let key = gram.join(" ");
+                            if n > 1 {
+                                self.vietnamese_words.insert(key.clone());
+                            }
+                            out.push((format!("v:{key}"), key));
+                        }
+                    }
+                }
+                Language::Korean => {
+                    let mut latin = Vec::new();
+                    for word in tokens {
+                        if word.chars().all(is_hangul) {
+                            let known = |w: &str| self.korean_words.contains(w);
+                            let stem = words::korean_stem(word, &known);
+                            let syllables: Vec<char> = stem.chars().collect();
+                            for start in 1..syllables.len().saturating_sub(1) {
+                                let suffix: String = syllables[start..].iter().collect();
+                                out.push((format!("k:{suffix}"), suffix));
+                            }
+                            out.push((format!("k:{stem}"), stem));
+                        } else if word.is_ascii() {
+                            latin.push(word);
+                        }
+                    }
+                    english_features(&latin, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    /// The features of a participant's text, each with its weight and written words.
+    fn profile_features(&self, text: &str) -> HashMap<String, Found> {
+        let mut found: HashMap<String, Found> = HashMap::new();
+        let mut put = |key: String, written: &str, weight: f64| {
+            let entry = found.entry(key).or_insert(Found {
+                weight: 0.0,
+                written: Vec::new(),
+            });
+            entry.weight = entry.weight.max(weight);
+            if !entry.written.iter().any(|w| w == written) {
+                entry.written.push(written.to_string());
+            }
+        };
+        let vietnamese = has_vietnamese(text);
+        for phrase in words::phrases(text) {
+            let tokens = words::words(&phrase);
+            if vietnamese {
+                self.vietnamese_profile(&tokens, &mut put);
+                continue;
+            }
+            let mut latin: Vec<&str> = Vec::new();
+            let mut previous: Option<String> = None;
+            for word in tokens {
+                if word.chars().all(is_hangul) {
+                    let known = |w: &str| self.korean_words.contains(w);
+                    let stem = words::korean_stem(word, &known);
+                    // Korean spaces compounds freely: "체결 부품" is "체결부품".
+                    if let Some(before) = previous.take() {
+                        let joined = format!("{before}{stem}");
+                        if self.korean_words.contains(&joined) {
+                            put(format!("k:{joined}"), &format!("{before} {stem}"), 1.0);
+                        }
+                    }
+                    // "X용" is "for X": an application, not the product.
+                    let application = stem.len() < word.len()
+                        && word.trim_end_matches(|c| c != '용').len() > stem.len();
+                    self.korean_profile_word(&stem, if application { 0.5 } else { 1.0 }, &mut put);
+                    previous = Some(stem);
+                } else {
+                    previous = None;
+                    if word.is_ascii() {
+                        latin.push(word);
+                    }
+                }
+            }
+            // Words after "for" name an application ("paints for body shops").
+            let application = latin
+                .iter()
+                .position(|w| *w == "for")
+                .unwrap_or(latin.len());
+            for (part, share) in [(&latin[..application], 1.0), (&latin[application..], 0.5)] {
+                let mut english = Vec::new();
+                english_features(part, &mut english);
+                for (key, written) in english {
+                    let weight = if key.contains(' ') { 0.5 } else { 1.0 };
+                    put(key, &written, weight * share);
+                }
+            }
+        }
+        found
+    }
+
+    /// A Korean word of a profile: itself when the nomenclature knows it, else its two known
+    /// parts, else the English word it was borrowed from.
+    fn korean_profile_word(
+        &self,
+        stem: &str,
+        weight: f64,
+        put: &mut impl FnMut(String, &str, f64),
+    ) {
+        let known = self.korean_words.contains(stem);
+        let key = format!("k:{stem}");
+        if words::is_korean_function(stem, known) || words::is_boilerplate(&key) {
+            return;
+        }
+        // One syllable is as ambiguous in Korean as in Vietnamese (배: pear, ship, belly).
+        put(
+            key,
+            stem,
+            weight * if stem.chars().count() == 1 { 0.5 } else { 1.0 },
+        );
+        if known {
+            // A word the Korean nomenclature knows may still be a loanword its English names
+            // say better (모터: the nomenclature's motors are 전동기).
+            for (english, borrowed) in self.borrowed(stem) {
+                put(format!("e:{english}"), stem, 0.6 * borrowed * weight);
+            }
+            return;
+        }
+        let syllables: Vec<char> = stem.chars().collect();
+        let mut split = false;
+        for cut in (2..syllables.len().saturating_sub(1)).rev() {
+            let (head, tail): (String, String) = (
+                syllables[..cut].iter().collect(),
+                syllables[cut..].iter().collect(),
+            );
+            if self.korean_words.contains(&head) && self.korean_words.contains(&tail) {
+                put(format!("k:{head}"), stem, 0.7 * weight);
+                put(format!("k:{tail}"), stem, 0.8 * weight);
+                split = true;
+                break;
+            }
+        }
+        if !split {
+            for (english, borrowed) in self.borrowed(stem) {
+                put(format!("e:{english}"), stem, borrowed * weight);
+            }
+        }
+    }
+
+    /// The English stems a Hangul word may have been borrowed from (each weighted by how many
+    /// there are).
+    fn borrowed(&self, hangul: &str) -> Vec<(String, f64)> {
+        let Some(key) = loanwords::hangul_key(hangul) else {
+            return Vec::new();
+        };
+        let (consonants, vowel) = key.split_at(key.len() - 1);
+        let vowel = vowel.chars().next().unwrap_or('-');
+        let matches: Vec<&String> = self
+            .loanwords
+            .get(consonants)
+            .into_iter()
+            .flatten()
+            .filter(|(v, _)| loanwords::vowels_agree(vowel, *v))
+            .map(|(_, stem)| stem)
+            .collect();
+        if matches.is_empty() || matches.len() > 3 {
+            return Vec::new();
+        }
+        let weight = 0.8 / matches.len() as f64;
+        matches
+            .into_iter()
+            .map(|stem| (stem.clone(), weight))
+            .collect()
+    }
+
+    /// A Vietnamese phrase: the longest words the nomenclature (or the boilerplate list) knows,
+    /// left to right; a syllable left alone counts little, and a Latin word that is no
+    /// Vietnamese syllable ("inox", "LED") is read as English.
+    fn vietnamese_profile(&self, tokens: &[&str], put: &mut impl FnMut(String, &str, f64)) {
+        let mut position = 0;
+        // Words after "cho" or "để" name an application ("sơn cho tàu biển").
+        let application = tokens
+            .iter()
+            .position(|w| *w == "cho" || *w == "để")
+            .unwrap_or(tokens.len());
+        let mut put = |key: String, written: &str, weight: f64, at: usize| {
+            put(
+                key,
+                written,
+                if at > application {
+                    0.5 * weight
+                } else {
+                    weight
+                },
+            )
+        };
+        while position < tokens.len() {
+            let mut taken = 1;
+            for n in [3, 2] {
+                if position + n <= tokens.len() {
+                    let gram = tokens[position..position + n].join(" ");
+                    if self.vietnamese_words.contains(&gram)
+                        || words::is_boilerplate(&format!("v:{gram}"))
+                    {
+                        put(format!("v:{gram}"), &gram, 1.0, position);
+                        taken = n;
+                        break;
+                    }
+                }
+            }
+            if taken == 1 {
+                let syllable = tokens[position];
+                let key = format!("v:{syllable}");
+                if words::is_vietnamese_function(syllable) {
+                } else if self.postings.contains_key(&key) || has_vietnamese(syllable) {
+                    put(key, syllable, 0.5, position);
+                } else if syllable.is_ascii() {
+                    for stem in words::english_stems(syllable) {
+                        put(format!("e:{stem}"), syllable, 1.0, position);
+                    }
+                }
+            }
+            position += taken;
+        }
+    }
+
+    /// The headings each text points to, best first; none where the evidence is thin. Words
+    /// that many of the texts share (boilerplate the list does not name) count less: a word in
+    /// more than a fifth of them (and at least four) is discounted by how far it is over.
+    pub fn infer(&self, texts: &[String]) -> Vec<Vec<Inference>> {
+        let features: Vec<HashMap<String, Found>> = texts
+            .iter()
+            .map(|text| self.profile_features(text))
+            .collect();
+        let mut spread: HashMap<&str, usize> = HashMap::new();
+        for profile in &features {
+            for key in profile.keys() {
+                *spread.entry(key.as_str()).or_default() += 1;
+            }
+        }
+        let common = (texts.len() as f64 * 0.2).max(4.0);
+        features
+            .iter()
+            .map(|profile| {
+                self.rank(profile, |key| {
+                    let count = spread.get(key).copied().unwrap_or(0) as f64;
+                    if count > common {
+                        common / count
+                    } else {
+                        1.0
+                    }
+                })
+            })
+            .collect()
+    }
+
+    fn rank(
+        &self,
+        profile: &HashMap<String, Found>,
+        discount: impl Fn(&str) -> f64,
+    ) -> Vec<Inference> {
+        let total = self.headings.len() as f64;
+        let mut scores: HashMap<u32, (f64, Vec<(f64, &str)>)> = HashMap::new();
+        for (key, found) in profile {
+            if words::is_boilerplate(key) {
+                continue;
+            }
+            let Some(postings) = self.postings.get(key) else {
+                continue;
+            };
+            let syllable = (key.starts_with("v:") && !key.contains(' '))
+                || (key.starts_with("k:") && key.chars().count() == 3);
+            let most = if syllable {
+                MOST_HEADINGS_SYLLABLE
+            } else {
+                MOST_HEADINGS
+            };
+            if postings.len() > most {
+                continue;
+            }
+            // A word votes for the headings that use it, most for those whose own name holds
+            // it: 전동기 (motor) is in 8501's name and in fifty machines' lines ("with a motor").
+            let sharpened = |strength: f32| f64::from(strength).powi(SHARPNESS);
+            let strongest = postings.iter().map(|p| p.1).fold(0.0f32, f32::max);
+            let votes: f64 = postings.iter().map(|p| sharpened(p.1)).sum();
+            let spread = votes / sharpened(strongest);
+            let weight =
+                (total / spread).ln() * f64::from(strongest) * found.weight * discount(key);
+            for &(heading, strength) in postings {
+                let contribution = weight * sharpened(strength) / votes;
+                let entry = scores.entry(heading).or_default();
+                entry.0 += contribution;
+                for written in &found.written {
+                    entry.1.push((contribution, written.as_str()));
+                }
+            }
+        }
+        let mut ranked: Vec<(u32, f64, Vec<(f64, &str)>)> = scores
+            .into_iter()
+            .map(|(heading, (score, words))| (heading, score, words))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let best = ranked.first().map_or(0.0, |r| r.1);
+        if best < LEAST_EVIDENCE {
+            return Vec::new();
+        }
+        ranked
+            .into_iter()
+            .take(MOST_INFERRED)
+            .filter(|(_, score, _)| *score >= LEAST_SHARE * best)
+            .map(|(heading, score, mut evidence)| {
+                evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
+                let mut words: Vec<String> = Vec::new();
+                for (_, word) in evidence {
+                    if !words.iter().any(|w| w == word) && words.len() < 4 {
+                        words.push(word.to_string());
+                    }
+                }
+                Inference {
+                    heading: self.headings[heading as usize].clone(),
+                    confidence: 1.0 - (-score / CONFIDENCE_SCALE).exp(),
+                    share: score / best,
+                    words,
+                }
+            })
+            .collect()
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Language {
+    English,
+    Korean,
+    Vietnamese,
+}
+
+/// English stems of a phrase's words, and each neighbouring pair ("ball valv").
+fn english_features(tokens: &[&str], out: &mut Vec<(String, String)>) {
+    let mut previous: Option<(String, &str)> = None;
+    for &word in tokens {
+        let stems = words::english_stems(word);
+        let Some(stem) = stems.into_iter().next() else {
+            previous = None;
+            continue;
+        };
+        if let Some((before, written)) = previous.take() {
+            out.push((format!("e:{before} {stem}"), format!("{written} {word}")));
+        }
+        out.push((format!("e:{stem}"), word.to_string()));
+        previous = Some((stem, word));
+    }
+}
+
+/// Lower-case ASCII words of at least three letters.
+fn ascii_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|word| word.len() >= 3)
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// The rows of a segments file: heading, depth, text.
+fn segments(table: &'static str) -> Result<Vec<(&'static str, usize, &'static str)>> {
+    table
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let mut cells = line.splitn(3, '\t');
+            match (
+                cells.next(),
+                cells.next().and_then(|d| d.parse().ok()),
+                cells.next(),
+            ) {
+                (Some(heading), Some(depth), Some(text)) => Ok((heading, depth, text)),
+                _ => Err(Error::Index(format!(
+                    "a bundled segments line is malformed: {line}"
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// The trade-word rows: language, heading, `;`-separated phrases.
+fn trade_words() -> Result<Vec<(Language, String, String)>> {
+    let table = crate::io::parse_table("trade-words.csv", TRADE_WORDS.as_bytes())
+        .map_err(Error::Invalid)?;
+    let column = |name: &str| table.header.iter().position(|h| h == name);
+    let (Some(language), Some(words), Some(heading)) =
+        (column("language"), column("words"), column("heading"))
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(table
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let language = match row.cells[language].as_str() {
+                "ko" => Language::Korean,
+                "vi" => Language::Vietnamese,
+                "en" => Language::English,
+                _ => return None,
+            };
+            Some((
+                language,
+                row.cells[heading].clone(),
+                row.cells[words].clone(),
+            ))
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each text and the heading it must point to first (None: the evidence is too thin).
+    #[test]
+    fn texts_point_to_their_headings() {
+        let bridge = Bridge::bundled().expect("bridge");
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "볼트, 너트, 나사 등 체결 부품 분야에서 20년 경력의 제조사입니다.",
+                Some("7318"),
+            ),
+            (
+                "Distributor of bolts, nuts and fasteners in India.",
+                Some("7318"),
+            ),
+            ("Nhà phân phối bu lông, đai ốc tại Việt Nam", Some("7318")),
+            ("산업용 전기모터 전문 기업입니다.", Some("8501")),
+            (
+                "20년 경력의 제조사입니다. 당사의 주력 제품은 품질이 우수합니다.",
+                None,
+            ),
+            ("Công ty nhập khẩu hàng hóa chất lượng cao", None),
+        ];
+        let texts: Vec<String> = cases.iter().map(|(text, _)| text.to_string()).collect();
+        let inferred = bridge.infer(&texts);
+        for ((text, expected), got) in cases.iter().zip(&inferred) {
+            let first = got.first().map(|i| i.heading.as_str());
+            assert_eq!(first, *expected, "{text}: {got:?}");
+        }
+    }
+}
