@@ -52,7 +52,7 @@ pub use matching::{
 pub use model::{
     derive_slots, interpreter_language, Availability, Buyer, BuyerId, Contact, Date, Firm, FirmId,
     HsCode, InterpreterCapacity, MeetingLimits, Mission, NextStep, Organiser, Outcome, Request,
-    RequestKind, Rules, Session, SessionId, Side, Slot, SlotId, Status, TimeOfDay, TimeRange,
+    RequestKind, Rules, Session, DEFAULT_MIN_RELEVANCE, SessionId, Side, Slot, SlotId, Status, TimeOfDay, TimeRange,
     Window,
 };
 pub use notify::{deliver, DeliveryReport, RetryPolicy};

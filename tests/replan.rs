@@ -280,6 +280,7 @@ fn shortened_availability_moves_or_cancels_only_what_no_longer_fits_and_walk_ins
             buyer: m.buyer.clone(),
             expected_value_usd: m.expected_value_usd,
             reasons: vec![],
+            relevance: None,
             source: "test".into(),
             line: None,
         })
@@ -480,6 +481,7 @@ fn with_kept_pairs(weights: &[PairWeight], meetings: &[Meeting]) -> Vec<PairWeig
                 buyer: m.buyer.clone(),
                 expected_value_usd: m.expected_value_usd,
                 reasons: vec![],
+                relevance: None,
                 source: "kept".into(),
                 line: None,
             });

@@ -403,7 +403,11 @@ fn wanted_pairs_meet_first_and_cost_only_value() {
         .filter_map(|line| {
             let cells: Vec<&str> = line.split(',').collect();
             let pair = (cells[0].to_string(), cells[1].to_string());
-            (!met.contains(&pair)).then(|| (cells[5].parse::<f64>().unwrap(), pair.0, pair.1))
+            // Pairs under the relevance floor were never candidates of the baseline: a want
+            // would add them, not move them.
+            let related = cells[2].parse::<f64>().unwrap() >= missionmatch::DEFAULT_MIN_RELEVANCE;
+            (related && !met.contains(&pair))
+                .then(|| (cells[5].parse::<f64>().unwrap(), pair.0, pair.1))
         })
         .collect();
     left_out.sort_by(|a, b| a.0.total_cmp(&b.0));

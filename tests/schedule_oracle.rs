@@ -265,6 +265,7 @@ mod brute_force {
                     buyer: buyers[buyer].id.clone(),
                     expected_value_usd: f64::from(*value),
                     reasons: vec![],
+                    relevance: None,
                     source: "test".into(),
                     line: None,
                 });

@@ -32,9 +32,9 @@ const TRADE_WORDS: &str = include_str!("../../data/hs-bridge/trade-words.csv");
 /// subheading's, or a national line's.
 const DEPTH_STRENGTH: [f64; 4] = [1.0, 0.75, 0.6, 0.5];
 
-/// How much more a heading whose own name holds a word gets of its vote than one whose lines
-/// do (strength to this power).
-const SHARPNESS: i32 = 2;
+/// How much more a word counts for a heading whose own name holds it than for one whose lines
+/// do (the ratio of their strengths to this power).
+static SHARPNESS: std::sync::LazyLock<i32> = std::sync::LazyLock::new(|| knob("MM_SHARP", 1.0) as i32);
 /// A word used by more headings than this says nothing about the product.
 const MOST_HEADINGS: usize = 100;
 /// One Vietnamese syllable counts only when few headings use it ("thống", "hàng" and "sản"
@@ -42,14 +42,15 @@ const MOST_HEADINGS: usize = 100;
 const MOST_HEADINGS_SYLLABLE: usize = 12;
 /// Evidence below which no heading is inferred (about one specific word in a line's name, or
 /// two in its heading's).
-const LEAST_EVIDENCE: f64 = 1.0;
+static LEAST_EVIDENCE: std::sync::LazyLock<f64> = std::sync::LazyLock::new(|| knob("MM_LEAST", 2.0));
 /// Headings after the best are kept while their evidence is at least this share of the best
 /// one's, at most `MOST_INFERRED`: the matcher compares the whole spread of two profiles'
 /// evidence, so a firm whose product is the second reading of its words still meets its buyers.
-const LEAST_SHARE: f64 = 0.25;
+static LEAST_SHARE: std::sync::LazyLock<f64> = std::sync::LazyLock::new(|| knob("MM_SHARE", 0.5));
+fn knob(name: &str, default: f64) -> f64 { std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default) }
 const MOST_INFERRED: usize = 8;
 /// Evidence at which the confidence reaches 1 - 1/e.
-const CONFIDENCE_SCALE: f64 = 6.0;
+static CONFIDENCE_SCALE: std::sync::LazyLock<f64> = std::sync::LazyLock::new(|| knob("MM_SCALE", 4.0));
 
 /// A heading inferred from a text.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +69,8 @@ pub struct Inference {
 /// What the nomenclatures teach: for each feature, the headings that use it and how strongly.
 pub struct Bridge {
     headings: Vec<String>,
-    postings: HashMap<String, Vec<(u32, f32)>>,
+    /// Per feature: (heading, strength of its best line, number of its lines using it).
+    postings: HashMap<String, Vec<(u32, f32, u32)>>,
     /// Korean words of the nomenclature (particles removed), for stemming and compounds.
     korean_words: HashSet<String>,
     /// Vietnamese words of two and three syllables the nomenclature uses.
@@ -130,7 +132,7 @@ impl Bridge {
             for phrase in words::phrases(text) {
                 for word in words::words(&phrase) {
                     if word.chars().all(is_hangul) {
-                        let stem = words::korean_stem(word, &known_raw);
+                        let stem = words::korean_corpus_stem(word, &known_raw);
                         bridge.korean_words.insert(stem);
                     }
                 }
@@ -145,9 +147,12 @@ impl Bridge {
                 let strength = DEPTH_STRENGTH[depth.min(DEPTH_STRENGTH.len() - 1)] as f32;
                 for (key, _) in bridge.segment_features(language, text) {
                     let postings = bridge.postings.entry(key).or_default();
-                    match postings.iter_mut().find(|(h, _)| *h == index) {
-                        Some(entry) => entry.1 = entry.1.max(strength),
-                        None => postings.push((index, strength)),
+                    match postings.iter_mut().find(|(h, ..)| *h == index) {
+                        Some(entry) => {
+                            entry.1 = entry.1.max(strength);
+                            entry.2 += 1;
+                        }
+                        None => postings.push((index, strength, 1)),
                     }
                 }
             };
@@ -192,6 +197,14 @@ impl Bridge {
         for (_, _, text) in segments(SEGMENTS_EN)? {
             english.extend(ascii_words(text));
         }
+        // Loanwords are borrowed in the singular (프린터, printer); the nomenclature writes
+        // plurals ("printers").
+        let singulars: Vec<String> = english
+            .iter()
+            .filter(|word| word.len() > 4 && word.ends_with('s') && !word.ends_with("ss"))
+            .map(|word| word[..word.len() - 1].to_string())
+            .collect();
+        english.extend(singulars);
         for word in english {
             if let Some(key) = loanwords::english_key(&word) {
                 let (consonants, vowel) = key.split_at(key.len() - 1);
@@ -267,7 +280,8 @@ impl Bridge {
             }
         };
         let vietnamese = has_vietnamese(text);
-        for phrase in words::phrases(text) {
+        let text = words::without_names(text);
+        for phrase in words::phrases(&text) {
             let tokens = words::words(&phrase);
             if vietnamese {
                 self.vietnamese_profile(&tokens, &mut put);
@@ -429,7 +443,9 @@ impl Bridge {
                 let key = format!("v:{syllable}");
                 if words::is_vietnamese_function(syllable) {
                 } else if self.postings.contains_key(&key) || has_vietnamese(syllable) {
-                    put(key, syllable, 0.5, position);
+                    // Many Vietnamese product nouns are one syllable (ghế, nhôm, sơn, lốp); the
+                    // syllables of longer words were taken with them above.
+                    put(key, syllable, 0.7, position);
                 } else if syllable.is_ascii() {
                     for stem in words::english_stems(syllable) {
                         put(format!("e:{stem}"), syllable, 1.0, position);
@@ -457,8 +473,9 @@ impl Bridge {
         let common = (texts.len() as f64 * 0.2).max(4.0);
         features
             .iter()
-            .map(|profile| {
-                self.rank(profile, |key| {
+            .zip(texts)
+            .map(|(profile, text)| {
+                self.rank(text, profile, |key| {
                     let count = spread.get(key).copied().unwrap_or(0) as f64;
                     if count > common {
                         common / count
@@ -472,6 +489,7 @@ impl Bridge {
 
     fn rank(
         &self,
+        text: &str,
         profile: &HashMap<String, Found>,
         discount: impl Fn(&str) -> f64,
     ) -> Vec<Inference> {
@@ -484,8 +502,7 @@ impl Bridge {
             let Some(postings) = self.postings.get(key) else {
                 continue;
             };
-            let syllable = (key.starts_with("v:") && !key.contains(' '))
-                || (key.starts_with("k:") && key.chars().count() == 3);
+            let syllable = key.starts_with("k:") && key.chars().count() == 3;
             let most = if syllable {
                 MOST_HEADINGS_SYLLABLE
             } else {
@@ -494,16 +511,18 @@ impl Bridge {
             if postings.len() > most {
                 continue;
             }
-            // A word votes for the headings that use it, most for those whose own name holds
-            // it: 전동기 (motor) is in 8501's name and in fifty machines' lines ("with a motor").
-            let sharpened = |strength: f32| f64::from(strength).powi(SHARPNESS);
+            // A word counts most for the headings whose own name holds it, and a heading whose
+            // lines merely mention it gets a sharpened share: 전동기 (motor) is in 8501's name and
+            // in fifty machines' lines ("with a motor"), which thus count as a few headings, not
+            // fifty, when the word's rarity is weighed.
             let strongest = postings.iter().map(|p| p.1).fold(0.0f32, f32::max);
-            let votes: f64 = postings.iter().map(|p| sharpened(p.1)).sum();
-            let spread = votes / sharpened(strongest);
-            let weight =
-                (total / spread).ln() * f64::from(strongest) * found.weight * discount(key);
-            for &(heading, strength) in postings {
-                let contribution = weight * sharpened(strength) / votes;
+            let relative = |strength: f32| (f64::from(strength) / f64::from(strongest)).powi(*SHARPNESS);
+            let spread: f64 = postings.iter().map(|p| relative(p.1)).sum();
+            let weight = (total / spread).ln() * f64::from(strongest) * found.weight * discount(key);
+            for &(heading, strength, lines) in postings {
+                // A heading many of whose lines use the word is about it (7318's many lines of
+                // bolts and nuts, against the lubricants' one line "for bolts and nuts").
+                let contribution = weight * relative(strength) * (1.0 + 0.5 * f64::from(lines).ln());
                 let entry = scores.entry(heading).or_default();
                 entry.0 += contribution;
                 for written in &found.written {
@@ -517,13 +536,13 @@ impl Bridge {
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let best = ranked.first().map_or(0.0, |r| r.1);
-        if best < LEAST_EVIDENCE {
+        if best < *LEAST_EVIDENCE {
             return Vec::new();
         }
         ranked
             .into_iter()
             .take(MOST_INFERRED)
-            .filter(|(_, score, _)| *score >= LEAST_SHARE * best)
+            .filter(|(_, score, _)| *score >= *LEAST_SHARE * best)
             .map(|(heading, score, mut evidence)| {
                 evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
                 let mut words: Vec<String> = Vec::new();
@@ -532,9 +551,10 @@ impl Bridge {
                         words.push(word.to_string());
                     }
                 }
+                let words = join_neighbours(words, text);
                 Inference {
                     heading: self.headings[heading as usize].clone(),
-                    confidence: 1.0 - (-score / CONFIDENCE_SCALE).exp(),
+                    confidence: 1.0 - (-score / *CONFIDENCE_SCALE).exp(),
                     share: score / best,
                     words,
                 }
@@ -565,6 +585,28 @@ fn english_features(tokens: &[&str], out: &mut Vec<(String, String)>) {
         out.push((format!("e:{stem}"), word.to_string()));
         previous = Some((stem, word));
     }
+}
+
+/// The words as a person reads them: pieces that stand next to each other in the text become one
+/// ("máy bay không" and "người lái" are "máy bay không người lái").
+fn join_neighbours(mut words: Vec<String>, text: &str) -> Vec<String> {
+    let text = words::phrases(text).join(", ");
+    let mut joined = true;
+    while joined {
+        joined = false;
+        'pairs: for first in 0..words.len() {
+            for second in 0..words.len() {
+                let together = format!("{} {}", words[first], words[second]);
+                if first != second && text.contains(&together) {
+                    words[first] = together;
+                    words.remove(second);
+                    joined = true;
+                    break 'pairs;
+                }
+            }
+        }
+    }
+    words
 }
 
 /// Lower-case ASCII words of at least three letters.

@@ -360,11 +360,23 @@ pub fn has_vietnamese(text: &str) -> bool {
 /// A Korean word without its particles and endings. `known` says whether a form is a word of
 /// the nomenclature; a known word is kept as it is.
 pub fn korean_stem(word: &str, known: &dyn Fn(&str) -> bool) -> String {
+    if known(word) {
+        return word.to_string();
+    }
+    strip_endings(word, known)
+}
+
+/// A word of the nomenclature itself without its particles and endings ("볼트와" -> "볼트"):
+/// `written` says whether a form stands somewhere in the nomenclature as it is.
+pub fn korean_corpus_stem(word: &str, written: &dyn Fn(&str) -> bool) -> String {
+    strip_endings(word, written)
+}
+
+/// Strips endings while what is left is a word (`known`) or, for the unambiguous endings, at
+/// least two syllables.
+fn strip_endings(word: &str, known: &dyn Fn(&str) -> bool) -> String {
     let mut word = word.to_string();
     loop {
-        if known(&word) {
-            return word;
-        }
         let syllables = word.chars().count();
         let stripped = KOREAN_ENDINGS.iter().find_map(|&(ending, safe)| {
             let rest = word.strip_suffix(ending)?;
@@ -372,7 +384,12 @@ pub fn korean_stem(word: &str, known: &dyn Fn(&str) -> bool) -> String {
             (left >= 1 && (known(rest) || (safe && left >= 2))).then(|| rest.to_string())
         });
         match stripped {
-            Some(rest) if rest.chars().count() < syllables => word = rest,
+            Some(rest) if rest.chars().count() < syllables => {
+                word = rest;
+                if known(&word) {
+                    return word;
+                }
+            }
             _ => return word,
         }
     }
@@ -387,6 +404,33 @@ pub fn phrases(text: &str) -> Vec<String> {
         .map(|phrase| phrase.replace('-', " "))
         .filter(|phrase| !phrase.trim().is_empty())
         .collect()
+}
+
+/// The text without the names of companies, people and places in Latin letters: a word that
+/// starts with a capital and goes on in lower case, other than a sentence's first
+/// ("Công ty TNHH Cơ điện Lạc Hồng", "dealers in Gujarat"); acronyms ("LAN", "PVC") stay.
+/// Each name becomes a comma, so the words around it do not join.
+pub fn without_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut sentence_start = true;
+    for (index, token) in text.split(' ').enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        let letters: Vec<char> = token.chars().filter(|c| c.is_alphabetic()).collect();
+        let named = !sentence_start
+            && letters.first().is_some_and(|c| c.is_uppercase() && !is_hangul(*c))
+            && letters.iter().skip(1).any(|c| c.is_lowercase());
+        if named {
+            out.push(',');
+        } else {
+            out.push_str(token);
+        }
+        if !token.trim().is_empty() {
+            sentence_start = token.ends_with(['.', '!', '?', ':', ';']);
+        }
+    }
+    out
 }
 
 /// The words of a phrase: whitespace-separated, without digits-only or digit-bearing tokens

@@ -93,11 +93,11 @@ fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMiss
     let buyer_table = read_table(source, "buyers.csv", true, &mut problems, &mut warnings);
     let firms = firm_table
         .as_ref()
-        .map(|table| read_firms(table, &sessions, &mut problems))
+        .map(|table| read_firms(table, &sessions, &mut problems, &mut warnings))
         .unwrap_or_default();
     let buyers = buyer_table
         .as_ref()
-        .map(|table| read_buyers(table, &sessions, &mut problems))
+        .map(|table| read_buyers(table, &sessions, &mut problems, &mut warnings))
         .unwrap_or_default();
     let ids = Participants {
         firms: ids_in(firm_table.as_ref()),
@@ -372,10 +372,36 @@ impl Cells<'_> {
         limits
     }
 
-    fn hs_codes(&mut self) -> Vec<HsCode> {
+    /// The row's HS codes. v3: a code of odd length that exists in the nomenclature only with
+    /// a leading zero (a spreadsheet dropped it: 30499 for 030499) is read with it, with a
+    /// warning; where both readings exist it is read as typed, with a warning naming both.
+    fn hs_codes(&mut self, warnings: &mut Vec<Problem>) -> Vec<HsCode> {
         let mut codes = Vec::new();
         for item in self.list("hs_codes") {
             match HsCode::parse(&item) {
+                Some(code) if code.as_str().len() % 2 == 1 => {
+                    let padded = format!("0{}", code.as_str());
+                    let exists = |digits: &str| {
+                        let even = &digits[..digits.len().min(6) & !1];
+                        even.len() >= 4 && crate::hs::HsTable::bundled().get(even).is_some()
+                    };
+                    let warn = |message: String| {
+                        Problem::new(self.table.file.clone(), self.row.line, "hs_codes", message)
+                    };
+                    match (exists(code.as_str()), exists(&padded)) {
+                        (false, true) => {
+                            warnings.push(warn(format!("\"{item}\" read as {padded}")));
+                            codes.extend(HsCode::parse(&padded));
+                        }
+                        (true, true) => {
+                            warnings.push(warn(format!(
+                                "\"{item}\" read as typed; {padded} (with the leading zero a spreadsheet may have dropped) also exists"
+                            )));
+                            codes.push(code);
+                        }
+                        _ => codes.push(code),
+                    }
+                }
                 Some(code) => codes.push(code),
                 None => self.problem(
                     "hs_codes",
@@ -575,7 +601,12 @@ pub(super) const FIRM_COLUMNS: &[&str] = &[
     "status",
 ];
 
-fn read_firms(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Problem>) -> Vec<Firm> {
+fn read_firms(
+    table: &Table,
+    sessions: &SessionLookup,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Vec<Firm> {
     let mut ids = UniqueIds::default();
     each_row(table, &["id", "name"], problems, |cells| {
         let id = cells.id();
@@ -586,7 +617,7 @@ fn read_firms(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Proble
             sector: cells.text("sector"),
             products: cells.text("products"),
             keywords: cells.list("keywords"),
-            hs_codes: cells.hs_codes(),
+            hs_codes: cells.hs_codes(warnings),
             languages: cells.languages("ko"),
             availability: cells.availability(sessions),
             limits: cells.limits(),
@@ -622,7 +653,12 @@ pub(super) const BUYER_COLUMNS: &[&str] = &[
     "status",
 ];
 
-fn read_buyers(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Problem>) -> Vec<Buyer> {
+fn read_buyers(
+    table: &Table,
+    sessions: &SessionLookup,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Vec<Buyer> {
     let mut ids = UniqueIds::default();
     each_row(table, &["id", "company", "country"], problems, |cells| {
         let id = cells.id();
@@ -646,7 +682,7 @@ fn read_buyers(table: &Table, sessions: &SessionLookup, problems: &mut Vec<Probl
             sector: cells.text("sector"),
             interests: cells.text("interests"),
             keywords: cells.list("keywords"),
-            hs_codes: cells.hs_codes(),
+            hs_codes: cells.hs_codes(warnings),
             languages: cells.languages("en"),
             availability: cells.availability(sessions),
             limits: cells.limits(),

@@ -646,7 +646,7 @@ mod tests {
             &format!("{GOOD}[rules]\nmin_meetings_per_firm = -1\nmax_meeting_per_firm = 3\n"),
             &[
                 "mission.toml:9: rules.min_meetings_per_firm: -1 is not a count (it must be 0 or more)",
-                "mission.toml:10: rules.max_meeting_per_firm: unknown key, ignored (known: min_meetings_per_firm, max_meetings_per_firm, min_meetings_per_buyer, max_meetings_per_buyer, candidates_per_firm, compact, max_idle_gaps)",
+                "mission.toml:10: rules.max_meeting_per_firm: unknown key, ignored (known: min_meetings_per_firm, max_meetings_per_firm, min_meetings_per_buyer, max_meetings_per_buyer, candidates_per_firm, compact, max_idle_gaps, min_relevance)",
             ],
         );
         check(
