@@ -280,7 +280,10 @@ fn crosslingual(row_name: &str, text: &str) {
 /// pipeline: match, then schedule with the mission's rules (the relevance floor included).
 fn labelled(row_name: &str, folder: &std::path::Path) {
     let Ok(loaded) = missionmatch::read_mission(folder) else {
-        println!("{row_name}: {} not found or invalid, skipped", folder.display());
+        println!(
+            "{row_name}: {} not found or invalid, skipped",
+            folder.display()
+        );
         return;
     };
     let mission = loaded.mission;
@@ -289,7 +292,10 @@ fn labelled(row_name: &str, folder: &std::path::Path) {
     for line in read("labels.csv").lines().skip(1) {
         let cells: Vec<&str> = line.trim_start_matches('\u{feff}').split(',').collect();
         if let [firm, buyer, grade] = cells[..] {
-            grades.insert((firm.to_string(), buyer.to_string()), grade.parse().unwrap_or(0));
+            grades.insert(
+                (firm.to_string(), buyer.to_string()),
+                grade.parse().unwrap_or(0),
+            );
         }
     }
     let mut part_of: std::collections::HashMap<String, String> = Default::default();
@@ -324,12 +330,23 @@ fn labelled(row_name: &str, folder: &std::path::Path) {
     };
     let mut row = Vec::new();
     for part in parts {
-        let in_part =
-            |firm: usize| part == "all" || part_of.get(mission.firms[firm].id.as_str()).map(String::as_str) == Some(part);
+        let in_part = |firm: usize| {
+            part == "all"
+                || part_of
+                    .get(mission.firms[firm].id.as_str())
+                    .map(String::as_str)
+                    == Some(part)
+        };
         let masked: Vec<Vec<usize>> = ranked
             .iter()
             .enumerate()
-            .map(|(firm, list)| if in_part(firm) { list.clone() } else { Vec::new() })
+            .map(|(firm, list)| {
+                if in_part(firm) {
+                    list.clone()
+                } else {
+                    Vec::new()
+                }
+            })
             .collect();
         let (ndcg, recall) = evaluate_with(&mission, &masked, &masked, |firm, buyer| {
             if in_part(firm) {
@@ -356,8 +373,14 @@ fn labelled(row_name: &str, folder: &std::path::Path) {
 
 fn main() {
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data");
-    labelled("(e) held out, nomenclature rephrased", &data.join("heldout-nomenclature"));
-    labelled("(f) held out, catalogue style", &data.join("heldout-catalogue"));
+    labelled(
+        "(e) held out, nomenclature rephrased",
+        &data.join("heldout-nomenclature"),
+    );
+    labelled(
+        "(f) held out, catalogue style",
+        &data.join("heldout-catalogue"),
+    );
     // Written outside the team; not in the repository (a clone without ../shared skips it).
     labelled(
         "(g) crosslingual-dev (shared, written outside the team)",

@@ -665,7 +665,7 @@ pub struct Rules {
 
 /// The relevance floor when `[rules] min_relevance` is not set: pairs that share no HS chapter
 /// and little text score under it (an empty slot beats a meeting between unrelated trades).
-pub const DEFAULT_MIN_RELEVANCE: f64 = 0.12;
+pub const DEFAULT_MIN_RELEVANCE: f64 = 0.2;
 
 impl Rules {
     /// The relevance floor in force.

@@ -232,7 +232,9 @@ fn the_bridge_joins_korean_and_vietnamese_words_on_one_heading() {
     // The reason says, in each side's own words, how both reached the heading.
     let drones = heading_of(true, 0, 0).unwrap();
     assert!(
-        drones.contains("드론") && drones.contains(" → HS 8806 (") && drones.ends_with("← máy bay không người lái"),
+        drones.contains("드론")
+            && drones.contains(" → HS 8806 (")
+            && drones.ends_with("← máy bay không người lái"),
         "{drones}"
     );
     let moulds = heading_of(true, 1, 1).unwrap();
@@ -253,10 +255,18 @@ fn texts_infer_their_headings() {
     let cases: &[(&str, &str, &[&str])] = &[
         ("ko", "농업 방제 드론 제조", &["8806"]),
         ("vi", "khuôn ép nhựa chính xác", &["8480"]),
-        ("en", "injection moulding machines for PET preforms", &["8477"]),
+        (
+            "en",
+            "injection moulding machines for PET preforms",
+            &["8477"],
+        ),
         ("ko", "플라스틱 사출금형 제작", &["8480"]),
         ("ko", "볼트와 너트, 나사를 생산하는 제조사입니다", &["7318"]),
-        ("vi", "Nhà phân phối bu lông, đai ốc tại Việt Nam", &["7318"]),
+        (
+            "vi",
+            "Nhà phân phối bu lông, đai ốc tại Việt Nam",
+            &["7318"],
+        ),
         ("vi", "má phanh và phụ tùng ô tô", &["6813", "8708"]),
     ];
     let mut mission = read_mission(&fixture("india-2017")).unwrap().mission;

@@ -419,7 +419,9 @@ pub fn without_names(text: &str) -> String {
         }
         let letters: Vec<char> = token.chars().filter(|c| c.is_alphabetic()).collect();
         let named = !sentence_start
-            && letters.first().is_some_and(|c| c.is_uppercase() && !is_hangul(*c))
+            && letters
+                .first()
+                .is_some_and(|c| c.is_uppercase() && !is_hangul(*c))
             && letters.iter().skip(1).any(|c| c.is_lowercase());
         if named {
             out.push(',');
