@@ -336,7 +336,9 @@ fn cancelled_participants_get_no_meetings() {
     )
     .unwrap();
     let meetings = json["meetings"].as_array().unwrap();
-    assert!(meetings.len() > 100);
+    // The India fixture books about a hundred meetings above the relevance floor; without one
+    // firm and one buyer, still most of them.
+    assert!(meetings.len() > 70, "{}", meetings.len());
     assert!(meetings
         .iter()
         .all(|m| m["buyer"] != "IN-019" && m["firm"] != "F02"));
@@ -379,6 +381,14 @@ fn wanted_pairs_meet_first_and_cost_only_value() {
     // The baseline timetable, and the candidate pairs it leaves out, least valuable first.
     let scratch = copy_fixture("india-2017");
     let dir = scratch.path().to_str().unwrap();
+    // Wants, not the relevance floor, are tested here: every candidate may meet.
+    let toml = scratch.path().join("mission.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("[rules]\n", "[rules]\nmin_relevance = 0\n"),
+    )
+    .unwrap();
     assert_eq!(run(&["schedule", dir]).code, 0);
     let baseline: Value = serde_json::from_str(
         &std::fs::read_to_string(scratch.path().join("out/schedule.json")).unwrap(),
@@ -403,14 +413,29 @@ fn wanted_pairs_meet_first_and_cost_only_value() {
         .filter_map(|line| {
             let cells: Vec<&str> = line.split(',').collect();
             let pair = (cells[0].to_string(), cells[1].to_string());
-            // Pairs under the relevance floor were never candidates of the baseline: a want
-            // would add them, not move them.
-            let related = cells[2].parse::<f64>().unwrap() >= missionmatch::DEFAULT_MIN_RELEVANCE;
-            (related && !met.contains(&pair))
-                .then(|| (cells[5].parse::<f64>().unwrap(), pair.0, pair.1))
+            (!met.contains(&pair)).then(|| (cells[5].parse::<f64>().unwrap(), pair.0, pair.1))
         })
         .collect();
     left_out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Only pairs that share a slot can be wanted into the timetable.
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    let share_a_slot = |firm: &str, buyer: &str| {
+        let firm = mission
+            .firms
+            .iter()
+            .find(|f| f.id.as_str() == firm)
+            .unwrap();
+        let buyer = mission
+            .buyers
+            .iter()
+            .find(|b| b.id.as_str() == buyer)
+            .unwrap();
+        mission
+            .slots
+            .iter()
+            .any(|slot| firm.availability.allows(slot) && buyer.availability.allows(slot))
+    };
+    left_out.retain(|(_, firm, buyer)| share_a_slot(firm, buyer));
     // Three wanted pairs with different firms and buyers: two wanted by the buyer, one by both.
     let mut chosen: Vec<(String, String)> = Vec::new();
     for (_, firm, buyer) in &left_out {

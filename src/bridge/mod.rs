@@ -31,34 +31,22 @@ const TRADE_WORDS: &str = include_str!("../../data/hs-bridge/trade-words.csv");
 /// How much a word counts by where it stands under its heading: in the heading's own name, a
 /// subheading's, or a national line's.
 const DEPTH_STRENGTH: [f64; 4] = [1.0, 0.75, 0.6, 0.5];
-
 /// How much more a word counts for a heading whose own name holds it than for one whose lines
 /// do (the ratio of their strengths to this power).
-static SHARPNESS: std::sync::LazyLock<i32> =
-    std::sync::LazyLock::new(|| knob("MM_SHARP", 1.0) as i32);
+const SHARPNESS: i32 = 1;
 /// A word used by more headings than this says nothing about the product.
 const MOST_HEADINGS: usize = 100;
-/// One Vietnamese syllable counts only when few headings use it ("thống", "hàng" and "sản"
-/// alone are parts of many words).
+/// A one-syllable Korean word counts only when few headings use it (배: pear, ship, belly).
 const MOST_HEADINGS_SYLLABLE: usize = 12;
-/// Evidence below which no heading is inferred (about one specific word in a line's name, or
-/// two in its heading's).
-static LEAST_EVIDENCE: std::sync::LazyLock<f64> =
-    std::sync::LazyLock::new(|| knob("MM_LEAST", 2.0));
+/// Evidence below which no heading is inferred (about one specific word in a line's name).
+const LEAST_EVIDENCE: f64 = 2.0;
 /// Headings after the best are kept while their evidence is at least this share of the best
-/// one's, at most `MOST_INFERRED`: the matcher compares the whole spread of two profiles'
-/// evidence, so a firm whose product is the second reading of its words still meets its buyers.
-static LEAST_SHARE: std::sync::LazyLock<f64> = std::sync::LazyLock::new(|| knob("MM_SHARE", 0.5));
-fn knob(name: &str, default: f64) -> f64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+/// one's, at most `MOST_INFERRED`: the matcher compares the spread of two profiles' evidence,
+/// so a firm whose product is the second reading of its words still meets its buyers.
+const LEAST_SHARE: f64 = 0.5;
 const MOST_INFERRED: usize = 8;
 /// Evidence at which the confidence reaches 1 - 1/e.
-static CONFIDENCE_SCALE: std::sync::LazyLock<f64> =
-    std::sync::LazyLock::new(|| knob("MM_SCALE", 4.0));
+const CONFIDENCE_SCALE: f64 = 4.0;
 
 /// A heading inferred from a text.
 #[derive(Debug, Clone, PartialEq)]
@@ -545,7 +533,7 @@ impl Bridge {
             // fifty, when the word's rarity is weighed.
             let strongest = postings.iter().map(|p| p.1).fold(0.0f32, f32::max);
             let relative =
-                |strength: f32| (f64::from(strength) / f64::from(strongest)).powi(*SHARPNESS);
+                |strength: f32| (f64::from(strength) / f64::from(strongest)).powi(SHARPNESS);
             let spread: f64 = postings.iter().map(|p| relative(p.1)).sum();
             let weight =
                 (total / spread).ln() * f64::from(strongest) * found.weight * discount(key);
@@ -567,13 +555,13 @@ impl Bridge {
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let best = ranked.first().map_or(0.0, |r| r.1);
-        if best < *LEAST_EVIDENCE {
+        if best < LEAST_EVIDENCE {
             return Vec::new();
         }
         ranked
             .into_iter()
             .take(MOST_INFERRED)
-            .filter(|(_, score, _)| *score >= *LEAST_SHARE * best)
+            .filter(|(_, score, _)| *score >= LEAST_SHARE * best)
             .map(|(heading, score, mut evidence)| {
                 evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
                 let mut words: Vec<String> = Vec::new();
@@ -585,7 +573,7 @@ impl Bridge {
                 let words = join_neighbours(words, text);
                 Inference {
                     heading: self.headings[heading as usize].clone(),
-                    confidence: 1.0 - (-score / *CONFIDENCE_SCALE).exp(),
+                    confidence: 1.0 - (-score / CONFIDENCE_SCALE).exp(),
                     share: score / best,
                     words,
                 }
