@@ -219,7 +219,17 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
                 .map(|buyer| (buyer.id.as_str(), &buyer.hs_codes)),
         );
     for (id, codes) in odd_codes {
-        for code in codes.iter().filter(|code| code.as_str().len() % 2 == 1) {
+        // Codes whose reading with a leading zero exists were warned about when read (v3).
+        let padded_exists = |code: &str| {
+            let padded = format!("0{code}");
+            crate::hs::HsTable::bundled()
+                .get(&padded[..padded.len().min(6)])
+                .is_some()
+        };
+        for code in codes
+            .iter()
+            .filter(|code| code.as_str().len() % 2 == 1 && !padded_exists(code.as_str()))
+        {
             warnings.push(format!(
                 "{id}: HS code {code} has {} digits; did a spreadsheet drop a leading zero (0{code})?",
                 code.as_str().len(),

@@ -4,10 +4,11 @@
 //! Relevance combines three signals, each readable in the reasons:
 //! - text: BM25 of the firm's profile against the buyer's (and back), divided by the profile's
 //!   score against itself, so that it is comparable across firms (raw BM25 is not);
-//! - HS: the closest shared level of their HS codes (subheading 1.0, heading 0.85, chapter 0.35).
-//!   A participant that gives no codes gets the heading its text matches best in the nomenclature
-//!   (found through the same index), counted at 80%;
-//! - requests: a `request` or `must` row adds 0.25.
+//! - HS: for given codes, the closest shared level (subheading 1.0, heading 0.85, chapter
+//!   0.35); a participant without codes gets the headings its words point to through
+//!   [`crate::bridge`], and two profiles of which one is inferred agree by the cosine of their
+//!   heading (0.85) and chapter (0.35) evidence, times 80% and their confidence;
+//! - requests: a `request`, `want` or `must` row adds 0.25.
 //!
 //! `relevance = min(1, 0.55 * hs + 0.45 * text + 0.25 * request)`.
 
@@ -180,7 +181,8 @@ fn closest_codes<'a, 'b>(
 
 /// The HS part of relevance for two codes sharing `level`: subheading 1.0, heading 0.85,
 /// chapter 0.35; through an inferred code 80% of that, times the geometric mean of the two
-/// sides' confidences.
+/// codes' confidence and share. It ranks the pairs of codes (which pair the reason names); for
+/// inferred profiles the relevance itself is `inferred_similarity`.
 fn hs_score(level: u8, x: &Code, y: &Code) -> f64 {
     let score = match level {
         3 => 1.0,

@@ -403,4 +403,30 @@ fn check_warns_ahead_of_trouble() {
         "{}",
         output.stdout
     );
+
+    // v3: a code that exists only with the leading zero a spreadsheet dropped is read with it;
+    // one that exists both ways is read as typed; one warning each, naming file and line.
+    let scratch = copy_fixture("india-2017");
+    edit(
+        scratch.path(),
+        "firms.csv",
+        "852610;870899",
+        "852610;30499;40110",
+    );
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let all = format!("{}{}", output.stdout, output.stderr);
+    assert!(
+        all.contains(r#"firms.csv:4: hs_codes: "30499" read as 030499"#),
+        "{all}"
+    );
+    assert!(
+        all.contains(r#"firms.csv:4: hs_codes: "40110" read as typed; 040110"#),
+        "{all}"
+    );
+    assert_eq!(
+        all.matches("\"40110\"").count(),
+        1,
+        "one mistake, one message: {all}"
+    );
 }

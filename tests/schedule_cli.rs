@@ -483,3 +483,97 @@ fn wanted_pairs_meet_first_and_cost_only_value() {
     assert!(value(&wanted) <= value(&baseline) + 1e-6);
     assert!(wanted["summary"]["proven_optimal"].as_bool().unwrap());
 }
+
+/// v3 (`[rules] min_relevance`): no pair under the floor meets unless a `must`, `want` or
+/// `request` row names it, a wanted pair under it does meet, and a firm left short says why.
+#[test]
+fn pairs_under_the_relevance_floor_meet_only_when_asked_for() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    let toml = scratch.path().join("mission.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("[rules]\n", "[rules]\nmin_relevance = 0.6\n"),
+    )
+    .unwrap();
+    assert_eq!(run(&["match", dir]).code, 0);
+    let read_pairs = |file: &str| -> Vec<Vec<String>> {
+        std::fs::read_to_string(scratch.path().join(file))
+            .unwrap()
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .skip(1)
+            .map(|line| line.split(',').map(str::to_string).collect())
+            .collect()
+    };
+    let requests = read_pairs("requests.csv");
+    let named = |firm: &str, buyer: &str| {
+        requests
+            .iter()
+            .any(|r| r[0] == firm && r[1] == buyer && r[2] != "avoid")
+    };
+    // A pair under the floor whose firm and buyer share a slot, wanted by the buyer.
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    let share_a_slot = |firm: &str, buyer: &str| {
+        let firm = mission
+            .firms
+            .iter()
+            .find(|f| f.id.as_str() == firm)
+            .unwrap();
+        let buyer = mission
+            .buyers
+            .iter()
+            .find(|b| b.id.as_str() == buyer)
+            .unwrap();
+        mission
+            .slots
+            .iter()
+            .any(|slot| firm.availability.allows(slot) && buyer.availability.allows(slot))
+    };
+    let wanted = read_pairs("out/candidates.csv")
+        .into_iter()
+        .find(|c| {
+            c[2].parse::<f64>().unwrap() < 0.6 && !named(&c[0], &c[1]) && share_a_slot(&c[0], &c[1])
+        })
+        .expect("a candidate under the floor");
+    let mut text = std::fs::read_to_string(scratch.path().join("requests.csv")).unwrap();
+    text.push_str(&format!("{},{},want,buyer,\n", wanted[0], wanted[1]));
+    std::fs::write(scratch.path().join("requests.csv"), text).unwrap();
+
+    let output = run(&["schedule", dir]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let relevance: std::collections::HashMap<(String, String), f64> =
+        read_pairs("out/candidates.csv")
+            .into_iter()
+            .map(|c| ((c[0].clone(), c[1].clone()), c[2].parse().unwrap()))
+            .collect();
+    let requests = read_pairs("requests.csv");
+    let named = |firm: &str, buyer: &str| {
+        requests
+            .iter()
+            .any(|r| r[0] == firm && r[1] == buyer && r[2] != "avoid")
+    };
+    let meetings = read_pairs("out/schedule.csv");
+    assert!(!meetings.is_empty());
+    for meeting in &meetings {
+        let (firm, buyer) = (meeting[0].clone(), meeting[1].clone());
+        assert!(
+            relevance[&(firm.clone(), buyer.clone())] >= 0.6 || named(&firm, &buyer),
+            "{firm}-{buyer} is under the floor and nobody asked for it"
+        );
+    }
+    assert!(
+        meetings
+            .iter()
+            .any(|m| m[0] == wanted[0] && m[1] == wanted[1]),
+        "the wanted pair {}-{} does not meet",
+        wanted[0],
+        wanted[1]
+    );
+    assert!(
+        output.stdout.contains(": no related buyer left"),
+        "{}",
+        output.stdout
+    );
+}

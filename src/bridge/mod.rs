@@ -45,6 +45,11 @@ const LEAST_EVIDENCE: f64 = 2.0;
 /// so a firm whose product is the second reading of its words still meets its buyers.
 const LEAST_SHARE: f64 = 0.5;
 const MOST_INFERRED: usize = 8;
+/// A heading's share is its evidence over the best heading's, to this power: the runner-up
+/// readings count, but less than in proportion.
+const SHARE_POWER: i32 = 2;
+/// How much a heading's evidence grows when the text covers its own name whole (in proportion).
+const NAME_COVERAGE: f64 = 0.3;
 /// Evidence at which the confidence reaches 1 - 1/e.
 const CONFIDENCE_SCALE: f64 = 4.0;
 
@@ -73,6 +78,9 @@ pub struct Bridge {
     vietnamese_words: HashSet<String>,
     /// English words of the nomenclature by loanword key: (vowel class, stem, word).
     loanwords: HashMap<String, Vec<(char, String)>>,
+    /// Per heading and language (the feature's first letter): how many single words its own
+    /// name has, to say how much of it a text covers.
+    name_sizes: HashMap<(u32, char), u32>,
 }
 
 /// A feature of a profile with its weight and the words that gave it.
@@ -106,8 +114,9 @@ impl Bridge {
             .map(|(index, code)| (code.as_str(), index as u32))
             .collect();
         // Korean words as the nomenclature writes them, to know a word from a word + particle.
+        let korean_segments = segments(SEGMENTS_KO)?;
         let mut raw_korean: HashSet<String> = HashSet::new();
-        for (_, _, text) in segments(SEGMENTS_KO)? {
+        for &(_, _, text) in &korean_segments {
             for phrase in words::phrases(text) {
                 for word in words::words(&phrase) {
                     if word.chars().all(is_hangul) {
@@ -116,25 +125,19 @@ impl Bridge {
                 }
             }
         }
+        let known_raw = |word: &str| raw_korean.contains(word);
+        let korean_words = raw_korean
+            .iter()
+            .map(|word| words::korean_corpus_stem(word, &known_raw))
+            .collect();
         let mut bridge = Bridge {
             headings: headings.clone(),
             postings: HashMap::new(),
-            korean_words: HashSet::new(),
+            korean_words,
             vietnamese_words: HashSet::new(),
             loanwords: HashMap::new(),
+            name_sizes: HashMap::new(),
         };
-        let known_raw = |word: &str| raw_korean.contains(word);
-        for (heading, depth, text) in segments(SEGMENTS_KO)? {
-            for phrase in words::phrases(text) {
-                for word in words::words(&phrase) {
-                    if word.chars().all(is_hangul) {
-                        let stem = words::korean_corpus_stem(word, &known_raw);
-                        bridge.korean_words.insert(stem);
-                    }
-                }
-            }
-            let _ = (heading, depth);
-        }
         let add =
             |bridge: &mut Bridge, heading: &str, depth: usize, language: Language, text: &str| {
                 let Some(&index) = position.get(heading) else {
@@ -174,7 +177,7 @@ impl Bridge {
         for (heading, depth, text) in segments(SEGMENTS_EN)? {
             add(&mut bridge, heading, depth, Language::English, text);
         }
-        for (heading, depth, text) in segments(SEGMENTS_KO)? {
+        for &(heading, depth, text) in &korean_segments {
             add(&mut bridge, heading, depth, Language::Korean, text);
         }
         for (heading, depth, text) in segments(SEGMENTS_VI)? {
@@ -183,6 +186,17 @@ impl Bridge {
         for (language, heading, phrases) in trade_words()? {
             for phrase in phrases.split(';') {
                 add(&mut bridge, &heading, 0, language, phrase);
+            }
+        }
+        for (key, postings) in &bridge.postings {
+            if key.contains(' ') {
+                continue;
+            }
+            let language = key.chars().next().unwrap_or('e');
+            for &(heading, strength, _) in postings {
+                if strength >= 1.0 {
+                    *bridge.name_sizes.entry((heading, language)).or_default() += 1;
+                }
             }
         }
         // English words by loanword key, for Korean words the Korean nomenclature lacks.
@@ -276,7 +290,11 @@ impl Bridge {
             }
         };
         let vietnamese = has_vietnamese(text);
-        let text = words::without_names(text);
+        let text = words::without_names(text, vietnamese, &|word: &str| {
+            words::english_stems(word)
+                .first()
+                .is_some_and(|stem| self.postings.contains_key(&format!("e:{stem}")))
+        });
         for phrase in words::phrases(&text) {
             let tokens = words::words(&phrase);
             if vietnamese {
@@ -335,7 +353,11 @@ impl Bridge {
     ) {
         let known = self.korean_words.contains(stem);
         let key = format!("k:{stem}");
-        if words::is_korean_function(stem, known) || words::is_boilerplate(&key) {
+        // A word that reads as a loanword is a noun, whatever its last syllable (컴프레서).
+        let borrowed_whole = !known && !self.borrowed(stem).is_empty();
+        if words::is_boilerplate(&key)
+            || (!borrowed_whole && words::is_korean_function(stem, known))
+        {
             return;
         }
         // One syllable is as ambiguous in Korean as in Vietnamese (배: pear, ship, belly).
@@ -511,6 +533,7 @@ impl Bridge {
     ) -> Vec<Inference> {
         let total = self.headings.len() as f64;
         let mut scores: HashMap<u32, (f64, Vec<(f64, &str)>)> = HashMap::new();
+        let mut named: HashMap<(u32, char), u32> = HashMap::new();
         for (key, found) in profile {
             if words::is_boilerplate(key) {
                 continue;
@@ -537,7 +560,11 @@ impl Bridge {
             let spread: f64 = postings.iter().map(|p| relative(p.1)).sum();
             let weight =
                 (total / spread).ln() * f64::from(strongest) * found.weight * discount(key);
+            let language = key.chars().next().unwrap_or('e');
             for &(heading, strength, lines) in postings {
+                if strength >= 1.0 && !key.contains(' ') && found.weight >= 1.0 {
+                    *named.entry((heading, language)).or_default() += 1;
+                }
                 // A heading many of whose lines use the word is about it (7318's many lines of
                 // bolts and nuts, against the lubricants' one line "for bolts and nuts").
                 let contribution =
@@ -547,6 +574,20 @@ impl Bridge {
                 for written in &found.written {
                     entry.1.push((contribution, written.as_str()));
                 }
+            }
+        }
+        // Of headings the words support alike, the one whose own name the text covers most is
+        // meant: "women's or girls' overcoats, capes, cloaks" is 6102's name, and 6202 shares
+        // all but one of its words.
+        for (&(heading, language), &count) in &named {
+            let size = self
+                .name_sizes
+                .get(&(heading, language))
+                .copied()
+                .unwrap_or(1)
+                .max(1);
+            if let Some(entry) = scores.get_mut(&heading) {
+                entry.0 *= 1.0 + NAME_COVERAGE * f64::from(count) / f64::from(size);
             }
         }
         let mut ranked: Vec<(u32, f64, Vec<(f64, &str)>)> = scores
@@ -574,7 +615,7 @@ impl Bridge {
                 Inference {
                     heading: self.headings[heading as usize].clone(),
                     confidence: 1.0 - (-score / CONFIDENCE_SCALE).exp(),
-                    share: score / best,
+                    share: (score / best).powi(SHARE_POWER),
                     words,
                 }
             })

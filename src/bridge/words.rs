@@ -211,17 +211,13 @@ const BOILERPLATE: &[&str] = &[
     "e:dealer",
     "e:deal",
     "e:wholesal",
-    "e:wholesal",
     "e:manufactur",
     "e:oem",
     "e:odm",
     "e:year",
     "e:busi",
-    "e:lead",
     "e:sourc",
     "e:interest",
-    "e:chain",
-    "e:retail",
     "e:retail",
     "e:custom",
     "e:market",
@@ -253,7 +249,6 @@ const BOILERPLATE: &[&str] = &[
     "e:buy",
     "e:purchas",
     "e:demand",
-    "e:stock",
     "e:stockist",
     "e:agent",
     "e:agenc",
@@ -400,36 +395,65 @@ fn strip_endings(word: &str, known: &dyn Fn(&str) -> bool) -> String {
 pub fn phrases(text: &str) -> Vec<String> {
     let normalised: String = text.nfc().collect::<String>().to_lowercase();
     normalised
-        .split(|c: char| !(c.is_alphanumeric() || c.is_whitespace() || c == '-' || c == '\''))
+        // ㆍ (U+318D) is a letter to Unicode, but Korean lists use it as a comma.
+        .split(|c: char| {
+            c == 'ㆍ' || !(c.is_alphanumeric() || c.is_whitespace() || c == '-' || c == '\'')
+        })
         .map(|phrase| phrase.replace('-', " "))
         .filter(|phrase| !phrase.trim().is_empty())
         .collect()
 }
 
-/// The text without the names of companies, people and places in Latin letters: a word that
-/// starts with a capital and goes on in lower case, other than a sentence's first
-/// ("Công ty TNHH Cơ điện Lạc Hồng", "dealers in Gujarat"); acronyms ("LAN", "PVC") stay.
-/// Each name becomes a comma, so the words around it do not join.
-pub fn without_names(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// The text without the names of companies, people and places in Latin letters: words that
+/// start with a capital and go on in lower case, other than a sentence's first. In English such
+/// a word is a name unless the nomenclature knows it (`known`: "dealers in Gujarat", but "Bolts,
+/// Nuts, Washers" stay); in Vietnamese, whose words are syllables, a run of two or more is a
+/// name ("Công ty TNHH Cơ điện Lạc Hồng", "Bình Dương"), one alone is a list's first word
+/// ("Đai ốc"). Acronyms ("LAN", "PVC") stay. Each name becomes a comma, so the words around it
+/// do not join.
+pub fn without_names(text: &str, vietnamese: bool, known: &dyn Fn(&str) -> bool) -> String {
+    let tokens: Vec<&str> = text.split(' ').collect();
+    let capitalised = |token: &str| {
+        let letters: Vec<char> = token.chars().filter(|c| c.is_alphabetic()).collect();
+        letters
+            .first()
+            .is_some_and(|c| c.is_uppercase() && !is_hangul(*c))
+            && letters.iter().skip(1).any(|c| c.is_lowercase())
+    };
     let mut sentence_start = true;
-    for (index, token) in text.split(' ').enumerate() {
+    let mut starts = Vec::with_capacity(tokens.len());
+    for token in &tokens {
+        starts.push(sentence_start);
+        if !token.trim().is_empty() {
+            sentence_start = token.ends_with(['.', '!', '?', ':', ';']);
+        }
+    }
+    let name = |index: usize| -> bool {
+        let token = tokens[index];
+        if starts[index] || !capitalised(token) {
+            return false;
+        }
+        if vietnamese {
+            let neighbour = |other: Option<usize>| {
+                other
+                    .and_then(|i| tokens.get(i))
+                    .is_some_and(|t| capitalised(t))
+            };
+            neighbour(index.checked_sub(1)) || neighbour(Some(index + 1))
+        } else {
+            let word: String = token.chars().filter(|c| c.is_alphabetic()).collect();
+            !known(&word.to_lowercase())
+        }
+    };
+    let mut out = String::with_capacity(text.len());
+    for (index, token) in tokens.iter().enumerate() {
         if index > 0 {
             out.push(' ');
         }
-        let letters: Vec<char> = token.chars().filter(|c| c.is_alphabetic()).collect();
-        let named = !sentence_start
-            && letters
-                .first()
-                .is_some_and(|c| c.is_uppercase() && !is_hangul(*c))
-            && letters.iter().skip(1).any(|c| c.is_lowercase());
-        if named {
+        if name(index) {
             out.push(',');
         } else {
             out.push_str(token);
-        }
-        if !token.trim().is_empty() {
-            sentence_start = token.ends_with(['.', '!', '?', ':', ';']);
         }
     }
     out

@@ -379,7 +379,7 @@ impl Cells<'_> {
         let mut codes = Vec::new();
         for item in self.list("hs_codes") {
             match HsCode::parse(&item) {
-                Some(code) if code.as_str().len() % 2 == 1 => {
+                Some(code) if matches!(code.as_str().len(), 5 | 7 | 9) => {
                     let padded = format!("0{}", code.as_str());
                     let exists = |digits: &str| {
                         let even = &digits[..digits.len().min(6) & !1];

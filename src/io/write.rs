@@ -213,6 +213,9 @@ fn mission_toml(mission: &Mission) -> String {
     if let Some(limit) = rules.max_idle_gaps {
         let _ = writeln!(out, "max_idle_gaps = {limit}");
     }
+    if let Some(floor) = rules.min_relevance {
+        let _ = writeln!(out, "min_relevance = {floor:?}");
+    }
     if !mission.model.is_empty() {
         out.push_str("\n[model]\n");
         for (key, value) in &mission.model {

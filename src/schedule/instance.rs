@@ -143,7 +143,7 @@ pub struct Instance {
 pub type ResolvedWeight = (usize, usize, f64, Vec<String>);
 
 /// Reads the weights against the mission: ids must exist, values must be finite and not
-/// negative, a pair must appear once.
+/// negative, a pair must appear once. On success, one entry per weight, in their order.
 pub fn resolve_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Vec<ResolvedWeight>> {
     let firm_index: HashMap<&str, usize> = mission
         .firms
@@ -214,7 +214,8 @@ pub fn resolve_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Vec<
     }
 }
 
-/// Builds the instance: the weighted pairs without `avoid` pairs, plus every `must` pair.
+/// Builds the instance: the weighted pairs at or above `[rules] min_relevance` (or named by a
+/// `must`, `want` or `request` row) without `avoid` pairs, plus every `must` pair.
 pub fn build_instance(
     mission: &Mission,
     weights: &[PairWeight],
@@ -222,30 +223,35 @@ pub fn build_instance(
 ) -> Result<Instance> {
     // v3: no filler meetings. A pair under the relevance floor is not a candidate unless a
     // must, want or request row names it; each side counts the pairs the floor took away, so a
-    // shortfall can say "no related buyer left".
+    // shortfall can say "no related buyer left". Every weight is checked first, floored or not.
     let floor = mission.rules.relevance_floor();
-    let named: std::collections::HashSet<(&str, &str)> = mission
+    let named: std::collections::HashSet<(usize, usize)> = mission
         .requests
         .iter()
         .filter(|request| request.kind != RequestKind::Avoid)
-        .map(|request| (request.firm.as_str(), request.buyer.as_str()))
+        .filter_map(|request| {
+            Some((
+                mission.firm_index(&request.firm)?,
+                mission.buyer_index(&request.buyer)?,
+            ))
+        })
         .collect();
-    let (related, unrelated): (Vec<PairWeight>, Vec<PairWeight>) =
-        weights.iter().cloned().partition(|weight| {
-            weight.relevance.is_none_or(|relevance| relevance >= floor)
-                || named.contains(&(weight.firm.as_str(), weight.buyer.as_str()))
-        });
-    let resolved = resolve_weights(mission, &related)?;
     let mut firm_floored = vec![0u32; mission.firms.len()];
     let mut buyer_floored = vec![0u32; mission.buyers.len()];
-    for weight in &unrelated {
-        if let Some(firm) = mission.firm_index(&weight.firm) {
-            firm_floored[firm] += 1;
-        }
-        if let Some(buyer) = mission.buyer_index(&weight.buyer) {
-            buyer_floored[buyer] += 1;
-        }
-    }
+    // `resolve_weights` returns one entry per weight, in order, when it succeeds.
+    let resolved: Vec<ResolvedWeight> = resolve_weights(mission, weights)?
+        .into_iter()
+        .zip(weights)
+        .filter_map(|(entry, weight)| {
+            let related = weight.relevance.is_none_or(|relevance| relevance >= floor)
+                || named.contains(&(entry.0, entry.1));
+            if !related {
+                firm_floored[entry.0] += 1;
+                buyer_floored[entry.1] += 1;
+            }
+            related.then_some(entry)
+        })
+        .collect();
     let slot_count = mission.slots.len();
     let firm_available: Vec<Vec<bool>> = mission
         .firms
