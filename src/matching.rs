@@ -369,9 +369,21 @@ impl InferredHeading {
         let full = hs
             .get(&self.code)
             .map_or("", |entry| entry.description.as_str());
-        let short: String = full.chars().take(most).collect();
-        short.trim_end().to_string()
+        shorten(full, most)
     }
+}
+
+/// At most `most` characters of a description, cut between words, with "..." when cut: a
+/// delegate reads "Screws, bolts, nuts, coach screws...", never "coach scr".
+fn shorten(text: &str, most: usize) -> String {
+    if text.chars().count() <= most {
+        return text.trim_end().to_string();
+    }
+    let head: String = text.chars().take(most).collect();
+    let cut = head
+        .rfind(|c: char| c.is_whitespace())
+        .map_or(head.as_str(), |end| &head[..end]);
+    format!("{}...", cut.trim_end_matches([',', ';', ' ']))
 }
 
 /// Per participant (in file order), the headings inferred for it, best first.
@@ -408,9 +420,10 @@ fn inferred(profiles: &[Profile]) -> Headings {
         .collect()
 }
 
-/// Inferred headings shown to people (reasons, pages, `check`) are those with at least this
-/// share of the best one's evidence; the weaker ones still count in the score.
-const SHOWN_SHARE: f64 = 0.6;
+/// Inferred headings shown to people (reasons, pages, `check`) are those with at least 60% of
+/// the best one's evidence (a share is that ratio squared, see `bridge`); the weaker ones still
+/// count in the score.
+const SHOWN_SHARE: f64 = 0.36;
 
 /// The HS part of relevance of two profiles at least one of which has inferred headings: how
 /// much their evidence agrees, as the cosine of their heading shares (a heading shared
@@ -611,10 +624,7 @@ pub fn match_with_headings(
                 2 => "heading",
                 _ => "chapter",
             };
-            let mut short: String = description.chars().take(70).collect();
-            if description.chars().count() > 70 {
-                short.push_str("...");
-            }
+            let short = shorten(description, 70);
             if firm_code.inferred || buyer_code.inferred {
                 // How each side reached the heading, in its own words: "드론 → HS 8806
                 // (Unmanned aircraft) ← máy bay không người lái".

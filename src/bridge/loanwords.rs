@@ -80,13 +80,7 @@ pub fn english_key(word: &str) -> Option<String> {
                     'j' => "c",
                     'm' => "m",
                     'n' => "n",
-                    'h' => {
-                        if i == 0 {
-                            "h"
-                        } else {
-                            ""
-                        }
-                    }
+                    'h' if i == 0 => "h",
                     _ => "",
                 },
                 1,
@@ -106,9 +100,7 @@ pub fn english_key(word: &str) -> Option<String> {
         i += used;
     }
     let consonants = collapse(&consonants);
-    (consonants.len() >= 2)
-        .then(|| consonants)
-        .map(|consonants| format!("{consonants}{}", vowel.unwrap_or('-')))
+    (consonants.len() >= 2).then(|| format!("{consonants}{}", vowel.unwrap_or('-')))
 }
 
 /// Whether an English word's vowel class agrees with a Hangul word's (the last character of

@@ -532,7 +532,7 @@ impl Bridge {
         discount: impl Fn(&str) -> f64,
     ) -> Vec<Inference> {
         let total = self.headings.len() as f64;
-        let mut scores: HashMap<u32, (f64, Vec<(f64, &str)>)> = HashMap::new();
+        let mut scores: HashMap<u32, Evidence> = HashMap::new();
         let mut named: HashMap<(u32, char), u32> = HashMap::new();
         for (key, found) in profile {
             if words::is_boilerplate(key) {
@@ -590,20 +590,17 @@ impl Bridge {
                 entry.0 *= 1.0 + NAME_COVERAGE * f64::from(count) / f64::from(size);
             }
         }
-        let mut ranked: Vec<(u32, f64, Vec<(f64, &str)>)> = scores
-            .into_iter()
-            .map(|(heading, (score, words))| (heading, score, words))
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let best = ranked.first().map_or(0.0, |r| r.1);
+        let mut ranked: Vec<(u32, Evidence)> = scores.into_iter().collect();
+        ranked.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+        let best = ranked.first().map_or(0.0, |r| r.1 .0);
         if best < LEAST_EVIDENCE {
             return Vec::new();
         }
         ranked
             .into_iter()
             .take(MOST_INFERRED)
-            .filter(|(_, score, _)| *score >= LEAST_SHARE * best)
-            .map(|(heading, score, mut evidence)| {
+            .filter(|(_, (score, _))| *score >= LEAST_SHARE * best)
+            .map(|(heading, (score, mut evidence))| {
                 evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
                 let mut words: Vec<String> = Vec::new();
                 for (_, word) in evidence {
@@ -622,6 +619,9 @@ impl Bridge {
             .collect()
     }
 }
+
+/// A heading's evidence in one text: its total, and each contribution with the word that made it.
+type Evidence<'a> = (f64, Vec<(f64, &'a str)>);
 
 #[derive(Clone, Copy)]
 enum Language {
