@@ -419,22 +419,7 @@ fn wanted_pairs_meet_first_and_cost_only_value() {
     left_out.sort_by(|a, b| a.0.total_cmp(&b.0));
     // Only pairs that share a slot can be wanted into the timetable.
     let mission = read_mission(scratch.path()).unwrap().mission;
-    let share_a_slot = |firm: &str, buyer: &str| {
-        let firm = mission
-            .firms
-            .iter()
-            .find(|f| f.id.as_str() == firm)
-            .unwrap();
-        let buyer = mission
-            .buyers
-            .iter()
-            .find(|b| b.id.as_str() == buyer)
-            .unwrap();
-        mission
-            .slots
-            .iter()
-            .any(|slot| firm.availability.allows(slot) && buyer.availability.allows(slot))
-    };
+    let share_a_slot = |firm: &str, buyer: &str| share_a_slot(&mission, firm, buyer);
     left_out.retain(|(_, firm, buyer)| share_a_slot(firm, buyer));
     // Three wanted pairs with different firms and buyers: two wanted by the buyer, one by both.
     let mut chosen: Vec<(String, String)> = Vec::new();
@@ -515,22 +500,7 @@ fn pairs_under_the_relevance_floor_meet_only_when_asked_for() {
     };
     // A pair under the floor whose firm and buyer share a slot, wanted by the buyer.
     let mission = read_mission(scratch.path()).unwrap().mission;
-    let share_a_slot = |firm: &str, buyer: &str| {
-        let firm = mission
-            .firms
-            .iter()
-            .find(|f| f.id.as_str() == firm)
-            .unwrap();
-        let buyer = mission
-            .buyers
-            .iter()
-            .find(|b| b.id.as_str() == buyer)
-            .unwrap();
-        mission
-            .slots
-            .iter()
-            .any(|slot| firm.availability.allows(slot) && buyer.availability.allows(slot))
-    };
+    let share_a_slot = |firm: &str, buyer: &str| share_a_slot(&mission, firm, buyer);
     let wanted = read_pairs("out/candidates.csv")
         .into_iter()
         .find(|c| {
@@ -576,4 +546,22 @@ fn pairs_under_the_relevance_floor_meet_only_when_asked_for() {
         "{}",
         output.stdout
     );
+}
+
+/// Whether a firm and a buyer (by id) are both available in some slot.
+fn share_a_slot(mission: &Mission, firm: &str, buyer: &str) -> bool {
+    let firm = mission
+        .firms
+        .iter()
+        .find(|f| f.id.as_str() == firm)
+        .unwrap();
+    let buyer = mission
+        .buyers
+        .iter()
+        .find(|b| b.id.as_str() == buyer)
+        .unwrap();
+    mission
+        .slots
+        .iter()
+        .any(|slot| firm.availability.allows(slot) && buyer.availability.allows(slot))
 }
