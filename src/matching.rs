@@ -219,7 +219,12 @@ fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Resul
     for (index, inferences) in open.into_iter().zip(inferred) {
         let profile = &mut profiles[index];
         for inference in inferences {
-            if let Some(entry) = hs.get(&inference.heading) {
+            // Only the readings people are shown join the searchable text: a weak reading's
+            // description would give two profiles words in common that neither wrote.
+            if let Some(entry) = hs
+                .get(&inference.heading)
+                .filter(|_| inference.share >= SHOWN_SHARE)
+            {
                 profile.search_text.push_str(". ");
                 profile.search_text.push_str(&entry.description);
             }
