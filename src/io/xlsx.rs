@@ -2,6 +2,7 @@
 //! with calamine into the same [`Table`] the CSV reader makes, so one validation serves both.
 //! The first sheet counts; its first row is the header; a problem names the Excel row number.
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
@@ -9,29 +10,70 @@ use calamine::{Data, Reader, Xlsx};
 use super::csv::{Row, Table};
 use crate::error::Problem;
 
+/// A workbook whose parts unpack to more than this is refused before any part is read: a
+/// mission file of 100,000 rows unpacks to a few tens of MB, while an 8 MB upload of compressed
+/// whitespace unpacks to gigabytes.
+pub const LARGEST_UNPACKED: u64 = 128 * 1024 * 1024;
+/// Columns a header may reach (Excel's own limit is 16,384; a cell far to the right is a slip).
+const MOST_COLUMNS: u32 = 1_000;
+/// Cells a sheet may hold (a mission's largest file has a few hundred thousand).
+const MOST_CELLS: usize = 10_000_000;
+
 /// Reads the first sheet of a workbook into a [`Table`]. Numbers typed as numbers, text as text
 /// and dates as dates all become the text a CSV would hold (`2500000`, `2017-03-27`); an HS code
 /// typed as a number of odd length most likely lost its leading zero, which is said once per
-/// cell as a warning.
+/// cell as a warning. The sheet is read cell by cell, never as the rectangle its furthest cell
+/// spans (one cell at XFD1048576 would make that 17 billion cells), and within
+/// [`LARGEST_UNPACKED`], `MOST_COLUMNS` and `MOST_CELLS`: past them, one problem for the file.
 pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>> {
     let whole_file = |message: String| vec![Problem::new(file, 0, "file", message)];
+    let unpacked = unpacked_size(&bytes);
+    if unpacked > LARGEST_UNPACKED {
+        return Err(whole_file(format!(
+            "unpacks to {} MB, more than the {} MB a mission workbook may hold; save the sheet alone as a new .xlsx or as CSV",
+            unpacked / 1024 / 1024,
+            LARGEST_UNPACKED / 1024 / 1024
+        )));
+    }
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|error| {
         whole_file(format!(
             "is not an Excel workbook that can be read ({error}); save it as .xlsx"
         ))
     })?;
-    let range = match workbook.worksheet_range_at(0) {
-        Some(Ok(range)) => range,
-        Some(Err(error)) => {
-            return Err(whole_file(format!(
-                "its first sheet cannot be read ({error})"
-            )))
-        }
-        None => return Err(whole_file("has no sheet".to_string())),
+    let Some(sheet) = workbook.sheet_names().first().cloned() else {
+        return Err(whole_file("has no sheet".to_string()));
     };
-    let first_row = range.start().map_or(0, |(row, _)| row as usize);
-    let mut rows = range.rows().enumerate();
-    let Some((_, header_cells)) = rows.next() else {
+    let unreadable = |error: calamine::XlsxError| {
+        whole_file(format!("its first sheet cannot be read ({error})"))
+    };
+    let mut reader = workbook
+        .worksheet_cells_reader(&sheet)
+        .map_err(unreadable)?;
+    // Non-empty cells by row, then column; the sheet starts at its first used row and column.
+    let mut cells: BTreeMap<u32, Vec<(u32, Data)>> = BTreeMap::new();
+    let mut count = 0;
+    let mut far_rows: Vec<u32> = Vec::new();
+    let mut first_column = u32::MAX;
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let (row, column) = cell.get_position();
+        let value: Data = cell.get_value().clone().into();
+        if matches!(value, Data::Empty) {
+            continue;
+        }
+        if column >= MOST_COLUMNS {
+            far_rows.push(row);
+            continue;
+        }
+        count += 1;
+        if count > MOST_CELLS {
+            return Err(whole_file(format!(
+                "its first sheet has more than {MOST_CELLS} cells; a mission file has far fewer"
+            )));
+        }
+        first_column = first_column.min(column);
+        cells.entry(row).or_default().push((column, value));
+    }
+    let Some((&header_row, header_cells)) = cells.iter().next() else {
         return Err(vec![Problem::new(
             file,
             1,
@@ -39,11 +81,25 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
             "the first sheet is empty; it needs a header row",
         )]);
     };
-    let header_line = first_row + 1;
-    let header: Vec<String> = header_cells
+    let header_line = header_row as usize + 1;
+    if far_rows.iter().any(|&row| row <= header_row) {
+        return Err(vec![Problem::new(
+            file,
+            header_line,
+            "header",
+            format!("the header reaches past column {MOST_COLUMNS}; delete the cells to the right of the mission's columns"),
+        )]);
+    }
+    let width = header_cells
         .iter()
-        .map(|cell| text(cell).unwrap_or_default().trim().to_string())
-        .collect();
+        .map(|(column, _)| column - first_column + 1)
+        .max()
+        .unwrap_or(0) as usize;
+    let mut header = vec![String::new(); width];
+    for (column, value) in header_cells {
+        header[(column - first_column) as usize] =
+            text(value).unwrap_or_default().trim().to_string();
+    }
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     for (index, name) in header.iter().enumerate() {
@@ -57,14 +113,16 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
         }
     }
     let mut table_rows = Vec::new();
-    for (offset, cells) in rows {
-        let line = first_row + offset + 1;
-        if cells.iter().all(|cell| matches!(cell, Data::Empty)) {
-            continue;
-        }
-        let mut row = Vec::with_capacity(header.len());
-        for (index, cell) in cells.iter().enumerate().take(header.len()) {
-            let column = &header[index];
+    for (&row_index, row_cells) in cells.iter().skip(1) {
+        let line = row_index as usize + 1;
+        let mut row = vec![String::new(); header.len()];
+        let mut any = false;
+        for (column, cell) in row_cells {
+            let index = (column - first_column) as usize;
+            let Some(column) = header.get(index) else {
+                continue;
+            };
+            any = true;
             match text(cell) {
                 Ok(value) => {
                     let typed_as_number = matches!(cell, Data::Int(_) | Data::Float(_));
@@ -76,16 +134,14 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
                             format!("HS code {value} was typed as a number and may have lost its leading zero (0{value}); type HS codes as text"),
                         ));
                     }
-                    row.push(value);
+                    row[index] = value;
                 }
-                Err(message) => {
-                    problems.push(Problem::new(file, line, column.clone(), message));
-                    row.push(String::new());
-                }
+                Err(message) => problems.push(Problem::new(file, line, column.clone(), message)),
             }
         }
-        row.resize(header.len(), String::new());
-        table_rows.push(Row { line, cells: row });
+        if any {
+            table_rows.push(Row { line, cells: row });
+        }
     }
     if problems.is_empty() {
         Ok(Table {
@@ -97,6 +153,17 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
     } else {
         Err(problems)
     }
+}
+
+/// What the parts of a workbook (a zip archive) say they unpack to, together; 0 for what is no
+/// zip archive (the workbook reader then says what is wrong).
+fn unpacked_size(bytes: &[u8]) -> u64 {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return 0;
+    };
+    (0..archive.len())
+        .filter_map(|index| archive.by_index_raw(index).ok().map(|entry| entry.size()))
+        .fold(0u64, u64::saturating_add)
 }
 
 /// A cell as the text a CSV file would hold.

@@ -3,7 +3,7 @@
 //! end on the India fixture and, against the time-indexed model, on small generated missions
 //! with scarce interpreters (the reserved-interpreter path of the optimiser).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

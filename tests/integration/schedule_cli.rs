@@ -1,7 +1,7 @@
 //! `missionmatch schedule` end to end: the contract's files, every timetable checked by the
 //! independent validator, infeasible `must` pairs, bad weights, tight interpreters.
 
-mod common;
+use crate::common;
 
 use common::{cancel, copy_fixture, edit, run};
 use missionmatch::{

@@ -1,7 +1,7 @@
 //! The optimiser against its oracles: the independent validator on every timetable, the plain
 //! time-indexed model on medium missions, brute force on tiny ones.
 
-mod common;
+use crate::common;
 
 use missionmatch::{
     generate, schedule, synthetic_weights, validate_schedule, GeneratorOptions, Method, Mission,

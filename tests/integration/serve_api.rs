@@ -2,8 +2,8 @@
 //! organiser and participant tokens, CSRF, body limits, malformed bodies, export back to the
 //! command line's folder.
 
-mod common;
-mod server;
+use crate::common;
+use crate::server;
 
 use common::{fixture, Scratch};
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 //! byte-order mark, and no text cell starts with a character Excel reads as a formula, even
 //! when the organisers' own data does.
 
-mod common;
+use crate::common;
 
 use common::{copy_fixture, edit, run};
 

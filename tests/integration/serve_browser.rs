@@ -4,8 +4,8 @@
 //! Screenshots go to `target/tmp/serve-screenshots/`. Without Chromium and its driver the test
 //! says so and passes, unless `MISSIONMATCH_REQUIRE_TOOLS=1` (as in `.ci/run`).
 
-mod common;
-mod server;
+use crate::common;
+use crate::server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,7 @@
 //! Truncated and byte-garbled copies of the fixture files always give a clean result (a valid
 //! mission or a list of problems), never a panic or an I/O error.
 
-mod common;
+use crate::common;
 
 use common::{copy_fixture, fixture};
 use missionmatch::testing::Rng;

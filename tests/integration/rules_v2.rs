@@ -1,7 +1,7 @@
 //! Contract v2 rule 9 (`when` windows and pinned meetings): end to end on the India fixture, and
 //! the engine held to the time-indexed model on small generated missions with random windows.
 
-mod common;
+use crate::common;
 
 use common::{copy_fixture, generated, run};
 use missionmatch::{

@@ -6,7 +6,7 @@
 //! say so and pass, unless `MISSIONMATCH_REQUIRE_TOOLS=1` is set, as `.ci/run` does: there a
 //! missing tool fails the test.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufReader;

@@ -1,7 +1,7 @@
 //! The matcher on the fixtures: literal expectations a person can check, and the contract's
 //! `candidates.csv`.
 
-mod common;
+use crate::common;
 
 use common::{copy_fixture, fixture, run};
 use missionmatch::{

@@ -1,7 +1,7 @@
 //! `missionmatch check` on the fixtures and on broken copies of them: every bad input exits 2
 //! with its exact `file:line: column: message`, and nothing panics.
 
-mod common;
+use crate::common;
 
 use common::{copy_fixture, edit, fixture, run};
 

@@ -1,6 +1,6 @@
 //! A server for the tests: the real router on 127.0.0.1 with its own runtime and a database in a
 //! scratch folder, and blocking clients that speak to it as other programs and browsers do.
-#![allow(dead_code)] // each test file uses its own subset of these helpers
+// Each test module uses its own subset of these helpers.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -9,7 +9,7 @@ use reqwest::blocking::{multipart, Client};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::common::{fixture, Scratch};
+use crate::common::{fixture, Scratch};
 
 /// A running server.
 pub struct TestServer {
@@ -95,13 +95,6 @@ impl Api {
         }
         let response = request.send().unwrap();
         (response.status(), response.text().unwrap_or_default())
-    }
-
-    pub fn send_bytes(&self, method: &str, path: &str, body: Vec<u8>) -> (StatusCode, String) {
-        match self.request(method, path).body(body).send() {
-            Ok(response) => (response.status(), response.text().unwrap_or_default()),
-            Err(error) => panic!("{method} {path}: {error}"),
-        }
     }
 
     /// GET that must answer 200 with JSON.

@@ -2,8 +2,8 @@
 //! a schedule, an edit and outcomes, killed without warning a moment after the last 2xx, and
 //! started again on the same data.
 
-mod common;
-mod server;
+use crate::common;
+use crate::server;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: scratch folders, fixture copies, running the binary.
-#![allow(dead_code)] // each test file uses its own subset of these helpers
+// Each test module uses its own subset of these helpers.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Follow-up and report on the fixtures (whose outcomes reproduce the published mission
 //! figures), and the flags on outcomes written here for each rule of the contract.
 
-mod common;
+use crate::common;
 
 use common::{copy_fixture, fixture, run, Scratch};
 use missionmatch::{followup, match_mission, read_mission, report, Flag, MatchOptions, NextStep};

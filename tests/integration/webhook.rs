@@ -2,7 +2,7 @@
 //! first attempt gets a 503, one buyer is always refused with a 400. Delivery must retry the
 //! 503s, never retry the 400, deliver each buyer once, and say what failed.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -2,7 +2,7 @@
 //! proven (never below the true optimum), says which stage was cut short, and never calls a
 //! cut-short run proven unless it is.
 
-mod common;
+use crate::common;
 
 use missionmatch::{
     schedule, validate_schedule, Error, Method, Mission, PairWeight, Pricing, Schedule,

@@ -1,7 +1,7 @@
 //! Contract v2, Excel workbooks: `buyers.xlsx` instead of `buyers.csv` reads into the same
 //! mission, numbers typed as numbers included; problems name the Excel row.
 
-mod common;
+use crate::common;
 
 use common::{copy_fixture, run};
 use missionmatch::read_mission;
@@ -125,4 +125,67 @@ fn a_mission_reads_the_same_from_bytes() {
         ),
         other => panic!("{:?}", other.map(|loaded| loaded.mission.name)),
     }
+}
+
+/// Issue 23, item 1: a small workbook whose one stray cell sits at XFD1048576 once made `check`
+/// ask for 549 GB and abort; a workbook of compressed whitespace unpacked to gigabytes. Both are
+/// made here, small on disk: the first reads as its real rows, the second gets one message.
+#[test]
+fn workbooks_are_read_within_bounds() {
+    let scratch = copy_fixture("india-2017");
+    let csv = scratch.path().join("buyers.csv");
+    let rows = csv_rows(&std::fs::read_to_string(&csv).unwrap());
+    std::fs::remove_file(&csv).unwrap();
+    let path = scratch.path().join("buyers.xlsx");
+    write_workbook(&path, &rows);
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (row, cells) in rows.iter().enumerate() {
+        for (column, cell) in cells.iter().enumerate() {
+            sheet.write_string(row as u32, column as u16, cell).unwrap();
+        }
+    }
+    // A stray cell in the last row and column, below the data: ignored.
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    workbook.save(&path).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 100_000);
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    assert_eq!(mission.buyers.len(), rows.len() - 1);
+
+    // A header that reaches column XFD: one problem naming the header row.
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (column, cell) in rows[0].iter().enumerate() {
+        sheet.write_string(0, column as u16, cell).unwrap();
+    }
+    sheet.write_string(0, 16_383, "x").unwrap();
+    workbook.save(&path).unwrap();
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2);
+    assert_eq!(
+        output.stderr.lines().collect::<Vec<_>>()[..2],
+        ["buyers.xlsx:1: header: the header reaches past column 1000; delete the cells to the right of the mission's columns", "1 problem(s) found; nothing was written"]
+    );
+
+    // A sheet part of 200 MB of spaces (a few hundred kB compressed): refused unread.
+    let file = std::fs::File::create(&path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    let spaces = vec![b' '; 1024 * 1024];
+    for _ in 0..200 {
+        std::io::Write::write_all(&mut zip, &spaces).unwrap();
+    }
+    zip.finish().unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 1_000_000);
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2);
+    assert_eq!(
+        output.stderr.lines().collect::<Vec<_>>()[..2],
+        ["buyers.xlsx:0: file: unpacks to 200 MB, more than the 128 MB a mission workbook may hold; save the sheet alone as a new .xlsx or as CSV", "1 problem(s) found; nothing was written"]
+    );
 }

@@ -1,6 +1,6 @@
 //! The generator writes folders that `read_mission` accepts and reads back unchanged.
 
-mod common;
+use crate::common;
 
 use common::{run, Scratch};
 use missionmatch::{generate, read_mission, write_mission, GeneratorOptions, TextStyle};

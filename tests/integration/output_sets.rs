@@ -2,7 +2,7 @@
 //! `schedule.csv` whole and matching, a killed one is completed by the next run, and no
 //! temporary file stays behind.
 
-mod common;
+use crate::common;
 
 use common::{copy_fixture, edit, run};
 use std::path::Path;
