@@ -73,15 +73,9 @@ pub fn import(parts: Vec<(String, Vec<u8>)>) -> Result<Imported, WorkError> {
     let mut folder = String::from("mission");
     let mut problems = Vec::new();
     let mut keep = |name: &str, bytes: Vec<u8>, problems: &mut Vec<String>| {
-        // Only the folder's own files, not those of `out/` (a folder or zip as the commands
-        // left it).
-        if name.split(['/', '\\']).any(|part| part == "out") {
+        let Some(base) = input_file(name) else {
             return;
-        }
-        let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_string();
-        if !INPUT_FILES.contains(&base.as_str()) {
-            return;
-        }
+        };
         if files.insert(base.clone(), bytes).is_some() {
             problems.push(format!(
                 "{base}:0: file: the upload holds two files named {base}"
@@ -135,19 +129,44 @@ pub fn import(parts: Vec<(String, Vec<u8>)>) -> Result<Imported, WorkError> {
     })
 }
 
+/// The mission file a path of an upload names (`buyers.csv` of `india/buyers.csv`): only the
+/// folder's own input files, not those of `out/` (a folder or zip as the commands left it).
+fn input_file(name: &str) -> Option<String> {
+    if name.split(['/', '\\']).any(|part| part == "out") {
+        return None;
+    }
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    INPUT_FILES.contains(&base).then(|| base.to_string())
+}
+
+/// The mission files of a zip upload. Entries that are no mission file are never unpacked, and
+/// each one that is is refused by the size its directory declares before it is read (and read
+/// no further than the limit, whatever it declared).
 fn unzip(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
     let bad = |what: String| format!("{name}:0: file: {what}");
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|error| bad(format!("not a readable zip file ({error})")))?;
     let mut entries = Vec::new();
     for index in 0..archive.len() {
+        let (entry_name, declared) = {
+            let raw = archive
+                .by_index_raw(index)
+                .map_err(|error| bad(format!("entry {index} is unreadable ({error})")))?;
+            if raw.is_dir() || input_file(raw.name()).is_none() {
+                continue;
+            }
+            (raw.name().to_string(), raw.size())
+        };
+        if declared > LARGEST_FILE {
+            return Err(bad(format!(
+                "{entry_name} unpacks to {} MB, more than {} MB",
+                declared / 1024 / 1024,
+                LARGEST_FILE / 1024 / 1024
+            )));
+        }
         let mut entry = archive
             .by_index(index)
-            .map_err(|error| bad(format!("entry {index} is unreadable ({error})")))?;
-        if entry.is_dir() {
-            continue;
-        }
-        let entry_name = entry.name().to_string();
+            .map_err(|error| bad(format!("{entry_name} is unreadable ({error})")))?;
         let mut content = Vec::new();
         (&mut entry)
             .take(LARGEST_FILE + 1)
