@@ -13,7 +13,7 @@ use crate::error::Problem;
 /// A workbook whose parts unpack to more than this is refused before any part is read: a
 /// mission file of 100,000 rows unpacks to a few tens of MB, while an 8 MB upload of compressed
 /// whitespace unpacks to gigabytes.
-pub const LARGEST_UNPACKED: u64 = 128 * 1024 * 1024;
+const LARGEST_UNPACKED: u64 = 128 * 1024 * 1024;
 /// Columns a header may reach (Excel's own limit is 16,384; a cell far to the right is a slip).
 const MOST_COLUMNS: u32 = 1_000;
 /// Cells a sheet may hold (a mission's largest file has a few hundred thousand).
@@ -52,7 +52,8 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
     // Non-empty cells by row, then column; the sheet starts at its first used row and column.
     let mut cells: BTreeMap<u32, Vec<(u32, Data)>> = BTreeMap::new();
     let mut count = 0;
-    let mut far_rows: Vec<u32> = Vec::new();
+    // The first row with a cell past `MOST_COLUMNS` (such cells are not kept).
+    let mut first_far_row: Option<u32> = None;
     let mut first_column = u32::MAX;
     while let Some(cell) = reader.next_cell().map_err(unreadable)? {
         let (row, column) = cell.get_position();
@@ -61,7 +62,7 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
             continue;
         }
         if column >= MOST_COLUMNS {
-            far_rows.push(row);
+            first_far_row = Some(first_far_row.map_or(row, |far| far.min(row)));
             continue;
         }
         count += 1;
@@ -82,7 +83,7 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
         )]);
     };
     let header_line = header_row as usize + 1;
-    if far_rows.iter().any(|&row| row <= header_row) {
+    if first_far_row.is_some_and(|row| row <= header_row) {
         return Err(vec![Problem::new(
             file,
             header_line,

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests: scratch folders, fixture copies, running the binary.
-// Each test module uses its own subset of these helpers.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,6 +1,5 @@
 //! A server for the tests: the real router on 127.0.0.1 with its own runtime and a database in a
 //! scratch folder, and blocking clients that speak to it as other programs and browsers do.
-// Each test module uses its own subset of these helpers.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
