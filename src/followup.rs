@@ -5,7 +5,9 @@
 //! - `hot`: attended a meeting with interest 4-5, or a quote, sample or visit as next step, or a
 //!   contract signed with more business discussed than signed;
 //! - `warm`: attended, with some interest (2-3) or a consultation amount, and not hot;
-//! - `no_show`: had meetings and attended none;
+//! - `no_show`: had meetings, all recorded, and attended none;
+//! - `unrecorded` (v3): had meetings and none of them is recorded as attended, but some are not
+//!   recorded yet: the outcome is missing, not the buyer;
 //! - `unmet`: no meeting although the matcher found it a fitting buyer (relevance at least
 //!   [`FITTING_RELEVANCE`]) for some firm;
 //! - `cold`: everyone else.
@@ -15,11 +17,13 @@
 //! (0: 2% ... 5: 50%) and a concrete next step (quote x1.5, sample x1.4, visit x1.6, none x0.8,
 //! at most 90%). For an unmet buyer: the best expected value the matcher saw for it. For a
 //! no-show: half the expected value of the meetings it missed (a second chance is worth less).
+//! For an unrecorded buyer: the expected value of its unrecorded meetings, so the outcomes worth
+//! most are asked for first.
 
 use std::collections::BTreeMap;
 
 use crate::matching::Candidate;
-use crate::model::{Date, Mission, NextStep, Outcome};
+use crate::model::{BuyerId, Date, FirmId, Mission, NextStep, Outcome};
 
 /// Relevance from which an unmet buyer counts as a fitting one.
 pub const FITTING_RELEVANCE: f64 = 0.5;
@@ -35,6 +39,8 @@ pub enum Flag {
     NoShow,
     /// A good fit that got no meeting.
     Unmet,
+    /// Meetings whose outcome nobody has recorded yet.
+    Unrecorded,
     /// Nothing to chase.
     Cold,
 }
@@ -47,6 +53,7 @@ impl Flag {
             Flag::Warm => "warm",
             Flag::NoShow => "no_show",
             Flag::Unmet => "unmet",
+            Flag::Unrecorded => "unrecorded",
             Flag::Cold => "cold",
         }
     }
@@ -94,7 +101,7 @@ pub fn close_probability(interest: Option<u8>, next_step: Option<NextStep>) -> f
 fn is_hot(outcome: &Outcome) -> bool {
     let consulted = outcome.consultation_usd.unwrap_or(0.0);
     let signed = outcome.contract_usd.unwrap_or(0.0);
-    outcome.attended
+    outcome.attended == Some(true)
         && (outcome.interest.is_some_and(|i| i >= 4)
             || matches!(
                 outcome.next_step,
@@ -104,13 +111,13 @@ fn is_hot(outcome: &Outcome) -> bool {
 }
 
 fn is_warm(outcome: &Outcome) -> bool {
-    outcome.attended
+    outcome.attended == Some(true)
         && (outcome.interest.is_some_and(|i| (2..=3).contains(&i))
             || outcome.consultation_usd.is_some_and(|c| c > 0.0))
 }
 
 fn remaining_value(outcome: &Outcome) -> f64 {
-    if !outcome.attended {
+    if outcome.attended != Some(true) {
         return 0.0;
     }
     let open =
@@ -137,10 +144,16 @@ fn money(value: f64) -> String {
 
 /// The follow-up plan, highest priority first (ties: by flag, then buyer id).
 ///
-/// `candidates` are the matcher's pairs (for `unmet` and no-show values); outcomes come from the
-/// mission. Buyers without any outcome row count as having had no meeting.
-pub fn followup(mission: &Mission, candidates: &[Candidate]) -> Vec<FollowupRow> {
-    let outcomes: &[Outcome] = mission.outcomes.as_deref().unwrap_or(&[]);
+/// `candidates` are the matcher's pairs (for `unmet`, no-show and unrecorded values); outcomes
+/// come from the mission, and `scheduled` are the meetings of the timetable, so that one without
+/// an outcome row counts as not recorded yet ([`Mission::meeting_records`]). Buyers with neither
+/// count as having had no meeting.
+pub fn followup(
+    mission: &Mission,
+    candidates: &[Candidate],
+    scheduled: &[(FirmId, BuyerId)],
+) -> Vec<FollowupRow> {
+    let records = mission.meeting_records(scheduled);
     let last_day = mission
         .sessions
         .iter()
@@ -152,7 +165,7 @@ pub fn followup(mission: &Mission, candidates: &[Candidate]) -> Vec<FollowupRow>
             day: 1,
         });
     let mut by_buyer: BTreeMap<usize, Vec<&Outcome>> = BTreeMap::new();
-    for outcome in outcomes {
+    for outcome in &records {
         if let Some(buyer) = mission.buyer_index(&outcome.buyer) {
             by_buyer.entry(buyer).or_default().push(outcome);
         }
@@ -180,9 +193,38 @@ pub fn followup(mission: &Mission, candidates: &[Candidate]) -> Vec<FollowupRow>
     let mut rows = Vec::new();
     for buyer_index in 0..mission.buyers.len() {
         let met = by_buyer.get(&buyer_index).cloned().unwrap_or_default();
-        let attended: Vec<&Outcome> = met.iter().copied().filter(|o| o.attended).collect();
+        let attended: Vec<&Outcome> = met
+            .iter()
+            .copied()
+            .filter(|o| o.attended == Some(true))
+            .collect();
+        let unrecorded: Vec<&Outcome> = met
+            .iter()
+            .copied()
+            .filter(|o| o.attended.is_none())
+            .collect();
         let mut reasons = Vec::new();
-        let (flag, priority, firms, next_action) = if !met.is_empty() && attended.is_empty() {
+        if !attended.is_empty() && !unrecorded.is_empty() {
+            reasons.push(format!("{} meeting(s) not recorded yet", unrecorded.len()));
+        }
+        let (flag, priority, firms, next_action) = if attended.is_empty() && !unrecorded.is_empty()
+        {
+            let open: f64 = unrecorded
+                .iter()
+                .map(|o| expected_of(o.firm.as_str(), buyer_index))
+                .sum();
+            reasons.push(format!(
+                "{} of {} meeting(s) have no outcome recorded yet",
+                unrecorded.len(),
+                met.len()
+            ));
+            (
+                Flag::Unrecorded,
+                open,
+                unrecorded.iter().map(|o| o.firm.to_string()).collect(),
+                "ask the firms for the outcomes of these meetings".to_string(),
+            )
+        } else if !met.is_empty() && attended.is_empty() {
             let missed: f64 = met
                 .iter()
                 .map(|o| expected_of(o.firm.as_str(), buyer_index))
@@ -324,6 +366,7 @@ pub fn followup(mission: &Mission, candidates: &[Candidate]) -> Vec<FollowupRow>
             Flag::Warm => 14,
             Flag::NoShow => 10,
             Flag::Unmet => 21,
+            Flag::Unrecorded => 3,
             Flag::Cold => 30,
         };
         row.due = last_day.add_days(days);

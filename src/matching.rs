@@ -759,7 +759,7 @@ pub fn observations(mission: &Mission, candidates: &[Candidate]) -> Vec<crate::s
         ) else {
             continue;
         };
-        if !outcome.attended {
+        if outcome.attended != Some(true) {
             continue;
         }
         let candidate = by_pair.get(&(firm, buyer));

@@ -627,8 +627,9 @@ pub struct Outcome {
     pub firm: FirmId,
     /// The buyer.
     pub buyer: BuyerId,
-    /// Whether the meeting took place (`false`: no-show).
-    pub attended: bool,
+    /// Whether the meeting took place (`false`: no-show; `None`: not recorded yet, which counts
+    /// as no information).
+    pub attended: Option<bool>,
     /// 0 (none) to 5 (ready to order).
     pub interest: Option<u8>,
     /// Value of the business discussed.
@@ -817,6 +818,32 @@ impl Mission {
     /// Position of a firm by id.
     pub fn firm_index(&self, id: &FirmId) -> Option<usize> {
         self.firms.iter().position(|firm| &firm.id == id)
+    }
+
+    /// Every meeting's record: the `outcomes.csv` rows, then a blank one (not recorded yet) for
+    /// each `scheduled` pair without a row: a scheduled meeting with no row counts as not
+    /// recorded, exactly like an empty `attended` (contract v3).
+    pub fn meeting_records(&self, scheduled: &[(FirmId, BuyerId)]) -> Vec<Outcome> {
+        let mut records: Vec<Outcome> = self.outcomes.clone().unwrap_or_default();
+        let recorded: std::collections::HashSet<(FirmId, BuyerId)> = records
+            .iter()
+            .map(|o| (o.firm.clone(), o.buyer.clone()))
+            .collect();
+        for (firm, buyer) in scheduled {
+            if !recorded.contains(&(firm.clone(), buyer.clone())) {
+                records.push(Outcome {
+                    firm: firm.clone(),
+                    buyer: buyer.clone(),
+                    attended: None,
+                    interest: None,
+                    consultation_usd: None,
+                    contract_usd: None,
+                    next_step: None,
+                    note: String::new(),
+                });
+            }
+        }
+        records
     }
 
     /// Position of a buyer by id.

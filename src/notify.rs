@@ -83,7 +83,8 @@ fn attempt(
             }
         }
         Err(error) if error.is_timeout() => Attempt::Retryable("timed out".to_string()),
-        Err(error) => Attempt::Retryable(format!("could not connect: {error}")),
+        // Without the address: its query may hold a key (`?api_key=...`).
+        Err(error) => Attempt::Retryable(format!("could not connect: {}", error.without_url())),
     }
 }
 

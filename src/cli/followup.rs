@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{load_mission, published_candidates, seconds};
+use super::{load_mission, published_candidates, scheduled_pairs, seconds};
 use crate::{followup, write_followup, Mission};
 
 /// The command's arguments.
@@ -43,7 +43,8 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     }
     let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
     let candidates = published_candidates(&mission, &mission_dir.join("out"))?;
-    let rows = followup(&mission, &candidates);
+    let scheduled = scheduled_pairs(&mission, &mission_dir.join("out"))?;
+    let rows = followup(&mission, &candidates, &scheduled);
     let path = out_dir.join("followup.csv");
     write_followup(&path, &mission, &rows)?;
     let mut counts = std::collections::BTreeMap::new();

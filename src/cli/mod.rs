@@ -91,6 +91,28 @@ fn published_candidates(
     Ok(match_mission(mission, &MatchOptions::default())?)
 }
 
+/// The meetings of the published timetable (`schedule.json` in `published_dir`), so that one
+/// without an outcome row counts as not recorded yet; none when there is no timetable.
+fn scheduled_pairs(
+    mission: &Mission,
+    published_dir: &std::path::Path,
+) -> anyhow::Result<Vec<(crate::FirmId, crate::BuyerId)>> {
+    let path = published_dir.join("schedule.json");
+    if !path.is_file() {
+        eprintln!(
+            "note: {} is missing; only the meetings in outcomes.csv are counted",
+            path.display()
+        );
+        return Ok(Vec::new());
+    }
+    let file = crate::read_schedule(&path, mission, crate::CancelledMeetings::Accept)?;
+    Ok(file
+        .meetings
+        .into_iter()
+        .map(|meeting| (meeting.firm, meeting.buyer))
+        .collect())
+}
+
 /// Prints the HS headings the matcher inferred from text for participants without `hs_codes`
 /// (at most `most` lines), so the organiser can confirm or correct them in the folder.
 fn print_inferred_headings(

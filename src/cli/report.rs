@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::load_mission;
+use super::{load_mission, scheduled_pairs};
 use crate::{report, write_report};
 
 /// The command's arguments.
@@ -26,7 +26,8 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
             mission_dir.display()
         );
     }
-    let result = report(&mission);
+    let scheduled = scheduled_pairs(&mission, &mission_dir.join("out"))?;
+    let result = report(&mission, &scheduled);
     let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
     write_report(&out_dir, &mission, &result)?;
     let line = |name: &str, totals: &crate::Totals| {
@@ -41,7 +42,13 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
                 cur = mission.currency
             )
     };
-    say!("{}", mission.name);
+    say!(
+        "{}: {} meetings, {} recorded, {} not recorded yet (counted in no total)",
+        mission.name,
+        result.meetings_scheduled,
+        result.meetings_recorded,
+        result.meetings_unrecorded
+    );
     say!("{}", line("total", &result.total));
     for (country, totals) in &result.per_country {
         say!("{}", line(country, totals));

@@ -2,6 +2,7 @@
 
 mod csv;
 mod followup_files;
+mod outcomes;
 mod publish_files;
 mod read;
 mod schedule_files;
@@ -12,7 +13,11 @@ mod xlsx;
 
 pub use csv::{csv_with_header, parse_table, push_line, spreadsheet_safe};
 pub use followup_files::{
-    followup_csv, read_notified, record_notified, report_json, write_followup, write_report,
+    followup_csv, followup_json, read_notified, record_notified, report_json, write_followup,
+    write_report,
+};
+pub use outcomes::{
+    amount_cell, attended_cell, interest_cell, next_step_cell, outcomes_csv, OUTCOME_COLUMNS,
 };
 pub use publish_files::{
     parse_schedule, read_calendar_state, read_schedule, set_schedule_status, write_publication,
@@ -23,5 +28,5 @@ pub use schedule_files::{
     parse_candidates, read_candidates, read_weights, replan_files, schedule_files, schedule_json,
     schedule_json_with_status, write_candidates, write_replan, write_schedule, write_weights,
 };
-pub use write::{write_atomically, write_mission, OUTCOME_COLUMNS};
+pub use write::{write_atomically, write_mission};
 pub use xlsx::parse_workbook;

@@ -4,12 +4,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use super::csv::{parse_table, Row, Table};
+use super::outcomes;
 use super::toml_file::{is_language_code, read_settings, MissionSettings};
 use crate::error::{Error, Problem, Result};
 use crate::model::{
     derive_slots, id_problem, Availability, Buyer, BuyerId, Contact, Firm, FirmId, HsCode,
-    MeetingLimits, Mission, NextStep, Outcome, Request, RequestKind, Session, Side, Status,
-    TimeRange, Window, LARGEST_AMOUNT,
+    MeetingLimits, Mission, Outcome, Request, RequestKind, Session, Side, Status, TimeRange,
+    Window,
 };
 
 /// A mission read from its folder, with the non-fatal remarks made while reading it.
@@ -317,26 +318,15 @@ impl Cells<'_> {
 
     fn amount(&mut self, column: &str) -> Option<f64> {
         let text = self.text(column);
-        if text.is_empty() {
-            return None;
-        }
-        match text.parse::<f64>() {
-            Ok(value) if (0.0..=LARGEST_AMOUNT).contains(&value) => Some(value),
-            Ok(_) => {
-                self.problem(
-                    column,
-                    format!("amount \"{text}\" must be a number from 0 to {LARGEST_AMOUNT:e}"),
-                );
-                None
-            }
-            Err(_) => {
-                self.problem(
-                    column,
-                    format!("amount \"{text}\" is not a number (write 1500000.50, without separators or currency)"),
-                );
-                None
-            }
-        }
+        self.cell(column, super::outcomes::amount_cell(&text))
+    }
+
+    /// The value of a cell read by `read`, or its problem reported and `None`.
+    fn cell<T>(&mut self, column: &str, read: Result<Option<T>, String>) -> Option<T> {
+        read.unwrap_or_else(|message| {
+            self.problem(column, message);
+            None
+        })
     }
 
     fn count(&mut self, column: &str) -> Option<u32> {
@@ -793,45 +783,12 @@ fn read_outcomes(table: &Table, ids: &Participants, problems: &mut Vec<Problem>)
     let mut seen: HashMap<(FirmId, BuyerId), usize> = HashMap::new();
     each_row(table, &["firm", "buyer", "attended"], problems, |cells| {
         let pair = read_pair(cells, ids);
-        let attended =
-            cells
-                .required("attended")
-                .and_then(|text| match text.to_ascii_lowercase().as_str() {
-                    "yes" | "y" | "true" | "1" => Some(true),
-                    "no" | "n" | "false" | "0" => Some(false),
-                    _ => {
-                        cells.problem("attended", format!("\"{text}\" is neither yes nor no"));
-                        None
-                    }
-                });
-        let interest_text = cells.text("interest");
-        let interest = if interest_text.is_empty() {
-            None
-        } else {
-            match interest_text.parse::<u8>() {
-                Ok(value) if value <= 5 => Some(value),
-                _ => {
-                    cells.problem(
-                        "interest",
-                        format!("\"{interest_text}\" is not a whole number from 0 to 5"),
-                    );
-                    None
-                }
-            }
-        };
-        let step_text = cells.text("next_step");
-        let next_step = if step_text.is_empty() {
-            None
-        } else {
-            let step = NextStep::parse(&step_text);
-            if step.is_none() {
-                cells.problem(
-                    "next_step",
-                    format!("unknown next step \"{step_text}\" (use quote, sample, visit or none)"),
-                );
-            }
-            step
-        };
+        let attended = cells.text("attended");
+        let attended = cells.cell("attended", outcomes::attended_cell(&attended));
+        let interest = cells.text("interest");
+        let interest = cells.cell("interest", outcomes::interest_cell(&interest));
+        let next_step = cells.text("next_step");
+        let next_step = cells.cell("next_step", outcomes::next_step_cell(&next_step));
         let consultation_usd = cells.amount("consultation_usd");
         let contract_usd = cells.amount("contract_usd");
         let (firm, buyer) = pair?;
@@ -847,7 +804,7 @@ fn read_outcomes(table: &Table, ids: &Participants, problems: &mut Vec<Problem>)
         Some(Outcome {
             firm,
             buyer,
-            attended: attended?,
+            attended,
             interest,
             consultation_usd,
             contract_usd,

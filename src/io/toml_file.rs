@@ -581,6 +581,8 @@ pub fn read_settings(
 /// Why a webhook address cannot be used: it must be an absolute `http` or `https` URL with a
 /// host (parsing only; nothing is sent).
 fn webhook_problem(url: &str) -> Option<String> {
+    // Never the query in a message: it may hold a key (`?api_key=...`).
+    let url = url.split_once('?').map_or(url, |(address, _)| address);
     match reqwest::Url::parse(url.trim()) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
             None

@@ -273,18 +273,6 @@ fn limit_cells(limits: MeetingLimits) -> [String; 2] {
     [optional(limits.min_meetings), optional(limits.max_meetings)]
 }
 
-/// The columns of `outcomes.csv` (contract section 3), as written.
-pub const OUTCOME_COLUMNS: &[&str] = &[
-    "firm",
-    "buyer",
-    "attended",
-    "interest",
-    "consultation_usd",
-    "contract_usd",
-    "next_step",
-    "note",
-];
-
 /// Writes `mission` as a mission folder the contract describes (`mission.toml`, `firms.csv`,
 /// `buyers.csv`, and `requests.csv` / `outcomes.csv` when there are any). Files are written
 /// atomically one by one.
@@ -370,22 +358,7 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     }
 
     if let Some(outcomes) = &mission.outcomes {
-        let mut text = csv_with_header(OUTCOME_COLUMNS);
-        for outcome in outcomes {
-            push_line(
-                &mut text,
-                &[
-                    outcome.firm.0.clone(),
-                    outcome.buyer.0.clone(),
-                    if outcome.attended { "yes" } else { "no" }.to_string(),
-                    optional(outcome.interest),
-                    optional(outcome.consultation_usd),
-                    optional(outcome.contract_usd),
-                    optional(outcome.next_step.map(|step| step.as_str())),
-                    outcome.note.clone(),
-                ],
-            );
-        }
+        let text = super::outcomes::outcomes_csv(outcomes);
         write_atomically(&dir.join("outcomes.csv"), text.as_bytes())?;
     }
     Ok(())

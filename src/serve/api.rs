@@ -12,9 +12,8 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::auth::Organiser;
-use super::store::OutcomeRecord;
 use super::{blocking, work, ApiError, App};
-use crate::{Moment, NextStep, PublishStatus, Side};
+use crate::{Mission, Moment, Outcome, PublishStatus, Side};
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -554,88 +553,63 @@ async fn put_request(
     .await
 }
 
-/// Reads an outcome's fields (JSON values or form text) as the contract's outcomes.csv would.
+/// Reads an outcome's fields (JSON values or form text) exactly as `outcomes.csv` cells are read
+/// (`crate::io::attended_cell` and the others): one rule for the folder, the API and the form.
 pub fn outcome_of(
     firm: &str,
     buyer: &str,
     map: &serde_json::Map<String, Value>,
-) -> Result<OutcomeRecord, ApiError> {
+) -> Result<Outcome, ApiError> {
     // The outcomes.csv columns after the pair.
     known_keys(map, &crate::io::OUTCOME_COLUMNS[2..])?;
     let mut problems = Vec::new();
-    let attended = match map.get("attended") {
-        Some(Value::Bool(b)) => Some(*b),
-        _ => match text_field(map, "attended")?
-            .trim()
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "" => None,
-            "yes" | "true" => Some(true),
-            "no" | "false" => Some(false),
-            other => {
-                problems.push(format!("attended: \"{other}\" is not yes or no"));
-                None
-            }
-        },
-    };
-    let interest = match text_field(map, "interest")?.trim() {
-        "" => None,
-        text => match text.parse::<u8>() {
-            Ok(i) if i <= 5 => Some(i),
-            _ => {
-                problems.push(format!("interest: \"{text}\" is not 0 to 5"));
-                None
-            }
-        },
-    };
-    let mut amount = |key: &str| -> Result<Option<f64>, ApiError> {
-        Ok(match text_field(map, key)?.trim() {
-            "" => None,
-            text => match text.replace(',', "").parse::<f64>() {
-                Ok(v) if v.is_finite() && (0.0..=1e12).contains(&v) => Some(v),
-                _ => {
-                    problems.push(format!("{key}: \"{text}\" is not an amount from 0 to 1e12"));
-                    None
-                }
-            },
+    let cell = |key: &str| -> Result<String, ApiError> { text_field(map, key) };
+    fn value<T>(
+        problems: &mut Vec<String>,
+        key: &str,
+        read: Result<Option<T>, String>,
+    ) -> Option<T> {
+        read.unwrap_or_else(|message| {
+            problems.push(format!("{key}: {message}"));
+            None
         })
-    };
-    let consultation_usd = amount("consultation_usd")?;
-    let contract_usd = amount("contract_usd")?;
-    let next_step = match text_field(map, "next_step")?.trim() {
-        "" => None,
-        text => match NextStep::parse(text) {
-            Some(step) => Some(step.as_str().to_string()),
-            None => {
-                problems.push(format!(
-                    "next_step: \"{text}\" is not quote, sample, visit or none"
-                ));
-                None
-            }
-        },
-    };
+    }
+    let p = &mut problems;
+    let attended = value(p, "attended", crate::io::attended_cell(&cell("attended")?));
+    let interest = value(p, "interest", crate::io::interest_cell(&cell("interest")?));
+    let consultation = crate::io::amount_cell(&cell("consultation_usd")?);
+    let consultation_usd = value(p, "consultation_usd", consultation);
+    let contract_usd = value(
+        p,
+        "contract_usd",
+        crate::io::amount_cell(&cell("contract_usd")?),
+    );
+    let next_step = value(
+        p,
+        "next_step",
+        crate::io::next_step_cell(&cell("next_step")?),
+    );
     if !problems.is_empty() {
         return Err(ApiError::Invalid(problems));
     }
-    Ok(OutcomeRecord {
-        firm: firm.to_string(),
-        buyer: buyer.to_string(),
+    Ok(Outcome {
+        firm: crate::FirmId(firm.to_string()),
+        buyer: crate::BuyerId(buyer.to_string()),
         attended,
         interest,
         consultation_usd,
         contract_usd,
         next_step,
-        note: text_field(map, "note")?,
+        note: cell("note")?,
     })
 }
 
 /// Records an outcome of a pair that has a meeting in the newest schedule.
-pub fn record_outcome(app: &App, id: i64, outcome: &OutcomeRecord) -> Result<(), ApiError> {
+pub fn record_outcome(app: &App, id: i64, outcome: &Outcome) -> Result<(), ApiError> {
     let (_, timetable) = app.timetable(id)?;
     let has_meeting = timetable.is_some_and(|t| {
         t.pairs
-            .contains(&(outcome.firm.clone(), outcome.buyer.clone()))
+            .contains(&(outcome.firm.0.clone(), outcome.buyer.0.clone()))
     });
     if !has_meeting {
         return Err(ApiError::NotFound(format!(
@@ -664,25 +638,36 @@ async fn put_outcome(
 }
 
 /// An outcome as JSON (the outcomes.csv columns).
-pub fn outcome_json(o: &OutcomeRecord) -> Value {
+pub fn outcome_json(o: &Outcome) -> Value {
     json!({
-        "firm": o.firm,
-        "buyer": o.buyer,
+        "firm": o.firm.as_str(),
+        "buyer": o.buyer.as_str(),
         "attended": o.attended.map(|a| if a { "yes" } else { "no" }),
         "interest": o.interest,
         "consultation_usd": o.consultation_usd,
         "contract_usd": o.contract_usd,
-        "next_step": o.next_step,
+        "next_step": o.next_step.map(crate::NextStep::as_str),
         "note": o.note,
     })
 }
 
-/// The follow-up rows of a mission.
-pub fn followup_rows(app: &App, id: i64) -> Result<Vec<Value>, ApiError> {
+/// The newest timetable's meetings as pairs (none before the first schedule).
+fn scheduled_pairs(app: &App, id: i64) -> Result<Vec<(crate::FirmId, crate::BuyerId)>, ApiError> {
+    let (_, timetable) = app.timetable(id)?;
+    Ok(timetable
+        .iter()
+        .flat_map(|t| &t.meetings)
+        .map(|m| (m.firm.clone(), m.buyer.clone()))
+        .collect())
+}
+
+/// The mission with its recorded outcomes and the follow-up plan.
+pub fn followup_rows(app: &App, id: i64) -> Result<(Mission, Vec<crate::FollowupRow>), ApiError> {
     let (_, mission) = app.mission(id)?;
     let mission = work::with_outcomes(&mission, &app.store().outcomes(id)?);
     let latest = app.store().schedule(id, None)?;
-    Ok(work::followup(&mission, latest.as_ref())?)
+    let rows = work::followup(&mission, latest.as_ref(), &scheduled_pairs(app, id)?)?;
+    Ok((mission, rows))
 }
 
 async fn followup(
@@ -692,16 +677,20 @@ async fn followup(
 ) -> Result<Json<Value>, ApiError> {
     let id = mission_id(&id)?;
     blocking(&app, move |app| {
-        Ok(Json(json!({ "followup": followup_rows(app, id)? })))
+        let (mission, rows) = followup_rows(app, id)?;
+        Ok(Json(
+            json!({ "followup": crate::io::followup_json(&mission, &rows) }),
+        ))
     })
     .await
 }
 
-/// `report.json` of a mission with its recorded outcomes.
-pub fn report_of(app: &App, id: i64) -> Result<Value, ApiError> {
+/// The mission with its recorded outcomes and its report.
+pub fn report_of(app: &App, id: i64) -> Result<(Mission, crate::MissionReport), ApiError> {
     let (_, mission) = app.mission(id)?;
     let mission = work::with_outcomes(&mission, &app.store().outcomes(id)?);
-    Ok(work::report(&mission))
+    let report = crate::report(&mission, &scheduled_pairs(app, id)?);
+    Ok((mission, report))
 }
 
 async fn report(
@@ -710,7 +699,11 @@ async fn report(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = mission_id(&id)?;
-    blocking(&app, move |app| Ok(Json(report_of(app, id)?))).await
+    blocking(&app, move |app| {
+        let (mission, report) = report_of(app, id)?;
+        Ok(Json(crate::report_json(&mission, &report)))
+    })
+    .await
 }
 
 async fn export(

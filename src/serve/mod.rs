@@ -9,6 +9,7 @@
 
 mod api;
 mod auth;
+pub mod listen;
 mod pages;
 pub mod store;
 pub mod work;
@@ -409,7 +410,41 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(json_errors))
         .with_state(app)
+}
+
+/// Every API error is JSON, whoever made it: axum's own rejections (a body over the limit, a
+/// multipart upload without its boundary, an unknown route or method) answer in plain text or
+/// not at all, and are rewritten here as `{"error": ...}` with their status and headers kept.
+async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Rejections are a line of text; a larger body is cut, not buffered.
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_string())
+        .unwrap_or_default();
+    let error = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.remove(axum::http::header::CONTENT_TYPE);
+    let mut rewritten = (status, axum::Json(json!({ "error": error }))).into_response();
+    rewritten.headers_mut().extend(parts.headers);
+    rewritten
 }
 
 /// Opens the store, prints the organiser's URL when the token is new, and serves until Ctrl-C.
@@ -434,10 +469,9 @@ pub async fn run(options: ServeOptions, new_token: bool) -> anyhow::Result<()> {
         ),
     }
     let app = App::new(store);
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    listen::serve(listener, router(app), listen::READ_TIMEOUT, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     Ok(())
 }

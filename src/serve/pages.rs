@@ -575,9 +575,9 @@ async fn outcome_form(
     let Some(agenda) = agenda else {
         return Err(ApiError::NotFound(format!("firm {firm} has no meetings")).into());
     };
-    let recorded: BTreeMap<&str, &super::store::OutcomeRecord> = outcomes
+    let recorded: BTreeMap<&str, &crate::Outcome> = outcomes
         .iter()
-        .filter(|o| o.firm == firm)
+        .filter(|o| o.firm.as_str() == firm)
         .map(|o| (o.buyer.as_str(), o))
         .collect();
     let body = html! {
@@ -617,7 +617,7 @@ async fn outcome_form(
                 fieldset {
                     legend { "Next step" }
                     select name="next_step" {
-                        @let step = o.and_then(|o| o.next_step.clone()).unwrap_or_default();
+                        @let step = o.and_then(|o| o.next_step).map_or("", |s| s.as_str());
                         option value="" selected[step.is_empty()] { "—" }
                         @for s in ["quote", "sample", "visit", "none"] { option value=(s) selected[step == s] { (s) } }
                     }
@@ -859,17 +859,7 @@ async fn followup(
 ) -> PageResult {
     organiser?;
     let id = mission_id(&id)?;
-    let (mission, rows) = blocking(&app, move |app| {
-        let (_, mission) = app.mission(id)?;
-        Ok((mission, api::followup_rows(app, id)?))
-    })
-    .await?;
-    let text = |v: &Value, k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
+    let (mission, rows) = blocking(&app, move |app| api::followup_rows(app, id)).await?;
     Ok(layout(
         "Follow-up",
         Some((id, &mission.name)),
@@ -879,14 +869,15 @@ async fn followup(
             table {
                 tr { th { "Buyer" } th { "Flag" } th.num { "Priority" } th { "With" } th { "Next" } th { "Due" } th { "Why" } }
                 @for r in &rows {
+                    @let buyer = &mission.buyers[r.buyer];
                     tr {
-                        td { (text(r, "buyer")) " " span.muted { (text(r, "company")) } }
-                        td { span.tag { (text(r, "flag")) } }
-                        td.num { (text(r, "priority")) }
-                        td { (text(r, "firms")) }
-                        td { (text(r, "next_action")) }
-                        td style="white-space:nowrap" { (text(r, "due")) }
-                        td { (text(r, "reasons")) }
+                        td { (buyer.id) " " span.muted { (buyer.company) } }
+                        td { span.tag { (r.flag.as_str()) } }
+                        td.num { (format_amount(r.priority)) }
+                        td { (r.firms.join(", ")) }
+                        td { (r.next_action) }
+                        td style="white-space:nowrap" { (r.due.to_string()) }
+                        td { (r.reasons.join("; ")) }
                     }
                 }
             }
@@ -948,15 +939,15 @@ async fn report(
     organiser?;
     let id = mission_id(&id)?;
     let (mission, report, scheduled) = blocking(&app, move |app| {
-        let (mission, timetable) = app.timetable(id)?;
+        let (_, timetable) = app.timetable(id)?;
         let mut scheduled: BTreeMap<String, f64> = BTreeMap::new();
         for meeting in timetable.iter().flat_map(|t| &t.meetings) {
             *scheduled.entry(meeting.firm.0.clone()).or_default() += 1.0;
         }
-        Ok((mission, api::report_of(app, id)?, scheduled))
+        let (mission, report) = api::report_of(app, id)?;
+        Ok((mission, report, scheduled))
     })
     .await?;
-    let number = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(0.0);
     // Firms by name, countries by code.
     let label = |key: &str| -> String {
         mission
@@ -964,35 +955,21 @@ async fn report(
             .map(|i| mission.firms[i].name.clone())
             .unwrap_or_else(|| key.to_string())
     };
-    let amounts = |scope: &str| -> Vec<(String, Vec<f64>)> {
-        report
-            .get(scope)
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| {
-                        (
-                            label(k),
-                            vec![number(v, "consultation_usd"), number(v, "contract_usd")],
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+    let amounts = |scope: &BTreeMap<String, crate::Totals>| -> Vec<(String, Vec<f64>)> {
+        scope
+            .iter()
+            .map(|(k, v)| (label(k), vec![v.consultation_usd, v.contract_usd]))
+            .collect()
     };
     let meetings: Vec<(String, Vec<f64>)> = report
-        .get("per_firm")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    let planned = scheduled.get(k).copied().unwrap_or(0.0);
-                    (label(k), vec![planned, number(v, "meetings_held")])
-                })
-                .collect()
+        .per_firm
+        .iter()
+        .map(|(k, v)| {
+            let planned = scheduled.get(k).copied().unwrap_or(0.0);
+            (label(k), vec![planned, v.meetings_held as f64])
         })
-        .unwrap_or_default();
-    let total = report.get("total").cloned().unwrap_or_default();
+        .collect();
+    let total = &report.total;
     let money = [("consultation", "#1f5fbf"), ("contract", "#17803d")];
     Ok(layout(
         "Report",
@@ -1000,16 +977,19 @@ async fn report(
         html! {
             h1 { "Mission results" }
             div.card {
-                span.stat { b { (number(&total, "companies_met") as i64) } "companies met" }
-                span.stat { b { (number(&total, "meetings_held") as i64) } "meetings held" }
-                span.stat { b { (number(&total, "no_shows") as i64) } "no-shows" }
-                span.stat { b { (format_amount(number(&total, "consultation_usd"))) } "consultation " (mission.currency) }
-                span.stat { b { (format_amount(number(&total, "contract_usd"))) } "contract " (mission.currency) }
+                span.stat { b { (total.companies_met) } "companies met" }
+                span.stat { b { (total.meetings_held) } "meetings held" }
+                span.stat { b { (total.no_shows) } "no-shows" }
+                span.stat { b { (format_amount(total.consultation_usd)) } "consultation " (mission.currency) }
+                span.stat { b { (format_amount(total.contract_usd)) } "contract " (mission.currency) }
+            }
+            @if report.meetings_unrecorded > 0 {
+                p.muted { (report.meetings_unrecorded) " of " (report.meetings_scheduled) " meetings have no outcome recorded yet and are counted in no figure." }
             }
             h2 { "Per country" }
-            div.card { (bar_chart(&amounts("per_country"), &money)) }
+            div.card { (bar_chart(&amounts(&report.per_country), &money)) }
             h2 { "Per firm" }
-            div.card { (bar_chart(&amounts("per_firm"), &money)) }
+            div.card { (bar_chart(&amounts(&report.per_firm), &money)) }
             h2 { "Meetings per firm" }
             div.card { (bar_chart(&meetings, &[("scheduled", "#9aa8b8"), ("held", "#7a4cc2")])) }
             p { a href={ "/api/missions/" (id) "/report" } { "report.json" } }
@@ -1092,7 +1072,15 @@ async fn participant_pdf(
             .map_err(|error| ApiError::Internal(error.to_string()))
     })
     .await?;
-    Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response())
+    // A participant's agenda names people and contacts: no cache keeps it (contract v3).
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn participant_ics(
@@ -1109,7 +1097,10 @@ async fn participant_ics(
     })
     .await?;
     Ok((
-        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         text,
     )
         .into_response())

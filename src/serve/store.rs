@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::Side;
+use crate::{BuyerId, FirmId, NextStep, Outcome, Side};
 
 /// The schema, one migration a file, applied in order (`PRAGMA user_version` counts them).
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
@@ -63,27 +63,6 @@ pub struct ScheduleVersion {
     pub candidates_csv: Option<String>,
     /// `changes.csv` of a re-planning.
     pub changes_csv: Option<String>,
-}
-
-/// What a meeting produced, as recorded (`attended` `None`: not recorded yet).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OutcomeRecord {
-    /// Firm id.
-    pub firm: String,
-    /// Buyer id.
-    pub buyer: String,
-    /// Whether the meeting took place.
-    pub attended: Option<bool>,
-    /// 0-5.
-    pub interest: Option<u8>,
-    /// Value of the business discussed.
-    pub consultation_usd: Option<f64>,
-    /// Value signed.
-    pub contract_usd: Option<f64>,
-    /// `quote`, `sample`, `visit` or `none`.
-    pub next_step: Option<String>,
-    /// Free text.
-    pub note: String,
 }
 
 /// A participant's link: who it shows.
@@ -248,7 +227,7 @@ impl Store {
         &self,
         name: &str,
         files: &BTreeMap<String, Vec<u8>>,
-        outcomes: &[OutcomeRecord],
+        outcomes: &[Outcome],
     ) -> StoreResult<i64> {
         self.with(|c| {
             let t = c.transaction()?;
@@ -435,7 +414,7 @@ impl Store {
     }
 
     /// Records (or replaces) the outcome of one pair.
-    pub fn put_outcome(&self, mission: i64, outcome: &OutcomeRecord) -> StoreResult<()> {
+    pub fn put_outcome(&self, mission: i64, outcome: &Outcome) -> StoreResult<()> {
         self.with(|c| {
             put_outcome(c, mission, outcome)?;
             Ok(())
@@ -443,7 +422,7 @@ impl Store {
     }
 
     /// Every recorded outcome of a mission, by firm and buyer.
-    pub fn outcomes(&self, mission: i64) -> StoreResult<Vec<OutcomeRecord>> {
+    pub fn outcomes(&self, mission: i64) -> StoreResult<Vec<Outcome>> {
         self.with(|c| {
             let mut statement = c.prepare(
                 "SELECT firm, buyer, attended, interest, consultation_usd, contract_usd,
@@ -451,14 +430,17 @@ impl Store {
                  FROM outcomes WHERE mission = ?1 ORDER BY firm, buyer",
             )?;
             let rows = statement.query_map([mission], |r| {
-                Ok(OutcomeRecord {
-                    firm: r.get(0)?,
-                    buyer: r.get(1)?,
+                Ok(Outcome {
+                    firm: FirmId(r.get(0)?),
+                    buyer: BuyerId(r.get(1)?),
                     attended: r.get::<_, Option<i64>>(2)?.map(|a| a != 0),
                     interest: r.get::<_, Option<i64>>(3)?.map(|i| i.clamp(0, 5) as u8),
                     consultation_usd: r.get(4)?,
                     contract_usd: r.get(5)?,
-                    next_step: r.get(6)?,
+                    next_step: r
+                        .get::<_, Option<String>>(6)?
+                        .as_deref()
+                        .and_then(NextStep::parse),
                     note: r.get(7)?,
                 })
             })?;
@@ -512,7 +494,7 @@ fn participant_link(r: &rusqlite::Row) -> rusqlite::Result<ParticipantLink> {
     })
 }
 
-fn put_outcome(c: &Connection, mission: i64, o: &OutcomeRecord) -> rusqlite::Result<usize> {
+fn put_outcome(c: &Connection, mission: i64, o: &Outcome) -> rusqlite::Result<usize> {
     c.execute(
         "INSERT INTO outcomes (mission, firm, buyer, attended, interest, consultation_usd,
                                contract_usd, next_step, note, updated)
@@ -523,13 +505,13 @@ fn put_outcome(c: &Connection, mission: i64, o: &OutcomeRecord) -> rusqlite::Res
              next_step = excluded.next_step, note = excluded.note, updated = excluded.updated",
         params![
             mission,
-            o.firm,
-            o.buyer,
+            o.firm.as_str(),
+            o.buyer.as_str(),
             o.attended.map(i64::from),
             o.interest.map(i64::from),
             o.consultation_usd,
             o.contract_usd,
-            o.next_step,
+            o.next_step.map(NextStep::as_str),
             o.note,
             now_utc()
         ],

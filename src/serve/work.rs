@@ -7,11 +7,11 @@ use std::io::{Read, Write};
 
 use serde_json::{json, Value};
 
-use super::store::{OutcomeRecord, ScheduleVersion};
+use super::store::ScheduleVersion;
 use crate::error::{Error, Problem};
 use crate::{
-    candidate_weights, match_mission, CancelledMeetings, MatchOptions, Mission, Moment, NextStep,
-    Outcome, Progress, PublishStatus, ReplanOptions, ScheduleOptions, Side,
+    candidate_weights, match_mission, CancelledMeetings, MatchOptions, Mission, Moment, Outcome,
+    Progress, PublishStatus, ReplanOptions, ScheduleOptions, Side,
 };
 
 /// The input files of a mission folder, the only names kept from an upload.
@@ -60,7 +60,7 @@ pub struct Imported {
     /// Its input files, outcomes left out.
     pub files: BTreeMap<String, Vec<u8>>,
     /// The outcomes it came with.
-    pub outcomes: Vec<OutcomeRecord>,
+    pub outcomes: Vec<Outcome>,
 }
 
 /// Bytes one uploaded or zipped file may have, as on the command line.
@@ -105,22 +105,7 @@ pub fn import(parts: Vec<(String, Vec<u8>)>) -> Result<Imported, WorkError> {
         return Err(WorkError::Invalid(problems));
     }
     let loaded = crate::read_mission_from_files(&folder, &files)?;
-    let outcomes = loaded
-        .mission
-        .outcomes
-        .iter()
-        .flatten()
-        .map(|o| OutcomeRecord {
-            firm: o.firm.0.clone(),
-            buyer: o.buyer.0.clone(),
-            attended: Some(o.attended),
-            interest: o.interest,
-            consultation_usd: o.consultation_usd,
-            contract_usd: o.contract_usd,
-            next_step: o.next_step.map(|step| step.as_str().to_string()),
-            note: o.note.clone(),
-        })
-        .collect();
+    let outcomes = loaded.mission.outcomes.clone().unwrap_or_default();
     files.retain(|name, _| !name.starts_with("outcomes."));
     Ok(Imported {
         name: loaded.mission.name.clone(),
@@ -188,52 +173,11 @@ pub fn load(files: &BTreeMap<String, Vec<u8>>, name: &str) -> Result<Mission, Wo
     Ok(crate::read_mission_from_files(name, files)?.mission)
 }
 
-/// The mission with its recorded outcomes (rows not recorded yet left out, as the contract says).
-pub fn with_outcomes(mission: &Mission, records: &[OutcomeRecord]) -> Mission {
+/// The mission with its recorded outcomes (rows not recorded yet count as no information).
+pub fn with_outcomes(mission: &Mission, records: &[Outcome]) -> Mission {
     let mut mission = mission.clone();
-    let outcomes: Vec<Outcome> = records
-        .iter()
-        .filter_map(|r| {
-            Some(Outcome {
-                firm: crate::FirmId(r.firm.clone()),
-                buyer: crate::BuyerId(r.buyer.clone()),
-                attended: r.attended?,
-                interest: r.interest,
-                consultation_usd: r.consultation_usd,
-                contract_usd: r.contract_usd,
-                next_step: r.next_step.as_deref().and_then(NextStep::parse),
-                note: r.note.clone(),
-            })
-        })
-        .collect();
-    mission.outcomes = Some(outcomes);
+    mission.outcomes = Some(records.to_vec());
     mission
-}
-
-/// `outcomes.csv` of formats.md from the recorded rows (blank `attended`: not recorded yet).
-pub fn outcomes_csv(records: &[OutcomeRecord]) -> String {
-    let mut text = crate::io::csv_with_header(crate::io::OUTCOME_COLUMNS);
-    let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
-    for r in records {
-        crate::io::push_line(
-            &mut text,
-            &[
-                r.firm.clone(),
-                r.buyer.clone(),
-                match r.attended {
-                    Some(true) => "yes".into(),
-                    Some(false) => "no".into(),
-                    None => String::new(),
-                },
-                r.interest.map(|i| i.to_string()).unwrap_or_default(),
-                number(r.consultation_usd),
-                number(r.contract_usd),
-                r.next_step.clone().unwrap_or_default(),
-                r.note.clone(),
-            ],
-        );
-    }
-    text
 }
 
 /// The edited files of a participant change: `fields` are column names of firms.csv or
@@ -525,25 +469,18 @@ pub fn csv_rows(file: &str, text: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The follow-up rows of formats.md, judged on the candidates the schedule was built from.
+/// The follow-up plan of formats.md, judged on the candidates the schedule was built from;
+/// `scheduled` are the newest timetable's meetings (one without an outcome is not recorded yet).
 pub fn followup(
     mission: &Mission,
     latest: Option<&ScheduleVersion>,
-) -> Result<Vec<Value>, WorkError> {
+    scheduled: &[(crate::FirmId, crate::BuyerId)],
+) -> Result<Vec<crate::FollowupRow>, WorkError> {
     let candidates = match latest.and_then(|v| v.candidates_csv.as_deref()) {
         Some(text) => crate::parse_candidates("candidates.csv", text.as_bytes(), mission)?,
         None => match_mission(mission, &MatchOptions::default())?,
     };
-    let rows = crate::followup(mission, &candidates);
-    Ok(csv_rows(
-        "followup.csv",
-        &crate::followup_csv(mission, &rows),
-    ))
-}
-
-/// `report.json`.
-pub fn report(mission: &Mission) -> Value {
-    crate::report_json(mission, &crate::report(mission))
+    Ok(crate::followup(mission, &candidates, scheduled))
 }
 
 /// The mission folder as it stands, zipped under `folder/`: input files, `outcomes.csv`, and
@@ -551,7 +488,7 @@ pub fn report(mission: &Mission) -> Value {
 pub fn export_zip(
     folder: &str,
     files: &BTreeMap<String, Vec<u8>>,
-    outcomes: &[OutcomeRecord],
+    outcomes: &[Outcome],
     latest: Option<&ScheduleVersion>,
 ) -> Result<Vec<u8>, WorkError> {
     let mut entries: Vec<(String, Vec<u8>)> = files
@@ -560,7 +497,7 @@ pub fn export_zip(
         .collect();
     entries.push((
         format!("{folder}/outcomes.csv"),
-        outcomes_csv(outcomes).into_bytes(),
+        crate::io::outcomes_csv(outcomes).into_bytes(),
     ));
     if let Some(version) = latest {
         let out = [

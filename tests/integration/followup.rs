@@ -4,18 +4,23 @@
 use crate::common;
 
 use common::{copy_fixture, fixture, run, Scratch};
-use missionmatch::{followup, match_mission, read_mission, report, Flag, MatchOptions, NextStep};
+use missionmatch::{
+    followup, match_mission, read_mission, report, BuyerId, FirmId, Flag, MatchOptions, NextStep,
+};
 
 #[test]
 fn the_report_reproduces_the_published_figures() {
     // India, March 2017: 50 companies, about USD 67 million discussed, USD 2.01 million signed.
-    let india = report(&read_mission(&fixture("india-2017")).unwrap().mission);
+    let india = report(&read_mission(&fixture("india-2017")).unwrap().mission, &[]);
     let totals = &india.per_country["IN"];
     assert_eq!(totals.companies_met, 50);
     assert_eq!(totals.consultation_usd, 67_000_000.0);
     assert_eq!(totals.contract_usd, 2_010_000.0);
     // Vietnam, August 2017: USD 72 million discussed, USD 5.558 million signed.
-    let vietnam = report(&read_mission(&fixture("vietnam-2017")).unwrap().mission);
+    let vietnam = report(
+        &read_mission(&fixture("vietnam-2017")).unwrap().mission,
+        &[],
+    );
     let totals = &vietnam.per_country["VN"];
     assert_eq!(totals.consultation_usd, 72_000_000.0);
     assert_eq!(totals.contract_usd, 5_558_000.0);
@@ -26,10 +31,33 @@ fn the_report_reproduces_the_published_figures() {
     assert_eq!(output.code, 0, "{}", output.stderr);
     let csv = std::fs::read_to_string(scratch.path().join("out/report.csv")).unwrap();
     assert!(
-        csv.contains("\ncountry,IN,50,135,3,67000000.00,2010000.00,0.0300\n"),
+        csv.contains("\ncountry,IN,IN,50,135,3,67000000.00,2010000.00,0.0300\n"),
         "{csv}"
     );
-    assert!(scratch.path().join("out/report.json").exists());
+    // Firms and buyers are named beside their ids (contract v3).
+    let india = read_mission(&fixture("india-2017")).unwrap().mission;
+    let (firm, buyer) = (&india.firms[0], &india.buyers[0]);
+    assert!(
+        csv.starts_with("\u{feff}scope,id,name,companies_met,meetings_held,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("\nfirm,{},{},", firm.id, firm.name)),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("\nbuyer,{},{},", buyer.id, buyer.company)),
+        "{csv}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(scratch.path().join("out/report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["meetings_unrecorded"], 0, "{json}");
+    assert_eq!(
+        json["meetings_recorded"], json["meetings_scheduled"],
+        "{json}"
+    );
 }
 
 #[test]
@@ -37,14 +65,18 @@ fn interested_buyers_who_asked_for_a_quote_come_first_as_hot() {
     for name in ["india-2017", "vietnam-2017"] {
         let mission = read_mission(&fixture(name)).unwrap().mission;
         let candidates = match_mission(&mission, &MatchOptions::default()).unwrap();
-        let rows = followup(&mission, &candidates);
+        let rows = followup(&mission, &candidates, &[]);
         let hot_rows = rows.iter().filter(|r| r.flag == Flag::Hot).count();
         let keen: Vec<&str> = mission
             .outcomes
             .as_ref()
             .unwrap()
             .iter()
-            .filter(|o| o.attended && o.interest == Some(5) && o.next_step == Some(NextStep::Quote))
+            .filter(|o| {
+                o.attended == Some(true)
+                    && o.interest == Some(5)
+                    && o.next_step == Some(NextStep::Quote)
+            })
             .map(|o| o.buyer.as_str())
             .collect();
         assert!(!keen.is_empty());
@@ -86,11 +118,21 @@ fn each_flag_follows_its_rule() {
         F01,IN-007,yes,1,,,none,attended without interest is cold\n\
         F02,IN-007,no,,,,,\n\
         F02,IN-008,yes,2,,,,warm\n\
-        F03,IN-008,no,,,,,one attended meeting is enough not to be a no-show\n";
+        F03,IN-008,no,,,,,one attended meeting is enough not to be a no-show\n\
+        F01,IN-009,,,,,,blank attended: not recorded yet\n\
+        F01,IN-010,no,,,,,\n\
+        F02,IN-010,,,,,,a no-show and a meeting not recorded: not a no-show yet\n";
     std::fs::write(scratch.path().join("outcomes.csv"), outcomes).unwrap();
     let mission = read_mission(scratch.path()).unwrap().mission;
     let candidates = match_mission(&mission, &MatchOptions::default()).unwrap();
-    let rows = followup(&mission, &candidates);
+    // Meetings of the timetable without a row: not recorded yet (contract v3).
+    let pair = |firm: &str, buyer: &str| (FirmId(firm.into()), BuyerId(buyer.into()));
+    let scheduled = [
+        pair("F03", "IN-011"),
+        pair("F04", "IN-008"),
+        pair("F01", "IN-001"),
+    ];
+    let rows = followup(&mission, &candidates, &scheduled);
     let flag = |buyer: &str| {
         rows.iter()
             .find(|r| mission.buyers[r.buyer].id.as_str() == buyer)
@@ -106,13 +148,29 @@ fn each_flag_follows_its_rule() {
         ("IN-006", Flag::NoShow),
         ("IN-007", Flag::Cold),
         ("IN-008", Flag::Warm),
+        ("IN-009", Flag::Unrecorded),
+        ("IN-010", Flag::Unrecorded),
+        ("IN-011", Flag::Unrecorded),
     ] {
         assert_eq!(flag(buyer), expected, "{buyer}");
     }
+    // The report counts every meeting and leaves the unrecorded ones out of every figure.
+    let totals = report(&mission, &scheduled);
+    assert_eq!(
+        (
+            totals.meetings_scheduled,
+            totals.meetings_recorded,
+            totals.meetings_unrecorded
+        ),
+        (16, 12, 4)
+    );
+    assert_eq!(totals.total.meetings_held + totals.total.no_shows, 12);
+    assert_eq!(totals.no_show_buyers, vec!["IN-006".to_string()]);
     // Buyers with no outcome: unmet when the matcher found them a fitting firm, else cold.
     for row in rows.iter().filter(|r| {
         ![
             "IN-001", "IN-002", "IN-003", "IN-004", "IN-005", "IN-006", "IN-007", "IN-008",
+            "IN-009", "IN-010", "IN-011",
         ]
         .contains(&mission.buyers[r.buyer].id.as_str())
     }) {
@@ -161,7 +219,8 @@ fn followup_judges_the_published_candidates() {
         published.stderr
     );
     // IN-018 (given codes, so its candidates do not hang on inferred headings): its meetings
-    // were not recorded; whether it is `unmet` depends on the candidates.
+    // are in the timetable but not recorded: `unrecorded` (contract v3). Without the timetable
+    // it had no meeting, and whether it is `unmet` depends on the candidates.
     let outcomes = scratch.path().join("outcomes.csv");
     let text = std::fs::read_to_string(&outcomes).unwrap();
     let kept: Vec<&str> = text
@@ -178,6 +237,8 @@ fn followup_judges_the_published_candidates() {
             .map(|line| line.split(',').nth(2).unwrap().to_string())
             .unwrap()
     };
+    assert_eq!(flag_of_in_018(), "unrecorded");
+    std::fs::remove_file(scratch.path().join("out/schedule.json")).unwrap();
     assert_eq!(flag_of_in_018(), "unmet");
     // Take IN-018 out of the published candidates: no longer a buyer anyone was matched with,
     // whatever a fresh matcher run would say.

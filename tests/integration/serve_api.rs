@@ -178,8 +178,10 @@ fn every_status_code_of_the_contract() {
         ("GET", "/api/nothing-here".into(), None, 404),
     ];
     let mut wrong = Vec::new();
+    let mut answers: Vec<(String, StatusCode, String)> = Vec::new();
     for (method, path, body, expected) in &cases {
         let (status, text) = api.send(method, path, body.map(str::to_string));
+        answers.push((format!("{method} {path}"), status, text.clone()));
         if status.as_u16() != *expected {
             wrong.push(format!(
                 "{method} {path} {body:?}: {status}, expected {expected}: {text}"
@@ -189,6 +191,54 @@ fn every_status_code_of_the_contract() {
             let body: Value = serde_json::from_str(&text).unwrap_or_default();
             if body["problems"].as_array().is_none_or(|p| p.is_empty()) {
                 wrong.push(format!("{method} {path}: 422 without problems: {text}"));
+            }
+        }
+    }
+    // Errors axum itself answers: a body over the limit, a multipart upload without its
+    // boundary, a method the route does not have.
+    let big = format!(r#"{{"note": "{}"}}"#, "x".repeat(21 * 1024 * 1024));
+    let typed = [
+        (
+            "PUT",
+            outcome.clone(),
+            "application/json",
+            big.into_bytes(),
+            413,
+        ),
+        (
+            "POST",
+            "/api/missions".to_string(),
+            "multipart/form-data",
+            b"--x--".to_vec(),
+            400,
+        ),
+        (
+            "DELETE",
+            format!("{m}/report"),
+            "application/json",
+            Vec::new(),
+            405,
+        ),
+    ];
+    for (method, path, content_type, body, expected) in typed {
+        let (status, text) = api.send_typed(method, &path, content_type, body);
+        if status.as_u16() != expected {
+            wrong.push(format!(
+                "{method} {path}: {status}, expected {expected}: {text}"
+            ));
+        }
+        answers.push((format!("{method} {path}"), status, text));
+    }
+    // Every error of the API is JSON with its reason (contract v3).
+    for (request, status, text) in &answers {
+        if status.is_client_error() || status.is_server_error() {
+            let body: Value = serde_json::from_str(text).unwrap_or_default();
+            let said = body["error"].as_str().is_some_and(|e| !e.is_empty())
+                || body["problems"].as_array().is_some_and(|p| !p.is_empty());
+            if !said {
+                wrong.push(format!(
+                    "{request}: {status} is not a JSON error: {text:.200}"
+                ));
             }
         }
     }
@@ -237,6 +287,28 @@ fn an_outcome_recorded_is_in_the_report_and_the_export() {
         &format!("/api/missions/{id}/outcomes/{firm}/{buyer}"),
         Some(r#"{"attended": true, "interest": 4, "consultation_usd": 125000, "contract_usd": "20,000", "next_step": "quote", "note": "샘플 요청"}"#.into()),
     );
+    // Amounts are read as outcomes.csv reads them: no separators (one rule, one message).
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("without separators"), "{body}");
+    let (status, body) = api.send(
+        "PUT",
+        &format!("/api/missions/{id}/outcomes/{firm}/{buyer}"),
+        Some(r#"{"attended": "y", "interest": 4, "consultation_usd": 125000, "contract_usd": "20000", "next_step": "quote", "note": "샘플 요청"}"#.into()),
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A meeting with a note but no attendance yet is kept as not recorded (contract v2).
+    let (_, schedule) = api.get(&format!("/api/missions/{id}/schedule"));
+    let meetings = schedule["meetings"].as_array().unwrap();
+    let second = &meetings[1];
+    let (second_firm, second_buyer) = (
+        second["firm"].as_str().unwrap(),
+        second["buyer"].as_str().unwrap(),
+    );
+    let (status, body) = api.send(
+        "PUT",
+        &format!("/api/missions/{id}/outcomes/{second_firm}/{second_buyer}"),
+        Some(r#"{"note": "asked to call back"}"#.into()),
+    );
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, report) = api.get(&format!("/api/missions/{id}/report"));
     assert!(
@@ -247,6 +319,22 @@ fn an_outcome_recorded_is_in_the_report_and_the_export() {
         "{report}"
     );
     assert!(report["per_firm"][&firm]["contract_usd"].as_f64().unwrap() >= 20000.0);
+    // Every meeting of the timetable is counted, recorded or not (contract v3).
+    let count = |key: &str| {
+        report[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key}: {report}"))
+    };
+    assert_eq!(
+        count("meetings_scheduled"),
+        meetings.len() as u64,
+        "{report}"
+    );
+    assert_eq!(
+        count("meetings_recorded") + count("meetings_unrecorded"),
+        meetings.len() as u64
+    );
+    assert!(count("meetings_recorded") >= 1 && count("meetings_unrecorded") >= 1);
 
     // The export is a folder the command line reads, outcomes and schedule included.
     let zip = api.bytes(&format!("/api/missions/{id}/export.zip"));
@@ -261,8 +349,21 @@ fn an_outcome_recorded_is_in_the_report_and_the_export() {
         .find(|o| o.firm.0 == firm && o.buyer.0 == buyer)
         .unwrap();
     assert_eq!(
-        (mine.interest, mine.contract_usd, mine.note.as_str()),
-        (Some(4), Some(20000.0), "샘플 요청")
+        (
+            mine.attended,
+            mine.interest,
+            mine.contract_usd,
+            mine.note.as_str()
+        ),
+        (Some(true), Some(4), Some(20000.0), "샘플 요청")
+    );
+    let pending = outcomes
+        .iter()
+        .find(|o| o.firm.0 == second_firm && o.buyer.0 == second_buyer)
+        .unwrap();
+    assert_eq!(
+        (pending.attended, pending.note.as_str()),
+        (None, "asked to call back")
     );
     let schedule = missionmatch::read_schedule(
         &root.join("out/schedule.json"),
@@ -397,6 +498,15 @@ fn a_participant_link_shows_its_own_agenda_and_nothing_else() {
         let (status, ics) = anonymous.send("GET", &format!("{link}/agenda.ics"), None);
         assert_eq!(status, StatusCode::OK);
         assert_eq!(ics.matches("BEGIN:VEVENT").count(), mine.len());
+        // What names people and contacts is kept by no cache (contract v3).
+        for file in ["agenda.pdf", "agenda.ics"] {
+            let path = format!("{link}/{file}");
+            assert_eq!(
+                anonymous.header(&path, "cache-control"),
+                (StatusCode::OK, "no-store".to_string()),
+                "{file}"
+            );
+        }
     }
     // Wrong and altered tokens: 404, with the same body.
     let (status, wrong) =
@@ -770,4 +880,56 @@ fn ignored_zip_entries_are_never_unpacked() {
     bytes[at..at + 10].copy_from_slice(b"CORRUPTED!");
     let (status, body) = api.send_multipart(vec![("folder", "india-2017.zip", bytes)]);
     assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+/// What a client that stops sending gets, within a few seconds of the read timeout: the
+/// connection closed (headers never finished) or a 400 in JSON (a body that stopped).
+fn answer_to_a_stalled_client(base: &str, sent: &str) -> Result<String, String> {
+    use std::io::{Read, Write};
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(sent.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return Ok(String::from_utf8_lossy(&answer).into_owned()),
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => {
+                return Ok(String::from_utf8_lossy(&answer).into_owned())
+            }
+            Err(error) => return Err(format!("still open after 10 s ({error})")),
+        }
+    }
+}
+
+#[test]
+fn clients_that_stop_sending_are_cut_off() {
+    let server = TestServer::start_with(std::time::Duration::from_secs(1));
+    let host = server.base.trim_start_matches("http://").to_string();
+    // Headers that never end (one slow header line at a time holds a connection for ever).
+    let answer = answer_to_a_stalled_client(
+        &server.base,
+        &format!("GET /api/missions HTTP/1.1\r\nHost: {host}\r\n"),
+    );
+    assert!(answer.is_ok(), "{answer:?}");
+    // A body that stops after 10 of its 100 bytes.
+    let answer = answer_to_a_stalled_client(
+        &server.base,
+        &format!(
+            "PUT /api/missions/1/outcomes/F01/IN-001 HTTP/1.1\r\nHost: {host}\r\n\
+             Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
+             Content-Length: 100\r\n\r\n{{\"note\": \"",
+            server.token
+        ),
+    )
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("\"error\""), "{answer}");
+    // The server still answers everyone else.
+    let (status, _) = server.api().get("/api/missions");
+    assert_eq!(status, StatusCode::OK);
 }

@@ -179,6 +179,13 @@ fn an_unreachable_webhook_is_retried_then_reported() {
         .unwrap()
         .port();
     let scratch = with_webhook("india-2017", port);
+    // A key in the address's query is a secret: no output may print it.
+    common::edit(
+        scratch.path(),
+        "mission.toml",
+        "/hook",
+        "/hook?api_key=SECRET-123",
+    );
     let output = run(&[
         "followup",
         scratch.path().to_str().unwrap(),
@@ -188,6 +195,12 @@ fn an_unreachable_webhook_is_retried_then_reported() {
     ]);
     assert_eq!(output.code, 1);
     assert!(output.stdout.contains("0 delivered"), "{}", output.stdout);
+    assert!(
+        !format!("{}{}", output.stdout, output.stderr).contains("SECRET-123"),
+        "{}\n{}",
+        output.stdout,
+        output.stderr
+    );
     assert!(
         output.stdout.contains("after 4 attempt(s)"),
         "{}",

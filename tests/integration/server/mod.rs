@@ -22,6 +22,11 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the server on a free port; it runs until the test process ends.
     pub fn start() -> TestServer {
+        TestServer::start_with(missionmatch::serve::listen::READ_TIMEOUT)
+    }
+
+    /// A server whose clients must send within `read_timeout`.
+    pub fn start_with(read_timeout: Duration) -> TestServer {
         let data = Scratch::new("serve");
         let store = missionmatch::serve::store::Store::open(data.path()).unwrap();
         let token = store.new_organiser_token().unwrap();
@@ -36,9 +41,9 @@ impl TestServer {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 sender.send(listener.local_addr().unwrap()).unwrap();
                 let app = missionmatch::serve::App::new(store);
-                axum::serve(listener, missionmatch::serve::router(app))
-                    .await
-                    .unwrap();
+                let router = missionmatch::serve::router(app);
+                let forever = std::future::pending::<()>();
+                missionmatch::serve::listen::serve(listener, router, read_timeout, forever).await;
             });
         });
         let address = receiver.recv().unwrap();
@@ -96,6 +101,21 @@ impl Api {
         (response.status(), response.text().unwrap_or_default())
     }
 
+    /// Sends a body of the given content type; the status and the body's text.
+    pub fn send_typed(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, String) {
+        let request = self
+            .request(method, path)
+            .header("content-type", content_type);
+        let response = request.body(body).send().unwrap();
+        (response.status(), response.text().unwrap_or_default())
+    }
+
     /// GET that must answer 200 with JSON.
     pub fn get(&self, path: &str) -> (StatusCode, Value) {
         let (status, text) = self.send("GET", path, None);
@@ -108,6 +128,16 @@ impl Api {
         let response = self.request("GET", path).send().unwrap();
         assert_eq!(response.status(), StatusCode::OK, "GET {path}");
         response.bytes().unwrap().to_vec()
+    }
+
+    /// GET; the status and the value of one response header (empty when missing).
+    pub fn header(&self, path: &str, name: &str) -> (StatusCode, String) {
+        let response = self.request("GET", path).send().unwrap();
+        let value = response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string());
+        (response.status(), value.unwrap_or_default())
     }
 
     /// One file of a mission's export.zip (`outcomes.csv`, `out/schedule.json`, ...).
