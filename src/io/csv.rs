@@ -170,8 +170,12 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
         .into_iter()
         .chain(separator_warning)
         .collect();
+    if let Some(problem) = control_character(file, &decoded.text) {
+        return Err(vec![problem]);
+    }
     let bytes = decoded.text.as_bytes();
     let records = split_records(file, bytes, separator).map_err(|problem| vec![problem])?;
+    let ends_cut = !bytes.ends_with(b"\n") && !bytes.ends_with(b"\r");
     let mut problems = Vec::new();
     let mut records = records.into_iter();
     let Some(header_record) = records.next() else {
@@ -196,7 +200,24 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
         header.push(name);
     }
     let mut rows = Vec::new();
-    for record in records {
+    let mut records = records.peekable();
+    while let Some(record) = records.next() {
+        let last = records.peek().is_none();
+        if last && ends_cut && record.fields.len() < header.len() {
+            problems.push(Problem::new(
+                file,
+                record.line,
+                header
+                    .get(record.fields.len().saturating_sub(1))
+                    .cloned()
+                    .unwrap_or_default(),
+                format!(
+                    "the file ends inside this row ({} of the header's {} cells and no line break): it looks cut off; save the whole file again",
+                    record.fields.len(),
+                    header.len()
+                ),
+            ));
+        }
         let mut cells = Vec::with_capacity(header.len());
         if record.fields.len() > header.len() {
             let extra = &record.fields[header.len()..];
@@ -229,6 +250,7 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
             cells,
         });
     }
+    problems.extend(cell_problems(file, &header, &rows));
     if problems.is_empty() {
         Ok(Table {
             file: file.to_string(),
@@ -239,6 +261,65 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
     } else {
         Err(problems)
     }
+}
+
+/// The first control character of a text (other than tab and line breaks): such a file is no
+/// text (random bytes, a workbook renamed .csv), and one message says so instead of a column
+/// error per line; a NUL in a name would pass into every document otherwise.
+fn control_character(file: &str, text: &str) -> Option<Problem> {
+    text.split('\n').enumerate().find_map(|(index, line)| {
+        let (column, character) = line
+            .chars()
+            .enumerate()
+            .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\r'))?;
+        Some(Problem::new(
+            file,
+            index + 1,
+            format!("character {}", column + 1),
+            format!(
+                "cannot be read as CSV: it holds the control character U+{:04X}, which no text has (is it a workbook or another binary file saved as .csv?)",
+                u32::from(character)
+            ),
+        ))
+    })
+}
+
+/// The most characters a spreadsheet cell holds (Excel's limit), so the most a mission's cell
+/// may have: every document the engine writes must be able to hold it.
+pub const LONGEST_CELL: usize = 32_767;
+
+/// A problem for each cell longer than [`LONGEST_CELL`] characters or holding a control
+/// character (a workbook's cell can; a CSV file with one is refused whole before).
+pub(super) fn cell_problems(file: &str, header: &[String], rows: &[Row]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for row in rows {
+        for (column, cell) in header.iter().zip(&row.cells) {
+            if let Some(c) = cell
+                .chars()
+                .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            {
+                problems.push(Problem::new(
+                    file,
+                    row.line,
+                    column.clone(),
+                    format!(
+                        "holds the control character U+{:04X}; type the text again",
+                        u32::from(c)
+                    ),
+                ));
+            }
+            let length = cell.chars().count();
+            if length > LONGEST_CELL {
+                problems.push(Problem::new(
+                    file,
+                    row.line,
+                    column.clone(),
+                    format!("{length} characters, more than the {LONGEST_CELL} a spreadsheet cell holds"),
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// Characters that make a spreadsheet read a cell as a formula (or mangle it) when they start it.

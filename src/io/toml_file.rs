@@ -348,8 +348,49 @@ impl Reader<'_> {
             );
             return None;
         }
+        if let Some(gap) = missing_local_time(&session) {
+            let span = start_value.map_or(table.span().start, |value| value.span().start);
+            self.problem(span, &key("start"), gap);
+            return None;
+        }
         Some(session)
     }
+}
+
+/// Where a session's hours fall into a gap of its time zone (the hour the clocks jump forward):
+/// a meeting at a time that does not exist cannot go into a calendar.
+fn missing_local_time(session: &Session) -> Option<String> {
+    use chrono::TimeZone as _;
+    let zone: chrono_tz::Tz = session.timezone.as_deref()?.parse().ok()?;
+    let date = session.date;
+    let day = chrono::NaiveDate::from_ymd_opt(date.year, date.month.into(), date.day.into())?;
+    let exists = |minute: u16| {
+        // 24:00 is the next day's midnight.
+        let (day, minute) = match minute {
+            1440.. => (day.succ_opt(), minute - 1440),
+            _ => (Some(day), minute),
+        };
+        let time =
+            chrono::NaiveTime::from_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0);
+        match (day, time) {
+            (Some(day), Some(time)) => !matches!(
+                zone.from_local_datetime(&day.and_time(time)),
+                chrono::LocalResult::None
+            ),
+            _ => true,
+        }
+    };
+    let (start, end) = (session.hours.start.0, session.hours.end.0);
+    let first = (start..=end).find(|&minute| !exists(minute))?;
+    let last = (first..=end)
+        .take_while(|&minute| !exists(minute))
+        .last()
+        .unwrap_or(first);
+    Some(format!(
+        "{}-{} on {date} do not exist in {zone} (the clocks jump forward then); move the session's hours",
+        TimeOfDay(first),
+        TimeOfDay(last + 1)
+    ))
 }
 
 /// Reads `mission.toml`'s text; problems and warnings are appended.

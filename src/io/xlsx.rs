@@ -144,6 +144,7 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
             table_rows.push(Row { line, cells: row });
         }
     }
+    problems.extend(super::csv::cell_problems(file, &header, &table_rows));
     if problems.is_empty() {
         Ok(Table {
             file: file.to_string(),

@@ -7,6 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, Method};
 
+use super::store::same_secret;
 use super::{ApiError, App};
 
 /// The session cookie's name.
@@ -24,9 +25,11 @@ impl Organiser {
     /// Checks the token a form sent (cookie sessions only; a Bearer token needs none).
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), ApiError> {
         match &self.csrf {
-            Some(expected) if sent != Some(expected.as_str()) => Err(ApiError::Forbidden(
-                "the form's CSRF token is missing or stale; reload the page".into(),
-            )),
+            Some(expected) if !sent.is_some_and(|sent| same_secret(sent, expected)) => {
+                Err(ApiError::Forbidden(
+                    "the form's CSRF token is missing or stale; reload the page".into(),
+                ))
+            }
             _ => Ok(()),
         }
     }
@@ -84,7 +87,8 @@ impl FromRequestParts<Arc<App>> for Organiser {
                 return Err(ApiError::Unauthorized);
             };
             // The API with a cookie (the pages' own scripts) sends the token as a header.
-            if on_api && unsafe_request && header_csrf.as_deref() != Some(csrf.as_str()) {
+            let csrf_sent = header_csrf.is_some_and(|sent| same_secret(&sent, &csrf));
+            if on_api && unsafe_request && !csrf_sent {
                 return Err(ApiError::Forbidden(
                     "X-CSRF-Token header missing or wrong".into(),
                 ));

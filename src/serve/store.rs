@@ -14,7 +14,18 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::{BuyerId, FirmId, NextStep, Outcome, Side};
 
 /// The schema, one migration a file, applied in order (`PRAGMA user_version` counts them).
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(include_str!("../../migrations/0001_initial.sql")),
+    Migration::Rust(hash_stored_secrets),
+];
+
+/// One step of the schema, applied once, in order (`PRAGMA user_version` counts them).
+enum Migration {
+    /// A file of `migrations/`.
+    Sql(&'static str),
+    /// What SQL cannot do.
+    Rust(fn(&rusqlite::Transaction) -> rusqlite::Result<()>),
+}
 
 /// A failure of the database itself (full disk, a file another program locked): the request
 /// fails with 500 and the reason.
@@ -109,6 +120,49 @@ pub fn now_utc() -> String {
         .unwrap_or_default()
 }
 
+/// What the database keeps of a secret (the organiser token, a session id): its SHA-256, so a
+/// copy of the file lets nobody in. Participant links are kept as they are: the organiser lists
+/// and mails them, and each shows one participant's agenda only.
+fn secret_hash(secret: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Whether two texts are equal, in a time that does not depend on where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |difference, (x, y)| difference | (x ^ y))
+            == 0
+}
+
+/// Migration 2 (in Rust: SQLite has no hash function): the organiser tokens and session ids
+/// that version 1 kept as written are replaced by their hashes.
+fn hash_stored_secrets(t: &rusqlite::Transaction) -> rusqlite::Result<()> {
+    let plain = |sql: &str| -> rusqlite::Result<Vec<String>> {
+        let mut statement = t.prepare(sql)?;
+        let rows = statement.query_map([], |r| r.get::<_, String>(0))?;
+        rows.collect()
+    };
+    for token in
+        plain("SELECT token FROM tokens WHERE kind = 'organiser' AND token NOT LIKE 'sha256:%'")?
+    {
+        t.execute(
+            "UPDATE tokens SET token = ?1 WHERE token = ?2",
+            params![secret_hash(&token), token],
+        )?;
+    }
+    for id in plain("SELECT id FROM sessions WHERE id NOT LIKE 'sha256:%'")? {
+        t.execute(
+            "UPDATE sessions SET id = ?1 WHERE id = ?2",
+            params![secret_hash(&id), id],
+        )?;
+    }
+    Ok(())
+}
+
 /// A fresh random token: 160 bits as 40 hex digits.
 pub fn random_token() -> StoreResult<String> {
     let mut bytes = [0u8; 20];
@@ -118,11 +172,26 @@ pub fn random_token() -> StoreResult<String> {
 }
 
 impl Store {
-    /// Opens (or creates) `dir/missionmatch.sqlite3` and brings its schema up to date.
+    /// Opens (or creates) `dir/missionmatch.sqlite3` and brings its schema up to date. A folder
+    /// it creates is readable by its owner only (0700), and so is a new database (0600; SQLite
+    /// gives its `-wal` and `-shm` files the database's mode).
     pub fn open(dir: &Path) -> StoreResult<Store> {
-        std::fs::create_dir_all(dir)
-            .map_err(|error| StoreError(format!("{}: {error}", dir.display())))?;
-        let connection = Connection::open(dir.join("missionmatch.sqlite3"))?;
+        let failed =
+            |path: &Path, error: std::io::Error| StoreError(format!("{}: {error}", path.display()));
+        if !dir.exists() {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(dir).map_err(|error| failed(dir, error))?;
+        }
+        let path = dir.join("missionmatch.sqlite3");
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&path).map_err(|error| failed(&path, error))?;
+        let connection = Connection::open(&path)?;
         Store::prepare(connection)
     }
 
@@ -135,11 +204,17 @@ impl Store {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
+        // Deleted and replaced rows (a revoked token, a secret hashed by migration 2) are
+        // overwritten, not left in free pages.
+        connection.pragma_update(None, "secure_delete", "ON")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         let applied: i64 = connection.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        for (number, sql) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
+        for (number, migration) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
             let transaction = connection.transaction()?;
-            transaction.execute_batch(sql)?;
+            match migration {
+                Migration::Sql(sql) => transaction.execute_batch(sql)?,
+                Migration::Rust(step) => step(&transaction)?,
+            }
             transaction.pragma_update(None, "user_version", number as i64 + 1)?;
             transaction.commit()?;
         }
@@ -178,7 +253,7 @@ impl Store {
             t.execute("DELETE FROM sessions", [])?;
             t.execute(
                 "INSERT INTO tokens (token, kind, created) VALUES (?1, 'organiser', ?2)",
-                params![token, now_utc()],
+                params![secret_hash(&token), now_utc()],
             )?;
             t.commit()?;
             Ok(())
@@ -186,14 +261,18 @@ impl Store {
         Ok(token)
     }
 
-    /// Whether `token` is the live organiser token.
+    /// Whether `token` is the live organiser token (its hash compared in constant time).
     pub fn is_organiser(&self, token: &str) -> StoreResult<bool> {
+        let hash = secret_hash(token);
         self.with(|c| {
-            Ok(c.query_row(
-                "SELECT COUNT(*) FROM tokens WHERE token = ?1 AND kind = 'organiser' AND revoked = 0",
-                [token],
-                |r| r.get::<_, i64>(0),
-            )? > 0)
+            let mut statement =
+                c.prepare("SELECT token FROM tokens WHERE kind = 'organiser' AND revoked = 0")?;
+            let live = statement.query_map([], |r| r.get::<_, String>(0))?;
+            let mut found = false;
+            for stored in live {
+                found |= same_secret(&stored?, &hash);
+            }
+            Ok(found)
         })
     }
 
@@ -203,7 +282,7 @@ impl Store {
         self.with(|c| {
             c.execute(
                 "INSERT INTO sessions (id, csrf, created) VALUES (?1, ?2, ?3)",
-                params![id, csrf, now_utc()],
+                params![secret_hash(&id), csrf, now_utc()],
             )?;
             Ok(())
         })?;
@@ -213,12 +292,12 @@ impl Store {
     /// The CSRF token of a live session.
     pub fn session_csrf(&self, id: &str) -> StoreResult<Option<String>> {
         self.with(|c| {
-            Ok(
-                c.query_row("SELECT csrf FROM sessions WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .optional()?,
+            Ok(c.query_row(
+                "SELECT csrf FROM sessions WHERE id = ?1",
+                [secret_hash(id)],
+                |r| r.get(0),
             )
+            .optional()?)
         })
     }
 

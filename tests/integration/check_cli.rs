@@ -45,6 +45,11 @@ const CASES: &[Case] = &[
         expected: &["firms.csv:4: status: \"maybe\" is not a status: write active or cancelled"],
     },
     Case {
+        // v3: a session's hours in the hour the clocks jump forward (Europe/London, 2017-03-26).
+        edits: &[("mission.toml", "date = \"2017-03-28\"\ncity = \"New Delhi\"\nstart = \"09:30\"\nend = \"12:30\"\nslot_minutes = 30\nbreak_minutes = 10\ntimezone = \"Asia/Kolkata\"", "date = \"2017-03-26\"\ncity = \"New Delhi\"\nstart = \"00:30\"\nend = \"03:30\"\nslot_minutes = 30\nbreak_minutes = 10\ntimezone = \"Europe/London\"")],
+        expected: &["mission.toml:20: session[2].start: 01:00-02:00 on 2017-03-26 do not exist in Europe/London (the clocks jump forward then); move the session's hours"],
+    },
+    Case {
         edits: &[("mission.toml", "email = \"trade@anyang.example.org\"", "email = 5")],
         expected: &["mission.toml:65: organiser.email: expected a text in quotes, found integer"],
     },
@@ -429,4 +434,57 @@ fn check_warns_ahead_of_trouble() {
         1,
         "one mistake, one message: {all}"
     );
+}
+
+/// Files that are not what they seem: each gets its one message (exit 2), never accepted
+/// half-read. (file, what to write over it, or `None` to cut it; the one problem expected.)
+#[test]
+fn input_no_output_could_hold_is_refused_with_one_message() {
+    let buyers = std::fs::read_to_string(fixture("india-2017").join("buyers.csv")).unwrap();
+    let lines = buyers.lines().count();
+    let firms = std::fs::read_to_string(fixture("india-2017").join("firms.csv")).unwrap();
+    // Random bytes (a fixed generator, so the case is the same on every run).
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let noise: Vec<u8> = (0..4000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    let cut = buyers.trim_end().rsplit_once(',').unwrap().0.to_string();
+    let long_name = firms.replacen("SkyEye Drone Co.", &"드론".repeat(20_000), 1);
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        (
+            "buyers.csv",
+            buyers.replacen("Delhi", "Del\0hi", 1).into_bytes(),
+            "cannot be read as CSV: it holds the control character U+0000".into(),
+        ),
+        ("buyers.csv", noise, "cannot be read as CSV".into()),
+        (
+            "buyers.csv",
+            cut.into_bytes(),
+            format!("buyers.csv:{lines}: email: the file ends inside this row (15 of the header's 16 cells"),
+        ),
+        (
+            "firms.csv",
+            long_name.into_bytes(),
+            "firms.csv:2: name: 40000 characters, more than the 32767 a spreadsheet cell holds"
+                .into(),
+        ),
+    ];
+    for (file, bytes, expected) in cases {
+        let scratch = copy_fixture("india-2017");
+        std::fs::write(scratch.path().join(file), &bytes).unwrap();
+        let output = run(&["check", scratch.path().to_str().unwrap()]);
+        assert_eq!(output.code, 2, "{file}: {}", output.stdout);
+        let problems: Vec<&str> = output
+            .stderr
+            .lines()
+            .filter(|l| l.contains(".csv:"))
+            .collect();
+        assert_eq!(problems.len(), 1, "{file}, one message: {}", output.stderr);
+        assert!(problems[0].contains(&expected), "{file}: {}", output.stderr);
+    }
 }
