@@ -353,6 +353,18 @@ pub fn quote(cell: &str) -> String {
     }
 }
 
+/// A user's CSV file as the engine hands it out again: read, then written spreadsheet-safe (the
+/// byte-order mark, a `'` before formula-like cells, UTF-8 whatever it was saved in), with its
+/// columns, unknown ones included, and rows as they were.
+pub fn spreadsheet_safe_copy(file: &str, bytes: &[u8]) -> Result<String, Vec<Problem>> {
+    let table = parse_table(file, bytes)?;
+    let mut text = csv_with_header(&table.header);
+    for row in &table.rows {
+        push_line(&mut text, &row.cells);
+    }
+    Ok(text)
+}
+
 /// A new CSV document: the UTF-8 byte-order mark (so Excel reads "Công ty" and Korean names
 /// right) and the header line.
 pub fn csv_with_header<S: AsRef<str>>(header: &[S]) -> String {

@@ -11,7 +11,7 @@ mod toml_file;
 mod write;
 mod xlsx;
 
-pub use csv::{csv_with_header, parse_table, push_line, spreadsheet_safe};
+pub use csv::{csv_with_header, parse_table, push_line, spreadsheet_safe, spreadsheet_safe_copy};
 pub use followup_files::{
     followup_csv, followup_json, read_notified, record_notified, report_json, write_followup,
     write_report,

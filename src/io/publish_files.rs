@@ -257,7 +257,7 @@ pub fn set_schedule_status(path: &Path, status: PublishStatus) -> Result<()> {
 /// Where the calendar state lives, inside the agendas folder it describes.
 const STATE_FILE: &str = "calendar-state.csv";
 /// Its columns, in the order written.
-const STATE_COLUMNS: [&str; 7] = [
+const STATE_COLUMNS: [&str; 11] = [
     "uid",
     "sequence",
     "fingerprint",
@@ -265,6 +265,10 @@ const STATE_COLUMNS: [&str; 7] = [
     "firm",
     "buyer",
     "session",
+    "start",
+    "end",
+    "firm_name",
+    "buyer_name",
 ];
 
 /// The calendar state the last publication into `out_dir` left (empty when there was none).
@@ -302,6 +306,10 @@ pub fn read_calendar_state(out_dir: &Path) -> Result<CalendarState> {
                 firm: cell(4),
                 buyer: cell(5),
                 session: cell(6),
+                start: cell(7),
+                end: cell(8),
+                firm_name: cell(9),
+                buyer_name: cell(10),
             },
         );
     }
@@ -321,6 +329,10 @@ fn calendar_state_csv(state: &CalendarState) -> String {
                 published.firm.clone(),
                 published.buyer.clone(),
                 published.session.clone(),
+                published.start.clone(),
+                published.end.clone(),
+                published.firm_name.clone(),
+                published.buyer_name.clone(),
             ],
         );
     }

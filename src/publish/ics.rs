@@ -28,6 +28,16 @@ pub struct Published {
     pub buyer: String,
     /// The session id.
     pub session: String,
+    /// The meeting's local start and end as published (`YYYYMMDDTHHMMSS`), so a cancellation
+    /// names the time the calendars hold; empty in a state written before they were kept.
+    pub start: String,
+    /// The local end.
+    pub end: String,
+    /// The firm's and the buyer's names, for the summary of a cancellation on the other side's
+    /// calendar.
+    pub firm_name: String,
+    /// The buyer's company.
+    pub buyer_name: String,
 }
 
 /// The calendar state across publications, by `UID`.
@@ -66,6 +76,10 @@ struct Event {
     firm: String,
     buyer: String,
     session: String,
+    start: String,
+    end: String,
+    firm_name: String,
+    buyer_name: String,
     lines: Vec<String>,
 }
 
@@ -179,6 +193,10 @@ fn event_lines(mission: &Mission, agenda: &Agenda, entry: &Entry) -> Event {
         firm,
         buyer,
         session: session.id.to_string(),
+        start: local(session.date, entry.range.start),
+        end: local(session.date, entry.range.end),
+        firm_name: firm_side.0.clone(),
+        buyer_name: buyer_side.0.clone(),
         lines,
     }
 }
@@ -273,7 +291,8 @@ pub fn calendar(
     let mut state = Vec::new();
     let mut body = Vec::new();
     for event in events.drain(..) {
-        let fingerprint = event.fingerprint.clone();
+        // A change of status (draft to final) is a change of the event too (contract v3).
+        let fingerprint = stable_hash(&format!("{}|{status:?}", event.fingerprint));
         let sequence = match previous.get(&event.uid) {
             Some(before) if before.fingerprint == fingerprint && !before.cancelled => {
                 before.sequence
@@ -303,10 +322,15 @@ pub fn calendar(
                 firm: event.firm,
                 buyer: event.buyer,
                 session: event.session,
+                start: event.start,
+                end: event.end,
+                firm_name: event.firm_name,
+                buyer_name: event.buyer_name,
             },
         ));
     }
     // Meetings this participant had in the last publication and has no longer.
+    let mut cancelled_zones: Vec<(&str, i32)> = Vec::new();
     for (uid, before) in previous {
         let mine = match agenda.side {
             Side::Firm => before.firm == agenda.id,
@@ -336,16 +360,32 @@ pub fn calendar(
         body.push(format!("UID:{uid}"));
         body.push(format!("DTSTAMP:{stamp}"));
         body.push(format!("SEQUENCE:{sequence}"));
-        body.push(format!(
-            "DTSTART{zone}:{}",
-            local(session.date, session.hours.start)
-        ));
+        // The time and names it was published with (a state from before they were kept: the
+        // session's hours and the ids).
+        let or = |kept: &str, fallback: String| {
+            if kept.is_empty() {
+                fallback
+            } else {
+                kept.to_string()
+            }
+        };
+        let start = or(&before.start, local(session.date, session.hours.start));
+        let end = or(&before.end, local(session.date, session.hours.end));
+        let other = match agenda.side {
+            Side::Firm => or(&before.buyer_name, before.buyer.clone()),
+            Side::Buyer => or(&before.firm_name, before.firm.clone()),
+        };
+        cancelled_zones.extend(
+            session
+                .timezone
+                .as_deref()
+                .map(|zone| (zone, session.date.year)),
+        );
+        body.push(format!("DTSTART{zone}:{start}"));
+        body.push(format!("DTEND{zone}:{end}"));
         body.push(format!(
             "SUMMARY:{}",
-            text(&format!(
-                "Cancelled: meeting {} - {}",
-                before.firm, before.buyer
-            ))
+            text(&format!("Cancelled: meeting with {other}"))
         ));
         body.push("STATUS:CANCELLED".to_string());
         body.push("END:VEVENT".to_string());
@@ -365,6 +405,9 @@ pub fn calendar(
         if let Some(zone) = &session.timezone {
             zones.entry(zone).or_default().insert(session.date.year);
         }
+    }
+    for (zone, year) in cancelled_zones {
+        zones.entry(zone).or_default().insert(year);
     }
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),

@@ -491,10 +491,21 @@ pub fn export_zip(
     outcomes: &[Outcome],
     latest: Option<&ScheduleVersion>,
 ) -> Result<Vec<u8>, WorkError> {
-    let mut entries: Vec<(String, Vec<u8>)> = files
-        .iter()
-        .map(|(name, bytes)| (format!("{folder}/{name}"), bytes.clone()))
-        .collect();
+    // The folder's CSV files as uploaded may start cells with `=` (contract v2: every CSV the
+    // program hands out is spreadsheet-safe); they are written again, as `check` read them.
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    for (name, bytes) in files {
+        let bytes = if name.ends_with(".csv") {
+            crate::io::spreadsheet_safe_copy(name, bytes)
+                .map_err(|problems| {
+                    WorkError::Invalid(problems.iter().map(Problem::to_string).collect())
+                })?
+                .into_bytes()
+        } else {
+            bytes.clone()
+        };
+        entries.push((format!("{folder}/{name}"), bytes));
+    }
     entries.push((
         format!("{folder}/outcomes.csv"),
         crate::io::outcomes_csv(outcomes).into_bytes(),

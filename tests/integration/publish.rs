@@ -306,6 +306,15 @@ fn republishing_updates_events_instead_of_duplicating_them() {
     // The same schedule again: nothing changed, no sequence moves.
     assert_eq!(run(&["publish", dir]).code, 0);
     assert_eq!(sequences("F02"), before);
+    // The same schedule made final: every event's status changed, so its sequence rises.
+    assert_eq!(run(&["publish", dir, "--status", "final"]).code, 0);
+    for (uid, (sequence, status)) in sequences("F02") {
+        assert_eq!(
+            (sequence.as_str(), status.as_str()),
+            ("1", "CONFIRMED"),
+            "{uid}"
+        );
+    }
     // Drop one meeting of F02 and move another to the venue of a different booth.
     let path = out.join("schedule.json");
     let mut document: serde_json::Value =
@@ -334,16 +343,40 @@ fn republishing_updates_events_instead_of_duplicating_them() {
     );
     for (uid, (sequence, status)) in &after {
         if *uid == dropped_uid {
-            assert_eq!((sequence.as_str(), status.as_str()), ("1", "CANCELLED"));
+            assert_eq!((sequence.as_str(), status.as_str()), ("2", "CANCELLED"));
         } else {
-            // The place changed (booth), and the status went final: every event moved up one.
+            // The place changed (booth): every event moved up one more.
             assert_eq!(
                 (sequence.as_str(), status.as_str()),
-                ("1", "CONFIRMED"),
+                ("2", "CONFIRMED"),
                 "{uid}"
             );
         }
     }
+    // The cancellation holds the meeting's own time and the buyer's name (contract v3).
+    let (events, _) = calendar(&out.join("agendas/firms/F02.ics"));
+    let cancelled = events
+        .iter()
+        .find(|event| event["UID"].0 == dropped_uid)
+        .unwrap();
+    let start = dropped["start"].as_str().unwrap().replace(['-', ':'], "") + "00";
+    let end = dropped["end"].as_str().unwrap().replace(['-', ':'], "") + "00";
+    assert_eq!(
+        (
+            cancelled["DTSTART"].0.as_str(),
+            cancelled["DTEND"].0.as_str()
+        ),
+        (start.as_str(), end.as_str())
+    );
+    let buyer = dropped["buyer"].as_str().unwrap();
+    let company = &mission.buyers[mission
+        .buyer_index(&missionmatch::BuyerId(buyer.to_string()))
+        .unwrap()]
+    .company;
+    assert_eq!(
+        unescape(&cancelled["SUMMARY"].0),
+        format!("Cancelled: meeting with {company}")
+    );
     // A third publication of the same final schedule changes nothing.
     assert_eq!(run(&["publish", dir]).code, 0);
     assert_eq!(sequences("F02"), after);

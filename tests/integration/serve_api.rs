@@ -933,3 +933,51 @@ fn clients_that_stop_sending_are_cut_off() {
     let (status, _) = server.api().get("/api/missions");
     assert_eq!(status, StatusCode::OK);
 }
+
+/// export.zip hands out the folder's CSV files spreadsheet-safe (contract v2), whatever they
+/// were uploaded as, and the command line reads them back as they were.
+#[test]
+fn the_export_is_spreadsheet_safe() {
+    let server = TestServer::start();
+    let api = server.api();
+    let folder = common::copy_fixture("india-2017");
+    // No byte-order mark, and a note Excel would run as a formula.
+    let requests = std::fs::read_to_string(folder.path().join("requests.csv")).unwrap();
+    let requests = requests.replacen(
+        "saw the drone demo video",
+        "\"=HYPERLINK(\"\"http://example.com\"\",\"\"video\"\")\"",
+        1,
+    );
+    std::fs::write(
+        folder.path().join("requests.csv"),
+        requests.trim_start_matches('\u{feff}'),
+    )
+    .unwrap();
+    let (status, body) = api.upload(
+        folder.path(),
+        &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
+    );
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let exported = api.exported(id, "requests.csv");
+    assert!(exported.starts_with('\u{feff}'), "{exported:.80}");
+    assert!(
+        exported.contains("\"'=HYPERLINK(\"\"http://example.com\"\",\"\"video\"\")\""),
+        "{exported}"
+    );
+    let zip = api.bytes(&format!("/api/missions/{id}/export.zip"));
+    let out = Scratch::new("export-safe");
+    zip::ZipArchive::new(std::io::Cursor::new(zip))
+        .unwrap()
+        .extract(out.path())
+        .unwrap();
+    let mission = missionmatch::read_mission(&out.path().join(format!("mission-{id}")))
+        .unwrap()
+        .mission;
+    assert!(mission
+        .requests
+        .iter()
+        .any(|r| r.note == "=HYPERLINK(\"http://example.com\",\"video\")"));
+}
