@@ -62,6 +62,18 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
     let schedule_path = schedule.unwrap_or_else(|| out_dir.join("schedule.json"));
     let file = read_schedule(&schedule_path, &mission, CancelledMeetings::Refuse)?;
+    // A timetable edited by hand is printed only when it keeps every rule (contract section 4).
+    let violations = crate::validate_published(&mission, &file.meetings);
+    if !violations.is_empty() {
+        let path = schedule_path.display().to_string();
+        return Err(crate::Error::Invalid(
+            violations
+                .iter()
+                .map(|violation| crate::Problem::new(&path, 0, "meetings", violation.as_str()))
+                .collect(),
+        )
+        .into());
+    }
     let status = status.or(file.status).unwrap_or_default();
     let previous = read_calendar_state(&out_dir)?;
     let documents = publish(&mission, &file.meetings, status, &previous, &stamp())?;

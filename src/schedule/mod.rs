@@ -30,7 +30,7 @@ use crate::model::{BuyerId, FirmId, Mission, SlotId};
 pub use explain::Shortfall;
 pub use solver::SolverChoice;
 pub use tables::assign_tables;
-pub use validate::{idle_gaps, minimum_coverage, validate_schedule};
+pub use validate::{idle_gaps, minimum_coverage, validate_published, validate_schedule};
 
 use formulation::{Formulation, Partition};
 use instance::{build_instance, ClassMeeting, Holder, InSlot, Instance, Placement};

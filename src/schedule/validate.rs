@@ -16,11 +16,43 @@ pub fn validate_schedule(
     weights: &[PairWeight],
     meetings: &[Meeting],
 ) -> Vec<String> {
+    violations(mission, Some(weights), meetings)
+}
+
+/// The rules of a valid timetable (contract section 4) for one that may have been edited by
+/// hand, as `publish` checks it before printing anything: every rule but the optimiser's own
+/// (pairs outside the candidates are the organiser's choice). Meetings of since-cancelled
+/// participants are `read_schedule`'s business (those that took place may be printed), and a
+/// `must` pair with a cancelled side need not meet.
+pub fn validate_published(mission: &Mission, meetings: &[Meeting]) -> Vec<String> {
+    violations(mission, None, meetings)
+}
+
+/// A slot as people name it: its session and start (`DEL-1 10:50`).
+fn slot_name(mission: &Mission, slot: usize) -> String {
+    match mission.slots.get(slot) {
+        Some(record) => format!(
+            "{} {}",
+            mission.sessions[record.session].id, record.range.start
+        ),
+        None => format!("slot {slot}"),
+    }
+}
+
+/// `weights`: the candidates the optimiser was given (`None`: a timetable from elsewhere).
+fn violations(
+    mission: &Mission,
+    weights: Option<&[PairWeight]>,
+    meetings: &[Meeting],
+) -> Vec<String> {
     let mut violations = Vec::new();
-    let weighted: HashSet<(&str, &str)> = weights
-        .iter()
-        .map(|w| (w.firm.as_str(), w.buyer.as_str()))
-        .collect();
+    let from_optimiser = weights.is_some();
+    let weighted: Option<HashSet<(&str, &str)>> = weights.map(|weights| {
+        weights
+            .iter()
+            .map(|w| (w.firm.as_str(), w.buyer.as_str()))
+            .collect()
+    });
     let kind_of: HashMap<(&str, &str), RequestKind> = mission
         .requests
         .iter()
@@ -36,8 +68,10 @@ pub fn validate_schedule(
     let mut tables_used: HashMap<usize, Vec<Option<u32>>> = HashMap::new();
     for meeting in meetings {
         let name = format!(
-            "{}-{} at slot {}",
-            meeting.firm, meeting.buyer, meeting.slot.0
+            "{}-{} at {}",
+            meeting.firm,
+            meeting.buyer,
+            slot_name(mission, meeting.slot.0)
         );
         let (Some(firm), Some(buyer)) = (
             mission.firms.iter().find(|f| f.id == meeting.firm),
@@ -52,14 +86,16 @@ pub fn validate_schedule(
         };
         if !firm_slots.insert((firm.id.as_str(), slot.id)) {
             violations.push(format!(
-                "rule 1: firm {} has two meetings in slot {}",
-                firm.id, slot.id.0
+                "rule 1: firm {} has two meetings at {}",
+                firm.id,
+                slot_name(mission, slot.id.0)
             ));
         }
         if !buyer_slots.insert((buyer.id.as_str(), slot.id)) {
             violations.push(format!(
-                "rule 1: buyer {} has two meetings in slot {}",
-                buyer.id, slot.id.0
+                "rule 1: buyer {} has two meetings at {}",
+                buyer.id,
+                slot_name(mission, slot.id.0)
             ));
         }
         let key = (firm.id.as_str(), buyer.id.as_str());
@@ -76,7 +112,7 @@ pub fn validate_schedule(
             ("firm", firm.id.as_str(), firm.status),
             ("buyer", buyer.id.as_str(), buyer.status),
         ] {
-            if status == Status::Cancelled {
+            if from_optimiser && status == Status::Cancelled {
                 violations.push(format!("rule 3: {name}: {side} {id} is cancelled"));
             }
         }
@@ -91,9 +127,14 @@ pub fn validate_schedule(
         match kind_of.get(&key) {
             Some(RequestKind::Avoid) => violations.push(format!("rule 6: avoid pair {name} meets")),
             Some(RequestKind::Must) => {}
-            _ if !weighted.contains(&key) => violations.push(format!(
-                "{name}: the pair is not among the weighted candidates"
-            )),
+            _ if weighted
+                .as_ref()
+                .is_some_and(|weighted| !weighted.contains(&key)) =>
+            {
+                violations.push(format!(
+                    "{name}: the pair is not among the weighted candidates"
+                ))
+            }
             _ => {}
         }
         if let Some(language) = interpreter_language(
@@ -184,13 +225,25 @@ pub fn validate_schedule(
             let limit = limits.get(language).copied().unwrap_or(0);
             if *count > limit {
                 violations.push(format!(
-                    "rule 5: slot {slot} has {count} meetings needing {language}, limit {limit}"
+                    "rule 5: {} has {count} meetings needing {language}, limit {limit}",
+                    slot_name(mission, *slot)
                 ));
             }
         }
     }
+    let cancelled = |firm: &str, buyer: &str| {
+        mission
+            .firms
+            .iter()
+            .any(|f| f.id.as_str() == firm && f.status == Status::Cancelled)
+            || mission
+                .buyers
+                .iter()
+                .any(|b| b.id.as_str() == buyer && b.status == Status::Cancelled)
+    };
     for (&(firm, buyer), kind) in &kind_of {
-        if *kind == RequestKind::Must && !pairs.contains(&(firm, buyer)) {
+        let excused = !from_optimiser && cancelled(firm, buyer);
+        if *kind == RequestKind::Must && !pairs.contains(&(firm, buyer)) && !excused {
             violations.push(format!("rule 6: must pair {firm}-{buyer} does not meet"));
         }
     }
@@ -204,7 +257,8 @@ pub fn validate_schedule(
             .unwrap_or(u32::MAX);
         if tables.len() as u64 > u64::from(count) {
             violations.push(format!(
-                "rule 8: slot {slot} has {} meetings for {count} tables",
+                "rule 8: {} has {} meetings for {count} tables",
+                slot_name(mission, slot),
                 tables.len()
             ));
         }
@@ -213,9 +267,13 @@ pub fn validate_schedule(
             match table {
                 Some(table) if (1..=count).contains(&table) && seen.insert(table) => {}
                 Some(table) => violations.push(format!(
-                    "rule 8: slot {slot}: table {table} is used twice or does not exist"
+                    "rule 8: {}: table {table} is used twice or does not exist",
+                    slot_name(mission, slot)
                 )),
-                None => violations.push(format!("rule 8: slot {slot}: a meeting has no table")),
+                None => violations.push(format!(
+                    "rule 8: {}: a meeting has no table",
+                    slot_name(mission, slot)
+                )),
             }
         }
     }

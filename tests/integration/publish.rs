@@ -664,3 +664,83 @@ fn a_schedule_that_does_not_fit_the_folder_is_refused_and_nothing_is_written() {
     // A status that is neither draft nor final.
     run(&["publish", dir, "--status", "done"]).fails_with(2, "\"done\" is not a status");
 }
+
+/// A timetable edited by hand is checked against every rule before anything is printed: each
+/// edit, the rule its message must name, and nothing written.
+#[test]
+fn a_hand_edited_timetable_that_breaks_a_rule_is_not_published() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    let path = scratch.path().join("out/schedule.json");
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    type Edit = Box<dyn Fn(&mut Vec<serde_json::Value>)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "a firm twice in one slot",
+            Box::new(|meetings| {
+                let first = meetings[0].clone();
+                let other = meetings
+                    .iter()
+                    .position(|m| m["firm"] == first["firm"] && m["start"] != first["start"])
+                    .unwrap();
+                meetings[other]["start"] = first["start"].clone();
+                meetings[other]["session"] = first["session"].clone();
+            }),
+            "rule 1: firm",
+        ),
+        (
+            "a buyer outside its sessions",
+            Box::new(|meetings| {
+                // IN-001 comes to the Delhi sessions only.
+                let index = meetings
+                    .iter()
+                    .position(|m| m["buyer"] == "IN-001")
+                    .unwrap();
+                meetings[index]["session"] = "CHE-1".into();
+                meetings[index]["start"] = "2017-03-31T10:00".into();
+            }),
+            "rule 3: ",
+        ),
+        (
+            "a firm over its maximum",
+            Box::new(|meetings| {
+                let firm = meetings[0]["firm"].clone();
+                let mut copy = meetings.clone();
+                for meeting in copy.iter_mut() {
+                    meeting["firm"] = firm.clone();
+                }
+                meetings.extend(copy);
+            }),
+            "rule 4: firm",
+        ),
+    ];
+    assert!(mission
+        .firms
+        .iter()
+        .all(|f| mission.firm_maximum(f).is_some()));
+    for (what, change, rule) in cases {
+        let mut document = original.clone();
+        change(document["meetings"].as_array_mut().unwrap());
+        let edited = scratch.path().join("edited.json");
+        std::fs::write(&edited, serde_json::to_string_pretty(&document).unwrap()).unwrap();
+        let out = scratch.path().join("documents");
+        let output = run(&[
+            "publish",
+            dir,
+            "--schedule",
+            edited.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(output.code, 2, "{what}: {}", output.stdout);
+        assert!(
+            output.stderr.contains("edited.json:0: meetings: ") && output.stderr.contains(rule),
+            "{what}: {}",
+            output.stderr
+        );
+        assert!(!out.exists(), "{what}: documents were written");
+    }
+}
