@@ -342,9 +342,12 @@ async fn job(
     _organiser: Organiser,
     Path(job): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    app.job(&job)
-        .map(|job| Json(job.json()))
-        .ok_or_else(|| ApiError::NotFound(format!("no job {job}")))
+    blocking(&app, move |app| {
+        app.job(&job)?
+            .map(|job| Json(super::job_json(&job)))
+            .ok_or_else(|| ApiError::NotFound(format!("no job {job}")))
+    })
+    .await
 }
 
 #[derive(serde::Deserialize)]

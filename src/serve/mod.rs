@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 
 use crate::publish::Agenda;
 use crate::{Mission, PublishStatus};
-use store::{MissionRow, Store, StoreError};
+use store::{JobRecord, MissionRow, Store, StoreError};
 use work::WorkError;
 
 /// Bodies larger than this are refused with 413 (contract).
@@ -64,17 +64,35 @@ pub struct Job {
 }
 
 impl Job {
-    fn json(&self) -> Value {
-        json!({
-            "state": self.state,
-            "kind": self.kind,
-            "mission": self.mission,
-            "step": self.step,
-            "seconds": self.seconds.unwrap_or_else(|| self.started.elapsed().as_secs_f64()),
-            "result": self.version,
-            "error": self.error,
-        })
+    /// What the job is now, as stored and shown (a running job's seconds so far).
+    fn record(&self, id: &str) -> JobRecord {
+        JobRecord {
+            id: id.to_string(),
+            mission: self.mission,
+            kind: self.kind.to_string(),
+            state: self.state.to_string(),
+            step: self.step.clone(),
+            seconds: Some(
+                self.seconds
+                    .unwrap_or_else(|| self.started.elapsed().as_secs_f64()),
+            ),
+            version: self.version,
+            error: self.error.clone(),
+        }
     }
+}
+
+/// `GET /api/jobs/{job}`.
+fn job_json(job: &JobRecord) -> Value {
+    json!({
+        "state": job.state,
+        "kind": job.kind,
+        "mission": job.mission,
+        "step": job.step,
+        "seconds": job.seconds.unwrap_or(0.0),
+        "result": job.version,
+        "error": job.error,
+    })
 }
 
 /// What agendas and outcome checks need of the newest schedule, built once per version.
@@ -144,6 +162,9 @@ impl From<WorkError> for ApiError {
         match error {
             WorkError::NotFound(what) => ApiError::NotFound(what),
             WorkError::Invalid(problems) => ApiError::Invalid(problems),
+            WorkError::Infeasible(reason) => {
+                ApiError::Invalid(vec![format!("no valid timetable exists: {reason}")])
+            }
             WorkError::Engine(message) => ApiError::Internal(message),
         }
     }
@@ -316,13 +337,29 @@ impl App {
         Ok(state)
     }
 
-    fn job(&self, id: &str) -> Option<Job> {
-        lock(&self.jobs).get(id).cloned()
+    /// A job of this process, or one stored by an earlier one (which a restart interrupted,
+    /// if it had not finished).
+    fn job(&self, id: &str) -> Result<Option<JobRecord>, ApiError> {
+        if let Some(job) = lock(&self.jobs).get(id) {
+            return Ok(Some(job.record(id)));
+        }
+        Ok(self.store.job(id)?)
     }
 
+    /// Changes a running job; a change of state is stored at once (steps stay in memory).
     fn update_job(&self, id: &str, change: impl FnOnce(&mut Job)) {
-        if let Some(job) = lock(&self.jobs).get_mut(id) {
+        let stored = {
+            let mut jobs = lock(&self.jobs);
+            let Some(job) = jobs.get_mut(id) else {
+                return;
+            };
+            let before = job.state;
             change(job);
+            (job.state != before).then(|| job.record(id))
+        };
+        if let Some(record) = stored {
+            // A failed write leaves the answer in memory for this process's lifetime.
+            let _ = self.store.put_job(&record);
         }
     }
 
@@ -334,19 +371,18 @@ impl App {
         work: impl FnOnce(&App, crate::Progress) -> Result<i64, ApiError> + Send + 'static,
     ) -> Result<String, ApiError> {
         let id = store::random_token()?[..16].to_string();
-        lock(&self.jobs).insert(
-            id.clone(),
-            Job {
-                mission,
-                kind,
-                state: "queued",
-                step: "waiting for a thread".into(),
-                started: Instant::now(),
-                seconds: None,
-                version: None,
-                error: None,
-            },
-        );
+        let job = Job {
+            mission,
+            kind,
+            state: "queued",
+            step: "waiting for a thread".into(),
+            started: Instant::now(),
+            seconds: None,
+            version: None,
+            error: None,
+        };
+        self.store.put_job(&job.record(&id))?;
+        lock(&self.jobs).insert(id.clone(), job);
         let app = self.clone();
         let job = id.clone();
         tokio::task::spawn_blocking(move || {

@@ -362,15 +362,17 @@ async fn job(
     Path(job): Path<String>,
 ) -> PageResult {
     organiser?;
-    let Some(state) = app.job(&job) else {
-        return Err(ApiError::NotFound(format!("no job {job}")).into());
-    };
-    let finished = matches!(state.state, "done" | "failed");
+    let (state, name) = blocking(&app, move |app| {
+        let Some(state) = app.job(&job)? else {
+            return Err(ApiError::NotFound(format!("no job {job}")));
+        };
+        let name = app.mission(state.mission)?.1.name.clone();
+        Ok((state, name))
+    })
+    .await?;
+    let finished = matches!(state.state.as_str(), "done" | "failed");
     let mission = state.mission;
-    let name = blocking(&app, move |app| Ok(app.mission(mission)?.1.name.clone())).await?;
-    let seconds = state
-        .seconds
-        .unwrap_or_else(|| state.started.elapsed().as_secs_f64());
+    let seconds = state.seconds.unwrap_or(0.0);
     let body = html! {
         @if !finished { meta http-equiv="refresh" content="1"; }
         h1 { (if state.kind == "replan" { "Re-planning " } else { "Scheduling " }) (name) }

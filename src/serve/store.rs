@@ -17,7 +17,32 @@ use crate::{BuyerId, FirmId, NextStep, Outcome, Side};
 const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../../migrations/0001_initial.sql")),
     Migration::Rust(hash_stored_secrets),
+    Migration::Sql(include_str!("../../migrations/0003_jobs.sql")),
 ];
+
+/// What a restart tells of a job that was queued or running when the server stopped.
+pub const INTERRUPTED: &str = "interrupted by a restart of the server; start it again";
+
+/// A schedule or re-plan job as stored (`GET /api/jobs/{job}` after a restart).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRecord {
+    /// Its id.
+    pub id: String,
+    /// The mission it works on.
+    pub mission: i64,
+    /// `schedule` or `replan`.
+    pub kind: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub state: String,
+    /// The last step recorded, in words.
+    pub step: String,
+    /// Seconds it took, once finished.
+    pub seconds: Option<f64>,
+    /// The schedule version it made, once done.
+    pub version: Option<i64>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
 
 /// One step of the schema, applied once, in order (`PRAGMA user_version` counts them).
 enum Migration {
@@ -218,6 +243,12 @@ impl Store {
             transaction.pragma_update(None, "user_version", number as i64 + 1)?;
             transaction.commit()?;
         }
+        // This process is the only one that runs jobs: one left queued or running was cut off.
+        connection.execute(
+            "UPDATE jobs SET state = 'failed', step = 'interrupted', error = ?1
+             WHERE state IN ('queued', 'running')",
+            [INTERRUPTED],
+        )?;
         Ok(Store {
             connection: Mutex::new(connection),
         })
@@ -524,6 +555,54 @@ impl Store {
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Records a job's state (its first record, or a change of state).
+    pub fn put_job(&self, job: &JobRecord) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO jobs (id, mission, kind, state, step, created, seconds, version, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, step = excluded.step,
+                     seconds = excluded.seconds, version = excluded.version, error = excluded.error",
+                params![
+                    job.id,
+                    job.mission,
+                    job.kind,
+                    job.state,
+                    job.step,
+                    now_utc(),
+                    job.seconds,
+                    job.version,
+                    job.error
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A stored job.
+    pub fn job(&self, id: &str) -> StoreResult<Option<JobRecord>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT id, mission, kind, state, step, seconds, version, error FROM jobs
+                 WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(JobRecord {
+                        id: r.get(0)?,
+                        mission: r.get(1)?,
+                        kind: r.get(2)?,
+                        state: r.get(3)?,
+                        step: r.get(4)?,
+                        seconds: r.get(5)?,
+                        version: r.get(6)?,
+                        error: r.get(7)?,
+                    })
+                },
+            )
+            .optional()?)
         })
     }
 

@@ -37,7 +37,10 @@ pub enum WorkError {
     NotFound(String),
     /// The input breaks the contract: one line a problem, as `check` prints them (422).
     Invalid(Vec<String>),
-    /// No valid timetable exists (the job fails with the reason).
+    /// No valid timetable exists, with the reason (422: the organiser's input asks for the
+    /// impossible; a job fails with it).
+    Infeasible(String),
+    /// The engine failed otherwise (a file it could not write: 500).
     Engine(String),
 }
 
@@ -48,6 +51,7 @@ impl From<Error> for WorkError {
                 WorkError::Invalid(problems.iter().map(Problem::to_string).collect())
             }
             Error::BadOption(message) => WorkError::Invalid(vec![message]),
+            Error::Infeasible(reason) => WorkError::Infeasible(reason),
             other => WorkError::Engine(other.to_string()),
         }
     }

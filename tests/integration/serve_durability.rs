@@ -123,3 +123,63 @@ fn every_acknowledged_write_survives_kill_9() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A schedule job cut off by `kill -9` is not forgotten: after the restart it reads `failed`
+/// with the reason, and the organiser starts it again.
+#[test]
+fn a_job_cut_off_by_a_restart_reads_failed_never_unknown() {
+    let data = Scratch::new("jobs");
+    let (mut child, base, token) = start(data.path());
+    let token = token.unwrap();
+    let api = Api::new(&base, Some(&token));
+    // Big enough that its schedule runs for a while in a test build.
+    let folder = Scratch::new("jobs-mission");
+    let generated = common::run(&[
+        "generate",
+        "--firms",
+        "40",
+        "--buyers",
+        "400",
+        "--seed",
+        "3",
+        folder.path().to_str().unwrap(),
+    ]);
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    let (status, body) = api.upload(folder.path(), &["mission.toml", "firms.csv", "buyers.csv"]);
+    assert_eq!(status.as_u16(), 201, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, body) = api.send(
+        "POST",
+        &format!("/api/missions/{id}/schedule"),
+        Some("{}".into()),
+    );
+    assert_eq!(status.as_u16(), 202, "{body}");
+    let job = serde_json::from_str::<Value>(&body).unwrap()["job"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, base, _) = start(data.path());
+    let api = Api::new(&base, Some(&token));
+    let (_, state) = api.get(&format!("/api/jobs/{job}"));
+    assert_eq!(state["state"], "failed", "{state}");
+    assert!(
+        state["error"]
+            .as_str()
+            .unwrap()
+            .contains("interrupted by a restart"),
+        "{state}"
+    );
+    assert_eq!(state["mission"], id);
+    // Started again, it runs to the end.
+    assert_eq!(
+        api.run_job(&format!("/api/missions/{id}/schedule"), json!({})),
+        1
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
