@@ -545,21 +545,11 @@ fn replan_releasing(
     crate::schedule::assign_tables(mission, &mut meetings);
     let place_now: HashMap<(&FirmId, &BuyerId), String> = meetings
         .iter()
-        .map(|m| {
-            (
-                (&m.firm, &m.buyer),
-                crate::publish::agenda::place(mission, m),
-            )
-        })
+        .map(|m| ((&m.firm, &m.buyer), m.place(mission)))
         .collect();
     let place_before: HashMap<(&FirmId, &BuyerId), String> = old
         .iter()
-        .map(|m| {
-            (
-                (&m.firm, &m.buyer),
-                crate::publish::agenda::place(mission, m),
-            )
-        })
+        .map(|m| ((&m.firm, &m.buyer), m.place(mission)))
         .collect();
     for change in &mut changes {
         let key = (&change.firm, &change.buyer);

@@ -353,7 +353,7 @@ fn names_of(mission: &Mission, meeting: &Meeting) -> MeetingNames {
     MeetingNames {
         firm_name: firm.map(|f| f.name.clone()).unwrap_or_default(),
         buyer_company: buyer.map(|b| b.company.clone()).unwrap_or_default(),
-        place: crate::publish::agenda::place(mission, meeting),
+        place: meeting.place(mission),
     }
 }
 

@@ -61,18 +61,6 @@ impl Agenda {
     }
 }
 
-/// Where a meeting happens (rule 8): `Table N` at a shared table, else the firm's booth (empty
-/// when `firms.csv` gives none).
-pub fn place(mission: &Mission, meeting: &Meeting) -> String {
-    match meeting.table {
-        Some(table) => format!("Table {table}"),
-        None => mission
-            .firm_index(&meeting.firm)
-            .map(|f| mission.firms[f].booth.clone())
-            .unwrap_or_default(),
-    }
-}
-
 /// Every participant's agenda, firms then buyers, each in the order of the mission's files;
 /// participants without a meeting get none. Meetings must name known firms, buyers and slots
 /// (as [`crate::read_schedule`] guarantees).
@@ -92,7 +80,7 @@ pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Age
             meeting: index,
             session: slot.session,
             range: slot.range,
-            place: place(mission, meeting),
+            place: meeting.place(mission),
             with_id: buyer.id.to_string(),
             with_name: buyer.company.clone(),
             with_country: buyer.country.clone(),

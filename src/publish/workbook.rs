@@ -218,7 +218,7 @@ pub fn workbook(mission: &Mission, meetings: &[Meeting], status: Status) -> Resu
             slot.range.end.to_string(),
             session.city.clone(),
             session.venue.clone(),
-            super::agenda::place(mission, meeting),
+            meeting.place(mission),
             meeting.interpreter.clone().unwrap_or_default(),
         ];
         for (column, value) in cells.iter().enumerate() {

@@ -183,6 +183,20 @@ pub struct Meeting {
     pub table: Option<u32>,
 }
 
+impl Meeting {
+    /// Where it happens (rule 8): `Table N` at a shared table, else the firm's booth (empty
+    /// when `firms.csv` gives none).
+    pub fn place(&self, mission: &Mission) -> String {
+        match self.table {
+            Some(table) => format!("Table {table}"),
+            None => mission
+                .firm_index(&self.firm)
+                .map(|f| mission.firms[f].booth.clone())
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// A timetable and what is known about its quality.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {

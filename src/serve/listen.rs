@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::extract::Request;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -63,6 +63,26 @@ pub async fn serve(
         while connections.join_next().await.is_some() {}
     })
     .await;
+}
+
+/// A handler or page that panics answers 500 with a JSON error, and the server goes on: pages
+/// render on the async workers, where a panic would otherwise drop the connection unanswered.
+pub async fn answer_panics(request: Request, next: Next) -> Response {
+    use futures_util::FutureExt as _;
+    match std::panic::AssertUnwindSafe(next.run(request))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(_) => {
+            let body = serde_json::json!({ "error": "the request failed unexpectedly (a bug)" });
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(body),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// A request body that pauses longer than `limit` between two parts ends in an error, which

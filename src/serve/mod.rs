@@ -446,6 +446,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(listen::answer_panics))
         .layer(axum::middleware::from_fn(json_errors))
         .with_state(app)
 }

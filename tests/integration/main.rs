@@ -10,6 +10,7 @@ mod check_cli;
 mod followup;
 mod garbled_input;
 mod generator;
+mod layers;
 mod matching;
 mod output_sets;
 mod publish;

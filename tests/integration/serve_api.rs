@@ -981,3 +981,43 @@ fn the_export_is_spreadsheet_safe() {
         .iter()
         .any(|r| r.note == "=HYPERLINK(\"http://example.com\",\"video\")"));
 }
+
+async fn boom() -> &'static str {
+    panic!("boom")
+}
+
+/// A request that panics gets a 500 in JSON and the server answers the next one: the layer the
+/// router runs every route under, on a route made to panic.
+#[test]
+fn a_panic_answers_500_and_the_server_goes_on() {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            sender.send(listener.local_addr().unwrap()).unwrap();
+            let router = axum::Router::new()
+                .route("/boom", axum::routing::get(boom))
+                .route("/fine", axum::routing::get(|| async { "fine" }))
+                .layer(axum::middleware::from_fn(
+                    missionmatch::serve::listen::answer_panics,
+                ));
+            let timeout = std::time::Duration::from_secs(5);
+            let forever = std::future::pending::<()>();
+            missionmatch::serve::listen::serve(listener, router, timeout, forever).await;
+        });
+    });
+    let base = format!("http://{}", receiver.recv().unwrap());
+    let client = Api::new(&base, None);
+    let (status, body) = client.send("GET", "/boom", None);
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert!(body.contains("\"error\""), "{body}");
+    assert_eq!(
+        client.send("GET", "/fine", None),
+        (StatusCode::OK, "fine".to_string())
+    );
+}
