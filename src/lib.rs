@@ -72,7 +72,8 @@ pub use schedule::{
     LONGEST_TIME_LIMIT_SECONDS,
 };
 pub use score::{
-    fit, log_loss, model_table, ModelParameters, Observation, PairFeatures, MODEL_PARAMETERS,
+    fit, log_loss, model_table, ModelParameters, Observation, PairFeatures, Ranker,
+    MODEL_PARAMETERS,
 };
 
 /// What this crate's own tests and benchmarks need beyond the engine's interface: the seeded

@@ -10,7 +10,8 @@
 //!   heading (0.85) and chapter (0.35) evidence, times 80% and their confidence;
 //! - requests: a `request`, `want` or `must` row adds 0.25.
 //!
-//! `relevance = min(1, 0.55 * hs + 0.45 * text + 0.25 * request)`.
+//! `relevance = min(1, 0.55 * hs + 0.45 * text + 0.25 * request)` (`score::Ranker`, its weights
+//! `[model] rank_hs`, `rank_text`, `rank_request`).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -564,7 +565,7 @@ pub fn match_with_headings(
             kind,
             Some(RequestKind::Request | RequestKind::Want | RequestKind::Must)
         );
-        let relevance = (0.55 * hs + 0.45 * text + if requested { 0.25 } else { 0.0 }).min(1.0);
+        let relevance = model.ranker.relevance(hs, text, requested);
         let (firm_record, buyer_record) = (&mission.firms[firm], &mission.buyers[buyer]);
         let features = PairFeatures {
             relevance,

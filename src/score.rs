@@ -26,6 +26,9 @@ pub const MODEL_PARAMETERS: &[&str] = &[
     "deal_share",
     "default_import_usd",
     "default_capacity_usd",
+    "rank_hs",
+    "rank_text",
+    "rank_request",
 ];
 
 /// Parameters of the deal-value model.
@@ -47,6 +50,40 @@ pub struct ModelParameters {
     pub default_import_usd: f64,
     /// Export capacity assumed when a firm gives none.
     pub default_capacity_usd: f64,
+    /// The ranker's weights (see [`Ranker`]).
+    pub ranker: Ranker,
+}
+
+/// How the matcher's evidence on a pair becomes its relevance in [0, 1]:
+/// `min(1, hs * HS similarity + text * text similarity + request * (a want, request or must))`.
+/// Its weights are `[model]` parameters (`rank_hs`, `rank_text`, `rank_request`), so a mission
+/// can set them and a learned ranker can take its place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranker {
+    /// Weight of the HS similarity (0-1: the same subheading 1, heading, chapter less).
+    pub hs: f64,
+    /// Weight of the text similarity (0-1).
+    pub text: f64,
+    /// What a request adds.
+    pub request: f64,
+}
+
+impl Default for Ranker {
+    fn default() -> Self {
+        Ranker {
+            hs: 0.55,
+            text: 0.45,
+            request: 0.25,
+        }
+    }
+}
+
+impl Ranker {
+    /// The relevance of a pair from its HS and text similarities and whether one side asked.
+    pub fn relevance(&self, hs: f64, text: f64, requested: bool) -> f64 {
+        let request = if requested { self.request } else { 0.0 };
+        (self.hs * hs + self.text * text + request).clamp(0.0, 1.0)
+    }
 }
 
 impl Default for ModelParameters {
@@ -60,6 +97,7 @@ impl Default for ModelParameters {
             deal_share: 0.25,
             default_import_usd: 500_000.0,
             default_capacity_usd: 1_000_000.0,
+            ranker: Ranker::default(),
         }
     }
 }
@@ -92,6 +130,9 @@ impl ModelParameters {
                 "deal_share" => &mut parameters.deal_share,
                 "default_import_usd" => &mut parameters.default_import_usd,
                 "default_capacity_usd" => &mut parameters.default_capacity_usd,
+                "rank_hs" => &mut parameters.ranker.hs,
+                "rank_text" => &mut parameters.ranker.text,
+                "rank_request" => &mut parameters.ranker.request,
                 _ => continue,
             };
             *slot = value;
@@ -332,7 +373,7 @@ fn solve_linear(mut a: [[f64; 5]; 5], mut b: [f64; 5]) -> Option<[f64; 5]> {
 /// The parameters as a `[model]` table for `mission.toml`.
 pub fn model_table(model: &ModelParameters) -> String {
     format!(
-        "[model]\nintercept = {:.4}\nrelevance = {:.4}\nhs_level = {:.4}\nshared_language = {:.4}\nrequest = {:.4}\ndeal_share = {}\ndefault_import_usd = {:.1}\ndefault_capacity_usd = {:.1}\n",
+        "[model]\nintercept = {:.4}\nrelevance = {:.4}\nhs_level = {:.4}\nshared_language = {:.4}\nrequest = {:.4}\ndeal_share = {}\ndefault_import_usd = {:.1}\ndefault_capacity_usd = {:.1}\nrank_hs = {}\nrank_text = {}\nrank_request = {}\n",
         model.intercept,
         model.relevance,
         model.hs_level,
@@ -340,7 +381,10 @@ pub fn model_table(model: &ModelParameters) -> String {
         model.request,
         model.deal_share,
         model.default_import_usd,
-        model.default_capacity_usd
+        model.default_capacity_usd,
+        model.ranker.hs,
+        model.ranker.text,
+        model.ranker.request
     )
 }
 

@@ -301,3 +301,45 @@ fn texts_infer_their_headings() {
         buyers[0]
     );
 }
+
+/// The ranker's weights are the mission's to set (`[model] rank_hs`, `rank_text`,
+/// `rank_request`): with the HS and text weights at 0, a pair's relevance is what its request
+/// gives, and nothing else.
+#[test]
+fn the_rankers_weights_come_from_the_model_table() {
+    let mission = missionmatch::read_mission(&fixture("india-2017"))
+        .unwrap()
+        .mission;
+    let requested: std::collections::HashSet<(String, String)> = mission
+        .requests
+        .iter()
+        .filter(|r| r.kind != missionmatch::RequestKind::Avoid)
+        .map(|r| (r.firm.to_string(), r.buyer.to_string()))
+        .collect();
+    let asked = |c: &missionmatch::Candidate| {
+        let pair = (
+            mission.firms[c.firm].id.to_string(),
+            mission.buyers[c.buyer].id.to_string(),
+        );
+        requested.contains(&pair)
+    };
+    let defaults = match_mission(&mission, &MatchOptions::default()).unwrap();
+    assert!(defaults.iter().any(|c| c.relevance > 0.3 && !asked(c)));
+    let weights = [("rank_hs", 0.0), ("rank_text", 0.0), ("rank_request", 0.3)];
+    let mut changed = mission.clone();
+    for (name, value) in weights {
+        changed.model.insert(name.to_string(), value);
+    }
+    let candidates = match_mission(&changed, &MatchOptions::default()).unwrap();
+    assert!(candidates.iter().any(&asked));
+    for candidate in &candidates {
+        let expected = if asked(candidate) { 0.3 } else { 0.0 };
+        assert!(
+            (candidate.relevance - expected).abs() < 1e-9,
+            "{} {}: {}",
+            candidate.firm,
+            candidate.buyer,
+            candidate.relevance
+        );
+    }
+}
