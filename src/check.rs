@@ -256,6 +256,12 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
 impl MissionSummary {
     /// The summary as `check` prints it.
     pub fn render(&self, mission: &Mission) -> String {
+        self.render_after(mission, 0)
+    }
+
+    /// The summary after `printed` warnings of the reading were printed above it: its count of
+    /// warnings includes them.
+    pub fn render_after(&self, mission: &Mission, printed: usize) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "{} ({})", mission.name, mission.currency);
         let _ = writeln!(out, "firms: {}", self.firm_count);
@@ -312,12 +318,17 @@ impl MissionSummary {
             requests(crate::model::RequestKind::Avoid)
         );
         if let Some(outcomes) = &mission.outcomes {
-            let _ = writeln!(out, "outcomes: {} meetings recorded", outcomes.len());
+            let recorded = outcomes.iter().filter(|o| o.attended.is_some()).count();
+            let _ = writeln!(
+                out,
+                "outcomes: {recorded} meetings recorded, {} not recorded yet",
+                outcomes.len() - recorded
+            );
         }
-        if self.warnings.is_empty() {
+        if self.warnings.is_empty() && printed == 0 {
             let _ = writeln!(out, "warnings: none");
         } else {
-            let _ = writeln!(out, "warnings: {}", self.warnings.len());
+            let _ = writeln!(out, "warnings: {}", self.warnings.len() + printed);
             for warning in &self.warnings {
                 let _ = writeln!(out, "  warning: {warning}");
             }

@@ -16,10 +16,16 @@ pub struct Arguments {
 pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let Arguments { mission_dir } = arguments;
     let loaded = read_mission(&mission_dir)?;
+    // The reading's warnings (an encoding, a separator, a dropped zero) first, each naming its
+    // file and line; the summary's count includes them.
     for warning in &loaded.warnings {
         say!("warning: {warning}");
     }
-    say_raw!("{}", summarize(&loaded.mission).render(&loaded.mission));
+    let summary = summarize(&loaded.mission);
+    say_raw!(
+        "{}",
+        summary.render_after(&loaded.mission, loaded.warnings.len())
+    );
     let headings = crate::inferred_headings(&loaded.mission, &crate::MatchOptions::default())?;
     super::print_inferred_headings(&loaded.mission, headings, 40);
     Ok(())

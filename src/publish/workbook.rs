@@ -2,13 +2,15 @@
 //! buyer and interpreter), `Meetings` (the schedule with names), `Firms` and `Buyers` (each
 //! participant's meetings in order). Header rows are frozen; text cells are spreadsheet-safe.
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
 
 use super::agenda::{agendas, Agenda};
 use super::{SessionGrid, Status};
 use crate::error::{Error, Result};
 use crate::io::spreadsheet_safe;
-use crate::model::Mission;
+use crate::model::{Date, Mission, TimeOfDay};
 use crate::schedule::Meeting;
 
 fn failed(error: XlsxError) -> Error {
@@ -35,6 +37,57 @@ fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
 struct Formats {
     header: Format,
     cell: Format,
+    date: Format,
+    time: Format,
+}
+
+/// A cell of a table sheet: text, or what Excel should be able to sort and compute with (contract
+/// v3: dates and times as Excel dates and times, numbers as numbers).
+enum Cell {
+    Text(String),
+    Date(Date),
+    Time(TimeOfDay),
+    Number(f64),
+}
+
+fn write(
+    sheet: &mut Worksheet,
+    row: u32,
+    column: u16,
+    cell: &Cell,
+    formats: &Formats,
+) -> Result<()> {
+    match cell {
+        Cell::Text(value) => text(sheet, row, column, value, &formats.cell)?,
+        Cell::Date(date) => {
+            let value =
+                ExcelDateTime::from_ymd(date.year as u16, date.month, date.day).map_err(failed)?;
+            sheet
+                .write_datetime_with_format(row, column, &value, &formats.date)
+                .map_err(failed)?;
+        }
+        // Excel keeps a time of day as the fraction of a day (24:00, a session's end at
+        // midnight, is 1).
+        Cell::Time(time) => {
+            sheet
+                .write_number_with_format(row, column, f64::from(time.0) / 1440.0, &formats.time)
+                .map_err(failed)?;
+        }
+        Cell::Number(value) => {
+            sheet
+                .write_number_with_format(row, column, *value, &formats.cell)
+                .map_err(failed)?;
+        }
+    }
+    Ok(())
+}
+
+/// A filter on the header row of a table of `rows` data rows and `columns` columns.
+fn filter(sheet: &mut Worksheet, rows: u32, columns: usize) -> Result<()> {
+    sheet
+        .autofilter(0, 0, rows.max(1), columns.saturating_sub(1) as u16)
+        .map_err(failed)?;
+    Ok(())
 }
 
 fn text(sheet: &mut Worksheet, row: u32, column: u16, value: &str, format: &Format) -> Result<()> {
@@ -68,26 +121,26 @@ fn participant_sheet(
         for (number, entry) in agenda.entries.iter().enumerate() {
             let session = &mission.sessions[entry.session];
             let cells = [
-                agenda.id.clone(),
-                agenda.name.clone(),
-                (number + 1).to_string(),
-                session.date.to_string(),
-                entry.range.start.to_string(),
-                entry.range.end.to_string(),
-                session.id.to_string(),
-                session.city.clone(),
-                entry.place.clone(),
-                entry.with_id.clone(),
-                entry.with_name.clone(),
-                entry.interpreter.clone().unwrap_or_default(),
+                Cell::Text(agenda.id.clone()),
+                Cell::Text(agenda.name.clone()),
+                Cell::Number((number + 1) as f64),
+                Cell::Date(session.date),
+                Cell::Time(entry.range.start),
+                Cell::Time(entry.range.end),
+                Cell::Text(session.id.to_string()),
+                Cell::Text(session.city.clone()),
+                Cell::Text(entry.place.clone()),
+                Cell::Text(entry.with_id.clone()),
+                Cell::Text(entry.with_name.clone()),
+                Cell::Text(entry.interpreter.clone().unwrap_or_default()),
             ];
-            for (column, value) in cells.iter().enumerate() {
-                text(sheet, row, column as u16, value, &formats.cell)?;
+            for (column, cell) in cells.iter().enumerate() {
+                write(sheet, row, column as u16, cell, formats)?;
             }
             row += 1;
         }
     }
-    Ok(())
+    filter(sheet, row - 1, headers.len())
 }
 
 /// The workbook's bytes.
@@ -101,6 +154,12 @@ pub fn workbook(mission: &Mission, meetings: &[Meeting], status: Status) -> Resu
             .set_text_wrap()
             .set_align(FormatAlign::Top),
         cell: Format::new().set_align(FormatAlign::Top),
+        date: Format::new()
+            .set_align(FormatAlign::Top)
+            .set_num_format("yyyy-mm-dd"),
+        time: Format::new()
+            .set_align(FormatAlign::Top)
+            .set_num_format("hh:mm"),
     };
     let wrapped = Format::new()
         .set_text_wrap()
@@ -208,31 +267,26 @@ pub fn workbook(mission: &Mission, meetings: &[Meeting], status: Status) -> Resu
             .buyer_index(&meeting.buyer)
             .map(|b| &mission.buyers[b]);
         let cells = [
-            meeting.firm.to_string(),
-            firm.map(|f| f.name.clone()).unwrap_or_default(),
-            meeting.buyer.to_string(),
-            buyer.map(|b| b.company.clone()).unwrap_or_default(),
-            session.id.to_string(),
-            session.date.to_string(),
-            slot.range.start.to_string(),
-            slot.range.end.to_string(),
-            session.city.clone(),
-            session.venue.clone(),
-            meeting.place(mission),
-            meeting.interpreter.clone().unwrap_or_default(),
+            Cell::Text(meeting.firm.to_string()),
+            Cell::Text(firm.map(|f| f.name.clone()).unwrap_or_default()),
+            Cell::Text(meeting.buyer.to_string()),
+            Cell::Text(buyer.map(|b| b.company.clone()).unwrap_or_default()),
+            Cell::Text(session.id.to_string()),
+            Cell::Date(session.date),
+            Cell::Time(slot.range.start),
+            Cell::Time(slot.range.end),
+            Cell::Text(session.city.clone()),
+            Cell::Text(session.venue.clone()),
+            Cell::Text(meeting.place(mission)),
+            Cell::Text(meeting.interpreter.clone().unwrap_or_default()),
+            Cell::Number((meeting.expected_value_usd * 100.0).round() / 100.0),
+            Cell::Text(meeting.reasons.join("; ")),
         ];
-        for (column, value) in cells.iter().enumerate() {
-            text(sheet, row, column as u16, value, &formats.cell)?;
+        for (column, cell) in cells.iter().enumerate() {
+            write(sheet, row, column as u16, cell, &formats)?;
         }
-        sheet
-            .write_number(
-                row,
-                12,
-                (meeting.expected_value_usd * 100.0).round() / 100.0,
-            )
-            .map_err(failed)?;
-        text(sheet, row, 13, &meeting.reasons.join("; "), &formats.cell)?;
     }
+    filter(sheet, meetings.len() as u32, 14)?;
 
     let (firm_agendas, buyer_agendas) = agendas(mission, meetings);
     let columns = |who: &'static str, other: &'static str, other_name: &'static str| {

@@ -417,30 +417,28 @@ async fn candidates(
 ) -> PageResult {
     let organiser = organiser?;
     let id = mission_id(&id)?;
-    let (mission, rows) = blocking(&app, move |app| {
+    let (mission, candidates) = blocking(&app, move |app| {
         let (_, mission) = app.mission(id)?;
-        let rows = match app.store().schedule(id, None)? {
-            Some(version) => super::work::csv_rows(
+        let candidates = match app.store().schedule(id, None)? {
+            Some(version) => crate::parse_candidates(
                 "candidates.csv",
-                version.candidates_csv.as_deref().unwrap_or_default(),
-            ),
+                version
+                    .candidates_csv
+                    .as_deref()
+                    .unwrap_or_default()
+                    .as_bytes(),
+                &mission,
+            )
+            .map_err(|error| ApiError::from(super::work::WorkError::from(error)))?,
             None => Vec::new(),
         };
-        Ok((mission, rows))
+        Ok((mission, candidates))
     })
     .await?;
-    let mut by_firm: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
-    for row in &rows {
-        if let Some(firm) = row.get("firm").and_then(Value::as_str) {
-            by_firm.entry(firm.to_string()).or_default().push(row);
-        }
+    let mut by_firm: BTreeMap<usize, Vec<&crate::Candidate>> = BTreeMap::new();
+    for candidate in &candidates {
+        by_firm.entry(candidate.firm).or_default().push(candidate);
     }
-    let field = |row: &Value, key: &str| -> String {
-        row.get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
     // The organiser's marks (requests without a side), and what either side asked.
     let mut marks: BTreeMap<(String, String), &'static str> = BTreeMap::new();
     let mut asked: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
@@ -462,20 +460,21 @@ async fn candidates(
         Some((id, &mission.name)),
         html! {
             h1 { "Candidates" }
-            @if rows.is_empty() { p.muted { "The candidates appear with the first schedule." } }
-            @for firm in &mission.firms {
-                @if let Some(list) = by_firm.get(&firm.id.0) {
+            @if candidates.is_empty() { p.muted { "The candidates appear with the first schedule." } }
+            @for (index, firm) in mission.firms.iter().enumerate() {
+                @if let Some(list) = by_firm.get(&index) {
                     h2 id={ "f-" (firm.id.0) } { (firm.name) " " span.muted { (firm.id.0) } }
                     table {
                         tr { th { "Buyer" } th.num { "Relevance" } th.num { "Expected value" } th { "Why" } th { "Mark" } }
-                        @for row in list.iter().take(15) {
-                            @let pair = (firm.id.0.clone(), field(row, "buyer"));
+                        @for candidate in list.iter().take(15) {
+                            @let buyer = &mission.buyers[candidate.buyer];
+                            @let pair = (firm.id.0.clone(), buyer.id.0.clone());
                             @let current = marks.get(&pair).copied().unwrap_or("");
                             tr {
-                                td { (pair.1) " " span.muted { (field(row, "buyer_company")) } }
-                                td.num { (field(row, "relevance")) }
-                                td.num { (field(row, "expected_value_usd")) }
-                                td { (field(row, "reasons")) @if let Some(a) = asked.get(&pair) { br; span.tag { (a.join(", ")) } } }
+                                td { (buyer.id) " " span.muted { (buyer.company) } }
+                                td.num { (format!("{:.2}", candidate.relevance)) }
+                                td.num { (format_amount(candidate.expected_value_usd)) }
+                                td { (candidate.reasons.join("; ")) @if let Some(a) = asked.get(&pair) { br; span.tag { (a.join(", ")) } } }
                                 td {
                                     form.inline method="post" action={ "/missions/" (id) "/marks/" (pair.0) "/" (pair.1) } {
                                         (csrf_field(&organiser))

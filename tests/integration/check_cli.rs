@@ -434,6 +434,18 @@ fn check_warns_ahead_of_trouble() {
         1,
         "one mistake, one message: {all}"
     );
+    // The count says how many warnings were printed, the reading's included.
+    let listed = output
+        .stdout
+        .lines()
+        .filter(|l| l.contains("warning: "))
+        .count();
+    assert!(listed >= 2, "{}", output.stdout);
+    assert!(
+        output.stdout.contains(&format!("\nwarnings: {listed}\n")),
+        "{listed} warnings listed: {}",
+        output.stdout
+    );
 }
 
 /// Files that are not what they seem: each gets its one message (exit 2), never accepted

@@ -382,6 +382,16 @@ fn republishing_updates_events_instead_of_duplicating_them() {
     assert_eq!(sequences("F02"), after);
 }
 
+/// A cell Excel keeps as a number (a date, a time, a number), as that number.
+fn excel_number(cell: &calamine::Data) -> f64 {
+    match cell {
+        calamine::Data::DateTime(value) => value.as_f64(),
+        calamine::Data::Float(value) => *value,
+        calamine::Data::Int(value) => *value as f64,
+        other => panic!("{other:?} is not a number"),
+    }
+}
+
 #[test]
 fn the_workbook_reads_back_with_names_grid_and_korean_text() {
     use calamine::{open_workbook, Data, Reader, Xlsx};
@@ -406,6 +416,51 @@ fn the_workbook_reads_back_with_names_grid_and_korean_text() {
     let rows = book.worksheet_range("Meetings").unwrap();
     assert_eq!(rows.height(), meetings.len() + 1);
     assert_eq!(text(rows.get((0, 1))), "firm_name");
+    // Dates and times are Excel dates and times, amounts numbers (contract v3): the first
+    // meeting's, compared with schedule.json.
+    let first = &meetings[0];
+    let (date, start) = first["start"].as_str().unwrap().split_once('T').unwrap();
+    let row = (1..rows.height())
+        .find(|&r| {
+            text(rows.get((r, 0))) == first["firm"].as_str().unwrap()
+                && text(rows.get((r, 2))) == first["buyer"].as_str().unwrap()
+        })
+        .unwrap();
+    let cell = |column: usize| rows.get((row, column)).unwrap();
+    assert!(matches!(cell(5), Data::DateTime(_)), "date {:?}", cell(5));
+    assert!(matches!(cell(6), Data::DateTime(_)), "start {:?}", cell(6));
+    assert!(matches!(cell(12), Data::Float(_)), "value {:?}", cell(12));
+    let (year, month, day) = (&date[..4], &date[5..7], &date[8..]);
+    let days = chrono::NaiveDate::from_ymd_opt(
+        year.parse().unwrap(),
+        month.parse().unwrap(),
+        day.parse().unwrap(),
+    )
+    .unwrap()
+    .signed_duration_since(chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap())
+    .num_days();
+    assert_eq!(excel_number(cell(5)), days as f64, "{date}");
+    let (hours, minutes) = start.split_once(':').unwrap();
+    let fraction =
+        (hours.parse::<f64>().unwrap() * 60.0 + minutes.parse::<f64>().unwrap()) / 1440.0;
+    assert!((excel_number(cell(6)) - fraction).abs() < 1e-9, "{start}");
+    // Each table sheet has a filter on its header row.
+    let file = std::fs::File::open(out.join("schedule.xlsx")).unwrap();
+    let mut archive = zip::ZipArchive::new(file).unwrap();
+    for sheet in 5..=7 {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut archive
+                .by_name(&format!("xl/worksheets/sheet{sheet}.xml"))
+                .unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        assert!(
+            xml.contains("<autoFilter ref=\"A1:"),
+            "sheet {sheet} has no filter"
+        );
+    }
     // Korean company names arrive intact.
     let all: String = rows
         .rows()
@@ -434,11 +489,11 @@ fn the_workbook_reads_back_with_names_grid_and_korean_text() {
     for (sheet, side) in [("Firms", "firm"), ("Buyers", "buyer")] {
         let range = book.worksheet_range(sheet).unwrap();
         assert_eq!(range.height(), meetings.len() + 1, "{sheet}");
-        let mut last: BTreeMap<String, String> = BTreeMap::new();
+        let mut last: BTreeMap<String, f64> = BTreeMap::new();
         for row in range.rows().skip(1) {
             let id = row[0].to_string();
-            let when = format!("{} {}", row[3], row[4]);
-            if let Some(previous) = last.insert(id.clone(), when.clone()) {
+            let when = excel_number(&row[3]) + excel_number(&row[4]);
+            if let Some(previous) = last.insert(id.clone(), when) {
                 assert!(previous < when, "{sheet}: {id} out of order");
             }
         }

@@ -600,6 +600,23 @@ fn pages_log_in_with_the_token_url_and_forms_need_their_csrf_token() {
             .status();
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
     }
+    // The candidates page names each buyer beside its id.
+    let (_, html) = browser.get(&format!("/missions/{id}/candidates"));
+    let candidates = server.api().exported(*id, "out/candidates.csv");
+    let mission = missionmatch::read_mission(&fixture("india-2017"))
+        .unwrap()
+        .mission;
+    let first = candidates.lines().nth(1).unwrap();
+    let buyer = first.split(',').nth(1).unwrap();
+    let company = &mission.buyers[mission
+        .buyer_index(&missionmatch::BuyerId(buyer.to_string()))
+        .unwrap()]
+    .company;
+    let shown = maud::html! { (company) }.into_string();
+    assert!(
+        html.contains(&format!("{buyer} <span class=\"muted\">{shown}</span>")),
+        "{buyer} {company}"
+    );
 }
 
 #[test]
