@@ -237,6 +237,38 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
             ));
         }
     }
+    // v3: a buyer is shown a firm's products in a language it reads, else in English, else as
+    // written; a firm that wrote them in Korean only leaves buyers who do not read it with
+    // nothing to read.
+    for firm in mission
+        .firms
+        .iter()
+        .filter(|f| f.status == crate::model::Status::Active)
+    {
+        let korean_only = firm.products.chars().any(is_hangul)
+            && !firm.products.chars().any(|c| c.is_ascii_alphabetic());
+        if !korean_only {
+            continue;
+        }
+        let mut unread: Vec<&str> = mission
+            .buyers
+            .iter()
+            .filter(|b| {
+                b.status == crate::model::Status::Active && !b.languages.iter().any(|l| l == "ko")
+            })
+            .filter(|b| std::ptr::eq(firm.products_for(&b.languages), firm.products.as_str()))
+            .flat_map(|b| b.languages.iter().map(String::as_str))
+            .collect();
+        unread.sort_unstable();
+        unread.dedup();
+        if !unread.is_empty() {
+            warnings.push(format!(
+                "{}: its products are in Korean only, and buyers who read {} have nothing to read on their agendas; add products_en (or products_vi) to firms.csv",
+                firm.id,
+                unread.join(", ")
+            ));
+        }
+    }
     for (first, second) in mission.overlapping_sessions() {
         let (a, b) = (&mission.sessions[first], &mission.sessions[second]);
         warnings.push(format!(
@@ -335,4 +367,9 @@ impl MissionSummary {
         }
         out
     }
+}
+
+/// Whether the character is a Hangul syllable or letter.
+fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
 }

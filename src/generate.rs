@@ -432,6 +432,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             },
             status: Status::Active,
             extra: Vec::new(),
+            for_buyers: Default::default(),
         });
     }
 

@@ -51,9 +51,9 @@ pub use matching::{
 };
 pub use model::{
     derive_slots, interpreter_language, Availability, Buyer, BuyerId, Contact, Date, Firm, FirmId,
-    HsCode, InterpreterCapacity, MeetingLimits, Mission, NextStep, Organiser, Outcome, Request,
-    RequestKind, Rules, Session, SessionId, Side, Slot, SlotId, Status, TimeOfDay, TimeRange,
-    Window, DEFAULT_MIN_RELEVANCE,
+    ForBuyers, HsCode, InterpreterCapacity, MeetingLimits, Mission, NextStep, Organiser, Outcome,
+    Request, RequestKind, Rules, Session, SessionId, Side, Slot, SlotId, Status, TimeOfDay,
+    TimeRange, Window, DEFAULT_MIN_RELEVANCE,
 };
 pub use notify::{deliver, DeliveryReport, RetryPolicy};
 pub use publish::{

@@ -432,6 +432,48 @@ pub struct Firm {
     pub status: Status,
     /// Columns the contract does not name, kept for display.
     pub extra: Vec<(String, String)>,
+    /// v3: the name in Latin letters and the products line for buyers who read English or
+    /// Vietnamese (`name_en`, `products_en`, `products_vi`).
+    pub for_buyers: ForBuyers,
+}
+
+/// What a firm says of itself for buyers (firms.csv v3 columns; empty when not given).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ForBuyers {
+    /// The firm's name in Latin letters (`name_en`).
+    pub name_en: String,
+    /// What it makes, in English (`products_en`).
+    pub products_en: String,
+    /// What it makes, in Vietnamese (`products_vi`).
+    pub products_vi: String,
+}
+
+impl Firm {
+    /// The firm's name for a buyer: the name, with `name_en` beside it when given and different.
+    pub fn name_for_buyers(&self) -> String {
+        let latin = self.for_buyers.name_en.trim();
+        if latin.is_empty() || latin == self.name {
+            self.name.clone()
+        } else {
+            format!("{} ({latin})", self.name)
+        }
+    }
+
+    /// The products line in a language the buyer reads (its `languages`, in order), falling back
+    /// to English, then to `products` (contract v3).
+    pub fn products_for(&self, languages: &[String]) -> &str {
+        let of = |language: &str| match language {
+            "vi" => Some(self.for_buyers.products_vi.as_str()),
+            "en" => Some(self.for_buyers.products_en.as_str()),
+            _ => None,
+        };
+        languages
+            .iter()
+            .filter_map(|language| of(language))
+            .chain([self.for_buyers.products_en.as_str()])
+            .find(|text| !text.trim().is_empty())
+            .unwrap_or(&self.products)
+    }
 }
 
 /// A foreign buyer invited to the consultations.
@@ -965,6 +1007,49 @@ impl Mission {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// (the buyer's languages, the firm's products_en and products_vi, the line it reads).
+    #[test]
+    fn a_buyer_reads_the_products_line_in_its_language() {
+        let cases = [
+            (
+                &["vi", "en"][..],
+                "drones",
+                "máy bay không người lái",
+                "máy bay không người lái",
+            ),
+            (&["en"][..], "drones", "máy bay không người lái", "drones"),
+            (&["hi"][..], "drones", "", "drones"),
+            (&["vi"][..], "", "", "드론 drones"),
+            (&["vi"][..], "drones", "", "drones"),
+        ];
+        for (languages, english, vietnamese, expected) in cases {
+            let firm = Firm {
+                id: FirmId("F1".into()),
+                name: "드론코리아".into(),
+                sector: String::new(),
+                products: "드론 drones".into(),
+                keywords: Vec::new(),
+                hs_codes: Vec::new(),
+                languages: vec!["ko".into()],
+                availability: Availability::Everywhere,
+                limits: MeetingLimits::default(),
+                export_capacity_usd: None,
+                booth: String::new(),
+                contact: Contact::default(),
+                status: Status::Active,
+                extra: Vec::new(),
+                for_buyers: ForBuyers {
+                    name_en: "Drone Korea".into(),
+                    products_en: english.into(),
+                    products_vi: vietnamese.into(),
+                },
+            };
+            let languages: Vec<String> = languages.iter().map(|l| l.to_string()).collect();
+            assert_eq!(firm.products_for(&languages), expected, "{languages:?}");
+            assert_eq!(firm.name_for_buyers(), "드론코리아 (Drone Korea)");
+        }
+    }
 
     fn session(hours: &str, slot: u16, gap: u16, breaks: &[&str]) -> Session {
         Session {

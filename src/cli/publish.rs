@@ -78,6 +78,9 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let previous = read_calendar_state(&out_dir)?;
     let documents = publish(&mission, &file.meetings, status, &previous, &stamp())?;
     write_publication(&out_dir, &documents)?;
+    for warning in &documents.warnings {
+        say!("warning: {warning}");
+    }
     if file.status != Some(status) {
         set_schedule_status(&schedule_path, status)?;
     }

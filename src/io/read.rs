@@ -589,6 +589,9 @@ pub(super) const FIRM_COLUMNS: &[&str] = &[
     "email",
     "phone",
     "status",
+    "name_en",
+    "products_en",
+    "products_vi",
 ];
 
 fn read_firms(
@@ -616,6 +619,11 @@ fn read_firms(
             contact: cells.contact(),
             status: cells.status(),
             extra: cells.extra(FIRM_COLUMNS),
+            for_buyers: crate::model::ForBuyers {
+                name_en: cells.text("name_en"),
+                products_en: cells.text("products_en"),
+                products_vi: cells.text("products_vi"),
+            },
         };
         let unique = ids.check(cells, &id?);
         (unique && name.is_some()).then_some(firm)

@@ -301,6 +301,9 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
                 firm.contact.email.clone(),
                 firm.contact.phone.clone(),
                 firm.status.as_str().to_string(),
+                firm.for_buyers.name_en.clone(),
+                firm.for_buyers.products_en.clone(),
+                firm.for_buyers.products_vi.clone(),
             ],
         );
     }

@@ -24,6 +24,9 @@ pub struct Entry {
     pub with_country: String,
     /// The other side's delegate.
     pub with_contact: Contact,
+    /// What the other side makes, in a language this participant reads (a firm's products on a
+    /// buyer's agenda, contract v3; empty on a firm's).
+    pub with_products: String,
     /// The interpreter's language, when one is needed.
     pub interpreter: Option<String>,
     /// Why the pair meets (only firms' agendas print them).
@@ -85,14 +88,16 @@ pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Age
             with_name: buyer.company.clone(),
             with_country: buyer.country.clone(),
             with_contact: buyer.contact.clone(),
+            with_products: String::new(),
             interpreter: meeting.interpreter.clone(),
             reasons: meeting.reasons.clone(),
         };
         buyer_entries[b].push(Entry {
             with_id: firm.id.to_string(),
-            with_name: firm.name.clone(),
+            with_name: firm.name_for_buyers(),
             with_country: String::new(),
             with_contact: firm.contact.clone(),
+            with_products: firm.products_for(&buyer.languages).to_string(),
             ..common.clone()
         });
         firm_entries[f].push(common);

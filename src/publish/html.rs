@@ -203,11 +203,11 @@ pub fn agenda_page(mission: &Mission, agenda: &Agenda, status: Status) -> String
                 } else {
                     format!(", {}", escape(&entry.with_country))
                 },
-                if contact.is_empty() {
-                    String::new()
-                } else {
-                    format!("<br><span class=\"sub\">{}</span>", escape(&contact))
-                },
+                [&entry.with_products, &contact]
+                    .into_iter()
+                    .filter(|line| !line.is_empty())
+                    .map(|line| format!("<br><span class=\"sub\">{}</span>", escape(line)))
+                    .collect::<String>(),
                 escape(labels.interpreter),
                 match &entry.interpreter {
                     Some(language) => format!(

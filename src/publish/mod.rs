@@ -166,6 +166,44 @@ pub struct Documents {
     pub mailmerge: Vec<[String; 8]>,
     /// The calendar state after this publication.
     pub calendar: CalendarState,
+    /// What the reader of the documents should know: characters the PDF font cannot print
+    /// (emoji), left out of an agenda, naming it.
+    pub warnings: Vec<String>,
+}
+
+/// The characters a PDF agenda cannot print, with the file it concerns, when there are any.
+fn unprintable_warning(mission: &Mission, agenda: &Agenda, path: &str) -> Option<String> {
+    let mut text = format!(
+        "{}\n{}\n{}",
+        mission.name,
+        agenda.name,
+        agenda::contact_line(&agenda.contact)
+    );
+    for entry in &agenda.entries {
+        for part in [
+            &entry.with_name,
+            &entry.with_contact.person,
+            &entry.with_contact.email,
+            &entry.with_contact.phone,
+            &entry.place,
+        ] {
+            text.push('\n');
+            text.push_str(part);
+        }
+        text.push_str(&entry.reasons.join("\n"));
+    }
+    let missing = pdf::unprintable(&text);
+    (!missing.is_empty()).then(|| {
+        format!(
+            "{path}.pdf: the font has no glyph for {} (left out): {}",
+            if missing.len() == 1 {
+                "this character"
+            } else {
+                "these characters"
+            },
+            missing.iter().collect::<String>()
+        )
+    })
 }
 
 /// A file name for a participant id: ids may hold characters a file system refuses (`/`, `:`),
@@ -212,6 +250,7 @@ pub fn publish(
     let (firm_agendas, buyer_agendas) = agendas(mission, meetings);
     let mut jobs: Vec<(&Agenda, String)> = Vec::new();
     let mut mailmerge = Vec::new();
+    let mut warnings = Vec::new();
     for (kind, folder, list) in [
         ("firm", "firms", &firm_agendas),
         ("buyer", "buyers", &buyer_agendas),
@@ -229,6 +268,7 @@ pub fn publish(
                 format!("{path}.ics"),
                 agenda.entries.len().to_string(),
             ]);
+            warnings.extend(unprintable_warning(mission, agenda, &path));
             jobs.push((agenda, path));
         }
     }
@@ -295,6 +335,7 @@ pub fn publish(
         files,
         mailmerge,
         calendar,
+        warnings,
     })
 }
 

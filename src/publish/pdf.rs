@@ -63,13 +63,34 @@ impl Measure {
             .font
             .glyph_metrics(Size::new(size), LocationRef::default());
         text.chars()
-            .map(|c| {
-                let glyph = charmap.map(c).unwrap_or_default();
-                metrics.advance_width(glyph).unwrap_or(size * 0.5)
-            })
+            .filter_map(|c| charmap.map(c))
+            .map(|glyph| metrics.advance_width(glyph).unwrap_or(size * 0.5))
             .sum()
     }
+
+    /// Whether the font has a glyph for the character.
+    fn prints(&self, c: char) -> bool {
+        self.font.charmap().map(c).is_some()
+    }
 }
+
+/// The characters of `text` the agendas' font cannot print (emoji and the like): the PDF leaves
+/// them out rather than print blanks, and `publish` warns about them.
+pub fn unprintable(text: &str) -> Vec<char> {
+    let Some(measure) = Measure::new(FONT_BYTES) else {
+        return Vec::new();
+    };
+    let mut found: Vec<char> = text
+        .chars()
+        .filter(|&c| !c.is_whitespace() && !c.is_control() && !measure.prints(c))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// The most lines the other side's cell of an agenda takes (name, products, contact).
+const WITH_LINES: usize = 12;
 
 /// Breaks `text` into lines no wider than `width`: at spaces where possible, inside a word
 /// (Korean has no spaces between many words) where not; at most `max_lines`, the last one
@@ -166,11 +187,18 @@ impl Pen<'_> {
         }
         surface.set_fill(Some(fill));
         let font = if bold { &self.bold } else { &self.regular };
+        // What the font has no glyph for is left out (`publish` warns), not drawn as blanks.
+        let measure = if bold {
+            self.measure_bold
+        } else {
+            self.measure
+        };
+        let printable: String = text.chars().filter(|&c| measure.prints(c)).collect();
         surface.draw_text(
             Point::from_xy(x, y),
             font.clone(),
             size,
-            text,
+            &printable,
             false,
             TextDirection::Auto,
         );
@@ -184,6 +212,12 @@ fn row_cells(agenda: &Agenda, entry: &super::Entry) -> Vec<(String, bool)> {
         with.push_str(&format!(", {}", entry.with_country));
     }
     with.push(')');
+    if !entry.with_products.is_empty() {
+        with.push('\n');
+        with.push_str(&entry.with_products);
+    }
+    // The contact whole (contract v3): on one line when it fits, else wrapped at its spaces
+    // and, in a long e-mail address, between characters; never cut.
     let contact = contact_line(&entry.with_contact);
     if !contact.is_empty() {
         with.push('\n');
@@ -325,7 +359,7 @@ fn frame(surface: &mut Surface, pen: &Pen, sheet: &Sheet, page: usize) -> f32 {
     } else {
         agenda.name.clone()
     };
-    for line in wrap(pen.measure_bold, &name, 17.0, PAGE_WIDTH - 2.0 * MARGIN, 2) {
+    for line in wrap(pen.measure_bold, &name, 17.0, PAGE_WIDTH - 2.0 * MARGIN, 4) {
         pen.text(
             surface,
             (MARGIN, y),
@@ -345,14 +379,20 @@ fn frame(surface: &mut Surface, pen: &Pen, sheet: &Sheet, page: usize) -> f32 {
         who.push(format!("{}: {}", labels.contact, contact));
     }
     who.push(format!("{}: {}", labels.meetings, agenda.entries.len()));
-    pen.text(
-        surface,
-        (MARGIN, y - 4.0),
-        9.0,
-        false,
-        grey(),
+    // Wrapped: a long contact must not run off the page.
+    let who = wrap(
+        pen.measure,
         &who.join(" · "),
+        9.0,
+        PAGE_WIDTH - 2.0 * MARGIN,
+        3,
     );
+    for (index, line) in who.iter().enumerate() {
+        if index > 0 {
+            y += 11.0;
+        }
+        pen.text(surface, (MARGIN, y - 4.0), 9.0, false, grey(), line);
+    }
     y += 4.0;
     rectangle(surface, MARGIN, y, PAGE_WIDTH - 2.0 * MARGIN, 2.0, blue());
 
@@ -458,7 +498,14 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
                     .zip(&columns)
                     .map(|((text, bold), column)| {
                         let measure = if bold { &measure_bold } else { &measure };
-                        wrap(measure, &text, size, column.width - 8.0, 3)
+                        // The other side (name, products, contact) has room to be printed
+                        // whole; the reasons are a summary, cut with `…` after three lines.
+                        let lines = if column.label == labels.with {
+                            WITH_LINES
+                        } else {
+                            3
+                        };
+                        wrap(measure, &text, size, column.width - 8.0, lines)
                     })
                     .collect()
             })

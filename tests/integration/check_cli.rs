@@ -26,6 +26,15 @@ fn the_fixtures_pass_with_a_summary() {
         );
     }
     let output = run(&["check", fixture("india-2017").to_str().unwrap()]);
+    // v3: a firm whose products only Korean readers can read is named, with the buyers' languages.
+    assert!(
+        output.stdout.contains("warning: F08: its products are in Korean only, and buyers who read en, hi, ta have nothing to read on their agendas; add products_en (or products_vi) to firms.csv"),
+        "{}",
+        output.stdout
+    );
+    assert!(!output
+        .stdout
+        .contains("F01: its products are in Korean only"));
     assert!(output.stdout.contains("  DEL-1    2017-03-27 New Delhi 09:30-17:00: 9 slots (09:30 10:10 10:50 11:30 13:30 14:10 14:50 15:30 16:10); available: 13 firms, 20 buyers"), "{}", output.stdout);
 }
 

@@ -799,3 +799,124 @@ fn a_hand_edited_timetable_that_breaks_a_rule_is_not_published() {
         assert!(!out.exists(), "{what}: documents were written");
     }
 }
+
+/// Agendas print what they are given whole or say why not: a buyer's contact whole on a firm's
+/// agenda (name, e-mail and phone, wrapped), a 500-character firm name inside the page, and
+/// characters the font cannot print left out with a warning naming the agenda.
+#[test]
+fn agendas_print_contacts_whole_and_long_names_inside_the_page() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    let meetings = schedule_meetings(&scratch.path().join("out/schedule.json"));
+    let (firm, buyer) = (
+        meetings[0]["firm"].as_str().unwrap().to_string(),
+        meetings[0]["buyer"].as_str().unwrap().to_string(),
+    );
+    let replace_line = |file: &str, id: &str, change: &dyn Fn(&str) -> String| {
+        let path = scratch.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let edited: Vec<String> = text
+            .lines()
+            .map(|line| {
+                if line.starts_with(&format!("{id},")) {
+                    change(line)
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect();
+        std::fs::write(&path, edited.join("\n") + "\n").unwrap();
+    };
+    let email = "la.van.sang.purchasing.department@very-long-buyer-domain.example.com";
+    let phone = "+84-28-3822-9999 ext. 1234";
+    replace_line("buyers.csv", &buyer, &|line| {
+        let kept: Vec<&str> = line.rsplitn(4, ',').collect();
+        format!("{},La Văn Sáng,{email},{phone}", kept[3])
+    });
+    let long_name = format!(
+        "🚁 {}",
+        "Anyang Precision Unmanned Aerial Systems ".repeat(12)
+    );
+    replace_line("firms.csv", &firm, &|line| {
+        let (id, rest) = line.split_once(',').unwrap();
+        let (_, after) = rest.split_once(',').unwrap();
+        format!("{id},{},{after}", long_name.trim())
+    });
+    // v3 columns: the firm's Latin name and products line for buyers who read English.
+    let path = scratch.path().join("firms.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let with_columns: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| match index {
+            0 => format!("{line},name_en,products_en"),
+            _ if line.starts_with(&format!("{firm},")) => {
+                format!("{line},Anyang UAS,Survey and crop-spraying drones")
+            }
+            _ => format!("{line},,"),
+        })
+        .collect();
+    std::fs::write(&path, with_columns.join("\n") + "\n").unwrap();
+    let published = run(&["publish", dir]);
+    assert_eq!(published.code, 0, "{}", published.stderr);
+    assert!(
+        published.stdout.contains(&format!(
+            "warning: agendas/firms/{firm}.pdf: the font has no glyph for this character (left out): 🚁"
+        )),
+        "{}",
+        published.stdout
+    );
+    let agenda = scratch.path().join(format!("out/agendas/firms/{firm}.pdf"));
+    let Some(text) = pdf_text(&agenda) else {
+        return;
+    };
+    // Wrapped inside its column, each part of the contact reads whole once the line breaks and
+    // the layout's spaces are taken out.
+    let squeeze = |text: &str| text.split_whitespace().collect::<String>();
+    let flat = squeeze(&text);
+    for part in ["La Văn Sáng", email, phone] {
+        assert!(
+            flat.contains(&squeeze(part)),
+            "{part} is not whole in {firm}'s agenda:\n{text}"
+        );
+    }
+    assert!(!text.contains("1234…") && !text.contains("Sáng…"), "{text}");
+    // The buyer's agenda names the firm with its Latin name and its products in English.
+    let buyer_agenda = scratch
+        .path()
+        .join(format!("out/agendas/buyers/{buyer}.pdf"));
+    let buyer_text = squeeze(&pdf_text(&buyer_agenda).unwrap());
+    for part in ["(AnyangUAS)", "Surveyandcrop-sprayingdrones"] {
+        assert!(
+            buyer_text.contains(part),
+            "{part} missing from {buyer}'s agenda"
+        );
+    }
+    // Every word of the firm's and the buyer's agenda lies inside the A4 page.
+    let pdftotext = tool("pdftotext").unwrap();
+    for path in [
+        agenda,
+        scratch
+            .path()
+            .join(format!("out/agendas/buyers/{buyer}.pdf")),
+    ] {
+        let output = Command::new(&pdftotext)
+            .arg("-bbox")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap();
+        let html = String::from_utf8_lossy(&output.stdout);
+        let widest = html
+            .split("xMax=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().parse::<f64>().unwrap())
+            .fold(0.0, f64::max);
+        assert!(
+            widest > 300.0 && widest <= 595.3,
+            "{}: a word ends at x = {widest}",
+            path.display()
+        );
+    }
+}

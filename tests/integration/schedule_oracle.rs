@@ -231,6 +231,7 @@ mod brute_force {
                 contact: Default::default(),
                 status: Default::default(),
                 extra: vec![],
+                for_buyers: Default::default(),
             })
             .collect();
         let buyers: Vec<Buyer> = tiny
