@@ -3,7 +3,7 @@
 //! The first sheet counts; its first row is the header; a problem names the Excel row number.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
 
@@ -27,13 +27,8 @@ const MOST_CELLS: usize = 10_000_000;
 /// [`LARGEST_UNPACKED`], `MOST_COLUMNS` and `MOST_CELLS`: past them, one problem for the file.
 pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>> {
     let whole_file = |message: String| vec![Problem::new(file, 0, "file", message)];
-    let unpacked = unpacked_size(&bytes);
-    if unpacked > LARGEST_UNPACKED {
-        return Err(whole_file(format!(
-            "unpacks to {} MB, more than the {} MB a mission workbook may hold; save the sheet alone as a new .xlsx or as CSV",
-            unpacked / 1024 / 1024,
-            LARGEST_UNPACKED / 1024 / 1024
-        )));
+    if let Some(message) = too_large(&bytes) {
+        return Err(whole_file(message));
     }
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|error| {
         whole_file(format!(
@@ -157,15 +152,42 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
     }
 }
 
-/// What the parts of a workbook (a zip archive) say they unpack to, together; 0 for what is no
-/// zip archive (the workbook reader then says what is wrong).
-fn unpacked_size(bytes: &[u8]) -> u64 {
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return 0;
-    };
-    (0..archive.len())
+/// Why a workbook (a zip archive) is refused unread, if it is: its parts unpack to more than
+/// [`LARGEST_UNPACKED`], first as their directory declares, then, when that is within the limit,
+/// as they really inflate (counted, never kept, and no further than the limit): a directory can
+/// lie about sizes. What is no zip archive passes (the workbook reader then says what is wrong).
+fn too_large(bytes: &[u8]) -> Option<String> {
+    let mb = |bytes: u64| bytes / 1024 / 1024;
+    let advice = "save the sheet alone as a new .xlsx or as CSV";
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let declared = (0..archive.len())
         .filter_map(|index| archive.by_index_raw(index).ok().map(|entry| entry.size()))
-        .fold(0u64, u64::saturating_add)
+        .fold(0u64, u64::saturating_add);
+    if declared > LARGEST_UNPACKED {
+        return Some(format!(
+            "unpacks to {} MB, more than the {} MB a mission workbook may hold; {advice}",
+            mb(declared),
+            mb(LARGEST_UNPACKED)
+        ));
+    }
+    let mut inflated = 0u64;
+    for index in 0..archive.len() {
+        let Ok(entry) = archive.by_index(index) else {
+            continue;
+        };
+        let allowance = LARGEST_UNPACKED + 1 - inflated;
+        // A part that cannot be inflated is the workbook reader's to report.
+        inflated +=
+            std::io::copy(&mut Read::take(entry, allowance), &mut std::io::sink()).unwrap_or(0);
+        if inflated > LARGEST_UNPACKED {
+            return Some(format!(
+                "unpacks to more than the {} MB a mission workbook may hold, though its directory says {} bytes; {advice}",
+                mb(LARGEST_UNPACKED),
+                declared
+            ));
+        }
+    }
+    None
 }
 
 /// A cell as the text a CSV file would hold.

@@ -187,4 +187,34 @@ fn workbooks_are_read_within_bounds() {
         output.stderr.lines().collect::<Vec<_>>()[..2],
         ["buyers.xlsx:0: file: unpacks to 200 MB, more than the 128 MB a mission workbook may hold; save the sheet alone as a new .xlsx or as CSV", "1 problem(s) found; nothing was written"]
     );
+
+    // The same part with a directory that lies (it says 1,000 bytes): counted as it inflates,
+    // and refused at the limit.
+    let file = std::fs::File::create(&path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    for _ in 0..200 {
+        std::io::Write::write_all(&mut zip, &spaces).unwrap();
+    }
+    zip.finish().unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let real = (200u32 * 1024 * 1024).to_le_bytes();
+    let mut patched = 0;
+    // The uncompressed size: at 22 in the local header, at 24 in the central directory's.
+    for (signature, offset) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+        let at = bytes.windows(4).position(|w| w == signature).unwrap() + offset;
+        assert_eq!(bytes[at..at + 4], real);
+        bytes[at..at + 4].copy_from_slice(&1000u32.to_le_bytes());
+        patched += 1;
+    }
+    assert_eq!(patched, 2);
+    std::fs::write(&path, &bytes).unwrap();
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2);
+    assert_eq!(
+        output.stderr.lines().collect::<Vec<_>>()[..2],
+        ["buyers.xlsx:0: file: unpacks to more than the 128 MB a mission workbook may hold, though its directory says 1000 bytes; save the sheet alone as a new .xlsx or as CSV", "1 problem(s) found; nothing was written"]
+    );
 }
