@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::csv::{csv_with_header, parse_table, push_line};
 use super::read::split_list;
-use super::write::{write_atomically, write_set};
+use super::write::{settle, write_atomically, write_set_with_folder};
 use crate::error::{Error, Problem, Result};
 use crate::model::{BuyerId, FirmId, Mission, SlotId, Status};
 use crate::publish::{CalendarState, Documents, Published, Status as PublishStatus};
@@ -60,6 +60,7 @@ pub fn read_schedule(
 ) -> Result<ScheduleFile> {
     let file = path.display().to_string();
     let folder = path.parent().unwrap_or(Path::new("."));
+    settle(folder)?;
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -273,6 +274,7 @@ const STATE_COLUMNS: [&str; 11] = [
 
 /// The calendar state the last publication into `out_dir` left (empty when there was none).
 pub fn read_calendar_state(out_dir: &Path) -> Result<CalendarState> {
+    settle(out_dir)?;
     let folder = out_dir.join("agendas");
     let bytes = match super::source::read_bytes(&folder, STATE_FILE) {
         Ok(Some(bytes)) => bytes,
@@ -339,16 +341,17 @@ fn calendar_state_csv(state: &CalendarState) -> String {
     text
 }
 
-/// Writes a publication under `out_dir`: the agendas into a fresh folder that replaces
-/// `agendas/` in one rename (with the calendar state inside it), then `grid.html`,
-/// `schedule.xlsx` and `mailmerge.csv` as a set. A run that fails or is killed before the
-/// rename leaves the previous agendas in place.
+/// Writes a publication under `out_dir`: the agendas into a fresh folder (with the calendar
+/// state inside it), then that folder, `grid.html`, `schedule.xlsx` and `mailmerge.csv` as one
+/// set ([`write_set_with_folder`]). A run that fails before its journal leaves the previous
+/// publication; one killed during its renames is completed by the next reader or writer.
 pub fn write_publication(out_dir: &Path, documents: &Documents) -> Result<()> {
     std::fs::create_dir_all(out_dir).map_err(|error| Error::io(out_dir, error))?;
     let process = std::process::id();
     let staging = out_dir.join(format!(".agendas.{process}.tmp"));
-    let retired = out_dir.join(format!(".agendas.{process}.old"));
-    // Folders that killed runs left behind.
+    // A set a killed run left half-renamed is completed first; then the folders killed runs
+    // left behind go.
+    settle(out_dir)?;
     if let Ok(entries) = std::fs::read_dir(out_dir) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -374,17 +377,6 @@ pub fn write_publication(out_dir: &Path, documents: &Documents) -> Result<()> {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(error);
     }
-    let agendas = out_dir.join("agendas");
-    if agendas.exists() {
-        std::fs::rename(&agendas, &retired).map_err(|error| Error::io(&agendas, error))?;
-    }
-    if let Err(error) = std::fs::rename(&staging, &agendas) {
-        // Put the previous agendas back.
-        let _ = std::fs::rename(&retired, &agendas);
-        return Err(Error::io(&agendas, error));
-    }
-    let _ = std::fs::remove_dir_all(&retired);
-
     let mut mailmerge = csv_with_header(&[
         "kind",
         "id",
@@ -404,7 +396,9 @@ pub fn write_publication(out_dir: &Path, documents: &Documents) -> Result<()> {
         .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
         .collect();
     files.push(("mailmerge.csv", mailmerge.as_bytes()));
-    write_set(out_dir, &files)
+    // The agendas folder and the other documents as one set: no reader sees new agendas beside
+    // an old grid, or no agendas folder at all.
+    write_set_with_folder(out_dir, &files, Some((&staging, "agendas")))
 }
 
 #[cfg(test)]

@@ -28,9 +28,20 @@ const JOURNAL_PREFIX: &str = ".missionmatch-set.";
 /// they stay a set: every file is written to a temporary file first; only when all of them are
 /// complete (and no target is a folder) does a journal list the renames, which then run. A run
 /// killed before the journal leaves the previous files untouched; one killed during the renames
-/// is completed by the next write into the folder, which also removes temporary files that
-/// killed runs left behind. Creates the folder if needed.
+/// is completed by the next write into the folder or the next reader ([`settle`]), which also
+/// remove temporary files that killed runs left behind. Creates the folder if needed.
 pub fn write_set(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
+    write_set_with_folder(dir, files, None)
+}
+
+/// [`write_set`], with a folder built aside (`staged`, inside `dir`) that replaces the folder
+/// `target` in the same journal: the old one is renamed away first (a folder cannot be renamed
+/// over one that is not empty) and removed last, and a killed run is completed as a whole.
+pub fn write_set_with_folder(
+    dir: &Path,
+    files: &[(&str, &[u8])],
+    folder: Option<(&Path, &str)>,
+) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|error| Error::io(dir, error))?;
     recover(dir)?;
     for (name, _) in files {
@@ -56,20 +67,74 @@ pub fn write_set(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
         renames.push((temporary, dir.join(name)));
     }
     let journal = dir.join(format!("{JOURNAL_PREFIX}{process}"));
-    if renames.len() > 1 {
-        let mut listing = String::new();
-        for (temporary, target) in &renames {
-            let _ = writeln!(listing, "{}\t{}", file_name(temporary), file_name(target));
-        }
-        write_synced(&journal, listing.as_bytes())?;
+    let mut listing = String::new();
+    let retired = folder.map(|(_, target)| format!(".{target}.{process}.old"));
+    if let (Some((staged, target)), Some(retired)) = (folder, &retired) {
+        let _ = writeln!(
+            listing,
+            "{FOLDER_LINE}\t{}\t{target}\t{retired}",
+            file_name(staged)
+        );
     }
     for (temporary, target) in &renames {
-        std::fs::rename(temporary, target).map_err(|error| Error::io(target, error))?;
+        let _ = writeln!(listing, "{}\t{}", file_name(temporary), file_name(target));
     }
-    if renames.len() > 1 {
+    let journaled = listing.lines().count() > 1;
+    if journaled {
+        write_synced(&journal, listing.as_bytes())?;
+    }
+    apply(dir, &listing)?;
+    if journaled {
         std::fs::remove_file(&journal).map_err(|error| Error::io(&journal, error))?;
     }
     Ok(())
+}
+
+/// The first field of a journal line that replaces a folder: `folder STAGED TARGET RETIRED`.
+const FOLDER_LINE: &str = "folder";
+
+/// Carries out a journal's renames, skipping what is already done, so that a run killed at any
+/// point is completed by running it again: a folder line moves the old folder away (unless it
+/// is already away) and the staged one in, then removes the old one; a file line renames its
+/// temporary file over the target.
+fn apply(dir: &Path, listing: &str) -> Result<()> {
+    let rename =
+        |from: &Path, to: &Path| std::fs::rename(from, to).map_err(|error| Error::io(to, error));
+    let mut retired_folders = Vec::new();
+    for line in listing.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        match fields.as_slice() {
+            [FOLDER_LINE, staged, target, retired] => {
+                let (staged, target, retired) =
+                    (dir.join(staged), dir.join(target), dir.join(retired));
+                if staged.exists() {
+                    if target.exists() && !retired.exists() {
+                        rename(&target, &retired)?;
+                    }
+                    rename(&staged, &target)?;
+                }
+                retired_folders.push(retired);
+            }
+            [temporary, target] => {
+                let temporary = dir.join(temporary);
+                if temporary.exists() {
+                    rename(&temporary, &dir.join(target))?;
+                }
+            }
+            _ => {}
+        }
+    }
+    for retired in retired_folders {
+        let _ = std::fs::remove_dir_all(retired);
+    }
+    Ok(())
+}
+
+/// Makes an output folder whole before it is read: completes the sets of writers that were
+/// killed during their renames, so that a reader (`publish`, `followup`, `report`) never takes
+/// files of two runs together.
+pub fn settle(dir: &Path) -> Result<()> {
+    recover(dir)
 }
 
 fn write_synced(path: &Path, contents: &[u8]) -> Result<()> {
@@ -118,15 +183,7 @@ fn recover(dir: &Path) -> Result<()> {
             continue;
         }
         let listing = std::fs::read_to_string(&journal).unwrap_or_default();
-        for line in listing.lines() {
-            if let Some((temporary, target)) = line.split_once('\t') {
-                let temporary = dir.join(temporary);
-                if temporary.exists() {
-                    std::fs::rename(&temporary, dir.join(target))
-                        .map_err(|error| Error::io(dir.join(target), error))?;
-                }
-            }
-        }
+        apply(dir, &listing)?;
         let _ = std::fs::remove_file(&journal);
     }
     for name in &names {

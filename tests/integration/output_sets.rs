@@ -99,3 +99,81 @@ fn a_run_killed_between_renames_is_completed_by_the_next() {
     assert_eq!(json, csv);
     assert_eq!(leftovers(&out), Vec::<String>::new());
 }
+
+/// A publication killed at each of its renames (the agendas folder moved away, the new one
+/// moved in, each document renamed) is completed by the next reader of the folder, here
+/// `report`: it never reads, and leaves no one to see, new documents beside old ones or no
+/// agendas folder at all.
+#[test]
+fn a_publication_killed_at_any_rename_is_completed_before_anyone_reads() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    let out = scratch.path().join("out");
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    assert_eq!(run(&["publish", dir]).code, 0);
+    let dead = 999_999_998u32; // no such process
+    let documents = ["grid.html", "mailmerge.csv", "schedule.xlsx"];
+    let renames = 2 + documents.len();
+    for done in 0..=renames {
+        // The second publication, staged and journaled as a run that was then killed.
+        let staged = out.join(format!(".agendas.{dead}.tmp"));
+        std::fs::create_dir_all(&staged).unwrap();
+        std::fs::write(staged.join("MARKER"), format!("second {done}")).unwrap();
+        let mut journal = format!("folder\t.agendas.{dead}.tmp\tagendas\t.agendas.{dead}.old\n");
+        for name in documents {
+            std::fs::write(
+                out.join(format!(".{name}.{dead}.tmp")),
+                format!("second {name}"),
+            )
+            .unwrap();
+            journal.push_str(&format!(".{name}.{dead}.tmp\t{name}\n"));
+        }
+        std::fs::write(out.join(format!(".missionmatch-set.{dead}")), journal).unwrap();
+        // The renames it made before it was killed.
+        let steps: Vec<(std::path::PathBuf, std::path::PathBuf)> = [
+            (
+                out.join("agendas"),
+                out.join(format!(".agendas.{dead}.old")),
+            ),
+            (staged.clone(), out.join("agendas")),
+        ]
+        .into_iter()
+        .chain(
+            documents
+                .iter()
+                .map(|name| (out.join(format!(".{name}.{dead}.tmp")), out.join(name))),
+        )
+        .collect();
+        for (from, to) in steps.iter().take(done) {
+            std::fs::rename(from, to).unwrap();
+        }
+        let output = run(&["report", dir]);
+        assert_eq!(
+            output.code, 0,
+            "killed after {done} renames: {}",
+            output.stderr
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("agendas/MARKER")).unwrap(),
+            format!("second {done}"),
+            "killed after {done} renames"
+        );
+        for name in documents {
+            assert_eq!(
+                std::fs::read_to_string(out.join(name)).unwrap(),
+                format!("second {name}"),
+                "killed after {done} renames"
+            );
+        }
+        assert_eq!(
+            leftovers(&out),
+            Vec::<String>::new(),
+            "killed after {done} renames"
+        );
+        // The agendas of the publication before are gone with their folder.
+        assert!(
+            !out.join("agendas/firms").exists(),
+            "killed after {done} renames"
+        );
+    }
+}
