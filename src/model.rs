@@ -997,6 +997,26 @@ impl Mission {
         groups
     }
 
+    /// Groups of slots in one city that share a moment (two or more): `[interpreters]` counts
+    /// people in one city, so at no moment may more meetings of one city need a language than
+    /// its number (contract v3, amending section 3). Empty when no sessions of a city overlap.
+    pub fn interpreter_moments(&self) -> Vec<Vec<usize>> {
+        let mut moments: Vec<Vec<usize>> = Vec::new();
+        for group in self.overlapping_slot_groups() {
+            let mut cities: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for slot in group {
+                let city = self.sessions[self.slots[slot].session].city.as_str();
+                cities.entry(city).or_default().push(slot);
+            }
+            for (_, slots) in cities {
+                if slots.len() > 1 && !moments.contains(&slots) {
+                    moments.push(slots);
+                }
+            }
+        }
+        moments
+    }
+
     /// A slot's name as the contract writes it: `DEL-1 10:10`.
     pub fn slot_name(&self, slot: SlotId) -> String {
         let slot = &self.slots[slot.0];

@@ -287,6 +287,7 @@ fn replan_releasing(
     let mut count: HashMap<(bool, usize), u32> = HashMap::new();
     let mut interpreted: HashMap<(usize, String), u32> = HashMap::new();
     let mut in_slot: HashMap<usize, u32> = HashMap::new();
+    let moments = mission.interpreter_moments();
     for meeting in order {
         let (Some(&f), Some(&b)) = (firm_of.get(&meeting.firm), buyer_of.get(&meeting.buyer))
         else {
@@ -342,12 +343,28 @@ fn replan_releasing(
                     .interpreters
                     .as_ref()
                     .map(|table| table.get(language).copied().unwrap_or(0));
-                let used = interpreted
-                    .get(&(slot, language.clone()))
-                    .copied()
-                    .unwrap_or(0);
-                if limit.is_some_and(|limit| used >= limit) {
+                let used = |slot: usize| {
+                    interpreted
+                        .get(&(slot, language.clone()))
+                        .copied()
+                        .unwrap_or(0)
+                };
+                if limit.is_some_and(|limit| used(slot) >= limit) {
                     return Some(format!("no {language} interpreter left in that slot"));
+                }
+                // Sessions of one city that overlap share its interpreters (contract v3).
+                let crowded = moments
+                    .iter()
+                    .filter(|slots| slots.contains(&slot))
+                    .any(|slots| {
+                        limit.is_some_and(|limit| {
+                            slots.iter().map(|&s| used(s)).sum::<u32>() >= limit
+                        })
+                    });
+                if crowded {
+                    return Some(format!(
+                        "no {language} interpreter left in the city at that time"
+                    ));
                 }
             }
             release.then(|| RELEASED.to_string())

@@ -143,6 +143,30 @@ fn add_overlap_rows(
         }
     }
     add_capacity_rows(model, in_group, |_| 1.0);
+    // Rule 5 across sessions of one city that overlap: the city's interpreters per moment.
+    let mut interpreted: HashMap<(usize, usize), Terms> = HashMap::new();
+    for (variable, &ClassMeeting { pair, class }) in meetings.iter().enumerate() {
+        let pair = &instance.pairs[pair];
+        let Some(language) = pair
+            .language
+            .filter(|_| instance.language_limit(pair).is_some())
+        else {
+            continue;
+        };
+        for &moment in &instance.slot_moments[partition.classes[class][0]] {
+            interpreted
+                .entry((moment, language))
+                .or_default()
+                .push((variable, 1.0));
+        }
+    }
+    add_capacity_rows(model, interpreted, |(moment, language)| {
+        f64::from(
+            instance
+                .moment_capacity(language, moment)
+                .unwrap_or(u32::MAX),
+        )
+    });
 }
 
 /// The model and what its variables mean.

@@ -39,11 +39,28 @@ impl Occupancy {
                 && !self.firm_busy[pair.firm][slot]
                 && !self.buyer_busy[pair.buyer][slot]
                 && match pair.language {
-                    Some(language) => instance
-                        .language_capacity(language, slot)
-                        .is_none_or(|capacity| self.interpreted[language][slot] < capacity),
+                    Some(language) => {
+                        instance
+                            .language_capacity(language, slot)
+                            .is_none_or(|capacity| self.interpreted[language][slot] < capacity)
+                            && self.moments_allow(instance, language, slot)
+                    }
                     None => true,
                 }
+        })
+    }
+
+    /// Whether every moment of `slot` has an interpreter of `language` left (sessions of one
+    /// city that overlap share its interpreters).
+    fn moments_allow(&self, instance: &Instance, language: usize, slot: usize) -> bool {
+        instance.slot_moments[slot].iter().all(|&moment| {
+            let used: u32 = instance.interpreter_moments[moment]
+                .iter()
+                .map(|&other| self.interpreted[language][other])
+                .sum();
+            instance
+                .moment_capacity(language, moment)
+                .is_none_or(|capacity| used < capacity)
         })
     }
 

@@ -129,6 +129,11 @@ pub struct Instance {
     pub overlap_groups: Vec<Vec<usize>>,
     /// Per slot, the other slots that overlap it in time.
     pub overlapping: Vec<Vec<usize>>,
+    /// Groups of slots in one city that share a moment (`Mission::interpreter_moments`): their
+    /// meetings share the city's interpreters. Empty when no sessions of a city overlap.
+    pub interpreter_moments: Vec<Vec<usize>>,
+    /// Per slot, the interpreter moments it is in (into `interpreter_moments`).
+    pub slot_moments: Vec<Vec<usize>>,
     /// Per slot: the shared tables of its session (rule 8), `None` where firms sit at booths.
     pub slot_tables: Vec<Option<u32>>,
     /// Per language (as in `languages`), per slot: interpreters already taken by meetings that
@@ -413,6 +418,13 @@ pub fn build_instance(
                 .collect()
         })
         .collect();
+    let interpreter_moments = mission.interpreter_moments();
+    let mut slot_moments = vec![Vec::new(); slot_count];
+    for (moment, slots) in interpreter_moments.iter().enumerate() {
+        for &slot in slots {
+            slot_moments[slot].push(moment);
+        }
+    }
     let mut language_reserved = vec![Vec::new(); languages.len()];
     let mut slot_tables: Vec<Option<u32>> = mission
         .slots
@@ -442,6 +454,8 @@ pub fn build_instance(
         slot_tables,
         overlap_groups,
         overlapping,
+        interpreter_moments,
+        slot_moments,
         language_reserved,
         firm_floored,
         buyer_floored,
@@ -492,6 +506,20 @@ impl Instance {
             .get(slot)
             .copied()
             .unwrap_or(0);
+        self.languages[language]
+            .1
+            .map(|limit| limit.saturating_sub(reserved))
+    }
+
+    /// The interpreters of a language left for a moment's meetings: its limit less those that
+    /// meetings outside the instance take in the moment's slots (`None`: unlimited).
+    pub fn moment_capacity(&self, language: usize, moment: usize) -> Option<u32> {
+        let reserved: u32 = self.language_reserved[language]
+            .iter()
+            .enumerate()
+            .filter(|(slot, _)| self.interpreter_moments[moment].contains(slot))
+            .map(|(_, count)| *count)
+            .sum();
         self.languages[language]
             .1
             .map(|limit| limit.saturating_sub(reserved))

@@ -221,6 +221,32 @@ fn violations(
         }
     }
     if let Some(limits) = &mission.interpreters {
+        // Sessions of one city that overlap share its interpreters (contract v3): at no moment
+        // more meetings of the city need a language than its number.
+        for moment in mission.interpreter_moments() {
+            let mut needed: HashMap<&str, u32> = HashMap::new();
+            for ((slot, language), count) in &interpreters {
+                if moment.contains(slot) {
+                    *needed.entry(language.as_str()).or_default() += count;
+                }
+            }
+            let mut needed: Vec<_> = needed.into_iter().collect();
+            needed.sort();
+            for (language, count) in needed {
+                let limit = limits.get(language).copied().unwrap_or(0);
+                if count > limit {
+                    let at: Vec<String> = moment
+                        .iter()
+                        .map(|&slot| slot_name(mission, slot))
+                        .collect();
+                    violations.push(format!(
+                        "rule 5: {count} meetings needing {language} at once in {} ({}), limit {limit}",
+                        mission.sessions[mission.slots[moment[0]].session].city,
+                        at.join(", ")
+                    ));
+                }
+            }
+        }
         for ((slot, language), count) in &interpreters {
             let limit = limits.get(language).copied().unwrap_or(0);
             if *count > limit {

@@ -565,3 +565,103 @@ fn share_a_slot(mission: &Mission, firm: &str, buyer: &str) -> bool {
         .iter()
         .any(|slot| firm.availability.allows(slot) && buyer.availability.allows(slot))
 }
+
+/// Contract v3, interpreters across overlapping sessions: with DEL-2 moved onto DEL-1's morning
+/// in the same city and one Hindi interpreter, no two meetings needing Hindi run at once in
+/// New Delhi, by any method; a timetable that has two at once is caught by the validator.
+#[test]
+fn overlapping_sessions_of_one_city_share_its_interpreters() {
+    let scratch = copy_fixture("india-2017");
+    edit(scratch.path(), "mission.toml", "2017-03-28", "2017-03-27");
+    edit(
+        scratch.path(),
+        "mission.toml",
+        "start = \"09:30\"\nend = \"12:30\"",
+        "start = \"09:50\"\nend = \"12:30\"",
+    );
+    edit(scratch.path(), "mission.toml", "hi = 2", "hi = 1");
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    assert!(!mission.interpreter_moments().is_empty());
+    let weights = candidate_weights(
+        &mission,
+        &match_mission(&mission, &Default::default()).unwrap(),
+    );
+    // Hindi meetings that run at once in New Delhi: the most of any moment.
+    let most_at_once = |meetings: &[missionmatch::Meeting]| -> usize {
+        let hindi: Vec<usize> = meetings
+            .iter()
+            .filter(|m| m.interpreter.as_deref() == Some("hi"))
+            .map(|m| m.slot.0)
+            .collect();
+        hindi
+            .iter()
+            .map(|&slot| {
+                hindi
+                    .iter()
+                    .filter(|&&other| other == slot || mission.slots_overlap(slot, other))
+                    .filter(|&&other| {
+                        let (a, b) = (&mission.slots[slot], &mission.slots[other]);
+                        mission.sessions[a.session].city == mission.sessions[b.session].city
+                            && b.range.start <= a.range.start
+                            && a.range.start < b.range.end
+                    })
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    let mut any_hindi = false;
+    for method in [Method::Classes, Method::TimeIndexed, Method::Greedy] {
+        let options = ScheduleOptions {
+            method,
+            ..Default::default()
+        };
+        let result = schedule(&mission, &weights, &options).unwrap();
+        let violations = validate_schedule(&mission, &weights, &result.meetings);
+        assert!(violations.is_empty(), "{method:?}: {violations:#?}");
+        assert!(most_at_once(&result.meetings) <= 1, "{method:?}");
+        any_hindi |= most_at_once(&result.meetings) == 1;
+    }
+    assert!(any_hindi, "some Hindi meeting is booked");
+    // Two Hindi meetings at once, one in each session, of two pairs with nobody in common:
+    // rule 5 of the city.
+    let hindi: Vec<&missionmatch::PairWeight> = weights
+        .iter()
+        .filter(|w| {
+            let firm = &mission.firms[mission.firm_index(&w.firm).unwrap()];
+            let buyer = &mission.buyers[mission.buyer_index(&w.buyer).unwrap()];
+            mission.interpreter_for(firm, buyer) == Some("hi")
+        })
+        .collect();
+    let (a, b) = hindi
+        .iter()
+        .flat_map(|a| hindi.iter().map(move |b| (*a, *b)))
+        .find(|(a, b)| a.firm != b.firm && a.buyer != b.buyer)
+        .expect("two Hindi pairs with nobody in common");
+    let del_1 = (0..mission.slots.len())
+        .find(|&slot| mission.slot_name(missionmatch::SlotId(slot)) == "DEL-1 10:10")
+        .unwrap();
+    let overlapping = (0..mission.slots.len())
+        .find(|&other| {
+            mission.slots_overlap(del_1, other)
+                && mission.slots[other].session != mission.slots[del_1].session
+        })
+        .unwrap();
+    let meeting = |weight: &missionmatch::PairWeight, slot: usize| missionmatch::Meeting {
+        firm: weight.firm.clone(),
+        buyer: weight.buyer.clone(),
+        slot: missionmatch::SlotId(slot),
+        interpreter: Some("hi".to_string()),
+        expected_value_usd: weight.expected_value_usd,
+        reasons: Vec::new(),
+        table: None,
+    };
+    let edited = vec![meeting(a, del_1), meeting(b, overlapping)];
+    let violations = missionmatch::validate_published(&mission, &edited);
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.starts_with("rule 5: 2 meetings needing hi at once in New Delhi")),
+        "{violations:#?}"
+    );
+}
