@@ -192,6 +192,10 @@ impl Drop for Driver {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(has_chromium, has_chromedriver)),
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
 fn an_organiser_runs_the_india_mission_in_a_browser() {
     let (Some(driver), Some(chromium)) = (common::tool("chromedriver"), common::tool("chromium"))
     else {
