@@ -410,10 +410,12 @@ pub fn idempotency_key(mission: &str, buyer: &str) -> String {
     format!("mm-{hash:016x}")
 }
 
-/// The notifications for every flagged buyer (all but `cold`), in plan order.
+/// The notifications for every flagged buyer (all but `cold` and `unrecorded`), in plan order.
 pub fn notifications(mission: &Mission, rows: &[FollowupRow]) -> Vec<Notification> {
     rows.iter()
-        .filter(|row| row.flag != Flag::Cold)
+        // Nothing to chase yet for an unrecorded buyer: its key would mark it sent before its
+        // outcomes say whether it is worth a call.
+        .filter(|row| !matches!(row.flag, Flag::Cold | Flag::Unrecorded))
         .map(|row| {
             let buyer = &mission.buyers[row.buyer];
             let key = idempotency_key(&mission.name, buyer.id.as_str());

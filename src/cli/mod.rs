@@ -105,12 +105,22 @@ fn scheduled_pairs(
         );
         return Ok(Vec::new());
     }
-    let file = crate::read_schedule(&path, mission, crate::CancelledMeetings::Accept)?;
-    Ok(file
-        .meetings
-        .into_iter()
-        .map(|meeting| (meeting.firm, meeting.buyer))
-        .collect())
+    // A timetable older than the folder (a participant since removed) does not stop the
+    // follow-up: its meetings are then not counted, and the command says so.
+    match crate::read_schedule(&path, mission, crate::CancelledMeetings::Accept) {
+        Ok(file) => Ok(file
+            .meetings
+            .into_iter()
+            .map(|meeting| (meeting.firm, meeting.buyer))
+            .collect()),
+        Err(error) => {
+            eprintln!(
+                "note: {} does not fit the folder any more, so only the meetings in outcomes.csv are counted:\n{error}",
+                path.display()
+            );
+            Ok(Vec::new())
+        }
+    }
 }
 
 /// Prints the HS headings the matcher inferred from text for participants without `hs_codes`

@@ -17,7 +17,8 @@ pub use followup_files::{
     write_report,
 };
 pub use outcomes::{
-    amount_cell, attended_cell, interest_cell, next_step_cell, outcomes_csv, OUTCOME_COLUMNS,
+    amount_cell, attended_cell, interest_cell, next_step_cell, note_cell, outcomes_csv,
+    OUTCOME_COLUMNS,
 };
 pub use publish_files::{
     parse_schedule, read_calendar_state, read_schedule, set_schedule_status, write_publication,

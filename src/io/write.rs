@@ -42,6 +42,7 @@ pub fn write_set_with_folder(
     files: &[(&str, &[u8])],
     folder: Option<(&Path, &str)>,
 ) -> Result<()> {
+    began();
     std::fs::create_dir_all(dir).map_err(|error| Error::io(dir, error))?;
     recover(dir)?;
     for (name, _) in files {
@@ -134,6 +135,7 @@ fn apply(dir: &Path, listing: &str) -> Result<()> {
 /// killed during their renames, so that a reader (`publish`, `followup`, `report`) never takes
 /// files of two runs together.
 pub fn settle(dir: &Path) -> Result<()> {
+    began();
     recover(dir)
 }
 
@@ -145,11 +147,23 @@ fn write_synced(path: &Path, contents: &[u8]) -> Result<()> {
         .map_err(|error| Error::io(path, error))
 }
 
+/// When this process first wrote or read an output folder: files with its process id that are
+/// older were left by an earlier process with the same id.
+fn began() -> &'static std::time::SystemTime {
+    static BEGAN: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+    BEGAN.get_or_init(std::time::SystemTime::now)
+}
+
 /// Whether the process that wrote a temporary file or journal may still be running: on Linux,
 /// whether `/proc/PID` exists; elsewhere, whether the file is less than an hour old.
 fn writer_alive(path: &Path, process: u32) -> bool {
     if process == std::process::id() {
-        return true;
+        // This process's own, or one left by an earlier process that had the same id (every
+        // container's first process is 1): only what was written since this one began is its.
+        let written = std::fs::metadata(path).and_then(|metadata| metadata.modified());
+        // (Two seconds of slack: file times come from a coarser clock.)
+        let slack = std::time::Duration::from_secs(2);
+        return written.is_ok_and(|written| written + slack >= *began());
     }
     if Path::new("/proc/self").exists() {
         return Path::new(&format!("/proc/{process}")).exists();

@@ -175,10 +175,13 @@ fn too_large(bytes: &[u8]) -> Option<String> {
         let Ok(entry) = archive.by_index(index) else {
             continue;
         };
-        let allowance = LARGEST_UNPACKED + 1 - inflated;
-        // A part that cannot be inflated is the workbook reader's to report.
-        inflated +=
-            std::io::copy(&mut Read::take(entry, allowance), &mut std::io::sink()).unwrap_or(0);
+        // What a part inflates to counts even when it ends in an error (a checksum is checked
+        // only at its end); the error itself is the workbook reader's to report.
+        let mut part = Read::take(entry, LARGEST_UNPACKED + 1 - inflated);
+        let mut buffer = vec![0u8; 64 * 1024];
+        while let Ok(read @ 1..) = part.read(&mut buffer) {
+            inflated += read as u64;
+        }
         if inflated > LARGEST_UNPACKED {
             return Some(format!(
                 "unpacks to more than the {} MB a mission workbook may hold, though its directory says {} bytes; {advice}",

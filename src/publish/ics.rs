@@ -160,7 +160,12 @@ fn event_lines(mission: &Mission, agenda: &Agenda, entry: &Entry) -> Event {
         format!("LOCATION:{}", text(&location.join(", "))),
         format!("DESCRIPTION:{}", text(&description.join("\n"))),
     ];
-    // The facts both calendars show, in the firm-buyer orientation.
+    // The facts both calendars show, in the firm-buyer orientation. The firm by its own name
+    // on both (a buyer's agenda adds `name_en`, which must not make its event differ).
+    let firm_name = mission
+        .firm_index(&crate::model::FirmId(firm.clone()))
+        .map(|index| mission.firms[index].name.clone())
+        .unwrap_or_default();
     let (firm_side, buyer_side) = match agenda.side {
         Side::Firm => (
             (&agenda.name, &agenda.contact),
@@ -182,7 +187,7 @@ fn event_lines(mission: &Mission, agenda: &Agenda, entry: &Entry) -> Event {
         buyer,
         entry.interpreter,
         entry.reasons,
-        firm_side.0,
+        firm_name,
         firm_side.1,
         buyer_side.0,
         buyer_side.1,
@@ -195,7 +200,7 @@ fn event_lines(mission: &Mission, agenda: &Agenda, entry: &Entry) -> Event {
         session: session.id.to_string(),
         start: local(session.date, entry.range.start),
         end: local(session.date, entry.range.end),
-        firm_name: firm_side.0.clone(),
+        firm_name,
         buyer_name: buyer_side.0.clone(),
         lines,
     }

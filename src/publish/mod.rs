@@ -185,6 +185,7 @@ fn unprintable_warning(mission: &Mission, agenda: &Agenda, path: &str) -> Option
             &entry.with_contact.person,
             &entry.with_contact.email,
             &entry.with_contact.phone,
+            &entry.with_products,
             &entry.place,
         ] {
             text.push('\n');

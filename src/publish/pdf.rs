@@ -194,11 +194,17 @@ impl Pen<'_> {
             self.measure
         };
         let printable: String = text.chars().filter(|&c| measure.prints(c)).collect();
+        // A line that began with a left-out character does not begin with the space after it.
+        let printable = if text.starts_with(char::is_whitespace) {
+            printable.as_str()
+        } else {
+            printable.trim_start()
+        };
         surface.draw_text(
             Point::from_xy(x, y),
             font.clone(),
             size,
-            &printable,
+            printable,
             false,
             TextDirection::Auto,
         );
@@ -212,16 +218,17 @@ fn row_cells(agenda: &Agenda, entry: &super::Entry) -> Vec<(String, bool)> {
         with.push_str(&format!(", {}", entry.with_country));
     }
     with.push(')');
-    if !entry.with_products.is_empty() {
-        with.push('\n');
-        with.push_str(&entry.with_products);
-    }
     // The contact whole (contract v3): on one line when it fits, else wrapped at its spaces
-    // and, in a long e-mail address, between characters; never cut.
+    // and, in a long e-mail address, between characters; before the products line, so that
+    // only the products are cut when the cell runs out of lines.
     let contact = contact_line(&entry.with_contact);
     if !contact.is_empty() {
         with.push('\n');
         with.push_str(&contact);
+    }
+    if !entry.with_products.is_empty() {
+        with.push('\n');
+        with.push_str(&entry.with_products);
     }
     let mut cells = vec![
         (format!("{}–{}", entry.range.start, entry.range.end), true),

@@ -592,6 +592,13 @@ pub fn outcome_of(
         "next_step",
         crate::io::next_step_cell(&cell("next_step")?),
     );
+    let note = match crate::io::note_cell(&cell("note")?) {
+        Ok(note) => note,
+        Err(message) => {
+            problems.push(format!("note: {message}"));
+            String::new()
+        }
+    };
     if !problems.is_empty() {
         return Err(ApiError::Invalid(problems));
     }
@@ -603,7 +610,7 @@ pub fn outcome_of(
         consultation_usd,
         contract_usd,
         next_step,
-        note: cell("note")?,
+        note,
     })
 }
 

@@ -154,6 +154,16 @@ fn each_flag_follows_its_rule() {
     ] {
         assert_eq!(flag(buyer), expected, "{buyer}");
     }
+    // Buyers whose outcomes are still missing are not sent to the webhook: their key would
+    // mark them delivered before anyone knows whether they are worth a call.
+    let sent: Vec<String> = missionmatch::notifications(&mission, &rows)
+        .into_iter()
+        .map(|n| n.buyer)
+        .collect();
+    assert!(sent.contains(&"IN-001".to_string()));
+    for buyer in ["IN-009", "IN-010", "IN-011"] {
+        assert!(!sent.contains(&buyer.to_string()), "{buyer} notified");
+    }
     // The report counts every meeting and leaves the unrecorded ones out of every figure.
     let totals = report(&mission, &scheduled);
     assert_eq!(

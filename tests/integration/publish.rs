@@ -543,7 +543,10 @@ fn golden_texts(scratch: &Scratch, status: &str) -> Option<String> {
 }
 
 #[test]
-#[cfg_attr(not(has_pdftotext), ignore = "needs pdftotext (apt-get install poppler-utils)")]
+#[cfg_attr(
+    not(has_pdftotext),
+    ignore = "needs pdftotext (apt-get install poppler-utils)"
+)]
 fn agenda_texts_match_the_checked_in_golden_text() {
     let scratch = copy_fixture("india-2017");
     let Some(text) = golden_texts(&scratch, "draft") else {
@@ -591,7 +594,10 @@ fn final_agendas_drop_the_draft_marks_and_the_schedule_records_the_status() {
 }
 
 #[test]
-#[cfg_attr(not(has_chromium), ignore = "needs chromium (apt-get install chromium)")]
+#[cfg_attr(
+    not(has_chromium),
+    ignore = "needs chromium (apt-get install chromium)"
+)]
 fn headless_chromium_prints_the_grid_on_a4_landscape_and_agendas_on_a_phone() {
     let Some(chromium) = tool("chromium") else {
         return;

@@ -102,6 +102,8 @@ fn every_status_code_of_the_contract() {
             422,
         ),
         ("PUT", outcome.clone(), Some(r#"{"interest": 9}"#), 422),
+        // A note no spreadsheet cell (and so no outcomes.csv) could hold.
+        ("PUT", outcome.clone(), Some(r#"{"note": "a\u0007b"}"#), 422),
         (
             "PUT",
             outcome.clone(),
