@@ -42,43 +42,24 @@ pub struct ServeOptions {
     pub data: PathBuf,
 }
 
-/// A background job (schedule or replan) as `GET /api/jobs/{job}` shows it.
+/// A background job (schedule or replan) of this process: its record as stored and shown, and
+/// when it started.
 #[derive(Debug, Clone)]
 pub struct Job {
-    /// The mission it works on.
-    pub mission: i64,
-    /// `schedule` or `replan`.
-    pub kind: &'static str,
-    /// `queued`, `running`, `done` or `failed`.
-    pub state: &'static str,
-    /// The engine's current step, in words.
-    pub step: String,
+    /// What `GET /api/jobs/{job}` shows (its `seconds` set once it finishes).
+    pub record: JobRecord,
     /// When it started.
     pub started: Instant,
-    /// Seconds it took, once finished.
-    pub seconds: Option<f64>,
-    /// The schedule version it made, once done.
-    pub version: Option<i64>,
-    /// Why it failed.
-    pub error: Option<String>,
 }
 
 impl Job {
     /// What the job is now, as stored and shown (a running job's seconds so far).
-    fn record(&self, id: &str) -> JobRecord {
-        JobRecord {
-            id: id.to_string(),
-            mission: self.mission,
-            kind: self.kind.to_string(),
-            state: self.state.to_string(),
-            step: self.step.clone(),
-            seconds: Some(
-                self.seconds
-                    .unwrap_or_else(|| self.started.elapsed().as_secs_f64()),
-            ),
-            version: self.version,
-            error: self.error.clone(),
-        }
+    fn record(&self) -> JobRecord {
+        let mut record = self.record.clone();
+        record.seconds = record
+            .seconds
+            .or_else(|| Some(self.started.elapsed().as_secs_f64()));
+        record
     }
 }
 
@@ -341,7 +322,7 @@ impl App {
     /// if it had not finished).
     fn job(&self, id: &str) -> Result<Option<JobRecord>, ApiError> {
         if let Some(job) = lock(&self.jobs).get(id) {
-            return Ok(Some(job.record(id)));
+            return Ok(Some(job.record()));
         }
         Ok(self.store.job(id)?)
     }
@@ -353,9 +334,9 @@ impl App {
             let Some(job) = jobs.get_mut(id) else {
                 return;
             };
-            let before = job.state;
+            let before = job.record.state.clone();
             change(job);
-            (job.state != before).then(|| job.record(id))
+            (job.record.state != before).then(|| job.record())
         };
         if let Some(record) = stored {
             // A failed write leaves the answer in memory for this process's lifetime.
@@ -372,43 +353,46 @@ impl App {
     ) -> Result<String, ApiError> {
         let id = store::random_token()?[..16].to_string();
         let job = Job {
-            mission,
-            kind,
-            state: "queued",
-            step: "waiting for a thread".into(),
+            record: JobRecord {
+                id: id.clone(),
+                mission,
+                kind: kind.to_string(),
+                state: "queued".into(),
+                step: "waiting for a thread".into(),
+                seconds: None,
+                version: None,
+                error: None,
+            },
             started: Instant::now(),
-            seconds: None,
-            version: None,
-            error: None,
         };
-        self.store.put_job(&job.record(&id))?;
+        self.store.put_job(&job.record())?;
         lock(&self.jobs).insert(id.clone(), job);
         let app = self.clone();
         let job = id.clone();
         tokio::task::spawn_blocking(move || {
-            app.update_job(&job, |j| j.state = "running");
+            app.update_job(&job, |j| j.record.state = "running".into());
             let progress_app = app.clone();
             let progress_job = job.clone();
             let progress = crate::Progress(Arc::new(move |_seconds: f64, step: &str| {
-                progress_app.update_job(&progress_job, |j| j.step = step.to_string());
+                progress_app.update_job(&progress_job, |j| j.record.step = step.to_string());
             }));
             let outcome =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&app, progress)));
             app.update_job(&job, |j| {
-                j.seconds = Some(j.started.elapsed().as_secs_f64());
+                j.record.seconds = Some(j.started.elapsed().as_secs_f64());
                 match outcome {
                     Ok(Ok(version)) => {
-                        j.state = "done";
-                        j.step = format!("version {version} stored");
-                        j.version = Some(version);
+                        j.record.state = "done".into();
+                        j.record.step = format!("version {version} stored");
+                        j.record.version = Some(version);
                     }
                     Ok(Err(error)) => {
-                        j.state = "failed";
-                        j.error = Some(error.message());
+                        j.record.state = "failed".into();
+                        j.record.error = Some(error.message());
                     }
                     Err(_) => {
-                        j.state = "failed";
-                        j.error = Some("the engine stopped unexpectedly (a bug)".into());
+                        j.record.state = "failed".into();
+                        j.record.error = Some("the engine stopped unexpectedly (a bug)".into());
                     }
                 }
             });

@@ -229,19 +229,24 @@ fn one_interpreter_per_language_still_reaches_the_time_indexed_optimum() {
     );
 }
 
+/// Moves DEL-2 onto DEL-1's morning (the same day, slots out of step with DEL-1's).
+fn overlap_delhi_sessions(dir: &std::path::Path) {
+    edit(dir, "mission.toml", "2017-03-28", "2017-03-27");
+    edit(
+        dir,
+        "mission.toml",
+        "start = \"09:30\"\nend = \"12:30\"",
+        "start = \"09:50\"\nend = \"12:30\"",
+    );
+}
+
 /// Contract v2, rule 1 across sessions: with DEL-2 moved onto DEL-1's morning (and its slots
 /// out of step with DEL-1's), nobody is booked into both at once, by any method, and `check`
 /// warns about the overlap.
 #[test]
 fn overlapping_sessions_never_book_anyone_twice_at_once() {
     let scratch = copy_fixture("india-2017");
-    edit(scratch.path(), "mission.toml", "2017-03-28", "2017-03-27");
-    edit(
-        scratch.path(),
-        "mission.toml",
-        "start = \"09:30\"\nend = \"12:30\"",
-        "start = \"09:50\"\nend = \"12:30\"",
-    );
+    overlap_delhi_sessions(scratch.path());
     let check = run(&["check", scratch.path().to_str().unwrap()]);
     assert_eq!(check.code, 0, "{}", check.stderr);
     assert!(
@@ -572,13 +577,7 @@ fn share_a_slot(mission: &Mission, firm: &str, buyer: &str) -> bool {
 #[test]
 fn overlapping_sessions_of_one_city_share_its_interpreters() {
     let scratch = copy_fixture("india-2017");
-    edit(scratch.path(), "mission.toml", "2017-03-28", "2017-03-27");
-    edit(
-        scratch.path(),
-        "mission.toml",
-        "start = \"09:30\"\nend = \"12:30\"",
-        "start = \"09:50\"\nend = \"12:30\"",
-    );
+    overlap_delhi_sessions(scratch.path());
     edit(scratch.path(), "mission.toml", "hi = 2", "hi = 1");
     let mission = read_mission(scratch.path()).unwrap().mission;
     assert!(!mission.interpreter_moments().is_empty());

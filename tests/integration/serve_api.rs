@@ -1009,28 +1009,13 @@ async fn boom() -> &'static str {
 /// router runs every route under, on a route made to panic.
 #[test]
 fn a_panic_answers_500_and_the_server_goes_on() {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            sender.send(listener.local_addr().unwrap()).unwrap();
-            let router = axum::Router::new()
-                .route("/boom", axum::routing::get(boom))
-                .route("/fine", axum::routing::get(|| async { "fine" }))
-                .layer(axum::middleware::from_fn(
-                    missionmatch::serve::listen::answer_panics,
-                ));
-            let timeout = std::time::Duration::from_secs(5);
-            let forever = std::future::pending::<()>();
-            missionmatch::serve::listen::serve(listener, router, timeout, forever).await;
-        });
-    });
-    let base = format!("http://{}", receiver.recv().unwrap());
+    let router = axum::Router::new()
+        .route("/boom", axum::routing::get(boom))
+        .route("/fine", axum::routing::get(|| async { "fine" }))
+        .layer(axum::middleware::from_fn(
+            missionmatch::serve::listen::answer_panics,
+        ));
+    let base = server::serve_router(router, std::time::Duration::from_secs(5));
     let client = Api::new(&base, None);
     let (status, body) = client.send("GET", "/boom", None);
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");

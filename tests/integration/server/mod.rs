@@ -30,25 +30,9 @@ impl TestServer {
         let data = Scratch::new("serve");
         let store = missionmatch::serve::store::Store::open(data.path()).unwrap();
         let token = store.new_organiser_token().unwrap();
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                sender.send(listener.local_addr().unwrap()).unwrap();
-                let app = missionmatch::serve::App::new(store);
-                let router = missionmatch::serve::router(app);
-                let forever = std::future::pending::<()>();
-                missionmatch::serve::listen::serve(listener, router, read_timeout, forever).await;
-            });
-        });
-        let address = receiver.recv().unwrap();
+        let router = missionmatch::serve::router(missionmatch::serve::App::new(store));
         TestServer {
-            base: format!("http://{address}"),
+            base: serve_router(router, read_timeout),
             token,
             _data: data,
         }
@@ -58,6 +42,25 @@ impl TestServer {
     pub fn api(&self) -> Api {
         Api::new(&self.base, Some(&self.token))
     }
+}
+
+/// Serves `router` on 127.0.0.1 with its own runtime, as `serve` does; its base URL.
+pub fn serve_router(router: axum::Router, read_timeout: Duration) -> String {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            sender.send(listener.local_addr().unwrap()).unwrap();
+            let forever = std::future::pending::<()>();
+            missionmatch::serve::listen::serve(listener, router, read_timeout, forever).await;
+        });
+    });
+    format!("http://{}", receiver.recv().unwrap())
 }
 
 /// A JSON API client.
