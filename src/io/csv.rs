@@ -294,32 +294,34 @@ pub(super) fn cell_problems(file: &str, header: &[String], rows: &[Row]) -> Vec<
     let mut problems = Vec::new();
     for row in rows {
         for (column, cell) in header.iter().zip(&row.cells) {
-            if let Some(c) = cell
-                .chars()
-                .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-            {
-                problems.push(Problem::new(
-                    file,
-                    row.line,
-                    column.clone(),
-                    format!(
-                        "holds the control character U+{:04X}; type the text again",
-                        u32::from(c)
-                    ),
-                ));
-            }
-            let length = cell.chars().count();
-            if length > LONGEST_CELL {
-                problems.push(Problem::new(
-                    file,
-                    row.line,
-                    column.clone(),
-                    format!("{length} characters, more than the {LONGEST_CELL} a spreadsheet cell holds"),
-                ));
+            for message in what_a_cell_cannot_hold(cell) {
+                problems.push(Problem::new(file, row.line, column.clone(), message));
             }
         }
     }
     problems
+}
+
+/// Why a spreadsheet cell cannot hold `text`: a control character other than a tab or a line
+/// break, more than [`LONGEST_CELL`] characters. Empty when it can.
+pub(super) fn what_a_cell_cannot_hold(text: &str) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if let Some(c) = text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        reasons.push(format!(
+            "holds the control character U+{:04X}; type the text again",
+            u32::from(c)
+        ));
+    }
+    let length = text.chars().count();
+    if length > LONGEST_CELL {
+        reasons.push(format!(
+            "{length} characters, more than the {LONGEST_CELL} a spreadsheet cell holds"
+        ));
+    }
+    reasons
 }
 
 /// Characters that make a spreadsheet read a cell as a formula (or mangle it) when they start it.

@@ -73,23 +73,10 @@ pub fn next_step_cell(text: &str) -> Result<Option<NextStep>, String> {
 /// `note`: free text, which a spreadsheet cell must be able to hold (at most 32,767 characters,
 /// no control characters but line breaks and tabs), as every cell of a mission folder.
 pub fn note_cell(text: &str) -> Result<String, String> {
-    if let Some(c) = text
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    {
-        return Err(format!(
-            "holds the control character U+{:04X}; type the text again",
-            u32::from(c)
-        ));
+    match super::csv::what_a_cell_cannot_hold(text).into_iter().next() {
+        Some(reason) => Err(reason),
+        None => Ok(text.to_string()),
     }
-    let length = text.chars().count();
-    if length > super::csv::LONGEST_CELL {
-        return Err(format!(
-            "{length} characters, more than the {} a spreadsheet cell holds",
-            super::csv::LONGEST_CELL
-        ));
-    }
-    Ok(text.to_string())
 }
 
 /// `outcomes.csv` of the given rows (a row not recorded yet has a blank `attended`).

@@ -30,12 +30,10 @@ pub fn validate_published(mission: &Mission, meetings: &[Meeting]) -> Vec<String
 
 /// A slot as people name it: its session and start (`DEL-1 10:50`).
 fn slot_name(mission: &Mission, slot: usize) -> String {
-    match mission.slots.get(slot) {
-        Some(record) => format!(
-            "{} {}",
-            mission.sessions[record.session].id, record.range.start
-        ),
-        None => format!("slot {slot}"),
+    if slot < mission.slots.len() {
+        mission.slot_name(crate::model::SlotId(slot))
+    } else {
+        format!("slot {slot}")
     }
 }
 
