@@ -50,6 +50,11 @@ const MOST_INFERRED: usize = 8;
 const SHARE_POWER: i32 = 2;
 /// How much a heading's evidence grows when the text covers its own name whole (in proportion).
 const NAME_COVERAGE: f64 = 0.3;
+/// The words kept to say why a heading was inferred.
+const MOST_WORDS: usize = 4;
+/// A sentence whose best evidence is at least this share of its text's best names a product of
+/// its own (see [`merge_sentences`]).
+const SENTENCE_SHARE: f64 = 0.5;
 /// Evidence at which the confidence reaches 1 - 1/e.
 const CONFIDENCE_SCALE: f64 = 4.0;
 
@@ -240,6 +245,11 @@ impl Bridge {
             match language {
                 Language::English => english_features(&tokens, &mut out),
                 Language::Vietnamese => {
+                    let spelled: Vec<String> = tokens
+                        .iter()
+                        .map(|t| words::vietnamese_spelling(t))
+                        .collect();
+                    let tokens: Vec<&str> = spelled.iter().map(String::as_str).collect();
                     for n in 1..=3 {
                         for gram in tokens
                             .windows(n)
@@ -444,7 +454,12 @@ impl Bridge {
     /// A Vietnamese phrase: the longest words the nomenclature (or the boilerplate list) knows,
     /// left to right; a syllable left alone counts little, and a Latin word that is no
     /// Vietnamese syllable ("inox", "LED") is read as English.
-    fn vietnamese_profile(&self, tokens: &[&str], put: &mut impl FnMut(String, &str, f64)) {
+    fn vietnamese_profile(&self, written: &[&str], put: &mut impl FnMut(String, &str, f64)) {
+        let spelled: Vec<String> = written
+            .iter()
+            .map(|t| words::vietnamese_spelling(t))
+            .collect();
+        let tokens: Vec<&str> = spelled.iter().map(String::as_str).collect();
         let mut position = 0;
         // Words after "cho" or "để" name an application ("sơn cho tàu biển").
         let application = tokens
@@ -470,7 +485,8 @@ impl Bridge {
                     if self.vietnamese_words.contains(&gram)
                         || words::is_boilerplate(&format!("v:{gram}"))
                     {
-                        put(format!("v:{gram}"), &gram, 1.0, position);
+                        let as_written = written[position..position + n].join(" ");
+                        put(format!("v:{gram}"), &as_written, 1.0, position);
                         taken = n;
                         break;
                     }
@@ -478,15 +494,16 @@ impl Bridge {
             }
             if taken == 1 {
                 let syllable = tokens[position];
+                let as_written = written[position];
                 let key = format!("v:{syllable}");
                 if words::is_vietnamese_function(syllable) {
                 } else if self.postings.contains_key(&key) || has_vietnamese(syllable) {
                     // Many Vietnamese product nouns are one syllable (ghế, nhôm, sơn, lốp); the
                     // syllables of longer words were taken with them above.
-                    put(key, syllable, 0.7, position);
-                } else if syllable.is_ascii() {
-                    for stem in words::english_stems(syllable) {
-                        put(format!("e:{stem}"), syllable, 1.0, position);
+                    put(key, as_written, 0.7, position);
+                } else if as_written.is_ascii() {
+                    for stem in words::english_stems(as_written) {
+                        put(format!("e:{stem}"), as_written, 1.0, position);
                     }
                 }
             }
@@ -497,30 +514,51 @@ impl Bridge {
     /// The headings each text points to, best first; none where the evidence is thin. Words
     /// that many of the texts share (boilerplate the list does not name) count less: a word in
     /// more than a fifth of them (and at least four) is discounted by how far it is over.
+    ///
+    /// Each sentence of a text is read on its own and their readings are merged: a firm that
+    /// makes medical devices in one sentence and soap in the next makes both, and the soap must
+    /// not drown in the devices' evidence (see [`merge_sentences`]).
     pub fn infer(&self, texts: &[String]) -> Vec<Vec<Inference>> {
-        let features: Vec<HashMap<String, Found>> = texts
+        let features: Vec<Vec<(&str, HashMap<String, Found>)>> = texts
             .iter()
-            .map(|text| self.profile_features(text))
+            .map(|text| {
+                words::sentences(text)
+                    .into_iter()
+                    .map(|sentence| (sentence, self.profile_features(sentence)))
+                    .collect()
+            })
             .collect();
         let mut spread: HashMap<&str, usize> = HashMap::new();
-        for profile in &features {
-            for key in profile.keys() {
-                *spread.entry(key.as_str()).or_default() += 1;
+        for sentences in &features {
+            let keys: HashSet<&str> = sentences
+                .iter()
+                .flat_map(|(_, found)| found.keys().map(String::as_str))
+                .collect();
+            for key in keys {
+                *spread.entry(key).or_default() += 1;
             }
         }
         let common = (texts.len() as f64 * 0.2).max(4.0);
+        let discount = |key: &str| {
+            let count = spread.get(key).copied().unwrap_or(0) as f64;
+            if count > common {
+                common / count
+            } else {
+                1.0
+            }
+        };
         features
             .iter()
-            .zip(texts)
-            .map(|(profile, text)| {
-                self.rank(text, profile, |key| {
-                    let count = spread.get(key).copied().unwrap_or(0) as f64;
-                    if count > common {
-                        common / count
-                    } else {
-                        1.0
-                    }
-                })
+            .map(|sentences| {
+                merge_sentences(
+                    sentences
+                        .iter()
+                        .map(|(sentence, found)| {
+                            let weight = words::sentence_weight(sentence);
+                            self.rank(sentence, found, |key| weight * discount(key))
+                        })
+                        .collect(),
+                )
             })
             .collect()
     }
@@ -530,7 +568,7 @@ impl Bridge {
         text: &str,
         profile: &HashMap<String, Found>,
         discount: impl Fn(&str) -> f64,
-    ) -> Vec<Inference> {
+    ) -> Vec<(Inference, f64)> {
         let total = self.headings.len() as f64;
         let mut scores: HashMap<u32, Evidence> = HashMap::new();
         let mut named: HashMap<(u32, char), u32> = HashMap::new();
@@ -571,6 +609,7 @@ impl Bridge {
                     weight * relative(strength) * (1.0 + 0.5 * f64::from(lines).ln());
                 let entry = scores.entry(heading).or_default();
                 entry.0 += contribution;
+                entry.2 |= !words::is_qualifier(key);
                 for written in &found.written {
                     entry.1.push((contribution, written.as_str()));
                 }
@@ -590,7 +629,11 @@ impl Bridge {
                 entry.0 *= 1.0 + NAME_COVERAGE * f64::from(count) / f64::from(size);
             }
         }
-        let mut ranked: Vec<(u32, Evidence)> = scores.into_iter().collect();
+        // A heading only qualifiers point to ("industrial", "công nghiệp") is no reading.
+        let mut ranked: Vec<(u32, Evidence)> = scores
+            .into_iter()
+            .filter(|(_, evidence)| evidence.2)
+            .collect();
         ranked.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(a.0.cmp(&b.0)));
         let best = ranked.first().map_or(0.0, |r| r.1 .0);
         if best < LEAST_EVIDENCE {
@@ -599,29 +642,76 @@ impl Bridge {
         ranked
             .into_iter()
             .take(MOST_INFERRED)
-            .filter(|(_, (score, _))| *score >= LEAST_SHARE * best)
-            .map(|(heading, (score, mut evidence))| {
+            .filter(|(_, (score, ..))| *score >= LEAST_SHARE * best)
+            .map(|(heading, (score, mut evidence, _))| {
                 evidence.sort_by(|a, b| b.0.total_cmp(&a.0));
                 let mut words: Vec<String> = Vec::new();
                 for (_, word) in evidence {
-                    if !words.iter().any(|w| w == word) && words.len() < 4 {
+                    if !words.iter().any(|w| w == word) && words.len() < MOST_WORDS {
                         words.push(word.to_string());
                     }
                 }
                 let words = join_neighbours(words, text);
-                Inference {
+                let inference = Inference {
                     heading: self.headings[heading as usize].clone(),
                     confidence: 1.0 - (-score / CONFIDENCE_SCALE).exp(),
                     share: (score / best).powi(SHARE_POWER),
                     words,
-                }
+                };
+                (inference, score)
             })
             .collect()
     }
 }
 
-/// A heading's evidence in one text: its total, and each contribution with the word that made it.
-type Evidence<'a> = (f64, Vec<(f64, &'a str)>);
+/// One text's headings from its sentences' readings (each best first, with its evidence): a
+/// sentence whose best evidence is at least `SENTENCE_SHARE` of the text's best counts fully,
+/// a weaker one in proportion, so a second product named in its own sentence is a reading of
+/// its own rather than a runner-up of the first; a heading read in several sentences keeps its
+/// strongest reading. With one sentence this is that sentence's reading.
+fn merge_sentences(readings: Vec<Vec<(Inference, f64)>>) -> Vec<Inference> {
+    let best = readings
+        .iter()
+        .filter_map(|reading| reading.first().map(|(_, score)| *score))
+        .fold(0.0, f64::max);
+    let mut merged: Vec<Inference> = Vec::new();
+    for reading in readings {
+        let Some(&(_, sentence_best)) = reading.first() else {
+            continue;
+        };
+        let weight = (sentence_best / (SENTENCE_SHARE * best)).min(1.0);
+        for (mut inference, _) in reading {
+            inference.share *= weight;
+            match merged.iter_mut().find(|m| m.heading == inference.heading) {
+                Some(kept) => {
+                    if inference.share > kept.share {
+                        std::mem::swap(kept, &mut inference);
+                    }
+                    kept.confidence = kept.confidence.max(inference.confidence);
+                    for word in inference.words {
+                        if kept.words.len() < MOST_WORDS && !kept.words.contains(&word) {
+                            kept.words.push(word);
+                        }
+                    }
+                }
+                None => merged.push(inference),
+            }
+        }
+    }
+    merged.retain(|inference| inference.share >= LEAST_SHARE.powi(SHARE_POWER));
+    merged.sort_by(|a, b| {
+        b.share
+            .total_cmp(&a.share)
+            .then(b.confidence.total_cmp(&a.confidence))
+            .then(a.heading.cmp(&b.heading))
+    });
+    merged.truncate(MOST_INFERRED);
+    merged
+}
+
+/// A heading's evidence in one text: its total, each contribution with the word that made it,
+/// and whether a word other than a qualifier gave any.
+type Evidence<'a> = (f64, Vec<(f64, &'a str)>, bool);
 
 #[derive(Clone, Copy)]
 enum Language {
@@ -751,6 +841,12 @@ mod tests {
                 None,
             ),
             ("Công ty nhập khẩu hàng hóa chất lượng cao", None),
+            // Qualifiers alone name no trade.
+            ("Chúng tôi nhập khẩu thiết bị công nghiệp.", None),
+            ("We import industrial equipment and smart systems.", None),
+            // Either spelling of a Vietnamese word.
+            ("Nhà phân phối ắc quy cho xe máy.", Some("8507")),
+            ("Nhà phân phối ắc qui cho xe máy.", Some("8507")),
         ];
         let texts: Vec<String> = cases.iter().map(|(text, _)| text.to_string()).collect();
         let inferred = bridge.infer(&texts);
@@ -763,5 +859,37 @@ mod tests {
                 None => assert!(got.is_empty(), "{text}: {got:?}"),
             }
         }
+    }
+
+    /// A text naming two products in two sentences reads as both: the second is not a runner-up
+    /// drowned by the first's evidence. A sentence about customers counts less than one about
+    /// products.
+    #[test]
+    fn each_sentence_names_its_own_product() {
+        let bridge = Bridge::bundled().expect("bridge");
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "당사는 산업용 원심 펌프를 생산합니다. 주방용 칼과 가위도 제조합니다.",
+                &["8413", "8213"],
+            ),
+            (
+                "We import ball bearings. We also distribute car tyres.",
+                &["8482", "4011"],
+            ),
+        ];
+        let texts: Vec<String> = cases.iter().map(|(text, _)| text.to_string()).collect();
+        for ((text, headings), got) in cases.iter().zip(bridge.infer(&texts)) {
+            for heading in *headings {
+                assert!(
+                    got.iter().any(|i| i.heading == *heading && i.share >= 0.6),
+                    "{text}: {heading} in {got:?}"
+                );
+            }
+        }
+        assert_eq!(
+            words::sentence_weight("UL 인증 획득, 자동차 배선 업체 납품."),
+            0.35
+        );
+        assert_eq!(words::sentence_weight("케이블타이를 생산합니다."), 1.0);
     }
 }

@@ -119,6 +119,29 @@ const BOILERPLATE: &[&str] = &[
     "k:한국",
     "k:인도",
     "k:베트남",
+    // Markets a firm names ("일본, 미국 등으로 수출"), read as loanwords they would find minerals
+    // (미국 -> mica).
+    "k:미국",
+    "k:일본",
+    "k:중국",
+    "k:호주",
+    "k:유럽",
+    "k:동남아",
+    "k:중동",
+    "k:아시아",
+    "k:북미",
+    "k:남미",
+    "k:미주",
+    "k:아프리카",
+    "k:대만",
+    "k:태국",
+    "k:인도네시아",
+    "k:필리핀",
+    "k:말레이시아",
+    "k:러시아",
+    "k:독일",
+    "k:국내",
+    "k:국산",
     "k:서비스",
     "k:솔루션",
     "k:브랜드",
@@ -332,11 +355,130 @@ pub fn is_korean_function(stem: &str, known: bool) -> bool {
         ])
 }
 
+/// Words that say what kind of product, not which: industrial, household, portable, smart.
+/// They sharpen a product noun ("industrial printers") but name no heading on their own: the
+/// nomenclature uses each in a few headings of unrelated trades ("công nghiệp" is in 33 headings
+/// of 18 chapters), so alone they would look specific and infer a stranger's trade.
+const QUALIFIERS: &[(char, &str)] = &[
+    ('e', "industrial"),
+    ('e', "household"),
+    ('e', "domestic"),
+    ('e', "commercial"),
+    ('e', "professional"),
+    ('e', "automatic"),
+    ('e', "automated"),
+    ('e', "electric"),
+    ('e', "electrical"),
+    ('e', "electronic"),
+    ('e', "digital"),
+    ('e', "smart"),
+    ('e', "portable"),
+    ('e', "small"),
+    ('e', "large"),
+    ('e', "mini"),
+    ('e', "heavy"),
+    ('e', "premium"),
+    ('e', "special"),
+    ('e', "general"),
+    ('e', "traditional"),
+    ('e', "modern"),
+    ('e', "home"),
+    ('e', "office"),
+    ('e', "outdoor"),
+    ('e', "indoor"),
+    ('e', "storage"),
+    ('e', "energy"),
+    ('e', "system"),
+    ('e', "equipment"),
+    ('e', "accessories"),
+    ('e', "components"),
+    ('e', "parts"),
+    ('e', "supplies"),
+    ('e', "material"),
+    ('k', "산업용"),
+    ('k', "가정용"),
+    ('k', "업소용"),
+    ('k', "상업용"),
+    ('k', "전문가용"),
+    ('k', "소형"),
+    ('k', "대형"),
+    ('k', "디지털"),
+    ('k', "스마트"),
+    ('k', "휴대용"),
+    ('k', "전동"),
+    ('k', "자동"),
+    ('k', "고급"),
+    ('k', "프리미엄"),
+    ('k', "전통"),
+    ('k', "방식"),
+    ('k', "기반"),
+    ('k', "세트"),
+    ('k', "시스템"),
+    ('k', "장비"),
+    ('k', "용품"),
+    ('k', "액세서리"),
+    ('v', "công nghiệp"),
+    ('v', "gia dụng"),
+    ('v', "gia đình"),
+    ('v', "chuyên dụng"),
+    ('v', "tự động"),
+    ('v', "thông minh"),
+    ('v', "cao cấp"),
+    ('v', "di động"),
+    ('v', "văn phòng"),
+    ('v', "chuyên nghiệp"),
+    ('v', "kỹ thuật số"),
+    ('v', "hiện đại"),
+    ('v', "truyền thống"),
+    ('v', "lưu trữ"),
+    ('v', "năng lượng"),
+    ('v', "hệ thống"),
+    ('v', "thiết bị"),
+    ('v', "phụ kiện"),
+    ('v', "linh kiện"),
+    ('v', "vật tư"),
+];
+
+/// Whether a feature is a qualifier (see `QUALIFIERS`): it counts only beside a word that
+/// names a product.
+pub fn is_qualifier(key: &str) -> bool {
+    static SET: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        let mut set = HashSet::new();
+        for &(language, word) in QUALIFIERS {
+            match language {
+                'e' => set.extend(english_stems(word).into_iter().map(|s| format!("e:{s}"))),
+                'v' => {
+                    let spelled: Vec<String> = word.split(' ').map(vietnamese_spelling).collect();
+                    set.insert(format!("v:{}", spelled.join(" ")));
+                }
+                _ => {
+                    set.insert(format!("{language}:{word}"));
+                }
+            }
+        }
+        set
+    })
+    .contains(key)
+}
+
 /// Whether a feature is company boilerplate.
 pub fn is_boilerplate(key: &str) -> bool {
-    static SET: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
-    SET.get_or_init(|| BOILERPLATE.iter().copied().collect())
-        .contains(key)
+    // Vietnamese rows in the spelling the bridge compares (see `vietnamese_spelling`).
+    static SET: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        BOILERPLATE
+            .iter()
+            .map(|key| match key.strip_prefix("v:") {
+                Some(words) => {
+                    let spelled: Vec<String> = words.split(' ').map(vietnamese_spelling).collect();
+                    format!("v:{}", spelled.join(" "))
+                }
+                None => key.to_string(),
+            })
+            .collect()
+    })
+    .contains(key)
 }
 
 pub fn is_hangul(c: char) -> bool {
@@ -389,6 +531,130 @@ fn strip_endings(word: &str, known: &dyn Fn(&str) -> bool) -> String {
         }
     }
 }
+
+/// The sentences of a text: pieces ending in `.`, `!` or `?` followed by a space or the end (so
+/// "3.5 kW" and "Co.,Ltd" stay whole), in `。`, or at a line break. A `;` joins clauses of
+/// one sentence ("Tyre dealer network; looking for ...").
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let ends = c == '\n'
+            || c == '。'
+            || (matches!(c, '.' | '!' | '?') && next.is_none_or(char::is_whitespace));
+        if ends {
+            let end = at + c.len_utf8();
+            if !text[start..end].trim().is_empty() {
+                out.push(&text[start..end]);
+            }
+            start = end;
+        }
+    }
+    if !text[start..].trim().is_empty() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// Words that say a sentence names what a participant makes or buys ("생산합니다", "we import",
+/// "nhập khẩu"), matched within the lower-cased sentence.
+const PRODUCT_MARKERS: &[&str] = &[
+    "생산",
+    "제조",
+    "전문",
+    "주력",
+    "품목",
+    "취급",
+    "판매",
+    "수입",
+    "유통",
+    "만듭",
+    "만들",
+    "import",
+    "sourc",
+    "looking for",
+    "distribut",
+    "supplier",
+    "supplies",
+    "manufactur",
+    "produc",
+    "seek",
+    "interested in",
+    "need",
+    "buy",
+    "purchas",
+    "wholesal",
+    "we make",
+    "speciali",
+    "nhập khẩu",
+    "phân phối",
+    "cung cấp",
+    "sản xuất",
+    "tìm nguồn",
+    "cần",
+    "mua",
+    "chuyên",
+    "kinh doanh",
+];
+
+/// Words that say a sentence is about the company rather than its products: history,
+/// certificates, staff, customers, markets ("1998년 설립", "UL 인증 획득", "국내 대형마트 납품").
+const CONTEXT_MARKERS: &[&str] = &[
+    "납품",
+    "인증",
+    "설립",
+    "직원",
+    "진출",
+    "수출",
+    "협력사",
+    "보유",
+    "운영",
+    "입점",
+    "획득",
+    "희망",
+    "출시",
+    "실적",
+    "경험",
+    "규격",
+    "certif",
+    "founded",
+    "established",
+    "employees",
+    "staff",
+    "stores",
+    "outlets",
+    "since",
+    "export",
+    "customers",
+    "clients",
+    "network",
+    "thành lập",
+    "chứng nhận",
+    "nhân viên",
+    "cửa hàng",
+    "khách hàng",
+    "kinh nghiệm",
+    "xuất khẩu",
+];
+
+/// How much a sentence's words count: fully when it names products or says nothing about
+/// itself, `CONTEXT_WEIGHT` when it only tells the company's history, certificates or customers
+/// (whose words, "자동차 배선 업체 납품", name other trades than the participant's own).
+pub fn sentence_weight(sentence: &str) -> f64 {
+    let lower = sentence.to_lowercase();
+    let has = |markers: &[&str]| markers.iter().any(|marker| lower.contains(marker));
+    if !has(PRODUCT_MARKERS) && has(CONTEXT_MARKERS) {
+        CONTEXT_WEIGHT
+    } else {
+        1.0
+    }
+}
+
+/// How much less the words of a sentence about the company count than those of one about its
+/// products.
+const CONTEXT_WEIGHT: f64 = 0.35;
 
 /// Phrases of a text: runs between punctuation, lower-cased and NFC-normalised; `ㆍ` and `·`
 /// separate list items as commas do.
@@ -471,4 +737,100 @@ pub fn words(phrase: &str) -> Vec<&str> {
 /// The English stems of a word or phrase (stop words removed).
 pub fn english_stems(text: &str) -> Vec<String> {
     crate::index::analyse(text)
+}
+
+/// A Vietnamese syllable in one spelling of those the language allows alike, so a text and the
+/// nomenclature meet whichever they use: the tone of a final "oa", "oe" or "uy" on its first
+/// vowel (hoá and hóa, thuỷ and thủy, khoẻ and khỏe), and a final "y" after a consonant as "i"
+/// (ắc quy and ắc qui, kỹ and kĩ, lý and lí). Other syllables, and words of other languages
+/// (whose first letters are no Vietnamese onset: "dry"), are as written.
+pub fn vietnamese_spelling(syllable: &str) -> String {
+    const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    const ONSETS: &[&str] = &[
+        "ngh", "ch", "gh", "gi", "kh", "ng", "nh", "ph", "qu", "th", "tr", "b", "c", "d", "đ", "g",
+        "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
+    ];
+    // Letters without their tone (other marks stay: â, ơ, ư, đ), and the tone with its letter.
+    let mut letters: Vec<String> = Vec::new();
+    let mut tone: Option<(usize, char)> = None;
+    for c in syllable.nfd() {
+        if TONES.contains(&c) && !letters.is_empty() {
+            tone = Some((letters.len() - 1, c));
+        } else if unicode_normalization::char::is_combining_mark(c) {
+            if let Some(last) = letters.last_mut() {
+                last.push(c);
+            }
+        } else {
+            letters.push(c.to_string());
+        }
+    }
+    let Some(last) = letters.last().cloned() else {
+        return syllable.to_string();
+    };
+    // A final "y" after an onset alone ("k", "l", "qu") is the vowel "i".
+    let count = letters.len();
+    if last == "y" && count > 1 {
+        let onset: String = letters[..count - 1].concat().nfc().collect();
+        if ONSETS.contains(&onset.as_str()) {
+            letters[count - 1] = "i".to_string();
+        }
+    }
+    let tail: String = letters
+        .iter()
+        .rev()
+        .take(2)
+        .rev()
+        .cloned()
+        .collect::<String>();
+    let after_q = count >= 3 && letters[count - 3] == "q";
+    if let Some((_, mark)) = tone {
+        if ["oa", "oe"].contains(&tail.as_str()) || (tail == "uy" && !after_q) {
+            tone = Some((count - 2, mark));
+        }
+    }
+    if let Some((at, mark)) = tone {
+        letters[at].push(mark);
+    }
+    letters.concat().nfc().collect()
+}
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::vietnamese_spelling;
+
+    /// Each pair of spellings reads as one; words that only look alike stay apart.
+    #[test]
+    fn vietnamese_spellings_meet() {
+        for (one, other) in [
+            ("hoá", "hóa"),
+            ("thuỷ", "thủy"),
+            ("khoẻ", "khỏe"),
+            ("quy", "qui"),
+            ("kỹ", "kĩ"),
+            ("lý", "lí"),
+            ("mỹ", "mĩ"),
+            ("quý", "quí"),
+        ] {
+            assert_eq!(
+                vietnamese_spelling(one),
+                vietnamese_spelling(other),
+                "{one} {other}"
+            );
+        }
+        for (one, other) in [
+            ("y", "i"),
+            ("dry", "dri"),
+            ("hóa", "hoa"),
+            ("tuy", "ti"),
+            ("quỳ", "quý"),
+        ] {
+            assert_ne!(
+                vietnamese_spelling(one),
+                vietnamese_spelling(other),
+                "{one} {other}"
+            );
+        }
+        assert_eq!(vietnamese_spelling("máy"), "máy");
+        assert_eq!(vietnamese_spelling("battery"), "battery");
+    }
 }

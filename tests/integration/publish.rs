@@ -52,9 +52,15 @@ fn csv_cells(line: &str) -> Vec<String> {
 }
 
 fn pdf_text(path: &Path) -> Option<String> {
+    pdf_text_as(path, "-layout")
+}
+
+/// The text of a PDF with pdftotext's `mode` ("-layout": as laid out, columns side by side;
+/// "-raw": in the order it was drawn, each cell's lines together).
+fn pdf_text_as(path: &Path, mode: &str) -> Option<String> {
     let pdftotext = tool("pdftotext")?;
     let output = Command::new(pdftotext)
-        .arg("-layout")
+        .arg(mode)
         .arg(path)
         .arg("-")
         .output()
@@ -880,9 +886,10 @@ fn agendas_print_contacts_whole_and_long_names_inside_the_page() {
         return;
     };
     // Wrapped inside its column, each part of the contact reads whole once the line breaks and
-    // the layout's spaces are taken out.
+    // the layout's spaces are taken out (read in drawing order, so the next column's lines do
+    // not come between a cell's lines).
     let squeeze = |text: &str| text.split_whitespace().collect::<String>();
-    let flat = squeeze(&text);
+    let flat = squeeze(&pdf_text_as(&agenda, "-raw").unwrap_or_default());
     for part in ["La Văn Sáng", email, phone] {
         assert!(
             flat.contains(&squeeze(part)),
