@@ -588,6 +588,11 @@ impl Bridge {
             if postings.len() > most {
                 continue;
             }
+            let qualifier = words::is_qualifier(key)
+                || found
+                    .written
+                    .iter()
+                    .all(|word| words::is_qualifier_word(word));
             // A word counts most for the headings whose own name holds it, and a heading whose
             // lines merely mention it gets a sharpened share: 전동기 (motor) is in 8501's name and
             // in fifty machines' lines ("with a motor"), which thus count as a few headings, not
@@ -609,7 +614,7 @@ impl Bridge {
                     weight * relative(strength) * (1.0 + 0.5 * f64::from(lines).ln());
                 let entry = scores.entry(heading).or_default();
                 entry.0 += contribution;
-                entry.2 |= !words::is_qualifier(key);
+                entry.2 |= !qualifier;
                 for written in &found.written {
                     entry.1.push((contribution, written.as_str()));
                 }
@@ -844,6 +849,8 @@ mod tests {
             // Qualifiers alone name no trade.
             ("Chúng tôi nhập khẩu thiết bị công nghiệp.", None),
             ("We import industrial equipment and smart systems.", None),
+            // Nor does a reading of one as a loanword (전통, tradition, read as "joint").
+            ("전통 방식의 제품을 생산합니다.", None),
             // Either spelling of a Vietnamese word.
             ("Nhà phân phối ắc quy cho xe máy.", Some("8507")),
             ("Nhà phân phối ắc qui cho xe máy.", Some("8507")),

@@ -439,6 +439,17 @@ const QUALIFIERS: &[(char, &str)] = &[
     ('v', "vật tư"),
 ];
 
+/// Whether a word as written is a qualifier in any language, so its readings (a loanword
+/// reading of 전통 finds "joint") are qualifiers too.
+pub fn is_qualifier_word(word: &str) -> bool {
+    let spelled: Vec<String> = word.split(' ').map(vietnamese_spelling).collect();
+    is_qualifier(&format!("k:{word}"))
+        || is_qualifier(&format!("v:{}", spelled.join(" ")))
+        || english_stems(word)
+            .first()
+            .is_some_and(|stem| is_qualifier(&format!("e:{stem}")))
+}
+
 /// Whether a feature is a qualifier (see `QUALIFIERS`): it counts only beside a word that
 /// names a product.
 pub fn is_qualifier(key: &str) -> bool {
