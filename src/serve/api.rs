@@ -244,12 +244,7 @@ fn store_version(
     mission: &crate::Mission,
     version: work::Version,
 ) -> Result<i64, ApiError> {
-    let participants: Vec<(Side, String)> = mission
-        .firms
-        .iter()
-        .map(|f| (Side::Firm, f.id.0.clone()))
-        .chain(mission.buyers.iter().map(|b| (Side::Buyer, b.id.0.clone())))
-        .collect();
+    let participants = super::participants(mission);
     Ok(app.store().add_schedule(
         id,
         kind,
@@ -758,8 +753,8 @@ pub fn participant_list(app: &App, id: i64) -> Result<Vec<Value>, ApiError> {
             .get(&(firm, id.to_string()))
             .map(|token| format!("/p/{token}"))
     };
-    let headings = app.inferred_headings(id)?;
-    let (firm_headings, buyer_headings) = &*headings;
+    let matched = app.matched(id)?;
+    let (firm_headings, buyer_headings) = (&matched.firm_headings, &matched.buyer_headings);
     let entry = |kind: &str,
                  id: &str,
                  name: &str,

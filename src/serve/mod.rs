@@ -9,6 +9,7 @@
 
 mod api;
 mod auth;
+mod catalogue;
 pub mod listen;
 mod pages;
 pub mod store;
@@ -100,12 +101,16 @@ pub struct App {
     missions: Mutex<HashMap<i64, (i64, Arc<Mission>)>>,
     timetables: Mutex<HashMap<i64, CachedTimetable>>,
     calendars: Mutex<HashMap<i64, CachedCalendar>>,
-    headings: Mutex<HashMap<i64, CachedHeadings>>,
+    matched: Mutex<HashMap<i64, (i64, Arc<Matched>)>>,
 }
 
-/// The HS headings inferred for a mission's firms and buyers, with the mission revision they
-/// were inferred for.
-type CachedHeadings = (i64, Arc<(crate::Headings, crate::Headings)>);
+/// What the matcher found for a mission revision: its candidates, and the HS headings it
+/// inferred for firms and buyers from the same profiles.
+pub struct Matched {
+    pub candidates: Vec<crate::Candidate>,
+    pub firm_headings: crate::Headings,
+    pub buyer_headings: crate::Headings,
+}
 
 /// The calendar state the versions before the newest left, with the mission revision and the
 /// newest version it was built for.
@@ -202,7 +207,7 @@ impl App {
             missions: Mutex::new(HashMap::new()),
             timetables: Mutex::new(HashMap::new()),
             calendars: Mutex::new(HashMap::new()),
-            headings: Mutex::new(HashMap::new()),
+            matched: Mutex::new(HashMap::new()),
         })
     }
 
@@ -224,27 +229,46 @@ impl App {
         }
         let files = self.store.files(id)?;
         let mission = Arc::new(work::load(&files, &row.name)?);
+        // Links exist from import on (contract v3), and for a walk-in as soon as it is added.
+        self.store
+            .ensure_participant_links(id, &participants(&mission))?;
         lock(&self.missions).insert(id, (row.revision, mission.clone()));
         Ok((row, mission))
     }
 
-    /// The HS headings the matcher infers for the mission's firms and buyers without codes
-    /// (the matcher's own profiles, so what the candidates were found with).
-    fn inferred_headings(
-        &self,
-        id: i64,
-    ) -> Result<Arc<(crate::Headings, crate::Headings)>, ApiError> {
+    /// The matcher's candidates and inferred headings for a mission's current revision (the
+    /// same the schedule job matches with), computed once per revision.
+    fn matched(&self, id: i64) -> Result<Arc<Matched>, ApiError> {
         let (row, mission) = self.mission(id)?;
-        if let Some((revision, headings)) = lock(&self.headings).get(&id) {
+        if let Some((revision, matched)) = lock(&self.matched).get(&id) {
             if *revision == row.revision {
-                return Ok(headings.clone());
+                return Ok(matched.clone());
             }
         }
-        let headings = crate::inferred_headings(&mission, &crate::MatchOptions::default())
-            .map_err(|error| ApiError::from(WorkError::from(error)))?;
-        let headings = Arc::new(headings);
-        lock(&self.headings).insert(id, (row.revision, headings.clone()));
-        Ok(headings)
+        let (candidates, firm_headings, buyer_headings) =
+            crate::match_with_headings(&mission, &crate::MatchOptions::default())
+                .map_err(|error| ApiError::from(WorkError::from(error)))?;
+        let matched = Arc::new(Matched {
+            candidates,
+            firm_headings,
+            buyer_headings,
+        });
+        lock(&self.matched).insert(id, (row.revision, matched.clone()));
+        Ok(matched)
+    }
+
+    /// The catalogue a participant's link shows (contract v3).
+    fn catalogue(&self, link: &store::ParticipantLink) -> Result<catalogue::Catalogue, ApiError> {
+        let (_, mission) = self.mission(link.mission)?;
+        let matched = self.matched(link.mission)?;
+        catalogue::catalogue(
+            &mission,
+            &matched.candidates,
+            (&matched.firm_headings, &matched.buyer_headings),
+            link.side,
+            &link.participant,
+        )
+        .ok_or_else(|| ApiError::NotFound("no such link".into()))
     }
 
     /// The newest timetable of a mission, if it has one.
@@ -403,6 +427,21 @@ impl App {
 
 /// A lock whose poisoning (a panic elsewhere) does not stop the server: the maps it guards are
 /// caches and job records, valid after any completed insert.
+/// Every participant of a mission by side and id, firms first.
+pub fn participants(mission: &Mission) -> Vec<(crate::Side, String)> {
+    mission
+        .firms
+        .iter()
+        .map(|f| (crate::Side::Firm, f.id.0.clone()))
+        .chain(
+            mission
+                .buyers
+                .iter()
+                .map(|b| (crate::Side::Buyer, b.id.0.clone())),
+        )
+        .collect()
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()

@@ -20,6 +20,9 @@ use crate::publish::html::{agenda_page, grid_page};
 use crate::{PublishStatus, Side};
 
 const CSS: &str = include_str!("../../assets/serve.css");
+/// The catalogue's look, inside its section: it is also drawn on the agenda page, which has its
+/// own stylesheet. Readable at 390 px.
+const CATALOGUE_CSS: &str = ".catalogue{font:15px/1.45 system-ui,sans-serif;max-width:860px;margin:24px auto;padding:0 16px}.catalogue .filters{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:8px 0 16px}.catalogue select,.catalogue button{font:inherit;padding:6px 8px}.catalogue ol{list-style:none;padding:0;margin:0}.catalogue li{border:1px solid #d8dde4;border-radius:8px;padding:10px 12px;margin:0 0 10px;overflow-wrap:anywhere}.catalogue h3{font-size:16px;margin:0 0 4px}.catalogue p{margin:2px 0}.catalogue .meta,.catalogue .why{color:#555;font-size:13px}";
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -46,6 +49,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/missions/{id}/report", get(report))
         .route("/jobs/{job}", get(job))
         .route("/p/{token}", get(participant_page))
+        .route("/p/{token}/catalogue.json", get(participant_catalogue))
         .route("/p/{token}/agenda.pdf", get(participant_pdf))
         .route("/p/{token}/agenda.ics", get(participant_ics))
 }
@@ -1051,16 +1055,151 @@ fn participant_agenda(
     Ok((link.mission, mission, agenda, timetable.status))
 }
 
-async fn participant_page(State(app): State<Arc<App>>, Path(token): Path<String>) -> PageResult {
+/// A participant's page: its agenda once a timetable exists, and its catalogue from import on
+/// (contract v3), filtered by the `sector` and `city` of the query.
+async fn participant_page(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> PageResult {
     let page = blocking(&app, move |app| {
+        let link = app
+            .store()
+            .participant(&token)?
+            .ok_or_else(|| ApiError::NotFound("no such link".into()))?;
+        let catalogue = app.catalogue(&link)?;
+        let filter = super::catalogue::Filter {
+            sector: query.get("sector").cloned().unwrap_or_default(),
+            city: query.get("city").cloned().unwrap_or_default(),
+        };
+        let section = catalogue_section(&token, &catalogue, &filter).into_string();
+        let (_, timetable) = app.timetable(link.mission)?;
+        if timetable.is_none() {
+            let (_, mission) = app.mission(link.mission)?;
+            let title = format!("{} - {}", catalogue.participant.name, mission.name);
+            let lang = if link.side == Side::Firm { "ko" } else { "en" };
+            return Ok(participant_shell(&title, lang, &mission.name, &section));
+        }
         let (_, mission, agenda, status) = participant_agenda(app, &token)?;
         let links = format!(
-            "<body>\n<p class=\"links\" style=\"font:14px system-ui,sans-serif;margin:8px 16px\"><a href=\"/p/{token}/agenda.pdf\">PDF</a> · <a href=\"/p/{token}/agenda.ics\">Add to calendar</a></p>\n"
+            "<body>\n<p class=\"links\" style=\"font:14px system-ui,sans-serif;margin:8px 16px\"><a href=\"/p/{token}/agenda.pdf\">PDF</a> · <a href=\"/p/{token}/agenda.ics\">Add to calendar</a> · <a href=\"#catalogue\">Catalogue</a></p>\n"
         );
-        Ok(agenda_page(&mission, &agenda, status).replacen("<body>\n", &links, 1))
+        Ok(agenda_page(&mission, &agenda, status)
+            .replacen("<body>\n", &links, 1)
+            .replacen("</body>", &format!("{section}</body>"), 1))
     })
     .await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(page)).into_response())
+}
+
+/// `GET /p/TOKEN/catalogue.json` (contract v3).
+async fn participant_catalogue(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let catalogue = blocking(&app, move |app| {
+        let link = app
+            .store()
+            .participant(&token)?
+            .ok_or_else(|| ApiError::NotFound("no such link".into()))?;
+        app.catalogue(&link)
+    })
+    .await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(catalogue)).into_response())
+}
+
+/// A participant's page before a timetable exists: the mission's name and the catalogue, in
+/// the organiser's stylesheet, without the organiser's navigation.
+fn participant_shell(title: &str, lang: &str, mission: &str, section: &str) -> String {
+    html! {
+        (DOCTYPE)
+        html lang=(lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="stylesheet" href="/assets/app.css";
+            }
+            body {
+                header.top { span.brand { (mission) } }
+                main {
+                    p.muted {
+                        @if lang == "ko" { "상담 일정은 아직 없습니다. 주최 측이 발표하면 여기에 표시됩니다. · " }
+                        "No timetable yet: it appears here once the organiser publishes it."
+                    }
+                    (PreEscaped(section))
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+/// The catalogue as a page section: a buyer sees the firms, a firm its candidate buyers, best
+/// matches first, each with what it makes or seeks, its HS headings, city and booth and why it
+/// matches; a form (no script) filters by sector and city.
+fn catalogue_section(
+    token: &str,
+    catalogue: &super::catalogue::Catalogue,
+    filter: &super::catalogue::Filter,
+) -> Markup {
+    let (sectors, cities) = super::catalogue::choices(&catalogue.entries);
+    let firm_viewer = catalogue.participant.kind == "firm";
+    let shown: Vec<&super::catalogue::Entry> = catalogue
+        .entries
+        .iter()
+        .filter(|entry| filter.keeps(&entry.profile))
+        .collect();
+    html! {
+        section.catalogue id="catalogue" {
+            style { (PreEscaped(CATALOGUE_CSS)) }
+            h2 {
+                @if firm_viewer { "후보 바이어 Candidate buyers" } @else { "Korean firms at this mission" }
+            }
+            form.filters method="get" action={ "/p/" (token) } {
+                label { "Sector " select name="sector" {
+                    option value="" { "all" }
+                    @for sector in &sectors {
+                        option value=(sector) selected[*sector == filter.sector] { (sector) }
+                    }
+                } }
+                label { "City " select name="city" {
+                    option value="" { "all" }
+                    @for city in &cities {
+                        option value=(city) selected[*city == filter.city] { (city) }
+                    }
+                } }
+                button type="submit" { "Filter" }
+            }
+            @if shown.is_empty() {
+                p.muted { "Nothing to show with these filters." }
+            }
+            ol.entries {
+                @for entry in &shown {
+                    li {
+                        h3 {
+                            (entry.profile.name)
+                            @if !entry.profile.name_en.trim().is_empty() && entry.profile.name_en != entry.profile.name {
+                                " (" (entry.profile.name_en) ")"
+                            }
+                        }
+                        @if !entry.profile.products.trim().is_empty() {
+                            p.products { (entry.profile.products) }
+                        }
+                        p.meta {
+                            @if !entry.profile.hs.is_empty() { "HS " (entry.profile.hs.join(", ")) " · " }
+                            (entry.profile.city)
+                            @if !entry.profile.booth.is_empty() { " · Booth " (entry.profile.booth) }
+                            @if !entry.profile.country.is_empty() { " · " (entry.profile.country) }
+                        }
+                        @if !entry.why.is_empty() {
+                            p.why { (entry.why.join("; ")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 async fn participant_pdf(

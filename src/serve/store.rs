@@ -5,7 +5,7 @@
 //! Every method is one transaction; when it returns `Ok`, the change is on disk (`synchronous =
 //! FULL`), so a `kill -9` a moment later loses nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -432,10 +432,7 @@ impl Store {
         changes_csv: Option<&str>,
         participants: &[(Side, String)],
     ) -> StoreResult<i64> {
-        let mut tokens = Vec::with_capacity(participants.len());
-        for _ in participants {
-            tokens.push(random_token()?);
-        }
+        let tokens = fresh_tokens(participants.len())?;
         self.with(|c| {
             let t = c.transaction()?;
             let version: i64 = t.query_row(
@@ -458,16 +455,38 @@ impl Store {
                     changes_csv
                 ],
             )?;
-            let now = now_utc();
-            for ((side, participant), token) in participants.iter().zip(&tokens) {
-                t.execute(
-                    "INSERT OR IGNORE INTO tokens (token, kind, mission, side, participant, created)
-                     VALUES (?1, 'participant', ?2, ?3, ?4, ?5)",
-                    params![token, mission, side_text(*side), participant, now],
-                )?;
-            }
+            insert_links(&t, mission, participants, &tokens)?;
             t.commit()?;
             Ok(version)
+        })
+    }
+
+    /// Gives every participant of a mission who has no link one (contract v3: links exist from
+    /// import on); those who have one keep it.
+    pub fn ensure_participant_links(
+        &self,
+        mission: i64,
+        participants: &[(Side, String)],
+    ) -> StoreResult<()> {
+        let linked: HashSet<(Side, String)> = self
+            .participant_links(mission)?
+            .into_iter()
+            .map(|link| (link.side, link.participant))
+            .collect();
+        let missing: Vec<(Side, String)> = participants
+            .iter()
+            .filter(|participant| !linked.contains(participant))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let tokens = fresh_tokens(missing.len())?;
+        self.with(|c| {
+            let t = c.transaction()?;
+            insert_links(&t, mission, &missing, &tokens)?;
+            t.commit()?;
+            Ok(())
         })
     }
 
@@ -631,6 +650,29 @@ impl Store {
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
+}
+
+/// `count` new random tokens.
+fn fresh_tokens(count: usize) -> StoreResult<Vec<String>> {
+    (0..count).map(|_| random_token()).collect()
+}
+
+/// A participant link for each participant (with its token) who has none; one who has keeps it.
+fn insert_links(
+    t: &rusqlite::Transaction,
+    mission: i64,
+    participants: &[(Side, String)],
+    tokens: &[String],
+) -> rusqlite::Result<()> {
+    let now = now_utc();
+    for ((side, participant), token) in participants.iter().zip(tokens) {
+        t.execute(
+            "INSERT OR IGNORE INTO tokens (token, kind, mission, side, participant, created)
+             VALUES (?1, 'participant', ?2, ?3, ?4, ?5)",
+            params![token, mission, side_text(*side), participant, now],
+        )?;
+    }
+    Ok(())
 }
 
 fn mission_row(r: &rusqlite::Row) -> rusqlite::Result<MissionRow> {

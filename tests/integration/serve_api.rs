@@ -1027,3 +1027,100 @@ fn a_panic_answers_500_and_the_server_goes_on() {
         (StatusCode::OK, "fine".to_string())
     );
 }
+
+/// Contract v3: every participant has a link right after import; before any timetable the link
+/// shows the catalogue: a buyer the mission's firms, a firm its candidate buyers, best matches
+/// first, by their public profiles (never a contact), filtered by city without script.
+#[test]
+fn links_exist_from_import_and_show_the_catalogue_before_a_timetable() {
+    let server = TestServer::start();
+    let api = server.api();
+    let id = api.import_fixture("india-2017", &["mission.toml", "firms.csv", "buyers.csv"]);
+    let (_, mission) = api.get(&format!("/api/missions/{id}"));
+    let (_, list) = api.get(&format!("/api/missions/{id}/participants"));
+    let participants = list["participants"].as_array().unwrap();
+    assert!(!participants.is_empty());
+    assert!(
+        participants.iter().all(|p| p["link"].as_str().is_some()),
+        "{list}"
+    );
+    // The links stay the same on the next reading.
+    let links = api.participant_links(id);
+    assert_eq!(links, api.participant_links(id));
+    let link_of = |who: &str| links.iter().find(|(p, _)| p == who).unwrap().1.clone();
+    let anonymous = Api::new(&server.base, None);
+
+    // A buyer sees every firm, best match first.
+    let buyer = "IN-002";
+    let (status, catalogue) = anonymous.get(&format!("{}/catalogue.json", link_of(buyer)));
+    assert_eq!(status, StatusCode::OK, "{catalogue}");
+    assert_eq!(catalogue["participant"]["id"], buyer);
+    let entries = catalogue["entries"].as_array().unwrap();
+    let firm_count = participants.iter().filter(|p| p["kind"] == "firm").count();
+    assert_eq!(entries.len(), firm_count, "{catalogue}");
+    let relevance: Vec<f64> = entries
+        .iter()
+        .map(|e| e["relevance"].as_f64().unwrap())
+        .collect();
+    assert!(relevance.windows(2).all(|w| w[0] >= w[1]), "{relevance:?}");
+    assert!(relevance[0] > 0.0, "{catalogue}");
+    // IN-002 seeks VR headsets and AR glasses (852852): the VR firm comes first.
+    assert!(
+        entries[0]["hs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|code| code.as_str().unwrap().starts_with("8528")),
+        "{catalogue}"
+    );
+    let text = catalogue.to_string();
+    for private in [
+        "@",
+        "email",
+        "contact",
+        "phone",
+        "export_capacity",
+        "token",
+        "/p/",
+    ] {
+        assert!(!text.contains(private), "{private} in {text}");
+    }
+
+    // A firm sees its candidate buyers only.
+    let firm = "F01";
+    let (_, catalogue) = anonymous.get(&format!("{}/catalogue.json", link_of(firm)));
+    let entries = catalogue["entries"].as_array().unwrap();
+    assert!(!entries.is_empty(), "{catalogue}");
+    assert!(entries
+        .iter()
+        .all(|e| e["kind"] == "buyer" && e["relevance"].as_f64().unwrap() > 0.0));
+    let buyer_count = participants.iter().filter(|p| p["kind"] == "buyer").count();
+    assert!(entries.len() < buyer_count, "{catalogue}");
+
+    // The page, before a timetable: the catalogue, and a city filter that keeps that city.
+    let (status, page) = anonymous.send("GET", &link_of(buyer), None);
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("No timetable yet") && page.contains("Korean firms"),
+        "{page}"
+    );
+    let city = mission["sessions"][0]["city"].as_str().unwrap().to_string();
+    let (status, filtered) = anonymous.send(
+        "GET",
+        &format!("{}?city={}", link_of(buyer), city.replace(' ', "+")),
+        None,
+    );
+    assert_eq!(status, StatusCode::OK);
+    let shown = filtered.matches("<li>").count();
+    assert!(shown > 0 && shown <= firm_count, "{filtered}");
+    let (status, none) = anonymous.send("GET", &format!("{}?city=Atlantis", link_of(buyer)), None);
+    assert_eq!(status, StatusCode::OK);
+    assert!(none.contains("Nothing to show"), "{none}");
+    assert_eq!(
+        anonymous.header(
+            &format!("{}/catalogue.json", link_of(buyer)),
+            "cache-control"
+        ),
+        (StatusCode::OK, "no-store".to_string())
+    );
+}
