@@ -349,6 +349,27 @@ impl MissionSummary {
             requests(crate::model::RequestKind::Must),
             requests(crate::model::RequestKind::Avoid)
         );
+        if !mission.wishes.is_empty() {
+            let asked = |kind| mission.wishes.iter().filter(|w| w.kind == kind).count();
+            let honoured = mission
+                .wishes
+                .iter()
+                .filter(|w| {
+                    mission.requests.iter().any(|r| {
+                        r.wish && r.firm == w.firm && r.buyer == w.buyer && r.from == w.from
+                    })
+                })
+                .count();
+            let _ = writeln!(
+                out,
+                "participants' wishes: {} ({} must, {} want, {} no thanks); {honoured} honoured, {} set aside by the organiser's rows or a \"no thanks\"",
+                mission.wishes.len(),
+                asked(crate::model::RequestKind::Must),
+                asked(crate::model::RequestKind::Want),
+                asked(crate::model::RequestKind::Avoid),
+                mission.wishes.len() - honoured
+            );
+        }
         if let Some(outcomes) = &mission.outcomes {
             let recorded = outcomes.iter().filter(|o| o.attended.is_some()).count();
             let _ = writeln!(

@@ -509,6 +509,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
                 } else {
                     Side::Buyer
                 }),
+                wish: false,
                 when: Availability::Everywhere,
                 note: String::new(),
             });
@@ -552,6 +553,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
         firms,
         buyers,
         requests,
+        wishes: Vec::new(),
         outcomes: None,
     }
 }

@@ -620,10 +620,60 @@ pub struct Request {
     pub kind: RequestKind,
     /// Who asked, if known.
     pub from: Option<Side>,
+    /// v3: the row is a participant's own wish (`from` = its id in `requests.csv`), as the
+    /// engine honours it (see [`resolve_wishes`]).
+    pub wish: bool,
     /// Where the pair's meeting must lie (v2 `when`, rule 9); `Everywhere` when not given.
     pub when: Availability,
     /// Free text.
     pub note: String,
+}
+
+/// The requests the engine honours, from the organiser's rows and the participants' wishes
+/// (contract v3, "Participants' wishes"): a pair with a row from the organiser keeps only the
+/// organiser's rows; otherwise a participant's wish replaces the `from = firm` or `from = buyer`
+/// row of its own side, an `avoid` from either side is never scheduled (the pair's wants go),
+/// and a `must` counts as a `want`. The rows that come from wishes are marked `wish`.
+pub fn resolve_wishes(rows: Vec<Request>, wishes: &[Request]) -> Vec<Request> {
+    use std::collections::BTreeSet;
+    let pair = |r: &Request| (r.firm.clone(), r.buyer.clone());
+    let organised: BTreeSet<(FirmId, BuyerId)> =
+        rows.iter().filter(|r| r.from.is_none()).map(pair).collect();
+    let honoured: Vec<&Request> = wishes
+        .iter()
+        .filter(|w| !organised.contains(&pair(w)))
+        .collect();
+    let wished_by: BTreeSet<(FirmId, BuyerId, Option<Side>)> = honoured
+        .iter()
+        .map(|w| (w.firm.clone(), w.buyer.clone(), w.from))
+        .collect();
+    let avoided: BTreeSet<(FirmId, BuyerId)> = honoured
+        .iter()
+        .filter(|w| w.kind == RequestKind::Avoid)
+        .map(|w| pair(w))
+        .collect();
+    let mut out: Vec<Request> = rows
+        .into_iter()
+        .filter(|r| {
+            r.from.is_none()
+                || !(wished_by.contains(&(r.firm.clone(), r.buyer.clone(), r.from))
+                    || avoided.contains(&pair(r)))
+        })
+        .collect();
+    for wish in honoured {
+        let kind = match wish.kind {
+            RequestKind::Avoid => RequestKind::Avoid,
+            _ if avoided.contains(&pair(wish)) => continue,
+            RequestKind::Must | RequestKind::Want => RequestKind::Want,
+            RequestKind::Request => RequestKind::Request,
+        };
+        out.push(Request {
+            kind,
+            wish: true,
+            ..wish.clone()
+        });
+    }
+    out
 }
 
 /// The next step agreed at a meeting.
@@ -742,8 +792,12 @@ pub struct Mission {
     pub firms: Vec<Firm>,
     /// The foreign buyers.
     pub buyers: Vec<Buyer>,
-    /// Meeting wishes and must/avoid pairs.
+    /// Meeting wishes and must/avoid pairs, as the engine honours them: the organiser's rows,
+    /// and the participants' wishes they do not override (see [`resolve_wishes`]).
     pub requests: Vec<Request>,
+    /// v3: the participants' own wishes as they asked them (`from` = the participant's id in
+    /// `requests.csv`), honoured or not.
+    pub wishes: Vec<Request>,
     /// What the meetings produced, when `outcomes.csv` exists.
     pub outcomes: Option<Vec<Outcome>>,
 }

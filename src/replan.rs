@@ -469,6 +469,7 @@ fn replan_releasing(
                 buyer: meeting.buyer.clone(),
                 kind: RequestKind::Must,
                 from: None,
+                wish: false,
                 when: Availability::Everywhere,
                 note: String::new(),
             });

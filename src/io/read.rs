@@ -104,9 +104,11 @@ fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMiss
         firms: ids_in(firm_table.as_ref()),
         buyers: ids_in(buyer_table.as_ref()),
     };
-    let requests = read_table(source, "requests.csv", false, &mut problems, &mut warnings)
+    let rows = read_table(source, "requests.csv", false, &mut problems, &mut warnings)
         .map(|table| read_requests(&table, &ids, &sessions, &mut problems))
         .unwrap_or_default();
+    let (wishes, rows): (Vec<Request>, Vec<Request>) = rows.into_iter().partition(|r| r.wish);
+    let requests = crate::model::resolve_wishes(rows, &wishes);
     let outcomes = read_table(source, "outcomes.csv", false, &mut problems, &mut warnings)
         .map(|table| read_outcomes(&table, &ids, &mut problems));
     if !problems.is_empty() {
@@ -130,6 +132,7 @@ fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMiss
             firms,
             buyers,
             requests,
+            wishes,
             outcomes,
         },
         warnings,
@@ -744,22 +747,29 @@ fn read_requests(
             kind
         });
         let from_text = cells.text("from");
-        let from = match from_text.to_ascii_lowercase().as_str() {
+        let (firm, buyer) = pair?;
+        // v3: a participant's own id makes the row that participant's wish.
+        let (from, wish) = match from_text.to_ascii_lowercase().as_str() {
             // The organiser's own wishes count once, like a row that names no side.
-            "" | "organiser" | "organizer" => None,
-            "firm" => Some(Side::Firm),
-            "buyer" => Some(Side::Buyer),
+            "" | "organiser" | "organizer" => (None, false),
+            "firm" => (Some(Side::Firm), false),
+            "buyer" => (Some(Side::Buyer), false),
+            _ if from_text == firm.0 => (Some(Side::Firm), true),
+            _ if from_text == buyer.0 => (Some(Side::Buyer), true),
             _ => {
                 cells.problem(
                     "from",
-                    format!("\"{from_text}\" is none of firm, buyer, organiser"),
+                    format!(
+                        "\"{from_text}\" is none of firm, buyer, organiser, {firm} (the firm's own wish) or {buyer} (the buyer's)"
+                    ),
                 );
-                None
+                (None, false)
             }
         };
-        let (firm, buyer) = pair?;
         let kind = kind?;
-        if matches!(kind, RequestKind::Must | RequestKind::Avoid) {
+        // Wishes may disagree with each other and with the organiser: they are resolved, not
+        // refused (`resolve_wishes`).
+        if !wish && matches!(kind, RequestKind::Must | RequestKind::Avoid) {
             let key = (firm.clone(), buyer.clone());
             match must_or_avoid.get(&key) {
                 Some(&(earlier, line)) if earlier != kind => cells.problem(
@@ -781,6 +791,7 @@ fn read_requests(
             buyer,
             kind,
             from,
+            wish,
             when,
             note: cells.text("note"),
         })

@@ -408,13 +408,23 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     }
     write_atomically(&dir.join("buyers.csv"), buyers.as_bytes())?;
 
-    if !mission.requests.is_empty() {
+    // The organiser's rows, then the participants' wishes as they asked them (`from` = the
+    // participant's id), not the engine's reading of them (`Mission::requests`' `wish` rows).
+    let rows: Vec<&crate::model::Request> = mission
+        .requests
+        .iter()
+        .filter(|r| !r.wish)
+        .chain(&mission.wishes)
+        .collect();
+    if !rows.is_empty() {
         let mut requests = csv_with_header(&["firm", "buyer", "kind", "from", "when", "note"]);
-        for request in &mission.requests {
-            let from = match request.from {
-                Some(crate::model::Side::Firm) => "firm",
-                Some(crate::model::Side::Buyer) => "buyer",
-                None => "",
+        for request in rows {
+            let from = match (request.from, request.wish) {
+                (Some(crate::model::Side::Firm), false) => "firm",
+                (Some(crate::model::Side::Buyer), false) => "buyer",
+                (Some(crate::model::Side::Firm), true) => request.firm.as_str(),
+                (Some(crate::model::Side::Buyer), true) => request.buyer.as_str(),
+                (None, _) => "",
             };
             push_line(
                 &mut requests,

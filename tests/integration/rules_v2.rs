@@ -85,6 +85,7 @@ fn the_engine_keeps_when_windows_and_matches_the_time_indexed_optimum() {
                     RequestKind::Request
                 },
                 from: None,
+                wish: false,
                 when: Availability::Windows(vec![Window { session, range }]),
                 note: String::new(),
             });
@@ -302,5 +303,67 @@ fn max_idle_gaps_holds_for_everyone_or_the_run_says_why_not() {
     assert!(
         meeting_of(&json, "F06", "IN-002").is_some()
             && meeting_of(&json, "F06", "IN-008").is_some()
+    );
+}
+
+/// Contract v3, participants' wishes: a row whose `from` is the participant's own id is its
+/// wish. A "no thanks" (`avoid`) from either side is never scheduled, unless the organiser's
+/// own row for the pair decides otherwise; a participant's `must` counts as a `want`, so it
+/// never conflicts with the other side's "no thanks"; `from` naming someone else is an error.
+#[test]
+fn participants_wishes_are_honoured_unless_the_organiser_decides() {
+    let schedule_of = |rows: &str| -> (common::Scratch, Value) {
+        let scratch = with_requests(rows);
+        let output = run(&["schedule", scratch.path().to_str().unwrap()]);
+        assert_eq!(output.code, 0, "{rows}: {}", output.stderr);
+        let json = serde_json::from_str(
+            &std::fs::read_to_string(scratch.path().join("out/schedule.json")).unwrap(),
+        )
+        .unwrap();
+        (scratch, json)
+    };
+    let (_, plain) = schedule_of("");
+    let first = &plain["meetings"][0];
+    let (firm, buyer) = (
+        first["firm"].as_str().unwrap().to_string(),
+        first["buyer"].as_str().unwrap().to_string(),
+    );
+
+    let no_thanks = format!("{firm},{buyer},avoid,{buyer},not our trade,\n");
+    let (scratch, json) = schedule_of(&no_thanks);
+    assert!(
+        meeting_of(&json, &firm, &buyer).is_none(),
+        "{firm}-{buyer} met"
+    );
+    let checked = run(&["check", scratch.path().to_str().unwrap()]);
+    assert!(
+        checked.stdout.contains(
+            "participants' wishes: 1 (0 must, 0 want, 1 no thanks); 1 honoured, 0 set aside"
+        ),
+        "{}",
+        checked.stdout
+    );
+
+    let overridden = format!("{no_thanks}{firm},{buyer},must,organiser,,\n");
+    let (_, json) = schedule_of(&overridden);
+    assert!(
+        meeting_of(&json, &firm, &buyer).is_some(),
+        "{firm}-{buyer} missing"
+    );
+
+    let (_, json) = schedule_of(&format!("{firm},{buyer},must,{firm},,\n{no_thanks}"));
+    assert!(
+        meeting_of(&json, &firm, &buyer).is_none(),
+        "{firm}-{buyer} met"
+    );
+
+    let scratch = with_requests("F01,IN-002,want,IN-003,,\n");
+    let checked = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(checked.code, 2, "{}", checked.stdout);
+    assert!(
+        checked.stderr.contains("requests.csv:")
+            && checked.stderr.contains("from: \"IN-003\" is none of"),
+        "{}",
+        checked.stderr
     );
 }

@@ -281,6 +281,7 @@ mod brute_force {
                 buyer: buyers[buyer].id.clone(),
                 kind,
                 from: None,
+                wish: false,
                 when: missionmatch::Availability::Everywhere,
                 note: String::new(),
             });
@@ -304,6 +305,7 @@ mod brute_force {
             firms,
             buyers,
             requests,
+            wishes: Vec::new(),
             outcomes: None,
         };
         (mission, weights)
