@@ -550,6 +550,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             email: "trade@office.example".to_string(),
             phone: String::new(),
         }),
+        wishes_until: None,
         firms,
         buyers,
         requests,

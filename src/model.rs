@@ -629,6 +629,38 @@ pub struct Request {
     pub note: String,
 }
 
+/// A moment written with its UTC offset (`2026-10-01T18:00+07:00`), as written and as seconds
+/// since 1970 (UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    pub written: String,
+    pub unix_seconds: i64,
+}
+
+impl Deadline {
+    /// Reads `YYYY-MM-DDTHH:MM[:SS]` followed by `+HH:MM`, `-HH:MM` or `Z`.
+    pub fn parse(text: &str) -> Option<Deadline> {
+        let text = text.trim();
+        let with_offset = if let Some(utc) = text.strip_suffix('Z') {
+            format!("{utc}+00:00")
+        } else {
+            text.to_string()
+        };
+        ["%Y-%m-%dT%H:%M%:z", "%Y-%m-%dT%H:%M:%S%:z"]
+            .iter()
+            .find_map(|format| chrono::DateTime::parse_from_str(&with_offset, format).ok())
+            .map(|moment| Deadline {
+                written: text.to_string(),
+                unix_seconds: moment.timestamp(),
+            })
+    }
+
+    /// Whether the deadline has passed at `unix_seconds`.
+    pub fn passed_at(&self, unix_seconds: i64) -> bool {
+        unix_seconds > self.unix_seconds
+    }
+}
+
 /// The requests the engine honours, from the organiser's rows and the participants' wishes
 /// (contract v3, "Participants' wishes"): a pair with a row from the organiser keeps only the
 /// organiser's rows; otherwise a participant's wish replaces the `from = firm` or `from = buyer`
@@ -788,6 +820,8 @@ pub struct Mission {
     pub followup_webhook: Option<String>,
     /// Who runs the mission (`[organiser]`), when given.
     pub organiser: Option<Organiser>,
+    /// v3 `[participation] wishes_until`: after it, participants' wish pages are closed.
+    pub wishes_until: Option<Deadline>,
     /// The local firms.
     pub firms: Vec<Firm>,
     /// The foreign buyers.

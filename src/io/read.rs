@@ -129,6 +129,7 @@ fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMiss
             model: settings.model,
             followup_webhook: settings.followup_webhook,
             organiser: settings.organiser,
+            wishes_until: settings.wishes_until,
             firms,
             buyers,
             requests,

@@ -24,6 +24,7 @@ struct Sections {
     model: Option<Spanned<SpannedTable>>,
     followup: Option<Spanned<SpannedTable>>,
     organiser: Option<Spanned<SpannedTable>>,
+    participation: Option<Spanned<SpannedTable>>,
 }
 
 /// What `mission.toml` says, before the CSV files are read.
@@ -40,6 +41,8 @@ pub struct MissionSettings {
     pub model: BTreeMap<String, f64>,
     pub followup_webhook: Option<String>,
     pub organiser: Option<Organiser>,
+    /// v3 `[participation] wishes_until`.
+    pub wishes_until: Option<crate::model::Deadline>,
     /// Whether the file could be parsed at all (its syntax and structure); when not, the other
     /// files' references to sessions are not checked, since every one would be "unknown".
     pub readable: bool,
@@ -447,6 +450,7 @@ pub fn read_settings(
             "model",
             "followup",
             "organiser",
+            "participation",
         ],
     );
     if let Some(value) = top.get("name") {
@@ -615,6 +619,25 @@ pub fn read_settings(
             email: get("email"),
             phone: get("phone"),
         });
+    }
+    if let Some(table) = &sections.participation {
+        let table = table.get_ref();
+        reader.unknown_keys(table, "participation.", &["wishes_until"]);
+        if let Some(value) = table.get("wishes_until") {
+            let key = "participation.wishes_until";
+            if let Some(text) = reader.string(key, value) {
+                match crate::model::Deadline::parse(&text) {
+                    Some(deadline) => settings.wishes_until = Some(deadline),
+                    None => reader.problem(
+                        value.span().start,
+                        key,
+                        format!(
+                            "\"{text}\" is not a date and time with its UTC offset (2026-10-01T18:00+07:00)"
+                        ),
+                    ),
+                }
+            }
+        }
     }
     settings
 }

@@ -308,6 +308,13 @@ fn mission_toml(mission: &Mission) -> String {
             }
         }
     }
+    if let Some(deadline) = &mission.wishes_until {
+        let _ = writeln!(
+            out,
+            "\n[participation]\nwishes_until = {}",
+            toml_string(&deadline.written)
+        );
+    }
     out
 }
 

@@ -41,6 +41,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/api/missions/{id}/report", get(report))
         .route("/api/missions/{id}/export.zip", get(export))
         .route("/api/missions/{id}/participants", get(participants))
+        .route("/api/missions/{id}/wishes", get(wishes))
 }
 
 /// A mission id from the path; anything else is a mission that does not exist.
@@ -529,9 +530,117 @@ pub fn mark(app: &App, id: i64, firm: &str, buyer: &str, kind: &str) -> Result<(
         })?),
     };
     let (_, mission) = app.mission(id)?;
-    let files = work::set_request(&mission, app.store().files(id)?, firm, buyer, kind)?;
+    let files = work::set_request(
+        &mission,
+        app.store().files(id)?,
+        (firm, buyer),
+        kind,
+        work::Asker::Organiser,
+        "",
+    )?;
     app.store().replace_files(id, &files)?;
     Ok(())
+}
+
+/// The kind of a participant's wish as the contract writes it (`must`, `want`, `avoid`; empty
+/// or `null`: none).
+fn wish_kind(text: &str) -> Result<Option<crate::RequestKind>, ApiError> {
+    match text.trim() {
+        "" | "null" | "none" => Ok(None),
+        "must" => Ok(Some(crate::RequestKind::Must)),
+        "want" => Ok(Some(crate::RequestKind::Want)),
+        "avoid" => Ok(Some(crate::RequestKind::Avoid)),
+        other => Err(ApiError::Invalid(vec![format!(
+            "wish: \"{other}\" is none of must, want, avoid (or null)"
+        )])),
+    }
+}
+
+/// Sets (or clears) a participant's wish for `other`, kept as a `requests.csv` row with `from`
+/// = the participant (contract v3): 404 when `other` is not in its catalogue, 409 once
+/// `[participation] wishes_until` has passed, 422 a wish or note that cannot be kept.
+pub fn set_wish(
+    app: &App,
+    token: &str,
+    other: &str,
+    wish: &str,
+    note: &str,
+) -> Result<Value, ApiError> {
+    let link = app
+        .store()
+        .participant(token)?
+        .ok_or_else(|| ApiError::NotFound("no such link".into()))?;
+    let kind = wish_kind(wish)?;
+    let note = crate::io::note_cell(note.trim())
+        .map_err(|reason| ApiError::Invalid(vec![format!("note: {reason}")]))?;
+    let catalogue = app.catalogue(&link)?;
+    if !catalogue.entries.iter().any(|e| e.profile.id == other) {
+        return Err(ApiError::NotFound(format!(
+            "{other} is not in this catalogue"
+        )));
+    }
+    if !catalogue.wishes_open {
+        return Err(ApiError::Conflict(format!(
+            "wishes closed at {}",
+            catalogue.wishes_until.unwrap_or_default()
+        )));
+    }
+    let (_, mission) = app.mission(link.mission)?;
+    let pair = match link.side {
+        Side::Firm => (link.participant.as_str(), other),
+        Side::Buyer => (other, link.participant.as_str()),
+    };
+    let files = work::set_request(
+        &mission,
+        app.store().files(link.mission)?,
+        pair,
+        kind,
+        work::Asker::Participant(&link.participant),
+        &note,
+    )?;
+    app.store().replace_files(link.mission, &files)?;
+    Ok(json!({ "other": other, "wish": kind.map(|k| k.as_str()), "note": note }))
+}
+
+/// `GET /api/missions/{id}/wishes`: every participant's wish as asked, and what the organiser
+/// answered (its own row for the pair, if any) and whether the engine honours the wish.
+async fn wishes(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = mission_id(&id)?;
+    blocking(&app, move |app| {
+        let (_, mission) = app.mission(id)?;
+        let rows: Vec<Value> = mission
+            .wishes
+            .iter()
+            .map(|wish| {
+                let answer = mission
+                    .requests
+                    .iter()
+                    .find(|r| r.from.is_none() && r.firm == wish.firm && r.buyer == wish.buyer)
+                    .map(|r| r.kind.as_str());
+                let honoured = mission.requests.iter().any(|r| {
+                    r.wish && r.firm == wish.firm && r.buyer == wish.buyer && r.from == wish.from
+                });
+                let from = match wish.from {
+                    Some(Side::Buyer) => &wish.buyer.0,
+                    _ => &wish.firm.0,
+                };
+                json!({
+                    "firm": wish.firm.0, "buyer": wish.buyer.0, "from": from,
+                    "wish": wish.kind.as_str(), "note": wish.note,
+                    "organiser": answer, "honoured": honoured,
+                })
+            })
+            .collect();
+        Ok(Json(json!({
+            "wishes_until": mission.wishes_until.as_ref().map(|d| d.written.clone()),
+            "wishes": rows,
+        })))
+    })
+    .await
 }
 
 async fn put_request(

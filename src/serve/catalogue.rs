@@ -37,8 +37,10 @@ pub struct Entry {
     pub relevance: f64,
     /// Why it matches, in the matcher's words.
     pub why: Vec<String>,
-    /// The viewer's wish for this entry (`must`, `want`, `avoid`), none yet.
+    /// The viewer's wish for this entry (`must`, `want`, `avoid`), if it made one.
     pub wish: Option<&'static str>,
+    /// The note the viewer gave with its wish.
+    pub wish_note: String,
 }
 
 /// A participant's catalogue.
@@ -47,6 +49,8 @@ pub struct Catalogue {
     pub participant: Profile,
     /// The organiser's deadline for wishes (`[participation] wishes_until`), when set.
     pub wishes_until: Option<String>,
+    /// Whether wishes are still taken (no deadline, or not yet passed).
+    pub wishes_open: bool,
     pub entries: Vec<Entry>,
 }
 
@@ -139,6 +143,7 @@ pub fn catalogue(
     (firm_headings, buyer_headings): (&Headings, &Headings),
     side: Side,
     id: &str,
+    now_unix_seconds: i64,
 ) -> Option<Catalogue> {
     let mut entries: Vec<Entry> = match side {
         Side::Buyer => {
@@ -183,9 +188,28 @@ pub fn catalogue(
             firm_profile(mission, firm, firm_headings, &languages)
         }
     };
+    // The viewer's own wishes, never another's.
+    for entry in &mut entries {
+        let (firm, buyer) = match side {
+            Side::Firm => (id, entry.profile.id.as_str()),
+            Side::Buyer => (entry.profile.id.as_str(), id),
+        };
+        if let Some(wish) = mission
+            .wishes
+            .iter()
+            .find(|w| w.from == Some(side) && w.firm.0 == firm && w.buyer.0 == buyer)
+        {
+            entry.wish = Some(wish.kind.as_str());
+            entry.wish_note = wish.note.clone();
+        }
+    }
     Some(Catalogue {
         participant,
-        wishes_until: None,
+        wishes_until: mission.wishes_until.as_ref().map(|d| d.written.clone()),
+        wishes_open: mission
+            .wishes_until
+            .as_ref()
+            .is_none_or(|deadline| !deadline.passed_at(now_unix_seconds)),
         entries,
     })
 }
@@ -196,6 +220,7 @@ fn entry(profile: Profile, candidate: Option<&Candidate>) -> Entry {
         relevance: candidate.map_or(0.0, |c| (c.relevance * 1000.0).round() / 1000.0),
         why: candidate.map(|c| c.reasons.clone()).unwrap_or_default(),
         wish: None,
+        wish_note: String::new(),
     }
 }
 

@@ -267,6 +267,7 @@ impl App {
             (&matched.firm_headings, &matched.buyer_headings),
             link.side,
             &link.participant,
+            unix_now(),
         )
         .ok_or_else(|| ApiError::NotFound("no such link".into()))
     }
@@ -427,6 +428,13 @@ impl App {
 
 /// A lock whose poisoning (a panic elsewhere) does not stop the server: the maps it guards are
 /// caches and job records, valid after any completed insert.
+/// Seconds since 1970 (UTC), now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 /// Every participant of a mission by side and id, firms first.
 pub fn participants(mission: &Mission) -> Vec<(crate::Side, String)> {
     mission

@@ -22,7 +22,7 @@ use crate::{PublishStatus, Side};
 const CSS: &str = include_str!("../../assets/serve.css");
 /// The catalogue's look, inside its section: it is also drawn on the agenda page, which has its
 /// own stylesheet. Readable at 390 px.
-const CATALOGUE_CSS: &str = ".catalogue{font:15px/1.45 system-ui,sans-serif;max-width:860px;margin:24px auto;padding:0 16px}.catalogue .filters{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:8px 0 16px}.catalogue select,.catalogue button{font:inherit;padding:6px 8px}.catalogue ol{list-style:none;padding:0;margin:0}.catalogue li{border:1px solid #d8dde4;border-radius:8px;padding:10px 12px;margin:0 0 10px;overflow-wrap:anywhere}.catalogue h3{font-size:16px;margin:0 0 4px}.catalogue p{margin:2px 0}.catalogue .meta,.catalogue .why{color:#555;font-size:13px}";
+const CATALOGUE_CSS: &str = ".catalogue{font:15px/1.45 system-ui,sans-serif;max-width:860px;margin:24px auto;padding:0 16px}.catalogue .filters{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:8px 0 16px}.catalogue select,.catalogue button{font:inherit;padding:6px 8px}.catalogue ol{list-style:none;padding:0;margin:0}.catalogue li{border:1px solid #d8dde4;border-radius:8px;padding:10px 12px;margin:0 0 10px;overflow-wrap:anywhere}.catalogue h3{font-size:16px;margin:0 0 4px}.catalogue p{margin:2px 0}.catalogue .meta,.catalogue .why{color:#555;font-size:13px}.catalogue .wish{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}.catalogue .wish button{border:1px solid #9aa8b8;border-radius:16px;background:#fff;color:#1f2933;padding:4px 10px;font-size:13px}.catalogue .wish button.chosen{background:#1f5fbf;color:#fff;border-color:#1f5fbf}.catalogue .wish input[type=text]{flex:1 1 160px;font:inherit;font-size:13px;padding:4px 8px}";
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -50,6 +50,11 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/jobs/{job}", get(job))
         .route("/p/{token}", get(participant_page))
         .route("/p/{token}/catalogue.json", get(participant_catalogue))
+        .route("/p/{token}/wishes", post(participant_wish_form))
+        .route(
+            "/p/{token}/wishes/{other}",
+            axum::routing::put(participant_wish),
+        )
         .route("/p/{token}/agenda.pdf", get(participant_pdf))
         .route("/p/{token}/agenda.ics", get(participant_ics))
 }
@@ -446,7 +451,7 @@ async fn candidates(
     // The organiser's marks (requests without a side), and what either side asked.
     let mut marks: BTreeMap<(String, String), &'static str> = BTreeMap::new();
     let mut asked: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for request in &mission.requests {
+    for request in mission.requests.iter().filter(|r| !r.wish) {
         let pair = (request.firm.0.clone(), request.buyer.0.clone());
         match request.from {
             None => {
@@ -458,6 +463,28 @@ async fn candidates(
                 if side == Side::Firm { "firm" } else { "buyer" }
             )),
         }
+    }
+    // The participants' own wishes (contract v3), as they asked them; the organiser's mark on
+    // the pair overrides them.
+    for wish in &mission.wishes {
+        let pair = (wish.firm.0.clone(), wish.buyer.0.clone());
+        let (side, who) = match wish.from {
+            Some(Side::Buyer) => ("buyer", &wish.buyer.0),
+            _ => ("firm", &wish.firm.0),
+        };
+        let kind = match wish.kind {
+            crate::RequestKind::Avoid => "no thanks",
+            other => other.as_str(),
+        };
+        let note = if wish.note.is_empty() {
+            String::new()
+        } else {
+            format!(": \"{}\"", wish.note)
+        };
+        asked
+            .entry(pair)
+            .or_default()
+            .push(format!("{kind} (wish of the {side} {who}{note})"));
     }
     Ok(layout(
         "Candidates",
@@ -1108,6 +1135,56 @@ async fn participant_catalogue(
     Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(catalogue)).into_response())
 }
 
+/// `PUT /p/TOKEN/wishes/{other}` with `{"wish": ..., "note": ...}` (contract v3).
+async fn participant_wish(
+    State(app): State<Arc<App>>,
+    Path((token, other)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let map = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(map)) => map,
+        _ => {
+            return Err(ApiError::BadRequest(
+                "the body must be a JSON object".into(),
+            ))
+        }
+    };
+    if let Some(key) = map.keys().find(|k| !["wish", "note"].contains(&k.as_str())) {
+        return Err(ApiError::Invalid(vec![format!(
+            "{key}: unknown field (known: wish, note)"
+        )]));
+    }
+    let text = |key: &str| match map.get(key) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(text)) => Ok(text.clone()),
+        Some(other) => Err(ApiError::Invalid(vec![format!(
+            "{key}: expected text, not {other}"
+        )])),
+    };
+    let (wish, note) = (text("wish")?, text("note")?);
+    let answer = blocking(&app, move |app| {
+        api::set_wish(app, &token, &other, &wish, &note)
+    })
+    .await?;
+    Ok(axum::Json(answer).into_response())
+}
+
+/// The wish form of a participant's page (no script): `other`, `wish`, `note`; back to the page.
+async fn participant_wish_form(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let field = |key: &str| form.get(key).cloned().unwrap_or_default();
+    let (other, wish, note) = (field("other"), field("wish"), field("note"));
+    let back = format!("/p/{token}#{other}");
+    blocking(&app, move |app| {
+        api::set_wish(app, &token, &other, &wish, &note)
+    })
+    .await?;
+    Ok(Redirect::to(&back).into_response())
+}
+
 /// A participant's page before a timetable exists: the mission's name and the catalogue, in
 /// the organiser's stylesheet, without the organiser's navigation.
 fn participant_shell(title: &str, lang: &str, mission: &str, section: &str) -> String {
@@ -1135,6 +1212,24 @@ fn participant_shell(title: &str, lang: &str, mission: &str, section: &str) -> S
     .into_string()
 }
 
+/// The wish buttons of a catalogue entry: the contract's value and what the viewer reads
+/// (Korean and English for firms).
+fn wish_labels(firm_viewer: bool) -> [(&'static str, &'static str); 3] {
+    if firm_viewer {
+        [
+            ("must", "꼭 만나고 싶음 · Must meet"),
+            ("want", "만나고 싶음 · Would like"),
+            ("avoid", "사양 · No thanks"),
+        ]
+    } else {
+        [
+            ("must", "Must meet"),
+            ("want", "Would like"),
+            ("avoid", "No thanks"),
+        ]
+    }
+}
+
 /// The catalogue as a page section: a buyer sees the firms, a firm its candidate buyers, best
 /// matches first, each with what it makes or seeks, its HS headings, city and booth and why it
 /// matches; a form (no script) filters by sector and city.
@@ -1153,6 +1248,11 @@ fn catalogue_section(
     html! {
         section.catalogue id="catalogue" {
             style { (PreEscaped(CATALOGUE_CSS)) }
+            @if let Some(until) = &catalogue.wishes_until {
+                p.muted {
+                    @if catalogue.wishes_open { "Wishes open until " (until) } @else { "Wishes closed at " (until) }
+                }
+            }
             h2 {
                 @if firm_viewer { "후보 바이어 Candidate buyers" } @else { "Korean firms at this mission" }
             }
@@ -1176,7 +1276,7 @@ fn catalogue_section(
             }
             ol.entries {
                 @for entry in &shown {
-                    li {
+                    li id=(entry.profile.id) {
                         h3 {
                             (entry.profile.name)
                             @if !entry.profile.name_en.trim().is_empty() && entry.profile.name_en != entry.profile.name {
@@ -1194,6 +1294,22 @@ fn catalogue_section(
                         }
                         @if !entry.why.is_empty() {
                             p.why { (entry.why.join("; ")) }
+                        }
+                        @if !catalogue.wishes_open {
+                            @if let Some(wish) = entry.wish { p.meta { "Your wish: " (wish) } }
+                        } @else {
+                        form.wish method="post" action={ "/p/" (token) "/wishes" } {
+                            input type="hidden" name="other" value=(entry.profile.id);
+                            @for (value, label) in wish_labels(firm_viewer) {
+                                button type="submit" name="wish" value=(value)
+                                    aria-pressed=(if entry.wish == Some(value) { "true" } else { "false" })
+                                    class=(if entry.wish == Some(value) { "chosen" } else { "" }) { (label) }
+                            }
+                            @if entry.wish.is_some() {
+                                button type="submit" name="wish" value="" { @if firm_viewer { "취소 · " } "Clear" }
+                            }
+                            input type="text" name="note" value=(entry.wish_note) placeholder="note (optional)" maxlength="500";
+                        }
                         }
                     }
                 }

@@ -253,14 +253,43 @@ pub fn add_buyer(
     Ok((id, edited))
 }
 
-/// The files with the organiser's mark on a pair set (`must`, `want`, `request`, `avoid`) or
-/// removed (`None`): a requests.csv row with `from` = organiser. Rows either side asked for stay.
+/// Who sets a `requests.csv` row: the organiser, or a participant (its own wish, contract v3).
+#[derive(Debug, Clone, Copy)]
+pub enum Asker<'a> {
+    Organiser,
+    /// The participant's id: the row's `from`.
+    Participant(&'a str),
+}
+
+impl Asker<'_> {
+    /// The row's `from` cell.
+    fn cell(&self) -> &str {
+        match self {
+            Asker::Organiser => "organiser",
+            Asker::Participant(id) => id,
+        }
+    }
+
+    /// Whether a row's `from` cell is this asker's.
+    fn wrote(&self, from: &str) -> bool {
+        match self {
+            Asker::Organiser => matches!(from, "" | "organiser" | "organizer"),
+            Asker::Participant(id) => from == *id,
+        }
+    }
+}
+
+/// The files with `asker`'s row on a pair set (`must`, `want`, `request`, `avoid`, with its
+/// note) or removed (`None`): the organiser's mark (`from` = organiser) or a participant's wish
+/// (`from` = its id). Everyone else's rows stay; `from` and `note` columns are added when the
+/// file lacks them.
 pub fn set_request(
     mission: &Mission,
     files: BTreeMap<String, Vec<u8>>,
-    firm: &str,
-    buyer: &str,
+    (firm, buyer): (&str, &str),
     kind: Option<crate::RequestKind>,
+    asker: Asker,
+    note: &str,
 ) -> Result<BTreeMap<String, Vec<u8>>, WorkError> {
     if mission
         .firm_index(&crate::FirmId(firm.to_string()))
@@ -275,33 +304,41 @@ pub fn set_request(
         return Err(WorkError::NotFound(format!("no buyer {buyer}")));
     }
     edit_table(mission, files, "requests.csv", |header, rows| {
-        let column = |name: &str| header.iter().position(|h| h == name);
-        let (Some(f), Some(b)) = (column("firm"), column("buyer")) else {
+        let (Some(f), Some(b)) = (
+            header.iter().position(|h| h == "firm"),
+            header.iter().position(|h| h == "buyer"),
+        ) else {
             return Err(WorkError::Invalid(vec![
                 "requests.csv:1: header: firm and buyer columns are missing".into(),
             ]));
         };
-        let from = column("from");
-        let cell = |row: &Vec<String>, index: Option<usize>| {
-            index
-                .and_then(|i| row.get(i))
+        let column = |name: &str, header: &mut Vec<String>, rows: &mut Vec<Vec<String>>| {
+            header.iter().position(|h| h == name).unwrap_or_else(|| {
+                header.push(name.to_string());
+                for row in rows.iter_mut() {
+                    row.resize(header.len(), String::new());
+                }
+                header.len() - 1
+            })
+        };
+        let from = column("from", header, rows);
+        let note_column = column("note", header, rows);
+        let kind_column = column("kind", header, rows);
+        let cell = |row: &Vec<String>, index: usize| {
+            row.get(index)
                 .map(|c| c.trim().to_string())
                 .unwrap_or_default()
         };
         rows.retain(|row| {
-            let organisers = matches!(cell(row, from).as_str(), "" | "organiser");
-            !(cell(row, Some(f)) == firm && cell(row, Some(b)) == buyer && organisers)
+            !(cell(row, f) == firm && cell(row, b) == buyer && asker.wrote(&cell(row, from)))
         });
         if let Some(kind) = kind {
             let mut row = vec![String::new(); header.len()];
             row[f] = firm.to_string();
             row[b] = buyer.to_string();
-            if let Some(k) = column("kind") {
-                row[k] = kind.as_str().to_string();
-            }
-            if let Some(i) = from {
-                row[i] = "organiser".to_string();
-            }
+            row[kind_column] = kind.as_str().to_string();
+            row[from] = asker.cell().to_string();
+            row[note_column] = note.to_string();
             rows.push(row);
         }
         Ok(())

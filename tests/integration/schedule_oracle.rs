@@ -302,6 +302,7 @@ mod brute_force {
             model: BTreeMap::new(),
             followup_webhook: None,
             organiser: None,
+            wishes_until: None,
             firms,
             buyers,
             requests,

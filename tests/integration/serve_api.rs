@@ -1124,3 +1124,149 @@ fn links_exist_from_import_and_show_the_catalogue_before_a_timetable() {
         (StatusCode::OK, "no-store".to_string())
     );
 }
+
+/// Imports the India fixture with `[participation] wishes_until` set.
+fn import_with_deadline(api: &Api, deadline: &str) -> i64 {
+    let folder = common::copy_fixture("india-2017");
+    let path = folder.path().join("mission.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!(
+        "\n[participation]\nwishes_until = \"{deadline}\"\n"
+    ));
+    std::fs::write(&path, text).unwrap();
+    let (status, body) = api.upload(folder.path(), &["mission.toml", "firms.csv", "buyers.csv"]);
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Contract v3 wishes: a participant states them on its own link (JSON or a form without
+/// script) until the deadline; they are kept as requests.csv rows with `from` = the participant,
+/// the organiser sees them with its answer, and its own row overrides them; after the deadline
+/// the link refuses them (409).
+#[test]
+fn participants_state_their_wishes_until_the_deadline() {
+    let server = TestServer::start();
+    let api = server.api();
+    let id = import_with_deadline(&api, "2099-01-01T00:00+07:00");
+    let links = api.participant_links(id);
+    let link_of = |who: &str| links.iter().find(|(p, _)| p == who).unwrap().1.clone();
+    let anonymous = Api::new(&server.base, None);
+    let buyer = "IN-002";
+    let wish = |other: &str, body: Value| {
+        anonymous.send(
+            "PUT",
+            &format!("{}/wishes/{other}", link_of(buyer)),
+            Some(body.to_string()),
+        )
+    };
+
+    let (status, body) = wish("F01", json!({"wish": "avoid", "note": "not our trade"}));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, catalogue) = anonymous.get(&format!("{}/catalogue.json", link_of(buyer)));
+    assert_eq!(catalogue["wishes_until"], "2099-01-01T00:00+07:00");
+    let entry = catalogue["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "F01")
+        .unwrap()
+        .clone();
+    assert_eq!(entry["wish"], "avoid", "{entry}");
+    // Refused: someone not in the catalogue, a wish the contract does not know, a closed field.
+    assert_eq!(
+        wish("ZZ-9", json!({"wish": "want"})).0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        wish("F02", json!({"wish": "maybe"})).0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        wish("F02", json!({"wish": "want", "kind": "must"})).0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // The form of the page, without script: 303 back to the entry.
+    let response = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{}/wishes", server.base, link_of(buyer)))
+        .form(&[("other", "F02"), ("wish", "want"), ("note", "")])
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(response.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("#F02"));
+
+    // The organiser sees both, honoured; its own row on F01 overrides the buyer's no thanks.
+    let (_, wishes) = api.get(&format!("/api/missions/{id}/wishes"));
+    let of = |firm: &str| {
+        wishes["wishes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["firm"] == firm && w["buyer"] == buyer)
+            .cloned()
+            .unwrap_or_else(|| panic!("{firm}: {wishes}"))
+    };
+    assert_eq!(of("F01")["wish"], "avoid");
+    assert_eq!(of("F01")["from"], buyer);
+    assert_eq!(of("F01")["honoured"], true);
+    assert_eq!(of("F02")["wish"], "want");
+    let (status, body) = api.send(
+        "PUT",
+        &format!("/api/missions/{id}/requests/F01/{buyer}"),
+        Some(r#"{"kind": "must"}"#.into()),
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, wishes) = api.get(&format!("/api/missions/{id}/wishes"));
+    let f01 = wishes["wishes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["firm"] == "F01")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&f01["organiser"], &f01["honoured"]),
+        (&json!("must"), &json!(false))
+    );
+    // Kept as requests.csv rows with `from` = the participant, which the command line reads.
+    let requests = api.exported(id, "requests.csv");
+    assert!(
+        requests
+            .lines()
+            .any(|l| l.starts_with(&format!("F01,{buyer},avoid,{buyer},,not our trade"))),
+        "{requests}"
+    );
+    let version = api.run_job(&format!("/api/missions/{id}/schedule"), json!({}));
+    let (_, schedule) = api.get(&format!("/api/missions/{id}/schedule?version={version}"));
+    assert!(
+        schedule["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["firm"] == "F01" && m["buyer"] == buyer),
+        "the organiser's must meets"
+    );
+
+    // After the deadline: 409, and the page shows no wish buttons.
+    let closed = import_with_deadline(&api, "2020-01-01T00:00+00:00");
+    let links = api.participant_links(closed);
+    let link = &links.iter().find(|(p, _)| p == buyer).unwrap().1;
+    let (status, body) = anonymous.send(
+        "PUT",
+        &format!("{link}/wishes/F01"),
+        Some(json!({"wish": "want"}).to_string()),
+    );
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (_, page) = anonymous.send("GET", link, None);
+    assert!(
+        page.contains("Wishes closed") && !page.contains("name=\"wish\""),
+        "{page}"
+    );
+}
