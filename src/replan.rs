@@ -245,23 +245,152 @@ pub fn replan(
 /// Why a released kept meeting moved.
 const RELEASED: &str = "moved to raise the objective (allow-moves)";
 
-/// [`replan`] with the kept meetings of `released` pairs free to move (as `must` pairs).
-fn replan_releasing(
-    mission: &Mission,
+/// Who is busy when and how much is used, for the meetings kept so far: the mission-level
+/// bookkeeping of rule 1 (overlapping slots included), the maxima, shared tables and
+/// interpreters (per slot and per city moment).
+struct Ledger<'a> {
+    mission: &'a Mission,
+    /// Sets of slots of one city that overlap in time (they share its interpreters).
+    moments: Vec<Vec<usize>>,
+    /// (firm side, participant index, slot) taken, with every slot overlapping a meeting's.
+    busy: HashSet<(bool, usize, usize)>,
+    /// Meetings per (firm side, participant index).
+    count: HashMap<(bool, usize), u32>,
+    /// Meetings needing an interpreter of a language per (slot, language).
+    interpreted: HashMap<(usize, String), u32>,
+    /// Meetings per slot (shared tables).
+    in_slot: HashMap<usize, u32>,
+}
+
+impl<'a> Ledger<'a> {
+    fn new(mission: &'a Mission) -> Ledger<'a> {
+        Ledger {
+            mission,
+            moments: mission.interpreter_moments(),
+            busy: HashSet::new(),
+            count: HashMap::new(),
+            interpreted: HashMap::new(),
+            in_slot: HashMap::new(),
+        }
+    }
+
+    fn book(&mut self, firm: usize, buyer: usize, slot: usize, language: Option<&str>) {
+        let mission = self.mission;
+        for other in std::iter::once(slot)
+            .chain((0..mission.slots.len()).filter(|&other| mission.slots_overlap(slot, other)))
+        {
+            self.busy.insert((true, firm, other));
+            self.busy.insert((false, buyer, other));
+        }
+        *self.in_slot.entry(slot).or_default() += 1;
+        *self.count.entry((true, firm)).or_default() += 1;
+        *self.count.entry((false, buyer)).or_default() += 1;
+        if let Some(language) = language {
+            *self
+                .interpreted
+                .entry((slot, language.to_string()))
+                .or_default() += 1;
+        }
+    }
+
+    fn is_busy(&self, firm_side: bool, index: usize, slot: usize) -> bool {
+        self.busy.contains(&(firm_side, index, slot))
+    }
+
+    fn held(&self, firm_side: bool, index: usize) -> u32 {
+        self.count.get(&(firm_side, index)).copied().unwrap_or(0)
+    }
+
+    /// Why the meeting cannot be kept beside the meetings booked so far, if it cannot.
+    fn why_not(
+        &self,
+        meeting: &Meeting,
+        firm: usize,
+        buyer: usize,
+        language: Option<&str>,
+    ) -> Option<String> {
+        let mission = self.mission;
+        let slot = meeting.slot.0;
+        if self.is_busy(true, firm, slot) || self.is_busy(false, buyer, slot) {
+            return Some("a clash with a meeting kept earlier".to_string());
+        }
+        let over = |side: bool, index: usize, maximum: Option<u32>| {
+            maximum.is_some_and(|max| self.held(side, index) >= max)
+        };
+        if over(true, firm, mission.firm_maximum(&mission.firms[firm])) {
+            return Some(format!("firm {} is at its maximum", meeting.firm));
+        }
+        if over(false, buyer, mission.buyer_maximum(&mission.buyers[buyer])) {
+            return Some(format!("buyer {} is at its maximum", meeting.buyer));
+        }
+        let tables = mission.sessions[mission.slots[slot].session].tables;
+        if tables.is_some_and(|tables| self.in_slot.get(&slot).copied().unwrap_or(0) >= tables) {
+            return Some("no shared table left in that slot".to_string());
+        }
+        let language = language?;
+        let limit = mission
+            .interpreters
+            .as_ref()
+            .map(|table| table.get(language).copied().unwrap_or(0));
+        let used = |slot: usize| {
+            self.interpreted
+                .get(&(slot, language.to_string()))
+                .copied()
+                .unwrap_or(0)
+        };
+        if limit.is_some_and(|limit| used(slot) >= limit) {
+            return Some(format!("no {language} interpreter left in that slot"));
+        }
+        // Sessions of one city that overlap share its interpreters (contract v3).
+        let crowded = self
+            .moments
+            .iter()
+            .filter(|slots| slots.contains(&slot))
+            .any(|slots| {
+                limit.is_some_and(|limit| slots.iter().map(|&s| used(s)).sum::<u32>() >= limit)
+            });
+        crowded.then(|| format!("no {language} interpreter left in the city at that time"))
+    }
+}
+
+/// Whether a slot started before `now`.
+fn started_before(mission: &Mission, now: Moment, slot: usize) -> bool {
+    let record = &mission.slots[slot];
+    let session = &mission.sessions[record.session];
+    Moment {
+        date: session.date,
+        time: record.range.start,
+    } < now
+}
+
+/// Steps 1-2: what stays of the old timetable.
+struct Kept<'a> {
+    /// The meetings that stay (past and kept), with their interpreter.
+    fixed: Vec<Meeting>,
+    /// The later meetings that go, with why.
+    dropped: Vec<(Meeting, String)>,
+    /// How many meetings had started.
+    past: usize,
+    /// The bookkeeping of `fixed`.
+    ledger: Ledger<'a>,
+}
+
+/// The past stays; a later meeting stays when it is still possible, in time order, as long as
+/// maxima, interpreters and rule 1 still allow it; a `released` pair's meeting goes (to meet
+/// again, see [`residual_mission`]).
+fn keep<'a>(
+    mission: &'a Mission,
     old: &[Meeting],
-    weights: &[PairWeight],
     now: Moment,
-    options: &ReplanOptions,
     released: &HashSet<(FirmId, BuyerId)>,
-) -> Result<Replanned> {
-    let started = std::time::Instant::now();
-    let started_before = |slot: usize| {
-        let slot_record = &mission.slots[slot];
-        let session = &mission.sessions[slot_record.session];
-        Moment {
-            date: session.date,
-            time: slot_record.range.start,
-        } < now
+) -> Kept<'a> {
+    let mut order: Vec<&Meeting> = old.iter().collect();
+    order.sort_by_key(|m| (m.slot, m.firm.clone(), m.buyer.clone()));
+    let mut kept = Kept {
+        fixed: Vec::new(),
+        dropped: Vec::new(),
+        past: 0,
+        ledger: Ledger::new(mission),
     };
     let firm_of: HashMap<&FirmId, usize> = mission
         .firms
@@ -275,32 +404,10 @@ fn replan_releasing(
         .enumerate()
         .map(|(index, buyer)| (&buyer.id, index))
         .collect();
-
-    // 1-2. The past stays; a later meeting stays when it is still possible, in time order, as
-    // long as maxima, interpreters and rule 1 still allow it.
-    let mut order: Vec<&Meeting> = old.iter().collect();
-    order.sort_by_key(|m| (m.slot, m.firm.clone(), m.buyer.clone()));
-    let mut fixed: Vec<Meeting> = Vec::new();
-    let mut past = 0;
-    let mut dropped: Vec<(Meeting, String)> = Vec::new();
-    let mut busy: HashSet<(bool, usize, usize)> = HashSet::new();
-    let mut count: HashMap<(bool, usize), u32> = HashMap::new();
-    let mut interpreted: HashMap<(usize, String), u32> = HashMap::new();
-    let mut in_slot: HashMap<usize, u32> = HashMap::new();
-    let moments = mission.interpreter_moments();
     for meeting in order {
         let (Some(&f), Some(&b)) = (firm_of.get(&meeting.firm), buyer_of.get(&meeting.buyer))
         else {
             continue;
-        };
-        let slot = meeting.slot.0;
-        let occupy = |busy: &mut HashSet<(bool, usize, usize)>| {
-            for other in std::iter::once(slot)
-                .chain((0..mission.slots.len()).filter(|&other| mission.slots_overlap(slot, other)))
-            {
-                busy.insert((true, f, other));
-                busy.insert((false, b, other));
-            }
         };
         let language = interpreter_language(
             &mission.firms[f].languages,
@@ -308,90 +415,45 @@ fn replan_releasing(
             mission.interpreters.as_ref(),
         )
         .map(str::to_string);
-        if started_before(slot) {
-            past += 1;
-            occupy(&mut busy);
-            *in_slot.entry(slot).or_default() += 1;
-            *count.entry((true, f)).or_default() += 1;
-            *count.entry((false, b)).or_default() += 1;
-            if let Some(language) = &language {
-                *interpreted.entry((slot, language.clone())).or_default() += 1;
-            }
-            fixed.push(meeting.clone());
+        let slot = meeting.slot.0;
+        if started_before(mission, now, slot) {
+            kept.past += 1;
+            kept.ledger.book(f, b, slot, language.as_deref());
+            kept.fixed.push(meeting.clone());
             continue;
         }
         let release = released.contains(&(meeting.firm.clone(), meeting.buyer.clone()));
-        let reason = why_impossible(mission, meeting).or_else(|| {
-            if busy.contains(&(true, f, slot)) || busy.contains(&(false, b, slot)) {
-                return Some("a clash with a meeting kept earlier".to_string());
-            }
-            let over = |side: bool, index: usize, maximum: Option<u32>| {
-                maximum.is_some_and(|max| count.get(&(side, index)).copied().unwrap_or(0) >= max)
-            };
-            if over(true, f, mission.firm_maximum(&mission.firms[f])) {
-                return Some(format!("firm {} is at its maximum", meeting.firm));
-            }
-            if over(false, b, mission.buyer_maximum(&mission.buyers[b])) {
-                return Some(format!("buyer {} is at its maximum", meeting.buyer));
-            }
-            let tables = mission.sessions[mission.slots[slot].session].tables;
-            if tables.is_some_and(|tables| in_slot.get(&slot).copied().unwrap_or(0) >= tables) {
-                return Some("no shared table left in that slot".to_string());
-            }
-            if let Some(language) = &language {
-                let limit = mission
-                    .interpreters
-                    .as_ref()
-                    .map(|table| table.get(language).copied().unwrap_or(0));
-                let used = |slot: usize| {
-                    interpreted
-                        .get(&(slot, language.clone()))
-                        .copied()
-                        .unwrap_or(0)
-                };
-                if limit.is_some_and(|limit| used(slot) >= limit) {
-                    return Some(format!("no {language} interpreter left in that slot"));
-                }
-                // Sessions of one city that overlap share its interpreters (contract v3).
-                let crowded = moments
-                    .iter()
-                    .filter(|slots| slots.contains(&slot))
-                    .any(|slots| {
-                        limit.is_some_and(|limit| {
-                            slots.iter().map(|&s| used(s)).sum::<u32>() >= limit
-                        })
-                    });
-                if crowded {
-                    return Some(format!(
-                        "no {language} interpreter left in the city at that time"
-                    ));
-                }
-            }
-            release.then(|| RELEASED.to_string())
-        });
+        let reason = why_impossible(mission, meeting)
+            .or_else(|| kept.ledger.why_not(meeting, f, b, language.as_deref()))
+            .or_else(|| release.then(|| RELEASED.to_string()));
         match reason {
-            Some(reason) => dropped.push((meeting.clone(), reason)),
+            Some(reason) => kept.dropped.push((meeting.clone(), reason)),
             None => {
-                occupy(&mut busy);
-                *in_slot.entry(slot).or_default() += 1;
-                *count.entry((true, f)).or_default() += 1;
-                *count.entry((false, b)).or_default() += 1;
-                if let Some(language) = &language {
-                    *interpreted.entry((slot, language.clone())).or_default() += 1;
-                }
-                fixed.push(Meeting {
+                kept.ledger.book(f, b, slot, language.as_deref());
+                kept.fixed.push(Meeting {
                     interpreter: language,
                     ..meeting.clone()
                 });
             }
         }
     }
-    let kept = fixed.len() - past;
+    kept
+}
 
-    // 3. The residual mission: what is still free after `now`. Its new meetings are not
-    // compacted: idle gaps depend on the kept meetings, which the residual does not see.
+/// Step 3's mission: what is still free after `now`. Each participant is available in the slots
+/// after `now` its kept meetings leave free, with minimum and maximum lowered by them; `must`
+/// pairs that already meet or lost a side to a cancellation leave (the latter with a note);
+/// released meetings become `must` pairs. Its new meetings are not compacted: idle gaps depend
+/// on the kept meetings, which the residual does not see.
+fn residual_mission(
+    mission: &Mission,
+    kept: &Kept,
+    now: Moment,
+    notes: &mut Vec<String>,
+) -> Mission {
     let mut residual = mission.clone();
     residual.rules.compact = Some(false);
+    let ledger = &kept.ledger;
     let slot_window = |slot: usize| {
         let record = &mission.slots[slot];
         Window {
@@ -403,16 +465,16 @@ fn replan_releasing(
         Availability::Windows(
             (0..mission.slots.len())
                 .filter(|&slot| {
-                    !started_before(slot)
+                    !started_before(mission, now, slot)
                         && availability.allows(&mission.slots[slot])
-                        && !busy.contains(&(side, index, slot))
+                        && !ledger.is_busy(side, index, slot)
                 })
                 .map(slot_window)
                 .collect(),
         )
     };
     for (index, firm) in residual.firms.iter_mut().enumerate() {
-        let held = count.get(&(true, index)).copied().unwrap_or(0);
+        let held = ledger.held(true, index);
         firm.availability = free_slots(true, index, &firm.availability);
         let minimum = mission.firm_minimum(&mission.firms[index]);
         let maximum = mission.firm_maximum(&mission.firms[index]);
@@ -420,18 +482,18 @@ fn replan_releasing(
         firm.limits.max_meetings = maximum.map(|max| max.saturating_sub(held));
     }
     for (index, buyer) in residual.buyers.iter_mut().enumerate() {
-        let held = count.get(&(false, index)).copied().unwrap_or(0);
+        let held = ledger.held(false, index);
         buyer.availability = free_slots(false, index, &buyer.availability);
         let minimum = mission.buyer_minimum(&mission.buyers[index]);
         let maximum = mission.buyer_maximum(&mission.buyers[index]);
         buyer.limits.min_meetings = Some(minimum.saturating_sub(held));
         buyer.limits.max_meetings = maximum.map(|max| max.saturating_sub(held));
     }
-    let meeting_pairs: HashSet<(&str, &str)> = fixed
+    let meeting_pairs: HashSet<(&str, &str)> = kept
+        .fixed
         .iter()
         .map(|m| (m.firm.as_str(), m.buyer.as_str()))
         .collect();
-    let mut notes = Vec::new();
     residual.requests.retain(|request| {
         if request.kind != RequestKind::Must {
             return true;
@@ -462,7 +524,7 @@ fn replan_releasing(
         true
     });
     // Released meetings meet again, somewhere after `now`.
-    for (meeting, reason) in &dropped {
+    for (meeting, reason) in &kept.dropped {
         if reason == RELEASED {
             residual.requests.push(crate::model::Request {
                 firm: meeting.firm.clone(),
@@ -475,72 +537,62 @@ fn replan_releasing(
             });
         }
     }
-    let free_weights: Vec<PairWeight> = weights
-        .iter()
-        .filter(|w| !meeting_pairs.contains(&(w.firm.as_str(), w.buyer.as_str())))
-        .cloned()
-        .collect();
-    let mut schedule_options = options.schedule.clone();
-    schedule_options.reserved = fixed
-        .iter()
-        .filter(|m| !started_before(m.slot.0))
-        .map(|m| (m.slot.0, m.interpreter.clone()))
-        .collect();
-    let filled = schedule(&residual, &free_weights, &schedule_options)?;
+    residual
+}
 
-    // 4. The changes: a dropped pair that meets again elsewhere moved; the rest are cancelled;
-    // new pairs are added.
+/// Step 4: a dropped pair that meets again elsewhere moved (not a change when it is back where
+/// it was); the other dropped ones are cancelled; the rest of `filled` are new. Places are
+/// filled in by [`replan_releasing`].
+fn changes(dropped: &[(Meeting, String)], filled: &[Meeting]) -> Vec<Change> {
     let new_slot: BTreeMap<(FirmId, BuyerId), usize> = filled
-        .meetings
         .iter()
         .map(|m| ((m.firm.clone(), m.buyer.clone()), m.slot.0))
         .collect();
+    let change = |kind, meeting: &Meeting, old_slot, new_slot, reason: &str| Change {
+        kind,
+        firm: meeting.firm.clone(),
+        buyer: meeting.buyer.clone(),
+        old_slot,
+        new_slot,
+        reason: reason.to_string(),
+        old_place: String::new(),
+        new_place: String::new(),
+    };
     let mut changes = Vec::new();
     let mut moved = HashSet::new();
-    for (meeting, reason) in &dropped {
+    for (meeting, reason) in dropped {
         let key = (meeting.firm.clone(), meeting.buyer.clone());
         match new_slot.get(&key) {
-            // A released meeting placed back where it was: no change to tell.
-            Some(&slot) if slot == meeting.slot.0 => {
-                moved.insert(key);
-            }
             Some(&slot) => {
                 moved.insert(key);
-                changes.push(Change {
-                    kind: ChangeKind::Moved,
-                    firm: meeting.firm.clone(),
-                    buyer: meeting.buyer.clone(),
-                    old_slot: Some(meeting.slot.0),
-                    new_slot: Some(slot),
-                    reason: reason.clone(),
-                    old_place: String::new(),
-                    new_place: String::new(),
-                });
+                if slot != meeting.slot.0 {
+                    changes.push(change(
+                        ChangeKind::Moved,
+                        meeting,
+                        Some(meeting.slot.0),
+                        Some(slot),
+                        reason,
+                    ));
+                }
             }
-            None => changes.push(Change {
-                kind: ChangeKind::Cancelled,
-                firm: meeting.firm.clone(),
-                buyer: meeting.buyer.clone(),
-                old_slot: Some(meeting.slot.0),
-                new_slot: None,
-                reason: reason.clone(),
-                old_place: String::new(),
-                new_place: String::new(),
-            }),
+            None => changes.push(change(
+                ChangeKind::Cancelled,
+                meeting,
+                Some(meeting.slot.0),
+                None,
+                reason,
+            )),
         }
     }
-    for meeting in &filled.meetings {
+    for meeting in filled {
         if !moved.contains(&(meeting.firm.clone(), meeting.buyer.clone())) {
-            changes.push(Change {
-                kind: ChangeKind::Added,
-                firm: meeting.firm.clone(),
-                buyer: meeting.buyer.clone(),
-                old_slot: None,
-                new_slot: Some(meeting.slot.0),
-                reason: "free capacity".to_string(),
-                old_place: String::new(),
-                new_place: String::new(),
-            });
+            changes.push(change(
+                ChangeKind::Added,
+                meeting,
+                None,
+                Some(meeting.slot.0),
+                "free capacity",
+            ));
         }
     }
     changes.sort_by_key(|change| {
@@ -551,9 +603,51 @@ fn replan_releasing(
             change.buyer.clone(),
         )
     });
+    changes
+}
 
-    let fixed_value: f64 = fixed.iter().map(|m| m.expected_value_usd).sum();
-    let mut meetings = fixed;
+/// [`replan`] with the kept meetings of `released` pairs free to move (as `must` pairs).
+fn replan_releasing(
+    mission: &Mission,
+    old: &[Meeting],
+    weights: &[PairWeight],
+    now: Moment,
+    options: &ReplanOptions,
+    released: &HashSet<(FirmId, BuyerId)>,
+) -> Result<Replanned> {
+    let started = std::time::Instant::now();
+    // 1-2. The past stays; what is still possible stays.
+    let kept = keep(mission, old, now, released);
+    let past = kept.past;
+    let kept_count = kept.fixed.len() - past;
+
+    // 3. The free capacity after `now`, filled as `schedule` would.
+    let mut notes = Vec::new();
+    let residual = residual_mission(mission, &kept, now, &mut notes);
+    let meeting_pairs: HashSet<(&str, &str)> = kept
+        .fixed
+        .iter()
+        .map(|m| (m.firm.as_str(), m.buyer.as_str()))
+        .collect();
+    let free_weights: Vec<PairWeight> = weights
+        .iter()
+        .filter(|w| !meeting_pairs.contains(&(w.firm.as_str(), w.buyer.as_str())))
+        .cloned()
+        .collect();
+    let mut schedule_options = options.schedule.clone();
+    schedule_options.reserved = kept
+        .fixed
+        .iter()
+        .filter(|m| !started_before(mission, now, m.slot.0))
+        .map(|m| (m.slot.0, m.interpreter.clone()))
+        .collect();
+    let filled = schedule(&residual, &free_weights, &schedule_options)?;
+
+    // 4. The changes, and the new timetable: the kept meetings and the new ones.
+    let mut changes = changes(&kept.dropped, &filled.meetings);
+    let fixed_value: f64 = kept.fixed.iter().map(|m| m.expected_value_usd).sum();
+    let dropped = kept.dropped.len();
+    let mut meetings = kept.fixed;
     // New meetings were numbered without the kept ones: number them again around those.
     meetings.extend(filled.meetings.iter().map(|m| Meeting {
         table: None,
@@ -589,10 +683,10 @@ fn replan_releasing(
     notes.insert(
         0,
         format!(
-            "re-planned at {}T{}: {past} meetings had started, {kept} kept, {} dropped, {} new",
+            "re-planned at {}T{}: {past} meetings had started, {kept_count} kept, {} dropped, {} new",
             now.date,
             now.time,
-            dropped.len(),
+            dropped,
             filled.meetings.len()
         ),
     );
@@ -611,7 +705,7 @@ fn replan_releasing(
         },
         changes,
         past,
-        kept,
+        kept: kept_count,
         now,
     })
 }
