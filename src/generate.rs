@@ -551,6 +551,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             phone: String::new(),
         }),
         wishes_until: None,
+        email: None,
         firms,
         buyers,
         requests,

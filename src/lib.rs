@@ -19,6 +19,7 @@ mod generate;
 mod hs;
 mod index;
 mod io;
+pub mod mail;
 mod matching;
 mod model;
 mod notify;

@@ -629,6 +629,30 @@ pub struct Request {
     pub note: String,
 }
 
+/// How `send` reaches the SMTP server (contract v3 `[email]`); the password comes from
+/// `MISSIONMATCH_SMTP_PASSWORD`, never from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailSettings {
+    /// The sender, `Name <address>`.
+    pub from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub security: SmtpSecurity,
+    /// The login, if the server asks for one.
+    pub user: Option<String>,
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// Plain, then STARTTLS (port 587), required.
+    StartTls,
+    /// No encryption: only for a server on this computer.
+    None,
+}
+
 /// A moment written with its UTC offset (`2026-10-01T18:00+07:00`), as written and as seconds
 /// since 1970 (UTC).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -822,6 +846,8 @@ pub struct Mission {
     pub organiser: Option<Organiser>,
     /// v3 `[participation] wishes_until`: after it, participants' wish pages are closed.
     pub wishes_until: Option<Deadline>,
+    /// v3 `[email]`: the SMTP server `send` uses.
+    pub email: Option<EmailSettings>,
     /// The local firms.
     pub firms: Vec<Firm>,
     /// The foreign buyers.

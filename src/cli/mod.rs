@@ -35,6 +35,7 @@ mod publish;
 mod replan;
 mod report;
 mod schedule;
+mod send;
 mod serve;
 
 #[derive(Parser, Debug)]
@@ -70,6 +71,8 @@ enum Command {
     Publish(publish::Arguments),
     /// The organisers' web application: import, schedule, grid, agendas, outcomes, follow-up.
     Serve(serve::Arguments),
+    /// E-mail each participant its agenda, or a re-plan's changes (SMTP of [email]; --dry-run).
+    Send(send::Arguments),
 }
 
 /// The candidates the mission's timetable was built from (`out/candidates.csv`, written by
@@ -246,5 +249,6 @@ fn execute(command: Command) -> anyhow::Result<()> {
         Command::Publish(arguments) => publish::run(arguments),
         Command::Serve(arguments) => serve::run(arguments),
         Command::Replan(arguments) => replan::run(arguments),
+        Command::Send(arguments) => send::run(arguments),
     }
 }

@@ -197,37 +197,76 @@ pub fn read_notified(mission_dir: &Path) -> std::collections::BTreeSet<String> {
 }
 
 /// Records one acknowledged key at the end of `MISSION_DIR/notified.csv`, on disk before it
-/// returns (the file is created with its header when missing). Appending a line is the one
-/// write here that is not temp-and-rename: a line cut short by a crash is an unknown key, which
-/// only means that notification is sent again. A file whose last line has no end (saved by an
-/// editor, or cut by a crash) gets one first, so the new key is never glued onto the last one.
+/// returns (see [`append_line`]).
 pub fn record_notified(mission_dir: &Path, key: &str) -> Result<()> {
+    append_line(&mission_dir.join(NOTIFIED_FILE), "key", key)
+}
+
+/// The file, kept in the mission folder, that lists the e-mail `send` delivered
+/// (`key,to,what,sent_at`, contract v3).
+const SENT_FILE: &str = "sent.csv";
+
+/// The keys of the messages sent so far (`MISSION_DIR/sent.csv`).
+pub fn read_sent(mission_dir: &Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_to_string(mission_dir.join(SENT_FILE))
+        .map(|text| {
+            text.trim_start_matches('\u{feff}')
+                .lines()
+                .filter_map(|line| line.split(',').next())
+                .map(str::trim)
+                .filter(|key| !key.is_empty() && *key != "key")
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Records one message the server accepted, on disk before it returns.
+pub fn record_sent(
+    mission_dir: &Path,
+    key: &str,
+    to: &str,
+    what: &str,
+    sent_at: &str,
+) -> Result<()> {
+    let cells = [key, to, what, sent_at].map(|cell| cell.replace([',', '\n', '\r'], " "));
+    append_line(
+        &mission_dir.join(SENT_FILE),
+        "key,to,what,sent_at",
+        &cells.join(","),
+    )
+}
+
+/// Appends one line to a record file (created with its header when missing). Appending is the
+/// one write here that is not temp-and-rename: a line cut short by a crash is an unknown key,
+/// which only means that message is sent again. A file whose last line has no end (saved by an
+/// editor, or cut by a crash) gets one first, so the new line is never glued onto the last.
+fn append_line(path: &Path, header: &str, line: &str) -> Result<()> {
     use std::io::{Read as _, Seek as _, Write as _};
-    let path = mission_dir.join(NOTIFIED_FILE);
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .read(true)
         .append(true)
-        .open(&path)
-        .map_err(|error| Error::io(&path, error))?;
+        .open(path)
+        .map_err(|error| Error::io(path, error))?;
     let length = file
         .metadata()
-        .map_err(|error| Error::io(&path, error))?
+        .map_err(|error| Error::io(path, error))?
         .len();
     let mut last = [b'\n'];
     if length > 0 {
         file.seek(std::io::SeekFrom::End(-1))
             .and_then(|_| file.read_exact(&mut last))
-            .map_err(|error| Error::io(&path, error))?;
+            .map_err(|error| Error::io(path, error))?;
     }
     let line = match (length, last[0]) {
-        (0, _) => format!("\u{feff}key\n{key}\n"),
-        (_, b'\n') => format!("{key}\n"),
-        _ => format!("\n{key}\n"),
+        (0, _) => format!("\u{feff}{header}\n{line}\n"),
+        (_, b'\n') => format!("{line}\n"),
+        _ => format!("\n{line}\n"),
     };
     file.write_all(line.as_bytes())
         .and_then(|()| file.sync_data())
-        .map_err(|error| Error::io(&path, error))
+        .map_err(|error| Error::io(path, error))
 }
 
 #[cfg(test)]

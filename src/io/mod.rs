@@ -13,16 +13,17 @@ mod xlsx;
 
 pub use csv::{csv_with_header, parse_table, push_line, spreadsheet_safe, spreadsheet_safe_copy};
 pub use followup_files::{
-    followup_csv, followup_json, read_notified, record_notified, report_json, write_followup,
-    write_report,
+    followup_csv, followup_json, read_notified, read_sent, record_notified, record_sent,
+    report_json, write_followup, write_report,
 };
 pub use outcomes::{
     amount_cell, attended_cell, interest_cell, next_step_cell, note_cell, outcomes_csv,
     OUTCOME_COLUMNS,
 };
 pub use publish_files::{
-    parse_schedule, read_calendar_state, read_schedule, set_schedule_status, write_publication,
-    CancelledMeetings, ScheduleFile,
+    parse_schedule, read_calendar_state, read_changes, read_mailmerge, read_schedule,
+    set_schedule_status, write_publication, CancelledMeetings, ChangeRow, MailmergeRow,
+    ScheduleFile,
 };
 pub use read::{read_mission, read_mission_from_files, LoadedMission};
 pub use schedule_files::{

@@ -412,3 +412,96 @@ mod tests {
         assert_eq!(meeting_lines("{}"), Vec::<usize>::new());
     }
 }
+
+/// A row of `mailmerge.csv` (what `publish` wrote): who a participant is and where its agenda
+/// files are, relative to the output folder.
+#[derive(Debug, Clone, Default)]
+pub struct MailmergeRow {
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub agenda_pdf: String,
+    pub agenda_ics: String,
+    pub meetings: u32,
+}
+
+/// A row of `changes.csv` (what `replan` wrote).
+#[derive(Debug, Clone, Default)]
+pub struct ChangeRow {
+    pub change: String,
+    pub firm: String,
+    pub buyer: String,
+    pub old_start: String,
+    pub new_start: String,
+    pub new_place: String,
+    /// The participants to tell.
+    pub tell: Vec<String>,
+    pub reason: String,
+}
+
+/// An output table's rows as maps from column to cell.
+fn output_rows(
+    out_dir: &Path,
+    file: &str,
+) -> Result<Vec<std::collections::HashMap<String, String>>> {
+    super::write::settle(out_dir)?;
+    let path = out_dir.join(file);
+    let bytes = std::fs::read(&path).map_err(|error| Error::io(&path, error))?;
+    let table = super::csv::parse_table(file, &bytes).map_err(Error::Invalid)?;
+    Ok(table
+        .rows
+        .iter()
+        .map(|row| {
+            table
+                .header
+                .iter()
+                .cloned()
+                .zip(row.cells.iter().map(|cell| cell.trim().to_string()))
+                .collect()
+        })
+        .collect())
+}
+
+/// `OUT/mailmerge.csv`.
+pub fn read_mailmerge(out_dir: &Path) -> Result<Vec<MailmergeRow>> {
+    Ok(output_rows(out_dir, "mailmerge.csv")?
+        .into_iter()
+        .map(|mut row| {
+            let mut take = |key: &str| row.remove(key).unwrap_or_default();
+            MailmergeRow {
+                kind: take("kind"),
+                id: take("id"),
+                name: take("name"),
+                email: take("email"),
+                agenda_pdf: take("agenda_pdf"),
+                agenda_ics: take("agenda_ics"),
+                meetings: take("meetings").parse().unwrap_or(0),
+            }
+        })
+        .collect())
+}
+
+/// `OUT/changes.csv`.
+pub fn read_changes(out_dir: &Path) -> Result<Vec<ChangeRow>> {
+    Ok(output_rows(out_dir, "changes.csv")?
+        .into_iter()
+        .map(|mut row| {
+            let mut take = |key: &str| row.remove(key).unwrap_or_default();
+            ChangeRow {
+                change: take("change"),
+                firm: take("firm"),
+                buyer: take("buyer"),
+                old_start: take("old_start"),
+                new_start: take("new_start"),
+                new_place: take("new_place"),
+                tell: take("tell")
+                    .split(';')
+                    .map(|who| who.trim().to_string())
+                    .filter(|who| !who.is_empty())
+                    .collect(),
+                reason: take("reason"),
+            }
+        })
+        .collect())
+}

@@ -130,6 +130,7 @@ fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMiss
             followup_webhook: settings.followup_webhook,
             organiser: settings.organiser,
             wishes_until: settings.wishes_until,
+            email: settings.email,
             firms,
             buyers,
             requests,

@@ -25,6 +25,7 @@ struct Sections {
     followup: Option<Spanned<SpannedTable>>,
     organiser: Option<Spanned<SpannedTable>>,
     participation: Option<Spanned<SpannedTable>>,
+    email: Option<Spanned<SpannedTable>>,
 }
 
 /// What `mission.toml` says, before the CSV files are read.
@@ -43,6 +44,8 @@ pub struct MissionSettings {
     pub organiser: Option<Organiser>,
     /// v3 `[participation] wishes_until`.
     pub wishes_until: Option<crate::model::Deadline>,
+    /// v3 `[email]`.
+    pub email: Option<crate::model::EmailSettings>,
     /// Whether the file could be parsed at all (its syntax and structure); when not, the other
     /// files' references to sessions are not checked, since every one would be "unknown".
     pub readable: bool,
@@ -451,6 +454,7 @@ pub fn read_settings(
             "followup",
             "organiser",
             "participation",
+            "email",
         ],
     );
     if let Some(value) = top.get("name") {
@@ -639,7 +643,95 @@ pub fn read_settings(
             }
         }
     }
+    if let Some(table) = &sections.email {
+        settings.email = read_email(&mut reader, table.get_ref(), table.span().start);
+    }
     settings
+}
+
+/// The `[email]` table: `from` and `smtp_host` required, `smtp_port` (587), `security`
+/// (`starttls`), `user` optional. A `password` key is refused: it never belongs in a file.
+fn read_email(
+    reader: &mut Reader,
+    table: &SpannedTable,
+    at: usize,
+) -> Option<crate::model::EmailSettings> {
+    use crate::model::SmtpSecurity;
+    if let Some(value) = table.get("password") {
+        reader.problem(
+            value.span().start,
+            "email.password",
+            "never write the password in a file: set MISSIONMATCH_SMTP_PASSWORD",
+        );
+    }
+    reader.unknown_keys(
+        table,
+        "email.",
+        &[
+            "from",
+            "smtp_host",
+            "smtp_port",
+            "security",
+            "user",
+            "password",
+        ],
+    );
+    let mut text = |key: &str| {
+        table
+            .get(key)
+            .and_then(|value| reader.string(&format!("email.{key}"), value))
+    };
+    let (from, host, security, user) = (
+        text("from"),
+        text("smtp_host"),
+        text("security"),
+        text("user"),
+    );
+    let security = match security.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("starttls") => Some(SmtpSecurity::StartTls),
+        Some("tls") => Some(SmtpSecurity::Tls),
+        Some("none") => Some(SmtpSecurity::None),
+        Some(other) => {
+            let at = table.get("security").map_or(0, |v| v.span().start);
+            reader.problem(
+                at,
+                "email.security",
+                format!("\"{other}\" is none of tls, starttls, none"),
+            );
+            None
+        }
+    };
+    let default_port = if security == Some(SmtpSecurity::Tls) {
+        465
+    } else {
+        587
+    };
+    let port = match table.get("smtp_port") {
+        None => Some(default_port),
+        Some(value) => match value.get_ref() {
+            Value::Integer(port) if (1..=65535).contains(port) => Some(*port as u16),
+            _ => {
+                reader.problem(
+                    value.span().start,
+                    "email.smtp_port",
+                    "must be a port number from 1 to 65535",
+                );
+                None
+            }
+        },
+    };
+    for (key, value) in [("from", &from), ("smtp_host", &host)] {
+        if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            reader.problem(at, &format!("email.{key}"), "is required in [email]");
+        }
+    }
+    Some(crate::model::EmailSettings {
+        from: from?.trim().to_string(),
+        smtp_host: host?.trim().to_string(),
+        smtp_port: port?,
+        security: security?,
+        user: user.filter(|u| !u.trim().is_empty()),
+    })
 }
 
 /// Why a webhook address cannot be used: it must be an absolute `http` or `https` URL with a

@@ -308,6 +308,23 @@ fn mission_toml(mission: &Mission) -> String {
             }
         }
     }
+    if let Some(email) = &mission.email {
+        let security = match email.security {
+            crate::model::SmtpSecurity::Tls => "tls",
+            crate::model::SmtpSecurity::StartTls => "starttls",
+            crate::model::SmtpSecurity::None => "none",
+        };
+        let _ = writeln!(
+            out,
+            "\n[email]\nfrom = {}\nsmtp_host = {}\nsmtp_port = {}\nsecurity = \"{security}\"",
+            toml_string(&email.from),
+            toml_string(&email.smtp_host),
+            email.smtp_port
+        );
+        if let Some(user) = &email.user {
+            let _ = writeln!(out, "user = {}", toml_string(user));
+        }
+    }
     if let Some(deadline) = &mission.wishes_until {
         let _ = writeln!(
             out,

@@ -11,6 +11,7 @@ mod followup;
 mod garbled_input;
 mod generator;
 mod layers;
+mod mail;
 mod matching;
 mod output_sets;
 mod publish;

@@ -303,6 +303,7 @@ mod brute_force {
             followup_webhook: None,
             organiser: None,
             wishes_until: None,
+            email: None,
             firms,
             buyers,
             requests,

@@ -1,0 +1,191 @@
+//! `missionmatch send` (contract v3): agendas and changes by e-mail, through a local SMTP sink
+//! that accepts every address but one; `sent.csv` makes a second run send only what is missing;
+//! `--dry-run` writes the messages; the organiser's templates replace the built-in ones.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use crate::common;
+
+use common::{copy_fixture, edit, run};
+
+/// The messages a sink accepted: (envelope recipient, data).
+type Received = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A local SMTP server that keeps every message it accepts and refuses recipients whose address
+/// starts with `refused`. Returns its port and the messages.
+fn smtp_sink() -> (u16, Received) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let kept = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let kept = kept.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let _ = stream.write_all(b"220 sink ESMTP\r\n");
+                let mut recipient = String::new();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let command = line.trim_end().to_ascii_uppercase();
+                    let answer: &[u8] =
+                        if command.starts_with("EHLO") || command.starts_with("HELO") {
+                            b"250 sink\r\n"
+                        } else if command.starts_with("RCPT TO") {
+                            recipient = line.trim_end()[8..]
+                                .trim_matches(['<', '>', ' '])
+                                .to_string();
+                            if recipient.starts_with("refused") {
+                                b"550 5.1.1 no such mailbox\r\n"
+                            } else {
+                                b"250 ok\r\n"
+                            }
+                        } else if command == "DATA" {
+                            let _ = stream.write_all(b"354 go on\r\n");
+                            let mut data = String::new();
+                            loop {
+                                line.clear();
+                                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                    return;
+                                }
+                                if line == ".\r\n" {
+                                    break;
+                                }
+                                data.push_str(&line);
+                            }
+                            kept.lock().unwrap().push((recipient.clone(), data));
+                            b"250 queued\r\n"
+                        } else if command == "QUIT" {
+                            let _ = stream.write_all(b"221 bye\r\n");
+                            return;
+                        } else {
+                            b"250 ok\r\n"
+                        };
+                    let _ = stream.write_all(answer);
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+#[test]
+fn agendas_and_changes_go_by_mail_once_each() {
+    let (port, received) = smtp_sink();
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path();
+    let arg = dir.to_str().unwrap();
+    edit(
+        dir,
+        "buyers.csv",
+        "in-003@buyers.example.com",
+        "refused@buyers.example.com",
+    );
+    let mut toml = std::fs::read_to_string(dir.join("mission.toml")).unwrap();
+    toml.push_str(&format!(
+        "\n[email]\nfrom = \"Anyang Trade Mission <trade@anyang.example.org>\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nsecurity = \"none\"\n"
+    ));
+    std::fs::write(dir.join("mission.toml"), toml).unwrap();
+    assert_eq!(run(&["schedule", arg]).code, 0);
+    assert_eq!(run(&["publish", arg]).code, 0);
+    let mailmerge = std::fs::read_to_string(dir.join("out/mailmerge.csv")).unwrap();
+    let with_meetings = mailmerge
+        .lines()
+        .skip(1)
+        .filter(|l| !l.ends_with(",0") && l.contains('@'))
+        .count();
+
+    // Every participant with an address and meetings gets one message; the refused one is told.
+    let sent = run(&["send", arg, "--what", "agendas"]);
+    assert_eq!(sent.code, 1, "{}{}", sent.stdout, sent.stderr);
+    assert!(
+        sent.stdout.contains("1 refused") && sent.stdout.contains("refused@buyers"),
+        "{}",
+        sent.stdout
+    );
+    let count = received.lock().unwrap().len();
+    assert_eq!(count, with_meetings - 1, "{}", sent.stdout);
+    let log = std::fs::read_to_string(dir.join("sent.csv")).unwrap();
+    assert_eq!(log.lines().count(), count + 1, "{log}");
+    {
+        let messages = received.lock().unwrap();
+        let (_, firm) = messages
+            .iter()
+            .find(|(to, _)| to == "f01@firms.example.com")
+            .expect("F01's message");
+        // Korean for a firm, with the PDF and the calendar attached.
+        assert!(
+            firm.contains("Subject: [Anyang India Market Mission 2017] =?utf-8?b?"),
+            "{firm}"
+        );
+        assert!(firm.contains("filename=\"F01.pdf\"") && firm.contains("filename=\"F01.ics\""));
+    }
+
+    // A second run sends nothing again.
+    let again = run(&["send", arg, "--what", "agendas"]);
+    assert!(
+        again
+            .stdout
+            .contains(&format!("0 sent, {count} sent earlier")),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(received.lock().unwrap().len(), count);
+
+    // The organiser's template replaces the built-in one; a dry run writes, sends nothing.
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("templates/changes.en.txt"),
+        "Subject: Changes for {name}\n\n{changes}\n",
+    )
+    .unwrap();
+    common::cancel(dir, "buyers.csv", "IN-002");
+    let replanned = run(&[
+        "replan",
+        arg,
+        "--from",
+        &format!("{arg}/out/schedule.json"),
+        "--now",
+        "2017-03-27T00:00",
+    ]);
+    assert_eq!(replanned.code, 0, "{}", replanned.stderr);
+    assert_eq!(run(&["publish", arg]).code, 0);
+    let changes = std::fs::read_to_string(dir.join("out/changes.csv")).unwrap();
+    let mut told: Vec<String> = changes
+        .lines()
+        .skip(1)
+        .flat_map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            cells[7].split(';').map(str::to_string).collect::<Vec<_>>()
+        })
+        .filter(|id| {
+            mailmerge
+                .lines()
+                .any(|l| l.contains(&format!(",{id},")) && l.contains('@'))
+        })
+        .collect();
+    told.sort();
+    told.dedup();
+    assert!(!told.is_empty(), "{changes}");
+    let dry = run(&["send", arg, "--what", "changes", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    let mut written: Vec<String> = std::fs::read_dir(dir.join("out/mail"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".changes.eml"))
+        .map(|name| name.trim_end_matches(".changes.eml").to_string())
+        .collect();
+    written.sort();
+    assert_eq!(written, told, "{changes}");
+    let buyer = told.iter().find(|id| id.starts_with("IN-")).unwrap();
+    let eml = std::fs::read_to_string(dir.join(format!("out/mail/{buyer}.changes.eml"))).unwrap();
+    assert!(eml.contains("Subject: Changes for"), "{eml}");
+    assert_eq!(received.lock().unwrap().len(), count, "a dry run sent mail");
+}
