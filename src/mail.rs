@@ -121,6 +121,18 @@ fn fill(text: &str, values: &[(&str, &str)]) -> String {
     })
 }
 
+/// A calendar's version: of its events, not of the moment it was written (`DTSTAMP`), so a
+/// `publish` that changed nothing for a participant sends it nothing new.
+fn calendar_version(calendar: &[u8]) -> String {
+    let text = String::from_utf8_lossy(calendar);
+    let events: String = text
+        .lines()
+        .filter(|line| !line.starts_with("DTSTAMP"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    version_of(events.as_bytes())
+}
+
 /// The first 12 hex digits of the SHA-256 of `bytes`: a letter's version.
 fn version_of(bytes: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
@@ -166,7 +178,9 @@ pub fn letters(
                 .map(|b| ("buyer", &b.id.0, &b.company, &b.contact.email)),
         )
         .map(|(kind, id, name, email)| {
-            let row = published.iter().find(|row| row.id == *id);
+            let row = published
+                .iter()
+                .find(|row| row.id == *id && row.kind == kind);
             crate::io::MailmergeRow {
                 kind: kind.to_string(),
                 id: id.clone(),
@@ -186,10 +200,11 @@ pub fn letters(
         let path = out_dir.join(relative);
         std::fs::read(&path).map_err(|error| Error::io(&path, error))
     };
-    let name_of = |id: &str| {
+    // The other side of a change is a firm for a buyer and a buyer for a firm.
+    let name_of = |kind: &str, id: &str| {
         people
             .iter()
-            .find(|p| p.id == id)
+            .find(|p| p.id == id && p.kind == kind)
             .map_or(id.to_string(), |p| p.name.clone())
     };
     let mut letters = Vec::new();
@@ -202,7 +217,7 @@ pub fn letters(
                     continue;
                 }
                 let calendar = read(&person.agenda_ics)?;
-                let version = version_of(&calendar);
+                let version = calendar_version(&calendar);
                 let attachments = vec![
                     Attachment {
                         name: format!("{}.pdf", person.id),
@@ -220,8 +235,14 @@ pub fn letters(
             What::Changes => {
                 let mine: Vec<String> = changes
                     .iter()
-                    .filter(|row| row.tell.contains(&person.id))
-                    .map(|row| change_line(row, &person.id, &name_of))
+                    .filter(|row| {
+                        row.tell.contains(&person.id)
+                            && match person.kind.as_str() {
+                                "firm" => row.firm == person.id,
+                                _ => row.buyer == person.id,
+                            }
+                    })
+                    .map(|row| change_line(row, &person.kind, &name_of))
                     .collect();
                 if mine.is_empty() {
                     continue;
@@ -263,11 +284,15 @@ pub fn letters(
 }
 
 /// One change as a line of a participant's letter: what, when, where, with whom, why.
-fn change_line(row: &crate::io::ChangeRow, me: &str, name_of: &dyn Fn(&str) -> String) -> String {
-    let other = if row.firm == me {
-        &row.buyer
+fn change_line(
+    row: &crate::io::ChangeRow,
+    my_kind: &str,
+    name_of: &dyn Fn(&str, &str) -> String,
+) -> String {
+    let (other_kind, other) = if my_kind == "firm" {
+        ("buyer", &row.buyer)
     } else {
-        &row.firm
+        ("firm", &row.firm)
     };
     let when = match (row.old_start.as_str(), row.new_start.as_str()) {
         ("", new) => new.to_string(),
@@ -282,7 +307,7 @@ fn change_line(row: &crate::io::ChangeRow, me: &str, name_of: &dyn Fn(&str) -> S
     format!(
         "- {}: {when}{place} · {} ({other}) · {}",
         row.change,
-        name_of(other),
+        name_of(other_kind, other),
         row.reason
     )
 }
@@ -354,9 +379,19 @@ impl Mailer {
     /// Sends one message.
     pub fn send(&self, message: &lettre::Message) -> std::result::Result<(), NotSent> {
         use lettre::Transport as _;
+        // Only a refusal of the recipient is about this one message (550 no such mailbox, 551
+        // not local, 553 name not allowed); a refused login or sender (530, 535, 554...) or a
+        // lost connection stops the run.
         match self.0.send(message) {
             Ok(_) => Ok(()),
-            Err(error) if error.is_permanent() => Err(NotSent::Refused(error.to_string())),
+            Err(error)
+                if error.is_permanent()
+                    && error.status().is_some_and(|code| {
+                        matches!(code.to_string().as_str(), "550" | "551" | "553")
+                    }) =>
+            {
+                Err(NotSent::Refused(error.to_string()))
+            }
             Err(error) => Err(NotSent::Failed(error.to_string())),
         }
     }

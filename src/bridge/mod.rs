@@ -550,11 +550,19 @@ impl Bridge {
         features
             .iter()
             .map(|sentences| {
+                // A text whose every sentence reads as company context ("We export ball
+                // bearings.") still names its products: its sentences count fully.
+                let weights: Vec<f64> = sentences
+                    .iter()
+                    .map(|(sentence, _)| words::sentence_weight(sentence))
+                    .collect();
+                let all_context = weights.iter().all(|&weight| weight < 1.0);
                 merge_sentences(
                     sentences
                         .iter()
-                        .map(|(sentence, found)| {
-                            let weight = words::sentence_weight(sentence);
+                        .zip(weights)
+                        .map(|((sentence, found), weight)| {
+                            let weight = if all_context { 1.0 } else { weight };
                             self.rank(sentence, found, |key| weight * discount(key))
                         })
                         .collect(),
@@ -851,6 +859,10 @@ mod tests {
             ("We import industrial equipment and smart systems.", None),
             // Nor does a reading of one as a loanword (전통, tradition, read as "joint").
             ("전통 방식의 제품을 생산합니다.", None),
+            // A qualifier beside a product word is part of the product.
+            ("We import electric motors.", Some("8501")),
+            // A profile all of whose sentences read as company context still names its trade.
+            ("We export ball bearings.", Some("8482")),
             // Either spelling of a Vietnamese word.
             ("Nhà phân phối ắc quy cho xe máy.", Some("8507")),
             ("Nhà phân phối ắc qui cho xe máy.", Some("8507")),

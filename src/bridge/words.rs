@@ -443,11 +443,11 @@ const QUALIFIERS: &[(char, &str)] = &[
 /// reading of 전통 finds "joint") are qualifiers too.
 pub fn is_qualifier_word(word: &str) -> bool {
     let spelled: Vec<String> = word.split(' ').map(vietnamese_spelling).collect();
+    // English: every word a qualifier ("electric motors" names a product).
+    let stems = english_stems(word);
     is_qualifier(&format!("k:{word}"))
         || is_qualifier(&format!("v:{}", spelled.join(" ")))
-        || english_stems(word)
-            .first()
-            .is_some_and(|stem| is_qualifier(&format!("e:{stem}")))
+        || (!stems.is_empty() && stems.iter().all(|stem| is_qualifier(&format!("e:{stem}"))))
 }
 
 /// Whether a feature is a qualifier (see `QUALIFIERS`): it counts only beside a word that

@@ -35,6 +35,26 @@ pub struct Arguments {
     out: Option<PathBuf>,
 }
 
+/// A participant id as a file name: letters, digits, `-`, `_` and `.` as they are, anything
+/// else (a `/`, a space) as `_`, and never a name of dots alone.
+fn file_stem(id: &str) -> String {
+    let stem: String = id
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if stem.chars().all(|c| c == '.') {
+        format!("_{stem}")
+    } else {
+        stem
+    }
+}
+
 /// Runs the command.
 pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let Arguments {
@@ -61,14 +81,19 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let (done, due): (Vec<_>, Vec<_>) = all.into_iter().partition(|l| sent.contains(&l.key));
     if dry_run {
         let folder = out_dir.join("mail");
+        let mut written = 0;
         for letter in &due {
-            let formatted = message(&settings.from, letter)?.formatted();
-            let name = format!("{}.{}.eml", letter.participant, what.as_str());
-            crate::io::write_atomically(&folder.join(name), &formatted)?;
+            match message(&settings.from, letter) {
+                Ok(mail) => {
+                    let name = format!("{}.{}.eml", file_stem(&letter.participant), what.as_str());
+                    crate::io::write_atomically(&folder.join(name), &mail.formatted())?;
+                    written += 1;
+                }
+                Err(error) => say!("  cannot be written: {error}"),
+            }
         }
         say!(
-            "dry run: {} messages written to {} ({} sent earlier, not repeated); nothing was sent",
-            due.len(),
+            "dry run: {written} messages written to {} ({} sent earlier, not repeated); nothing was sent",
             folder.display(),
             done.len()
         );
@@ -85,7 +110,15 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let mut refused = Vec::new();
     let mut count = 0;
     for letter in &due {
-        match mailer.send(&message(&settings.from, letter)?) {
+        // An address that cannot be written is refused here, like one the server refuses.
+        let mail = match message(&settings.from, letter) {
+            Ok(mail) => mail,
+            Err(error) => {
+                refused.push(error.to_string());
+                continue;
+            }
+        };
+        match mailer.send(&mail) {
             Ok(()) => {
                 let now = crate::serve::store::now_utc();
                 crate::io::record_sent(&mission_dir, &letter.key, &letter.to, what.as_str(), &now)?;

@@ -756,6 +756,13 @@ fn read_requests(
             "" | "organiser" | "organizer" => (None, false),
             "firm" => (Some(Side::Firm), false),
             "buyer" => (Some(Side::Buyer), false),
+            _ if from_text == firm.0 && from_text == buyer.0 => {
+                cells.problem(
+                    "from",
+                    format!("\"{from_text}\" is both the firm's id and the buyer's: write firm or buyer"),
+                );
+                (None, false)
+            }
             _ if from_text == firm.0 => (Some(Side::Firm), true),
             _ if from_text == buyer.0 => (Some(Side::Buyer), true),
             _ => {

@@ -701,6 +701,17 @@ fn read_email(
             None
         }
     };
+    let loopback = host
+        .as_deref()
+        .is_some_and(|h| matches!(h.trim(), "localhost" | "127.0.0.1" | "::1" | "[::1]"));
+    if security == Some(SmtpSecurity::None) && !loopback {
+        let at = table.get("security").map_or(at, |v| v.span().start);
+        reader.problem(
+            at,
+            "email.security",
+            "\"none\" sends the password and the mail unencrypted: only for a server on this computer (localhost); use starttls or tls",
+        );
+    }
     let default_port = if security == Some(SmtpSecurity::Tls) {
         465
     } else {

@@ -448,6 +448,7 @@ pub fn edit(
     participant: &str,
     fields: &BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
+    let _editing = app.edit_lock();
     let (_, mission) = app.mission(id)?;
     let files =
         work::edit_participant(&mission, app.store().files(id)?, side, participant, fields)?;
@@ -513,6 +514,7 @@ async fn add_buyer(
 
 /// Adds a walk-in buyer (buyers.csv columns) and stores the edited files; its id.
 pub fn walk_in(app: &App, id: i64, fields: &BTreeMap<String, String>) -> Result<String, ApiError> {
+    let _editing = app.edit_lock();
     let (_, mission) = app.mission(id)?;
     let (buyer, files) = work::add_buyer(&mission, app.store().files(id)?, fields)?;
     app.store().replace_files(id, &files)?;
@@ -529,6 +531,7 @@ pub fn mark(app: &App, id: i64, firm: &str, buyer: &str, kind: &str) -> Result<(
             )])
         })?),
     };
+    let _editing = app.edit_lock();
     let (_, mission) = app.mission(id)?;
     let files = work::set_request(
         &mission,
@@ -585,6 +588,7 @@ pub fn set_wish(
             catalogue.wishes_until.unwrap_or_default()
         )));
     }
+    let _editing = app.edit_lock();
     let (_, mission) = app.mission(link.mission)?;
     let pair = match link.side {
         Side::Firm => (link.participant.as_str(), other),

@@ -218,10 +218,22 @@ fn entry(profile: Profile, candidate: Option<&Candidate>) -> Entry {
     Entry {
         profile,
         relevance: candidate.map_or(0.0, |c| (c.relevance * 1000.0).round() / 1000.0),
-        why: candidate.map(|c| c.reasons.clone()).unwrap_or_default(),
+        why: candidate
+            .map(|c| public_reasons(&c.reasons))
+            .unwrap_or_default(),
         wish: None,
         wish_note: String::new(),
     }
+}
+
+/// The matcher's reasons a participant may read: what the two trade and where they meet, not
+/// who asked for the meeting (a `requests.csv` row may be the other side's wish).
+fn public_reasons(reasons: &[String]) -> Vec<String> {
+    reasons
+        .iter()
+        .filter(|reason| !reason.contains("requests.csv"))
+        .cloned()
+        .collect()
 }
 
 /// The sectors and cities a catalogue's entries have, for the page's filters (sorted, once).

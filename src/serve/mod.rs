@@ -102,11 +102,16 @@ pub struct App {
     timetables: Mutex<HashMap<i64, CachedTimetable>>,
     calendars: Mutex<HashMap<i64, CachedCalendar>>,
     matched: Mutex<HashMap<i64, (i64, Arc<Matched>)>>,
+    /// Held while a mission's files are read, edited and stored again (a wish, a mark), so two
+    /// edits at once cannot each write back a copy without the other.
+    edits: Mutex<()>,
 }
 
 /// What the matcher found for a mission revision: its candidates, and the HS headings it
 /// inferred for firms and buyers from the same profiles.
 pub struct Matched {
+    /// The mission revision matched (participants' wishes left out, see [`App::matched`]).
+    pub mission: Arc<Mission>,
     pub candidates: Vec<crate::Candidate>,
     pub firm_headings: crate::Headings,
     pub buyer_headings: crate::Headings,
@@ -208,6 +213,7 @@ impl App {
             timetables: Mutex::new(HashMap::new()),
             calendars: Mutex::new(HashMap::new()),
             matched: Mutex::new(HashMap::new()),
+            edits: Mutex::new(()),
         })
     }
 
@@ -245,10 +251,17 @@ impl App {
                 return Ok(matched.clone());
             }
         }
+        // Matched without the participants' wishes: a catalogue built on them would tell a
+        // firm which buyers wished what (by who is listed, and how high), and an entry its
+        // participant declined would leave the catalogue it must be undone from.
+        let mut unwished = (*mission).clone();
+        unwished.requests.retain(|request| !request.wish);
+        unwished.wishes.clear();
         let (candidates, firm_headings, buyer_headings) =
-            crate::match_with_headings(&mission, &crate::MatchOptions::default())
+            crate::match_with_headings(&unwished, &crate::MatchOptions::default())
                 .map_err(|error| ApiError::from(WorkError::from(error)))?;
         let matched = Arc::new(Matched {
+            mission,
             candidates,
             firm_headings,
             buyer_headings,
@@ -257,12 +270,17 @@ impl App {
         Ok(matched)
     }
 
+    /// The lock of read-edit-store changes to missions' files (see `edits`).
+    pub fn edit_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        lock(&self.edits)
+    }
+
     /// The catalogue a participant's link shows (contract v3).
     fn catalogue(&self, link: &store::ParticipantLink) -> Result<catalogue::Catalogue, ApiError> {
-        let (_, mission) = self.mission(link.mission)?;
+        // One revision for the participants and the candidates' indices into them.
         let matched = self.matched(link.mission)?;
         catalogue::catalogue(
-            &mission,
+            &matched.mission,
             &matched.candidates,
             (&matched.firm_headings, &matched.buyer_headings),
             link.side,

@@ -1111,8 +1111,24 @@ fn links_exist_from_import_and_show_the_catalogue_before_a_timetable() {
         None,
     );
     assert_eq!(status, StatusCode::OK);
-    let shown = filtered.matches("<li>").count();
-    assert!(shown > 0 && shown <= firm_count, "{filtered}");
+    // Exactly the firms that meet in that city.
+    let (_, everything) = anonymous.get(&format!("{}/catalogue.json", link_of(buyer)));
+    let in_city = everything["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["cities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == city.as_str())
+        })
+        .count();
+    let shown = filtered.matches("<li id=").count();
+    assert!(shown > 0, "{filtered}");
+    assert_eq!(shown, in_city, "{filtered}");
+    assert_eq!(everything["entries"].as_array().unwrap().len(), firm_count);
     let (status, none) = anonymous.send("GET", &format!("{}?city=Atlantis", link_of(buyer)), None);
     assert_eq!(status, StatusCode::OK);
     assert!(none.contains("Nothing to show"), "{none}");
@@ -1201,6 +1217,18 @@ fn participants_state_their_wishes_until_the_deadline() {
         .to_str()
         .unwrap()
         .ends_with("#F02"));
+
+    // The firm's own catalogue shows neither the buyer's wish nor a reason that gives it away.
+    let (_, theirs) = anonymous.get(&format!("{}/catalogue.json", link_of("F02")));
+    let entry = theirs["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == buyer)
+        .expect("IN-002 is a candidate of F02")
+        .clone();
+    assert_eq!(entry["wish"], Value::Null, "{entry}");
+    assert!(!entry.to_string().contains("requests.csv"), "{entry}");
 
     // The organiser sees both, honoured; its own row on F01 overrides the buyer's no thanks.
     let (_, wishes) = api.get(&format!("/api/missions/{id}/wishes"));
