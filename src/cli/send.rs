@@ -35,26 +35,6 @@ pub struct Arguments {
     out: Option<PathBuf>,
 }
 
-/// A participant id as a file name: letters, digits, `-`, `_` and `.` as they are, anything
-/// else (a `/`, a space) as `_`, and never a name of dots alone.
-fn file_stem(id: &str) -> String {
-    let stem: String = id
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if stem.chars().all(|c| c == '.') {
-        format!("_{stem}")
-    } else {
-        stem
-    }
-}
-
 /// Runs the command.
 pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let Arguments {
@@ -82,10 +62,11 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     if dry_run {
         let folder = out_dir.join("mail");
         let mut written = 0;
-        for letter in &due {
+        let ids: Vec<&str> = due.iter().map(|l| l.participant.as_str()).collect();
+        for (letter, stem) in due.iter().zip(crate::publish::file_stems(&ids)) {
             match message(&settings.from, letter) {
                 Ok(mail) => {
-                    let name = format!("{}.{}.eml", file_stem(&letter.participant), what.as_str());
+                    let name = format!("{stem}.{}.eml", what.as_str());
                     crate::io::write_atomically(&folder.join(name), &mail.formatted())?;
                     written += 1;
                 }

@@ -789,21 +789,28 @@ fn the_organisers_marks_steer_the_next_schedule() {
 }
 
 /// The India fixture imported with each line of its firms.csv (header 0) rewritten by `edit`.
-fn import_with_firms(api: &Api, edit: impl Fn(usize, &str) -> String) -> i64 {
+/// Imports the India fixture with one of its files edited first.
+fn import_edited(api: &Api, file: &str, edit: impl FnOnce(String) -> String) -> i64 {
     let folder = common::copy_fixture("india-2017");
-    let path = folder.path().join("firms.csv");
+    let path = folder.path().join(file);
     let text = std::fs::read_to_string(&path).unwrap();
-    let lines: Vec<String> = text
-        .lines()
-        .enumerate()
-        .map(|(n, line)| edit(n, line))
-        .collect();
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    std::fs::write(&path, edit(text)).unwrap();
     let (status, body) = api.upload(folder.path(), &["mission.toml", "firms.csv", "buyers.csv"]);
     assert_eq!(status, StatusCode::CREATED, "{body}");
     serde_json::from_str::<Value>(&body).unwrap()["id"]
         .as_i64()
         .unwrap()
+}
+
+fn import_with_firms(api: &Api, edit: impl Fn(usize, &str) -> String) -> i64 {
+    import_edited(api, "firms.csv", |text| {
+        let lines: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(n, line)| edit(n, line))
+            .collect();
+        lines.join("\n") + "\n"
+    })
 }
 
 #[test]
@@ -1143,18 +1150,9 @@ fn links_exist_from_import_and_show_the_catalogue_before_a_timetable() {
 
 /// Imports the India fixture with `[participation] wishes_until` set.
 fn import_with_deadline(api: &Api, deadline: &str) -> i64 {
-    let folder = common::copy_fixture("india-2017");
-    let path = folder.path().join("mission.toml");
-    let mut text = std::fs::read_to_string(&path).unwrap();
-    text.push_str(&format!(
-        "\n[participation]\nwishes_until = \"{deadline}\"\n"
-    ));
-    std::fs::write(&path, text).unwrap();
-    let (status, body) = api.upload(folder.path(), &["mission.toml", "firms.csv", "buyers.csv"]);
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    serde_json::from_str::<Value>(&body).unwrap()["id"]
-        .as_i64()
-        .unwrap()
+    import_edited(api, "mission.toml", |text| {
+        format!("{text}\n[participation]\nwishes_until = \"{deadline}\"\n")
+    })
 }
 
 /// Contract v3 wishes: a participant states them on its own link (JSON or a form without
