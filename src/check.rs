@@ -351,15 +351,7 @@ impl MissionSummary {
         );
         if !mission.wishes.is_empty() {
             let asked = |kind| mission.wishes.iter().filter(|w| w.kind == kind).count();
-            let honoured = mission
-                .wishes
-                .iter()
-                .filter(|w| {
-                    mission.requests.iter().any(|r| {
-                        r.wish && r.firm == w.firm && r.buyer == w.buyer && r.from == w.from
-                    })
-                })
-                .count();
+            let honoured = mission.wishes.iter().filter(|w| mission.honours(w)).count();
             let _ = writeln!(
                 out,
                 "participants' wishes: {} ({} must, {} want, {} no thanks); {honoured} honoured, {} set aside by the organiser's rows or a \"no thanks\"",

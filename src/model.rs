@@ -732,6 +732,17 @@ pub fn resolve_wishes(rows: Vec<Request>, wishes: &[Request]) -> Vec<Request> {
     out
 }
 
+impl Request {
+    /// The id of the participant whose own wish the row is (`from` = that id), if it is one.
+    pub fn wished_by(&self) -> Option<&str> {
+        match (self.wish, self.from) {
+            (true, Some(Side::Firm)) => Some(self.firm.as_str()),
+            (true, Some(Side::Buyer)) => Some(self.buyer.as_str()),
+            _ => None,
+        }
+    }
+}
+
 /// The next step agreed at a meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NextStep {
@@ -960,6 +971,14 @@ impl Mission {
             }
         }
         wants
+    }
+
+    /// Whether the engine honours a participant's wish (one of `wishes`): its reading is among
+    /// the requests, not set aside by the organiser's row or the other side's "no thanks".
+    pub fn honours(&self, wish: &Request) -> bool {
+        self.requests
+            .iter()
+            .any(|r| r.wish && r.firm == wish.firm && r.buyer == wish.buyer && r.from == wish.from)
     }
 
     /// Whether every `when` window given for the pair allows the slot (rule 9; true when none

@@ -443,12 +443,11 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
     if !rows.is_empty() {
         let mut requests = csv_with_header(&["firm", "buyer", "kind", "from", "when", "note"]);
         for request in rows {
-            let from = match (request.from, request.wish) {
-                (Some(crate::model::Side::Firm), false) => "firm",
-                (Some(crate::model::Side::Buyer), false) => "buyer",
-                (Some(crate::model::Side::Firm), true) => request.firm.as_str(),
-                (Some(crate::model::Side::Buyer), true) => request.buyer.as_str(),
-                (None, _) => "",
+            let from = match (request.wished_by(), request.from) {
+                (Some(participant), _) => participant,
+                (None, Some(crate::model::Side::Firm)) => "firm",
+                (None, Some(crate::model::Side::Buyer)) => "buyer",
+                (None, None) => "",
             };
             push_line(
                 &mut requests,

@@ -625,17 +625,10 @@ async fn wishes(
                     .iter()
                     .find(|r| r.from.is_none() && r.firm == wish.firm && r.buyer == wish.buyer)
                     .map(|r| r.kind.as_str());
-                let honoured = mission.requests.iter().any(|r| {
-                    r.wish && r.firm == wish.firm && r.buyer == wish.buyer && r.from == wish.from
-                });
-                let from = match wish.from {
-                    Some(Side::Buyer) => &wish.buyer.0,
-                    _ => &wish.firm.0,
-                };
                 json!({
-                    "firm": wish.firm.0, "buyer": wish.buyer.0, "from": from,
+                    "firm": wish.firm.0, "buyer": wish.buyer.0, "from": wish.wished_by(),
                     "wish": wish.kind.as_str(), "note": wish.note,
-                    "organiser": answer, "honoured": honoured,
+                    "organiser": answer, "honoured": mission.honours(wish),
                 })
             })
             .collect();

@@ -468,10 +468,12 @@ async fn candidates(
     // the pair overrides them.
     for wish in &mission.wishes {
         let pair = (wish.firm.0.clone(), wish.buyer.0.clone());
-        let (side, who) = match wish.from {
-            Some(Side::Buyer) => ("buyer", &wish.buyer.0),
-            _ => ("firm", &wish.firm.0),
+        let side = if wish.from == Some(Side::Buyer) {
+            "buyer"
+        } else {
+            "firm"
         };
+        let who = wish.wished_by().unwrap_or_default();
         let kind = match wish.kind {
             crate::RequestKind::Avoid => "no thanks",
             other => other.as_str(),
