@@ -10,8 +10,11 @@
 //!   heading (0.85) and chapter (0.35) evidence, times 80% and their confidence;
 //! - requests: a `request`, `want` or `must` row adds 0.25.
 //!
-//! `relevance = min(1, 0.55 * hs + 0.45 * text + 0.25 * request)` (`score::Ranker`, its weights
-//! `[model] rank_hs`, `rank_text`, `rank_request`).
+//! `relevance = min(1, 0.55 * hs + 0.45 * text + 0.25 * request)`, and for a pair nobody asked
+//! for, times `sqrt(relevance / the buyer's best pair's relevance)`: a pair far below its buyer's
+//! best is most likely a second reading of the buyer's words, not its trade
+//! (`score::Ranker`, its weights `[model] rank_hs`, `rank_text`, `rank_request`,
+//! `rank_exclusivity`).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -547,6 +550,30 @@ pub fn match_with_headings(
         },
     )?;
 
+    let requested = |firm: usize, buyer: usize| {
+        matches!(
+            kinds.get(&(firm, buyer)),
+            Some(RequestKind::Request | RequestKind::Want | RequestKind::Must)
+        )
+    };
+    // A pair's deal value from its relevance.
+    let price = |candidate: &mut Candidate| {
+        let (firm_record, buyer_record) = (
+            &mission.firms[candidate.firm],
+            &mission.buyers[candidate.buyer],
+        );
+        candidate.p_deal = model.p_deal(&PairFeatures {
+            relevance: candidate.relevance,
+            hs_level: candidate.hs_level,
+            shared_language: mission.interpreter_for(firm_record, buyer_record).is_none(),
+            request: requested(candidate.firm, candidate.buyer),
+        });
+        candidate.deal_value_usd = model.deal_value_usd(
+            buyer_record.annual_import_usd,
+            firm_record.export_capacity_usd,
+        );
+        candidate.expected_value_usd = candidate.p_deal * candidate.deal_value_usd;
+    };
     // Scoring is all a ranking needs; the reasons (words, strings) are written only for the
     // pairs kept, which at 1,000 x 100,000 are a few percent of those scored.
     let evaluate = |firm: usize, buyer: usize| -> Candidate {
@@ -560,35 +587,20 @@ pub fn match_with_headings(
         {
             hs = inferred_similarity(&firm_profile.codes, &buyer_profile.codes);
         }
-        let kind = kinds.get(&(firm, buyer)).copied();
-        let requested = matches!(
-            kind,
-            Some(RequestKind::Request | RequestKind::Want | RequestKind::Must)
-        );
-        let relevance = model.ranker.relevance(hs, text, requested);
-        let (firm_record, buyer_record) = (&mission.firms[firm], &mission.buyers[buyer]);
-        let features = PairFeatures {
-            relevance,
-            hs_level: level,
-            shared_language: mission.interpreter_for(firm_record, buyer_record).is_none(),
-            request: requested,
-        };
-        let p_deal = model.p_deal(&features);
-        let deal_value_usd = model.deal_value_usd(
-            buyer_record.annual_import_usd,
-            firm_record.export_capacity_usd,
-        );
-        Candidate {
+        let requested = requested(firm, buyer);
+        let mut candidate = Candidate {
             firm,
             buyer,
-            relevance,
+            relevance: model.ranker.relevance(hs, text, requested),
             text_similarity: text,
             hs_level: level,
-            p_deal,
-            deal_value_usd,
-            expected_value_usd: p_deal * deal_value_usd,
+            p_deal: 0.0,
+            deal_value_usd: 0.0,
+            expected_value_usd: 0.0,
             reasons: Vec::new(),
-        }
+        };
+        price(&mut candidate);
+        candidate
     };
     // The firms' words as written, for the reasons (firms read them on their agendas).
     let firm_words: Vec<HashMap<String, String>> = firm_profiles
@@ -712,7 +724,18 @@ pub fn match_with_headings(
         }
     }
     let mut candidates: Vec<Candidate> = kept.into_values().collect();
+    let mut buyer_best = vec![0.0f64; mission.buyers.len()];
+    for candidate in &candidates {
+        let best = &mut buyer_best[candidate.buyer];
+        *best = best.max(candidate.relevance);
+    }
     for candidate in &mut candidates {
+        if !requested(candidate.firm, candidate.buyer) {
+            candidate.relevance = model
+                .ranker
+                .exclusive(candidate.relevance, buyer_best[candidate.buyer]);
+            price(candidate);
+        }
         explain(candidate);
     }
     candidates.sort_by(|a, b| {

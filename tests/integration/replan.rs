@@ -202,16 +202,20 @@ fn shortened_availability_moves_or_cancels_only_what_no_longer_fits_and_walk_ins
     let old = meetings(&old_path);
     // A buyer that had a DEL-2 meeting can now only come on the first day; a walk-in buyer
     // arrives for Mumbai.
+    let buyers = std::fs::read_to_string(scratch.path().join("buyers.csv")).unwrap();
+    let row_of = |buyer: &str| {
+        buyers
+            .lines()
+            .find(|l| l.starts_with(&format!("{buyer},")))
+            .unwrap()
+            .to_string()
+    };
+    // A row without quoted cells, so that splitting at commas finds its columns.
     let ((firm, buyer), _) = old
         .iter()
-        .find(|(_, (session, _))| session == "DEL-2")
+        .find(|((_, buyer), (session, _))| session == "DEL-2" && !row_of(buyer).contains('"'))
         .unwrap();
-    let buyers = std::fs::read_to_string(scratch.path().join("buyers.csv")).unwrap();
-    let row = buyers
-        .lines()
-        .find(|l| l.starts_with(&format!("{buyer},")))
-        .unwrap()
-        .to_string();
+    let row = row_of(buyer);
     let cells: Vec<&str> = row.split(',').collect();
     let sessions = cells[9];
     assert!(sessions.contains("DEL-2"), "{row}");

@@ -46,10 +46,24 @@ fn schedule_writes_the_contracts_files() {
     let scratch = copy_fixture("india-2017");
     let output = run(&["schedule", scratch.path().to_str().unwrap()]);
     assert_eq!(output.code, 0, "{}", output.stderr);
+    // Every firm's minimum is met, or the firm is named with the reason it is not (the floor
+    // leaves a firm of narrow trade fewer related buyers than its minimum).
     assert!(
-        output
-            .stdout
-            .contains("minimum meetings covered: 102 of 102"),
+        output.stdout.contains("minimum meetings covered: "),
+        "{}",
+        output.stdout
+    );
+    let short: Vec<&str> = output
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("  firm "))
+        .collect();
+    let complete = output
+        .stdout
+        .contains("minimum meetings covered: 102 of 102");
+    assert_eq!(complete, short.is_empty(), "{}", output.stdout);
+    assert!(
+        short.iter().all(|line| line.contains("meetings: ")),
         "{}",
         output.stdout
     );
@@ -331,19 +345,22 @@ fn limits_that_are_not_seconds_are_refused() {
 
 #[test]
 fn cancelled_participants_get_no_meetings() {
+    let whole = copy_fixture("india-2017");
+    assert_eq!(run(&["schedule", whole.path().to_str().unwrap()]).code, 0);
+    let booked = |dir: &std::path::Path| -> Vec<Value> {
+        let text = std::fs::read_to_string(dir.join("out/schedule.json")).unwrap();
+        let json: Value = serde_json::from_str(&text).unwrap();
+        json["meetings"].as_array().unwrap().clone()
+    };
+    let all = booked(whole.path()).len();
     let scratch = copy_fixture("india-2017");
     cancel(scratch.path(), "buyers.csv", "IN-019");
     cancel(scratch.path(), "firms.csv", "F02");
     let output = run(&["schedule", scratch.path().to_str().unwrap()]);
     assert_eq!(output.code, 0, "{}", output.stderr);
-    let json: Value = serde_json::from_str(
-        &std::fs::read_to_string(scratch.path().join("out/schedule.json")).unwrap(),
-    )
-    .unwrap();
-    let meetings = json["meetings"].as_array().unwrap();
-    // The India fixture books about a hundred meetings above the relevance floor; without one
-    // firm and one buyer, still most of them.
-    assert!(meetings.len() > 70, "{}", meetings.len());
+    let meetings = booked(scratch.path());
+    // Without one firm of thirteen and one buyer of fifty, still most of the meetings.
+    assert!(meetings.len() * 10 > all * 7, "{} of {all}", meetings.len());
     assert!(meetings
         .iter()
         .all(|m| m["buyer"] != "IN-019" && m["firm"] != "F02"));
