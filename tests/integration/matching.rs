@@ -343,3 +343,59 @@ fn the_rankers_weights_come_from_the_model_table() {
         );
     }
 }
+
+/// `[model] rank_exclusivity`: the same pairs are kept whatever it is; a pair nobody asked for
+/// counts `relevance * (relevance / its buyer's best) ^ exclusivity`, the plain relevances read
+/// with `rank_exclusivity = 0`, and asked pairs keep theirs.
+#[test]
+fn a_pair_far_below_its_buyers_best_counts_less() {
+    let mission = missionmatch::read_mission(&fixture("india-2017"))
+        .unwrap()
+        .mission;
+    let asked: std::collections::HashSet<(usize, usize)> = mission
+        .requests
+        .iter()
+        .filter(|r| r.kind != missionmatch::RequestKind::Avoid)
+        .filter_map(|r| {
+            let firm = mission.firms.iter().position(|f| f.id == r.firm)?;
+            let buyer = mission.buyers.iter().position(|b| b.id == r.buyer)?;
+            Some((firm, buyer))
+        })
+        .collect();
+    let relevances = |exclusivity: f64| {
+        let mut changed = mission.clone();
+        changed
+            .model
+            .insert("rank_exclusivity".to_string(), exclusivity);
+        match_mission(&changed, &MatchOptions::default())
+            .unwrap()
+            .into_iter()
+            .map(|c| ((c.firm, c.buyer), c.relevance))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let plain = relevances(0.0);
+    let exclusive = relevances(1.0);
+    assert_eq!(
+        plain.keys().collect::<Vec<_>>(),
+        exclusive.keys().collect::<Vec<_>>()
+    );
+    let mut best = vec![0.0f64; mission.buyers.len()];
+    for (&(_, buyer), &relevance) in &plain {
+        best[buyer] = best[buyer].max(relevance);
+    }
+    let mut lowered = 0;
+    for (pair, &relevance) in &plain {
+        let expected = if asked.contains(pair) {
+            relevance
+        } else {
+            relevance * relevance / best[pair.1]
+        };
+        assert!(
+            (exclusive[pair] - expected).abs() < 1e-9,
+            "{pair:?}: {} instead of {expected}",
+            exclusive[pair]
+        );
+        lowered += usize::from(exclusive[pair] < relevance - 1e-9);
+    }
+    assert!(lowered > 0, "no pair was below its buyer's best");
+}
