@@ -1,21 +1,26 @@
-//! E-mail to participants (contract v3, `missionmatch send`): each participant with an e-mail
-//! address gets its published agenda (PDF and calendar file attached) or, after a re-plan, the
-//! changes that concern it (exactly those `changes.csv` says to tell it), in its language
-//! (Korean for firms; Vietnamese or English for buyers, by their `languages`), from templates the
-//! organiser may replace (`templates/` in the mission folder).
+//! E-mail to participants (contract v3): invitations with each participant's own link (from
+//! `serve`, which holds the links), the published agenda (PDF and calendar file attached) or,
+//! after a re-plan, the changes that concern a participant (exactly those `changes.csv` says to
+//! tell it), in its language (Korean for firms; Vietnamese or English for buyers, by their
+//! `languages`), from templates the organiser may replace (`templates/WHAT.LANGUAGE.txt` in the
+//! mission folder).
 //!
-//! A letter's key names the participant, what it is and the version of what it carries (a hash
-//! of the calendar file or of the change lines), so a second run sends only what is new.
+//! A letter's key names the participant, what it is and the version of what it carries, so a
+//! second run sends only what is new. [`deliver`] is the one place that applies the once-only
+//! rule and tells a refused address from a failed server, for `missionmatch send` and `serve`.
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::model::{EmailSettings, Mission, SmtpSecurity};
+use crate::Side;
 
-/// What `send` sends.
+/// What is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum What {
-    /// Each participant's agenda, as `publish` wrote it.
+    /// Each participant's own link (sent by `serve`, which holds the links).
+    Invitations,
+    /// Each participant's agenda, as published.
     Agendas,
     /// Each change of the last re-plan, to the participants it concerns.
     Changes,
@@ -24,9 +29,17 @@ pub enum What {
 impl What {
     pub fn as_str(self) -> &'static str {
         match self {
+            What::Invitations => "invitations",
             What::Agendas => "agendas",
             What::Changes => "changes",
         }
+    }
+
+    /// `invitations`, `agendas` or `changes`.
+    pub fn parse(text: &str) -> Option<What> {
+        [What::Invitations, What::Agendas, What::Changes]
+            .into_iter()
+            .find(|what| what.as_str() == text)
     }
 }
 
@@ -45,6 +58,7 @@ pub struct Letter {
     pub key: String,
     /// The participant's id.
     pub participant: String,
+    pub side: Side,
     pub to: String,
     /// `ko`, `en` or `vi`.
     pub language: &'static str,
@@ -53,10 +67,84 @@ pub struct Letter {
     pub attachments: Vec<Attachment>,
 }
 
+/// Who a letter goes to.
+#[derive(Debug, Clone, Copy)]
+pub struct Addressee<'a> {
+    pub side: Side,
+    pub id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+}
+
+/// What a letter carries besides its template's words.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// The participant's own link, as a full URL.
+    Invitation { link: String },
+    /// The agenda: its meetings, PDF and calendar file.
+    Agenda {
+        meetings: usize,
+        pdf: Vec<u8>,
+        calendar: Vec<u8>,
+    },
+    /// The lines of the changes that concern the participant, and its calendar as it stands.
+    Changes {
+        lines: Vec<String>,
+        calendar: Option<Vec<u8>>,
+    },
+}
+
+impl Content {
+    fn what(&self) -> What {
+        match self {
+            Content::Invitation { .. } => What::Invitations,
+            Content::Agenda { .. } => What::Agendas,
+            Content::Changes { .. } => What::Changes,
+        }
+    }
+
+    /// The version of what the letter carries, when its sender has none of its own (the
+    /// server's schedule version and link token): a hash of the link, of the calendar's events
+    /// or of the change lines.
+    pub fn version(&self) -> String {
+        match self {
+            Content::Invitation { link } => version_of(link.as_bytes()),
+            Content::Agenda { calendar, .. } => calendar_version(calendar),
+            Content::Changes { lines, .. } => version_of(lines.join("\n").as_bytes()),
+        }
+    }
+}
+
+/// Where the organiser's templates are read from: the text of `templates/NAME`, if there is one.
+pub type Templates<'a> = &'a dyn Fn(&str) -> Result<Option<String>>;
+
+/// Whether `name` is the file name of a template (`agendas.ko.txt`...).
+pub fn is_template_name(name: &str) -> bool {
+    [What::Invitations, What::Agendas, What::Changes]
+        .iter()
+        .any(|what| {
+            ["ko", "en", "vi"]
+                .iter()
+                .any(|language| name == format!("{}.{language}.txt", what.as_str()))
+        })
+}
+
+/// The organiser's templates in the mission folder `mission_dir/templates/`.
+pub fn templates_in(mission_dir: &Path) -> impl Fn(&str) -> Result<Option<String>> + '_ {
+    move |name: &str| {
+        let path = mission_dir.join("templates").join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(Error::io(&path, error)),
+        }
+    }
+}
+
 /// The language a participant reads its mail in: Korean for firms; for buyers Vietnamese or
 /// English, whichever its `languages` name first (English otherwise).
-fn language_of(mission: &Mission, kind: &str, id: &str) -> &'static str {
-    if kind == "firm" {
+fn language_of(mission: &Mission, side: Side, id: &str) -> &'static str {
+    if side == Side::Firm {
         return "ko";
     }
     mission
@@ -77,6 +165,9 @@ fn language_of(mission: &Mission, kind: &str, id: &str) -> &'static str {
 /// The built-in template of `what` in `language`: a subject line, then the body.
 fn builtin_template(what: What, language: &str) -> &'static str {
     match (what, language) {
+        (What::Invitations, "ko") => "Subject: [{mission}] 상담회 참가 안내 / Your link\n\n{name} 담당자님께,\n\n{mission}에 참가해 주셔서 감사합니다.\n아래 링크에서 상담 상대 목록을 보시고, 만나고 싶은 바이어를 선택해 주십시오. 일정표가 확정되면 같은 링크에서 보실 수 있습니다.\n\n{link}\n\n이 링크는 귀사 전용입니다. 다른 분과 공유하지 마십시오.\n\n{organiser}\n",
+        (What::Invitations, "vi") => "Subject: [{mission}] Thư mời / Your link\n\nKính gửi {name},\n\nCảm ơn quý công ty đã tham gia {mission}.\nTại đường dẫn dưới đây, quý vị có thể xem danh sách doanh nghiệp và chọn những doanh nghiệp muốn gặp. Lịch gặp gỡ sẽ hiện tại cùng đường dẫn khi được công bố.\n\n{link}\n\nĐường dẫn này dành riêng cho quý công ty; xin đừng chia sẻ.\n\n{organiser}\n",
+        (What::Invitations, _) => "Subject: [{mission}] Your invitation and link\n\nDear {name},\n\nThank you for joining {mission}.\nAt the link below you can see whom you may meet and say whom you want to meet. Your agenda appears at the same link once it is published.\n\n{link}\n\nThis link is yours alone; please do not share it.\n\n{organiser}\n",
         (What::Agendas, "ko") => "Subject: [{mission}] 상담 일정표 / Meeting agenda\n\n{name} 담당자님께,\n\n{mission} 상담 일정표를 보내 드립니다. 상담은 모두 {meetings}건입니다.\n첨부한 PDF를 인쇄하시고, 일정 파일(.ics)을 달력에 추가해 주십시오.\n\n{organiser}\n",
         (What::Agendas, "vi") => "Subject: [{mission}] Lịch gặp gỡ / Meeting agenda\n\nKính gửi {name},\n\nChúng tôi gửi kèm lịch gặp gỡ của quý công ty tại {mission}: {meetings} cuộc gặp.\nVui lòng in tệp PDF và thêm tệp lịch (.ics) vào lịch của quý vị.\n\n{organiser}\n",
         (What::Agendas, _) => "Subject: [{mission}] Your meeting agenda\n\nDear {name},\n\nPlease find attached your agenda for {mission}: {meetings} meetings.\nPrint the PDF, and add the calendar file (.ics) to your calendar.\n\n{organiser}\n",
@@ -86,23 +177,18 @@ fn builtin_template(what: What, language: &str) -> &'static str {
     }
 }
 
-/// The template the organiser wrote (`MISSION_DIR/templates/WHAT.LANGUAGE.txt`), or the
-/// built-in one, split into subject and body.
-fn template(mission_dir: &Path, what: What, language: &str) -> Result<(String, String)> {
-    let path = mission_dir
-        .join("templates")
-        .join(format!("{}.{language}.txt", what.as_str()));
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text.trim_start_matches('\u{feff}').replace("\r\n", "\n"),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            builtin_template(what, language).to_string()
-        }
-        Err(error) => return Err(Error::io(&path, error)),
+/// The template the organiser wrote (`templates/WHAT.LANGUAGE.txt`), or the built-in one,
+/// split into subject and body.
+fn template(templates: Templates, what: What, language: &str) -> Result<(String, String)> {
+    let name = format!("{}.{language}.txt", what.as_str());
+    let text = match templates(&name)? {
+        Some(text) => text.trim_start_matches('\u{feff}').replace("\r\n", "\n"),
+        None => builtin_template(what, language).to_string(),
     };
     let (first, body) = text.split_once('\n').unwrap_or((&text, ""));
     let Some(subject) = first.strip_prefix("Subject:") else {
         return Err(Error::Invalid(vec![crate::Problem::new(
-            format!("templates/{}.{language}.txt", what.as_str()),
+            format!("templates/{name}"),
             1,
             "Subject",
             "the first line must be \"Subject: ...\"",
@@ -134,7 +220,7 @@ fn calendar_version(calendar: &[u8]) -> String {
 }
 
 /// The first 12 hex digits of the SHA-256 of `bytes`: a letter's version.
-fn version_of(bytes: &[u8]) -> String {
+pub fn version_of(bytes: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
     digest.as_ref()[..6]
         .iter()
@@ -155,130 +241,189 @@ fn organiser_line(mission: &Mission) -> String {
     )
 }
 
-/// The letters of `what` for a mission whose outputs are in `out_dir` (after `publish`, and for
-/// changes after `replan`): to each participant of `mailmerge.csv` with an e-mail address.
+fn calendar_attachment(id: &str, calendar: Vec<u8>) -> Attachment {
+    Attachment {
+        name: format!("{id}.ics"),
+        content_type: "text/calendar; charset=utf-8",
+        bytes: calendar,
+    }
+}
+
+/// One letter: `content` to `to`, in its language, from the organiser's template or the
+/// built-in one; `version` is the version of what it carries (see [`Content::version`]).
+pub fn compose(
+    mission: &Mission,
+    templates: Templates,
+    to: Addressee,
+    content: Content,
+    version: &str,
+) -> Result<Letter> {
+    let what = content.what();
+    let language = language_of(mission, to.side, to.id);
+    let (subject, body) = template(templates, what, language)?;
+    let (mut meetings, mut link, mut listing) = (String::new(), String::new(), String::new());
+    let attachments = match content {
+        Content::Invitation { link: url } => {
+            link = url;
+            Vec::new()
+        }
+        Content::Agenda {
+            meetings: count,
+            pdf,
+            calendar,
+        } => {
+            meetings = count.to_string();
+            let pdf = Attachment {
+                name: format!("{}.pdf", to.id),
+                content_type: "application/pdf",
+                bytes: pdf,
+            };
+            vec![pdf, calendar_attachment(to.id, calendar)]
+        }
+        Content::Changes { lines, calendar } => {
+            listing = lines.join("\n");
+            calendar
+                .map(|calendar| calendar_attachment(to.id, calendar))
+                .into_iter()
+                .collect()
+        }
+    };
+    let organiser = organiser_line(mission);
+    let values = [
+        ("name", to.name),
+        ("mission", mission.name.as_str()),
+        ("meetings", meetings.as_str()),
+        ("changes", listing.as_str()),
+        ("link", link.as_str()),
+        ("organiser", organiser.as_str()),
+    ];
+    Ok(Letter {
+        key: format!("{}:{}:{version}", to.id, what.as_str()),
+        participant: to.id.to_string(),
+        side: to.side,
+        to: to.email.trim().to_string(),
+        language,
+        subject: fill(&subject, &values),
+        body: fill(&body, &values),
+        attachments,
+    })
+}
+
+/// The lines of the changes in `changes` that `participant` is to be told of, each naming the
+/// other side by `name_of(side, id)`.
+pub fn change_lines(
+    changes: &[crate::io::ChangeRow],
+    side: Side,
+    participant: &str,
+    name_of: &dyn Fn(Side, &str) -> String,
+) -> Vec<String> {
+    changes
+        .iter()
+        .filter(|row| {
+            row.tell.iter().any(|who| who == participant)
+                && match side {
+                    Side::Firm => row.firm == participant,
+                    Side::Buyer => row.buyer == participant,
+                }
+        })
+        .map(|row| change_line(row, side, name_of))
+        .collect()
+}
+
+/// The letters of `what` (agendas or changes) for a mission whose outputs are in `out_dir`
+/// (after `publish`, and for changes after `replan`): to each participant with an e-mail
+/// address and something to tell.
 pub fn letters(
     mission: &Mission,
     mission_dir: &Path,
     out_dir: &Path,
     what: What,
 ) -> Result<Vec<Letter>> {
-    let organiser = organiser_line(mission);
+    if what == What::Invitations {
+        return Err(Error::BadOption(
+            "invitations carry each participant's link, which only `serve` holds: send them from the server (POST /api/missions/{id}/send)".into(),
+        ));
+    }
+    let templates = templates_in(mission_dir);
     // Everyone of the mission (a buyer who cancelled is told that its meetings are cancelled),
     // with the agenda files `publish` wrote for it, if any.
     let published = crate::io::read_mailmerge(out_dir)?;
-    let people: Vec<crate::io::MailmergeRow> = mission
+    let people: Vec<(Side, &str, &str, &str)> = mission
         .firms
         .iter()
-        .map(|f| ("firm", &f.id.0, &f.name, &f.contact.email))
-        .chain(
-            mission
-                .buyers
-                .iter()
-                .map(|b| ("buyer", &b.id.0, &b.company, &b.contact.email)),
-        )
-        .map(|(kind, id, name, email)| {
-            let row = published
-                .iter()
-                .find(|row| row.id == *id && row.kind == kind);
-            crate::io::MailmergeRow {
-                kind: kind.to_string(),
-                id: id.clone(),
-                name: name.clone(),
-                email: email.trim().to_string(),
-                agenda_pdf: row.map(|r| r.agenda_pdf.clone()).unwrap_or_default(),
-                agenda_ics: row.map(|r| r.agenda_ics.clone()).unwrap_or_default(),
-                meetings: row.map_or(0, |r| r.meetings),
-            }
+        .map(|f| {
+            (
+                Side::Firm,
+                f.id.0.as_str(),
+                f.name.as_str(),
+                f.contact.email.as_str(),
+            )
         })
+        .chain(mission.buyers.iter().map(|b| {
+            let id = b.id.0.as_str();
+            (
+                Side::Buyer,
+                id,
+                b.company.as_str(),
+                b.contact.email.as_str(),
+            )
+        }))
         .collect();
     let changes = match what {
         What::Changes => crate::io::read_changes(out_dir)?,
-        What::Agendas => Vec::new(),
+        _ => Vec::new(),
     };
     let read = |relative: &str| -> Result<Vec<u8>> {
         let path = out_dir.join(relative);
         std::fs::read(&path).map_err(|error| Error::io(&path, error))
     };
-    // The other side of a change is a firm for a buyer and a buyer for a firm.
-    let name_of = |kind: &str, id: &str| {
+    let name_of = |side: Side, id: &str| {
         people
             .iter()
-            .find(|p| p.id == id && p.kind == kind)
-            .map_or(id.to_string(), |p| p.name.clone())
+            .find(|p| p.0 == side && p.1 == id)
+            .map_or(id.to_string(), |p| p.2.to_string())
     };
     let mut letters = Vec::new();
-    for person in people.iter().filter(|p| !p.email.is_empty()) {
-        let language = language_of(mission, &person.kind, &person.id);
-        let (subject, body) = template(mission_dir, what, language)?;
-        let (version, listing, attachments) = match what {
+    for &(side, id, name, email) in people.iter().filter(|p| !p.3.trim().is_empty()) {
+        let kind = match side {
+            Side::Firm => "firm",
+            Side::Buyer => "buyer",
+        };
+        let row = published
+            .iter()
+            .find(|row| row.id == id && row.kind == kind);
+        let (pdf, ics, meetings) = row.map_or(("", "", 0), |r| {
+            (r.agenda_pdf.as_str(), r.agenda_ics.as_str(), r.meetings)
+        });
+        let content = match what {
             What::Agendas => {
-                if person.meetings == 0 || person.agenda_pdf.is_empty() {
+                if meetings == 0 || pdf.is_empty() {
                     continue;
                 }
-                let calendar = read(&person.agenda_ics)?;
-                let version = calendar_version(&calendar);
-                let attachments = vec![
-                    Attachment {
-                        name: format!("{}.pdf", person.id),
-                        content_type: "application/pdf",
-                        bytes: read(&person.agenda_pdf)?,
-                    },
-                    Attachment {
-                        name: format!("{}.ics", person.id),
-                        content_type: "text/calendar; charset=utf-8",
-                        bytes: calendar,
-                    },
-                ];
-                (version, String::new(), attachments)
+                Content::Agenda {
+                    meetings: meetings as usize,
+                    pdf: read(pdf)?,
+                    calendar: read(ics)?,
+                }
             }
-            What::Changes => {
-                let mine: Vec<String> = changes
-                    .iter()
-                    .filter(|row| {
-                        row.tell.contains(&person.id)
-                            && match person.kind.as_str() {
-                                "firm" => row.firm == person.id,
-                                _ => row.buyer == person.id,
-                            }
-                    })
-                    .map(|row| change_line(row, &person.kind, &name_of))
-                    .collect();
-                if mine.is_empty() {
+            _ => {
+                let lines = change_lines(&changes, side, id, &name_of);
+                if lines.is_empty() {
                     continue;
                 }
-                let listing = mine.join("\n");
                 // The calendar as it stands, when `publish` ran after the re-plan.
-                let attachments = read(&person.agenda_ics)
-                    .ok()
-                    .filter(|_| !person.agenda_ics.is_empty())
-                    .map(|calendar| Attachment {
-                        name: format!("{}.ics", person.id),
-                        content_type: "text/calendar; charset=utf-8",
-                        bytes: calendar,
-                    })
-                    .into_iter()
-                    .collect();
-                (version_of(listing.as_bytes()), listing, attachments)
+                let calendar = (!ics.is_empty()).then(|| read(ics).ok()).flatten();
+                Content::Changes { lines, calendar }
             }
         };
-        let meetings = person.meetings.to_string();
-        let values = [
-            ("name", person.name.as_str()),
-            ("mission", mission.name.as_str()),
-            ("meetings", meetings.as_str()),
-            ("changes", listing.as_str()),
-            ("organiser", organiser.as_str()),
-        ];
-        letters.push(Letter {
-            key: format!("{}:{}:{version}", person.id, what.as_str()),
-            participant: person.id.clone(),
-            to: person.email.clone(),
-            language,
-            subject: fill(&subject, &values),
-            body: fill(&body, &values),
-            attachments,
-        });
+        let version = content.version();
+        let to = Addressee {
+            side,
+            id,
+            name,
+            email,
+        };
+        letters.push(compose(mission, &templates, to, content, &version)?);
     }
     Ok(letters)
 }
@@ -286,13 +431,12 @@ pub fn letters(
 /// One change as a line of a participant's letter: what, when, where, with whom, why.
 fn change_line(
     row: &crate::io::ChangeRow,
-    my_kind: &str,
-    name_of: &dyn Fn(&str, &str) -> String,
+    my_side: Side,
+    name_of: &dyn Fn(Side, &str) -> String,
 ) -> String {
-    let (other_kind, other) = if my_kind == "firm" {
-        ("buyer", &row.buyer)
-    } else {
-        ("firm", &row.firm)
+    let (other_side, other) = match my_side {
+        Side::Firm => (Side::Buyer, &row.buyer),
+        Side::Buyer => (Side::Firm, &row.firm),
     };
     let when = match (row.old_start.as_str(), row.new_start.as_str()) {
         ("", new) => new.to_string(),
@@ -307,7 +451,7 @@ fn change_line(
     format!(
         "- {}: {when}{place} · {} ({other}) · {}",
         row.change,
-        name_of(other_kind, other),
+        name_of(other_side, other),
         row.reason
     )
 }
@@ -395,4 +539,60 @@ impl Mailer {
             Err(error) => Err(NotSent::Failed(error.to_string())),
         }
     }
+}
+
+/// What one sending run came to.
+#[derive(Debug, Default)]
+pub struct Delivery {
+    /// Messages the server accepted in this run.
+    pub sent: usize,
+    /// Messages sent by an earlier run, not repeated.
+    pub skipped: usize,
+    /// (address, reason) of each message the server refused or that could not be written; not
+    /// retried in this run.
+    pub refused: Vec<(String, String)>,
+    /// Why the run stopped before the end (the server failed); a new run sends the rest.
+    pub stopped: Option<String>,
+}
+
+/// Sends each letter not sent before (`sent_before(letter)`), recording each one the server
+/// accepted with `record(letter)` before the next is sent, so a run cut off anywhere
+/// repeats at most the one message in flight. A refused address is reported and the run goes
+/// on; a failed server stops it.
+pub fn deliver(
+    mailer: &Mailer,
+    from: &str,
+    letters: &[Letter],
+    sent_before: &dyn Fn(&Letter) -> bool,
+    record: &mut dyn FnMut(&Letter) -> Result<()>,
+) -> Result<Delivery> {
+    let mut delivery = Delivery::default();
+    for letter in letters {
+        if sent_before(letter) {
+            delivery.skipped += 1;
+            continue;
+        }
+        // An address that cannot be written is refused here, like one the server refuses.
+        let mail = match message(from, letter) {
+            Ok(mail) => mail,
+            Err(error) => {
+                delivery
+                    .refused
+                    .push((letter.to.clone(), error.to_string()));
+                continue;
+            }
+        };
+        match mailer.send(&mail) {
+            Ok(()) => {
+                record(letter)?;
+                delivery.sent += 1;
+            }
+            Err(NotSent::Refused(reason)) => delivery.refused.push((letter.to.clone(), reason)),
+            Err(NotSent::Failed(reason)) => {
+                delivery.stopped = Some(reason);
+                break;
+            }
+        }
+    }
+    Ok(delivery)
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::load_mission;
 use crate::error::Error;
-use crate::mail::{letters, message, Mailer, NotSent, What};
+use crate::mail::{deliver, letters, message, Mailer, What};
 
 /// What to send.
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -58,8 +58,8 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
     let all = letters(&mission, &mission_dir, &out_dir, what)?;
     let sent = crate::io::read_sent(&mission_dir);
-    let (done, due): (Vec<_>, Vec<_>) = all.into_iter().partition(|l| sent.contains(&l.key));
     if dry_run {
+        let (done, due): (Vec<_>, Vec<_>) = all.iter().partition(|l| sent.contains(&l.key));
         let folder = out_dir.join("mail");
         let mut written = 0;
         let ids: Vec<&str> = due.iter().map(|l| l.participant.as_str()).collect();
@@ -88,34 +88,27 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
         .into());
     }
     let mailer = Mailer::new(&settings, password)?;
-    let mut refused = Vec::new();
-    let mut count = 0;
-    for letter in &due {
-        // An address that cannot be written is refused here, like one the server refuses.
-        let mail = match message(&settings.from, letter) {
-            Ok(mail) => mail,
-            Err(error) => {
-                refused.push(error.to_string());
-                continue;
-            }
-        };
-        match mailer.send(&mail) {
-            Ok(()) => {
-                let now = crate::serve::store::now_utc();
-                crate::io::record_sent(&mission_dir, &letter.key, &letter.to, what.as_str(), &now)?;
-                count += 1;
-            }
-            Err(NotSent::Refused(reason)) => refused.push(format!("{}: {reason}", letter.to)),
-            Err(NotSent::Failed(reason)) => anyhow::bail!(
-                "{count} sent, then the SMTP server {}:{} failed: {reason} (a new run sends the rest)",
-                settings.smtp_host,
-                settings.smtp_port
-            ),
-        }
+    let sent_before = |letter: &crate::mail::Letter| sent.contains(&letter.key);
+    let delivery = deliver(&mailer, &settings.from, &all, &sent_before, &mut |letter| {
+        let now = crate::serve::store::now_utc();
+        crate::io::record_sent(&mission_dir, &letter.key, &letter.to, what.as_str(), &now)
+    })?;
+    let count = delivery.sent;
+    if let Some(reason) = delivery.stopped {
+        anyhow::bail!(
+            "{count} sent, then the SMTP server {}:{} failed: {reason} (a new run sends the rest)",
+            settings.smtp_host,
+            settings.smtp_port
+        );
     }
+    let refused: Vec<String> = delivery
+        .refused
+        .iter()
+        .map(|(to, reason)| format!("{to}: {reason}"))
+        .collect();
     say!(
         "{count} sent, {} sent earlier (not repeated), {} refused",
-        done.len(),
+        delivery.skipped,
         refused.len()
     );
     for line in &refused {

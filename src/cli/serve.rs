@@ -15,6 +15,10 @@ pub struct Arguments {
     /// Folder of the database (created when missing).
     #[arg(long, default_value = "./missionmatch-data")]
     data: PathBuf,
+    /// The address participants reach this server at, for the links in invitations (e.g.
+    /// https://mission.example.org); by default the address the organiser's own request came to.
+    #[arg(long)]
+    public_url: Option<String>,
     /// Make a new organiser token, print its URL once, and revoke the old one (and its logins).
     #[arg(long)]
     new_token: bool,
@@ -25,10 +29,18 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let Arguments {
         listen,
         data,
+        public_url,
         new_token,
     } = arguments;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve(ServeOptions { listen, data }, new_token))
+    runtime.block_on(serve(
+        ServeOptions {
+            listen,
+            data,
+            public_url,
+        },
+        new_token,
+    ))
 }

@@ -21,8 +21,8 @@ pub use outcomes::{
     OUTCOME_COLUMNS,
 };
 pub use publish_files::{
-    parse_schedule, read_calendar_state, read_changes, read_mailmerge, read_schedule,
-    set_schedule_status, write_publication, CancelledMeetings, ChangeRow, MailmergeRow,
+    parse_changes, parse_schedule, read_calendar_state, read_changes, read_mailmerge,
+    read_schedule, set_schedule_status, write_publication, CancelledMeetings, ChangeRow,
     ScheduleFile,
 };
 pub use read::{read_mission, read_mission_from_files, LoadedMission};

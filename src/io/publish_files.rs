@@ -419,8 +419,6 @@ mod tests {
 pub struct MailmergeRow {
     pub kind: String,
     pub id: String,
-    pub name: String,
-    pub email: String,
     pub agenda_pdf: String,
     pub agenda_ics: String,
     pub meetings: u32,
@@ -448,7 +446,12 @@ fn output_rows(
     super::write::settle(out_dir)?;
     let path = out_dir.join(file);
     let bytes = std::fs::read(&path).map_err(|error| Error::io(&path, error))?;
-    let table = super::csv::parse_table(file, &bytes).map_err(Error::Invalid)?;
+    table_rows(file, &bytes)
+}
+
+/// The rows of an output table's bytes (`file` names it in errors) as maps from column to cell.
+fn table_rows(file: &str, bytes: &[u8]) -> Result<Vec<std::collections::HashMap<String, String>>> {
+    let table = super::csv::parse_table(file, bytes).map_err(Error::Invalid)?;
     Ok(table
         .rows
         .iter()
@@ -472,8 +475,6 @@ pub fn read_mailmerge(out_dir: &Path) -> Result<Vec<MailmergeRow>> {
             MailmergeRow {
                 kind: take("kind"),
                 id: take("id"),
-                name: take("name"),
-                email: take("email"),
                 agenda_pdf: take("agenda_pdf"),
                 agenda_ics: take("agenda_ics"),
                 meetings: take("meetings").parse().unwrap_or(0),
@@ -484,7 +485,16 @@ pub fn read_mailmerge(out_dir: &Path) -> Result<Vec<MailmergeRow>> {
 
 /// `OUT/changes.csv`.
 pub fn read_changes(out_dir: &Path) -> Result<Vec<ChangeRow>> {
-    Ok(output_rows(out_dir, "changes.csv")?
+    change_rows(output_rows(out_dir, "changes.csv")?)
+}
+
+/// The rows of a `changes.csv` the server stored with a schedule version.
+pub fn parse_changes(bytes: &[u8]) -> Result<Vec<ChangeRow>> {
+    change_rows(table_rows("changes.csv", bytes)?)
+}
+
+fn change_rows(rows: Vec<std::collections::HashMap<String, String>>) -> Result<Vec<ChangeRow>> {
+    Ok(rows
         .into_iter()
         .map(|mut row| {
             let mut take = |key: &str| row.remove(key).unwrap_or_default();

@@ -42,6 +42,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/api/missions/{id}/export.zip", get(export))
         .route("/api/missions/{id}/participants", get(participants))
         .route("/api/missions/{id}/wishes", get(wishes))
+        .route("/api/missions/{id}/send", post(start_send))
+        .route("/api/missions/{id}/messages", get(messages))
 }
 
 /// A mission id from the path; anything else is a mission that does not exist.
@@ -903,6 +905,62 @@ async fn participants(
     let id = mission_id(&id)?;
     blocking(&app, move |app| {
         Ok(Json(json!({ "participants": participant_list(app, id)? })))
+    })
+    .await
+}
+
+/// Reads a request to send: `what` (required) and `dry_run` (default false), as JSON or form
+/// text.
+pub fn send_request(
+    map: &serde_json::Map<String, Value>,
+    base_url: String,
+) -> Result<super::mail::SendRequest, ApiError> {
+    known_keys(map, &["what", "dry_run"])?;
+    let what = text_field(map, "what")?;
+    let Some(what) = crate::mail::What::parse(what.trim()) else {
+        return Err(ApiError::Invalid(vec![format!(
+            "what: \"{what}\" is not invitations, agendas or changes"
+        )]));
+    };
+    let dry_run = match map.get("dry_run") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::Bool(true)) => true,
+        Some(Value::String(text)) if matches!(text.as_str(), "" | "false" | "no" | "off") => false,
+        Some(Value::String(text)) if matches!(text.as_str(), "true" | "yes" | "on") => true,
+        Some(other) => {
+            return Err(ApiError::Invalid(vec![format!(
+                "dry_run: expected true or false, not {other}"
+            )]))
+        }
+    };
+    Ok(super::mail::SendRequest {
+        what,
+        dry_run,
+        base_url,
+    })
+}
+
+async fn start_send(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = mission_id(&id)?;
+    let request = send_request(&object(&body)?, app.base_url(&headers))?;
+    let job = blocking(&app, move |app| super::mail::begin_send(app, id, request)).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))).into_response())
+}
+
+async fn messages(
+    State(app): State<Arc<App>>,
+    _organiser: Organiser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = mission_id(&id)?;
+    blocking(&app, move |app| {
+        Ok(Json(super::mail::messages_json(app, id)?))
     })
     .await
 }

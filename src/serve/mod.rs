@@ -11,6 +11,7 @@ mod api;
 mod auth;
 mod catalogue;
 pub mod listen;
+mod mail;
 mod pages;
 pub mod store;
 pub mod work;
@@ -41,6 +42,8 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// Folder of the database.
     pub data: PathBuf,
+    /// The address participants reach the server at (invitations' links).
+    pub public_url: Option<String>,
 }
 
 /// A background job (schedule or replan) of this process: its record as stored and shown, and
@@ -72,7 +75,11 @@ fn job_json(job: &JobRecord) -> Value {
         "mission": job.mission,
         "step": job.step,
         "seconds": job.seconds.unwrap_or(0.0),
-        "result": job.version,
+        "result": job
+            .result
+            .as_deref()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            .unwrap_or_else(|| json!(job.version)),
         "error": job.error,
     })
 }
@@ -91,6 +98,40 @@ pub struct Timetable {
     pub pairs: HashSet<(String, String)>,
 }
 
+impl Timetable {
+    /// A participant's agenda: its meetings, or none when it has none (a cancelled buyer's
+    /// calendar then cancels its events). `None` for an id the mission does not have.
+    pub fn agenda(&self, mission: &Mission, side: crate::Side, id: &str) -> Option<Agenda> {
+        let list = match side {
+            crate::Side::Firm => &self.firms,
+            crate::Side::Buyer => &self.buyers,
+        };
+        if let Some(agenda) = list.iter().find(|a| a.id == id) {
+            return Some(agenda.clone());
+        }
+        let (name, contact, booth) = match side {
+            crate::Side::Firm => mission.firm_index(&crate::FirmId(id.to_string())).map(|i| {
+                let f = &mission.firms[i];
+                (f.name.clone(), f.contact.clone(), f.booth.clone())
+            }),
+            crate::Side::Buyer => mission
+                .buyer_index(&crate::BuyerId(id.to_string()))
+                .map(|i| {
+                    let b = &mission.buyers[i];
+                    (b.company.clone(), b.contact.clone(), String::new())
+                }),
+        }?;
+        Some(Agenda {
+            side,
+            id: id.to_string(),
+            name,
+            contact,
+            booth,
+            entries: Vec::new(),
+        })
+    }
+}
+
 /// A mission's newest timetable, with the mission revision and schedule version it was built for.
 type CachedTimetable = (i64, i64, Arc<Timetable>);
 
@@ -105,6 +146,8 @@ pub struct App {
     /// Held while a mission's files are read, edited and stored again (a wish, a mark), so two
     /// edits at once cannot each write back a copy without the other.
     edits: Mutex<()>,
+    /// The address participants reach the server at, when the organiser gave one.
+    public_url: Option<String>,
 }
 
 /// What the matcher found for a mission revision: its candidates, and the HS headings it
@@ -206,6 +249,11 @@ impl IntoResponse for ApiError {
 impl App {
     /// The state over an opened store.
     pub fn new(store: Store) -> Arc<App> {
+        App::with_public_url(store, None)
+    }
+
+    /// The application, with the address participants reach it at (`serve --public-url`).
+    pub fn with_public_url(store: Store, public_url: Option<String>) -> Arc<App> {
         Arc::new(App {
             store,
             jobs: Mutex::new(HashMap::new()),
@@ -214,7 +262,26 @@ impl App {
             calendars: Mutex::new(HashMap::new()),
             matched: Mutex::new(HashMap::new()),
             edits: Mutex::new(()),
+            public_url,
         })
+    }
+
+    /// The address participants reach the server at: the one the organiser gave, or the one
+    /// the organiser's request came to (its `Host`).
+    pub fn base_url(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.trim_end_matches('/').to_string();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|host| host.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = headers
+            .get("x-forwarded-proto")
+            .and_then(|proto| proto.to_str().ok())
+            .filter(|proto| *proto == "https")
+            .unwrap_or("http");
+        format!("{scheme}://{host}")
     }
 
     /// The store.
@@ -394,6 +461,18 @@ impl App {
         kind: &'static str,
         work: impl FnOnce(&App, crate::Progress) -> Result<i64, ApiError> + Send + 'static,
     ) -> Result<String, ApiError> {
+        self.start_task(mission, kind, move |app, progress| {
+            work(app, progress).map(Finished::Version)
+        })
+    }
+
+    /// Starts a job of any kind on a blocking thread; returns its id at once.
+    fn start_task(
+        self: &Arc<App>,
+        mission: i64,
+        kind: &'static str,
+        work: impl FnOnce(&App, crate::Progress) -> Result<Finished, ApiError> + Send + 'static,
+    ) -> Result<String, ApiError> {
         let id = store::random_token()?[..16].to_string();
         let job = Job {
             record: JobRecord {
@@ -404,6 +483,7 @@ impl App {
                 step: "waiting for a thread".into(),
                 seconds: None,
                 version: None,
+                result: None,
                 error: None,
             },
             started: Instant::now(),
@@ -424,10 +504,15 @@ impl App {
             app.update_job(&job, |j| {
                 j.record.seconds = Some(j.started.elapsed().as_secs_f64());
                 match outcome {
-                    Ok(Ok(version)) => {
+                    Ok(Ok(Finished::Version(version))) => {
                         j.record.state = "done".into();
                         j.record.step = format!("version {version} stored");
                         j.record.version = Some(version);
+                    }
+                    Ok(Ok(Finished::Result { step, result })) => {
+                        j.record.state = "done".into();
+                        j.record.step = step;
+                        j.record.result = Some(result.to_string());
                     }
                     Ok(Err(error)) => {
                         j.record.state = "failed".into();
@@ -444,8 +529,14 @@ impl App {
     }
 }
 
-/// A lock whose poisoning (a panic elsewhere) does not stop the server: the maps it guards are
-/// caches and job records, valid after any completed insert.
+/// What a finished job came to.
+pub enum Finished {
+    /// The schedule version it stored.
+    Version(i64),
+    /// Its result (`GET /api/jobs/{job}`'s `result`) and last step in words.
+    Result { step: String, result: Value },
+}
+
 /// Seconds since 1970 (UTC), now.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
@@ -468,6 +559,8 @@ pub fn participants(mission: &Mission) -> Vec<(crate::Side, String)> {
         .collect()
 }
 
+/// A lock whose poisoning (a panic elsewhere) does not stop the server: the maps it guards are
+/// caches and job records, valid after any completed insert.
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
@@ -554,7 +647,7 @@ pub async fn run(options: ServeOptions, new_token: bool) -> anyhow::Result<()> {
             "missionmatch serving {data} at http://{address}/ (log in with the token URL printed on first start, or run `serve --new-token`)"
         ),
     }
-    let app = App::new(store);
+    let app = App::with_public_url(store, options.public_url);
     listen::serve(listener, router(app), listen::READ_TIMEOUT, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -32,6 +32,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/missions/{id}", get(mission))
         .route("/missions/{id}/schedule", post(schedule))
         .route("/missions/{id}/replan", post(replan))
+        .route("/missions/{id}/send", post(send))
         .route("/missions/{id}/grid", get(grid))
         .route("/missions/{id}/candidates", get(candidates))
         .route("/missions/{id}/marks/{firm}/{buyer}", post(set_mark))
@@ -307,6 +308,26 @@ async fn mission(
                     }
                 }
             }
+            h2 { "E-mail to participants" }
+            div.card {
+                @if mission.email.is_none() {
+                    p.muted { "Add an [email] table to mission.toml (from, smtp_host) to send invitations, agendas and changes from here." }
+                } @else {
+                    form.row method="post" action={ "/missions/" (id) "/send" } {
+                        (csrf_field(&organiser))
+                        label { "Send" select name="what" {
+                            option value="invitations" { "invitations (each participant's link)" }
+                            @if row.latest_version.is_some() {
+                                option value="agendas" { "agendas of the newest version" }
+                                option value="changes" { "changes of the newest re-plan" }
+                            }
+                        } }
+                        label { input type="checkbox" name="dry_run" value="true" checked; " dry run (show, send nothing)" }
+                        button.secondary type="submit" { "Send" }
+                    }
+                    p.muted { "Each message goes once per participant and version; sending again sends only what is missing. " a href={ "/api/missions/" (id) "/messages" } { "What was sent" } }
+                }
+            }
             @if !versions.is_empty() {
                 table {
                     tr { th { "Version" } th { "Made by" } th { "When (UTC)" } th { "" } }
@@ -365,6 +386,19 @@ async fn replan(
     Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
 }
 
+async fn send(
+    State(app): State<Arc<App>>,
+    organiser: Result<Organiser, ApiError>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let (id, fields) = form_of(organiser, form, &id)?;
+    let request = api::send_request(&api::form_object(fields), app.base_url(&headers))?;
+    let job = blocking(&app, move |app| super::mail::begin_send(app, id, request)).await?;
+    Ok(Redirect::to(&format!("/jobs/{job}")).into_response())
+}
+
 async fn job(
     State(app): State<Arc<App>>,
     organiser: Result<Organiser, ApiError>,
@@ -380,17 +414,46 @@ async fn job(
     })
     .await?;
     let finished = matches!(state.state.as_str(), "done" | "failed");
+    // What a finished send job came to.
+    let sent = (state.kind == "send")
+        .then_some(state.result.as_deref())
+        .flatten()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
     let mission = state.mission;
     let seconds = state.seconds.unwrap_or(0.0);
     let body = html! {
         @if !finished { meta http-equiv="refresh" content="1"; }
-        h1 { (if state.kind == "replan" { "Re-planning " } else { "Scheduling " }) (name) }
+        h1 { (match state.kind.as_str() { "replan" => "Re-planning ", "send" => "E-mail for ", _ => "Scheduling " }) (name) }
         div.card {
             p { span class={ "tag " (if state.state == "done" { "done" } else if state.state == "failed" { "cancelled" } else { "" }) } { (state.state) } " after " (format!("{seconds:.1}")) " s" }
             p { (state.step) }
             @if !finished { div.progress { span {} } p.muted { "This page refreshes itself; other pages keep working meanwhile." } }
             @if let Some(error) = &state.error { div.problems { @for line in error.lines() { p { (line) } } } }
-            @if state.state == "done" {
+            @if let Some(result) = &sent {
+                @if let Some(failed) = result["failed"].as_array().filter(|f| !f.is_empty()) {
+                    h2 { "Refused" }
+                    ul { @for f in failed { li { (f["to"].as_str().unwrap_or("")) ": " (f["error"].as_str().unwrap_or("")) } } }
+                }
+                @if let Some(messages) = result["messages"].as_array() {
+                    h2 { "Would be sent" }
+                    table {
+                        tr { th { "To" } th { "Language" } th { "Subject" } th { "Attached" } }
+                        @for m in messages {
+                            tr {
+                                td { (m["to"].as_str().unwrap_or("")) }
+                                td { (m["language"].as_str().unwrap_or("")) }
+                                td { (m["subject"].as_str().unwrap_or("")) }
+                                td { @for a in m["attachments"].as_array().into_iter().flatten() { (a.as_str().unwrap_or("")) " " } }
+                            }
+                        }
+                    }
+                    @if let Some(first) = messages.first() {
+                        h2 { "The first, as it will read" }
+                        pre style="white-space:pre-wrap" { (first["body"].as_str().unwrap_or("")) }
+                    }
+                }
+                p { a.button.secondary href={ "/missions/" (state.mission) } { "Back to the mission" } }
+            } @else if state.state == "done" {
                 p {
                     a.button href={ "/missions/" (state.mission) "/grid" } { "Open the venue grid" } " "
                     a.button.secondary href={ "/missions/" (state.mission) } { "Back to the mission" }
@@ -1049,38 +1112,9 @@ fn participant_agenda(
     let link = app.store().participant(token)?.ok_or_else(not_found)?;
     let (mission, timetable) = app.timetable(link.mission)?;
     let timetable = timetable.ok_or_else(not_found)?;
-    let list = match link.side {
-        Side::Firm => &timetable.firms,
-        Side::Buyer => &timetable.buyers,
-    };
-    let agenda = match list.iter().find(|a| a.id == link.participant) {
-        Some(agenda) => agenda.clone(),
-        None => {
-            let (name, contact, booth) = match link.side {
-                Side::Firm => mission
-                    .firm_index(&crate::FirmId(link.participant.clone()))
-                    .map(|i| {
-                        let f = &mission.firms[i];
-                        (f.name.clone(), f.contact.clone(), f.booth.clone())
-                    }),
-                Side::Buyer => mission
-                    .buyer_index(&crate::BuyerId(link.participant.clone()))
-                    .map(|i| {
-                        let b = &mission.buyers[i];
-                        (b.company.clone(), b.contact.clone(), String::new())
-                    }),
-            }
-            .ok_or_else(not_found)?;
-            crate::publish::Agenda {
-                side: link.side,
-                id: link.participant.clone(),
-                name,
-                contact,
-                booth,
-                entries: Vec::new(),
-            }
-        }
-    };
+    let agenda = timetable
+        .agenda(&mission, link.side, &link.participant)
+        .ok_or_else(not_found)?;
     Ok((link.mission, mission, agenda, timetable.status))
 }
 

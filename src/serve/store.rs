@@ -18,6 +18,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("../../migrations/0001_initial.sql")),
     Migration::Rust(hash_stored_secrets),
     Migration::Sql(include_str!("../../migrations/0003_jobs.sql")),
+    Migration::Sql(include_str!("../../migrations/0004_messages.sql")),
 ];
 
 /// What a restart tells of a job that was queued or running when the server stopped.
@@ -40,8 +41,27 @@ pub struct JobRecord {
     pub seconds: Option<f64>,
     /// The schedule version it made, once done.
     pub version: Option<i64>,
+    /// What a job that makes no version came to, as JSON text (a send job's counts).
+    pub result: Option<String>,
     /// Why it failed.
     pub error: Option<String>,
+}
+
+/// A message the SMTP server accepted (`GET /api/missions/{id}/messages`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    pub side: Side,
+    /// `ID:what:version`: never sent twice.
+    pub key: String,
+    pub participant: String,
+    /// The address it went to.
+    pub to: String,
+    /// `invitations`, `agendas` or `changes`.
+    pub what: String,
+    pub language: String,
+    pub subject: String,
+    /// When the server accepted it (UTC).
+    pub sent_at: String,
 }
 
 /// One step of the schema, applied once, in order (`PRAGMA user_version` counts them).
@@ -581,10 +601,12 @@ impl Store {
     pub fn put_job(&self, job: &JobRecord) -> StoreResult<()> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO jobs (id, mission, kind, state, step, created, seconds, version, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO jobs
+                     (id, mission, kind, state, step, created, seconds, version, error, result)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, step = excluded.step,
-                     seconds = excluded.seconds, version = excluded.version, error = excluded.error",
+                     seconds = excluded.seconds, version = excluded.version, error = excluded.error,
+                     result = excluded.result",
                 params![
                     job.id,
                     job.mission,
@@ -594,7 +616,8 @@ impl Store {
                     now_utc(),
                     job.seconds,
                     job.version,
-                    job.error
+                    job.error,
+                    job.result
                 ],
             )?;
             Ok(())
@@ -605,7 +628,7 @@ impl Store {
     pub fn job(&self, id: &str) -> StoreResult<Option<JobRecord>> {
         self.with(|c| {
             Ok(c.query_row(
-                "SELECT id, mission, kind, state, step, seconds, version, error FROM jobs
+                "SELECT id, mission, kind, state, step, seconds, version, error, result FROM jobs
                  WHERE id = ?1",
                 [id],
                 |r| {
@@ -618,10 +641,57 @@ impl Store {
                         seconds: r.get(5)?,
                         version: r.get(6)?,
                         error: r.get(7)?,
+                        result: r.get(8)?,
                     })
                 },
             )
             .optional()?)
+        })
+    }
+
+    /// Records a message the SMTP server accepted.
+    pub fn record_message(&self, mission: i64, message: &MessageRecord) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO messages
+                     (mission, side, key, participant, recipient, what, language, subject, sent_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    mission,
+                    side_text(message.side),
+                    message.key,
+                    message.participant,
+                    message.to,
+                    message.what,
+                    message.language,
+                    message.subject,
+                    message.sent_at
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every message sent for a mission, oldest first.
+    pub fn messages(&self, mission: i64) -> StoreResult<Vec<MessageRecord>> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT side, key, participant, recipient, what, language, subject, sent_at
+                 FROM messages WHERE mission = ?1 ORDER BY sent_at, rowid",
+            )?;
+            let rows = statement.query_map([mission], |r| {
+                Ok(MessageRecord {
+                    side: side_of(&r.get::<_, String>(0)?),
+                    key: r.get(1)?,
+                    participant: r.get(2)?,
+                    to: r.get(3)?,
+                    what: r.get(4)?,
+                    language: r.get(5)?,
+                    subject: r.get(6)?,
+                    sent_at: r.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
 

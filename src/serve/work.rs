@@ -125,6 +125,9 @@ fn input_file(name: &str) -> Option<String> {
         return None;
     }
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    if crate::mail::is_template_name(base) {
+        return Some(format!("templates/{base}"));
+    }
     INPUT_FILES.contains(&base).then(|| base.to_string())
 }
 

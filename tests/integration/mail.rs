@@ -2,79 +2,10 @@
 //! that accepts every address but one; `sent.csv` makes a second run send only what is missing;
 //! `--dry-run` writes the messages; the organiser's templates replace the built-in ones.
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
-
 use crate::common;
 
+use common::smtp::smtp_sink;
 use common::{copy_fixture, edit, run};
-
-/// The messages a sink accepted: (envelope recipient, data).
-type Received = Arc<Mutex<Vec<(String, String)>>>;
-
-/// A local SMTP server that keeps every message it accepts and refuses recipients whose address
-/// starts with `refused`. Returns its port and the messages.
-fn smtp_sink() -> (u16, Received) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let kept = received.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let kept = kept.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let _ = stream.write_all(b"220 sink ESMTP\r\n");
-                let mut recipient = String::new();
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let command = line.trim_end().to_ascii_uppercase();
-                    let answer: &[u8] =
-                        if command.starts_with("EHLO") || command.starts_with("HELO") {
-                            b"250 sink\r\n"
-                        } else if command.starts_with("RCPT TO") {
-                            recipient = line.trim_end()[8..]
-                                .trim_matches(['<', '>', ' '])
-                                .to_string();
-                            if recipient.starts_with("refused") {
-                                b"550 5.1.1 no such mailbox\r\n"
-                            } else {
-                                b"250 ok\r\n"
-                            }
-                        } else if command == "DATA" {
-                            let _ = stream.write_all(b"354 go on\r\n");
-                            let mut data = String::new();
-                            loop {
-                                line.clear();
-                                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                                    return;
-                                }
-                                if line == ".\r\n" {
-                                    break;
-                                }
-                                data.push_str(&line);
-                            }
-                            kept.lock().unwrap().push((recipient.clone(), data));
-                            b"250 queued\r\n"
-                        } else if command == "QUIT" {
-                            let _ = stream.write_all(b"221 bye\r\n");
-                            return;
-                        } else {
-                            b"250 ok\r\n"
-                        };
-                    let _ = stream.write_all(answer);
-                }
-            });
-        }
-    });
-    (port, received)
-}
 
 #[test]
 fn agendas_and_changes_go_by_mail_once_each() {

@@ -22,6 +22,7 @@ mod schedule_oracle;
 mod serve_api;
 mod serve_browser;
 mod serve_durability;
+mod serve_mail;
 mod serve_secrets;
 mod spreadsheet_safety;
 mod time_limit;

@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests: scratch folders, fixture copies, running the binary.
 
+pub mod smtp;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};

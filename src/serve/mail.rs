@@ -1,0 +1,279 @@
+//! E-mail from the server (contract v3, `POST /api/missions/{id}/send`): invitations with each
+//! participant's own link, agendas of the newest schedule version, and the changes of the newest
+//! re-plan, composed by [`crate::mail`] and recorded in the store as the SMTP server accepts them,
+//! so each message goes once per participant, kind and schedule version.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::store::MessageRecord;
+use super::{ApiError, App, Finished};
+use crate::mail::{compose, deliver, Addressee, Content, Letter, Mailer, What};
+use crate::{Mission, Side};
+
+/// A request to send: what, and whether only to show what would be sent.
+#[derive(Debug, Clone)]
+pub struct SendRequest {
+    pub what: What,
+    pub dry_run: bool,
+    /// The address participants reach this server at (`https://...`), for invitations' links.
+    pub base_url: String,
+}
+
+/// The organiser's templates among the mission's stored files (`templates/NAME`).
+fn stored_templates(
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> impl Fn(&str) -> crate::Result<Option<String>> + '_ {
+    move |name: &str| {
+        Ok(files
+            .get(&format!("templates/{name}"))
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned()))
+    }
+}
+
+/// Every participant of the mission with an e-mail address.
+fn addressees(mission: &Mission) -> Vec<Addressee<'_>> {
+    let firms = mission.firms.iter().map(|f| Addressee {
+        side: Side::Firm,
+        id: &f.id.0,
+        name: &f.name,
+        email: &f.contact.email,
+    });
+    let buyers = mission.buyers.iter().map(|b| Addressee {
+        side: Side::Buyer,
+        id: &b.id.0,
+        name: &b.company,
+        email: &b.contact.email,
+    });
+    firms
+        .chain(buyers)
+        .filter(|a| !a.email.trim().is_empty())
+        .collect()
+}
+
+/// The letters of `what` for mission `id`: invitations to everyone with an address; agendas to
+/// everyone with meetings in the newest version; changes to those the newest re-plan's
+/// `changes.csv` says to tell.
+pub fn letters(app: &App, id: i64, what: What, base_url: &str) -> Result<Vec<Letter>, ApiError> {
+    let (_, mission) = app.mission(id)?;
+    let files = app.store().files(id)?;
+    let templates = stored_templates(&files);
+    let compose = |to: Addressee, content: Content, version: &str| {
+        compose(&mission, &templates, to, content, version)
+            .map_err(|error| ApiError::Invalid(vec![error.to_string()]))
+    };
+    let mut letters = Vec::new();
+    if what == What::Invitations {
+        let links = app.store().participant_links(id)?;
+        for to in addressees(&mission) {
+            let Some(link) = links
+                .iter()
+                .find(|l| l.side == to.side && l.participant == to.id)
+            else {
+                continue;
+            };
+            // Versioned by the token, not by the address the server was reached at: a new link
+            // is a new invitation, a new way to the same server is not.
+            let version = crate::mail::version_of(link.token.as_bytes());
+            let link = format!("{}/p/{}", base_url.trim_end_matches('/'), link.token);
+            letters.push(compose(to, Content::Invitation { link }, &version)?);
+        }
+        return Ok(letters);
+    }
+    let (latest, changes) = to_tell(app, id, what)?;
+    let (_, timetable) = app.timetable(id)?;
+    let timetable = timetable.ok_or_else(no_schedule)?;
+    let version = format!("v{latest}");
+    let previous = app.calendar_before(id)?;
+    let stamp = super::store::now_utc().replace(['-', ':'], "");
+    let calendar = |agenda: &crate::publish::Agenda| {
+        crate::publish::ics::calendar(&mission, agenda, timetable.status, &previous, &stamp)
+            .0
+            .into_bytes()
+    };
+    let name_of = |side: Side, other: &str| {
+        let name = match side {
+            Side::Firm => mission
+                .firm_index(&crate::FirmId(other.to_string()))
+                .map(|i| mission.firms[i].name.clone()),
+            Side::Buyer => mission
+                .buyer_index(&crate::BuyerId(other.to_string()))
+                .map(|i| mission.buyers[i].company.clone()),
+        };
+        name.unwrap_or_else(|| other.to_string())
+    };
+    for to in addressees(&mission) {
+        let Some(agenda) = timetable.agenda(&mission, to.side, to.id) else {
+            continue;
+        };
+        let content = if what == What::Agendas {
+            if agenda.entries.is_empty() {
+                continue;
+            }
+            let pdf = crate::agenda_pdf(&mission, &agenda, timetable.status)
+                .map_err(|error| ApiError::Internal(error.to_string()))?;
+            Content::Agenda {
+                meetings: agenda.entries.len(),
+                pdf,
+                calendar: calendar(&agenda),
+            }
+        } else {
+            let lines = crate::mail::change_lines(&changes, to.side, to.id, &name_of);
+            if lines.is_empty() {
+                continue;
+            }
+            Content::Changes {
+                lines,
+                calendar: Some(calendar(&agenda)),
+            }
+        };
+        letters.push(compose(to, content, &version)?);
+    }
+    Ok(letters)
+}
+
+fn no_schedule() -> ApiError {
+    ApiError::Conflict("the mission has no schedule yet: schedule it first".into())
+}
+
+/// For agendas and changes, the newest schedule version, and for changes what its re-plan
+/// changed; refused when there is none (no schedule, or a newest version that is no re-plan).
+fn to_tell(app: &App, id: i64, what: What) -> Result<(i64, Vec<crate::io::ChangeRow>), ApiError> {
+    let (row, _) = app.mission(id)?;
+    let latest = row.latest_version.ok_or_else(no_schedule)?;
+    if what != What::Changes {
+        return Ok((latest, Vec::new()));
+    }
+    let stored = app.store().schedule(id, Some(latest))?;
+    let Some(text) = stored.and_then(|s| s.changes_csv) else {
+        return Err(ApiError::Conflict(format!(
+            "version {latest} is not a re-plan: it has no changes to tell"
+        )));
+    };
+    let changes = crate::io::parse_changes(text.as_bytes())
+        .map_err(|error| ApiError::Internal(error.to_string()))?;
+    Ok((latest, changes))
+}
+
+/// Starts sending in the background; the job's id. A mission without `[email]` is refused at
+/// once, as is a kind of message it has nothing for (no schedule yet, no re-plan).
+pub fn begin_send(app: &Arc<App>, id: i64, request: SendRequest) -> Result<String, ApiError> {
+    let (_, mission) = app.mission(id)?;
+    let Some(settings) = mission.email.clone() else {
+        return Err(ApiError::Invalid(vec![
+            "mission.toml has no [email] table: add from and smtp_host (see docs/formats.md)"
+                .into(),
+        ]));
+    };
+    let password = std::env::var("MISSIONMATCH_SMTP_PASSWORD").ok();
+    if settings.user.is_some() && password.is_none() && !request.dry_run {
+        return Err(ApiError::Invalid(vec![
+            "[email] names a user: start the server with MISSIONMATCH_SMTP_PASSWORD set".into(),
+        ]));
+    }
+    // A mission without a schedule or a re-plan is told now, not by a failed job.
+    if request.what != What::Invitations {
+        to_tell(app, id, request.what)?;
+    }
+    app.start_task(id, "send", move |app, progress| {
+        (progress.0)(0.0, "composing the messages");
+        let letters = letters(app, id, request.what, &request.base_url)?;
+        let sent: HashSet<(Side, String)> = app
+            .store()
+            .messages(id)?
+            .into_iter()
+            .map(|m| (m.side, m.key))
+            .collect();
+        let sent_before = |letter: &Letter| sent.contains(&(letter.side, letter.key.clone()));
+        if request.dry_run {
+            let due: Vec<Value> = letters
+                .iter()
+                .filter(|l| !sent_before(l))
+                .map(|l| {
+                    let attachments: Vec<&str> =
+                        l.attachments.iter().map(|a| a.name.as_str()).collect();
+                    json!({
+                        "participant": l.participant, "to": l.to, "language": l.language,
+                        "subject": l.subject, "body": l.body, "attachments": attachments,
+                    })
+                })
+                .collect();
+            let count = due.len();
+            return Ok(Finished::Result {
+                step: format!("dry run: {count} messages would be sent; nothing was sent"),
+                result: json!({
+                    "sent": 0, "skipped": letters.len() - count, "failed": [],
+                    "dry_run": true, "messages": due,
+                }),
+            });
+        }
+        let mailer = Mailer::new(&settings, password)
+            .map_err(|error| ApiError::Invalid(vec![error.to_string()]))?;
+        (progress.0)(0.0, &format!("sending {} messages", letters.len()));
+        let delivery = deliver(
+            &mailer,
+            &settings.from,
+            &letters,
+            &sent_before,
+            &mut |letter| {
+                let record = MessageRecord {
+                    side: letter.side,
+                    key: letter.key.clone(),
+                    participant: letter.participant.clone(),
+                    to: letter.to.clone(),
+                    what: request.what.as_str().to_string(),
+                    language: letter.language.to_string(),
+                    subject: letter.subject.clone(),
+                    sent_at: super::store::now_utc(),
+                };
+                app.store()
+                    .record_message(id, &record)
+                    .map_err(|error| crate::Error::Unsupported(error.to_string()))
+            },
+        )
+        .map_err(|error| ApiError::Internal(error.to_string()))?;
+        if let Some(reason) = delivery.stopped {
+            return Err(ApiError::Internal(format!(
+                "{} sent, then the SMTP server {}:{} failed: {reason}; send again to send the rest",
+                delivery.sent, settings.smtp_host, settings.smtp_port
+            )));
+        }
+        let failed: Vec<Value> = delivery
+            .refused
+            .iter()
+            .map(|(to, error)| json!({ "to": to, "error": error }))
+            .collect();
+        Ok(Finished::Result {
+            step: format!(
+                "{} sent, {} sent earlier, {} refused",
+                delivery.sent,
+                delivery.skipped,
+                failed.len()
+            ),
+            result: json!({ "sent": delivery.sent, "skipped": delivery.skipped, "failed": failed }),
+        })
+    })
+}
+
+/// `GET /api/missions/{id}/messages`: what was sent to whom and when, oldest first.
+pub fn messages_json(app: &App, id: i64) -> Result<Value, ApiError> {
+    app.mission(id)?;
+    let messages: Vec<Value> = app
+        .store()
+        .messages(id)?
+        .into_iter()
+        .map(|m| {
+            let side = match m.side {
+                Side::Firm => "firm",
+                Side::Buyer => "buyer",
+            };
+            json!({
+                "participant": m.participant, "kind": side, "to": m.to, "what": m.what,
+                "language": m.language, "subject": m.subject, "sent_at": m.sent_at, "key": m.key,
+            })
+        })
+        .collect();
+    Ok(json!({ "messages": messages }))
+}
