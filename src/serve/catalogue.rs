@@ -41,6 +41,9 @@ pub struct Entry {
     pub wish: Option<&'static str>,
     /// The note the viewer gave with its wish.
     pub wish_note: String,
+    /// What became of the viewer's wish, in words: the organiser's answer, and once a timetable
+    /// exists whether the meeting is booked and when (see [`wish_outcomes`]).
+    pub wish_outcome: Option<String>,
 }
 
 /// A participant's catalogue.
@@ -223,6 +226,74 @@ fn entry(profile: Profile, candidate: Option<&Candidate>) -> Entry {
             .unwrap_or_default(),
         wish: None,
         wish_note: String::new(),
+        wish_outcome: None,
+    }
+}
+
+/// Says, on each entry the viewer made a wish for, what became of it: whether the organiser's
+/// own row for the pair set it aside, and, once a timetable exists (`agenda`: the viewer's),
+/// whether the pair meets and when. A firm reads it in Korean and English.
+pub fn wish_outcomes(
+    catalogue: &mut Catalogue,
+    mission: &Mission,
+    side: Side,
+    id: &str,
+    agenda: Option<&crate::publish::Agenda>,
+) {
+    let korean = side == Side::Firm;
+    let say = |ko: &str, en: String| {
+        if korean {
+            format!("{ko} · {en}")
+        } else {
+            en
+        }
+    };
+    for entry in catalogue.entries.iter_mut() {
+        let Some(wish) = entry.wish else { continue };
+        let (firm, buyer) = match side {
+            Side::Firm => (id, entry.profile.id.as_str()),
+            Side::Buyer => (entry.profile.id.as_str(), id),
+        };
+        let organiser = mission
+            .requests
+            .iter()
+            .find(|r| r.from.is_none() && !r.wish && r.firm.0 == firm && r.buyer.0 == buyer)
+            .map(|r| r.kind.as_str());
+        let answer = match organiser {
+            Some(kind) if kind != wish && kind == "avoid" => Some(say(
+                "주최 측이 이 상담을 제외했습니다",
+                "The organiser decided against this meeting.".into(),
+            )),
+            Some(kind) if kind != wish && wish == "avoid" => Some(say(
+                "주최 측이 이 상담을 요청했습니다",
+                "The organiser asked for this meeting.".into(),
+            )),
+            _ => None,
+        };
+        let booked = agenda.and_then(|agenda| {
+            agenda
+                .entries
+                .iter()
+                .find(|e| e.with_id == entry.profile.id)
+                .map(|e| {
+                    let session = &mission.sessions[e.session];
+                    format!("{} {} {}", session.date, e.range.start, session.city)
+                })
+        });
+        let timetable = match (agenda, booked, wish) {
+            (None, _, "avoid") => say(
+                "일정에 넣지 않습니다",
+                "You will not be scheduled together.".into(),
+            ),
+            (None, _, _) => say("일정표를 기다리는 중", "Waiting for the timetable.".into()),
+            (Some(_), Some(when), _) => say("상담 확정", format!("Booked: {when}.")),
+            (Some(_), None, "avoid") => say("일정에 없음", "Not scheduled, as you asked.".into()),
+            (Some(_), None, _) => say("일정에 없음", "Not booked in the current timetable.".into()),
+        };
+        entry.wish_outcome = Some(match answer {
+            Some(answer) => format!("{answer} {timetable}"),
+            None => timetable,
+        });
     }
 }
 

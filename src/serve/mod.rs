@@ -346,7 +346,7 @@ impl App {
     fn catalogue(&self, link: &store::ParticipantLink) -> Result<catalogue::Catalogue, ApiError> {
         // One revision for the participants and the candidates' indices into them.
         let matched = self.matched(link.mission)?;
-        catalogue::catalogue(
+        let mut catalogue = catalogue::catalogue(
             &matched.mission,
             &matched.candidates,
             (&matched.firm_headings, &matched.buyer_headings),
@@ -354,7 +354,19 @@ impl App {
             &link.participant,
             unix_now(),
         )
-        .ok_or_else(|| ApiError::NotFound("no such link".into()))
+        .ok_or_else(|| ApiError::NotFound("no such link".into()))?;
+        let (_, timetable) = self.timetable(link.mission)?;
+        let agenda = timetable
+            .as_ref()
+            .and_then(|t| t.agenda(&matched.mission, link.side, &link.participant));
+        catalogue::wish_outcomes(
+            &mut catalogue,
+            &matched.mission,
+            link.side,
+            &link.participant,
+            agenda.as_ref(),
+        );
+        Ok(catalogue)
     }
 
     /// The newest timetable of a mission, if it has one.

@@ -22,7 +22,7 @@ use crate::{PublishStatus, Side};
 const CSS: &str = include_str!("../../assets/serve.css");
 /// The catalogue's look, inside its section: it is also drawn on the agenda page, which has its
 /// own stylesheet. Readable at 390 px.
-const CATALOGUE_CSS: &str = ".catalogue{font:15px/1.45 system-ui,sans-serif;max-width:860px;margin:24px auto;padding:0 16px}.catalogue .filters{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:8px 0 16px}.catalogue select,.catalogue button{font:inherit;padding:6px 8px}.catalogue ol{list-style:none;padding:0;margin:0}.catalogue li{border:1px solid #d8dde4;border-radius:8px;padding:10px 12px;margin:0 0 10px;overflow-wrap:anywhere}.catalogue h3{font-size:16px;margin:0 0 4px}.catalogue p{margin:2px 0}.catalogue .meta,.catalogue .why{color:#555;font-size:13px}.catalogue .wish{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}.catalogue .wish button{border:1px solid #9aa8b8;border-radius:16px;background:#fff;color:#1f2933;padding:4px 10px;font-size:13px}.catalogue .wish button.chosen{background:#1f5fbf;color:#fff;border-color:#1f5fbf}.catalogue .wish input[type=text]{flex:1 1 160px;font:inherit;font-size:13px;padding:4px 8px}";
+const CATALOGUE_CSS: &str = ".catalogue{font:15px/1.45 system-ui,sans-serif;max-width:860px;margin:24px auto;padding:0 16px}.catalogue .filters{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:8px 0 16px}.catalogue select,.catalogue button{font:inherit;padding:6px 8px}.catalogue ol{list-style:none;padding:0;margin:0}.catalogue li{border:1px solid #d8dde4;border-radius:8px;padding:10px 12px;margin:0 0 10px;overflow-wrap:anywhere}.catalogue h3{font-size:16px;margin:0 0 4px}.catalogue p{margin:2px 0}.catalogue .meta,.catalogue .why{color:#555;font-size:13px}.catalogue .wish{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}.catalogue .wish button{border:1px solid #9aa8b8;border-radius:16px;background:#fff;color:#1f2933;padding:4px 10px;font-size:13px}.catalogue .wish button.chosen{background:#1f5fbf;color:#fff;border-color:#1f5fbf}.catalogue .wish input[type=text]{flex:1 1 160px;font:inherit;font-size:13px;padding:4px 8px}.catalogue .outcome{margin-top:6px;font-size:13px;font-weight:600;color:#1f5f3f}";
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -1330,6 +1330,9 @@ fn catalogue_section(
                         }
                         @if !entry.why.is_empty() {
                             p.why { (entry.why.join("; ")) }
+                        }
+                        @if let Some(outcome) = &entry.wish_outcome {
+                            p.outcome { (outcome) }
                         }
                         @if !catalogue.wishes_open {
                             @if let Some(wish) = entry.wish { p.meta { "Your wish: " (wish) } }

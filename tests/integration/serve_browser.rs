@@ -305,3 +305,110 @@ fn an_organiser_runs_the_india_mission_in_a_browser() {
     browser.screenshot(&shots.join("11-report.png"));
     eprintln!("screenshots in {}", shots.display());
 }
+
+#[test]
+#[cfg_attr(
+    not(all(has_chromium, has_chromedriver)),
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
+fn a_buyer_states_three_wishes_on_a_phone_and_sees_what_became_of_them() {
+    let (Some(driver), Some(chromium)) = (common::tool("chromedriver"), common::tool("chromium"))
+    else {
+        return;
+    };
+    let shots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let server = TestServer::start();
+    let api = server.api();
+    let id = api.import_fixture(
+        "india-2017",
+        &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
+    );
+    // The buyer's link exists from import on; its catalogue lists the firms best first.
+    let (buyer, link) = api
+        .participant_links(id)
+        .into_iter()
+        .find(|(who, _)| who == "IN-010")
+        .unwrap();
+    let (_, catalogue) = api.get(&format!("{link}/catalogue.json"));
+    let firms: Vec<String> = catalogue["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    // "No thanks" to its best match, "must meet" and "would like" to the next two.
+    let wishes = [
+        (firms[0].as_str(), "avoid"),
+        (firms[1].as_str(), "must"),
+        (firms[2].as_str(), "want"),
+    ];
+
+    let browser = Driver::start(&driver, &chromium);
+    browser.window(390, 844);
+    let page = format!("{}{link}", server.base);
+    browser.go(&page);
+    browser.wait_for("Korean firms at this mission", 10);
+    for (firm, wish) in wishes {
+        browser.click(&format!("li[id='{firm}'] button[value='{wish}']"));
+        let chosen = format!("li[id='{firm}'] button.chosen[value='{wish}']");
+        let started = Instant::now();
+        while browser
+            .script(&format!(
+                "return document.querySelector(\"{chosen}\") !== null;"
+            ))
+            .as_bool()
+            != Some(true)
+        {
+            assert!(started.elapsed() < Duration::from_secs(10), "{firm} {wish}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    browser.script(&format!(
+        "document.getElementById('{}').scrollIntoView();",
+        firms[0]
+    ));
+    browser.screenshot(&shots.join("wishes-1-stated-phone.png"));
+    let width = browser.script("return document.documentElement.scrollWidth;");
+    assert!(
+        width.as_u64().unwrap() <= 390,
+        "the page is {width} px wide"
+    );
+    assert!(browser
+        .text(&format!("li[id='{}'] .outcome", firms[1]))
+        .contains("Waiting for the timetable"));
+
+    // The organiser sees them and schedules; the buyer sees what became of each.
+    let (_, stated) = api.get(&format!("/api/missions/{id}/wishes"));
+    assert_eq!(stated["wishes"].as_array().unwrap().len(), 3, "{stated}");
+    api.run_job(&format!("/api/missions/{id}/schedule"), json!({}));
+    let (_, schedule) = api.get(&format!("/api/missions/{id}/schedule"));
+    let meets = |firm: &str| {
+        schedule["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["firm"] == firm && m["buyer"] == buyer.as_str())
+    };
+    assert!(
+        !meets(firms[0].as_str()),
+        "a 'no thanks' pair was scheduled"
+    );
+    assert!(meets(firms[1].as_str()) && meets(firms[2].as_str()));
+    browser.go(&page);
+    browser.wait_for("Booked:", 10);
+    browser.script(&format!(
+        "document.getElementById('{}').scrollIntoView();",
+        firms[0]
+    ));
+    browser.screenshot(&shots.join("wishes-2-outcome-phone.png"));
+    assert_eq!(
+        browser.text(&format!("li[id='{}'] .outcome", firms[0])),
+        "Not scheduled, as you asked."
+    );
+    for firm in &firms[1..3] {
+        let said = browser.text(&format!("li[id='{firm}'] .outcome"));
+        assert!(said.starts_with("Booked: 2017-"), "{firm}: {said}");
+    }
+    eprintln!("screenshots in {}", shots.display());
+}
