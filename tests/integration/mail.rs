@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::smtp::smtp_sink;
+use common::smtp::{smtp_sink, smtp_sink_with};
 use common::{copy_fixture, edit, run};
 
 #[test]
@@ -119,4 +119,62 @@ fn agendas_and_changes_go_by_mail_once_each() {
     let eml = std::fs::read_to_string(dir.join(format!("out/mail/{buyer}.changes.eml"))).unwrap();
     assert!(eml.contains("Subject: Changes for"), "{eml}");
     assert_eq!(received.lock().unwrap().len(), count, "a dry run sent mail");
+}
+
+#[test]
+fn a_sender_killed_halfway_is_finished_by_the_next_run_without_repeats() {
+    let (port, received, _) = smtp_sink_with(usize::MAX, std::time::Duration::from_millis(150));
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path();
+    let arg = dir.to_str().unwrap();
+    let mut toml = std::fs::read_to_string(dir.join("mission.toml")).unwrap();
+    toml.push_str(&format!(
+        "\n[email]\nfrom = \"Trade Mission <trade@city.example.org>\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nsecurity = \"none\"\n"
+    ));
+    std::fs::write(dir.join("mission.toml"), toml).unwrap();
+    assert_eq!(run(&["schedule", arg]).code, 0);
+    assert_eq!(run(&["publish", arg]).code, 0);
+    let mailmerge = std::fs::read_to_string(dir.join("out/mailmerge.csv")).unwrap();
+    let due = mailmerge
+        .lines()
+        .skip(1)
+        .filter(|l| !l.ends_with(",0") && l.contains('@'))
+        .count();
+    assert!(due > 10, "{mailmerge}");
+
+    // Killed (SIGKILL) once five messages arrived.
+    let mut sender = std::process::Command::new(env!("CARGO_BIN_EXE_missionmatch"))
+        .args(["send", arg, "--what", "agendas"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while received.lock().unwrap().len() < 5 {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "the sender sends nothing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    sender.kill().unwrap();
+    sender.wait().unwrap();
+    let before = received.lock().unwrap().len();
+    assert!(before < due, "the sender finished before it was killed");
+
+    let rest = run(&["send", arg, "--what", "agendas"]);
+    assert_eq!(rest.code, 0, "{}{}", rest.stdout, rest.stderr);
+    let addresses: Vec<String> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(to, _)| to.clone())
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = addresses.iter().collect();
+    assert_eq!(distinct.len(), due, "someone got no agenda");
+    // At most the one message in flight at the kill is sent again.
+    assert!(
+        addresses.len() <= due + 1,
+        "{} messages for {due}",
+        addresses.len()
+    );
 }

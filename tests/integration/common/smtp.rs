@@ -18,6 +18,15 @@ pub fn smtp_sink() -> (u16, Received) {
 /// [`smtp_sink`] that, once it holds `limit` messages, answers the next one 421 and hangs up
 /// (a server that went away); the test may change the limit while it runs.
 pub fn smtp_sink_limited(limit: usize) -> (u16, Received, Arc<AtomicUsize>) {
+    smtp_sink_with(limit, std::time::Duration::ZERO)
+}
+
+/// [`smtp_sink_limited`] that takes `delay` to accept each message (a slow server, so that a
+/// test can stop the sender halfway).
+pub fn smtp_sink_with(
+    limit: usize,
+    delay: std::time::Duration,
+) -> (u16, Received, Arc<AtomicUsize>) {
     let limit = Arc::new(AtomicUsize::new(limit));
     let fail_after = limit.clone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -68,6 +77,7 @@ pub fn smtp_sink_limited(limit: usize) -> (u16, Received, Arc<AtomicUsize>) {
                             }
                             data.push_str(&line);
                         }
+                        std::thread::sleep(delay);
                         kept.lock().unwrap().push((recipient.clone(), data));
                         b"250 queued\r\n"
                     } else if command == "QUIT" {
