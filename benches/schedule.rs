@@ -2,12 +2,145 @@
 //! model), the plain time-indexed model on the same solver, and greedy. Prints time, value,
 //! bound, gap and coverage of minimums. `cargo bench --bench schedule` (add `--features highs`
 //! and `-- highs` to run HiGHS too; `-- large` adds 1,000 x 10,000; `-- varied` adds 300 x 3,000
-//! with many distinct availability windows and scarce interpreters, with a 120 s limit).
+//! with many distinct availability windows and scarce interpreters, with a 120 s limit;
+//! `-- family` runs the engine alone on six generated 300 x 3,000 x 4 missions that differ in
+//! what makes real missions hard, and prints the time of each stage. `missionmatch generate
+//! --firms 300 --buyers 3000 --seed 11 --partial-windows` (and `--scarce-interpreters`,
+//! `--dense-requests`, `--overlapping-sessions`, `--two-cities`, or all five) writes each).
+
+use std::sync::{Arc, Mutex};
 
 use missionmatch::{
     candidate_weights, generate, match_mission, read_mission, schedule, validate_schedule,
-    GeneratorOptions, MatchOptions, Method, Mission, PairWeight, ScheduleOptions, SolverChoice,
+    GeneratorOptions, MatchOptions, Method, Mission, PairWeight, Progress, ScheduleOptions,
+    SolverChoice,
 };
+
+/// The engine on one mission of the family: matching, then each stage the scheduler reports
+/// through its progress hook, with the seconds it took, then the result.
+fn stages(label: &str, options: GeneratorOptions, solver: SolverChoice) {
+    let started = std::time::Instant::now();
+    let mission = generate(&options);
+    let candidates = match_mission(&mission, &MatchOptions::default()).expect("matching");
+    let weights = candidate_weights(&mission, &candidates);
+    let matched = started.elapsed().as_secs_f64();
+    let windows: std::collections::BTreeSet<String> = mission
+        .buyers
+        .iter()
+        .map(|b| format!("{:?}", b.availability))
+        .collect();
+    println!(
+        "{label}: {} firms, {} buyers, {} slots, {} weighted pairs, {} requests, {} distinct buyer windows; generated and matched in {matched:.1} s",
+        mission.firms.len(),
+        mission.buyers.len(),
+        mission.slots.len(),
+        weights.len(),
+        mission.requests.len(),
+        windows.len(),
+    );
+    let steps: Arc<Mutex<Vec<(f64, String)>>> = Arc::new(Mutex::new(Vec::new()));
+    let seen = steps.clone();
+    let options = ScheduleOptions {
+        solver,
+        time_limit_seconds: Some(300.0),
+        progress: Some(Progress(Arc::new(move |seconds: f64, step: &str| {
+            seen.lock().unwrap().push((seconds, step.to_string()));
+        }))),
+        ..Default::default()
+    };
+    match schedule(&mission, &weights, &options) {
+        Ok(result) => {
+            // Steps of 0.05 s or more one by one, the many small ones (small parts) together.
+            let steps = steps.lock().unwrap();
+            let (mut small, mut small_seconds) = (0, 0.0);
+            for (index, (at, step)) in steps.iter().enumerate() {
+                let end = steps.get(index + 1).map_or(result.seconds, |next| next.0);
+                if end - at >= 0.05 {
+                    println!("    {:>8.2} s  {step}", end - at);
+                } else {
+                    small += 1;
+                    small_seconds += end - at;
+                }
+            }
+            println!("    {small_seconds:>8.2} s  {small} shorter steps");
+            let violations = validate_schedule(&mission, &weights, &result.meetings).len();
+            println!(
+                "  total {:.2} s  value {:.0}  bound {:.0}  gap {:.4}%  proven {}  minimums {}/{}  meetings {}  violations {violations}",
+                result.seconds,
+                result.expected_value_usd,
+                result.upper_bound_usd,
+                result.gap * 100.0,
+                result.proven_optimal,
+                result.minimum_coverage.0,
+                result.minimum_coverage.1,
+                result.meetings.len(),
+            );
+            for note in &result.notes {
+                println!("  note: {note}");
+            }
+        }
+        Err(error) => println!("  failed: {error}"),
+    }
+}
+
+/// The six missions of the family (300 x 3,000 x 4 sessions, seed 11).
+fn family() -> Vec<(&'static str, GeneratorOptions)> {
+    let base = GeneratorOptions {
+        firms: 300,
+        buyers: 3000,
+        sessions: 4,
+        seed: 11,
+        ..Default::default()
+    };
+    vec![
+        (
+            "partial windows",
+            GeneratorOptions {
+                partial_windows: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "scarce interpreters, several languages",
+            GeneratorOptions {
+                scarce_interpreters: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "dense must/want/avoid rows",
+            GeneratorOptions {
+                dense_requests: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "overlapping sessions",
+            GeneratorOptions {
+                overlapping_sessions: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "two cities at once",
+            GeneratorOptions {
+                two_cities: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "all five",
+            GeneratorOptions {
+                partial_windows: true,
+                scarce_interpreters: true,
+                dense_requests: true,
+                overlapping_sessions: true,
+                two_cities: true,
+                ..base
+            },
+        ),
+    ]
+}
 
 fn report(
     label: &str,
@@ -110,6 +243,15 @@ fn main() {
         vec![SolverChoice::Microlp]
     };
     let all = [Method::Classes, Method::TimeIndexed, Method::Greedy];
+    if arguments.iter().any(|a| a == "family") {
+        for solver in &solvers {
+            println!("== family, solver {}", solver.name());
+            for (label, options) in family() {
+                stages(label, options, *solver);
+            }
+        }
+        return;
+    }
     for solver in &solvers {
         println!("== solver {}", solver.name());
         for name in ["india-2017", "vietnam-2017"] {

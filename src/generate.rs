@@ -44,6 +44,23 @@ pub struct GeneratorOptions {
     /// and interpreter limits that bind: the hard case for the class model, whose classes then
     /// approach single slots.
     pub varied_windows: bool,
+    /// Buyers come for any stretch of one or two of their city's sessions (many distinct
+    /// windows, some half days), and a third of the firms leave one session early or come late
+    /// (the windows of `varied_windows`, without its interpreters).
+    pub partial_windows: bool,
+    /// Interpreters are scarce for several languages: buyers read Hindi or Tamil only, Hindi and
+    /// English, or English (India); Vietnamese, or Vietnamese and English (Vietnam); and each
+    /// language has interpreters for a few firms at a time.
+    pub scarce_interpreters: bool,
+    /// Dense `requests.csv`: for each firm, three `want` rows, two `avoid` rows and, for one
+    /// firm in ten, a `must` row with a buyer it shares a language and a slot with.
+    pub dense_requests: bool,
+    /// Sessions come in pairs held at once in two halls of one city, the second starting 15
+    /// minutes later: a firm at both meets once at a time across them.
+    pub overlapping_sessions: bool,
+    /// Sessions come in pairs held at once in two cities: the delegation splits, each firm
+    /// travelling to one of them.
+    pub two_cities: bool,
 }
 
 impl Default for GeneratorOptions {
@@ -57,6 +74,11 @@ impl Default for GeneratorOptions {
             headings: 0,
             country: "IN".to_string(),
             varied_windows: false,
+            partial_windows: false,
+            scarce_interpreters: false,
+            dense_requests: false,
+            overlapping_sessions: false,
+            two_cities: false,
         }
     }
 }
@@ -199,8 +221,10 @@ fn timezone(country: &str) -> &'static str {
     }
 }
 
-/// Two sessions a day (morning and afternoon), one city a day, cities in turn.
-fn sessions(count: usize, country: &str) -> Vec<Session> {
+/// Two sessions a day (morning and afternoon), one city a day, cities in turn; or (`paired`)
+/// sessions in pairs held at once, in two halls of one city (the second 15 minutes later) or in
+/// two cities (`two_cities`).
+fn sessions(count: usize, country: &str, paired: bool, two_cities: bool) -> Vec<Session> {
     let first_day = Date {
         year: 2017,
         month: 3,
@@ -209,16 +233,33 @@ fn sessions(count: usize, country: &str) -> Vec<Session> {
     let cities = cities(country);
     (0..count)
         .map(|index| {
-            let morning = index % 2 == 0;
+            // Sessions of one time of day: one, or a pair held at once.
+            let (block, second) = if paired {
+                (index / 2, index % 2 == 1)
+            } else {
+                (index, false)
+            };
+            let morning = block % 2 == 0;
+            let day = block / 2;
             let (start, end, breaks) = if morning {
                 (570, 750, vec![])
             } else {
                 (810, 1020, vec![(900, 915)])
             };
+            let (city, offset) = match (second, two_cities) {
+                (true, true) => ((day + 1) % cities.len(), 0),
+                (true, false) => (day % cities.len(), 15),
+                (false, _) => (day % cities.len(), 0),
+            };
+            let (start, end) = (start + offset, end + offset);
+            let breaks: Vec<(u16, u16)> = breaks
+                .into_iter()
+                .map(|(s, e)| (s + offset, e + offset))
+                .collect();
             Session {
                 id: SessionId(format!("S{:02}", index + 1)),
-                date: first_day.add_days((index / 2) as i64),
-                city: cities[(index / 2) % cities.len()].to_string(),
+                date: first_day.add_days(day as i64),
+                city: cities[city].to_string(),
                 hours: TimeRange {
                     start: TimeOfDay(start),
                     end: TimeOfDay(end),
@@ -227,7 +268,14 @@ fn sessions(count: usize, country: &str) -> Vec<Session> {
                 break_minutes: 10,
                 timezone: Some(timezone(country).to_string()),
                 tables: None,
-                venue: format!("Business Centre, Hall {}", if morning { "A" } else { "B" }),
+                venue: format!(
+                    "Business Centre, Hall {}",
+                    match (second, morning) {
+                        (true, _) => "C",
+                        (false, true) => "A",
+                        (false, false) => "B",
+                    }
+                ),
                 breaks: breaks
                     .into_iter()
                     .map(|(s, e)| TimeRange {
@@ -349,6 +397,79 @@ fn buyer_availability(rng: &mut Rng, sessions: &[Session], city: &str) -> Availa
     }])
 }
 
+/// `dense_requests`' rows: for each firm three `want` and two `avoid` rows with distinct
+/// buyers, and for one firm in ten a `must` row with a buyer that shares a language and a slot
+/// with it and has no other `must` (so that every `must` can meet).
+fn dense_requests(
+    rng: &mut Rng,
+    firms: &[Firm],
+    buyers: &[Buyer],
+    sessions: &[Session],
+) -> Vec<Request> {
+    let slots = derive_slots(sessions);
+    let mut taken: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    let mut must_buyers: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    let mut rows = Vec::new();
+    let row = |firm: usize, buyer: usize, kind: RequestKind| Request {
+        firm: firms[firm].id.clone(),
+        buyer: buyers[buyer].id.clone(),
+        kind,
+        from: None,
+        wish: false,
+        when: Availability::Everywhere,
+        note: String::new(),
+    };
+    if buyers.len() < 8 {
+        return rows;
+    }
+    let can_meet = |firm: usize, buyer: usize| {
+        let (f, b) = (&firms[firm], &buyers[buyer]);
+        slots
+            .iter()
+            .any(|slot| f.availability.allows(slot) && b.availability.allows(slot))
+    };
+    for (firm, its) in firms.iter().enumerate() {
+        if firm % 10 == 0 {
+            // A few tries: a firm with no such buyer has no `must`.
+            for _ in 0..50 {
+                let buyer = rng.below(buyers.len());
+                let speaks = buyers[buyer]
+                    .languages
+                    .iter()
+                    .any(|l| its.languages.contains(l));
+                if !must_buyers.contains(&buyer)
+                    && speaks
+                    && can_meet(firm, buyer)
+                    && taken.insert((firm, buyer))
+                {
+                    must_buyers.insert(buyer);
+                    rows.push(row(firm, buyer, RequestKind::Must));
+                    break;
+                }
+            }
+        }
+        for kind in [
+            RequestKind::Want,
+            RequestKind::Want,
+            RequestKind::Want,
+            RequestKind::Avoid,
+            RequestKind::Avoid,
+        ] {
+            // Organisers ask for pairs that can meet: a few draws for a buyer that shares a
+            // slot with the firm.
+            let buyer = (0..20)
+                .map(|_| rng.below(buyers.len()))
+                .find(|&buyer| can_meet(firm, buyer));
+            if let Some(buyer) = buyer {
+                if !must_buyers.contains(&buyer) && taken.insert((firm, buyer)) {
+                    rows.push(row(firm, buyer, kind));
+                }
+            }
+        }
+    }
+    rows
+}
+
 /// A valid mission of the requested size. The same options always give the same mission.
 pub fn generate(options: &GeneratorOptions) -> Mission {
     let table = HsTable::bundled();
@@ -369,7 +490,13 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
         .iter()
         .map(|&index| &all_lines[index])
         .collect();
-    let sessions = sessions(options.sessions.max(1), &options.country);
+    let sessions = sessions(
+        options.sessions.max(1),
+        &options.country,
+        options.overlapping_sessions || options.two_cities,
+        options.two_cities,
+    );
+    let partial = options.partial_windows || options.varied_windows;
     // Cities with at least one session, where buyers can come.
     let mut venues: Vec<String> = sessions.iter().map(|s| s.city.clone()).collect();
     venues.sort_unstable();
@@ -406,7 +533,19 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             keywords: Vec::new(),
             hs_codes,
             languages,
-            availability: if options.varied_windows && rng.chance(0.35) {
+            availability: if options.two_cities {
+                // Half the delegation goes to each city.
+                let city = &venues[index % venues.len()];
+                Availability::Windows(
+                    (0..sessions.len())
+                        .filter(|&s| &sessions[s].city == city)
+                        .map(|session| Window {
+                            session,
+                            range: None,
+                        })
+                        .collect(),
+                )
+            } else if partial && rng.chance(0.35) {
                 let all: Vec<usize> = (0..sessions.len()).collect();
                 let mut availability = varied_availability(&mut rng, &sessions, &all, 1);
                 if let Availability::Windows(windows) = &mut availability {
@@ -448,11 +587,19 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
         let hs_codes: Vec<HsCode> = wanted.iter().map(|p| code_of(&mut rng, p)).collect();
         let country = options.country.as_str();
         let city = rng.pick(&venues).clone();
-        let languages = match (country, rng.below(3)) {
-            ("VN", 0) => vec!["vi".to_string()],
-            ("VN", _) => vec!["vi".to_string(), "en".to_string()],
-            (_, 0) => vec!["hi".to_string(), "en".to_string()],
-            _ => vec!["en".to_string()],
+        let languages: Vec<String> = if options.scarce_interpreters {
+            let choices: &[&[&str]] = match country {
+                "VN" => &[&["vi"], &["vi"], &["vi", "en"], &["en"]],
+                _ => &[&["hi"], &["ta"], &["hi", "en"], &["en"]],
+            };
+            rng.pick(choices).iter().map(|l| l.to_string()).collect()
+        } else {
+            match (country, rng.below(3)) {
+                ("VN", 0) => vec!["vi".to_string()],
+                ("VN", _) => vec!["vi".to_string(), "en".to_string()],
+                (_, 0) => vec!["hi".to_string(), "en".to_string()],
+                _ => vec!["en".to_string()],
+            }
         };
         let (sector, interests) = match options.text_style {
             TextStyle::Described => (
@@ -469,7 +616,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
             id: BuyerId(format!("{country}-{:05}", index + 1)),
             company: format!("{} Trading {}", sector_word(line.heading), index + 1),
             country: country.to_string(),
-            availability: if options.varied_windows {
+            availability: if partial {
                 let local: Vec<usize> = (0..sessions.len())
                     .filter(|&index| sessions[index].city == city)
                     .collect();
@@ -516,12 +663,23 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
         }
     }
 
+    if options.dense_requests {
+        requests.extend(dense_requests(&mut rng, &firms, &buyers, &sessions));
+    }
+
     let mut interpreters = BTreeMap::new();
-    // Varied windows come with scarce interpreters, so that their limits bind.
-    let scarce = if options.varied_windows { 12 } else { 4 };
-    interpreters.insert("hi".to_string(), (options.firms / scarce).max(1) as u32);
-    interpreters.insert("vi".to_string(), (options.firms / scarce).max(1) as u32);
-    interpreters.insert("en".to_string(), options.firms.max(1) as u32);
+    if options.scarce_interpreters {
+        // A few firms at a time can have each language interpreted.
+        for (language, share) in [("en", 8), ("hi", 15), ("ta", 25), ("vi", 10)] {
+            interpreters.insert(language.to_string(), (options.firms / share).max(1) as u32);
+        }
+    } else {
+        // Varied windows come with scarce interpreters, so that their limits bind.
+        let scarce = if options.varied_windows { 12 } else { 4 };
+        interpreters.insert("hi".to_string(), (options.firms / scarce).max(1) as u32);
+        interpreters.insert("vi".to_string(), (options.firms / scarce).max(1) as u32);
+        interpreters.insert("en".to_string(), options.firms.max(1) as u32);
+    }
 
     let slots = derive_slots(&sessions);
     Mission {

@@ -38,6 +38,23 @@ pub struct Arguments {
     /// scheduler).
     #[arg(long)]
     varied_windows: bool,
+    /// Buyers come for any stretch of one or two of their city's sessions (many distinct
+    /// windows, some half days); a third of the firms leave a session early or come late.
+    #[arg(long)]
+    partial_windows: bool,
+    /// Buyers read Hindi or Tamil only (Vietnamese only), and each language has interpreters
+    /// for a few firms at a time.
+    #[arg(long)]
+    scarce_interpreters: bool,
+    /// Three want rows and two avoid rows per firm, and a must row for one firm in ten.
+    #[arg(long)]
+    dense_requests: bool,
+    /// Sessions in pairs held at once in two halls of a city, the second 15 minutes later.
+    #[arg(long)]
+    overlapping_sessions: bool,
+    /// Sessions in pairs held at once in two cities; each firm travels to one of them.
+    #[arg(long)]
+    two_cities: bool,
     /// Where to write the folder (created if missing).
     out_dir: PathBuf,
 }
@@ -52,6 +69,11 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
         codes_only,
         with_weights,
         varied_windows,
+        partial_windows,
+        scarce_interpreters,
+        dense_requests,
+        overlapping_sessions,
+        two_cities,
         country,
         out_dir,
     } = arguments;
@@ -69,6 +91,11 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
         headings: 0,
         country: country.to_ascii_uppercase(),
         varied_windows,
+        partial_windows,
+        scarce_interpreters,
+        dense_requests,
+        overlapping_sessions,
+        two_cities,
     });
     write_mission(&out_dir, &mission)
         .with_context(|| format!("writing the mission to {}", out_dir.display()))?;
