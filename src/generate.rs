@@ -59,7 +59,8 @@ pub struct GeneratorOptions {
     /// minutes later: a firm at both meets once at a time across them.
     pub overlapping_sessions: bool,
     /// Sessions come in pairs held at once in two cities: the delegation splits, each firm
-    /// travelling to one of them.
+    /// travelling to one of them. With `overlapping_sessions`, mornings are in two halls and
+    /// afternoons in two cities.
     pub two_cities: bool,
 }
 
@@ -221,10 +222,11 @@ fn timezone(country: &str) -> &'static str {
     }
 }
 
-/// Two sessions a day (morning and afternoon), one city a day, cities in turn; or (`paired`)
-/// sessions in pairs held at once, in two halls of one city (the second 15 minutes later) or in
-/// two cities (`two_cities`).
-fn sessions(count: usize, country: &str, paired: bool, two_cities: bool) -> Vec<Session> {
+/// Two sessions a day (morning and afternoon), one city a day, cities in turn; or sessions in
+/// pairs held at once: in two halls of one city, the second 15 minutes later (`two_halls`), or
+/// in two cities (`two_cities`); with both, mornings in two halls and afternoons in two cities.
+fn sessions(count: usize, country: &str, two_halls: bool, two_cities: bool) -> Vec<Session> {
+    let paired = two_halls || two_cities;
     let first_day = Date {
         year: 2017,
         month: 3,
@@ -246,7 +248,8 @@ fn sessions(count: usize, country: &str, paired: bool, two_cities: bool) -> Vec<
             } else {
                 (810, 1020, vec![(900, 915)])
             };
-            let (city, offset) = match (second, two_cities) {
+            let in_two_cities = two_cities && !(two_halls && morning);
+            let (city, offset) = match (second, in_two_cities) {
                 (true, true) => ((day + 1) % cities.len(), 0),
                 (true, false) => (day % cities.len(), 15),
                 (false, _) => (day % cities.len(), 0),
@@ -493,7 +496,7 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
     let sessions = sessions(
         options.sessions.max(1),
         &options.country,
-        options.overlapping_sessions || options.two_cities,
+        options.overlapping_sessions,
         options.two_cities,
     );
     let partial = options.partial_windows || options.varied_windows;

@@ -133,11 +133,28 @@ pub fn is_template_name(name: &str) -> bool {
 pub fn templates_in(mission_dir: &Path) -> impl Fn(&str) -> Result<Option<String>> + '_ {
     move |name: &str| {
         let path = mission_dir.join("templates").join(name);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(text)),
+        match std::fs::read(&path) {
+            Ok(bytes) => template_text(name, &bytes).map(Some),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(error) => Err(Error::io(&path, error)),
         }
+    }
+}
+
+/// A template file's text: UTF-8 (a byte-order mark is dropped); anything else is refused with
+/// the file's name, never sent garbled.
+pub fn template_text(name: &str, bytes: &[u8]) -> Result<String> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.trim_start_matches('\u{feff}').replace("\r\n", "\n")),
+        Err(error) => Err(Error::Invalid(vec![crate::Problem::new(
+            format!("templates/{name}"),
+            1,
+            "file",
+            format!(
+                "not UTF-8 text (byte {}): save it as UTF-8",
+                error.valid_up_to()
+            ),
+        )])),
     }
 }
 
@@ -182,10 +199,15 @@ fn builtin_template(what: What, language: &str) -> &'static str {
 fn template(templates: Templates, what: What, language: &str) -> Result<(String, String)> {
     let name = format!("{}.{language}.txt", what.as_str());
     let text = match templates(&name)? {
-        Some(text) => text.trim_start_matches('\u{feff}').replace("\r\n", "\n"),
+        Some(text) => text,
         None => builtin_template(what, language).to_string(),
     };
-    let (first, body) = text.split_once('\n').unwrap_or((&text, ""));
+    split_template(&name, &text)
+}
+
+/// A template's subject (its first line, `Subject: ...`) and body.
+pub fn split_template(name: &str, text: &str) -> Result<(String, String)> {
+    let (first, body) = text.split_once('\n').unwrap_or((text, ""));
     let Some(subject) = first.strip_prefix("Subject:") else {
         return Err(Error::Invalid(vec![crate::Problem::new(
             format!("templates/{name}"),

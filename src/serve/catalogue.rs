@@ -280,7 +280,12 @@ pub fn wish_outcomes(
                     format!("{} {} {}", session.date, e.range.start, session.city)
                 })
         });
-        let timetable = match (agenda, booked, wish) {
+        // What the engine does with the pair: the organiser's row where it overrides the wish.
+        let effective = match organiser {
+            Some(kind) if answer.is_some() => kind,
+            _ => wish,
+        };
+        let timetable = match (agenda, booked, effective) {
             (None, _, "avoid") => say(
                 "일정에 넣지 않습니다",
                 "You will not be scheduled together.".into(),

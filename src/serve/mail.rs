@@ -27,9 +27,10 @@ fn stored_templates(
     files: &std::collections::BTreeMap<String, Vec<u8>>,
 ) -> impl Fn(&str) -> crate::Result<Option<String>> + '_ {
     move |name: &str| {
-        Ok(files
+        files
             .get(&format!("templates/{name}"))
-            .map(|bytes| String::from_utf8_lossy(bytes).into_owned()))
+            .map(|bytes| crate::mail::template_text(name, bytes))
+            .transpose()
     }
 }
 
@@ -173,11 +174,37 @@ pub fn begin_send(app: &Arc<App>, id: i64, request: SendRequest) -> Result<Strin
             "[email] names a user: start the server with MISSIONMATCH_SMTP_PASSWORD set".into(),
         ]));
     }
+    // A template that cannot be read is told now, not by a failed job.
+    let files = app.store().files(id)?;
+    for (name, bytes) in files
+        .iter()
+        .filter(|(name, _)| name.starts_with("templates/"))
+    {
+        let base = name.trim_start_matches("templates/");
+        crate::mail::template_text(base, bytes)
+            .and_then(|text| crate::mail::split_template(base, &text))
+            .map_err(|error| ApiError::Invalid(vec![error.to_string()]))?;
+    }
     // A mission without a schedule or a re-plan is told now, not by a failed job.
     if request.what != What::Invitations {
         to_tell(app, id, request.what)?;
     }
-    app.start_task(id, "send", move |app, progress| {
+    let locks = !request.dry_run;
+    if locks && !super::lock(&app.sending).insert(id) {
+        return Err(ApiError::Conflict(
+            "messages of this mission are being sent: wait for that job to finish".into(),
+        ));
+    }
+    let started = app.start_task(id, "send", move |app, progress| {
+        // The mission is free to send again however this job ends.
+        struct Done<'a>(&'a App, i64);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                super::lock(&self.0.sending).remove(&self.1);
+            }
+        }
+        // (`then`, not `then_some`: a guard built and dropped at once would free the mission.)
+        let _done = locks.then(|| Done(app, id));
         (progress.0)(0.0, "composing the messages");
         let letters = letters(app, id, request.what, &request.base_url)?;
         let sent: HashSet<(Side, String)> = app
@@ -254,7 +281,11 @@ pub fn begin_send(app: &Arc<App>, id: i64, request: SendRequest) -> Result<Strin
             ),
             result: json!({ "sent": delivery.sent, "skipped": delivery.skipped, "failed": failed }),
         })
-    })
+    });
+    if started.is_err() && locks {
+        super::lock(&app.sending).remove(&id);
+    }
+    started
 }
 
 /// `GET /api/missions/{id}/messages`: what was sent to whom and when, oldest first.

@@ -148,6 +148,9 @@ pub struct App {
     edits: Mutex<()>,
     /// The address participants reach the server at, when the organiser gave one.
     public_url: Option<String>,
+    /// Missions with a send job running: one at a time, so that two cannot both send a message
+    /// neither has recorded yet.
+    sending: Mutex<HashSet<i64>>,
 }
 
 /// What the matcher found for a mission revision: its candidates, and the HS headings it
@@ -263,6 +266,7 @@ impl App {
             matched: Mutex::new(HashMap::new()),
             edits: Mutex::new(()),
             public_url,
+            sending: Mutex::new(HashSet::new()),
         })
     }
 
@@ -355,13 +359,14 @@ impl App {
             unix_now(),
         )
         .ok_or_else(|| ApiError::NotFound("no such link".into()))?;
-        let (_, timetable) = self.timetable(link.mission)?;
+        // The timetable's meetings index the sessions of the revision it was built for.
+        let (mission, timetable) = self.timetable(link.mission)?;
         let agenda = timetable
             .as_ref()
-            .and_then(|t| t.agenda(&matched.mission, link.side, &link.participant));
+            .and_then(|t| t.agenda(&mission, link.side, &link.participant));
         catalogue::wish_outcomes(
             &mut catalogue,
-            &matched.mission,
+            &mission,
             link.side,
             &link.participant,
             agenda.as_ref(),

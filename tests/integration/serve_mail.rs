@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::common::smtp::{readable, smtp_sink_limited, Received};
+use crate::common::smtp::{readable, smtp_sink_limited, smtp_sink_with, Received};
 use crate::common::{copy_fixture, edit, Scratch};
 use crate::server::{Api, TestServer};
 
@@ -305,4 +305,72 @@ fn what_cannot_be_sent_is_refused_before_a_job_starts() {
     );
     assert_eq!(got.as_u16(), 409, "{text}");
     assert!(text.contains("not a re-plan"), "{text}");
+}
+
+#[test]
+fn one_send_at_a_time_per_mission_and_templates_that_cannot_be_read_are_refused() {
+    let (port, received, _) = smtp_sink_with(usize::MAX, Duration::from_millis(100));
+    let folder = mission_sending_to(port, None);
+    let everyone = ids_by_address(folder.path()).len();
+    let server = TestServer::start();
+    let api = server.api();
+    let id = import(&api, folder.path());
+    let path = format!("/api/missions/{id}/send");
+    let body = json!({ "what": "invitations" }).to_string();
+    let (first, text0) = api.send("POST", &path, Some(body.clone()));
+    assert_eq!(first, StatusCode::ACCEPTED, "{text0}");
+    let (second, text) = api.send("POST", &path, Some(body.clone()));
+    assert_eq!(second.as_u16(), 409, "{text}");
+    // A dry run only reads: it is not held up.
+    let dry = send(&api, id, json!({ "what": "invitations", "dry_run": true }));
+    assert_eq!(dry["state"], "done", "{dry}");
+    let started = Instant::now();
+    let done = loop {
+        let (status, text) = api.send("POST", &path, Some(body.clone()));
+        if status == StatusCode::ACCEPTED {
+            break serde_json::from_str::<Value>(&text).unwrap()["job"]
+                .as_str()
+                .unwrap()
+                .to_string();
+        }
+        assert_eq!(status.as_u16(), 409, "{text}");
+        assert!(started.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    loop {
+        let (_, state) = api.get(&format!("/api/jobs/{done}"));
+        if state["state"] == "done" {
+            assert_eq!(state["result"]["sent"], 0, "{state}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(received.lock().unwrap().len(), everyone, "sent twice");
+
+    // A template saved in a Korean code page, and one without its subject line.
+    for (bytes, says) in [
+        (vec![0xc3, 0xca, 0xb4, 0xeb, b'\n'], "not UTF-8"),
+        (b"Dear {name}\n".to_vec(), "Subject"),
+    ] {
+        let dir = mission_sending_to(port, None);
+        std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+        std::fs::write(dir.path().join("templates/invitations.ko.txt"), bytes).unwrap();
+        let mut files: Vec<&str> = FILES.to_vec();
+        files.push("templates/invitations.ko.txt");
+        let (status, text) = api.upload(dir.path(), &files);
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+        let other = serde_json::from_str::<Value>(&text).unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let (status, text) = api.send(
+            "POST",
+            &format!("/api/missions/{other}/send"),
+            Some(body.clone()),
+        );
+        assert_eq!(status.as_u16(), 422, "{text}");
+        assert!(
+            text.contains("templates/invitations.ko.txt") && text.contains(says),
+            "{text}"
+        );
+    }
 }
