@@ -6,7 +6,8 @@
 //! `-- family` runs the engine alone on six generated 300 x 3,000 x 4 missions that differ in
 //! what makes real missions hard, and prints the time of each stage. `missionmatch generate
 //! --firms 300 --buyers 3000 --seed 11 --partial-windows` (and `--scarce-interpreters`,
-//! `--dense-requests`, `--overlapping-sessions`, `--two-cities`, or all five) writes each).
+//! `--dense-requests`, `--overlapping-sessions`, `--two-cities`, or all five) writes each;
+//! `-- family WORD` runs only those whose label has WORD).
 
 use std::sync::{Arc, Mutex};
 
@@ -115,7 +116,7 @@ fn family() -> Vec<(&'static str, GeneratorOptions)> {
             },
         ),
         (
-            "overlapping sessions",
+            "overlapping sessions in two halls",
             GeneratorOptions {
                 overlapping_sessions: true,
                 ..base.clone()
@@ -246,8 +247,15 @@ fn main() {
     if arguments.iter().any(|a| a == "family") {
         for solver in &solvers {
             println!("== family, solver {}", solver.name());
+            // `-- family WORD`: only the missions whose label has WORD (`all`, `halls`...).
+            let only: Vec<&String> = arguments[1..]
+                .iter()
+                .filter(|a| !a.starts_with('-') && !["family", "highs"].contains(&a.as_str()))
+                .collect();
             for (label, options) in family() {
-                stages(label, options, *solver);
+                if only.is_empty() || only.iter().any(|word| label.contains(word.as_str())) {
+                    stages(label, options, *solver);
+                }
             }
         }
         return;

@@ -292,6 +292,9 @@ pub fn wish_outcomes(
             ),
             (None, _, _) => say("일정표를 기다리는 중", "Waiting for the timetable.".into()),
             (Some(_), Some(when), _) => say("상담 확정", format!("Booked: {when}.")),
+            (Some(_), None, "avoid") if answer.is_some() => {
+                say("일정에 없음", "Not scheduled.".into())
+            }
             (Some(_), None, "avoid") => say("일정에 없음", "Not scheduled, as you asked.".into()),
             (Some(_), None, _) => say("일정에 없음", "Not booked in the current timetable.".into()),
         };

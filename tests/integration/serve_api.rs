@@ -1296,3 +1296,66 @@ fn participants_state_their_wishes_until_the_deadline() {
         "{page}"
     );
 }
+
+/// What a participant reads of its wishes (`wish_outcome`): its own "no thanks" is kept unless
+/// the organiser's row asks for the meeting, and then the page says so, before and after the
+/// timetable, without contradicting itself.
+#[test]
+fn a_participant_reads_what_became_of_its_wishes() {
+    let server = TestServer::start();
+    let api = server.api();
+    let id = api.import_fixture(
+        "india-2017",
+        &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
+    );
+    let links = api.participant_links(id);
+    let link = links.iter().find(|(p, _)| p == "IN-010").unwrap().1.clone();
+    let anonymous = Api::new(&server.base, None);
+    let outcome = |firm: &str| {
+        let (_, catalogue) = anonymous.get(&format!("{link}/catalogue.json"));
+        catalogue["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == firm)
+            .unwrap()["wish_outcome"]
+            .as_str()
+            .map(str::to_string)
+    };
+    let wish = |firm: &str, kind: &str| {
+        let (status, body) = anonymous.send(
+            "PUT",
+            &format!("{link}/wishes/{firm}"),
+            Some(json!({ "wish": kind }).to_string()),
+        );
+        assert_eq!(status, StatusCode::OK, "{body}");
+    };
+    assert_eq!(outcome("F06"), None, "no wish, nothing to say");
+    wish("F06", "avoid");
+    wish("F03", "avoid");
+    assert_eq!(
+        outcome("F06").as_deref(),
+        Some("You will not be scheduled together.")
+    );
+    // The organiser overrides one "no thanks" with a must.
+    let (status, body) = api.send(
+        "PUT",
+        &format!("/api/missions/{id}/requests/F03/IN-010"),
+        Some(json!({ "kind": "must" }).to_string()),
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        outcome("F03").as_deref(),
+        Some("The organiser asked for this meeting. Waiting for the timetable.")
+    );
+    api.run_job(&format!("/api/missions/{id}/schedule"), json!({}));
+    assert_eq!(
+        outcome("F06").as_deref(),
+        Some("Not scheduled, as you asked.")
+    );
+    let f03 = outcome("F03").unwrap();
+    assert!(
+        f03.starts_with("The organiser asked for this meeting. Booked: 2017-"),
+        "{f03}"
+    );
+}

@@ -62,25 +62,7 @@ fn import(api: &Api, dir: &Path) -> i64 {
 
 /// Starts a send job and waits for it to finish; its state (`done` or `failed`).
 fn send(api: &Api, id: i64, body: Value) -> Value {
-    let (status, text) = api.send(
-        "POST",
-        &format!("/api/missions/{id}/send"),
-        Some(body.to_string()),
-    );
-    assert_eq!(status, StatusCode::ACCEPTED, "{text}");
-    let job = serde_json::from_str::<Value>(&text).unwrap()["job"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let started = Instant::now();
-    loop {
-        let (_, state) = api.get(&format!("/api/jobs/{job}"));
-        if matches!(state["state"].as_str(), Some("done" | "failed")) {
-            return state;
-        }
-        assert!(started.elapsed() < Duration::from_secs(300), "{state}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    api.wait_job(&api.start_job(&format!("/api/missions/{id}/send"), body))
 }
 
 /// The messages the sink received from index `from` on, as (recipient, readable text).
@@ -325,7 +307,7 @@ fn one_send_at_a_time_per_mission_and_templates_that_cannot_be_read_are_refused(
     let dry = send(&api, id, json!({ "what": "invitations", "dry_run": true }));
     assert_eq!(dry["state"], "done", "{dry}");
     let started = Instant::now();
-    let done = loop {
+    let again = loop {
         let (status, text) = api.send("POST", &path, Some(body.clone()));
         if status == StatusCode::ACCEPTED {
             break serde_json::from_str::<Value>(&text).unwrap()["job"]
@@ -337,14 +319,8 @@ fn one_send_at_a_time_per_mission_and_templates_that_cannot_be_read_are_refused(
         assert!(started.elapsed() < Duration::from_secs(120));
         std::thread::sleep(Duration::from_millis(100));
     };
-    loop {
-        let (_, state) = api.get(&format!("/api/jobs/{done}"));
-        if state["state"] == "done" {
-            assert_eq!(state["result"]["sent"], 0, "{state}");
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let state = api.wait_job(&again);
+    assert_eq!(state["result"]["sent"], 0, "{state}");
     assert_eq!(received.lock().unwrap().len(), everyone, "sent twice");
 
     // A template saved in a Korean code page, and one without its subject line.

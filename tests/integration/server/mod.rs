@@ -189,18 +189,30 @@ impl Api {
 
     /// Starts a job (schedule or replan) and waits for it; the version it stored.
     pub fn run_job(&self, path: &str, body: Value) -> i64 {
+        let state = self.wait_job(&self.start_job(path, body));
+        match state["state"].as_str() {
+            Some("done") => state["result"].as_i64().unwrap(),
+            _ => panic!("job failed: {state}"),
+        }
+    }
+
+    /// Starts a job (202); its id.
+    pub fn start_job(&self, path: &str, body: Value) -> String {
         let (status, text) = self.send("POST", path, Some(body.to_string()));
         assert_eq!(status, StatusCode::ACCEPTED, "POST {path}: {text}");
-        let job = serde_json::from_str::<Value>(&text).unwrap()["job"]
+        serde_json::from_str::<Value>(&text).unwrap()["job"]
             .as_str()
             .unwrap()
-            .to_string();
+            .to_string()
+    }
+
+    /// Waits for a job to finish; its state (`done` or `failed`).
+    pub fn wait_job(&self, job: &str) -> Value {
         let started = Instant::now();
         loop {
             let (_, state) = self.get(&format!("/api/jobs/{job}"));
             match state["state"].as_str() {
-                Some("done") => return state["result"].as_i64().unwrap(),
-                Some("failed") => panic!("job failed: {state}"),
+                Some("done" | "failed") => return state,
                 _ if started.elapsed() > Duration::from_secs(300) => panic!("job hangs: {state}"),
                 _ => std::thread::sleep(Duration::from_millis(50)),
             }
