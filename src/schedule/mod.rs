@@ -374,7 +374,7 @@ fn optimise_components(
     // slot: the slot moves that rebalance interpreters between parts know neither overlaps nor
     // tables, and a class count cannot say how many meetings share one slot's tables.
     let parts = if !instance.slot_by_slot() {
-        components::components(instance)
+        components::merged_for_interpreters(instance, components::components(instance))
     } else {
         if !instance.overlap_groups.is_empty() {
             notes.push(
