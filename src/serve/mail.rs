@@ -86,6 +86,13 @@ pub fn letters(app: &App, id: i64, what: What, base_url: &str) -> Result<Vec<Let
     let (latest, changes) = to_tell(app, id, what)?;
     let (_, timetable) = app.timetable(id)?;
     let timetable = timetable.ok_or_else(no_schedule)?;
+    // Versions only grow: still the newest now, the timetable read in between is version
+    // `latest`, and its letters are keyed by it.
+    if app.mission(id)?.0.latest_version != Some(latest) {
+        return Err(ApiError::Conflict(
+            "a new schedule version was stored while the messages were composed: send again".into(),
+        ));
+    }
     let version = format!("v{latest}");
     let previous = app.calendar_before(id)?;
     let stamp = super::store::now_utc().replace(['-', ':'], "");
