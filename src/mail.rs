@@ -27,6 +27,9 @@ pub enum What {
 }
 
 impl What {
+    /// Every kind of message.
+    pub const ALL: [What; 3] = [What::Invitations, What::Agendas, What::Changes];
+
     pub fn as_str(self) -> &'static str {
         match self {
             What::Invitations => "invitations",
@@ -37,9 +40,7 @@ impl What {
 
     /// `invitations`, `agendas` or `changes`.
     pub fn parse(text: &str) -> Option<What> {
-        [What::Invitations, What::Agendas, What::Changes]
-            .into_iter()
-            .find(|what| what.as_str() == text)
+        What::ALL.into_iter().find(|what| what.as_str() == text)
     }
 }
 
@@ -120,13 +121,11 @@ pub type Templates<'a> = &'a dyn Fn(&str) -> Result<Option<String>>;
 
 /// Whether `name` is the file name of a template (`agendas.ko.txt`...).
 pub fn is_template_name(name: &str) -> bool {
-    [What::Invitations, What::Agendas, What::Changes]
-        .iter()
-        .any(|what| {
-            ["ko", "en", "vi"]
-                .iter()
-                .any(|language| name == format!("{}.{language}.txt", what.as_str()))
-        })
+    What::ALL.iter().any(|what| {
+        ["ko", "en", "vi"]
+            .iter()
+            .any(|language| name == format!("{}.{language}.txt", what.as_str()))
+    })
 }
 
 /// The organiser's templates in the mission folder `mission_dir/templates/`.
@@ -331,6 +330,40 @@ pub fn compose(
     })
 }
 
+/// Every participant of the mission with an e-mail address, firms first.
+pub fn addressees(mission: &Mission) -> Vec<Addressee<'_>> {
+    let firms = mission.firms.iter().map(|f| Addressee {
+        side: Side::Firm,
+        id: &f.id.0,
+        name: &f.name,
+        email: &f.contact.email,
+    });
+    let buyers = mission.buyers.iter().map(|b| Addressee {
+        side: Side::Buyer,
+        id: &b.id.0,
+        name: &b.company,
+        email: &b.contact.email,
+    });
+    firms
+        .chain(buyers)
+        .filter(|a| !a.email.trim().is_empty())
+        .collect()
+}
+
+/// A participant's name (a firm's name, a buyer's company), or its id when the mission has no
+/// such participant: how a change line names the other side.
+pub fn name_of(mission: &Mission, side: Side, id: &str) -> String {
+    let name = match side {
+        Side::Firm => mission
+            .firm_index(&crate::FirmId(id.to_string()))
+            .map(|i| &mission.firms[i].name),
+        Side::Buyer => mission
+            .buyer_index(&crate::BuyerId(id.to_string()))
+            .map(|i| &mission.buyers[i].company),
+    };
+    name.map_or_else(|| id.to_string(), Clone::clone)
+}
+
 /// The lines of the changes in `changes` that `participant` is to be told of, each naming the
 /// other side by `name_of(side, id)`.
 pub fn change_lines(
@@ -367,30 +400,9 @@ pub fn letters(
         ));
     }
     let templates = templates_in(mission_dir);
-    // Everyone of the mission (a buyer who cancelled is told that its meetings are cancelled),
-    // with the agenda files `publish` wrote for it, if any.
+    // The agenda files `publish` wrote for each participant, if any (a buyer who cancelled is
+    // still told that its meetings are cancelled).
     let published = crate::io::read_mailmerge(out_dir)?;
-    let people: Vec<(Side, &str, &str, &str)> = mission
-        .firms
-        .iter()
-        .map(|f| {
-            (
-                Side::Firm,
-                f.id.0.as_str(),
-                f.name.as_str(),
-                f.contact.email.as_str(),
-            )
-        })
-        .chain(mission.buyers.iter().map(|b| {
-            let id = b.id.0.as_str();
-            (
-                Side::Buyer,
-                id,
-                b.company.as_str(),
-                b.contact.email.as_str(),
-            )
-        }))
-        .collect();
     let changes = match what {
         What::Changes => crate::io::read_changes(out_dir)?,
         _ => Vec::new(),
@@ -399,21 +411,13 @@ pub fn letters(
         let path = out_dir.join(relative);
         std::fs::read(&path).map_err(|error| Error::io(&path, error))
     };
-    let name_of = |side: Side, id: &str| {
-        people
-            .iter()
-            .find(|p| p.0 == side && p.1 == id)
-            .map_or(id.to_string(), |p| p.2.to_string())
-    };
+    let name_of = |side: Side, id: &str| name_of(mission, side, id);
     let mut letters = Vec::new();
-    for &(side, id, name, email) in people.iter().filter(|p| !p.3.trim().is_empty()) {
-        let kind = match side {
-            Side::Firm => "firm",
-            Side::Buyer => "buyer",
-        };
+    for to in addressees(mission) {
+        let (side, id) = (to.side, to.id);
         let row = published
             .iter()
-            .find(|row| row.id == id && row.kind == kind);
+            .find(|row| row.id == id && row.kind == side.as_str());
         let (pdf, ics, meetings) = row.map_or(("", "", 0), |r| {
             (r.agenda_pdf.as_str(), r.agenda_ics.as_str(), r.meetings)
         });
@@ -439,12 +443,6 @@ pub fn letters(
             }
         };
         let version = content.version();
-        let to = Addressee {
-            side,
-            id,
-            name,
-            email,
-        };
         letters.push(compose(mission, &templates, to, content, &version)?);
     }
     Ok(letters)

@@ -609,6 +609,16 @@ pub enum Side {
     Buyer,
 }
 
+impl Side {
+    /// `firm` or `buyer`, as files, the API and messages name a side.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Firm => "firm",
+            Side::Buyer => "buyer",
+        }
+    }
+}
+
 /// A meeting wish, or a pair that must or must not meet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {

@@ -169,10 +169,7 @@ fn render_schedule_summary(mission: &Mission, result: &Schedule) -> String {
     } else {
         let _ = writeln!(out, "below their minimum: {}", result.shortfalls.len());
         for shortfall in &result.shortfalls {
-            let side = match shortfall.side {
-                crate::Side::Firm => "firm",
-                crate::Side::Buyer => "buyer",
-            };
+            let side = shortfall.side.as_str();
             let _ = writeln!(
                 out,
                 "  {side} {}: {} of {} meetings: {}",

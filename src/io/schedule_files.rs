@@ -396,7 +396,7 @@ pub fn schedule_json_with_status(mission: &Mission, schedule: &Schedule, status:
         .iter()
         .map(|s| {
             json!({
-                "side": match s.side { crate::model::Side::Firm => "firm", crate::model::Side::Buyer => "buyer" },
+                "side": s.side.as_str(),
                 "id": s.id, "meetings": s.meetings, "minimum": s.minimum, "cause": s.cause,
             })
         })

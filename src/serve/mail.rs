@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use super::store::MessageRecord;
 use super::{ApiError, App, Finished};
-use crate::mail::{compose, deliver, Addressee, Content, Letter, Mailer, What};
-use crate::{Mission, Side};
+use crate::mail::{addressees, compose, deliver, Addressee, Content, Letter, Mailer, What};
+use crate::Side;
 
 /// A request to send: what, and whether only to show what would be sent.
 #[derive(Debug, Clone)]
@@ -32,26 +32,6 @@ fn stored_templates(
             .map(|bytes| crate::mail::template_text(name, bytes))
             .transpose()
     }
-}
-
-/// Every participant of the mission with an e-mail address.
-fn addressees(mission: &Mission) -> Vec<Addressee<'_>> {
-    let firms = mission.firms.iter().map(|f| Addressee {
-        side: Side::Firm,
-        id: &f.id.0,
-        name: &f.name,
-        email: &f.contact.email,
-    });
-    let buyers = mission.buyers.iter().map(|b| Addressee {
-        side: Side::Buyer,
-        id: &b.id.0,
-        name: &b.company,
-        email: &b.contact.email,
-    });
-    firms
-        .chain(buyers)
-        .filter(|a| !a.email.trim().is_empty())
-        .collect()
 }
 
 /// The letters of `what` for mission `id`: invitations to everyone with an address; agendas to
@@ -101,17 +81,7 @@ pub fn letters(app: &App, id: i64, what: What, base_url: &str) -> Result<Vec<Let
             .0
             .into_bytes()
     };
-    let name_of = |side: Side, other: &str| {
-        let name = match side {
-            Side::Firm => mission
-                .firm_index(&crate::FirmId(other.to_string()))
-                .map(|i| mission.firms[i].name.clone()),
-            Side::Buyer => mission
-                .buyer_index(&crate::BuyerId(other.to_string()))
-                .map(|i| mission.buyers[i].company.clone()),
-        };
-        name.unwrap_or_else(|| other.to_string())
-    };
+    let name_of = |side: Side, other: &str| crate::mail::name_of(&mission, side, other);
     for to in addressees(&mission) {
         let Some(agenda) = timetable.agenda(&mission, to.side, to.id) else {
             continue;
@@ -303,12 +273,8 @@ pub fn messages_json(app: &App, id: i64) -> Result<Value, ApiError> {
         .messages(id)?
         .into_iter()
         .map(|m| {
-            let side = match m.side {
-                Side::Firm => "firm",
-                Side::Buyer => "buyer",
-            };
             json!({
-                "participant": m.participant, "kind": side, "to": m.to, "what": m.what,
+                "participant": m.participant, "kind": m.side.as_str(), "to": m.to, "what": m.what,
                 "language": m.language, "subject": m.subject, "sent_at": m.sent_at, "key": m.key,
             })
         })

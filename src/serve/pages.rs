@@ -523,7 +523,7 @@ async fn candidates(
             Some(side) => asked.entry(pair).or_default().push(format!(
                 "{} by the {}",
                 request.kind.as_str(),
-                if side == Side::Firm { "firm" } else { "buyer" }
+                side.as_str()
             )),
         }
     }

@@ -139,13 +139,6 @@ pub struct Store {
     connection: Mutex<Connection>,
 }
 
-fn side_text(side: Side) -> &'static str {
-    match side {
-        Side::Firm => "firm",
-        Side::Buyer => "buyer",
-    }
-}
-
 fn side_of(text: &str) -> Side {
     if text == "firm" {
         Side::Firm
@@ -658,7 +651,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     mission,
-                    side_text(message.side),
+                    message.side.as_str(),
                     message.key,
                     message.participant,
                     message.to,
@@ -739,7 +732,7 @@ fn insert_links(
         t.execute(
             "INSERT OR IGNORE INTO tokens (token, kind, mission, side, participant, created)
              VALUES (?1, 'participant', ?2, ?3, ?4, ?5)",
-            params![token, mission, side_text(*side), participant, now],
+            params![token, mission, side.as_str(), participant, now],
         )?;
     }
     Ok(())

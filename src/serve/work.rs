@@ -208,7 +208,7 @@ pub fn edit_participant(
         let row = rows
             .iter_mut()
             .find(|row| row.get(id_column).map(String::as_str) == Some(id))
-            .ok_or_else(|| WorkError::NotFound(format!("no {} {id}", side_word(side))))?;
+            .ok_or_else(|| WorkError::NotFound(format!("no {} {id}", side.as_str())))?;
         for (column, value) in fields {
             let index = match header.iter().position(|h| h == column) {
                 Some(index) => index,
@@ -352,13 +352,6 @@ fn side_file(side: Side) -> &'static str {
     match side {
         Side::Firm => "firms.csv",
         Side::Buyer => "buyers.csv",
-    }
-}
-
-fn side_word(side: Side) -> &'static str {
-    match side {
-        Side::Firm => "firm",
-        Side::Buyer => "buyer",
     }
 }
 
