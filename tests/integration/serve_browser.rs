@@ -191,20 +191,28 @@ impl Drop for Driver {
     }
 }
 
+/// A browser, and the folder its screenshots go to; `None` (the test has nothing to run) when
+/// chromium or chromedriver is missing and the tools are not required.
+fn browser_and_screenshots() -> Option<(Driver, PathBuf)> {
+    let (Some(driver), Some(chromium)) = (common::tool("chromedriver"), common::tool("chromium"))
+    else {
+        return None;
+    };
+    let shots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    Some((Driver::start(&driver, &chromium), shots))
+}
+
 #[test]
 #[cfg_attr(
     not(all(has_chromium, has_chromedriver)),
     ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
 )]
 fn an_organiser_runs_the_india_mission_in_a_browser() {
-    let (Some(driver), Some(chromium)) = (common::tool("chromedriver"), common::tool("chromium"))
-    else {
+    let Some((browser, shots)) = browser_and_screenshots() else {
         return;
     };
-    let shots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
     let server = TestServer::start();
-    let browser = Driver::start(&driver, &chromium);
     let base = &server.base;
 
     // Log in with the printed URL; the token leaves the address bar.
@@ -312,12 +320,9 @@ fn an_organiser_runs_the_india_mission_in_a_browser() {
     ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
 )]
 fn a_buyer_states_three_wishes_on_a_phone_and_sees_what_became_of_them() {
-    let (Some(driver), Some(chromium)) = (common::tool("chromedriver"), common::tool("chromium"))
-    else {
+    let Some((browser, shots)) = browser_and_screenshots() else {
         return;
     };
-    let shots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
     let server = TestServer::start();
     let api = server.api();
     let id = api.import_fixture(
@@ -344,7 +349,6 @@ fn a_buyer_states_three_wishes_on_a_phone_and_sees_what_became_of_them() {
         (firms[2].as_str(), "want"),
     ];
 
-    let browser = Driver::start(&driver, &chromium);
     browser.window(390, 844);
     let page = format!("{}{link}", server.base);
     browser.go(&page);
