@@ -845,3 +845,181 @@ mod spelling_tests {
         assert_eq!(vietnamese_spelling("battery"), "battery");
     }
 }
+
+/// Words after which an English or Vietnamese text names what its writer buys or sells
+/// ("interested in sourcing", "distributor of", "cần nhập khẩu", "nhà phân phối"): each is a word
+/// or the start of one (`import` is also "importer"), tried longest first at each word.
+const FOCUS_MARKERS: &[&str] = &[
+    "looking for",
+    "looking to",
+    "interested in",
+    "supplier of",
+    "trader of",
+    "seek",
+    "sourc",
+    "import",
+    "need",
+    "buy",
+    "purchas",
+    "procur",
+    "distribut",
+    "wholesal",
+    "dealer",
+    "want",
+    "require",
+    "nhập khẩu",
+    "nhập",
+    "nhu cầu",
+    "tìm nguồn hàng",
+    "tìm nguồn",
+    "tìm kiếm",
+    "tìm",
+    "mua",
+    "cần",
+    "phân phối",
+    "cung cấp",
+    "chuyên",
+];
+
+/// Where the words a text is about start (see [`FOCUS_MARKERS`]): the byte after the first run
+/// of markers in the lower-cased `text`, or None when it has none.
+pub fn focus_start(text: &str) -> Option<usize> {
+    let word_start = |at: usize| {
+        text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+    };
+    let word_end = |at: usize| {
+        at + text[at..]
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(text.len() - at)
+    };
+    // A marker at `at`: the end of the word it starts, if one starts there.
+    let marker_at = |at: usize| {
+        FOCUS_MARKERS.iter().find_map(|marker| {
+            let rest = &text[at..];
+            rest.starts_with(marker).then(|| {
+                // Vietnamese markers are whole syllables ("mua", not "muaX"); English stems
+                // take the rest of their word ("importer").
+                let end = at + marker.len();
+                if marker.is_ascii() && marker.len() > 3 {
+                    word_end(end)
+                } else {
+                    end
+                }
+            })
+        })
+    };
+    let whole = |at: usize, end: usize| word_start(at) && word_end(end) == end;
+    let mut at = 0;
+    while at < text.len() {
+        if let Some(mut end) = marker_at(at).filter(|&end| whole(at, end)) {
+            // Markers run on: "interested in sourcing", "cần nhập khẩu", "có nhu cầu mua".
+            loop {
+                let next = end + (text.len() - end - text[end..].trim_start().len());
+                match marker_at(next).filter(|&after| next > end && whole(next, after)) {
+                    Some(after) => end = after,
+                    None => return Some(end),
+                }
+            }
+        }
+        at += text[at..].chars().next().map_or(1, char::len_utf8);
+    }
+    None
+}
+
+/// How much each token of a Korean phrase counts by its role: a noun group that ends in a
+/// locative or dative particle (에, 에서, 에게: "대형마트와 해외 유통사에 공급", "선박과 철골
+/// 구조물에 쓰이는") names the customers or the use, not the product, and counts `PLACE_WEIGHT`;
+/// "분야에서" (in the field of) names the product's field and counts fully. Other tokens: 1.
+pub fn korean_roles(tokens: &[&str], known: &dyn Fn(&str) -> bool) -> Vec<f64> {
+    let mut roles = vec![1.0; tokens.len()];
+    let mut group_start = 0;
+    for (index, token) in tokens.iter().enumerate() {
+        if !token.chars().any(is_hangul) {
+            continue;
+        }
+        let stem = korean_stem(token, known);
+        let particle = token.strip_prefix(stem.as_str()).unwrap_or("");
+        let joins = particle.is_empty() || matches!(particle, "와" | "과") || *token == "및";
+        if joins {
+            continue;
+        }
+        if particle.starts_with('에') && !FIELD_WORDS.contains(&stem.as_str()) {
+            for role in &mut roles[group_start..=index] {
+                *role = PLACE_WEIGHT;
+            }
+        }
+        group_start = index + 1;
+    }
+    roles
+}
+
+/// Words whose locative names the product's own field ("체결 부품 분야에서").
+const FIELD_WORDS: &[&str] = &["분야", "부문", "업종"];
+
+/// How much the words of a Korean noun group in the locative count (see [`korean_roles`]).
+const PLACE_WEIGHT: f64 = 0.35;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each lower-cased text and what it is about (the text after its first run of markers),
+    /// or None when no marker says.
+    #[test]
+    fn a_text_is_about_what_follows_its_verb() {
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "seafood distributor in kochi; interested in sourcing fish cakes",
+                Some(" in kochi; interested in sourcing fish cakes"),
+            ),
+            (
+                "pharma company interested in sourcing toothpaste",
+                Some(" toothpaste"),
+            ),
+            ("importer of suiting fabrics", Some(" of suiting fabrics")),
+            (
+                "công ty xuất khẩu gạo cần nhập bao jumbo",
+                Some(" bao jumbo"),
+            ),
+            ("nhà máy có nhu cầu mua keo dán", Some(" keo dán")),
+            // A marker inside another word is none ("buyers", "mùa", "khẩu trang").
+            ("buyers of khẩu trang", None),
+            ("bolts and nuts", None),
+        ];
+        for &(text, about) in cases {
+            assert_eq!(focus_start(text).map(|at| &text[at..]), about, "{text}");
+        }
+    }
+
+    /// Each Korean phrase and the tokens that count `PLACE_WEIGHT` (customers, uses).
+    #[test]
+    fn customers_and_uses_count_less_than_products() {
+        let known = |word: &str| matches!(word, "어묵" | "게맛살" | "대형마트" | "분야");
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "냉장 어묵과 게맛살을 대형마트와 해외 유통사에 공급",
+                &["대형마트와", "해외", "유통사에"],
+            ),
+            (
+                "선박과 철골 구조물에 쓰이는 도료를",
+                &["선박과", "철골", "구조물에"],
+            ),
+            // The field a firm works in is its product's.
+            ("체결 부품 분야에서 20년", &[]),
+        ];
+        for &(phrase, places) in cases {
+            let tokens: Vec<&str> = phrase.split(' ').collect();
+            let roles = korean_roles(&tokens, &known);
+            let found: Vec<&str> = tokens
+                .iter()
+                .zip(&roles)
+                .filter(|(_, &role)| role < 1.0)
+                .map(|(token, _)| *token)
+                .collect();
+            assert_eq!(found, places, "{phrase}");
+        }
+    }
+}
