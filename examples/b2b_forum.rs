@@ -13,9 +13,9 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use missionmatch::{check_breaks, minimise_breaks, BreakProblem, Capacity};
+use missionmatch::{check_breaks, minimise_breaks, BreakProblem, Capacity, Deadline};
 
 /// `name = value;` statements of a MiniZinc data file, comments removed.
 fn statements(text: &str) -> HashMap<String, String> {
@@ -173,9 +173,7 @@ fn main() {
         }
     };
     let started = Instant::now();
-    let deadline = time_limit
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| started + Duration::from_secs_f64(s));
+    let deadline = Deadline::after(started, time_limit.filter(|s| s.is_finite() && *s >= 0.0));
     let result = minimise_breaks(&problem, deadline);
     let seconds = started.elapsed().as_secs_f64();
     let name = file.display();

@@ -68,9 +68,9 @@ pub use schedule::breaks::{
     BreakProblem, BreakResult, Capacity,
 };
 pub use schedule::{
-    idle_gaps, minimum_coverage, schedule, validate_published, validate_schedule, Meeting, Method,
-    PairWeight, Pricing, Progress, Schedule, ScheduleOptions, Shortfall, SolverChoice,
-    LONGEST_TIME_LIMIT_SECONDS,
+    idle_gaps, minimum_coverage, schedule, validate_published, validate_schedule, Deadline,
+    Meeting, Method, PairWeight, Pricing, Progress, Schedule, ScheduleOptions, Shortfall,
+    SolverChoice, LONGEST_TIME_LIMIT_SECONDS,
 };
 pub use score::{
     fit, log_loss, model_table, ModelParameters, Observation, PairFeatures, Ranker,

@@ -15,7 +15,9 @@ use crate::model::{
     interpreter_language, Availability, BuyerId, Date, FirmId, Mission, RequestKind, Status,
     TimeOfDay, Window,
 };
-use crate::schedule::{minimum_coverage, schedule, Meeting, PairWeight, Schedule, ScheduleOptions};
+use crate::schedule::{
+    minimum_coverage, schedule, Deadline, Meeting, PairWeight, Schedule, ScheduleOptions,
+};
 
 /// What happened to one meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -159,10 +161,7 @@ pub fn replan(
     if options.allow_moves == 0 {
         return Ok(best);
     }
-    let deadline = options
-        .schedule
-        .time_limit_seconds
-        .map(|limit| started + std::time::Duration::from_secs_f64(limit));
+    let deadline = Deadline::after(started, options.schedule.time_limit_seconds);
     let score = |replanned: &Replanned| {
         let wants = mission.wants();
         let met: usize = replanned
@@ -208,7 +207,7 @@ pub fn replan(
     let mut released: HashSet<(FirmId, BuyerId)> = HashSet::new();
     let mut tried = 0;
     for (_, _, firm, buyer) in candidates {
-        let out_of_time = deadline.is_some_and(|d| std::time::Instant::now() >= d);
+        let out_of_time = deadline.passed();
         if released.len() as u32 >= options.allow_moves || out_of_time || tried >= 200 {
             break;
         }

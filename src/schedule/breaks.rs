@@ -13,8 +13,7 @@
 //! no timetable has fewer breaks (SAT-UNSAT search). Every answer is checked by [`check`], which
 //! reads only the problem and the slots.
 
-use std::time::Instant;
-
+use super::Deadline;
 use batsat::{lbool, Callbacks, Lit, SolverInterface, Var};
 
 /// A slot-assignment problem on fixed meetings.
@@ -144,11 +143,9 @@ pub fn check(problem: &BreakProblem, slots: &[usize]) -> Result<u32, String> {
 }
 
 /// Stops the SAT solver at the deadline.
-struct Deadline(Option<Instant>);
-
 impl Callbacks for Deadline {
     fn stop(&self) -> bool {
-        self.0.is_some_and(|deadline| Instant::now() >= deadline)
+        self.passed()
     }
 }
 
@@ -302,10 +299,10 @@ impl Encoding {
         self.clause(&[!outputs[limit]]);
     }
 
-    fn new(problem: &BreakProblem, deadline: Option<Instant>) -> Encoding {
+    fn new(problem: &BreakProblem, deadline: Deadline) -> Encoding {
         let segment = problem.segments();
         let mut encoding = Encoding {
-            solver: Solver::new(Default::default(), Deadline(deadline)),
+            solver: Solver::new(Default::default(), deadline),
             placed: Vec::new(),
             breaks: Vec::new(),
             contradiction: false,
@@ -456,7 +453,7 @@ impl Encoding {
 }
 
 /// The timetable with the fewest breaks, proven when the search ends before `deadline`.
-pub fn minimise_breaks(problem: &BreakProblem, deadline: Option<Instant>) -> BreakResult {
+pub fn minimise_breaks(problem: &BreakProblem, deadline: Deadline) -> BreakResult {
     minimise_breaks_from(problem, None, deadline)
 }
 
@@ -465,7 +462,7 @@ pub fn minimise_breaks(problem: &BreakProblem, deadline: Option<Instant>) -> Bre
 pub fn minimise_breaks_from(
     problem: &BreakProblem,
     start: Option<&[usize]>,
-    deadline: Option<Instant>,
+    deadline: Deadline,
 ) -> BreakResult {
     let unknown = BreakResult {
         slots: None,

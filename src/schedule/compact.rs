@@ -12,6 +12,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::instance::{Instance, Placement};
+use super::Deadline;
 
 /// One participant: firm (`true`) or buyer, and its index.
 type Who = (bool, usize);
@@ -168,7 +169,7 @@ pub fn compact(
     instance: &Instance,
     mission: &crate::model::Mission,
     placements: &mut [Placement],
-    deadline: Option<std::time::Instant>,
+    deadline: Deadline,
 ) -> Compacted {
     let slot_count = instance.slot_count;
     let session_of: Vec<usize> = mission.slots.iter().map(|slot| slot.session).collect();
@@ -259,7 +260,7 @@ pub fn compact(
             proven = false;
             continue;
         }
-        if deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
+        if deadline.passed() {
             proven = false;
             continue;
         }
@@ -281,7 +282,7 @@ fn exact(
     position: &[usize],
     slots: &[usize],
     placements: &mut [Placement],
-    deadline: Option<std::time::Instant>,
+    deadline: Deadline,
 ) -> bool {
     use super::breaks::{minimise_breaks_from, BreakProblem, Capacity};
     let members: Vec<usize> = (0..placements.len())
@@ -370,7 +371,7 @@ pub fn limit_idle_gaps(
     mission: &crate::model::Mission,
     placements: &mut Vec<Placement>,
     limit: u32,
-    deadline: Option<std::time::Instant>,
+    deadline: Deadline,
 ) -> Result<Vec<Placement>, LimitError> {
     use super::breaks::{breaks_per_participant, minimise_breaks_from, BreakProblem, Capacity};
     let slot_count = instance.slot_count;

@@ -12,6 +12,7 @@ pub mod breaks;
 mod colour;
 mod compact;
 mod components;
+mod deadline;
 mod explain;
 mod formulation;
 mod greedy;
@@ -27,6 +28,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 use crate::model::{BuyerId, FirmId, Mission, SlotId};
 
+pub use deadline::Deadline;
 pub use explain::Shortfall;
 pub use solver::SolverChoice;
 pub use tables::assign_tables;
@@ -272,11 +274,9 @@ pub fn schedule(
             .elapsed()
             .mul_f64(0.5)
             .max(Duration::from_millis(200));
-        let mut deadline = Instant::now() + budget;
-        if let Some(limit) = options.time_limit_seconds {
-            deadline = deadline.min(started + Duration::from_secs_f64(limit));
-        }
-        let compacted = compact::compact(&instance, mission, &mut placements, Some(deadline));
+        let deadline = Deadline::at(Instant::now() + budget)
+            .earliest(Deadline::after(started, options.time_limit_seconds));
+        let compacted = compact::compact(&instance, mission, &mut placements, deadline);
         let compact::Compacted {
             before,
             after,
@@ -293,10 +293,10 @@ pub fn schedule(
         // Required, so not bound by compaction's budget: the time limit, or else ten seconds
         // or as long as scheduling took.
         let deadline = match options.time_limit_seconds {
-            Some(limit) => started + Duration::from_secs_f64(limit),
-            None => Instant::now() + started.elapsed().max(Duration::from_secs(10)),
+            Some(limit) => Deadline::after(started, Some(limit)),
+            None => Deadline::at(Instant::now() + started.elapsed().max(Duration::from_secs(10))),
         };
-        match compact::limit_idle_gaps(&instance, mission, &mut placements, limit, Some(deadline)) {
+        match compact::limit_idle_gaps(&instance, mission, &mut placements, limit, deadline) {
             Ok(dropped) if dropped.is_empty() => notes.push(format!(
                 "max_idle_gaps {limit}: nobody has more idle gaps than that"
             )),
@@ -497,17 +497,11 @@ struct Optimum {
 
 /// Seconds left before the deadline (none: no limit); out of time once it has passed, so no
 /// solver is started after the deadline.
-fn remaining(deadline: Option<(Instant, f64)>) -> Result<Option<f64>, SolveFailure> {
-    match deadline {
+fn remaining(deadline: Deadline) -> Result<Option<f64>, SolveFailure> {
+    match deadline.seconds_left() {
         None => Ok(None),
-        Some((started, seconds)) => {
-            let left = seconds - started.elapsed().as_secs_f64();
-            if left <= 0.0 {
-                Err(SolveFailure::OutOfTime)
-            } else {
-                Ok(Some(left.max(0.05)))
-            }
-        }
+        Some(left) if left <= 0.0 => Err(SolveFailure::OutOfTime),
+        Some(left) => Ok(Some(left.max(0.05))),
     }
 }
 
@@ -531,7 +525,7 @@ const CUT_SHORT: (Option<Solved>, f64, bool) = (None, f64::INFINITY, false);
 fn solve_stage(
     model: &solver::LinearModel,
     solver: SolverChoice,
-    deadline: Option<(Instant, f64)>,
+    deadline: Deadline,
     gap: f64,
     dive: bool,
 ) -> StageResult {
@@ -545,7 +539,7 @@ fn solve_stage(
 fn solve_relaxation(
     model: &solver::LinearModel,
     solver: SolverChoice,
-    deadline: Option<(Instant, f64)>,
+    deadline: Deadline,
 ) -> Result<Option<Solved>, SolveFailure> {
     match remaining(deadline).and_then(|left| solve(model, solver, true, left)) {
         Ok(relaxed) if relaxed.proven_optimal => Ok(Some(relaxed)),
@@ -559,7 +553,7 @@ fn search_from(
     model: &solver::LinearModel,
     relaxed: Solved,
     solver: SolverChoice,
-    deadline: Option<(Instant, f64)>,
+    deadline: Deadline,
     gap: f64,
     dive: bool,
 ) -> StageResult {
@@ -567,9 +561,7 @@ fn search_from(
     if is_integral(model, &relaxed) {
         return Ok((Some(relaxed), bound, true));
     }
-    let end =
-        deadline.map(|(started, seconds)| started + std::time::Duration::from_secs_f64(seconds));
-    let outcome = solver::solve_mip(model, relaxed, solver, end, gap, dive)?;
+    let outcome = solver::solve_mip(model, relaxed, solver, deadline, gap, dive)?;
     Ok((outcome.best, outcome.bound, outcome.proven))
 }
 
@@ -586,7 +578,7 @@ const LAZY_SLACK: f64 = 1.0;
 fn solve_stage_lazy(
     model: &solver::LinearModel,
     centre: &[f64],
-    deadline: Option<(Instant, f64)>,
+    deadline: Deadline,
     gap: f64,
     tell: &dyn Fn(String),
 ) -> StageResult {
@@ -656,7 +648,7 @@ fn solve_stage_priced(
     model: &solver::LinearModel,
     meeting_count: usize,
     left_out: &[bool],
-    deadline: Option<(Instant, f64)>,
+    deadline: Deadline,
     gap: f64,
     tell: &dyn Fn(String),
 ) -> StageResult {
@@ -714,8 +706,7 @@ fn solve_stage_priced(
             .as_ref()
             .map_or(f64::NEG_INFINITY, |best| best.objective);
         let proven = best.is_some() && solver::relative_gap(bound, value) <= gap.max(1e-9);
-        let out_of_time =
-            deadline.is_some_and(|(started, seconds)| started.elapsed().as_secs_f64() >= seconds);
+        let out_of_time = deadline.passed();
         if proven || everything || out_of_time {
             return Ok((best, bound.max(value), proven));
         }
@@ -746,7 +737,7 @@ fn optimise(
     notes: &mut Vec<String>,
 ) -> Result<Optimum> {
     let solver = options.solver;
-    let deadline = options.time_limit_seconds.map(|seconds| (started, seconds));
+    let deadline = Deadline::after(started, options.time_limit_seconds);
     // The engine fixes what the LP decided and searches the rest first; the time-indexed
     // baseline is handed to the solver whole.
     let dive = options.method == Method::Classes;
@@ -1054,7 +1045,7 @@ mod tests {
             rows_mattered += usize::from(brute_force(&without).unwrap() > optimum + 1e-6);
             let centre = vec![0.0; model.upper.len()];
             let (best, bound, proven) =
-                solve_stage_lazy(&model, &centre, None, 0.0, &|_| {}).unwrap();
+                solve_stage_lazy(&model, &centre, Deadline::NONE, 0.0, &|_| {}).unwrap();
             let best = best.expect("a feasible model has a solution");
             assert!(satisfies(&model, &best.values), "seed {seed}: a row broken");
             assert!(proven, "seed {seed}: not proven");
@@ -1083,9 +1074,15 @@ mod tests {
                 .map(|(index, row)| row.sense == Sense::AtMost && index % 2 == 0)
                 .collect();
             for gap in [0.0, 0.01] {
-                let (best, bound, _) =
-                    solve_stage_priced(&model, model.upper.len(), &left_out, None, gap, &|_| {})
-                        .unwrap();
+                let (best, bound, _) = solve_stage_priced(
+                    &model,
+                    model.upper.len(),
+                    &left_out,
+                    Deadline::NONE,
+                    gap,
+                    &|_| {},
+                )
+                .unwrap();
                 let best = best.expect("a feasible model has a solution");
                 assert!(satisfies(&model, &best.values), "seed {seed}: a row broken");
                 assert!(

@@ -6,8 +6,7 @@ use good_lp::{
     SolutionWithDual, SolverModel, Variable, WithTimeLimit,
 };
 
-use std::time::Instant;
-
+use super::Deadline;
 use crate::error::{Error, Result};
 
 /// Which solver runs the models.
@@ -447,14 +446,6 @@ pub fn relative_gap(bound: f64, value: f64) -> f64 {
     }
 }
 
-fn seconds_until(deadline: Option<Instant>) -> Option<f64> {
-    deadline.map(|d| {
-        d.saturating_duration_since(Instant::now())
-            .as_secs_f64()
-            .max(0.05)
-    })
-}
-
 /// The model with some variables fixed: those are substituted out, so the LPs left to solve
 /// are as small as the undecided part, and rows the free variables can no longer break are
 /// dropped (the bounds of a restricted model are only ever tightened after, so they stay
@@ -525,6 +516,11 @@ fn unproven(model: &LinearModel, values: Vec<f64>) -> Solved {
     }
 }
 
+/// Seconds a solver may take (none: no limit); a solver is never given less than 0.05 s.
+fn seconds_until(deadline: Deadline) -> Option<f64> {
+    deadline.seconds_left().map(|left| left.max(0.05))
+}
+
 /// Solves the model as a MIP, starting from its already solved LP relaxation `root`, until the
 /// best solution is within `gap` (relative) of the proven bound or the deadline passes.
 ///
@@ -537,7 +533,7 @@ pub fn solve_mip(
     model: &LinearModel,
     root: Solved,
     solver: SolverChoice,
-    deadline: Option<Instant>,
+    deadline: Deadline,
     gap: f64,
     dive: bool,
 ) -> Result<MipOutcome, SolveFailure> {
@@ -658,7 +654,7 @@ fn search_neighbourhood(
     model: &LinearModel,
     fixed: &[Option<f64>],
     incumbent: Option<&Solved>,
-    deadline: Option<Instant>,
+    deadline: Deadline,
     gap: f64,
 ) -> Option<Solved> {
     let solver = SolverChoice::Microlp;
@@ -694,7 +690,7 @@ fn branch_and_bound(
     model: &LinearModel,
     root: Solved,
     solver: SolverChoice,
-    deadline: Option<Instant>,
+    deadline: Deadline,
     incumbent: Option<Solved>,
     gap: f64,
     node_limit: Option<usize>,
@@ -727,7 +723,7 @@ fn branch_and_bound(
         }
         nodes += 1;
         let out_of_nodes = node_limit.is_some_and(|limit| nodes > limit);
-        if out_of_nodes || deadline.is_some_and(|d| Instant::now() >= d) {
+        if out_of_nodes || deadline.passed() {
             open.push(node);
             break;
         }
@@ -844,7 +840,7 @@ pub(crate) mod tests {
         model.add_row(vec![(a, 2.0), (b, 3.0), (c, 1.0)], Sense::AtMost, 3.5);
         let lp = solve(&model, SolverChoice::Microlp, true, None).unwrap();
         assert!((lp.objective - 26.0 / 3.0).abs() < 1e-6, "{}", lp.objective);
-        let mip = solve_mip(&model, lp, SolverChoice::Microlp, None, 0.0, true).unwrap();
+        let mip = solve_mip(&model, lp, SolverChoice::Microlp, Deadline::NONE, 0.0, true).unwrap();
         let best = mip.best.unwrap();
         assert!((best.objective - 8.0).abs() < 1e-6, "{}", best.objective);
         assert!(mip.proven && (mip.bound - 8.0).abs() < 1e-6);
@@ -1010,7 +1006,8 @@ pub(crate) mod tests {
             for gap in [0.0, 0.01] {
                 let lp = solve(&model, SolverChoice::Microlp, true, None).unwrap();
                 let fractional = !lp.values.iter().all(|x| (x - x.round()).abs() < 1e-6);
-                let mip = solve_mip(&model, lp, SolverChoice::Microlp, None, gap, true).unwrap();
+                let mip = solve_mip(&model, lp, SolverChoice::Microlp, Deadline::NONE, gap, true)
+                    .unwrap();
                 let best = mip.best.expect("a feasible model has a solution");
                 assert!(
                     satisfies(&model, &best.values),
@@ -1032,10 +1029,17 @@ pub(crate) mod tests {
     fn a_neighbourhood_keeps_what_it_does_not_free() {
         let model = packing_model(7, 40, 30);
         let lp = solve(&model, SolverChoice::Microlp, true, None).unwrap();
-        let whole = solve_mip(&model, lp.clone(), SolverChoice::Microlp, None, 0.0, true)
-            .unwrap()
-            .best
-            .unwrap();
+        let whole = solve_mip(
+            &model,
+            lp.clone(),
+            SolverChoice::Microlp,
+            Deadline::NONE,
+            0.0,
+            true,
+        )
+        .unwrap()
+        .best
+        .unwrap();
         // Hold every variable but the first five at the optimum's values: the neighbourhood
         // grows from those five through short rows and its answer keeps the rest as held.
         let fixed: Vec<Option<f64>> = whole
@@ -1046,7 +1050,8 @@ pub(crate) mod tests {
             .collect();
         let around = widen(&model, &fixed);
         assert!(around.iter().filter(|v| v.is_none()).count() > 5);
-        let found = search_neighbourhood(&model, &around, Some(&whole), None, 0.0).unwrap();
+        let found =
+            search_neighbourhood(&model, &around, Some(&whole), Deadline::NONE, 0.0).unwrap();
         assert!(satisfies(&model, &found.values));
         for (v, held) in around.iter().enumerate() {
             if let Some(value) = held {

@@ -4,7 +4,9 @@
 //! prove the same infeasibility), with a timetable the independent checker accepts.
 
 use missionmatch::testing::Rng;
-use missionmatch::{check_breaks, minimise_breaks, minimise_breaks_from, BreakProblem, Capacity};
+use missionmatch::{
+    check_breaks, minimise_breaks, minimise_breaks_from, BreakProblem, Capacity, Deadline,
+};
 
 fn random_problem(rng: &mut Rng) -> BreakProblem {
     let participants = 3 + rng.below(4);
@@ -85,7 +87,7 @@ fn the_minimiser_finds_the_brute_force_minimum() {
     for case in 0..400 {
         let problem = random_problem(&mut rng);
         let expected = brute_force(&problem);
-        let result = minimise_breaks(&problem, None);
+        let result = minimise_breaks(&problem, Deadline::NONE);
         assert!(result.proven, "case {case}: not proven without a deadline");
         match (expected, &result.slots) {
             (None, None) => infeasible += 1,
@@ -121,13 +123,13 @@ fn starting_from_a_timetable_never_ends_worse_than_it() {
             continue;
         };
         // A valid start: the first timetable the minimiser finds with no bound.
-        let any = minimise_breaks(&problem, None).slots.unwrap();
-        let result = minimise_breaks_from(&problem, Some(&any), None);
+        let any = minimise_breaks(&problem, Deadline::NONE).slots.unwrap();
+        let result = minimise_breaks_from(&problem, Some(&any), Deadline::NONE);
         assert_eq!(result.breaks, minimum, "case {case}");
         assert!(result.proven);
         // With a deadline already past, the start comes back unproven (or proven if it is 0).
-        let past = std::time::Instant::now();
-        let rushed = minimise_breaks_from(&problem, Some(&any), Some(past));
+        let past = Deadline::at(std::time::Instant::now());
+        let rushed = minimise_breaks_from(&problem, Some(&any), past);
         assert_eq!(rushed.slots.as_deref(), Some(any.as_slice()), "case {case}");
         assert_eq!(rushed.breaks, check_breaks(&problem, &any).unwrap());
         assert!(rushed.lower_bound <= minimum);
@@ -146,7 +148,7 @@ fn a_meeting_with_no_slot_is_infeasible_and_the_checker_names_broken_rules() {
         segment_starts: Vec::new(),
     };
     // A triangle needs three slots: two cannot hold it.
-    let result = minimise_breaks(&problem, None);
+    let result = minimise_breaks(&problem, Deadline::NONE);
     assert_eq!((result.slots, result.proven), (None, true));
     let wider = BreakProblem {
         slots: 3,
@@ -154,7 +156,7 @@ fn a_meeting_with_no_slot_is_infeasible_and_the_checker_names_broken_rules() {
         ..problem.clone()
     };
     // In three slots, whoever meets in the first and the last slot waits in between.
-    let solved = minimise_breaks(&wider, None);
+    let solved = minimise_breaks(&wider, Deadline::NONE);
     assert_eq!((solved.breaks, solved.proven), (1, true));
     assert!(check_breaks(&wider, &[0, 0, 1])
         .unwrap_err()
