@@ -741,7 +741,7 @@ fn optimise(
     // The engine fixes what the LP decided and searches the rest first; the time-indexed
     // baseline is handed to the solver whole.
     let dive = options.method == Method::Classes;
-    let formulation = Formulation::build(instance, pairs, partition, solver == SolverChoice::Highs);
+    let formulation = Formulation::build(instance, pairs, partition, solver.solves_integers());
     let size = format!(
         "{} classes, {} variables, {} rows",
         partition.classes.len(),
@@ -817,7 +817,7 @@ fn optimise(
     }
     tell(options, started, || format!("expected value ({size})"));
     let priced = dive
-        && solver == SolverChoice::Microlp
+        && !solver.solves_integers()
         && match options.pricing {
             Pricing::Auto => value_model.upper.len() >= PRICING_THRESHOLD,
             Pricing::Always => true,
