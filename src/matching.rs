@@ -16,7 +16,7 @@
 //! (`score::Ranker`, its weights `[model] rank_hs`, `rank_text`, `rank_request`,
 //! `rank_exclusivity`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Result};
 use crate::hs::HsTable;
@@ -439,8 +439,9 @@ const SHOWN_SHARE: f64 = 0.36;
 /// counts 0.85) plus that of their chapter shares (0.35 for what the headings did not
 /// already give), times 80% and the geometric mean of the two sides' confidence.
 fn inferred_similarity(a: &[Code], b: &[Code]) -> f64 {
-    fn vector(codes: &[Code], digits: usize) -> HashMap<&str, f64> {
-        let mut shares: HashMap<&str, f64> = HashMap::new();
+    // Ordered, so that the sums below add in the same order on every run.
+    fn vector(codes: &[Code], digits: usize) -> BTreeMap<&str, f64> {
+        let mut shares: BTreeMap<&str, f64> = BTreeMap::new();
         for code in codes {
             *shares
                 .entry(&code.digits[..digits.min(code.digits.len())])
@@ -450,7 +451,7 @@ fn inferred_similarity(a: &[Code], b: &[Code]) -> f64 {
     }
     let cosine = |digits: usize| {
         let (x, y) = (vector(a, digits), vector(b, digits));
-        let norm = |v: &HashMap<&str, f64>| v.values().map(|s| s * s).sum::<f64>().sqrt();
+        let norm = |v: &BTreeMap<&str, f64>| v.values().map(|s| s * s).sum::<f64>().sqrt();
         let dot: f64 = x.iter().filter_map(|(k, s)| y.get(k).map(|t| s * t)).sum();
         dot / (norm(&x) * norm(&y)).max(1e-9)
     };
@@ -468,69 +469,29 @@ pub fn match_mission(mission: &Mission, options: &MatchOptions) -> Result<Vec<Ca
 
 /// [`match_mission`], and the headings it inferred for firms and buyers (see
 /// [`inferred_headings`]) from the same profiles, so `match` need not build them twice.
+///
+/// The steps: profiles (with inferred headings); each side's pool of the other side's best
+/// text matches and chapter peers; each pool's best pairs kept, and every requested pair; then,
+/// for the pairs kept, the buyer's exclusivity, the price and the reasons.
 pub fn match_with_headings(
     mission: &Mission,
     options: &MatchOptions,
 ) -> Result<(Vec<Candidate>, Headings, Headings)> {
-    let hs = HsTable::bundled();
-    let model = ModelParameters::from_table(&mission.model);
     let (firm_profiles, buyer_profiles) = profiles(mission, options)?;
     let headings = (inferred(&firm_profiles), inferred(&buyer_profiles));
-    let mut buyer_index = TextIndex::build(buyer_profiles.iter().map(|p| p.search_text.as_str()))?;
-    let mut firm_index = TextIndex::build(firm_profiles.iter().map(|p| p.search_text.as_str()))?;
-
-    // Who trades in each chapter, for pairs the text alone would miss.
-    let mut buyers_by_chapter: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (index, profile) in buyer_profiles.iter().enumerate() {
-        for code in &profile.codes {
-            buyers_by_chapter
-                .entry(&code.digits[..2])
-                .or_default()
-                .push(index);
-        }
-    }
-    let mut firms_by_chapter: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (index, profile) in firm_profiles.iter().enumerate() {
-        for code in &profile.codes {
-            firms_by_chapter
-                .entry(&code.digits[..2])
-                .or_default()
-                .push(index);
-        }
-    }
-
-    let mut kinds: HashMap<(usize, usize), RequestKind> = HashMap::new();
-    for request in &mission.requests {
-        if let (Some(firm), Some(buyer)) = (
-            mission.firm_index(&request.firm),
-            mission.buyer_index(&request.buyer),
-        ) {
-            let entry = kinds.entry((firm, buyer)).or_insert(request.kind);
-            // The strongest row of a pair decides: avoid, must, want, request.
-            let strength = |kind: RequestKind| match kind {
-                RequestKind::Avoid => 3,
-                RequestKind::Must => 2,
-                RequestKind::Want => 1,
-                RequestKind::Request => 0,
-            };
-            if strength(request.kind) > strength(*entry) {
-                *entry = request.kind;
-            }
-        }
-    }
-
     let per_firm = options
         .candidates_per_firm
         .or(mission.rules.candidates_per_firm.map(|n| n as usize))
         .unwrap_or(40);
-    let pool = (per_firm * 3).max(100);
+    let mut buyer_index = TextIndex::build(buyer_profiles.iter().map(|p| p.search_text.as_str()))?;
+    let mut firm_index = TextIndex::build(firm_profiles.iter().map(|p| p.search_text.as_str()))?;
     let mut text_scores: HashMap<(usize, usize), f64> = HashMap::new();
     let firm_pools = pools(
         &firm_profiles,
         &firm_index,
         &mut buyer_index,
-        &buyers_by_chapter,
-        pool,
+        &by_chapter(&buyer_profiles),
+        (per_firm * 3).max(100),
         options.text,
         |firm, buyer, similarity| {
             let entry = text_scores.entry((firm, buyer)).or_insert(0.0);
@@ -541,7 +502,7 @@ pub fn match_with_headings(
         &buyer_profiles,
         &buyer_index,
         &mut firm_index,
-        &firms_by_chapter,
+        &by_chapter(&firm_profiles),
         options.candidates_per_buyer * 3 + 5,
         options.text,
         |buyer, firm, similarity| {
@@ -549,36 +510,106 @@ pub fn match_with_headings(
             *entry = entry.max(similarity);
         },
     )?;
+    let scorer = Scorer {
+        mission,
+        model: ModelParameters::from_table(&mission.model),
+        firms: &firm_profiles,
+        buyers: &buyer_profiles,
+        text_scores,
+        kinds: request_kinds(mission),
+    };
+    let firm_side = firm_pools.iter().enumerate().map(|(firm, pool)| {
+        let pairs = pool.iter().map(|&buyer| (firm, buyer)).collect::<Vec<_>>();
+        (pairs, per_firm)
+    });
+    let buyer_side = buyer_pools.iter().enumerate().map(|(buyer, pool)| {
+        let pairs = pool.iter().map(|&firm| (firm, buyer)).collect::<Vec<_>>();
+        (pairs, options.candidates_per_buyer)
+    });
+    let candidates = scorer.finish(scorer.kept(firm_side.chain(buyer_side)));
+    Ok((candidates, headings.0, headings.1))
+}
 
-    let requested = |firm: usize, buyer: usize| {
+/// Who trades in each chapter, for pairs the text alone would miss.
+fn by_chapter(profiles: &[Profile]) -> HashMap<&str, Vec<usize>> {
+    let mut by_chapter: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, profile) in profiles.iter().enumerate() {
+        for code in &profile.codes {
+            by_chapter.entry(&code.digits[..2]).or_default().push(index);
+        }
+    }
+    by_chapter
+}
+
+/// Each requested pair (by index) with the strongest of its rows: avoid, must, want, request.
+fn request_kinds(mission: &Mission) -> HashMap<(usize, usize), RequestKind> {
+    let strength = |kind: RequestKind| match kind {
+        RequestKind::Avoid => 3,
+        RequestKind::Must => 2,
+        RequestKind::Want => 1,
+        RequestKind::Request => 0,
+    };
+    let mut kinds: HashMap<(usize, usize), RequestKind> = HashMap::new();
+    for request in &mission.requests {
+        if let (Some(firm), Some(buyer)) = (
+            mission.firm_index(&request.firm),
+            mission.buyer_index(&request.buyer),
+        ) {
+            let entry = kinds.entry((firm, buyer)).or_insert(request.kind);
+            if strength(request.kind) > strength(*entry) {
+                *entry = request.kind;
+            }
+        }
+    }
+    kinds
+}
+
+/// What scores, prices and explains a pair: the profiles, their text similarities and the
+/// requests.
+struct Scorer<'a> {
+    mission: &'a Mission,
+    model: ModelParameters,
+    firms: &'a [Profile],
+    buyers: &'a [Profile],
+    text_scores: HashMap<(usize, usize), f64>,
+    kinds: HashMap<(usize, usize), RequestKind>,
+}
+
+impl Scorer<'_> {
+    /// Whether someone asked for the pair (request, want or must).
+    fn requested(&self, firm: usize, buyer: usize) -> bool {
         matches!(
-            kinds.get(&(firm, buyer)),
+            self.kinds.get(&(firm, buyer)),
             Some(RequestKind::Request | RequestKind::Want | RequestKind::Must)
         )
-    };
-    // A pair's deal value from its relevance.
-    let price = |candidate: &mut Candidate| {
+    }
+
+    /// A pair's deal value from its relevance.
+    fn price(&self, candidate: &mut Candidate) {
+        let mission = self.mission;
         let (firm_record, buyer_record) = (
             &mission.firms[candidate.firm],
             &mission.buyers[candidate.buyer],
         );
-        candidate.p_deal = model.p_deal(&PairFeatures {
+        candidate.p_deal = self.model.p_deal(&PairFeatures {
             relevance: candidate.relevance,
             hs_level: candidate.hs_level,
             shared_language: mission.interpreter_for(firm_record, buyer_record).is_none(),
-            request: requested(candidate.firm, candidate.buyer),
+            request: self.requested(candidate.firm, candidate.buyer),
         });
-        candidate.deal_value_usd = model.deal_value_usd(
+        candidate.deal_value_usd = self.model.deal_value_usd(
             buyer_record.annual_import_usd,
             firm_record.export_capacity_usd,
         );
         candidate.expected_value_usd = candidate.p_deal * candidate.deal_value_usd;
-    };
-    // Scoring is all a ranking needs; the reasons (words, strings) are written only for the
-    // pairs kept, which at 1,000 x 100,000 are a few percent of those scored.
-    let evaluate = |firm: usize, buyer: usize| -> Candidate {
-        let (firm_profile, buyer_profile) = (&firm_profiles[firm], &buyer_profiles[buyer]);
-        let text = text_scores.get(&(firm, buyer)).copied().unwrap_or(0.0);
+    }
+
+    /// A pair scored and priced. Scoring is all a ranking needs; the reasons (words, strings)
+    /// are written only for the pairs kept ([`Scorer::finish`]), which at 1,000 x 100,000 are a
+    /// few percent of those scored.
+    fn evaluate(&self, firm: usize, buyer: usize) -> Candidate {
+        let (firm_profile, buyer_profile) = (&self.firms[firm], &self.buyers[buyer]);
+        let text = self.text_scores.get(&(firm, buyer)).copied().unwrap_or(0.0);
         let (level, mut hs) = closest_codes(&firm_profile.codes, &buyer_profile.codes)
             .map_or((0, 0.0), |(level, score, ..)| (level, score));
         if level > 0
@@ -587,11 +618,11 @@ pub fn match_with_headings(
         {
             hs = inferred_similarity(&firm_profile.codes, &buyer_profile.codes);
         }
-        let requested = requested(firm, buyer);
+        let requested = self.requested(firm, buyer);
         let mut candidate = Candidate {
             firm,
             buyer,
-            relevance: model.ranker.relevance(hs, text, requested),
+            relevance: self.model.ranker.relevance(hs, text, requested),
             text_similarity: text,
             hs_level: level,
             p_deal: 0.0,
@@ -599,27 +630,90 @@ pub fn match_with_headings(
             expected_value_usd: 0.0,
             reasons: Vec::new(),
         };
-        price(&mut candidate);
+        self.price(&mut candidate);
         candidate
-    };
-    // The firms' words as written, for the reasons (firms read them on their agendas).
-    let firm_words: Vec<HashMap<String, String>> = firm_profiles
-        .iter()
-        .map(|profile| crate::index::term_words(&profile.query_text))
-        .collect();
-    let explain = |candidate: &mut Candidate| {
+    }
+
+    /// The best `count` of each list of (firm, buyer) pairs, avoid pairs and irrelevant ones
+    /// left out, and every pair someone asked for.
+    fn kept(&self, lists: impl Iterator<Item = (Vec<(usize, usize)>, usize)>) -> Vec<Candidate> {
+        let mut kept: HashMap<(usize, usize), Candidate> = HashMap::new();
+        for (mut pairs, count) in lists {
+            pairs.sort_unstable();
+            pairs.dedup();
+            let mut scored: Vec<Candidate> = pairs
+                .into_iter()
+                .filter(|pair| self.kinds.get(pair) != Some(&RequestKind::Avoid))
+                .map(|(firm, buyer)| self.evaluate(firm, buyer))
+                .filter(|c| c.relevance > 0.0)
+                .collect();
+            scored.sort_by(|a, b| {
+                b.relevance
+                    .total_cmp(&a.relevance)
+                    .then(b.expected_value_usd.total_cmp(&a.expected_value_usd))
+                    .then((a.firm, a.buyer).cmp(&(b.firm, b.buyer)))
+            });
+            scored.truncate(count);
+            for candidate in scored {
+                kept.insert((candidate.firm, candidate.buyer), candidate);
+            }
+        }
+        for (&(firm, buyer), &kind) in &self.kinds {
+            if kind != RequestKind::Avoid {
+                kept.entry((firm, buyer))
+                    .or_insert_with(|| self.evaluate(firm, buyer));
+            }
+        }
+        kept.into_values().collect()
+    }
+
+    /// The pairs kept, each nobody asked for weighed against its buyer's best pair (a pair far
+    /// below it is most likely a second reading of the buyer's words), priced again, with its
+    /// reasons; by firm, most relevant first.
+    fn finish(&self, mut candidates: Vec<Candidate>) -> Vec<Candidate> {
+        let mut buyer_best = vec![0.0f64; self.mission.buyers.len()];
+        for candidate in &candidates {
+            let best = &mut buyer_best[candidate.buyer];
+            *best = best.max(candidate.relevance);
+        }
+        // The firms' words as written, for the reasons (firms read them on their agendas).
+        let firm_words: Vec<HashMap<String, String>> = self
+            .firms
+            .iter()
+            .map(|profile| crate::index::term_words(&profile.query_text))
+            .collect();
+        for candidate in &mut candidates {
+            if !self.requested(candidate.firm, candidate.buyer) {
+                candidate.relevance = self
+                    .model
+                    .ranker
+                    .exclusive(candidate.relevance, buyer_best[candidate.buyer]);
+                self.price(candidate);
+            }
+            candidate.reasons = self.reasons(candidate, &firm_words[candidate.firm]);
+        }
+        candidates.sort_by(|a, b| {
+            a.firm
+                .cmp(&b.firm)
+                .then(b.relevance.total_cmp(&a.relevance))
+                .then(a.buyer.cmp(&b.buyer))
+        });
+        candidates
+    }
+
+    /// Why a pair was proposed, in words people read: the words both wrote, the HS heading each
+    /// side's words reach, the requests, the interpreter.
+    fn reasons(&self, candidate: &Candidate, firm_words: &HashMap<String, String>) -> Vec<String> {
         let (firm, buyer) = (candidate.firm, candidate.buyer);
-        let (firm_profile, buyer_profile) = (&firm_profiles[firm], &buyer_profiles[buyer]);
+        let (firm_profile, buyer_profile) = (&self.firms[firm], &self.buyers[buyer]);
         let closest = closest_codes(&firm_profile.codes, &buyer_profile.codes);
-        let reasons = &mut candidate.reasons;
+        let mut reasons = Vec::new();
         let mut shared_terms: Vec<&str> = Vec::new();
         for term in firm_profile
             .own_terms
             .intersection(&buyer_profile.own_terms)
         {
-            let word = firm_words[firm]
-                .get(term)
-                .map_or(term.as_str(), String::as_str);
+            let word = firm_words.get(term).map_or(term.as_str(), String::as_str);
             if !shared_terms.iter().any(|w| w.eq_ignore_ascii_case(word)) {
                 shared_terms.push(word);
             }
@@ -636,7 +730,10 @@ pub fn match_with_headings(
             ));
         }
         if let Some((level, _, firm_code, buyer_code, code)) = closest {
-            let description = hs.get(code).map(|e| e.description.as_str()).unwrap_or("");
+            let description = HsTable::bundled()
+                .get(code)
+                .map(|e| e.description.as_str())
+                .unwrap_or("");
             let level_name = match level {
                 3 => "subheading",
                 2 => "heading",
@@ -665,7 +762,7 @@ pub fn match_with_headings(
                 reasons.push(format!("same HS {level_name} {code} ({short})"));
             }
         }
-        match kinds.get(&(firm, buyer)) {
+        match self.kinds.get(&(firm, buyer)) {
             Some(RequestKind::Must) => reasons.push("must meet (requests.csv)".to_string()),
             Some(RequestKind::Want) => reasons.push("meeting wanted (requests.csv)".to_string()),
             Some(RequestKind::Request) => {
@@ -673,78 +770,14 @@ pub fn match_with_headings(
             }
             _ => {}
         }
+        let mission = self.mission;
         if let Some(language) =
             mission.interpreter_for(&mission.firms[firm], &mission.buyers[buyer])
         {
             reasons.push(format!("needs an interpreter ({language})"));
         }
-    };
-
-    // The best `count` of the given (firm, buyer) pairs, avoid pairs and irrelevant ones left out.
-    let best = |pairs: Vec<(usize, usize)>, count: usize| -> Vec<Candidate> {
-        let mut scored: Vec<Candidate> = pairs
-            .into_iter()
-            .filter(|pair| kinds.get(pair) != Some(&RequestKind::Avoid))
-            .map(|(firm, buyer)| evaluate(firm, buyer))
-            .filter(|c| c.relevance > 0.0)
-            .collect();
-        scored.sort_by(|a, b| {
-            b.relevance
-                .total_cmp(&a.relevance)
-                .then(b.expected_value_usd.total_cmp(&a.expected_value_usd))
-                .then((a.firm, a.buyer).cmp(&(b.firm, b.buyer)))
-        });
-        scored.truncate(count);
-        scored
-    };
-    let mut kept: HashMap<(usize, usize), Candidate> = HashMap::new();
-    let firm_side = firm_pools.iter().enumerate().map(|(firm, pool)| {
-        (
-            pool.iter().map(|&buyer| (firm, buyer)).collect::<Vec<_>>(),
-            per_firm,
-        )
-    });
-    let buyer_side = buyer_pools.iter().enumerate().map(|(buyer, pool)| {
-        (
-            pool.iter().map(|&firm| (firm, buyer)).collect::<Vec<_>>(),
-            options.candidates_per_buyer,
-        )
-    });
-    for (mut pairs, count) in firm_side.chain(buyer_side) {
-        pairs.sort_unstable();
-        pairs.dedup();
-        for candidate in best(pairs, count) {
-            kept.insert((candidate.firm, candidate.buyer), candidate);
-        }
+        reasons
     }
-    for (&(firm, buyer), &kind) in &kinds {
-        if kind != RequestKind::Avoid {
-            kept.entry((firm, buyer))
-                .or_insert_with(|| evaluate(firm, buyer));
-        }
-    }
-    let mut candidates: Vec<Candidate> = kept.into_values().collect();
-    let mut buyer_best = vec![0.0f64; mission.buyers.len()];
-    for candidate in &candidates {
-        let best = &mut buyer_best[candidate.buyer];
-        *best = best.max(candidate.relevance);
-    }
-    for candidate in &mut candidates {
-        if !requested(candidate.firm, candidate.buyer) {
-            candidate.relevance = model
-                .ranker
-                .exclusive(candidate.relevance, buyer_best[candidate.buyer]);
-            price(candidate);
-        }
-        explain(candidate);
-    }
-    candidates.sort_by(|a, b| {
-        a.firm
-            .cmp(&b.firm)
-            .then(b.relevance.total_cmp(&a.relevance))
-            .then(a.buyer.cmp(&b.buyer))
-    });
-    Ok((candidates, headings.0, headings.1))
 }
 
 /// The candidates as scheduler weights.

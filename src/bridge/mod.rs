@@ -614,7 +614,11 @@ impl Bridge {
         let total = self.headings.len() as f64;
         let mut scores: HashMap<u32, Evidence> = HashMap::new();
         let mut named: HashMap<(u32, char), u32> = HashMap::new();
-        for (key, found) in profile {
+        // In the order of the keys, so that evidence adds up the same way on every run (a
+        // HashMap's order changes from run to run, and with it the last bits of a sum).
+        let mut features: Vec<(&String, &Found)> = profile.iter().collect();
+        features.sort_by(|a, b| a.0.cmp(b.0));
+        for (key, found) in features {
             if words::is_boilerplate(key) {
                 continue;
             }
