@@ -429,9 +429,10 @@ fn inferred(profiles: &[Profile]) -> Headings {
         .collect()
 }
 
-/// Inferred headings shown to people (reasons, pages, `check`) are those with at least 60% of
-/// the best one's evidence (a share is that ratio squared, see `bridge`); the weaker ones still
-/// count in the score.
+/// Inferred headings listed for people (pages, `check`, the `headings` example) and whose
+/// descriptions join the searchable text are those with at least 60% of the best one's evidence
+/// (a share is that ratio squared, see `bridge`); the weaker ones still count in the score, and
+/// a reason names whichever code of the pair is closest.
 const SHOWN_SHARE: f64 = 0.36;
 
 /// The HS part of relevance of two profiles at least one of which has inferred headings: how

@@ -18,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::hs::HsTable;
+use unicode_normalization::UnicodeNormalization;
 
 pub use words::{has_vietnamese, is_hangul};
 
@@ -43,8 +44,9 @@ const LEAST_EVIDENCE: f64 = 2.0;
 /// Headings after the best are kept while their evidence is at least this share of the best
 /// one's, at most `MOST_INFERRED`: the matcher compares the spread of two profiles' evidence,
 /// so a firm whose product is the second reading of its words still meets its buyers (0.2 on the
-/// training halves of the held-out sets: nDCG@10 0.672 -> 0.695 and 0.676 -> 0.696 against 0.5;
-/// the readings people are shown are filtered again by the matcher).
+/// training halves of the held-out sets: nDCG@10 0.672 -> 0.695 and 0.676 -> 0.696 against 0.5).
+/// The matcher lists and describes only readings of at least `SHOWN_SHARE`, but a weaker one
+/// still counts in the score and may be the closest code a reason names.
 const LEAST_SHARE: f64 = 0.2;
 const MOST_INFERRED: usize = 8;
 /// A heading's share is its evidence over the best heading's, to this power: the runner-up
@@ -293,10 +295,11 @@ impl Bridge {
 
     /// The features of a participant's text, each with its weight and written words.
     ///
-    /// In English and Vietnamese a buyer names what it wants after the verb that says so ("Seafood
-    /// distributor supplying hotel chains, interested in fish cakes", "Công ty xuất khẩu gạo cần
-    /// nhập bao jumbo"): the words before the first such verb tell its own trade and count
-    /// `BEFORE_FOCUS`, unless nothing after the verb names a product.
+    /// In a text without Hangul (English or Vietnamese; a firm's English sentences too) the
+    /// writer names what it buys or sells after the word that says so ("Pharma company
+    /// interested in sourcing toothpaste", "Công ty xuất khẩu gạo cần nhập bao jumbo"): the
+    /// words before the first run of such words ([`words::focus_start`]) tell its own trade and
+    /// count `BEFORE_FOCUS`, unless nothing after them names a product.
     fn profile_features(&self, text: &str) -> HashMap<String, Found> {
         let vietnamese = has_vietnamese(text);
         let text = words::without_names(text, vietnamese, &|word: &str| {
@@ -304,6 +307,8 @@ impl Bridge {
                 .first()
                 .is_some_and(|stem| self.postings.contains_key(&format!("e:{stem}")))
         })
+        .nfc()
+        .collect::<String>()
         .to_lowercase();
         let start = (!text.chars().any(is_hangul))
             .then(|| words::focus_start(&text))
@@ -669,7 +674,11 @@ impl Bridge {
         // Of headings the words support alike, the one whose own name the text covers most is
         // meant: "women's or girls' overcoats, capes, cloaks" is 6102's name, and 6202 shares
         // all but one of its words.
-        for (&(heading, language), &count) in &named {
+        // In key order, like the evidence above: products taken in another order differ in
+        // their last bits.
+        let mut named: Vec<((u32, char), u32)> = named.into_iter().collect();
+        named.sort_unstable();
+        for ((heading, language), count) in named {
             let size = self
                 .name_sizes
                 .get(&(heading, language))

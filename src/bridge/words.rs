@@ -847,8 +847,9 @@ mod spelling_tests {
 }
 
 /// Words after which an English or Vietnamese text names what its writer buys or sells
-/// ("interested in sourcing", "distributor of", "cần nhập khẩu", "nhà phân phối"): each is a word
-/// or the start of one (`import` is also "importer"), tried longest first at each word.
+/// ("interested in sourcing", "distributor of", "cần nhập khẩu", "nhà phân phối"): whole words,
+/// or, ending in `-`, the start of a word ("distribut-" is also "distributor"; "need" is not
+/// "needle", nor "import" "important"), tried longest first at each word.
 const FOCUS_MARKERS: &[&str] = &[
     "looking for",
     "looking to",
@@ -856,17 +857,28 @@ const FOCUS_MARKERS: &[&str] = &[
     "supplier of",
     "trader of",
     "seek",
-    "sourc",
+    "seeks",
+    "seeking",
+    "sourc-",
+    "importer",
+    "importers",
+    "importing",
+    "imports",
     "import",
     "need",
+    "needs",
     "buy",
-    "purchas",
-    "procur",
-    "distribut",
-    "wholesal",
+    "buying",
+    "purchas-",
+    "procur-",
+    "distribut-",
+    "wholesal-",
     "dealer",
+    "dealers",
     "want",
+    "wants",
     "require",
+    "requires",
     "nhập khẩu",
     "nhập",
     "nhu cầu",
@@ -898,12 +910,13 @@ pub fn focus_start(text: &str) -> Option<usize> {
     // A marker at `at`: the end of the word it starts, if one starts there.
     let marker_at = |at: usize| {
         FOCUS_MARKERS.iter().find_map(|marker| {
-            let rest = &text[at..];
-            rest.starts_with(marker).then(|| {
-                // Vietnamese markers are whole syllables ("mua", not "muaX"); English stems
-                // take the rest of their word ("importer").
-                let end = at + marker.len();
-                if marker.is_ascii() && marker.len() > 3 {
+            let (start, stem) = match marker.strip_suffix('-') {
+                Some(start) => (start, true),
+                None => (*marker, false),
+            };
+            text[at..].starts_with(start).then(|| {
+                let end = at + start.len();
+                if stem {
                     word_end(end)
                 } else {
                     end
@@ -980,6 +993,11 @@ mod tests {
                 Some(" toothpaste"),
             ),
             ("importer of suiting fabrics", Some(" of suiting fabrics")),
+            ("distributors of tyres", Some(" of tyres")),
+            // Only stems take the rest of a word: "needle", "important", "looking forward".
+            ("needle bearings for gearboxes", None),
+            ("an important maker of pumps", None),
+            ("looking forward to meeting pump makers", None),
             (
                 "công ty xuất khẩu gạo cần nhập bao jumbo",
                 Some(" bao jumbo"),
