@@ -352,10 +352,18 @@ impl Bridge {
             let mut latin: Vec<&str> = Vec::new();
             let mut previous: Option<String> = None;
             let known = |w: &str| self.korean_words.contains(w);
-            let roles = words::korean_roles(&tokens, &known);
-            for (word, role) in tokens.into_iter().zip(roles) {
-                if word.chars().all(is_hangul) {
-                    let stem = words::korean_stem(word, &known);
+            // Each word is stemmed once, for its role and for its features.
+            let stems: Vec<Option<String>> = tokens
+                .iter()
+                .map(|word| {
+                    word.chars()
+                        .any(is_hangul)
+                        .then(|| words::korean_stem(word, &known))
+                })
+                .collect();
+            let roles = words::korean_roles(&tokens, &stems);
+            for ((word, stem), role) in tokens.into_iter().zip(stems).zip(roles) {
+                if let Some(stem) = stem.filter(|_| word.chars().all(is_hangul)) {
                     // Korean spaces compounds freely: "체결 부품" is "체결부품".
                     if let Some(before) = previous.take() {
                         let joined = format!("{before}{stem}");

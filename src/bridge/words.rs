@@ -946,14 +946,14 @@ pub fn focus_start(text: &str) -> Option<usize> {
 /// locative or dative particle (에, 에서, 에게: "대형마트와 해외 유통사에 공급", "선박과 철골
 /// 구조물에 쓰이는") names the customers or the use, not the product, and counts `PLACE_WEIGHT`;
 /// "분야에서" (in the field of) names the product's field and counts fully. Other tokens: 1.
-pub fn korean_roles(tokens: &[&str], known: &dyn Fn(&str) -> bool) -> Vec<f64> {
+/// `stems` holds each token's [`korean_stem`], None for a token without Hangul.
+pub fn korean_roles(tokens: &[&str], stems: &[Option<String>]) -> Vec<f64> {
     let mut roles = vec![1.0; tokens.len()];
     let mut group_start = 0;
-    for (index, token) in tokens.iter().enumerate() {
-        if !token.chars().any(is_hangul) {
+    for (index, (token, stem)) in tokens.iter().zip(stems).enumerate() {
+        let Some(stem) = stem else {
             continue;
-        }
-        let stem = korean_stem(token, known);
+        };
         let particle = token.strip_prefix(stem.as_str()).unwrap_or("");
         let joins = particle.is_empty() || matches!(particle, "와" | "과") || *token == "및";
         if joins {
@@ -1030,7 +1030,16 @@ mod tests {
         ];
         for &(phrase, places) in cases {
             let tokens: Vec<&str> = phrase.split(' ').collect();
-            let roles = korean_roles(&tokens, &known);
+            let stems: Vec<Option<String>> = tokens
+                .iter()
+                .map(|token| {
+                    token
+                        .chars()
+                        .any(is_hangul)
+                        .then(|| korean_stem(token, &known))
+                })
+                .collect();
+            let roles = korean_roles(&tokens, &stems);
             let found: Vec<&str> = tokens
                 .iter()
                 .zip(&roles)

@@ -35,6 +35,12 @@ impl Deadline {
         self.0.is_some_and(|instant| Instant::now() >= instant)
     }
 
+    /// Seconds a solver may be given (none: no limit): what is left, but never less than
+    /// 0.05 s, which a solver started just before the deadline still gets.
+    pub fn solver_seconds(self) -> Option<f64> {
+        self.seconds_left().map(|left| left.max(0.05))
+    }
+
     /// Seconds left (none: no limit; zero once passed).
     pub fn seconds_left(self) -> Option<f64> {
         self.0.map(|instant| {
@@ -58,6 +64,8 @@ mod tests {
         assert!(!future.passed());
         assert!(!Deadline::NONE.passed());
         assert_eq!(past.seconds_left(), Some(0.0));
+        assert_eq!(past.solver_seconds(), Some(0.05));
+        assert_eq!(Deadline::NONE.solver_seconds(), None);
         assert_eq!(Deadline::NONE.seconds_left(), None);
         assert!(future.seconds_left().is_some_and(|left| left > 3500.0));
         assert_eq!(past.earliest(future), past);

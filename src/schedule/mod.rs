@@ -498,10 +498,10 @@ struct Optimum {
 /// Seconds left before the deadline (none: no limit); out of time once it has passed, so no
 /// solver is started after the deadline.
 fn remaining(deadline: Deadline) -> Result<Option<f64>, SolveFailure> {
-    match deadline.seconds_left() {
-        None => Ok(None),
-        Some(left) if left <= 0.0 => Err(SolveFailure::OutOfTime),
-        Some(left) => Ok(Some(left.max(0.05))),
+    if deadline.passed() {
+        Err(SolveFailure::OutOfTime)
+    } else {
+        Ok(deadline.solver_seconds())
     }
 }
 

@@ -527,11 +527,6 @@ fn unproven(model: &LinearModel, values: Vec<f64>) -> Solved {
     }
 }
 
-/// Seconds a solver may take (none: no limit); a solver is never given less than 0.05 s.
-fn seconds_until(deadline: Deadline) -> Option<f64> {
-    deadline.seconds_left().map(|left| left.max(0.05))
-}
-
 /// Solves the model as a MIP, starting from its already solved LP relaxation `root`, until the
 /// best solution is within `gap` (relative) of the proven bound or the deadline passes.
 ///
@@ -563,9 +558,9 @@ pub fn solve_mip(
     let reduced_best = match solver {
         _ if !dive => None,
         _ if solver.solves_integers() => {
-            solve(&reduced, solver, false, seconds_until(deadline)).ok()
+            solve(&reduced, solver, false, deadline.solver_seconds()).ok()
         }
-        _ => solve(&reduced, solver, true, seconds_until(deadline))
+        _ => solve(&reduced, solver, true, deadline.solver_seconds())
             .ok()
             .filter(|reduced_root| reduced_root.proven_optimal)
             .and_then(|reduced_root| {
@@ -672,7 +667,7 @@ fn search_neighbourhood(
 ) -> Option<Solved> {
     let solver = SolverChoice::Microlp;
     let (reduced, original) = restrict(model, fixed);
-    let root = solve(&reduced, solver, true, seconds_until(deadline)).ok()?;
+    let root = solve(&reduced, solver, true, deadline.solver_seconds()).ok()?;
     if !root.proven_optimal {
         return None;
     }
@@ -745,7 +740,7 @@ fn branch_and_bound(
             None => {
                 node_model.lower.clone_from(&node.lower);
                 node_model.upper.clone_from(&node.upper);
-                match solve(&node_model, solver, true, seconds_until(deadline)) {
+                match solve(&node_model, solver, true, deadline.solver_seconds()) {
                     Ok(solved) if solved.proven_optimal => solved,
                     Err(SolveFailure::Infeasible) => continue,
                     // Cut short (or failed): the node's LP bound is unknown, so the node stays
