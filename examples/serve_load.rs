@@ -205,7 +205,7 @@ async fn main() {
             let (mut reads, mut writes, mut errors) = (Vec::new(), Vec::new(), Vec::new());
             while Instant::now() < deadline {
                 let started = Instant::now();
-                let write = next(&mut state) % 2 == 0;
+                let write = next(&mut state).is_multiple_of(2);
                 let result = if write {
                     let (firm, buyer) = &meetings[next(&mut state) as usize % meetings.len()];
                     let body = json!({ "attended": "yes", "interest": next(&mut state) % 6,

@@ -125,12 +125,14 @@ fn remaining_value(outcome: &Outcome) -> f64 {
     open * close_probability(outcome.interest, outcome.next_step)
 }
 
-fn money(value: f64) -> String {
+/// An amount as people read it: whole units, thousands grouped by commas (`1,234,567`). The
+/// follow-up reasons and the server's pages print amounts through it.
+pub fn money(value: f64) -> String {
     let whole = value.round() as i64;
     let digits = whole.abs().to_string();
     let mut grouped = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);

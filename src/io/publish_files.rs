@@ -60,7 +60,7 @@ pub fn read_schedule(
 ) -> Result<ScheduleFile> {
     let file = path.display().to_string();
     let folder = path.parent().unwrap_or(Path::new("."));
-    settle(folder)?;
+    let _reading = settle(folder)?;
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -274,7 +274,7 @@ const STATE_COLUMNS: [&str; 11] = [
 
 /// The calendar state the last publication into `out_dir` left (empty when there was none).
 pub fn read_calendar_state(out_dir: &Path) -> Result<CalendarState> {
-    settle(out_dir)?;
+    let _reading = settle(out_dir)?;
     let folder = out_dir.join("agendas");
     let bytes = match super::source::read_bytes(&folder, STATE_FILE) {
         Ok(Some(bytes)) => bytes,
@@ -349,17 +349,9 @@ pub fn write_publication(out_dir: &Path, documents: &Documents) -> Result<()> {
     std::fs::create_dir_all(out_dir).map_err(|error| Error::io(out_dir, error))?;
     let process = std::process::id();
     let staging = out_dir.join(format!(".agendas.{process}.tmp"));
-    // A set a killed run left half-renamed is completed first; then the folders killed runs
-    // left behind go.
-    settle(out_dir)?;
-    if let Ok(entries) = std::fs::read_dir(out_dir) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with(".agendas.") && (name.ends_with(".tmp") || name.ends_with(".old")) {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-    }
+    // A set a killed run left half-renamed is completed first, and the folders killed runs
+    // left behind go (those of a live run stay).
+    drop(settle(out_dir)?);
     let write_all = || -> Result<()> {
         for folder in ["firms", "buyers"] {
             let path = staging.join(folder);
@@ -443,7 +435,7 @@ fn output_rows(
     out_dir: &Path,
     file: &str,
 ) -> Result<Vec<std::collections::HashMap<String, String>>> {
-    super::write::settle(out_dir)?;
+    let _reading = super::write::settle(out_dir)?;
     let path = out_dir.join(file);
     let bytes = std::fs::read(&path).map_err(|error| Error::io(&path, error))?;
     table_rows(file, &bytes)

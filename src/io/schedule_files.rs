@@ -166,7 +166,7 @@ pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
 /// Columns a version-1 file lacks (`hs_level`, `text_similarity`) read as 0; a pair naming a
 /// firm or buyer that is no longer in the mission is a problem.
 pub fn read_candidates(path: &Path, mission: &Mission) -> Result<Vec<crate::matching::Candidate>> {
-    super::write::settle(path.parent().unwrap_or(Path::new(".")))?;
+    let _reading = super::write::settle(path.parent().unwrap_or(Path::new(".")))?;
     let table = read_pair_table(path, "candidates", CANDIDATE_COLUMNS, CANDIDATE_OPTIONAL)?;
     candidates_of(table, mission)
 }

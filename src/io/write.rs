@@ -29,7 +29,10 @@ const JOURNAL_PREFIX: &str = ".missionmatch-set.";
 /// complete (and no target is a folder) does a journal list the renames, which then run. A run
 /// killed before the journal leaves the previous files untouched; one killed during the renames
 /// is completed by the next write into the folder or the next reader ([`settle`]), which also
-/// remove temporary files that killed runs left behind. Creates the folder if needed.
+/// remove temporary files that killed runs left behind. The journal is written, carried out and
+/// removed under the folder's exclusive lock ([`FolderLock`]), which readers wait for, so no
+/// reader of this program starts reading between two renames of a live run. Creates the
+/// folder if needed.
 pub fn write_set(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
     write_set_with_folder(dir, files, None)
 }
@@ -44,7 +47,10 @@ pub fn write_set_with_folder(
 ) -> Result<()> {
     began();
     std::fs::create_dir_all(dir).map_err(|error| Error::io(dir, error))?;
-    recover(dir)?;
+    {
+        let _lock = FolderLock::exclusive(dir);
+        recover(dir)?;
+    }
     for (name, _) in files {
         let path = dir.join(name);
         if path.is_dir() {
@@ -81,6 +87,7 @@ pub fn write_set_with_folder(
         let _ = writeln!(listing, "{}\t{}", file_name(temporary), file_name(target));
     }
     let journaled = listing.lines().count() > 1;
+    let _lock = FolderLock::exclusive(dir);
     if journaled {
         write_synced(&journal, listing.as_bytes())?;
     }
@@ -131,12 +138,65 @@ fn apply(dir: &Path, listing: &str) -> Result<()> {
     Ok(())
 }
 
-/// Makes an output folder whole before it is read: completes the sets of writers that were
-/// killed during their renames, so that a reader (`publish`, `followup`, `report`) never takes
-/// files of two runs together.
-pub fn settle(dir: &Path) -> Result<()> {
+/// Makes an output folder whole before it is read and keeps it so while the returned guard
+/// lives: waits for a live writer's renames to end, completes the sets of writers that were
+/// killed during theirs, then holds the folder's shared lock, so that a reader (`publish`,
+/// `followup`, `report`, `serve`) never takes files of two runs together.
+pub fn settle(dir: &Path) -> Result<FolderLock> {
     began();
-    recover(dir)
+    let mut attempts = 0;
+    loop {
+        {
+            let _lock = FolderLock::exclusive(dir);
+            recover(dir)?;
+        }
+        let reading = FolderLock::shared(dir);
+        attempts += 1;
+        // A writer killed between the two locks left a journal: complete it and start again.
+        // (Without a lock a live writer's journal may be there: then the journal alone has to do.)
+        if reading.folder.is_none() || attempts == 3 || !has_journal(dir) {
+            return Ok(reading);
+        }
+    }
+}
+
+fn has_journal(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.filter_map(|entry| entry.ok()).any(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(JOURNAL_PREFIX)
+        })
+    })
+}
+
+/// An advisory lock on an output folder (`flock` on the folder itself; nothing is created):
+/// writers hold it exclusively from their journal to its removal, readers shared while they
+/// read. Released when dropped, and by the system when a process dies. Where the folder cannot
+/// be opened or locked (a system without folder locks) there is no lock, and readers rely on
+/// the journal alone.
+pub struct FolderLock {
+    /// The open folder holding the lock; none without one.
+    folder: Option<std::fs::File>,
+}
+
+impl FolderLock {
+    fn exclusive(dir: &Path) -> FolderLock {
+        FolderLock {
+            folder: std::fs::File::open(dir)
+                .ok()
+                .filter(|folder| folder.lock().is_ok()),
+        }
+    }
+
+    fn shared(dir: &Path) -> FolderLock {
+        FolderLock {
+            folder: std::fs::File::open(dir)
+                .ok()
+                .filter(|folder| folder.lock_shared().is_ok()),
+        }
+    }
 }
 
 fn write_synced(path: &Path, contents: &[u8]) -> Result<()> {
@@ -201,10 +261,13 @@ fn recover(dir: &Path) -> Result<()> {
         let _ = std::fs::remove_file(&journal);
     }
     for name in &names {
-        // `.NAME.PID.tmp`
+        // `.NAME.PID.tmp`, a file or a staged folder, or `.NAME.PID.old`, a retired folder
         let Some(process) = name
             .strip_prefix('.')
-            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|rest| {
+                rest.strip_suffix(".tmp")
+                    .or_else(|| rest.strip_suffix(".old"))
+            })
             .and_then(|rest| rest.rsplit_once('.'))
             .and_then(|(_, process)| process.parse::<u32>().ok())
         else {
@@ -212,7 +275,11 @@ fn recover(dir: &Path) -> Result<()> {
         };
         let path = dir.join(name);
         if !writer_alive(&path, process) {
-            let _ = std::fs::remove_file(&path);
+            if path.is_dir() {
+                let _ = std::fs::remove_dir_all(&path);
+            } else {
+                let _ = std::fs::remove_file(&path);
+            }
         }
     }
     Ok(())

@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::api;
 use super::auth::{Organiser, COOKIE};
 use super::{blocking, ApiError, App};
+use crate::followup::money;
 use crate::publish::html::{agenda_page, grid_page};
 use crate::{PublishStatus, Side};
 
@@ -569,7 +570,7 @@ async fn candidates(
                             tr {
                                 td { (buyer.id) " " span.muted { (buyer.company) } }
                                 td.num { (format!("{:.2}", candidate.relevance)) }
-                                td.num { (format_amount(candidate.expected_value_usd)) }
+                                td.num { (money(candidate.expected_value_usd)) }
                                 td { (candidate.reasons.join("; ")) @if let Some(a) = asked.get(&pair) { br; span.tag { (a.join(", ")) } } }
                                 td {
                                     form.inline method="post" action={ "/missions/" (id) "/marks/" (pair.0) "/" (pair.1) } {
@@ -970,7 +971,7 @@ async fn followup(
                     tr {
                         td { (buyer.id) " " span.muted { (buyer.company) } }
                         td { span.tag { (r.flag.as_str()) } }
-                        td.num { (format_amount(r.priority)) }
+                        td.num { (money(r.priority)) }
                         td { (r.firms.join(", ")) }
                         td { (r.next_action) }
                         td style="white-space:nowrap" { (r.due.to_string()) }
@@ -1000,7 +1001,7 @@ fn bar_chart(rows: &[(String, Vec<f64>)], series: &[(&str, &str)]) -> Markup {
                 @for (j, value) in values.iter().enumerate() {
                     @let width = value / largest * bar_width;
                     rect x=(label_width) y=(y + 3.0 + j as f64 * 14.0) width=(width.max(0.5)) height="12" fill=(series[j].1) {}
-                    text x=(label_width + width + 4.0) y=(y + 13.0 + j as f64 * 14.0) { (format_amount(*value)) }
+                    text x=(label_width + width + 4.0) y=(y + 13.0 + j as f64 * 14.0) { (money(*value)) }
                 }
             }
             @for (j, (name, colour)) in series.iter().enumerate() {
@@ -1008,23 +1009,6 @@ fn bar_chart(rows: &[(String, Vec<f64>)], series: &[(&str, &str)]) -> Markup {
                 text x=(label_width + 16.0 + j as f64 * 160.0) y=(height - 4.0) { (name) }
             }
         }
-    }
-}
-
-fn format_amount(value: f64) -> String {
-    let whole = value.round() as i64;
-    let digits = whole.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if whole < 0 {
-        format!("-{out}")
-    } else {
-        out
     }
 }
 
@@ -1067,7 +1051,7 @@ async fn report(
         })
         .collect();
     let total = &report.total;
-    let money = [("consultation", "#1f5fbf"), ("contract", "#17803d")];
+    let amount_series = [("consultation", "#1f5fbf"), ("contract", "#17803d")];
     Ok(layout(
         "Report",
         Some((id, &mission.name)),
@@ -1077,16 +1061,16 @@ async fn report(
                 span.stat { b { (total.companies_met) } "companies met" }
                 span.stat { b { (total.meetings_held) } "meetings held" }
                 span.stat { b { (total.no_shows) } "no-shows" }
-                span.stat { b { (format_amount(total.consultation_usd)) } "consultation " (mission.currency) }
-                span.stat { b { (format_amount(total.contract_usd)) } "contract " (mission.currency) }
+                span.stat { b { (money(total.consultation_usd)) } "consultation " (mission.currency) }
+                span.stat { b { (money(total.contract_usd)) } "contract " (mission.currency) }
             }
             @if report.meetings_unrecorded > 0 {
                 p.muted { (report.meetings_unrecorded) " of " (report.meetings_scheduled) " meetings have no outcome recorded yet and are counted in no figure." }
             }
             h2 { "Per country" }
-            div.card { (bar_chart(&amounts(&report.per_country), &money)) }
+            div.card { (bar_chart(&amounts(&report.per_country), &amount_series)) }
             h2 { "Per firm" }
-            div.card { (bar_chart(&amounts(&report.per_firm), &money)) }
+            div.card { (bar_chart(&amounts(&report.per_firm), &amount_series)) }
             h2 { "Meetings per firm" }
             div.card { (bar_chart(&meetings, &[("scheduled", "#9aa8b8"), ("held", "#7a4cc2")])) }
             p { a href={ "/api/missions/" (id) "/report" } { "report.json" } }

@@ -177,3 +177,68 @@ fn a_publication_killed_at_any_rename_is_completed_before_anyone_reads() {
         );
     }
 }
+
+/// A reader that starts while a live writer is between two renames of its set waits until the
+/// set is whole: writers hold an exclusive `flock` on the output folder from their journal to
+/// its removal, readers a shared one while they read (ARCHITECTURE.md, "Output sets"). Here
+/// this test is the writer, with a journal under its own (live) process id.
+#[test]
+fn a_reader_waits_for_a_live_writer_between_its_renames() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    let out = scratch.path().join("out");
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    assert_eq!(run(&["publish", dir]).code, 0);
+    let me = std::process::id();
+    let documents = ["grid.html", "schedule.xlsx"];
+    let folder = std::fs::File::open(&out).unwrap();
+    folder.lock().unwrap();
+    let mut journal = String::new();
+    for name in documents {
+        let temporary = out.join(format!(".{name}.{me}.tmp"));
+        std::fs::write(&temporary, format!("second {name}")).unwrap();
+        journal.push_str(&format!(".{name}.{me}.tmp\t{name}\n"));
+    }
+    let journal_path = out.join(format!(".missionmatch-set.{me}"));
+    std::fs::write(&journal_path, journal).unwrap();
+    // The first rename is made; the reader starts now.
+    std::fs::rename(
+        out.join(format!(".grid.html.{me}.tmp")),
+        out.join("grid.html"),
+    )
+    .unwrap();
+    let reader = std::process::Command::new(env!("CARGO_BIN_EXE_missionmatch"))
+        .args(["report", dir])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let mut reader = reader;
+    assert!(
+        reader.try_wait().unwrap().is_none(),
+        "the reader ran while the set was half renamed"
+    );
+    // The writer finishes; the reader goes on and sees the whole set.
+    std::fs::rename(
+        out.join(format!(".schedule.xlsx.{me}.tmp")),
+        out.join("schedule.xlsx"),
+    )
+    .unwrap();
+    std::fs::remove_file(&journal_path).unwrap();
+    folder.unlock().unwrap();
+    let output = reader.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for name in documents {
+        assert_eq!(
+            std::fs::read_to_string(out.join(name)).unwrap(),
+            format!("second {name}")
+        );
+    }
+    assert_eq!(leftovers(&out), Vec::<String>::new());
+}
