@@ -18,13 +18,18 @@ const LARGEST_UNPACKED: u64 = 128 * 1024 * 1024;
 const MOST_COLUMNS: u32 = 1_000;
 /// Cells a sheet may hold (a mission's largest file has a few hundred thousand).
 const MOST_CELLS: usize = 10_000_000;
+/// Bytes of text the kept cells may hold together: the shared-strings table stores a string
+/// once, but every cell that points at it gets its own copy, so a 77 kB workbook of 40,000
+/// cells naming one 32,000-character string would otherwise unpack to 1.3 GB of cells.
+const MOST_TEXT: usize = LARGEST_UNPACKED as usize;
 
 /// Reads the first sheet of a workbook into a [`Table`]. Numbers typed as numbers, text as text
 /// and dates as dates all become the text a CSV would hold (`2500000`, `2017-03-27`); an HS code
 /// typed as a number of odd length most likely lost its leading zero, which is said once per
 /// cell as a warning. The sheet is read cell by cell, never as the rectangle its furthest cell
 /// spans (one cell at XFD1048576 would make that 17 billion cells), and within
-/// [`LARGEST_UNPACKED`], `MOST_COLUMNS` and `MOST_CELLS`: past them, one problem for the file.
+/// [`LARGEST_UNPACKED`], `MOST_COLUMNS`, `MOST_CELLS` and `MOST_TEXT`: past them, one problem
+/// for the file.
 pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>> {
     let whole_file = |message: String| vec![Problem::new(file, 0, "file", message)];
     if let Some(message) = too_large(&bytes) {
@@ -47,6 +52,7 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
     // Non-empty cells by row, then column; the sheet starts at its first used row and column.
     let mut cells: BTreeMap<u32, Vec<(u32, Data)>> = BTreeMap::new();
     let mut count = 0;
+    let mut text_bytes = 0;
     // The first row with a cell past `MOST_COLUMNS` (such cells are not kept).
     let mut first_far_row: Option<u32> = None;
     let mut first_column = u32::MAX;
@@ -64,6 +70,16 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
         if count > MOST_CELLS {
             return Err(whole_file(format!(
                 "its first sheet has more than {MOST_CELLS} cells; a mission file has far fewer"
+            )));
+        }
+        text_bytes += match &value {
+            Data::String(text) => text.len(),
+            _ => 0,
+        };
+        if text_bytes > MOST_TEXT {
+            return Err(whole_file(format!(
+                "its first sheet's cells hold more than {} MB of text; a mission file holds far less",
+                MOST_TEXT / 1024 / 1024
             )));
         }
         first_column = first_column.min(column);

@@ -613,8 +613,10 @@ pub fn router(app: Arc<App>) -> Router {
 /// Every API error is JSON, whoever made it: axum's own rejections (a body over the limit, a
 /// multipart upload without its boundary, an unknown route or method) answer in plain text or
 /// not at all, and are rewritten here as `{"error": ...}` with their status and headers kept.
+/// The API is `/api/...` and the participant's JSON routes (`/p/TOKEN/catalogue.json`,
+/// `/p/TOKEN/wishes/ID`); the pages keep their own error pages.
 async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let api = request.uri().path().starts_with("/api/");
+    let api = is_api(request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
     let is_json = response
@@ -641,6 +643,20 @@ async fn json_errors(request: axum::extract::Request, next: axum::middleware::Ne
     let mut rewritten = (status, axum::Json(json!({ "error": error }))).into_response();
     rewritten.headers_mut().extend(parts.headers);
     rewritten
+}
+
+/// Whether a path belongs to the JSON API (contract v3 counts the participant's catalogue and
+/// wishes among it).
+fn is_api(path: &str) -> bool {
+    let participant_json = path.strip_prefix("/p/").is_some_and(|rest| {
+        let mut parts = rest.split('/').skip(1);
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("catalogue.json"), None, _) => true,
+            (Some("wishes"), Some(_), None) => true,
+            _ => false,
+        }
+    });
+    path.starts_with("/api/") || participant_json
 }
 
 /// Opens the store, prints the organiser's URL when the token is new, and serves until Ctrl-C.

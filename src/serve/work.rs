@@ -131,45 +131,60 @@ fn input_file(name: &str) -> Option<String> {
     INPUT_FILES.contains(&base).then(|| base.to_string())
 }
 
-/// The mission files of a zip upload. Entries that are no mission file are never unpacked, and
-/// each one that is is refused by the size its directory declares before it is read (and read
-/// no further than the limit, whatever it declared).
+/// The mission files of a zip upload. Entries that are no mission file are never unpacked.
+/// Before any entry is read, the directory is checked: two entries for one mission file, or
+/// one entry (or all of them together) declaring more than `LARGEST_FILE`, refuse the upload;
+/// while reading, no entry and no total goes past the limit, whatever was declared.
 fn unzip(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
     let bad = |what: String| format!("{name}:0: file: {what}");
+    let megabytes = LARGEST_FILE / 1024 / 1024;
+    let too_large = |entry: &str| bad(format!("{entry} unpacks to more than {megabytes} MB"));
+    let together = || {
+        bad(format!(
+            "the mission's files unpack to more than {megabytes} MB together"
+        ))
+    };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|error| bad(format!("not a readable zip file ({error})")))?;
-    let mut entries = Vec::new();
+    // The mission entries by what the directory says: index, name, declared size.
+    let mut wanted: Vec<(usize, String, u64)> = Vec::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for index in 0..archive.len() {
-        let (entry_name, declared) = {
-            let raw = archive
-                .by_index_raw(index)
-                .map_err(|error| bad(format!("entry {index} is unreadable ({error})")))?;
-            if raw.is_dir() || input_file(raw.name()).is_none() {
-                continue;
-            }
-            (raw.name().to_string(), raw.size())
+        let raw = archive
+            .by_index_raw(index)
+            .map_err(|error| bad(format!("entry {index} is unreadable ({error})")))?;
+        let Some(base) = input_file(raw.name()).filter(|_| !raw.is_dir()) else {
+            continue;
         };
-        if declared > LARGEST_FILE {
+        if let Some(first) = seen.insert(base.clone(), raw.name().to_string()) {
             return Err(bad(format!(
-                "{entry_name} unpacks to {} MB, more than {} MB",
-                declared / 1024 / 1024,
-                LARGEST_FILE / 1024 / 1024
+                "the upload holds two files named {base} ({first} and {})",
+                raw.name()
             )));
         }
+        wanted.push((index, raw.name().to_string(), raw.size()));
+    }
+    if let Some((_, entry_name, _)) = wanted.iter().find(|(_, _, size)| *size > LARGEST_FILE) {
+        return Err(too_large(entry_name));
+    }
+    if wanted.iter().map(|(_, _, size)| size).sum::<u64>() > LARGEST_FILE {
+        return Err(together());
+    }
+    let mut entries = Vec::new();
+    let mut left = LARGEST_FILE;
+    for (index, entry_name, _) in wanted {
         let mut entry = archive
             .by_index(index)
             .map_err(|error| bad(format!("{entry_name} is unreadable ({error})")))?;
         let mut content = Vec::new();
         (&mut entry)
-            .take(LARGEST_FILE + 1)
+            .take(left + 1)
             .read_to_end(&mut content)
             .map_err(|error| bad(format!("{entry_name} is unreadable ({error})")))?;
-        if content.len() as u64 > LARGEST_FILE {
-            return Err(bad(format!(
-                "{entry_name} unpacks to more than {} MB",
-                LARGEST_FILE / 1024 / 1024
-            )));
+        if content.len() as u64 > left {
+            return Err(together());
         }
+        left -= content.len() as u64;
         entries.push((entry_name, content));
     }
     Ok(entries)

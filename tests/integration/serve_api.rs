@@ -249,6 +249,35 @@ fn every_status_code_of_the_contract() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// The participant's routes of the API (`catalogue.json`, `wishes/ID`) answer axum's own
+/// rejections in JSON too: a method the route lacks, a body over the limit. (Each request on a
+/// client of its own: the server closes the connection of a body it refuses unread.)
+#[test]
+fn participant_api_errors_are_json() {
+    let (server, id) = scheduled();
+    let links = server.api().participant_links(*id);
+    let link = &links.iter().find(|(p, _)| p.starts_with("IN-")).unwrap().1;
+    let big = format!(
+        r#"{{"wish": "want", "note": "{}"}}"#,
+        "x".repeat(21 * 1024 * 1024)
+    );
+    let cases = [
+        ("DELETE", format!("{link}/catalogue.json"), Vec::new(), 405),
+        ("PATCH", format!("{link}/wishes/F01"), Vec::new(), 405),
+        ("PUT", format!("{link}/wishes/F01"), big.into_bytes(), 413),
+    ];
+    for (method, path, body, expected) in cases {
+        let anonymous = Api::new(&server.base, None);
+        let (status, text) = anonymous.send_typed(method, &path, "application/json", body);
+        assert_eq!(status.as_u16(), expected, "{method} {path}: {text:.200}");
+        let body: Value = serde_json::from_str(&text).unwrap_or_default();
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{method} {path}: {status} is not a JSON error: {text:.200}"
+        );
+    }
+}
+
 #[test]
 fn without_the_organiser_token_the_api_answers_401() {
     let (server, id) = scheduled();
@@ -908,6 +937,58 @@ fn ignored_zip_entries_are_never_unpacked() {
     bytes[at..at + 10].copy_from_slice(b"CORRUPTED!");
     let (status, body) = api.send_multipart(vec![("folder", "india-2017.zip", bytes)]);
     assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+/// A zip is judged by its directory before any entry is unpacked: mission files that together
+/// declare more than the limit (here four entries of 90 MB each, declared by a directory that
+/// was patched: the file itself is tiny), or one mission file twice, refuse it.
+#[test]
+fn zip_uploads_are_refused_by_their_directory_before_unpacking() {
+    use std::io::Write;
+    let server = TestServer::start();
+    let api = server.api();
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let zip_of = |names: &[&str]| {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for name in names {
+            writer.start_file(*name, stored).unwrap();
+            writer.write_all(b"x").unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    };
+    let mut bytes = zip_of(&[
+        "m/firms.csv",
+        "m/buyers.csv",
+        "m/requests.csv",
+        "m/mission.toml",
+    ]);
+    let directory: Vec<usize> = bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(_, window)| *window == b"PK\x01\x02")
+        .map(|(at, _)| at)
+        .collect();
+    assert_eq!(directory.len(), 4);
+    for at in directory {
+        // The uncompressed size of a central directory entry.
+        bytes[at + 24..at + 28].copy_from_slice(&(90u32 << 20).to_le_bytes());
+    }
+    let (status, body) = api.send_multipart(vec![("folder", "m.zip", bytes)]);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.to_string()
+            .contains("the mission's files unpack to more than 256 MB together"),
+        "{body}"
+    );
+    let twice = zip_of(&["a/firms.csv", "b/firms.csv"]);
+    let (status, body) = api.send_multipart(vec![("folder", "m.zip", twice)]);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.to_string()
+            .contains("two files named firms.csv (a/firms.csv and b/firms.csv)"),
+        "{body}"
+    );
 }
 
 /// What a client that stops sending gets, within a few seconds of the read timeout: the

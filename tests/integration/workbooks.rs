@@ -217,4 +217,24 @@ fn workbooks_are_read_within_bounds() {
         output.stderr.lines().collect::<Vec<_>>()[..2],
         ["buyers.xlsx:0: file: unpacks to more than the 128 MB a mission workbook may hold, though its directory says 1000 bytes; save the sheet alone as a new .xlsx or as CSV", "1 problem(s) found; nothing was written"]
     );
+
+    // 5,000 cells naming one shared string of 32,000 characters: a small file whose cells
+    // would hold 160 MB of text, refused at the text budget.
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (column, cell) in rows[0].iter().enumerate() {
+        sheet.write_string(0, column as u16, cell).unwrap();
+    }
+    let long = "a".repeat(32_000);
+    for row in 1..=5_000 {
+        sheet.write_string(row, 1, &long).unwrap();
+    }
+    workbook.save(&path).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 200_000);
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert_eq!(
+        output.stderr.lines().collect::<Vec<_>>()[..2],
+        ["buyers.xlsx:0: file: its first sheet's cells hold more than 128 MB of text; a mission file holds far less", "1 problem(s) found; nothing was written"]
+    );
 }
