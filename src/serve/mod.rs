@@ -650,11 +650,10 @@ async fn json_errors(request: axum::extract::Request, next: axum::middleware::Ne
 fn is_api(path: &str) -> bool {
     let participant_json = path.strip_prefix("/p/").is_some_and(|rest| {
         let mut parts = rest.split('/').skip(1);
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some("catalogue.json"), None, _) => true,
-            (Some("wishes"), Some(_), None) => true,
-            _ => false,
-        }
+        matches!(
+            (parts.next(), parts.next(), parts.next()),
+            (Some("catalogue.json"), None, _) | (Some("wishes"), Some(_), None)
+        )
     });
     path.starts_with("/api/") || participant_json
 }
