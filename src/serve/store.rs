@@ -211,8 +211,10 @@ pub fn random_token() -> StoreResult<String> {
 
 impl Store {
     /// Opens (or creates) `dir/missionmatch.sqlite3` and brings its schema up to date. A folder
-    /// it creates is readable by its owner only (0700), and so is a new database (0600; SQLite
-    /// gives its `-wal` and `-shm` files the database's mode).
+    /// it creates is readable by its owner only (0700), and so is the database (0600; SQLite
+    /// gives its `-wal` and `-shm` files the database's mode): a database an earlier version
+    /// left readable to others is made private on open, with its `-wal` and `-shm` files. A
+    /// folder that already existed keeps its mode (it may be the organiser's own folder).
     pub fn open(dir: &Path) -> StoreResult<Store> {
         let failed =
             |path: &Path, error: std::io::Error| StoreError(format!("{}: {error}", path.display()));
@@ -229,6 +231,19 @@ impl Store {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         options.open(&path).map_err(|error| failed(&path, error))?;
+        #[cfg(unix)]
+        for suffix in ["", "-wal", "-shm"] {
+            use std::os::unix::fs::PermissionsExt;
+            let file = dir.join(format!("missionmatch.sqlite3{suffix}"));
+            let private = std::fs::Permissions::from_mode(0o600);
+            match std::fs::metadata(&file) {
+                Ok(metadata) if metadata.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(&file, private)
+                        .map_err(|error| failed(&file, error))?;
+                }
+                _ => {}
+            }
+        }
         let connection = Connection::open(&path)?;
         Store::prepare(connection)
     }

@@ -70,7 +70,21 @@ fn the_database_is_private_and_keeps_no_usable_secret() {
             )
             .unwrap();
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let file = old.join("missionmatch.sqlite3");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
     let store = Store::open(&old).unwrap();
+    // The earlier version's readable database is private once opened.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let file = old.join("missionmatch.sqlite3");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
     assert!(store
         .is_organiser("0123456789abcdef0123456789abcdef01234567")
         .unwrap());
