@@ -639,6 +639,31 @@ fn overlapping_sessions_of_one_city_share_its_interpreters() {
         any_hindi |= most_at_once(&result.meetings) == 1;
     }
     assert!(any_hindi, "some Hindi meeting is booked");
+    // `replan` counts the same way: the timetable without its Hindi meetings, re-planned from
+    // the mission's first moment, gets Hindi meetings back, never two at once.
+    let first = schedule(&mission, &weights, &ScheduleOptions::default()).unwrap();
+    let without_hindi: Vec<missionmatch::Meeting> = first
+        .meetings
+        .into_iter()
+        .filter(|m| m.interpreter.is_none())
+        .collect();
+    let slot = &mission.slots[0];
+    let now = missionmatch::Moment {
+        date: mission.sessions[slot.session].date,
+        time: slot.range.start,
+    };
+    let replanned = missionmatch::replan(
+        &mission,
+        &without_hindi,
+        &weights,
+        now,
+        &missionmatch::ReplanOptions::default(),
+    )
+    .unwrap();
+    let meetings = &replanned.schedule.meetings;
+    let violations = validate_schedule(&mission, &weights, meetings);
+    assert!(violations.is_empty(), "replan: {violations:#?}");
+    assert_eq!(most_at_once(meetings), 1, "replan");
     // Two Hindi meetings at once, one in each session, of two pairs with nobody in common:
     // rule 5 of the city.
     let hindi: Vec<&missionmatch::PairWeight> = weights
