@@ -69,7 +69,7 @@ pub use schedule::breaks::{
 };
 pub use schedule::{
     idle_gaps, minimum_coverage, schedule, validate_published, validate_schedule, Deadline,
-    Meeting, Method, PairWeight, Pricing, Progress, Schedule, ScheduleOptions, Shortfall,
+    Meeting, Method, PairWeight, Pricing, Progress, Reserved, Schedule, ScheduleOptions, Shortfall,
     SolverChoice, LONGEST_TIME_LIMIT_SECONDS,
 };
 pub use score::{

@@ -16,7 +16,7 @@ use crate::model::{
     TimeOfDay, Window,
 };
 use crate::schedule::{
-    minimum_coverage, schedule, Deadline, Meeting, PairWeight, Schedule, ScheduleOptions,
+    minimum_coverage, schedule, Deadline, Meeting, PairWeight, Reserved, Schedule, ScheduleOptions,
 };
 
 /// What happened to one meeting.
@@ -638,7 +638,10 @@ fn replan_releasing(
         .fixed
         .iter()
         .filter(|m| !started_before(mission, now, m.slot.0))
-        .map(|m| (m.slot.0, m.interpreter.clone()))
+        .map(|m| Reserved {
+            slot: m.slot,
+            interpreter: m.interpreter.clone(),
+        })
         .collect();
     let filled = schedule(&residual, &free_weights, &schedule_options)?;
 

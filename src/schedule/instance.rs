@@ -3,10 +3,13 @@
 //! Built once from a mission and its weights; the models, the greedy baseline, the validator and
 //! the explanations all read the same instance, so they agree on what the rules mean.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Problem, Result};
-use crate::model::{InterpreterCapacity, Mission, RequestKind, Status, LARGEST_AMOUNT};
+use crate::model::{
+    Availability, BuyerId, FirmId, InterpreterCapacity, Mission, RequestKind, Side, SlotId, Status,
+    LARGEST_AMOUNT,
+};
 
 use super::PairWeight;
 
@@ -220,87 +223,34 @@ pub fn resolve_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Vec<
 }
 
 /// Builds the instance: the weighted pairs at or above `[rules] min_relevance` (or named by a
-/// `must`, `want` or `request` row) without `avoid` pairs, plus every `must` pair.
+/// `must`, `want` or `request` row) without `avoid` pairs, plus every `must` pair; each pair
+/// with the slots it may meet in and its interpreter language, and the capacity `reserved`
+/// meetings (outside this run) already use.
 pub fn build_instance(
     mission: &Mission,
     weights: &[PairWeight],
-    reserved: &[(usize, Option<String>)],
+    reserved: &[Reserved],
 ) -> Result<Instance> {
-    // v3: no filler meetings. A pair under the relevance floor is not a candidate unless a
-    // must, want or request row names it; each side counts the pairs the floor took away, so a
-    // shortfall can say "no related buyer left". Every weight is checked first, floored or not.
-    let floor = mission.rules.relevance_floor();
-    let named: std::collections::HashSet<(usize, usize)> = mission
-        .requests
-        .iter()
-        .filter(|request| request.kind != RequestKind::Avoid)
-        .filter_map(|request| {
-            Some((
-                mission.firm_index(&request.firm)?,
-                mission.buyer_index(&request.buyer)?,
-            ))
-        })
-        .collect();
-    let mut firm_floored = vec![0u32; mission.firms.len()];
-    let mut buyer_floored = vec![0u32; mission.buyers.len()];
-    // `resolve_weights` returns one entry per weight, in order, when it succeeds.
-    let resolved: Vec<ResolvedWeight> = resolve_weights(mission, weights)?
-        .into_iter()
-        .zip(weights)
-        .filter_map(|(entry, weight)| {
-            let related = weight.relevance.is_none_or(|relevance| relevance >= floor)
-                || named.contains(&(entry.0, entry.1));
-            if !related {
-                firm_floored[entry.0] += 1;
-                buyer_floored[entry.1] += 1;
-            }
-            related.then_some(entry)
-        })
-        .collect();
+    let Related {
+        weights: resolved,
+        firm_floored,
+        buyer_floored,
+    } = related_weights(mission, weights)?;
     let slot_count = mission.slots.len();
-    let firm_available: Vec<Vec<bool>> = mission
-        .firms
-        .iter()
-        .map(|firm| {
-            mission
-                .slots
-                .iter()
-                .map(|slot| firm.status == Status::Active && firm.availability.allows(slot))
-                .collect()
-        })
-        .collect();
-    let buyer_available: Vec<Vec<bool>> = mission
-        .buyers
-        .iter()
-        .map(|buyer| {
-            mission
-                .slots
-                .iter()
-                .map(|slot| buyer.status == Status::Active && buyer.availability.allows(slot))
-                .collect()
-        })
-        .collect();
-
-    let request_pair = |request: &crate::model::Request| {
-        Some(FirmBuyer {
-            firm: mission.firm_index(&request.firm)?,
-            buyer: mission.buyer_index(&request.buyer)?,
-        })
-    };
-    let mut kinds: HashMap<FirmBuyer, RequestKind> = HashMap::new();
-    for request in &mission.requests {
-        if let Some(key) = request_pair(request) {
-            if matches!(request.kind, RequestKind::Must | RequestKind::Avoid) {
-                kinds.insert(key, request.kind);
-            }
-        }
-    }
-
+    let firm_available = available_slots(
+        mission,
+        mission.firms.iter().map(|f| (f.status, &f.availability)),
+    );
+    let buyer_available = available_slots(
+        mission,
+        mission.buyers.iter().map(|b| (b.status, &b.availability)),
+    );
+    let rows = RequestRows::of(mission);
     let mut by_pair: HashMap<FirmBuyer, (f64, Vec<String>)> = HashMap::new();
     for (firm, buyer, value, reasons) in resolved {
         by_pair.insert(FirmBuyer { firm, buyer }, (value, reasons));
     }
-    for (&key, &kind) in &kinds {
+    for (&key, &kind) in &rows.kinds {
         if kind == RequestKind::Must {
             by_pair
                 .entry(key)
@@ -308,109 +258,33 @@ pub fn build_instance(
         }
     }
 
-    let mut languages: Vec<(String, Option<u32>)> = Vec::new();
-    let wants = mission.wants();
-    // Rule 9: a pair with `when` lists meets only where every one of them allows.
-    let mut when_of: HashMap<FirmBuyer, Vec<&crate::model::Availability>> = HashMap::new();
-    for request in &mission.requests {
-        if request.when != crate::model::Availability::Everywhere {
-            if let Some(key) = request_pair(request) {
-                when_of.entry(key).or_default().push(&request.when);
-            }
-        }
-    }
-    let mut pairs = Vec::new();
-    let mut impossible_musts = Vec::new();
     let mut keys: Vec<FirmBuyer> = by_pair.keys().copied().collect();
     keys.sort_unstable();
+    let mut found = PairsFound {
+        mission,
+        firm_available: &firm_available,
+        buyer_available: &buyer_available,
+        rows: &rows,
+        wants: mission.wants(),
+        pairs: Vec::new(),
+        languages: Vec::new(),
+        impossible_musts: Vec::new(),
+    };
     for key in keys {
-        let FirmBuyer { firm, buyer } = key;
-        let kind = kinds.get(&key).copied();
-        if kind == Some(RequestKind::Avoid) {
-            continue;
-        }
-        let must = kind == Some(RequestKind::Must);
         let (value, reasons) = by_pair.remove(&key).unwrap_or_default();
-        let (firm_record, buyer_record) = (&mission.firms[firm], &mission.buyers[buyer]);
-        let capacity = mission.interpreter_capacity(firm_record, buyer_record);
-        let language = match capacity {
-            InterpreterCapacity::NotNeeded => None,
-            InterpreterCapacity::Unlimited | InterpreterCapacity::PerSlot(_) => {
-                let name = mission
-                    .interpreter_for(firm_record, buyer_record)
-                    .unwrap_or_default()
-                    .to_string();
-                let limit = match capacity {
-                    InterpreterCapacity::PerSlot(limit) => Some(limit),
-                    _ => None,
-                };
-                Some(
-                    match languages.iter().position(|(known, _)| *known == name) {
-                        Some(index) => index,
-                        None => {
-                            languages.push((name, limit));
-                            languages.len() - 1
-                        }
-                    },
-                )
-            }
-        };
-        let windows = when_of.get(&key);
-        let slots: Vec<usize> = (0..slot_count)
-            .filter(|&slot| firm_available[firm][slot] && buyer_available[buyer][slot])
-            .filter(|&slot| {
-                windows
-                    .is_none_or(|lists| lists.iter().all(|when| when.allows(&mission.slots[slot])))
-            })
-            .collect();
-        let narrowed = windows.is_some();
-        let interpreter_blocked = capacity == InterpreterCapacity::PerSlot(0);
-        if slots.is_empty() || interpreter_blocked {
-            if must {
-                impossible_musts.push(format!(
-                    "must pair {}-{} can never meet: {}",
-                    firm_record.id,
-                    buyer_record.id,
-                    if interpreter_blocked {
-                        format!(
-                            "it needs a {} interpreter and [interpreters] allows none",
-                            mission
-                                .interpreter_for(firm_record, buyer_record)
-                                .unwrap_or_default()
-                        )
-                    } else if firm_record.status == Status::Cancelled {
-                        format!("firm {} is cancelled", firm_record.id)
-                    } else if buyer_record.status == Status::Cancelled {
-                        format!("buyer {} is cancelled", buyer_record.id)
-                    } else if narrowed {
-                        "they share no available slot inside its when window".to_string()
-                    } else {
-                        "they share no available slot".to_string()
-                    }
-                ));
-            }
-            continue;
-        }
-        pairs.push(Pair {
-            firm,
-            buyer,
-            value,
-            reasons,
-            must,
-            wants: wants
-                .get(&(&firm_record.id, &buyer_record.id))
-                .map_or(0, |sides| sides.len().min(2) as u32),
-            language,
-            slots,
-            narrowed,
-        });
+        found.add(key, value, reasons);
     }
+    let PairsFound {
+        pairs,
+        languages,
+        impossible_musts,
+        ..
+    } = found;
 
     let cap = |limit: Option<u32>, available: &[bool]| -> u32 {
         let slots = available.iter().filter(|&&free| free).count() as u32;
         limit.map_or(slots, |limit| limit.min(slots))
     };
-    let overlap_groups = mission.overlapping_slot_groups();
     let overlapping = (0..slot_count)
         .map(|slot| {
             (0..slot_count)
@@ -425,34 +299,10 @@ pub fn build_instance(
             slot_moments[slot].push(moment);
         }
     }
-    let mut language_reserved = vec![Vec::new(); languages.len()];
-    let mut slot_tables: Vec<Option<u32>> = mission
-        .slots
-        .iter()
-        .map(|slot| mission.sessions[slot.session].tables)
-        .collect();
-    for (slot, _) in reserved {
-        if let Some(Some(tables)) = slot_tables.get_mut(*slot) {
-            *tables = tables.saturating_sub(1);
-        }
-    }
-    for (slot, name) in reserved {
-        let Some(name) = name else {
-            continue;
-        };
-        if let Some(language) = languages.iter().position(|(known, _)| known == name) {
-            let row: &mut Vec<u32> = &mut language_reserved[language];
-            if row.is_empty() {
-                row.resize(slot_count, 0);
-            }
-            if let Some(count) = row.get_mut(*slot) {
-                *count += 1;
-            }
-        }
-    }
+    let (slot_tables, language_reserved) = reserved_capacity(mission, reserved, &languages);
     Ok(Instance {
         slot_tables,
-        overlap_groups,
+        overlap_groups: mission.overlapping_slot_groups(),
         overlapping,
         interpreter_moments,
         slot_moments,
@@ -490,6 +340,263 @@ pub fn build_instance(
         buyer_available,
         impossible_musts,
     })
+}
+
+/// The pairs of an instance as they are found, with the interpreter languages they need and
+/// the `must` pairs that can never meet.
+struct PairsFound<'a> {
+    mission: &'a Mission,
+    firm_available: &'a [Vec<bool>],
+    buyer_available: &'a [Vec<bool>],
+    rows: &'a RequestRows<'a>,
+    /// Who wants each pair (`Mission::wants`).
+    wants: BTreeMap<(&'a FirmId, &'a BuyerId), BTreeSet<Option<Side>>>,
+    pairs: Vec<Pair>,
+    languages: Vec<(String, Option<u32>)>,
+    impossible_musts: Vec<String>,
+}
+
+impl PairsFound<'_> {
+    /// Adds the pair `key` with its value and reasons: not when an `avoid` row names it; as
+    /// an impossible must (or not at all) when it shares no slot or its interpreters are none.
+    fn add(&mut self, key: FirmBuyer, value: f64, reasons: Vec<String>) {
+        let mission = self.mission;
+        let FirmBuyer { firm, buyer } = key;
+        let kind = self.rows.kinds.get(&key).copied();
+        if kind == Some(RequestKind::Avoid) {
+            return;
+        }
+        let must = kind == Some(RequestKind::Must);
+        let (firm_record, buyer_record) = (&mission.firms[firm], &mission.buyers[buyer]);
+        let capacity = mission.interpreter_capacity(firm_record, buyer_record);
+        let language = match capacity {
+            InterpreterCapacity::NotNeeded => None,
+            InterpreterCapacity::Unlimited | InterpreterCapacity::PerSlot(_) => {
+                let name = mission
+                    .interpreter_for(firm_record, buyer_record)
+                    .unwrap_or_default();
+                let limit = match capacity {
+                    InterpreterCapacity::PerSlot(limit) => Some(limit),
+                    _ => None,
+                };
+                Some(language_index(&mut self.languages, name, limit))
+            }
+        };
+        let windows = self.rows.when.get(&key);
+        let slots: Vec<usize> = (0..mission.slots.len())
+            .filter(|&slot| self.firm_available[firm][slot] && self.buyer_available[buyer][slot])
+            .filter(|&slot| {
+                windows
+                    .is_none_or(|lists| lists.iter().all(|when| when.allows(&mission.slots[slot])))
+            })
+            .collect();
+        let narrowed = windows.is_some();
+        let interpreter_blocked = capacity == InterpreterCapacity::PerSlot(0);
+        if slots.is_empty() || interpreter_blocked {
+            if must {
+                self.impossible_musts.push(format!(
+                    "must pair {}-{} can never meet: {}",
+                    firm_record.id,
+                    buyer_record.id,
+                    never_meets(mission, key, interpreter_blocked, narrowed)
+                ));
+            }
+            return;
+        }
+        self.pairs.push(Pair {
+            firm,
+            buyer,
+            value,
+            reasons,
+            must,
+            wants: self
+                .wants
+                .get(&(&firm_record.id, &buyer_record.id))
+                .map_or(0, |sides| sides.len().min(2) as u32),
+            language,
+            slots,
+            narrowed,
+        });
+    }
+}
+
+/// A meeting outside this run that still uses capacity (a kept meeting when re-planning): it
+/// takes one shared table of its slot, and one interpreter of its language there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reserved {
+    pub slot: SlotId,
+    /// The interpreter's language, if the meeting needs one.
+    pub interpreter: Option<String>,
+}
+
+/// The weights that may become meetings, and what the relevance floor took from each side.
+struct Related {
+    weights: Vec<ResolvedWeight>,
+    firm_floored: Vec<u32>,
+    buyer_floored: Vec<u32>,
+}
+
+/// v3: no filler meetings. A pair under the relevance floor is not a candidate unless a must,
+/// want or request row names it; each side counts the pairs the floor took away, so a
+/// shortfall can say "no related buyer left". Every weight is checked first, floored or not.
+fn related_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Related> {
+    let floor = mission.rules.relevance_floor();
+    let named: std::collections::HashSet<(usize, usize)> = mission
+        .requests
+        .iter()
+        .filter(|request| request.kind != RequestKind::Avoid)
+        .filter_map(|request| {
+            Some((
+                mission.firm_index(&request.firm)?,
+                mission.buyer_index(&request.buyer)?,
+            ))
+        })
+        .collect();
+    let mut firm_floored = vec![0u32; mission.firms.len()];
+    let mut buyer_floored = vec![0u32; mission.buyers.len()];
+    // `resolve_weights` returns one entry per weight, in order, when it succeeds.
+    let weights = resolve_weights(mission, weights)?
+        .into_iter()
+        .zip(weights)
+        .filter_map(|(entry, weight)| {
+            let related = weight.relevance.is_none_or(|relevance| relevance >= floor)
+                || named.contains(&(entry.0, entry.1));
+            if !related {
+                firm_floored[entry.0] += 1;
+                buyer_floored[entry.1] += 1;
+            }
+            related.then_some(entry)
+        })
+        .collect();
+    Ok(Related {
+        weights,
+        firm_floored,
+        buyer_floored,
+    })
+}
+
+/// Per participant (of one side, as status and availability) and slot: whether it can meet
+/// there. The same rule for firms and buyers.
+fn available_slots<'a>(
+    mission: &Mission,
+    participants: impl Iterator<Item = (Status, &'a Availability)>,
+) -> Vec<Vec<bool>> {
+    participants
+        .map(|(status, availability)| {
+            mission
+                .slots
+                .iter()
+                .map(|slot| status == Status::Active && availability.allows(slot))
+                .collect()
+        })
+        .collect()
+}
+
+/// What `requests.csv` says of pairs: `must` or `avoid` (the last such row of a pair counts),
+/// and rule 9's `when` lists (a pair meets only where every one of them allows).
+struct RequestRows<'a> {
+    kinds: HashMap<FirmBuyer, RequestKind>,
+    when: HashMap<FirmBuyer, Vec<&'a Availability>>,
+}
+
+impl<'a> RequestRows<'a> {
+    fn of(mission: &'a Mission) -> RequestRows<'a> {
+        let mut rows = RequestRows {
+            kinds: HashMap::new(),
+            when: HashMap::new(),
+        };
+        for request in &mission.requests {
+            let (Some(firm), Some(buyer)) = (
+                mission.firm_index(&request.firm),
+                mission.buyer_index(&request.buyer),
+            ) else {
+                continue;
+            };
+            let key = FirmBuyer { firm, buyer };
+            if matches!(request.kind, RequestKind::Must | RequestKind::Avoid) {
+                rows.kinds.insert(key, request.kind);
+            }
+            if request.when != Availability::Everywhere {
+                rows.when.entry(key).or_default().push(&request.when);
+            }
+        }
+        rows
+    }
+}
+
+/// The position of an interpreter language in `languages`, added (with its per-slot limit) on
+/// first use.
+fn language_index(
+    languages: &mut Vec<(String, Option<u32>)>,
+    name: &str,
+    limit: Option<u32>,
+) -> usize {
+    match languages.iter().position(|(known, _)| known == name) {
+        Some(index) => index,
+        None => {
+            languages.push((name.to_string(), limit));
+            languages.len() - 1
+        }
+    }
+}
+
+/// Why a pair can never meet: its interpreter language is allowed none, a side is cancelled,
+/// or they share no available slot (inside its `when` window, if `narrowed`).
+fn never_meets(
+    mission: &Mission,
+    key: FirmBuyer,
+    interpreter_blocked: bool,
+    narrowed: bool,
+) -> String {
+    let (firm, buyer) = (&mission.firms[key.firm], &mission.buyers[key.buyer]);
+    if interpreter_blocked {
+        format!(
+            "it needs a {} interpreter and [interpreters] allows none",
+            mission.interpreter_for(firm, buyer).unwrap_or_default()
+        )
+    } else if firm.status == Status::Cancelled {
+        format!("firm {} is cancelled", firm.id)
+    } else if buyer.status == Status::Cancelled {
+        format!("buyer {} is cancelled", buyer.id)
+    } else if narrowed {
+        "they share no available slot inside its when window".to_string()
+    } else {
+        "they share no available slot".to_string()
+    }
+}
+
+/// What the `reserved` meetings use: per slot, the shared tables left (none: no limit), and
+/// per language and slot, the interpreters taken (a language's row is empty when none are).
+fn reserved_capacity(
+    mission: &Mission,
+    reserved: &[Reserved],
+    languages: &[(String, Option<u32>)],
+) -> (Vec<Option<u32>>, Vec<Vec<u32>>) {
+    let mut slot_tables: Vec<Option<u32>> = mission
+        .slots
+        .iter()
+        .map(|slot| mission.sessions[slot.session].tables)
+        .collect();
+    let mut language_reserved = vec![Vec::new(); languages.len()];
+    for meeting in reserved {
+        let slot = meeting.slot.0;
+        if let Some(Some(tables)) = slot_tables.get_mut(slot) {
+            *tables = tables.saturating_sub(1);
+        }
+        let Some(name) = &meeting.interpreter else {
+            continue;
+        };
+        if let Some(language) = languages.iter().position(|(known, _)| known == name) {
+            let row = &mut language_reserved[language];
+            if row.is_empty() {
+                row.resize(mission.slots.len(), 0);
+            }
+            if let Some(count) = row.get_mut(slot) {
+                *count += 1;
+            }
+        }
+    }
+    (slot_tables, language_reserved)
 }
 
 impl Instance {

@@ -30,6 +30,7 @@ use crate::model::{BuyerId, FirmId, Mission, SlotId};
 
 pub use deadline::Deadline;
 pub use explain::Shortfall;
+pub use instance::Reserved;
 pub use solver::SolverChoice;
 pub use tables::assign_tables;
 pub use validate::{idle_gaps, minimum_coverage, validate_published, validate_schedule};
@@ -86,10 +87,8 @@ pub struct ScheduleOptions {
     pub progress: Option<Progress>,
     /// When microlp's value stage is priced by the interior-point method first.
     pub pricing: Pricing,
-    /// Meetings outside this run that still use capacity (the kept meetings when re-planning),
-    /// as (slot, interpreter language): each takes one shared table of its slot, and one
-    /// interpreter of its language there.
-    pub reserved: Vec<(usize, Option<String>)>,
+    /// Meetings outside this run that still use capacity (the kept meetings when re-planning).
+    pub reserved: Vec<Reserved>,
 }
 
 /// When the engine (class model on microlp) prices its value stage with the interior-point
