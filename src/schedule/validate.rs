@@ -4,9 +4,9 @@
 //! It reads only the mission, the weights and the meetings (not the optimiser's instance), so a
 //! bug in how the optimiser understands a rule shows up here as a violation.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::model::{interpreter_language, Mission, RequestKind, Status};
+use crate::model::{interpreter_language, Mission, RequestKind, SlotId, Status};
 
 use super::{Meeting, PairWeight};
 
@@ -38,12 +38,13 @@ fn slot_name(mission: &Mission, slot: usize) -> String {
 }
 
 /// `weights`: the candidates the optimiser was given (`None`: a timetable from elsewhere).
+/// Each rule is checked by a function of its own; the meeting-by-meeting rules first, then
+/// those over the whole timetable, sorted, then rules 8 and 10.
 fn violations(
     mission: &Mission,
     weights: Option<&[PairWeight]>,
     meetings: &[Meeting],
 ) -> Vec<String> {
-    let mut violations = Vec::new();
     let from_optimiser = weights.is_some();
     let weighted: Option<HashSet<(&str, &str)>> = weights.map(|weights| {
         weights
@@ -57,14 +58,64 @@ fn violations(
         .filter(|r| matches!(r.kind, RequestKind::Must | RequestKind::Avoid))
         .map(|r| ((r.firm.as_str(), r.buyer.as_str()), r.kind))
         .collect();
-    let mut firm_slots = HashSet::new();
-    let mut buyer_slots = HashSet::new();
-    let mut pairs = HashSet::new();
-    let mut firm_count: HashMap<&str, u32> = HashMap::new();
-    let mut buyer_count: HashMap<&str, u32> = HashMap::new();
-    let mut interpreters: HashMap<(usize, String), u32> = HashMap::new();
-    let mut tables_used: HashMap<usize, Vec<Option<u32>>> = HashMap::new();
+    let mut tally = Tally::default();
+    let mut violations = Vec::new();
     for meeting in meetings {
+        let check = MeetingCheck {
+            mission,
+            weighted: weighted.as_ref(),
+            kind_of: &kind_of,
+            from_optimiser,
+        };
+        check.meeting(meeting, &mut tally, &mut violations);
+    }
+    violations.extend(overlapping_sessions(mission, meetings));
+    violations.extend(maxima(mission, &tally));
+    if let Some(limits) = &mission.interpreters {
+        violations.extend(interpreters(mission, limits, &tally));
+    }
+    violations.extend(musts(mission, &kind_of, &tally, from_optimiser));
+    violations.sort();
+    violations.extend(shared_tables(mission, tally.tables_used));
+    if let Some(limit) = mission.rules.max_idle_gaps {
+        let (_, largest) = idle_gaps(mission, meetings);
+        if largest > limit {
+            violations.push(format!(
+                "rule 10: someone has {largest} idle gaps, max_idle_gaps is {limit}"
+            ));
+        }
+    }
+    violations
+}
+
+/// What the meetings checked so far hold: who is busy where, the pairs, the counts per side,
+/// the interpreters per (slot, language) and the tables per slot of sessions with shared ones.
+#[derive(Default)]
+struct Tally<'a> {
+    firm_slots: HashSet<(&'a str, SlotId)>,
+    buyer_slots: HashSet<(&'a str, SlotId)>,
+    pairs: HashSet<(&'a str, &'a str)>,
+    firm_count: HashMap<&'a str, u32>,
+    buyer_count: HashMap<&'a str, u32>,
+    interpreters: HashMap<(usize, String), u32>,
+    tables_used: HashMap<usize, Vec<Option<u32>>>,
+}
+
+/// The rules one meeting is checked against on its own (and against those before it).
+struct MeetingCheck<'a, 'w> {
+    mission: &'a Mission,
+    /// The weighted candidates, when the timetable is the optimiser's.
+    weighted: Option<&'w HashSet<(&'w str, &'w str)>>,
+    kind_of: &'w HashMap<(&'a str, &'a str), RequestKind>,
+    from_optimiser: bool,
+}
+
+impl<'a> MeetingCheck<'a, '_> {
+    /// Rules 1 (one meeting per participant and slot), 2 (a pair meets once), 3 (both
+    /// available and not cancelled), 6 (no avoid pair), 9 (when windows), the interpreter the
+    /// meeting names, and whether the pair was a candidate; counts the meeting into `tally`.
+    fn meeting(&self, meeting: &Meeting, tally: &mut Tally<'a>, violations: &mut Vec<String>) {
+        let mission = self.mission;
         let name = format!(
             "{}-{} at {}",
             meeting.firm,
@@ -76,20 +127,20 @@ fn violations(
             mission.buyers.iter().find(|b| b.id == meeting.buyer),
         ) else {
             violations.push(format!("{name}: unknown firm or buyer"));
-            continue;
+            return;
         };
         let Some(slot) = mission.slots.get(meeting.slot.0) else {
             violations.push(format!("{name}: no such slot"));
-            continue;
+            return;
         };
-        if !firm_slots.insert((firm.id.as_str(), slot.id)) {
+        if !tally.firm_slots.insert((firm.id.as_str(), slot.id)) {
             violations.push(format!(
                 "rule 1: firm {} has two meetings at {}",
                 firm.id,
                 slot_name(mission, slot.id.0)
             ));
         }
-        if !buyer_slots.insert((buyer.id.as_str(), slot.id)) {
+        if !tally.buyer_slots.insert((buyer.id.as_str(), slot.id)) {
             violations.push(format!(
                 "rule 1: buyer {} has two meetings at {}",
                 buyer.id,
@@ -97,7 +148,7 @@ fn violations(
             ));
         }
         let key = (firm.id.as_str(), buyer.id.as_str());
-        if !pairs.insert(key) {
+        if !tally.pairs.insert(key) {
             violations.push(format!("rule 2: {}-{} meet twice", firm.id, buyer.id));
         }
         if !firm.availability.allows(slot) || !buyer.availability.allows(slot) {
@@ -110,23 +161,24 @@ fn violations(
             ("firm", firm.id.as_str(), firm.status),
             ("buyer", buyer.id.as_str(), buyer.status),
         ] {
-            if from_optimiser && status == Status::Cancelled {
+            if self.from_optimiser && status == Status::Cancelled {
                 violations.push(format!("rule 3: {name}: {side} {id} is cancelled"));
             }
         }
         if mission.sessions[slot.session].tables.is_some() {
-            tables_used
+            tally
+                .tables_used
                 .entry(slot.id.0)
                 .or_default()
                 .push(meeting.table);
         }
-        *firm_count.entry(firm.id.as_str()).or_default() += 1;
-        *buyer_count.entry(buyer.id.as_str()).or_default() += 1;
-        match kind_of.get(&key) {
+        *tally.firm_count.entry(firm.id.as_str()).or_default() += 1;
+        *tally.buyer_count.entry(buyer.id.as_str()).or_default() += 1;
+        match self.kind_of.get(&key) {
             Some(RequestKind::Avoid) => violations.push(format!("rule 6: avoid pair {name} meets")),
             Some(RequestKind::Must) => {}
-            _ if weighted
-                .as_ref()
+            _ if self
+                .weighted
                 .is_some_and(|weighted| !weighted.contains(&key)) =>
             {
                 violations.push(format!(
@@ -135,29 +187,37 @@ fn violations(
             }
             _ => {}
         }
-        if let Some(language) = interpreter_language(
+        let needed = interpreter_language(
             &firm.languages,
             &buyer.languages,
             mission.interpreters.as_ref(),
-        ) {
-            if meeting.interpreter.as_deref() != Some(language) {
-                violations.push(format!(
-                    "{name}: needs a {language} interpreter, says {:?}",
-                    meeting.interpreter
-                ));
+        );
+        match needed {
+            Some(language) => {
+                if meeting.interpreter.as_deref() != Some(language) {
+                    violations.push(format!(
+                        "{name}: needs a {language} interpreter, says {:?}",
+                        meeting.interpreter
+                    ));
+                }
+                *tally
+                    .interpreters
+                    .entry((slot.id.0, language.to_string()))
+                    .or_default() += 1;
             }
-            *interpreters
-                .entry((slot.id.0, language.to_string()))
-                .or_default() += 1;
-        } else if meeting.interpreter.is_some() {
-            violations.push(format!(
+            None if meeting.interpreter.is_some() => violations.push(format!(
                 "{name}: needs no interpreter, says {:?}",
                 meeting.interpreter
-            ));
+            )),
+            None => {}
         }
     }
-    // Rule 1 across sessions that overlap in time: compared from dates and clock times here,
-    // not from the mission's overlap groups the optimiser uses.
+}
+
+/// Rule 1 across sessions that overlap in time: compared from dates and clock times here, not
+/// from the mission's overlap groups the optimiser uses.
+fn overlapping_sessions(mission: &Mission, meetings: &[Meeting]) -> Vec<String> {
+    let mut violations = Vec::new();
     let mut by_participant: HashMap<(bool, &str), Vec<usize>> = HashMap::new();
     for meeting in meetings {
         if meeting.slot.0 < mission.slots.len() {
@@ -196,65 +256,88 @@ fn violations(
             }
         }
     }
-    for firm in &mission.firms {
-        let count = firm_count.get(firm.id.as_str()).copied().unwrap_or(0);
-        if let Some(maximum) = mission.firm_maximum(firm) {
-            if count > maximum {
-                violations.push(format!(
-                    "rule 4: firm {} has {count} meetings, maximum {maximum}",
-                    firm.id
-                ));
+    violations
+}
+
+/// Rule 4: nobody has more meetings than its maximum.
+fn maxima(mission: &Mission, tally: &Tally) -> Vec<String> {
+    let firms = mission.firms.iter().map(|firm| {
+        let count = tally.firm_count.get(firm.id.as_str()).copied().unwrap_or(0);
+        ("firm", firm.id.as_str(), count, mission.firm_maximum(firm))
+    });
+    let buyers = mission.buyers.iter().map(|buyer| {
+        let count = tally
+            .buyer_count
+            .get(buyer.id.as_str())
+            .copied()
+            .unwrap_or(0);
+        (
+            "buyer",
+            buyer.id.as_str(),
+            count,
+            mission.buyer_maximum(buyer),
+        )
+    });
+    firms
+        .chain(buyers)
+        .filter_map(|(side, id, count, maximum)| {
+            let maximum = maximum.filter(|&maximum| count > maximum)?;
+            Some(format!(
+                "rule 4: {side} {id} has {count} meetings, maximum {maximum}"
+            ))
+        })
+        .collect()
+}
+
+/// Rule 5: interpreters. Sessions of one city that overlap share its interpreters (contract
+/// v3): at no moment do more meetings of the city need a language than its number, and in no
+/// slot.
+fn interpreters(mission: &Mission, limits: &BTreeMap<String, u32>, tally: &Tally) -> Vec<String> {
+    let mut violations = Vec::new();
+    for moment in mission.interpreter_moments() {
+        let mut needed: HashMap<&str, u32> = HashMap::new();
+        for ((slot, language), count) in &tally.interpreters {
+            if moment.contains(slot) {
+                *needed.entry(language.as_str()).or_default() += count;
             }
         }
-    }
-    for buyer in &mission.buyers {
-        let count = buyer_count.get(buyer.id.as_str()).copied().unwrap_or(0);
-        if let Some(maximum) = mission.buyer_maximum(buyer) {
-            if count > maximum {
-                violations.push(format!(
-                    "rule 4: buyer {} has {count} meetings, maximum {maximum}",
-                    buyer.id
-                ));
-            }
-        }
-    }
-    if let Some(limits) = &mission.interpreters {
-        // Sessions of one city that overlap share its interpreters (contract v3): at no moment
-        // more meetings of the city need a language than its number.
-        for moment in mission.interpreter_moments() {
-            let mut needed: HashMap<&str, u32> = HashMap::new();
-            for ((slot, language), count) in &interpreters {
-                if moment.contains(slot) {
-                    *needed.entry(language.as_str()).or_default() += count;
-                }
-            }
-            let mut needed: Vec<_> = needed.into_iter().collect();
-            needed.sort();
-            for (language, count) in needed {
-                let limit = limits.get(language).copied().unwrap_or(0);
-                if count > limit {
-                    let at: Vec<String> = moment
-                        .iter()
-                        .map(|&slot| slot_name(mission, slot))
-                        .collect();
-                    violations.push(format!(
-                        "rule 5: {count} meetings needing {language} at once in {} ({}), limit {limit}",
-                        mission.sessions[mission.slots[moment[0]].session].city,
-                        at.join(", ")
-                    ));
-                }
-            }
-        }
-        for ((slot, language), count) in &interpreters {
+        let mut needed: Vec<_> = needed.into_iter().collect();
+        needed.sort();
+        for (language, count) in needed {
             let limit = limits.get(language).copied().unwrap_or(0);
-            if *count > limit {
+            if count > limit {
+                let at: Vec<String> = moment
+                    .iter()
+                    .map(|&slot| slot_name(mission, slot))
+                    .collect();
                 violations.push(format!(
-                    "rule 5: {} has {count} meetings needing {language}, limit {limit}",
-                    slot_name(mission, *slot)
+                    "rule 5: {count} meetings needing {language} at once in {} ({}), limit {limit}",
+                    mission.sessions[mission.slots[moment[0]].session].city,
+                    at.join(", ")
                 ));
             }
         }
     }
+    for ((slot, language), count) in &tally.interpreters {
+        let limit = limits.get(language).copied().unwrap_or(0);
+        if *count > limit {
+            violations.push(format!(
+                "rule 5: {} has {count} meetings needing {language}, limit {limit}",
+                slot_name(mission, *slot)
+            ));
+        }
+    }
+    violations
+}
+
+/// Rule 6: every `must` pair meets (a timetable from elsewhere is excused a pair with a
+/// cancelled side).
+fn musts(
+    mission: &Mission,
+    kind_of: &HashMap<(&str, &str), RequestKind>,
+    tally: &Tally,
+    from_optimiser: bool,
+) -> Vec<String> {
     let cancelled = |firm: &str, buyer: &str| {
         mission
             .firms
@@ -265,14 +348,20 @@ fn violations(
                 .iter()
                 .any(|b| b.id.as_str() == buyer && b.status == Status::Cancelled)
     };
-    for (&(firm, buyer), kind) in &kind_of {
-        let excused = !from_optimiser && cancelled(firm, buyer);
-        if *kind == RequestKind::Must && !pairs.contains(&(firm, buyer)) && !excused {
-            violations.push(format!("rule 6: must pair {firm}-{buyer} does not meet"));
-        }
-    }
-    violations.sort();
-    // Rule 8: shared tables.
+    kind_of
+        .iter()
+        .filter(|&(&(firm, buyer), kind)| {
+            let excused = !from_optimiser && cancelled(firm, buyer);
+            *kind == RequestKind::Must && !tally.pairs.contains(&(firm, buyer)) && !excused
+        })
+        .map(|(&(firm, buyer), _)| format!("rule 6: must pair {firm}-{buyer} does not meet"))
+        .collect()
+}
+
+/// Rule 8: shared tables, per slot of a session that has them: no more meetings than tables,
+/// each meeting at a table of its own that exists.
+fn shared_tables(mission: &Mission, tables_used: HashMap<usize, Vec<Option<u32>>>) -> Vec<String> {
+    let mut violations = Vec::new();
     let mut slots: Vec<_> = tables_used.into_iter().collect();
     slots.sort_by_key(|(slot, _)| *slot);
     for (slot, tables) in slots {
@@ -299,14 +388,6 @@ fn violations(
                     slot_name(mission, slot)
                 )),
             }
-        }
-    }
-    if let Some(limit) = mission.rules.max_idle_gaps {
-        let (_, largest) = idle_gaps(mission, meetings);
-        if largest > limit {
-            violations.push(format!(
-                "rule 10: someone has {largest} idle gaps, max_idle_gaps is {limit}"
-            ));
         }
     }
     violations
