@@ -52,13 +52,53 @@ fn slot_count(mission: &Mission, availability: &Availability) -> usize {
         .count()
 }
 
-/// Summarises a valid mission and lists what looks wrong in it.
+/// Summarises a valid mission and lists what looks wrong in it, warning by warning.
 pub fn summarize(mission: &Mission) -> MissionSummary {
     let mut buyers_per_country = BTreeMap::new();
     for buyer in &mission.buyers {
         *buyers_per_country.entry(buyer.country.clone()).or_insert(0) += 1;
     }
-    let sessions = mission
+    let interpreter_pairs = interpreter_pairs(mission);
+    let mut warnings = availability_warnings(
+        mission,
+        mission
+            .firms
+            .iter()
+            .map(|f| ("firm", &f.id.0, &f.availability, mission.firm_minimum(f))),
+    );
+    warnings.extend(firms_without_shared_language(mission));
+    for (language, (pairs, limit)) in &interpreter_pairs {
+        if *limit == Some(0) {
+            warnings.push(format!(
+                "{pairs} pairs need a {language} interpreter but [interpreters] allows none: they can never meet"
+            ));
+        }
+    }
+    warnings.extend(availability_warnings(
+        mission,
+        mission
+            .buyers
+            .iter()
+            .map(|b| ("buyer", &b.id.0, &b.availability, mission.buyer_minimum(b))),
+    ));
+    warnings.extend(requests_that_cannot_meet(mission));
+    if let Some(limits) = &mission.interpreters {
+        warnings.extend(buyers_only_through_interpreters(mission, limits));
+    }
+    warnings.extend(hs_codes_without_leading_zero(mission));
+    warnings.extend(products_in_korean_only(mission));
+    warnings.extend(overlapping_sessions(mission));
+    MissionSummary {
+        firm_count: mission.firms.len(),
+        buyers_per_country,
+        sessions: session_summaries(mission),
+        interpreter_pairs,
+        warnings,
+    }
+}
+
+fn session_summaries(mission: &Mission) -> Vec<SessionSummary> {
+    mission
         .sessions
         .iter()
         .enumerate()
@@ -82,72 +122,77 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
                 .filter(|buyer| available_in_session(mission, &buyer.availability, index))
                 .count(),
         })
-        .collect();
+        .collect()
+}
 
-    let mut interpreter_pairs: BTreeMap<String, (usize, Option<u32>)> = BTreeMap::new();
-    let mut warnings = Vec::new();
-    let mut firms_without_shared_language = Vec::new();
+/// Pairs per interpreter language, with the language's limit per slot (none: no limit).
+fn interpreter_pairs(mission: &Mission) -> BTreeMap<String, (usize, Option<u32>)> {
+    let mut pairs: BTreeMap<String, (usize, Option<u32>)> = BTreeMap::new();
     for firm in &mission.firms {
-        let mut shares_with_any = false;
         for buyer in &mission.buyers {
-            match mission.interpreter_for(firm, buyer) {
-                None => shares_with_any = true,
-                Some(language) => {
-                    let limit = mission
-                        .interpreters
-                        .as_ref()
-                        .map(|limits| limits.get(language).copied().unwrap_or(0));
-                    interpreter_pairs
-                        .entry(language.to_string())
-                        .or_insert((0, limit))
-                        .0 += 1;
-                }
+            if let Some(language) = mission.interpreter_for(firm, buyer) {
+                let limit = mission
+                    .interpreters
+                    .as_ref()
+                    .map(|limits| limits.get(language).copied().unwrap_or(0));
+                pairs.entry(language.to_string()).or_insert((0, limit)).0 += 1;
             }
         }
-        if !shares_with_any && !mission.buyers.is_empty() {
-            firms_without_shared_language.push(format!(
-                "{} ({})",
-                firm.id,
-                firm.languages.join(", ")
-            ));
-        }
-        let slots = slot_count(mission, &firm.availability);
-        if slots == 0 {
-            warnings.push(format!("firm {} is available in no slot", firm.id));
-        } else if (slots as u32) < mission.firm_minimum(firm) {
-            warnings.push(format!(
-                "firm {} wants at least {} meetings but is available in only {slots} slots",
-                firm.id,
-                mission.firm_minimum(firm)
-            ));
-        }
     }
-    if !firms_without_shared_language.is_empty() {
-        warnings.push(format!(
+    pairs
+}
+
+/// Participants of one side (kind, id, availability, minimum) available in no slot, or in fewer
+/// slots than their minimum.
+fn availability_warnings<'a>(
+    mission: &Mission,
+    participants: impl Iterator<Item = (&'static str, &'a String, &'a Availability, u32)>,
+) -> Vec<String> {
+    participants
+        .filter_map(|(kind, id, availability, minimum)| {
+            let slots = slot_count(mission, availability);
+            if slots == 0 {
+                Some(format!("{kind} {id} is available in no slot"))
+            } else if (slots as u32) < minimum {
+                Some(format!(
+                    "{kind} {id} wants at least {minimum} meetings but is available in only {slots} slots"
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// Firms that share a language with no buyer: each of their meetings needs an interpreter.
+fn firms_without_shared_language(mission: &Mission) -> Option<String> {
+    if mission.buyers.is_empty() {
+        return None;
+    }
+    let firms: Vec<String> = mission
+        .firms
+        .iter()
+        .filter(|firm| {
+            mission
+                .buyers
+                .iter()
+                .all(|buyer| mission.interpreter_for(firm, buyer).is_some())
+        })
+        .map(|firm| format!("{} ({})", firm.id, firm.languages.join(", ")))
+        .collect();
+    (!firms.is_empty()).then(|| {
+        format!(
             "no buyer shares a language with {} firm(s), so each of their meetings needs an interpreter: {}",
-            firms_without_shared_language.len(),
-            firms_without_shared_language.join(", ")
-        ));
-    }
-    for (language, (pairs, limit)) in &interpreter_pairs {
-        if *limit == Some(0) {
-            warnings.push(format!(
-                "{pairs} pairs need a {language} interpreter but [interpreters] allows none: they can never meet"
-            ));
-        }
-    }
-    for buyer in &mission.buyers {
-        let slots = slot_count(mission, &buyer.availability);
-        if slots == 0 {
-            warnings.push(format!("buyer {} is available in no slot", buyer.id));
-        } else if (slots as u32) < mission.buyer_minimum(buyer) {
-            warnings.push(format!(
-                "buyer {} wants at least {} meetings but is available in only {slots} slots",
-                buyer.id,
-                mission.buyer_minimum(buyer)
-            ));
-        }
-    }
+            firms.len(),
+            firms.join(", ")
+        )
+    })
+}
+
+/// `must`, `want` and `request` rows whose pair shares no slot (inside its `when`) or needs an
+/// interpreter the mission does not have.
+fn requests_that_cannot_meet(mission: &Mission) -> Vec<String> {
+    let mut warnings = Vec::new();
     for request in &mission.requests {
         let (Some(firm), Some(buyer)) = (
             mission.firm_index(&request.firm),
@@ -176,38 +221,49 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
             ));
         }
     }
-    // Buyers who share a language with no firm can meet only through an interpreter; when
-    // their minimums alone exceed what the interpreters of their language can do in the whole
-    // mission, minimums will be missed.
-    if let Some(limits) = &mission.interpreters {
-        let mut only_through: BTreeMap<&str, (usize, u32)> = BTreeMap::new();
-        for buyer in &mission.buyers {
-            let languages: std::collections::BTreeSet<Option<&str>> = mission
-                .firms
-                .iter()
-                .map(|firm| mission.interpreter_for(firm, buyer))
-                .collect();
-            if let (1, Some(Some(language))) = (languages.len(), languages.first()) {
-                let entry = only_through.entry(language).or_default();
-                entry.0 += 1;
-                entry.1 += mission.buyer_minimum(buyer).max(1);
-            }
-        }
-        for (language, (buyers, wanted)) in only_through {
-            let Some(&per_slot) = limits.get(language) else {
-                continue;
-            };
-            let capacity = u64::from(per_slot) * mission.slots.len() as u64;
-            if u64::from(wanted) > capacity {
-                warnings.push(format!(
-                    "{buyers} buyer(s) can meet only through a {language} interpreter and want at least {wanted} meetings, but [interpreters] allows at most {capacity} {language} meetings in the whole mission ({per_slot} per slot x {} slots)",
-                    mission.slots.len()
-                ));
-            }
+    warnings
+}
+
+/// Buyers who share a language with no firm can meet only through an interpreter; when their
+/// minimums alone exceed what the interpreters of their language can do in the whole mission,
+/// minimums will be missed.
+fn buyers_only_through_interpreters(
+    mission: &Mission,
+    limits: &BTreeMap<String, u32>,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut only_through: BTreeMap<&str, (usize, u32)> = BTreeMap::new();
+    for buyer in &mission.buyers {
+        let languages: std::collections::BTreeSet<Option<&str>> = mission
+            .firms
+            .iter()
+            .map(|firm| mission.interpreter_for(firm, buyer))
+            .collect();
+        if let (1, Some(Some(language))) = (languages.len(), languages.first()) {
+            let entry = only_through.entry(language).or_default();
+            entry.0 += 1;
+            entry.1 += mission.buyer_minimum(buyer).max(1);
         }
     }
-    // An HS code of odd length most likely lost its leading zero in a spreadsheet (030499 typed
-    // as a number becomes 30499).
+    for (language, (buyers, wanted)) in only_through {
+        let Some(&per_slot) = limits.get(language) else {
+            continue;
+        };
+        let capacity = u64::from(per_slot) * mission.slots.len() as u64;
+        if u64::from(wanted) > capacity {
+            warnings.push(format!(
+                "{buyers} buyer(s) can meet only through a {language} interpreter and want at least {wanted} meetings, but [interpreters] allows at most {capacity} {language} meetings in the whole mission ({per_slot} per slot x {} slots)",
+                mission.slots.len()
+            ));
+        }
+    }
+    warnings
+}
+
+/// An HS code of odd length most likely lost its leading zero in a spreadsheet (030499 typed as
+/// a number becomes 30499).
+fn hs_codes_without_leading_zero(mission: &Mission) -> Vec<String> {
+    let mut warnings = Vec::new();
     let odd_codes = mission
         .firms
         .iter()
@@ -237,9 +293,14 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
             ));
         }
     }
-    // v3: a buyer is shown a firm's products in a language it reads, else in English, else as
-    // written; a firm that wrote them in Korean only leaves buyers who do not read it with
-    // nothing to read.
+    warnings
+}
+
+/// v3: a buyer is shown a firm's products in a language it reads, else in English, else as
+/// written; a firm that wrote them in Korean only leaves buyers who do not read it with nothing
+/// to read.
+fn products_in_korean_only(mission: &Mission) -> Vec<String> {
+    let mut warnings = Vec::new();
     for firm in mission
         .firms
         .iter()
@@ -269,6 +330,11 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
             ));
         }
     }
+    warnings
+}
+
+fn overlapping_sessions(mission: &Mission) -> Vec<String> {
+    let mut warnings = Vec::new();
     for (first, second) in mission.overlapping_sessions() {
         let (a, b) = (&mission.sessions[first], &mission.sessions[second]);
         warnings.push(format!(
@@ -276,13 +342,7 @@ pub fn summarize(mission: &Mission) -> MissionSummary {
             a.id, a.date, a.hours, b.id, b.date, b.hours
         ));
     }
-    MissionSummary {
-        firm_count: mission.firms.len(),
-        buyers_per_country,
-        sessions,
-        interpreter_pairs,
-        warnings,
-    }
+    warnings
 }
 
 impl MissionSummary {
