@@ -460,31 +460,69 @@ fn solve_part(
     notes: &mut Vec<String>,
 ) -> Result<SolvedPart> {
     // Overlapping sessions need the time-indexed model (see `formulation::add_overlap_rows`).
-    let partition = if options.method == Method::Classes && !instance.slot_by_slot() {
-        Partition::by_availability(instance, pairs)
-    } else {
-        Partition::singletons(instance)
-    };
-    let optimum = optimise(instance, pairs, &partition, options, started, notes)?;
-    let placements = match optimum.chosen {
-        Some(chosen) => place(instance, &partition, &chosen, options.solver, notes),
-        None => {
-            notes.push(
-                "time limit: the solver found no timetable in time for some part; greedy filled that part"
-                    .to_string(),
-            );
-            greedy::place_in_slots(
-                instance,
-                pairs,
-                &(0..instance.slot_count).collect::<Vec<_>>(),
-            )
+    if options.method == Method::Classes && !instance.slot_by_slot() {
+        let partition = Partition::by_availability(instance, pairs);
+        let optimum = optimise(instance, pairs, &partition, options, started, notes)?;
+        match &optimum.chosen {
+            Some(chosen) => {
+                let placed = place(instance, &partition, chosen, options.solver);
+                if placed.dropped == 0 {
+                    return Ok(SolvedPart {
+                        placements: placed.placements,
+                        bound: optimum.bound,
+                        proven: optimum.proven,
+                    });
+                }
+                // A class count keeps each interpreter's limit over the class, not slot by
+                // slot: when the chosen meetings cannot be spread so that every slot keeps it,
+                // the class optimum is no timetable, and the part is solved again exactly.
+                notes.push(
+                    "interpreter limits: the meetings chosen for one slot class could not all be placed in its slots; that part was solved again slot by slot (the time-indexed model)"
+                        .to_string(),
+                );
+            }
+            None => return Ok(filled_greedily(instance, pairs, &optimum, notes)),
         }
+    }
+    let partition = Partition::singletons(instance);
+    let optimum = optimise(instance, pairs, &partition, options, started, notes)?;
+    let Some(chosen) = &optimum.chosen else {
+        return Ok(filled_greedily(instance, pairs, &optimum, notes));
     };
+    let placed = place(instance, &partition, chosen, options.solver);
+    if placed.dropped > 0 {
+        notes.push(format!(
+            "interpreter limits left {} meeting(s) of one slot class unplaceable; they were dropped",
+            placed.dropped
+        ));
+    }
     Ok(SolvedPart {
-        placements,
+        placements: placed.placements,
         bound: optimum.bound,
         proven: optimum.proven,
     })
+}
+
+/// A part the solver found no timetable for in time, filled by the greedy baseline.
+fn filled_greedily(
+    instance: &Instance,
+    pairs: &[usize],
+    optimum: &Optimum,
+    notes: &mut Vec<String>,
+) -> SolvedPart {
+    notes.push(
+        "time limit: the solver found no timetable in time for some part; greedy filled that part"
+            .to_string(),
+    );
+    SolvedPart {
+        placements: greedy::place_in_slots(
+            instance,
+            pairs,
+            &(0..instance.slot_count).collect::<Vec<_>>(),
+        ),
+        bound: optimum.bound,
+        proven: optimum.proven,
+    }
 }
 
 struct Optimum {
@@ -867,19 +905,27 @@ fn optimise(
     })
 }
 
-/// Assigns each chosen meeting to a slot of its class, keeping interpreter limits.
+/// Meetings placed in slots, and how many chosen meetings could not be.
+struct Placed {
+    placements: Vec<Placement>,
+    dropped: usize,
+}
+
+/// Assigns each chosen meeting to a slot of its class, keeping interpreter limits; a class
+/// whose meetings cannot all be spread over its slots is placed greedily and the rest counted
+/// as dropped.
 fn place(
     instance: &Instance,
     partition: &Partition,
     chosen: &[ClassMeeting],
     solver: SolverChoice,
-    notes: &mut Vec<String>,
-) -> Vec<Placement> {
+) -> Placed {
     let mut by_class: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for &ClassMeeting { pair, class } in chosen {
         by_class.entry(class).or_default().push(pair);
     }
     let mut placements = Vec::new();
+    let mut dropped = 0;
     for (class, pairs) in by_class {
         let slots = &partition.classes[class];
         let mut firm_index = BTreeMap::new();
@@ -899,10 +945,10 @@ fn place(
         let Some(mut colours) =
             colour::colour_edges(&edges, firm_index.len(), buyer_index.len(), slots.len())
         else {
-            notes.push(format!(
-                "internal: class {class} exceeded its degree; its meetings were placed greedily"
-            ));
-            placements.extend(greedy::place_in_slots(instance, &pairs, slots));
+            // (The model keeps each degree within the class's slots; never expected.)
+            let placed = greedy::place_in_slots(instance, &pairs, slots);
+            dropped += pairs.len() - placed.len();
+            placements.extend(placed);
             continue;
         };
         // Slots of a class leave the same interpreters free (the partition splits on it).
@@ -947,17 +993,17 @@ fn place(
                 Some(exact) => placements.extend(exact),
                 None => {
                     let placed = greedy::place_in_slots(instance, &pairs, slots);
-                    notes.push(format!(
-                        "interpreter limits left {} meeting(s) of one slot class unplaceable; they were dropped",
-                        pairs.len() - placed.len()
-                    ));
+                    dropped += pairs.len() - placed.len();
                     placements.extend(placed);
                 }
             }
         }
     }
     placements.sort_unstable_by_key(|placement| (placement.slot, placement.pair));
-    placements
+    Placed {
+        placements,
+        dropped,
+    }
 }
 
 /// The time-indexed model over one class's chosen meetings, every one of which must be placed.
