@@ -193,13 +193,7 @@ fn firms_without_shared_language(mission: &Mission) -> Option<String> {
 /// interpreter the mission does not have.
 fn requests_that_cannot_meet(mission: &Mission) -> Vec<String> {
     let mut warnings = Vec::new();
-    for request in &mission.requests {
-        let (Some(firm), Some(buyer)) = (
-            mission.firm_index(&request.firm),
-            mission.buyer_index(&request.buyer),
-        ) else {
-            continue;
-        };
+    for (request, firm, buyer) in mission.resolved_requests() {
         let (firm, buyer) = (&mission.firms[firm], &mission.buyers[buyer]);
         let common = mission.slots.iter().any(|slot| {
             firm.availability.allows(slot)

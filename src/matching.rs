@@ -551,15 +551,10 @@ fn request_kinds(mission: &Mission) -> HashMap<(usize, usize), RequestKind> {
         RequestKind::Request => 0,
     };
     let mut kinds: HashMap<(usize, usize), RequestKind> = HashMap::new();
-    for request in &mission.requests {
-        if let (Some(firm), Some(buyer)) = (
-            mission.firm_index(&request.firm),
-            mission.buyer_index(&request.buyer),
-        ) {
-            let entry = kinds.entry((firm, buyer)).or_insert(request.kind);
-            if strength(request.kind) > strength(*entry) {
-                *entry = request.kind;
-            }
+    for (request, firm, buyer) in mission.resolved_requests() {
+        let entry = kinds.entry((firm, buyer)).or_insert(request.kind);
+        if strength(request.kind) > strength(*entry) {
+            *entry = request.kind;
         }
     }
     kinds
@@ -803,12 +798,7 @@ pub fn candidate_weights(mission: &Mission, candidates: &[Candidate]) -> Vec<Pai
 pub fn observations(mission: &Mission, candidates: &[Candidate]) -> Vec<crate::score::Observation> {
     let by_pair: HashMap<(usize, usize), &Candidate> =
         candidates.iter().map(|c| ((c.firm, c.buyer), c)).collect();
-    let requested: BTreeSet<(usize, usize)> = mission
-        .requests
-        .iter()
-        .filter(|r| r.kind != RequestKind::Avoid)
-        .filter_map(|r| Some((mission.firm_index(&r.firm)?, mission.buyer_index(&r.buyer)?)))
-        .collect();
+    let requested = mission.named_pairs();
     let mut result = Vec::new();
     for outcome in mission.outcomes.as_deref().unwrap_or(&[]) {
         let (Some(firm), Some(buyer)) = (

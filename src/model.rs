@@ -1000,6 +1000,26 @@ impl Mission {
             .all(|request| request.when.allows(slot))
     }
 
+    /// The requests whose firm and buyer both exist, each with their positions.
+    pub fn resolved_requests(&self) -> impl Iterator<Item = (&Request, usize, usize)> + '_ {
+        self.requests.iter().filter_map(|request| {
+            Some((
+                request,
+                self.firm_index(&request.firm)?,
+                self.buyer_index(&request.buyer)?,
+            ))
+        })
+    }
+
+    /// The pairs (firm, buyer positions) a `must`, `want` or `request` row names: the
+    /// organiser asked for them, so the relevance floor does not take them away.
+    pub fn named_pairs(&self) -> std::collections::BTreeSet<(usize, usize)> {
+        self.resolved_requests()
+            .filter(|(request, _, _)| request.kind != RequestKind::Avoid)
+            .map(|(_, firm, buyer)| (firm, buyer))
+            .collect()
+    }
+
     /// Position of a firm by id.
     pub fn firm_index(&self, id: &FirmId) -> Option<usize> {
         self.firms.iter().position(|firm| &firm.id == id)

@@ -441,17 +441,7 @@ struct Related {
 /// shortfall can say "no related buyer left". Every weight is checked first, floored or not.
 fn related_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Related> {
     let floor = mission.rules.relevance_floor();
-    let named: std::collections::HashSet<(usize, usize)> = mission
-        .requests
-        .iter()
-        .filter(|request| request.kind != RequestKind::Avoid)
-        .filter_map(|request| {
-            Some((
-                mission.firm_index(&request.firm)?,
-                mission.buyer_index(&request.buyer)?,
-            ))
-        })
-        .collect();
+    let named = mission.named_pairs();
     let mut firm_floored = vec![0u32; mission.firms.len()];
     let mut buyer_floored = vec![0u32; mission.buyers.len()];
     // `resolve_weights` returns one entry per weight, in order, when it succeeds.
@@ -505,13 +495,7 @@ impl<'a> RequestRows<'a> {
             kinds: HashMap::new(),
             when: HashMap::new(),
         };
-        for request in &mission.requests {
-            let (Some(firm), Some(buyer)) = (
-                mission.firm_index(&request.firm),
-                mission.buyer_index(&request.buyer),
-            ) else {
-                continue;
-            };
+        for (request, firm, buyer) in mission.resolved_requests() {
             let key = FirmBuyer { firm, buyer };
             if matches!(request.kind, RequestKind::Must | RequestKind::Avoid) {
                 rows.kinds.insert(key, request.kind);
