@@ -352,6 +352,8 @@ pub fn write_publication(out_dir: &Path, documents: &Documents) -> Result<()> {
     // A set a killed run left half-renamed is completed first, and the folders killed runs
     // left behind go (those of a live run stay).
     drop(settle(out_dir)?);
+    // A staging folder this process left (a publication that failed after staging) starts over.
+    let _ = std::fs::remove_dir_all(&staging);
     let write_all = || -> Result<()> {
         for folder in ["firms", "buyers"] {
             let path = staging.join(folder);
