@@ -60,13 +60,13 @@ fn violations(
         .collect();
     let mut tally = Tally::default();
     let mut violations = Vec::new();
+    let check = MeetingCheck {
+        mission,
+        weighted: weighted.as_ref(),
+        kind_of: &kind_of,
+        from_optimiser,
+    };
     for meeting in meetings {
-        let check = MeetingCheck {
-            mission,
-            weighted: weighted.as_ref(),
-            kind_of: &kind_of,
-            from_optimiser,
-        };
         check.meeting(meeting, &mut tally, &mut violations);
     }
     violations.extend(overlapping_sessions(mission, meetings));
