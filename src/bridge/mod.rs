@@ -95,6 +95,53 @@ pub struct Bridge {
     name_sizes: HashMap<(u32, char), u32>,
 }
 
+/// Korean words as the nomenclature writes them (particles removed), to know a word from a word
+/// + particle.
+fn korean_vocabulary(korean_segments: &[(&str, usize, &str)]) -> HashSet<String> {
+    let mut raw_korean: HashSet<String> = HashSet::new();
+    for &(_, _, text) in korean_segments {
+        for phrase in words::phrases(text) {
+            for word in words::words(&phrase) {
+                if word.chars().all(is_hangul) {
+                    raw_korean.insert(word.to_string());
+                }
+            }
+        }
+    }
+    let known_raw = |word: &str| raw_korean.contains(word);
+    raw_korean
+        .iter()
+        .map(|word| words::korean_corpus_stem(word, &known_raw))
+        .collect()
+}
+
+/// The bridge being built, read line by line from the nomenclatures.
+struct Lines<'a> {
+    bridge: &'a mut Bridge,
+    /// Each heading's index in `headings`.
+    position: HashMap<&'a str, u32>,
+}
+
+impl Lines<'_> {
+    /// A line's words as evidence for its heading, as strong as its depth says.
+    fn add(&mut self, heading: &str, depth: usize, language: Language, text: &str) {
+        let Some(&index) = self.position.get(heading) else {
+            return;
+        };
+        let strength = DEPTH_STRENGTH[depth.min(DEPTH_STRENGTH.len() - 1)] as f32;
+        for (key, _) in self.bridge.segment_features(language, text) {
+            let postings = self.bridge.postings.entry(key).or_default();
+            match postings.iter_mut().find(|(h, ..)| *h == index) {
+                Some(entry) => {
+                    entry.1 = entry.1.max(strength);
+                    entry.2 += 1;
+                }
+                None => postings.push((index, strength, 1)),
+            }
+        }
+    }
+}
+
 /// A feature of a profile with its weight and the words that gave it.
 struct Found {
     weight: f64,
@@ -120,98 +167,66 @@ impl Bridge {
             .filter(|entry| entry.code.len() == 4)
             .map(|entry| entry.code.clone())
             .collect();
-        let position: HashMap<&str, u32> = headings
-            .iter()
-            .enumerate()
-            .map(|(index, code)| (code.as_str(), index as u32))
-            .collect();
-        // Korean words as the nomenclature writes them, to know a word from a word + particle.
         let korean_segments = segments(SEGMENTS_KO)?;
-        let mut raw_korean: HashSet<String> = HashSet::new();
-        for &(_, _, text) in &korean_segments {
-            for phrase in words::phrases(text) {
-                for word in words::words(&phrase) {
-                    if word.chars().all(is_hangul) {
-                        raw_korean.insert(word.to_string());
-                    }
-                }
-            }
-        }
-        let known_raw = |word: &str| raw_korean.contains(word);
-        let korean_words = raw_korean
-            .iter()
-            .map(|word| words::korean_corpus_stem(word, &known_raw))
-            .collect();
         let mut bridge = Bridge {
             headings: headings.clone(),
             postings: HashMap::new(),
-            korean_words,
+            korean_words: korean_vocabulary(&korean_segments),
             vietnamese_words: HashSet::new(),
             loanwords: HashMap::new(),
             name_sizes: HashMap::new(),
         };
-        let add =
-            |bridge: &mut Bridge, heading: &str, depth: usize, language: Language, text: &str| {
-                let Some(&index) = position.get(heading) else {
-                    return;
-                };
-                let strength = DEPTH_STRENGTH[depth.min(DEPTH_STRENGTH.len() - 1)] as f32;
-                for (key, _) in bridge.segment_features(language, text) {
-                    let postings = bridge.postings.entry(key).or_default();
-                    match postings.iter_mut().find(|(h, ..)| *h == index) {
-                        Some(entry) => {
-                            entry.1 = entry.1.max(strength);
-                            entry.2 += 1;
-                        }
-                        None => postings.push((index, strength, 1)),
-                    }
-                }
-            };
+        let mut lines = Lines {
+            bridge: &mut bridge,
+            position: headings
+                .iter()
+                .enumerate()
+                .map(|(index, code)| (code.as_str(), index as u32))
+                .collect(),
+        };
         for entry in hs.entries() {
             match entry.code.len() {
-                4 => add(
-                    &mut bridge,
-                    &entry.code,
-                    0,
-                    Language::English,
-                    &entry.description,
-                ),
-                6 => add(
-                    &mut bridge,
-                    &entry.code[..4],
-                    1,
-                    Language::English,
-                    &entry.description,
-                ),
+                4 => lines.add(&entry.code, 0, Language::English, &entry.description),
+                6 => lines.add(&entry.code[..4], 1, Language::English, &entry.description),
                 _ => {}
             }
         }
         for (heading, depth, text) in segments(SEGMENTS_EN)? {
-            add(&mut bridge, heading, depth, Language::English, text);
+            lines.add(heading, depth, Language::English, text);
         }
         for &(heading, depth, text) in &korean_segments {
-            add(&mut bridge, heading, depth, Language::Korean, text);
+            lines.add(heading, depth, Language::Korean, text);
         }
         for (heading, depth, text) in segments(SEGMENTS_VI)? {
-            add(&mut bridge, heading, depth, Language::Vietnamese, text);
+            lines.add(heading, depth, Language::Vietnamese, text);
         }
         for (language, heading, phrases) in trade_words()? {
             for phrase in phrases.split(';') {
-                add(&mut bridge, &heading, 0, language, phrase);
+                lines.add(&heading, 0, language, phrase);
             }
         }
-        for (key, postings) in &bridge.postings {
+        bridge.count_name_sizes();
+        bridge.learn_loanwords(hs)?;
+        Ok(bridge)
+    }
+
+    /// How many single words each heading's own name has, per language.
+    fn count_name_sizes(&mut self) {
+        for (key, postings) in &self.postings {
             if key.contains(' ') {
                 continue;
             }
             let language = key.chars().next().unwrap_or('e');
             for &(heading, strength, _) in postings {
                 if strength >= 1.0 {
-                    *bridge.name_sizes.entry((heading, language)).or_default() += 1;
+                    *self.name_sizes.entry((heading, language)).or_default() += 1;
                 }
             }
         }
-        // English words by loanword key, for Korean words the Korean nomenclature lacks.
+    }
+
+    /// English words by loanword key, for Korean words the Korean nomenclature lacks.
+    fn learn_loanwords(&mut self, hs: &HsTable) -> Result<()> {
         let mut english: HashSet<String> = HashSet::new();
         for entry in hs.entries() {
             english.extend(ascii_words(&entry.description));
@@ -232,14 +247,14 @@ impl Bridge {
                 let (consonants, vowel) = key.split_at(key.len() - 1);
                 let vowel = vowel.chars().next().unwrap_or('-');
                 if let Some(stem) = words::english_stems(&word).into_iter().next() {
-                    let entry = bridge.loanwords.entry(consonants.to_string()).or_default();
+                    let entry = self.loanwords.entry(consonants.to_string()).or_default();
                     if !entry.iter().any(|(v, s)| *v == vowel && *s == stem) {
                         entry.push((vowel, stem));
                     }
                 }
             }
         }
-        Ok(bridge)
+        Ok(())
     }
 
     /// The features of a nomenclature line (all n-grams for Vietnamese: the line defines the

@@ -307,19 +307,7 @@ impl Encoding {
             breaks: Vec::new(),
             contradiction: false,
         };
-        // Each meeting in exactly one allowed slot.
-        for allowed in &problem.allowed {
-            let mut options = Vec::new();
-            for &slot in allowed {
-                if slot < problem.slots {
-                    options.push((slot, encoding.literal()));
-                }
-            }
-            let literals: Vec<Lit> = options.iter().map(|&(_, l)| l).collect();
-            encoding.clause(&literals);
-            encoding.at_most_one(&literals);
-            encoding.placed.push(options);
-        }
+        encoding.place_meetings(problem);
         // Per participant and slot: at most one meeting, and "busy" exactly when one is there.
         let mut in_slot: Vec<Vec<Vec<Lit>>> =
             vec![vec![Vec::new(); problem.slots]; problem.participants];
@@ -342,100 +330,130 @@ impl Encoding {
             if meetings_of[p] == 0 {
                 continue;
             }
-            let busy: Vec<Option<Lit>> = per_slot
-                .iter()
-                .map(|literals| {
-                    if literals.is_empty() {
-                        return None;
-                    }
-                    let busy = encoding.literal();
-                    for &literal in literals {
-                        encoding.clause(&[!literal, busy]);
-                    }
-                    let mut clause = vec![!busy];
-                    clause.extend(literals);
-                    encoding.clause(&clause);
-                    Some(busy)
-                })
-                .collect();
-            // Implied, and a great help to the solver: the participant is busy in exactly as many
-            // slots as it has meetings.
-            let known: Vec<Lit> = busy.iter().flatten().copied().collect();
-            encoding.exactly(&known, meetings_of[p]);
+            let busy = encoding.busy(per_slot, meetings_of[p]);
             for (slot, literal) in busy.iter().enumerate() {
                 if let Some(literal) = literal {
                     busy_in_slot[slot].push(*literal);
                 }
             }
-            if meetings_of[p] < 2 {
+            if meetings_of[p] >= 2 {
+                encoding.count_breaks(problem, &segment, &busy);
+            }
+        }
+        encoding.limit_capacities(problem, &busy_in_slot);
+        encoding
+    }
+
+    /// Each meeting in exactly one allowed slot.
+    fn place_meetings(&mut self, problem: &BreakProblem) {
+        for allowed in &problem.allowed {
+            let mut options = Vec::new();
+            for &slot in allowed {
+                if slot < problem.slots {
+                    options.push((slot, self.literal()));
+                }
+            }
+            let literals: Vec<Lit> = options.iter().map(|&(_, l)| l).collect();
+            self.clause(&literals);
+            self.at_most_one(&literals);
+            self.placed.push(options);
+        }
+    }
+
+    /// A participant's "busy" literal in each slot where it may meet (true exactly when one of
+    /// its meetings is there), given the literals of its meetings in each slot.
+    fn busy(&mut self, per_slot: &[Vec<Lit>], meetings: usize) -> Vec<Option<Lit>> {
+        let busy: Vec<Option<Lit>> = per_slot
+            .iter()
+            .map(|literals| {
+                if literals.is_empty() {
+                    return None;
+                }
+                let busy = self.literal();
+                for &literal in literals {
+                    self.clause(&[!literal, busy]);
+                }
+                let mut clause = vec![!busy];
+                clause.extend(literals);
+                self.clause(&clause);
+                Some(busy)
+            })
+            .collect();
+        // Implied, and a great help to the solver: the participant is busy in exactly as many
+        // slots as it has meetings.
+        let known: Vec<Lit> = busy.iter().flatten().copied().collect();
+        self.exactly(&known, meetings);
+        busy
+    }
+
+    /// A participant's breaks (a literal each, added to `breaks`), at most `max_breaks` of them.
+    fn count_breaks(&mut self, problem: &BreakProblem, segment: &[usize], busy: &[Option<Lit>]) {
+        // later[s]: some meeting at s or after in the same segment (implied upwards only).
+        let mut later: Vec<Option<Lit>> = vec![None; problem.slots + 1];
+        for slot in (0..problem.slots).rev() {
+            let next = if segment.get(slot + 1) == Some(&segment[slot]) {
+                later[slot + 1]
+            } else {
+                None
+            };
+            later[slot] = match (busy[slot], next) {
+                (None, next) => next,
+                (Some(here), next) => {
+                    let literal = self.literal();
+                    self.clause(&[!here, literal]);
+                    if let Some(next) = next {
+                        self.clause(&[!next, literal]);
+                    }
+                    Some(literal)
+                }
+            };
+        }
+        // A break starts at `slot` when the participant was busy just before, is idle now, and
+        // meets again later.
+        let mut own = Vec::new();
+        for slot in 1..problem.slots {
+            if segment.get(slot + 1) != Some(&segment[slot]) || segment[slot - 1] != segment[slot] {
                 continue;
             }
-            // later[s]: some meeting at s or after in the same segment (implied upwards only).
-            let mut later: Vec<Option<Lit>> = vec![None; problem.slots + 1];
-            for slot in (0..problem.slots).rev() {
-                let next = if segment.get(slot + 1) == Some(&segment[slot]) {
-                    later[slot + 1]
-                } else {
-                    None
-                };
-                later[slot] = match (busy[slot], next) {
-                    (None, next) => next,
-                    (Some(here), next) => {
-                        let literal = encoding.literal();
-                        encoding.clause(&[!here, literal]);
-                        if let Some(next) = next {
-                            encoding.clause(&[!next, literal]);
-                        }
-                        Some(literal)
-                    }
-                };
+            let (Some(before), Some(after)) = (busy[slot - 1], later[slot + 1]) else {
+                continue;
+            };
+            let pause = self.literal();
+            let mut clause = vec![!before, !after, pause];
+            if let Some(now) = busy[slot] {
+                clause.push(now);
             }
-            // A break starts at `slot` when the participant was busy just before, is idle now,
-            // and meets again later.
-            let mut own = Vec::new();
-            for slot in 1..problem.slots {
-                if segment.get(slot + 1) != Some(&segment[slot])
-                    || segment[slot - 1] != segment[slot]
-                {
-                    continue;
-                }
-                let (Some(before), Some(after)) = (busy[slot - 1], later[slot + 1]) else {
-                    continue;
-                };
-                let pause = encoding.literal();
-                let mut clause = vec![!before, !after, pause];
-                if let Some(now) = busy[slot] {
-                    clause.push(now);
-                }
-                encoding.clause(&clause);
-                own.push(pause);
-            }
-            if let Some(limit) = problem.max_breaks {
-                encoding.at_most(&own, limit as usize);
-            }
-            encoding.breaks.extend(own);
+            self.clause(&clause);
+            own.push(pause);
         }
+        if let Some(limit) = problem.max_breaks {
+            self.at_most(&own, limit as usize);
+        }
+        self.breaks.extend(own);
+    }
+
+    /// Shared capacities (interpreters, tables): at most `limit` of their meetings in a slot.
+    fn limit_capacities(&mut self, problem: &BreakProblem, busy_in_slot: &[Vec<Lit>]) {
         for capacity in &problem.capacities {
             // Implied when the limit holds for every meeting: a slot with at most `limit`
             // meetings has at most twice as many busy participants.
             let limit = |slot: usize| capacity.limits.get(slot).copied().unwrap_or(usize::MAX);
             if capacity.meetings.len() == problem.meetings.len() {
                 for (slot, literals) in busy_in_slot.iter().enumerate() {
-                    encoding.at_most(literals, limit(slot).saturating_mul(2));
+                    self.at_most(literals, limit(slot).saturating_mul(2));
                 }
             }
             for slot in 0..problem.slots {
                 let literals: Vec<Lit> = capacity
                     .meetings
                     .iter()
-                    .flat_map(|&m| encoding.placed[m].iter())
+                    .flat_map(|&m| self.placed[m].iter())
                     .filter(|&&(s, _)| s == slot)
                     .map(|&(_, l)| l)
                     .collect();
-                encoding.at_most(&literals, limit(slot));
+                self.at_most(&literals, limit(slot));
             }
         }
-        encoding
     }
 
     fn slots(&self) -> Vec<usize> {

@@ -6,9 +6,9 @@
 //! count meetings per slot, which colouring alone ignores: Kempe swaps (exchanging two colours on
 //! an alternating component) move interpreted meetings out of overfull slots.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use super::instance::{Holder, InSlot, Placement};
+use super::instance::{Holder, InSlot, Pair, Placement};
 
 /// An edge of a bipartite graph: a node on the left (a firm) and one on the right (a buyer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,48 +208,10 @@ pub fn rebalance_interpreters(
     instance: &super::instance::Instance,
     placements: &mut [Placement],
 ) -> Vec<InSlot> {
-    let limit = |language: usize| instance.languages[language].1;
-    // A language's capacity in a slot (the keys of `count` are languages only).
-    let capacity = |InSlot { holder, slot }: InSlot| match holder {
-        Holder::Language(language) => instance.language_capacity(language, slot),
-        _ => None,
-    };
-    let language_in = |language: usize, slot: usize| InSlot {
-        holder: Holder::Language(language),
-        slot,
-    };
-    let firm_in = |firm: usize, slot: usize| InSlot {
-        holder: Holder::Firm(firm),
-        slot,
-    };
-    let buyer_in = |buyer: usize, slot: usize| InSlot {
-        holder: Holder::Buyer(buyer),
-        slot,
-    };
-    // Meetings per language and slot; the meeting of each firm and buyer in each slot.
-    let mut count: HashMap<InSlot, u32> = HashMap::new();
-    let mut meeting_of: HashMap<InSlot, usize> = HashMap::new();
-    for (index, &Placement { pair, slot }) in placements.iter().enumerate() {
-        let pair = &instance.pairs[pair];
-        meeting_of.insert(firm_in(pair.firm, slot), index);
-        meeting_of.insert(buyer_in(pair.buyer, slot), index);
-        if let Some(language) = pair.language.filter(|&l| limit(l).is_some()) {
-            *count.entry(language_in(language, slot)).or_default() += 1;
-        }
-    }
-    let overfilled = |count: &HashMap<InSlot, u32>| -> Vec<InSlot> {
-        let mut list: Vec<InSlot> = count
-            .iter()
-            .filter(|&(&key, &n)| capacity(key).is_some_and(|cap| n > cap))
-            .map(|(&key, _)| key)
-            .collect();
-        list.sort_unstable();
-        list
-    };
-
+    let mut timetable = Rebalancing::new(instance, placements);
     let mut attempts = 0;
     'outer: loop {
-        let over = overfilled(&count);
+        let over = timetable.overfilled();
         if over.is_empty() || attempts > 100_000 {
             return over;
         }
@@ -257,7 +219,8 @@ pub fn rebalance_interpreters(
             let Holder::Language(language) = holder else {
                 continue;
             };
-            let starts: Vec<usize> = placements
+            let starts: Vec<usize> = timetable
+                .placements
                 .iter()
                 .enumerate()
                 .filter(|(_, &Placement { pair, slot })| {
@@ -266,95 +229,219 @@ pub fn rebalance_interpreters(
                 .map(|(index, _)| index)
                 .collect();
             for to in 0..instance.slot_count {
-                let cap = capacity(language_in(language, to)).unwrap_or(u32::MAX);
-                if to == from || count.get(&language_in(language, to)).copied().unwrap_or(0) >= cap
-                {
+                if to == from || timetable.is_full(language, to) {
                     continue;
                 }
                 for &start in &starts {
                     attempts += 1;
-                    // Walk the chain from the start meeting through its firm, then its buyer.
-                    let mut chain = vec![start];
-                    for through_firm_first in [true, false] {
-                        let mut current = start;
-                        let mut use_firm = through_firm_first;
-                        loop {
-                            let Placement { pair, slot } = placements[current];
-                            let other = if slot == from { to } else { from };
-                            let pair = &instance.pairs[pair];
-                            let next = if use_firm {
-                                meeting_of.get(&firm_in(pair.firm, other))
-                            } else {
-                                meeting_of.get(&buyer_in(pair.buyer, other))
-                            };
-                            match next {
-                                Some(&next) if !chain.contains(&next) => {
-                                    chain.push(next);
-                                    current = next;
-                                    use_firm = !use_firm;
-                                }
-                                _ => break,
-                            }
-                        }
-                    }
-                    let movable = chain.iter().all(|&index| {
-                        let Placement { pair, slot } = placements[index];
-                        let other = if slot == from { to } else { from };
-                        instance.pairs[pair].slots.binary_search(&other).is_ok()
-                    });
-                    if !movable {
+                    let swap = Swap { from, to };
+                    let chain = timetable.chain(start, swap);
+                    if !timetable.movable(&chain, swap) {
                         continue;
                     }
-                    // Overfill before and after, over the (language, slot) cells the chain touches.
-                    let mut delta: std::collections::BTreeMap<InSlot, i64> =
-                        std::collections::BTreeMap::new();
-                    for &index in &chain {
-                        let Placement { pair, slot } = placements[index];
-                        if let Some(l) = instance.pairs[pair]
-                            .language
-                            .filter(|&l| limit(l).is_some())
-                        {
-                            let other = if slot == from { to } else { from };
-                            *delta.entry(language_in(l, slot)).or_default() -= 1;
-                            *delta.entry(language_in(l, other)).or_default() += 1;
-                        }
+                    if let Some(delta) = timetable.relief(&chain, swap) {
+                        timetable.apply(&chain, swap, delta);
+                        continue 'outer;
                     }
-                    let excess = |key: InSlot, n: i64| -> i64 {
-                        (n - i64::from(capacity(key).unwrap_or(u32::MAX))).max(0)
-                    };
-                    let change: i64 = delta
-                        .iter()
-                        .map(|(&key, &d)| {
-                            let now = i64::from(count.get(&key).copied().unwrap_or(0));
-                            excess(key, now + d) - excess(key, now)
-                        })
-                        .sum();
-                    if change >= 0 {
-                        continue;
-                    }
-                    for &index in &chain {
-                        let Placement { pair, slot } = placements[index];
-                        let record = &instance.pairs[pair];
-                        meeting_of.remove(&firm_in(record.firm, slot));
-                        meeting_of.remove(&buyer_in(record.buyer, slot));
-                    }
-                    for &index in &chain {
-                        let Placement { pair, slot } = placements[index];
-                        let other = if slot == from { to } else { from };
-                        let record = &instance.pairs[pair];
-                        meeting_of.insert(firm_in(record.firm, other), index);
-                        meeting_of.insert(buyer_in(record.buyer, other), index);
-                        placements[index].slot = other;
-                    }
-                    for (key, d) in delta {
-                        let entry = count.entry(key).or_default();
-                        *entry = (i64::from(*entry) + d).max(0) as u32;
-                    }
-                    continue 'outer;
                 }
             }
         }
-        return overfilled(&count);
+        return timetable.overfilled();
+    }
+}
+
+/// Two slots whose meetings along a chain change places.
+#[derive(Clone, Copy)]
+struct Swap {
+    from: usize,
+    to: usize,
+}
+
+impl Swap {
+    /// The slot a meeting in one of the two moves to.
+    fn other(self, slot: usize) -> usize {
+        if slot == self.from {
+            self.to
+        } else {
+            self.from
+        }
+    }
+}
+
+/// A timetable being rebalanced: its meetings per interpreter language and slot, and the meeting
+/// of each firm and buyer in each slot.
+struct Rebalancing<'a> {
+    instance: &'a super::instance::Instance,
+    placements: &'a mut [Placement],
+    count: HashMap<InSlot, u32>,
+    meeting_of: HashMap<InSlot, usize>,
+}
+
+fn language_in(language: usize, slot: usize) -> InSlot {
+    InSlot {
+        holder: Holder::Language(language),
+        slot,
+    }
+}
+
+fn firm_in(firm: usize, slot: usize) -> InSlot {
+    InSlot {
+        holder: Holder::Firm(firm),
+        slot,
+    }
+}
+
+fn buyer_in(buyer: usize, slot: usize) -> InSlot {
+    InSlot {
+        holder: Holder::Buyer(buyer),
+        slot,
+    }
+}
+
+impl<'a> Rebalancing<'a> {
+    fn new(
+        instance: &'a super::instance::Instance,
+        placements: &'a mut [Placement],
+    ) -> Rebalancing<'a> {
+        let mut timetable = Rebalancing {
+            instance,
+            placements,
+            count: HashMap::new(),
+            meeting_of: HashMap::new(),
+        };
+        for (index, &Placement { pair, slot }) in timetable.placements.iter().enumerate() {
+            let pair = &instance.pairs[pair];
+            timetable.meeting_of.insert(firm_in(pair.firm, slot), index);
+            timetable
+                .meeting_of
+                .insert(buyer_in(pair.buyer, slot), index);
+            if let Some(language) = timetable.limited_language(pair) {
+                *timetable
+                    .count
+                    .entry(language_in(language, slot))
+                    .or_default() += 1;
+            }
+        }
+        timetable
+    }
+
+    /// The pair's interpreter language when that language has a limit.
+    fn limited_language(&self, pair: &Pair) -> Option<usize> {
+        pair.language
+            .filter(|&l| self.instance.languages[l].1.is_some())
+    }
+
+    /// A language's capacity in a slot (the keys of `count` are languages only).
+    fn capacity(&self, InSlot { holder, slot }: InSlot) -> Option<u32> {
+        match holder {
+            Holder::Language(language) => self.instance.language_capacity(language, slot),
+            _ => None,
+        }
+    }
+
+    /// The (language, slot) cells holding more meetings than their interpreters can serve.
+    fn overfilled(&self) -> Vec<InSlot> {
+        let mut list: Vec<InSlot> = self
+            .count
+            .iter()
+            .filter(|&(&key, &n)| self.capacity(key).is_some_and(|cap| n > cap))
+            .map(|(&key, _)| key)
+            .collect();
+        list.sort_unstable();
+        list
+    }
+
+    /// Whether a language's interpreters are all busy in a slot.
+    fn is_full(&self, language: usize, slot: usize) -> bool {
+        let key = language_in(language, slot);
+        let cap = self.capacity(key).unwrap_or(u32::MAX);
+        self.count.get(&key).copied().unwrap_or(0) >= cap
+    }
+
+    /// The alternating chain from a meeting: through its firm's meeting in the other slot, that
+    /// meeting's buyer's, ..., then the same through its buyer first.
+    fn chain(&self, start: usize, swap: Swap) -> Vec<usize> {
+        let mut chain = vec![start];
+        for through_firm_first in [true, false] {
+            let mut current = start;
+            let mut use_firm = through_firm_first;
+            loop {
+                let Placement { pair, slot } = self.placements[current];
+                let other = swap.other(slot);
+                let pair = &self.instance.pairs[pair];
+                let next = if use_firm {
+                    self.meeting_of.get(&firm_in(pair.firm, other))
+                } else {
+                    self.meeting_of.get(&buyer_in(pair.buyer, other))
+                };
+                match next {
+                    Some(&next) if !chain.contains(&next) => {
+                        chain.push(next);
+                        current = next;
+                        use_firm = !use_firm;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        chain
+    }
+
+    /// Whether every pair on the chain can meet in the slot it would move to.
+    fn movable(&self, chain: &[usize], swap: Swap) -> bool {
+        chain.iter().all(|&index| {
+            let Placement { pair, slot } = self.placements[index];
+            self.instance.pairs[pair]
+                .slots
+                .binary_search(&swap.other(slot))
+                .is_ok()
+        })
+    }
+
+    /// The chain's change to the (language, slot) counts, if moving it lowers the total
+    /// overfill; `None` if it does not.
+    fn relief(&self, chain: &[usize], swap: Swap) -> Option<BTreeMap<InSlot, i64>> {
+        let mut delta: BTreeMap<InSlot, i64> = BTreeMap::new();
+        for &index in chain {
+            let Placement { pair, slot } = self.placements[index];
+            if let Some(l) = self.limited_language(&self.instance.pairs[pair]) {
+                *delta.entry(language_in(l, slot)).or_default() -= 1;
+                *delta.entry(language_in(l, swap.other(slot))).or_default() += 1;
+            }
+        }
+        let excess = |key: InSlot, n: i64| -> i64 {
+            (n - i64::from(self.capacity(key).unwrap_or(u32::MAX))).max(0)
+        };
+        let change: i64 = delta
+            .iter()
+            .map(|(&key, &d)| {
+                let now = i64::from(self.count.get(&key).copied().unwrap_or(0));
+                excess(key, now + d) - excess(key, now)
+            })
+            .sum();
+        (change < 0).then_some(delta)
+    }
+
+    /// Moves the chain's meetings to their other slots.
+    fn apply(&mut self, chain: &[usize], swap: Swap, delta: BTreeMap<InSlot, i64>) {
+        for &index in chain {
+            let Placement { pair, slot } = self.placements[index];
+            let record = &self.instance.pairs[pair];
+            self.meeting_of.remove(&firm_in(record.firm, slot));
+            self.meeting_of.remove(&buyer_in(record.buyer, slot));
+        }
+        for &index in chain {
+            let Placement { pair, slot } = self.placements[index];
+            let other = swap.other(slot);
+            let record = &self.instance.pairs[pair];
+            self.meeting_of.insert(firm_in(record.firm, other), index);
+            self.meeting_of.insert(buyer_in(record.buyer, other), index);
+            self.placements[index].slot = other;
+        }
+        for (key, d) in delta {
+            let entry = self.count.entry(key).or_default();
+            *entry = (i64::from(*entry) + d).max(0) as u32;
+        }
     }
 }
 

@@ -169,6 +169,201 @@ fn add_overlap_rows(
     });
 }
 
+/// Each participant's meeting variables: what its meetings, maximum and minimum sum over.
+struct Totals {
+    firms: Vec<Terms>,
+    buyers: Vec<Terms>,
+}
+
+/// One variable per pair and class its slots reach (meeting variables come first in the model),
+/// with each pair's variables.
+fn add_meeting_variables(
+    model: &mut LinearModel,
+    instance: &Instance,
+    pairs: &[usize],
+    partition: &Partition,
+) -> (Vec<ClassMeeting>, Vec<(usize, Vec<usize>)>) {
+    let mut meetings = Vec::new();
+    let mut class_of_slot = vec![usize::MAX; instance.slot_count];
+    for (class, slots) in partition.classes.iter().enumerate() {
+        for &slot in slots {
+            class_of_slot[slot] = class;
+        }
+    }
+    let mut pair_variables: Vec<(usize, Vec<usize>)> = Vec::with_capacity(pairs.len());
+    for &pair_index in pairs {
+        let pair = &instance.pairs[pair_index];
+        let mut variables = Vec::new();
+        let mut classes: Vec<usize> = pair.slots.iter().map(|&slot| class_of_slot[slot]).collect();
+        classes.dedup();
+        for class in classes {
+            let variable = model.add_variable(1.0, true, tie_broken(pair.value, meetings.len()));
+            meetings.push(ClassMeeting {
+                pair: pair_index,
+                class,
+            });
+            variables.push(variable);
+        }
+        pair_variables.push((pair_index, variables));
+    }
+    (meetings, pair_variables)
+}
+
+/// Rule 2 (a pair meets at most once) and rule 6 (must pairs meet).
+fn add_once_rows(
+    model: &mut LinearModel,
+    instance: &Instance,
+    pair_variables: &[(usize, Vec<usize>)],
+) {
+    for (pair_index, variables) in pair_variables {
+        let terms: Vec<(usize, f64)> = variables.iter().map(|&v| (v, 1.0)).collect();
+        if instance.pairs[*pair_index].must {
+            model.add_row(terms, Sense::Equal, 1.0);
+        } else if terms.len() > 1 {
+            model.add_row(terms, Sense::AtMost, 1.0);
+        }
+    }
+}
+
+/// Rule 1 per class: a participant meets at most once per slot; rule 5: interpreters; rule 8: at
+/// most `tables` meetings in a slot of a session with shared tables. Returns each participant's
+/// meeting variables.
+fn add_class_rows(
+    model: &mut LinearModel,
+    instance: &Instance,
+    partition: &Partition,
+    meetings: &[ClassMeeting],
+) -> Totals {
+    let mut in_class: HashMap<InClass, Terms> = HashMap::new();
+    let mut totals = Totals {
+        firms: vec![Vec::new(); instance.firm_count],
+        buyers: vec![Vec::new(); instance.buyer_count],
+    };
+    for (variable, &ClassMeeting { pair, class }) in meetings.iter().enumerate() {
+        let pair = &instance.pairs[pair];
+        let language = pair
+            .language
+            .filter(|_| instance.language_limit(pair).is_some())
+            .map(Holder::Language);
+        let tables = partition.classes[class]
+            .iter()
+            .any(|&slot| instance.slot_tables[slot].is_some())
+            .then_some(Holder::Tables);
+        let holders = [Holder::Firm(pair.firm), Holder::Buyer(pair.buyer)];
+        for holder in holders.into_iter().chain(language).chain(tables) {
+            in_class
+                .entry(InClass { holder, class })
+                .or_default()
+                .push((variable, 1.0));
+        }
+        totals.firms[pair.firm].push((variable, 1.0));
+        totals.buyers[pair.buyer].push((variable, 1.0));
+    }
+    // Participants' rows first, then the overlap rows, then the shared capacities: the order
+    // the rows were always written in (a simplex's path, so its timings, follow it).
+    let (participants, shared): (HashMap<InClass, Terms>, HashMap<InClass, Terms>) = in_class
+        .into_iter()
+        .partition(|(key, _)| matches!(key.holder, Holder::Firm(_) | Holder::Buyer(_)));
+    let capacity = |InClass { holder, class }| {
+        let slots = &partition.classes[class];
+        match holder {
+            Holder::Firm(_) | Holder::Buyer(_) => slots.len() as f64,
+            Holder::Language(language) => slots
+                .iter()
+                .map(|&slot| {
+                    f64::from(
+                        instance
+                            .language_capacity(language, slot)
+                            .unwrap_or(u32::MAX),
+                    )
+                })
+                .sum(),
+            Holder::Tables => slots
+                .iter()
+                .map(|&slot| f64::from(instance.slot_tables[slot].unwrap_or(u32::MAX)))
+                .sum(),
+        }
+    };
+    add_capacity_rows(model, participants, capacity);
+    add_overlap_rows(model, instance, partition, meetings);
+    add_capacity_rows(model, shared, capacity);
+    totals
+}
+
+/// Rule 4: maximum meetings. A participant meets at most once per pair and at most the class
+/// size in each class, so a maximum at or above either sum is implied by the rows above; such
+/// rows are written only when `implied_maxima` asks for them.
+fn add_maximum_rows(
+    model: &mut LinearModel,
+    instance: &Instance,
+    partition: &Partition,
+    meetings: &[ClassMeeting],
+    totals: &Totals,
+    implied_maxima: bool,
+) {
+    let most_meetings = |terms: &Terms| {
+        let distinct = |part: fn(&ClassMeeting) -> usize| {
+            let mut values: Vec<usize> = terms
+                .iter()
+                .map(|&(variable, _)| part(&meetings[variable]))
+                .collect();
+            values.sort_unstable();
+            values.dedup();
+            values
+        };
+        let pairs = distinct(|meeting| meeting.pair).len();
+        let slots: usize = distinct(|meeting| meeting.class)
+            .iter()
+            .map(|&class| partition.classes[class].len())
+            .sum();
+        pairs.min(slots)
+    };
+    let maxima = totals
+        .firms
+        .iter()
+        .zip(&instance.firm_max)
+        .chain(totals.buyers.iter().zip(&instance.buyer_max));
+    for (terms, &maximum) in maxima {
+        let can_bind = (maximum as usize) < most_meetings(terms);
+        if can_bind || (implied_maxima && terms.len() > maximum as usize) {
+            model.add_row(terms.clone(), Sense::AtMost, f64::from(maximum));
+        }
+    }
+}
+
+/// Rule 7, first part: coverage of minimums, y <= minimum and y <= meetings. Returns the
+/// coverage variables and the rows that define them.
+fn add_coverage_rows(
+    model: &mut LinearModel,
+    instance: &Instance,
+    totals: &Totals,
+) -> (Vec<usize>, Vec<usize>) {
+    let mut coverage = Vec::new();
+    let mut coverage_rows = Vec::new();
+    let participants = totals
+        .firms
+        .iter()
+        .zip(&instance.firm_min)
+        .chain(totals.buyers.iter().zip(&instance.buyer_min));
+    for (terms, &minimum) in participants {
+        // Participants without pairs here are covered 0 whatever happens: no variable.
+        if minimum == 0 || terms.is_empty() {
+            continue;
+        }
+        let covered = model.add_variable(f64::from(minimum), false, 0.0);
+        coverage.push(covered);
+        coverage_rows.push(model.rows.len());
+        let mut row: Vec<(usize, f64)> = terms.iter().map(|&(v, _)| (v, -1.0)).collect();
+        row.push((covered, 1.0));
+        model.rows.push(super::solver::Row {
+            terms: row,
+            sense: Sense::AtMost,
+            rhs: 0.0,
+        });
+    }
+    (coverage, coverage_rows)
+}
+
 /// The model and what its variables mean.
 #[derive(Debug, Clone)]
 pub struct Formulation {
@@ -195,150 +390,19 @@ impl Formulation {
         implied_maxima: bool,
     ) -> Formulation {
         let mut model = LinearModel::default();
-        let mut meetings = Vec::new();
-        let mut class_of_slot = vec![usize::MAX; instance.slot_count];
-        for (class, slots) in partition.classes.iter().enumerate() {
-            for &slot in slots {
-                class_of_slot[slot] = class;
-            }
-        }
-        let mut pair_variables: Vec<(usize, Vec<usize>)> = Vec::with_capacity(pairs.len());
-        for &pair_index in pairs {
-            let pair = &instance.pairs[pair_index];
-            let mut variables = Vec::new();
-            let mut classes: Vec<usize> =
-                pair.slots.iter().map(|&slot| class_of_slot[slot]).collect();
-            classes.dedup();
-            for class in classes {
-                let variable =
-                    model.add_variable(1.0, true, tie_broken(pair.value, meetings.len()));
-                meetings.push(ClassMeeting {
-                    pair: pair_index,
-                    class,
-                });
-                variables.push(variable);
-            }
-            pair_variables.push((pair_index, variables));
-        }
-
-        // Rule 2 (a pair meets at most once) and rule 6 (must pairs meet).
-        for (pair_index, variables) in &pair_variables {
-            let terms: Vec<(usize, f64)> = variables.iter().map(|&v| (v, 1.0)).collect();
-            if instance.pairs[*pair_index].must {
-                model.add_row(terms, Sense::Equal, 1.0);
-            } else if terms.len() > 1 {
-                model.add_row(terms, Sense::AtMost, 1.0);
-            }
-        }
-
-        // Rule 1 per class: a participant meets at most once per slot; rule 5: interpreters;
-        // rule 8: at most `tables` meetings in a slot of a session with shared tables.
-        let mut in_class: HashMap<InClass, Terms> = HashMap::new();
-        let mut firm_total: Vec<Terms> = vec![Vec::new(); instance.firm_count];
-        let mut buyer_total: Vec<Terms> = vec![Vec::new(); instance.buyer_count];
-        for (variable, &ClassMeeting { pair, class }) in meetings.iter().enumerate() {
-            let pair = &instance.pairs[pair];
-            let language = pair
-                .language
-                .filter(|_| instance.language_limit(pair).is_some())
-                .map(Holder::Language);
-            let tables = partition.classes[class]
-                .iter()
-                .any(|&slot| instance.slot_tables[slot].is_some())
-                .then_some(Holder::Tables);
-            let holders = [Holder::Firm(pair.firm), Holder::Buyer(pair.buyer)];
-            for holder in holders.into_iter().chain(language).chain(tables) {
-                in_class
-                    .entry(InClass { holder, class })
-                    .or_default()
-                    .push((variable, 1.0));
-            }
-            firm_total[pair.firm].push((variable, 1.0));
-            buyer_total[pair.buyer].push((variable, 1.0));
-        }
-        // Participants' rows first, then the overlap rows, then the shared capacities: the order
-        // the rows were always written in (a simplex's path, so its timings, follow it).
-        let (participants, shared): (HashMap<InClass, Terms>, HashMap<InClass, Terms>) = in_class
-            .into_iter()
-            .partition(|(key, _)| matches!(key.holder, Holder::Firm(_) | Holder::Buyer(_)));
-        let capacity = |InClass { holder, class }| {
-            let slots = &partition.classes[class];
-            match holder {
-                Holder::Firm(_) | Holder::Buyer(_) => slots.len() as f64,
-                Holder::Language(language) => slots
-                    .iter()
-                    .map(|&slot| {
-                        f64::from(
-                            instance
-                                .language_capacity(language, slot)
-                                .unwrap_or(u32::MAX),
-                        )
-                    })
-                    .sum(),
-                Holder::Tables => slots
-                    .iter()
-                    .map(|&slot| f64::from(instance.slot_tables[slot].unwrap_or(u32::MAX)))
-                    .sum(),
-            }
-        };
-        add_capacity_rows(&mut model, participants, capacity);
-        add_overlap_rows(&mut model, instance, partition, &meetings);
-        add_capacity_rows(&mut model, shared, capacity);
-
-        // Rule 4: maximum meetings. A participant meets at most once per pair and at most the
-        // class size in each class, so a maximum at or above either sum is implied by the rows
-        // above; such rows are written only when `implied_maxima` asks for them.
-        let most_meetings = |terms: &Terms| {
-            let distinct = |part: fn(&ClassMeeting) -> usize| {
-                let mut values: Vec<usize> = terms
-                    .iter()
-                    .map(|&(variable, _)| part(&meetings[variable]))
-                    .collect();
-                values.sort_unstable();
-                values.dedup();
-                values
-            };
-            let pairs = distinct(|meeting| meeting.pair).len();
-            let slots: usize = distinct(|meeting| meeting.class)
-                .iter()
-                .map(|&class| partition.classes[class].len())
-                .sum();
-            pairs.min(slots)
-        };
-        let maxima = firm_total
-            .iter()
-            .zip(&instance.firm_max)
-            .chain(buyer_total.iter().zip(&instance.buyer_max));
-        for (terms, &maximum) in maxima {
-            let can_bind = (maximum as usize) < most_meetings(terms);
-            if can_bind || (implied_maxima && terms.len() > maximum as usize) {
-                model.add_row(terms.clone(), Sense::AtMost, f64::from(maximum));
-            }
-        }
-
-        // Rule 7, first part: coverage of minimums, y <= minimum and y <= meetings.
-        let mut coverage = Vec::new();
-        let mut coverage_rows = Vec::new();
-        let participants = firm_total
-            .iter()
-            .zip(&instance.firm_min)
-            .chain(buyer_total.iter().zip(&instance.buyer_min));
-        for (terms, &minimum) in participants {
-            // Participants without pairs here are covered 0 whatever happens: no variable.
-            if minimum == 0 || terms.is_empty() {
-                continue;
-            }
-            let covered = model.add_variable(f64::from(minimum), false, 0.0);
-            coverage.push(covered);
-            coverage_rows.push(model.rows.len());
-            let mut row: Vec<(usize, f64)> = terms.iter().map(|&(v, _)| (v, -1.0)).collect();
-            row.push((covered, 1.0));
-            model.rows.push(super::solver::Row {
-                terms: row,
-                sense: Sense::AtMost,
-                rhs: 0.0,
-            });
-        }
+        let (meetings, pair_variables) =
+            add_meeting_variables(&mut model, instance, pairs, partition);
+        add_once_rows(&mut model, instance, &pair_variables);
+        let totals = add_class_rows(&mut model, instance, partition, &meetings);
+        add_maximum_rows(
+            &mut model,
+            instance,
+            partition,
+            &meetings,
+            &totals,
+            implied_maxima,
+        );
+        let (coverage, coverage_rows) = add_coverage_rows(&mut model, instance, &totals);
         Formulation {
             model,
             meetings,

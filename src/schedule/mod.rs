@@ -774,135 +774,205 @@ fn optimise(
     notes: &mut Vec<String>,
 ) -> Result<Optimum> {
     let solver = options.solver;
-    let deadline = Deadline::after(started, options.time_limit_seconds);
-    // The engine fixes what the LP decided and searches the rest first; the time-indexed
-    // baseline is handed to the solver whole.
-    let dive = options.method == Method::Classes;
     let formulation = Formulation::build(instance, pairs, partition, solver.solves_integers());
-    let size = format!(
-        "{} classes, {} variables, {} rows",
-        partition.classes.len(),
-        formulation.model.upper.len(),
-        formulation.model.rows.len()
-    );
-    let infeasible = || {
-        Error::Infeasible(
-            "the must pairs cannot all meet together: between them they need more slots, maximum meetings or interpreters than the mission has".to_string(),
-        )
+    let stages = Stages {
+        instance,
+        size: format!(
+            "{} classes, {} variables, {} rows",
+            partition.classes.len(),
+            formulation.model.upper.len(),
+            formulation.model.rows.len()
+        ),
+        formulation,
+        options,
+        started,
+        deadline: Deadline::after(started, options.time_limit_seconds),
+        // The engine fixes what the LP decided and searches the rest first; the time-indexed
+        // baseline is handed to the solver whole.
+        dive: options.method == Method::Classes,
     };
-    let failed = |failure: SolveFailure| match failure {
-        SolveFailure::Infeasible => infeasible(),
+    let (target, coverage_proven) = stages.coverage(notes)?;
+    let wanted = stages.wants(target, notes)?;
+    let wants_proven = wanted.proven;
+    let (chosen, bound, proven) = stages.value(target, wanted, notes)?;
+    // A stage cut short before its LP finished proved no bound; the combinatorial one always
+    // holds.
+    let bound = bound.min(instance.value_bound(pairs));
+    Ok(Optimum {
+        chosen,
+        bound,
+        proven: proven && coverage_proven && wants_proven,
+    })
+}
+
+/// The error a stage's failure means for the organiser.
+fn stage_failed(failure: SolveFailure) -> Error {
+    match failure {
+        SolveFailure::Infeasible => Error::Infeasible(
+            "the must pairs cannot all meet together: between them they need more slots, maximum meetings or interpreters than the mission has".to_string(),
+        ),
         SolveFailure::OutOfTime => Error::Solver("out of time".to_string()),
         SolveFailure::Other(reason) => Error::Solver(reason),
-    };
-    let mut coverage_proven = true;
-    let mut target = 0.0;
-    if !formulation.coverage.is_empty() {
-        tell(options, started, || {
-            format!("coverage of minimums ({size})")
+    }
+}
+
+/// The lexicographic stages of one part's model (rule 7): the coverage of minimums, then the
+/// wanted meetings, then the expected value, each keeping what the earlier ones reached.
+struct Stages<'a> {
+    instance: &'a Instance,
+    formulation: Formulation,
+    options: &'a ScheduleOptions,
+    started: Instant,
+    deadline: Deadline,
+    dive: bool,
+    /// The model's size, as progress reports it.
+    size: String,
+}
+
+/// What the stage of wanted meetings reached: their terms (a pair wanted by both sides counts
+/// twice) and the most of them found.
+struct Wanted {
+    terms: Vec<(usize, f64)>,
+    target: f64,
+    proven: bool,
+}
+
+impl Stages<'_> {
+    fn tell(&self, step: &str) {
+        tell(self.options, self.started, || {
+            format!("{step} ({})", self.size)
         });
+    }
+
+    /// Rule 7, first criterion: as many minimum meetings as possible. Returns that number (0
+    /// when nobody has a minimum) and whether it is proven.
+    fn coverage(&self, notes: &mut Vec<String>) -> Result<(f64, bool)> {
+        if self.formulation.coverage.is_empty() {
+            return Ok((0.0, true));
+        }
+        self.tell("coverage of minimums");
+        let model = self.formulation.coverage_model();
         let (solved, _, proven) =
-            solve_stage(&formulation.coverage_model(), solver, deadline, 0.0, dive)
-                .map_err(failed)?;
-        coverage_proven = proven;
+            solve_stage(&model, self.options.solver, self.deadline, 0.0, self.dive)
+                .map_err(stage_failed)?;
         if !proven {
             notes.push(
                 "time limit: the coverage of minimums was cut short; more minimum meetings may be possible"
                     .to_string(),
             );
         }
-        if let Some(solved) = solved {
-            target = (solved.objective + 1e-6).floor();
-        }
+        let target = solved.map_or(0.0, |solved| (solved.objective + 1e-6).floor());
+        Ok((target, proven))
     }
-    // Rule 7, second criterion: among those, as many `want` rows as possible (a pair wanted by
-    // both sides counts twice).
-    let want_terms: Vec<(usize, f64)> = formulation
-        .meetings
-        .iter()
-        .enumerate()
-        .filter_map(|(variable, meeting)| {
-            let wants = instance.pairs[meeting.pair].wants;
-            (wants > 0).then_some((variable, f64::from(wants)))
-        })
-        .collect();
-    let mut wants_proven = true;
-    let mut want_target = 0.0;
-    if !want_terms.is_empty() {
-        tell(options, started, || format!("wanted meetings ({size})"));
-        let mut model = formulation.value_model(target - 1e-6);
+
+    /// Rule 7, second criterion: among timetables covering `target`, as many `want` rows as
+    /// possible.
+    fn wants(&self, target: f64, notes: &mut Vec<String>) -> Result<Wanted> {
+        let terms: Vec<(usize, f64)> = self
+            .formulation
+            .meetings
+            .iter()
+            .enumerate()
+            .filter_map(|(variable, meeting)| {
+                let wants = self.instance.pairs[meeting.pair].wants;
+                (wants > 0).then_some((variable, f64::from(wants)))
+            })
+            .collect();
+        if terms.is_empty() {
+            return Ok(Wanted {
+                terms,
+                target: 0.0,
+                proven: true,
+            });
+        }
+        self.tell("wanted meetings");
+        let mut model = self.formulation.value_model(target - 1e-6);
         model.objective.iter_mut().for_each(|c| *c = 0.0);
-        for &(variable, weight) in &want_terms {
+        for &(variable, weight) in &terms {
             model.objective[variable] = weight;
         }
         let (solved, _, proven) =
-            solve_stage(&model, solver, deadline, 0.0, dive).map_err(failed)?;
-        wants_proven = proven;
+            solve_stage(&model, self.options.solver, self.deadline, 0.0, self.dive)
+                .map_err(stage_failed)?;
         if !proven {
             notes.push(
                 "time limit: the stage of wanted meetings was cut short; more want rows may be possible"
                     .to_string(),
             );
         }
-        if let Some(solved) = solved {
-            want_target = (solved.objective + 1e-6).floor();
+        let target = solved.map_or(0.0, |solved| (solved.objective + 1e-6).floor());
+        Ok(Wanted {
+            terms,
+            target,
+            proven,
+        })
+    }
+
+    /// The expected value, keeping the coverage and the wanted meetings reached: the chosen
+    /// meetings, the bound and whether the value is proven within the gap.
+    fn value(
+        &self,
+        target: f64,
+        wanted: Wanted,
+        notes: &mut Vec<String>,
+    ) -> Result<(Option<Vec<ClassMeeting>>, f64, bool)> {
+        let formulation = &self.formulation;
+        let options = self.options;
+        let mut value_model = formulation.value_model(target - 1e-6);
+        if wanted.target > 0.0 {
+            value_model.add_row(wanted.terms, solver::Sense::AtLeast, wanted.target - 1e-6);
         }
-    }
-    let mut value_model = formulation.value_model(target - 1e-6);
-    if want_target > 0.0 {
-        value_model.add_row(want_terms, solver::Sense::AtLeast, want_target - 1e-6);
-    }
-    tell(options, started, || format!("expected value ({size})"));
-    let priced = dive
-        && !solver.solves_integers()
-        && match options.pricing {
-            Pricing::Auto => value_model.upper.len() >= PRICING_THRESHOLD,
-            Pricing::Always => true,
-            Pricing::Never => false,
-        };
-    let (solved, bound, proven) = if priced {
-        // A participant's coverage row with many meetings (a firm's) is dense, and dense rows
-        // fill the interior point's factorisation in; such a participant nearly always meets
-        // its minimum anyway, so the interior point first goes without these rows.
-        let mut left_out = vec![false; value_model.rows.len()];
-        for &row in &formulation.coverage_rows {
-            left_out[row] = value_model.rows[row].terms.len() > DENSE_COVERAGE;
+        self.tell("expected value");
+        let priced = self.dive
+            && !options.solver.solves_integers()
+            && match options.pricing {
+                Pricing::Auto => value_model.upper.len() >= PRICING_THRESHOLD,
+                Pricing::Always => true,
+                Pricing::Never => false,
+            };
+        let (solved, bound, proven) = if priced {
+            // A participant's coverage row with many meetings (a firm's) is dense, and dense
+            // rows fill the interior point's factorisation in; such a participant nearly always
+            // meets its minimum anyway, so the interior point first goes without these rows.
+            let mut left_out = vec![false; value_model.rows.len()];
+            for &row in &formulation.coverage_rows {
+                left_out[row] = value_model.rows[row].terms.len() > DENSE_COVERAGE;
+            }
+            solve_stage_priced(
+                &value_model,
+                formulation.meetings.len(),
+                &left_out,
+                self.deadline,
+                options.mip_gap,
+                &|step| tell(options, self.started, || step),
+            )
+        } else {
+            solve_stage(
+                &value_model,
+                options.solver,
+                self.deadline,
+                options.mip_gap,
+                self.dive,
+            )
         }
-        solve_stage_priced(
-            &value_model,
-            formulation.meetings.len(),
-            &left_out,
-            deadline,
-            options.mip_gap,
-            &|step| tell(options, started, || step),
-        )
-    } else {
-        solve_stage(&value_model, solver, deadline, options.mip_gap, dive)
+        .map_err(stage_failed)?;
+        if !proven {
+            notes.push(
+                "time limit: the expected-value stage was cut short; the gap says how far from optimal the value may be"
+                    .to_string(),
+            );
+        }
+        let chosen = solved.map(|solved| {
+            formulation
+                .meetings
+                .iter()
+                .enumerate()
+                .filter(|(variable, _)| solved.values[*variable] > 0.5)
+                .map(|(_, &meeting)| meeting)
+                .collect()
+        });
+        Ok((chosen, bound, proven))
     }
-    .map_err(failed)?;
-    if !proven {
-        notes.push(
-            "time limit: the expected-value stage was cut short; the gap says how far from optimal the value may be"
-                .to_string(),
-        );
-    }
-    // A stage cut short before its LP finished proved no bound; the combinatorial one always
-    // holds.
-    let bound = bound.min(instance.value_bound(pairs));
-    let chosen = solved.map(|solved| {
-        formulation
-            .meetings
-            .iter()
-            .enumerate()
-            .filter(|(variable, _)| solved.values[*variable] > 0.5)
-            .map(|(_, &meeting)| meeting)
-            .collect()
-    });
-    Ok(Optimum {
-        chosen,
-        bound,
-        proven: proven && coverage_proven && wants_proven,
-    })
 }
 
 /// Meetings placed in slots, and how many chosen meetings could not be.
