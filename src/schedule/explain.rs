@@ -1,5 +1,7 @@
 //! Why a timetable leaves someone below their minimum, and why `must` pairs cannot all meet.
 
+use std::collections::HashSet;
+
 use crate::error::{Error, Result};
 use crate::model::{Mission, Side};
 
@@ -53,43 +55,75 @@ pub fn shortfalls(
     instance: &Instance,
     placements: &[Placement],
 ) -> Vec<Shortfall> {
-    let mut firm_meetings = vec![0u32; instance.firm_count];
-    let mut buyer_meetings = vec![0u32; instance.buyer_count];
-    let mut firm_busy = vec![vec![false; instance.slot_count]; instance.firm_count];
-    let mut buyer_busy = vec![vec![false; instance.slot_count]; instance.buyer_count];
-    let mut interpreted = vec![vec![0u32; instance.slot_count]; instance.languages.len()];
-    for &Placement { pair: p, slot } in placements {
-        let pair = &instance.pairs[p];
-        firm_meetings[pair.firm] += 1;
-        buyer_meetings[pair.buyer] += 1;
-        firm_busy[pair.firm][slot] = true;
-        buyer_busy[pair.buyer][slot] = true;
-        if let Some(language) = pair.language {
-            interpreted[language][slot] += 1;
+    let explainer = Explainer::new(mission, instance, placements);
+    let load = &explainer.load;
+    let mut result = Vec::new();
+    for (firm, (&meetings, &minimum)) in load
+        .firm_meetings
+        .iter()
+        .zip(&instance.firm_min)
+        .enumerate()
+    {
+        result.extend(explainer.describe(Side::Firm, firm, meetings, minimum));
+    }
+    for (buyer, (&meetings, &minimum)) in load
+        .buyer_meetings
+        .iter()
+        .zip(&instance.buyer_min)
+        .enumerate()
+    {
+        result.extend(explainer.describe(Side::Buyer, buyer, meetings, minimum));
+    }
+    result
+}
+
+/// What a timetable takes: each participant's meetings and busy slots, each language's
+/// interpreted meetings per slot.
+struct Load {
+    firm_meetings: Vec<u32>,
+    buyer_meetings: Vec<u32>,
+    firm_busy: Vec<Vec<bool>>,
+    buyer_busy: Vec<Vec<bool>>,
+    interpreted: Vec<Vec<u32>>,
+}
+
+impl Load {
+    /// What `placements` take of everyone's meetings, slots and interpreters.
+    fn of(instance: &Instance, placements: &[Placement]) -> Load {
+        let mut load = Load {
+            firm_meetings: vec![0u32; instance.firm_count],
+            buyer_meetings: vec![0u32; instance.buyer_count],
+            firm_busy: vec![vec![false; instance.slot_count]; instance.firm_count],
+            buyer_busy: vec![vec![false; instance.slot_count]; instance.buyer_count],
+            interpreted: vec![vec![0u32; instance.slot_count]; instance.languages.len()],
+        };
+        for &Placement { pair: p, slot } in placements {
+            let pair = &instance.pairs[p];
+            load.firm_meetings[pair.firm] += 1;
+            load.buyer_meetings[pair.buyer] += 1;
+            load.firm_busy[pair.firm][slot] = true;
+            load.buyer_busy[pair.buyer][slot] = true;
+            if let Some(language) = pair.language {
+                load.interpreted[language][slot] += 1;
+            }
         }
+        load
     }
-    let mut firm_pairs = vec![Vec::new(); instance.firm_count];
-    let mut buyer_pairs = vec![Vec::new(); instance.buyer_count];
-    for (p, pair) in instance.pairs.iter().enumerate() {
-        firm_pairs[pair.firm].push(p);
-        buyer_pairs[pair.buyer].push(p);
-    }
-    let met: std::collections::HashSet<usize> =
-        placements.iter().map(|placement| placement.pair).collect();
-    // Why one unmet pair of a participant could not be added: the first binding cause.
-    let blocked_by = |p: usize| -> &'static str {
+
+    /// Why one unmet pair of a participant could not be added: the first binding cause.
+    fn blocked_by(&self, instance: &Instance, p: usize) -> &'static str {
         let pair = &instance.pairs[p];
-        if firm_meetings[pair.firm] >= instance.firm_max[pair.firm] {
+        if self.firm_meetings[pair.firm] >= instance.firm_max[pair.firm] {
             return "the firm's maximum";
         }
-        if buyer_meetings[pair.buyer] >= instance.buyer_max[pair.buyer] {
+        if self.buyer_meetings[pair.buyer] >= instance.buyer_max[pair.buyer] {
             return "the buyer's maximum";
         }
         let free: Vec<usize> = pair
             .slots
             .iter()
             .copied()
-            .filter(|&slot| !firm_busy[pair.firm][slot] && !buyer_busy[pair.buyer][slot])
+            .filter(|&slot| !self.firm_busy[pair.firm][slot] && !self.buyer_busy[pair.buyer][slot])
             .collect();
         if free.is_empty() {
             return "no slot free on both sides";
@@ -98,20 +132,69 @@ pub fn shortfalls(
             if free.iter().all(|&slot| {
                 instance
                     .language_capacity(language, slot)
-                    .is_some_and(|capacity| interpreted[language][slot] >= capacity)
+                    .is_some_and(|capacity| self.interpreted[language][slot] >= capacity)
             }) {
                 return "the interpreter limit";
             }
         }
         "other pairs earn more in the same slots"
-    };
-    let describe = |side: Side, index: usize, meetings: u32, minimum: u32| -> Option<Shortfall> {
+    }
+}
+
+/// A timetable read for its shortfalls: what it takes, each participant's candidate pairs, and
+/// the pairs that meet.
+struct Explainer<'a> {
+    mission: &'a Mission,
+    instance: &'a Instance,
+    load: Load,
+    firm_pairs: Vec<Vec<usize>>,
+    buyer_pairs: Vec<Vec<usize>>,
+    met: HashSet<usize>,
+}
+
+impl<'a> Explainer<'a> {
+    /// The explainer of `placements`.
+    fn new(mission: &'a Mission, instance: &'a Instance, placements: &[Placement]) -> Self {
+        let mut firm_pairs = vec![Vec::new(); instance.firm_count];
+        let mut buyer_pairs = vec![Vec::new(); instance.buyer_count];
+        for (p, pair) in instance.pairs.iter().enumerate() {
+            firm_pairs[pair.firm].push(p);
+            buyer_pairs[pair.buyer].push(p);
+        }
+        Explainer {
+            mission,
+            instance,
+            load: Load::of(instance, placements),
+            firm_pairs,
+            buyer_pairs,
+            met: placements.iter().map(|placement| placement.pair).collect(),
+        }
+    }
+
+    /// The shortfall of one participant with `meetings` of its `minimum`, if it falls short.
+    fn describe(&self, side: Side, index: usize, meetings: u32, minimum: u32) -> Option<Shortfall> {
         if meetings >= minimum {
             return None;
         }
+        let id = match side {
+            Side::Firm => self.mission.firms[index].id.to_string(),
+            Side::Buyer => self.mission.buyers[index].id.to_string(),
+        };
+        Some(Shortfall {
+            side,
+            id,
+            meetings,
+            minimum,
+            cause: self.cause(side, index, minimum),
+        })
+    }
+
+    /// Why a participant below its `minimum` stays there, in words.
+    fn cause(&self, side: Side, index: usize, minimum: u32) -> String {
+        let instance = self.instance;
         let candidates = match side {
-            Side::Firm => &firm_pairs[index],
-            Side::Buyer => &buyer_pairs[index],
+            Side::Firm => &self.firm_pairs[index],
+            Side::Buyer => &self.buyer_pairs[index],
         };
         let available = match side {
             Side::Firm => instance.firm_available[index]
@@ -127,8 +210,9 @@ pub fn shortfalls(
             Side::Firm => instance.firm_floored[index],
             Side::Buyer => instance.buyer_floored[index],
         };
+        let met = &self.met;
         let exhausted = candidates.iter().all(|p| met.contains(p));
-        let cause = if available == 0 {
+        if available == 0 {
             "available in no slot".to_string()
         } else if floored > 0 && exhausted {
             // v3: the pairs left are under the relevance floor.
@@ -148,31 +232,11 @@ pub fn shortfalls(
             let mut causes: Vec<&str> = candidates
                 .iter()
                 .filter(|p| !met.contains(p))
-                .map(|&p| blocked_by(p))
+                .map(|&p| self.load.blocked_by(instance, p))
                 .collect();
             causes.sort_unstable();
             causes.dedup();
             format!("its other candidates are blocked by: {}", causes.join(", "))
-        };
-        let id = match side {
-            Side::Firm => mission.firms[index].id.to_string(),
-            Side::Buyer => mission.buyers[index].id.to_string(),
-        };
-        Some(Shortfall {
-            side,
-            id,
-            meetings,
-            minimum,
-            cause,
-        })
-    };
-    let mut result = Vec::new();
-    for (firm, (&meetings, &minimum)) in firm_meetings.iter().zip(&instance.firm_min).enumerate() {
-        result.extend(describe(Side::Firm, firm, meetings, minimum));
+        }
     }
-    for (buyer, (&meetings, &minimum)) in buyer_meetings.iter().zip(&instance.buyer_min).enumerate()
-    {
-        result.extend(describe(Side::Buyer, buyer, meetings, minimum));
-    }
-    result
 }
