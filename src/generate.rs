@@ -478,211 +478,32 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
     let table = HsTable::bundled();
     let all_lines = trade_lines(table);
     let mut rng = Rng::new(options.seed);
-    let heading_count = if options.headings == 0 {
-        options.firms.max(1)
-    } else {
-        options.headings
-    }
-    .min(all_lines.len());
-    // The mission's sectors: a seeded sample of trade lines.
-    let mut order: Vec<usize> = (0..all_lines.len()).collect();
-    for index in (1..order.len()).rev() {
-        order.swap(index, rng.below(index + 1));
-    }
-    let lines: Vec<&Line> = order[..heading_count]
-        .iter()
-        .map(|&index| &all_lines[index])
-        .collect();
+    let sectors = Sectors::draw(&mut rng, &all_lines, options);
     let sessions = sessions(
         options.sessions.max(1),
         &options.country,
         options.overlapping_sessions,
         options.two_cities,
     );
-    let partial = options.partial_windows || options.varied_windows;
-    // Cities with at least one session, where buyers can come.
-    let mut venues: Vec<String> = sessions.iter().map(|s| s.city.clone()).collect();
-    venues.sort_unstable();
-    venues.dedup();
+    let cast = Cast::new(options, sectors, &sessions);
 
     let mut firms = Vec::with_capacity(options.firms);
     let mut firm_lines = Vec::with_capacity(options.firms);
     for index in 0..options.firms {
-        let line_index = if index < lines.len() {
-            index
-        } else {
-            rng.below(lines.len())
-        };
-        let line = lines[line_index];
+        let (firm, line_index) = cast.firm(&mut rng, index);
+        firms.push(firm);
         firm_lines.push(line_index);
-        let products = distinct_subheadings(&mut rng, line, 2);
-        let text: Vec<&str> = products.iter().map(|p| p.description.as_str()).collect();
-        // Codes are drawn in both styles so that the two styles give the same mission otherwise.
-        let codes: Vec<HsCode> = products.iter().map(|p| code_of(&mut rng, p)).collect();
-        let hs_codes = match options.text_style {
-            TextStyle::Described => codes,
-            TextStyle::BuyersCodesOnly => Vec::new(),
-        };
-        let languages = if rng.chance(0.3) {
-            vec!["ko".to_string(), "en".to_string()]
-        } else {
-            vec!["ko".to_string()]
-        };
-        firms.push(Firm {
-            id: FirmId(format!("F{:04}", index + 1)),
-            name: format!("{} Co. {}", sector_word(line.heading), index + 1),
-            sector: sector_word(line.chapter),
-            products: format!("{}. {}", line.heading.description, text.join(". ")),
-            keywords: Vec::new(),
-            hs_codes,
-            languages,
-            availability: if options.two_cities {
-                // Half the delegation goes to each city.
-                let city = &venues[index % venues.len()];
-                Availability::Windows(
-                    (0..sessions.len())
-                        .filter(|&s| &sessions[s].city == city)
-                        .map(|session| Window {
-                            session,
-                            range: None,
-                        })
-                        .collect(),
-                )
-            } else if partial && rng.chance(0.35) {
-                let all: Vec<usize> = (0..sessions.len()).collect();
-                let mut availability = varied_availability(&mut rng, &sessions, &all, 1);
-                if let Availability::Windows(windows) = &mut availability {
-                    // The stretch is one session; the others stay whole.
-                    let cut = windows[0].session;
-                    windows.extend(all.iter().filter(|&&s| s != cut).map(|&session| Window {
-                        session,
-                        range: None,
-                    }));
-                    windows.sort_by_key(|window| window.session);
-                }
-                availability
-            } else {
-                firm_availability(&mut rng, &sessions)
-            },
-            limits: MeetingLimits::default(),
-            export_capacity_usd: Some((50_000.0 + rng.unit() * 2_000_000.0).round()),
-            booth: format!("B{:03}", index + 1),
-            contact: Contact {
-                person: format!("Delegate {}", index + 1),
-                email: format!("f{:04}@firms.example", index + 1),
-                phone: String::new(),
-            },
-            status: Status::Active,
-            extra: Vec::new(),
-            for_buyers: Default::default(),
-        });
     }
-
     let mut buyers = Vec::with_capacity(options.buyers);
     for index in 0..options.buyers {
-        // Most buyers want what some firm makes; the rest are noise from other lines.
-        let line = if rng.chance(0.8) || all_lines.len() <= heading_count {
-            lines[firm_lines[rng.below(firm_lines.len().max(1))].min(lines.len() - 1)]
-        } else {
-            &all_lines[order[heading_count + rng.below(all_lines.len() - heading_count)]]
-        };
-        let wanted = distinct_subheadings(&mut rng, line, 2);
-        let hs_codes: Vec<HsCode> = wanted.iter().map(|p| code_of(&mut rng, p)).collect();
-        let country = options.country.as_str();
-        let city = rng.pick(&venues).clone();
-        let languages: Vec<String> = if options.scarce_interpreters {
-            let choices: &[&[&str]] = match country {
-                "VN" => &[&["vi"], &["vi"], &["vi", "en"], &["en"]],
-                _ => &[&["hi"], &["ta"], &["hi", "en"], &["en"]],
-            };
-            rng.pick(choices).iter().map(|l| l.to_string()).collect()
-        } else {
-            match (country, rng.below(3)) {
-                ("VN", 0) => vec!["vi".to_string()],
-                ("VN", _) => vec!["vi".to_string(), "en".to_string()],
-                (_, 0) => vec!["hi".to_string(), "en".to_string()],
-                _ => vec!["en".to_string()],
-            }
-        };
-        let (sector, interests) = match options.text_style {
-            TextStyle::Described => (
-                sector_word(line.chapter),
-                wanted
-                    .iter()
-                    .map(|p| p.description.as_str())
-                    .collect::<Vec<_>>()
-                    .join(". "),
-            ),
-            TextStyle::BuyersCodesOnly => (sector_word(line.chapter), String::new()),
-        };
-        buyers.push(Buyer {
-            id: BuyerId(format!("{country}-{:05}", index + 1)),
-            company: format!("{} Trading {}", sector_word(line.heading), index + 1),
-            country: country.to_string(),
-            availability: if partial {
-                let local: Vec<usize> = (0..sessions.len())
-                    .filter(|&index| sessions[index].city == city)
-                    .collect();
-                varied_availability(&mut rng, &sessions, &local, 2)
-            } else {
-                buyer_availability(&mut rng, &sessions, &city)
-            },
-            city,
-            sector,
-            interests,
-            keywords: Vec::new(),
-            hs_codes,
-            languages,
-            limits: MeetingLimits::default(),
-            annual_import_usd: Some((100_000.0 + rng.unit() * 5_000_000.0).round()),
-            contact: Contact {
-                person: format!("Buyer {}", index + 1),
-                email: format!("b{:05}@buyers.example", index + 1),
-                phone: String::new(),
-            },
-            status: Status::Active,
-            extra: Vec::new(),
-        });
+        buyers.push(cast.buyer(&mut rng, index, &firm_lines));
     }
 
-    let mut requests = Vec::new();
-    if !firms.is_empty() && !buyers.is_empty() {
-        for _ in 0..(options.firms / 3).max(1) {
-            let firm = rng.below(firms.len());
-            let buyer = rng.below(buyers.len());
-            requests.push(Request {
-                firm: firms[firm].id.clone(),
-                buyer: buyers[buyer].id.clone(),
-                kind: RequestKind::Request,
-                from: Some(if rng.chance(0.5) {
-                    Side::Firm
-                } else {
-                    Side::Buyer
-                }),
-                wish: false,
-                when: Availability::Everywhere,
-                note: String::new(),
-            });
-        }
-    }
-
+    let mut requests = sample_requests(&mut rng, options, &firms, &buyers);
     if options.dense_requests {
         requests.extend(dense_requests(&mut rng, &firms, &buyers, &sessions));
     }
-
-    let mut interpreters = BTreeMap::new();
-    if options.scarce_interpreters {
-        // A few firms at a time can have each language interpreted.
-        for (language, share) in [("en", 8), ("hi", 15), ("ta", 25), ("vi", 10)] {
-            interpreters.insert(language.to_string(), (options.firms / share).max(1) as u32);
-        }
-    } else {
-        // Varied windows come with scarce interpreters, so that their limits bind.
-        let scarce = if options.varied_windows { 12 } else { 4 };
-        interpreters.insert("hi".to_string(), (options.firms / scarce).max(1) as u32);
-        interpreters.insert("vi".to_string(), (options.firms / scarce).max(1) as u32);
-        interpreters.insert("en".to_string(), options.firms.max(1) as u32);
-    }
+    let interpreters = interpreter_limits(options);
 
     let slots = derive_slots(&sessions);
     Mission {
@@ -719,6 +540,278 @@ pub fn generate(options: &GeneratorOptions) -> Mission {
         wishes: Vec::new(),
         outcomes: None,
     }
+}
+
+/// The mission's sectors: a seeded sample of trade lines.
+struct Sectors<'a> {
+    /// The lines the firms make.
+    lines: Vec<&'a Line<'a>>,
+    /// The other trade lines, in the seeded order: what the buyers who fit no firm want.
+    others: Vec<&'a Line<'a>>,
+}
+
+impl<'a> Sectors<'a> {
+    /// One line per firm (or `options.headings` lines), drawn from `all_lines` by the seed.
+    fn draw(rng: &mut Rng, all_lines: &'a [Line<'a>], options: &GeneratorOptions) -> Self {
+        let heading_count = if options.headings == 0 {
+            options.firms.max(1)
+        } else {
+            options.headings
+        }
+        .min(all_lines.len());
+        let mut order: Vec<usize> = (0..all_lines.len()).collect();
+        for index in (1..order.len()).rev() {
+            order.swap(index, rng.below(index + 1));
+        }
+        let (chosen, rest) = order.split_at(heading_count);
+        let lines_of = |indices: &[usize]| -> Vec<&'a Line<'a>> {
+            indices.iter().map(|&index| &all_lines[index]).collect()
+        };
+        Sectors {
+            lines: lines_of(chosen),
+            others: lines_of(rest),
+        }
+    }
+}
+
+/// What the participants of a generated mission are drawn from.
+struct Cast<'a> {
+    options: &'a GeneratorOptions,
+    sectors: Sectors<'a>,
+    sessions: &'a [Session],
+    /// Cities with at least one session, where buyers can come.
+    venues: Vec<String>,
+    /// Buyers, and some firms, come for stretches of sessions.
+    partial: bool,
+}
+
+impl<'a> Cast<'a> {
+    /// The ground the participants of `options` are drawn from.
+    fn new(options: &'a GeneratorOptions, sectors: Sectors<'a>, sessions: &'a [Session]) -> Self {
+        let mut venues: Vec<String> = sessions.iter().map(|s| s.city.clone()).collect();
+        venues.sort_unstable();
+        venues.dedup();
+        Cast {
+            options,
+            sectors,
+            sessions,
+            venues,
+            partial: options.partial_windows || options.varied_windows,
+        }
+    }
+
+    /// Firm `index`, and the position of the line it makes among the sectors' lines.
+    fn firm(&self, rng: &mut Rng, index: usize) -> (Firm, usize) {
+        let lines = &self.sectors.lines;
+        let line_index = if index < lines.len() {
+            index
+        } else {
+            rng.below(lines.len())
+        };
+        let line = lines[line_index];
+        let products = distinct_subheadings(rng, line, 2);
+        let text: Vec<&str> = products.iter().map(|p| p.description.as_str()).collect();
+        // Codes are drawn in both styles so that the two styles give the same mission otherwise.
+        let codes: Vec<HsCode> = products.iter().map(|p| code_of(rng, p)).collect();
+        let hs_codes = match self.options.text_style {
+            TextStyle::Described => codes,
+            TextStyle::BuyersCodesOnly => Vec::new(),
+        };
+        let languages = if rng.chance(0.3) {
+            vec!["ko".to_string(), "en".to_string()]
+        } else {
+            vec!["ko".to_string()]
+        };
+        let firm = Firm {
+            id: FirmId(format!("F{:04}", index + 1)),
+            name: format!("{} Co. {}", sector_word(line.heading), index + 1),
+            sector: sector_word(line.chapter),
+            products: format!("{}. {}", line.heading.description, text.join(". ")),
+            keywords: Vec::new(),
+            hs_codes,
+            languages,
+            availability: self.firm_windows(rng, index),
+            limits: MeetingLimits::default(),
+            export_capacity_usd: Some((50_000.0 + rng.unit() * 2_000_000.0).round()),
+            booth: format!("B{:03}", index + 1),
+            contact: Contact {
+                person: format!("Delegate {}", index + 1),
+                email: format!("f{:04}@firms.example", index + 1),
+                phone: String::new(),
+            },
+            status: Status::Active,
+            extra: Vec::new(),
+            for_buyers: Default::default(),
+        };
+        (firm, line_index)
+    }
+
+    /// When firm `index` can meet: in its city of two, for a stretch of one session, or on the
+    /// delegation's days.
+    fn firm_windows(&self, rng: &mut Rng, index: usize) -> Availability {
+        let sessions = self.sessions;
+        if self.options.two_cities {
+            // Half the delegation goes to each city.
+            let city = &self.venues[index % self.venues.len()];
+            Availability::Windows(
+                (0..sessions.len())
+                    .filter(|&s| &sessions[s].city == city)
+                    .map(|session| Window {
+                        session,
+                        range: None,
+                    })
+                    .collect(),
+            )
+        } else if self.partial && rng.chance(0.35) {
+            let all: Vec<usize> = (0..sessions.len()).collect();
+            let mut availability = varied_availability(rng, sessions, &all, 1);
+            if let Availability::Windows(windows) = &mut availability {
+                // The stretch is one session; the others stay whole.
+                let cut = windows[0].session;
+                windows.extend(all.iter().filter(|&&s| s != cut).map(|&session| Window {
+                    session,
+                    range: None,
+                }));
+                windows.sort_by_key(|window| window.session);
+            }
+            availability
+        } else {
+            firm_availability(rng, sessions)
+        }
+    }
+
+    /// Buyer `index`, wanting the line of some firm (`firm_lines`) or another.
+    fn buyer(&self, rng: &mut Rng, index: usize, firm_lines: &[usize]) -> Buyer {
+        let line = self.buyer_line(rng, firm_lines);
+        let wanted = distinct_subheadings(rng, line, 2);
+        let hs_codes: Vec<HsCode> = wanted.iter().map(|p| code_of(rng, p)).collect();
+        let country = self.options.country.as_str();
+        let city = rng.pick(&self.venues).clone();
+        let languages = self.buyer_languages(rng);
+        let (sector, interests) = match self.options.text_style {
+            TextStyle::Described => (
+                sector_word(line.chapter),
+                wanted
+                    .iter()
+                    .map(|p| p.description.as_str())
+                    .collect::<Vec<_>>()
+                    .join(". "),
+            ),
+            TextStyle::BuyersCodesOnly => (sector_word(line.chapter), String::new()),
+        };
+        Buyer {
+            id: BuyerId(format!("{country}-{:05}", index + 1)),
+            company: format!("{} Trading {}", sector_word(line.heading), index + 1),
+            country: country.to_string(),
+            availability: self.buyer_windows(rng, &city),
+            city,
+            sector,
+            interests,
+            keywords: Vec::new(),
+            hs_codes,
+            languages,
+            limits: MeetingLimits::default(),
+            annual_import_usd: Some((100_000.0 + rng.unit() * 5_000_000.0).round()),
+            contact: Contact {
+                person: format!("Buyer {}", index + 1),
+                email: format!("b{:05}@buyers.example", index + 1),
+                phone: String::new(),
+            },
+            status: Status::Active,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The line a buyer wants.
+    fn buyer_line(&self, rng: &mut Rng, firm_lines: &[usize]) -> &'a Line<'a> {
+        let (lines, others) = (&self.sectors.lines, &self.sectors.others);
+        // Most buyers want what some firm makes; the rest are noise from other lines.
+        if rng.chance(0.8) || others.is_empty() {
+            lines[firm_lines[rng.below(firm_lines.len().max(1))].min(lines.len() - 1)]
+        } else {
+            others[rng.below(others.len())]
+        }
+    }
+
+    /// The languages a buyer reads: few with `scarce_interpreters`, English often otherwise.
+    fn buyer_languages(&self, rng: &mut Rng) -> Vec<String> {
+        let country = self.options.country.as_str();
+        if self.options.scarce_interpreters {
+            let choices: &[&[&str]] = match country {
+                "VN" => &[&["vi"], &["vi"], &["vi", "en"], &["en"]],
+                _ => &[&["hi"], &["ta"], &["hi", "en"], &["en"]],
+            };
+            rng.pick(choices).iter().map(|l| l.to_string()).collect()
+        } else {
+            match (country, rng.below(3)) {
+                ("VN", 0) => vec!["vi".to_string()],
+                ("VN", _) => vec!["vi".to_string(), "en".to_string()],
+                (_, 0) => vec!["hi".to_string(), "en".to_string()],
+                _ => vec!["en".to_string()],
+            }
+        }
+    }
+
+    /// When a buyer of `city` can meet: stretches of its city's sessions, or whole ones.
+    fn buyer_windows(&self, rng: &mut Rng, city: &str) -> Availability {
+        let sessions = self.sessions;
+        if self.partial {
+            let local: Vec<usize> = (0..sessions.len())
+                .filter(|&index| sessions[index].city == city)
+                .collect();
+            varied_availability(rng, sessions, &local, 2)
+        } else {
+            buyer_availability(rng, sessions, city)
+        }
+    }
+}
+
+/// The organisers' requests: one for every third firm, a random pair asked for by either side.
+fn sample_requests(
+    rng: &mut Rng,
+    options: &GeneratorOptions,
+    firms: &[Firm],
+    buyers: &[Buyer],
+) -> Vec<Request> {
+    let mut requests = Vec::new();
+    if !firms.is_empty() && !buyers.is_empty() {
+        for _ in 0..(options.firms / 3).max(1) {
+            let firm = rng.below(firms.len());
+            let buyer = rng.below(buyers.len());
+            requests.push(Request {
+                firm: firms[firm].id.clone(),
+                buyer: buyers[buyer].id.clone(),
+                kind: RequestKind::Request,
+                from: Some(if rng.chance(0.5) {
+                    Side::Firm
+                } else {
+                    Side::Buyer
+                }),
+                wish: false,
+                when: Availability::Everywhere,
+                note: String::new(),
+            });
+        }
+    }
+    requests
+}
+
+/// How many firms at a time can have each language interpreted.
+fn interpreter_limits(options: &GeneratorOptions) -> BTreeMap<String, u32> {
+    let mut interpreters = BTreeMap::new();
+    if options.scarce_interpreters {
+        // A few firms at a time can have each language interpreted.
+        for (language, share) in [("en", 8), ("hi", 15), ("ta", 25), ("vi", 10)] {
+            interpreters.insert(language.to_string(), (options.firms / share).max(1) as u32);
+        }
+    } else {
+        // Varied windows come with scarce interpreters, so that their limits bind.
+        let scarce = if options.varied_windows { 12 } else { 4 };
+        interpreters.insert("hi".to_string(), (options.firms / scarce).max(1) as u32);
+        interpreters.insert("vi".to_string(), (options.firms / scarce).max(1) as u32);
+        interpreters.insert("en".to_string(), options.firms.max(1) as u32);
+    }
+    interpreters
 }
 
 /// Weights for a generated mission from its ground truth, for testing and benchmarking the
