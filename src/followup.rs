@@ -166,196 +166,37 @@ pub fn followup(
             month: 1,
             day: 1,
         });
-    let mut by_buyer: BTreeMap<usize, Vec<&Outcome>> = BTreeMap::new();
-    for outcome in &records {
-        if let Some(buyer) = mission.buyer_index(&outcome.buyer) {
-            by_buyer.entry(buyer).or_default().push(outcome);
-        }
-    }
-    let mut best_candidate: BTreeMap<usize, Vec<&Candidate>> = BTreeMap::new();
-    for candidate in candidates {
-        best_candidate
-            .entry(candidate.buyer)
-            .or_default()
-            .push(candidate);
-    }
-    for list in best_candidate.values_mut() {
-        list.sort_by(|a, b| b.expected_value_usd.total_cmp(&a.expected_value_usd));
-    }
-    let expected_of = |firm: &str, buyer: usize| -> f64 {
-        best_candidate
-            .get(&buyer)
-            .and_then(|list| {
-                list.iter()
-                    .find(|c| mission.firms[c.firm].id.as_str() == firm)
-            })
-            .map_or(0.0, |c| c.expected_value_usd)
-    };
-
-    let mut rows = Vec::new();
-    for buyer_index in 0..mission.buyers.len() {
-        let met = by_buyer.get(&buyer_index).cloned().unwrap_or_default();
-        let attended: Vec<&Outcome> = met
-            .iter()
-            .copied()
-            .filter(|o| o.attended == Some(true))
-            .collect();
-        let unrecorded: Vec<&Outcome> = met
-            .iter()
-            .copied()
-            .filter(|o| o.attended.is_none())
-            .collect();
-        let mut reasons = Vec::new();
-        if !attended.is_empty() && !unrecorded.is_empty() {
-            reasons.push(format!("{} meeting(s) not recorded yet", unrecorded.len()));
-        }
-        let (flag, priority, firms, next_action) = if attended.is_empty() && !unrecorded.is_empty()
-        {
-            let open: f64 = unrecorded
-                .iter()
-                .map(|o| expected_of(o.firm.as_str(), buyer_index))
-                .sum();
-            reasons.push(format!(
-                "{} of {} meeting(s) have no outcome recorded yet",
-                unrecorded.len(),
-                met.len()
-            ));
-            (
-                Flag::Unrecorded,
-                open,
-                unrecorded.iter().map(|o| o.firm.to_string()).collect(),
-                "ask the firms for the outcomes of these meetings".to_string(),
-            )
-        } else if !met.is_empty() && attended.is_empty() {
-            let missed: f64 = met
-                .iter()
-                .map(|o| expected_of(o.firm.as_str(), buyer_index))
-                .sum();
-            reasons.push(format!("booked {} meeting(s), attended none", met.len()));
-            (
-                Flag::NoShow,
-                missed * 0.5,
-                met.iter().map(|o| o.firm.to_string()).collect(),
-                "call to find out why; offer an online meeting with the same firms".to_string(),
-            )
-        } else if !met.is_empty() {
-            let mut ranked: Vec<&Outcome> = attended.clone();
-            ranked.sort_by(|a, b| {
-                remaining_value(b)
-                    .total_cmp(&remaining_value(a))
-                    .then(a.firm.cmp(&b.firm))
-            });
-            let priority: f64 = attended.iter().map(|o| remaining_value(o)).sum();
-            let hot: Vec<&Outcome> = ranked.iter().copied().filter(|o| is_hot(o)).collect();
-            let warm = attended.iter().any(|o| is_warm(o));
-            for outcome in &ranked {
-                let mut parts = Vec::new();
-                if let Some(interest) = outcome.interest {
-                    parts.push(format!("interest {interest}/5"));
-                }
-                if let Some(step) = outcome.next_step.filter(|s| *s != NextStep::None) {
-                    parts.push(format!("asked for a {}", step.as_str()));
-                }
-                if let Some(c) = outcome.consultation_usd.filter(|c| *c > 0.0) {
-                    parts.push(format!("{} {} discussed", money(c), mission.currency));
-                }
-                if let Some(c) = outcome.contract_usd.filter(|c| *c > 0.0) {
-                    parts.push(format!("{} signed", money(c)));
-                }
-                if !parts.is_empty() {
-                    reasons.push(format!("with {}: {}", outcome.firm, parts.join(", ")));
-                }
+    let evidence = Evidence::gather(mission, &records, candidates);
+    let mut rows: Vec<FollowupRow> = (0..mission.buyers.len())
+        .map(|buyer_index| {
+            let verdict = evidence.verdict(buyer_index);
+            FollowupRow {
+                buyer: buyer_index,
+                flag: verdict.flag,
+                priority: verdict.priority,
+                reasons: verdict.reasons,
+                firms: verdict.firms,
+                next_action: verdict.next_action,
+                due: last_day,
             }
-            let firms: Vec<String> = ranked
-                .iter()
-                .filter(|o| is_hot(o) || is_warm(o))
-                .map(|o| o.firm.to_string())
-                .collect();
-            if !hot.is_empty() {
-                let step = hot
-                    .iter()
-                    .find_map(|o| o.next_step.filter(|s| *s != NextStep::None));
-                let action = match step {
-                    Some(NextStep::Quote) => "send the quote".to_string(),
-                    Some(NextStep::Sample) => "ship the samples".to_string(),
-                    Some(NextStep::Visit) => "arrange the visit".to_string(),
-                    _ => "call to close the order".to_string(),
-                };
-                (Flag::Hot, priority, firms, action)
-            } else if warm {
-                (
-                    Flag::Warm,
-                    priority,
-                    firms,
-                    "send catalogue and price list; follow-up call".to_string(),
-                )
-            } else {
-                reasons.push("attended without interest".to_string());
-                (
-                    Flag::Cold,
-                    priority,
-                    Vec::new(),
-                    "keep on the newsletter".to_string(),
-                )
-            }
-        } else {
-            let list = best_candidate.get(&buyer_index);
-            let fitting: Vec<&&Candidate> = list
-                .map(|list| {
-                    list.iter()
-                        .filter(|c| c.relevance >= FITTING_RELEVANCE)
-                        .collect()
-                })
-                .unwrap_or_default();
-            if fitting.is_empty() {
-                reasons.push("no meeting and no fitting firm".to_string());
-                (
-                    Flag::Cold,
-                    0.0,
-                    Vec::new(),
-                    "keep on the newsletter".to_string(),
-                )
-            } else {
-                let best = fitting[0];
-                reasons.push(format!(
-                    "no meeting; fits {} (relevance {:.2}, expected {} {})",
-                    mission.firms[best.firm].id,
-                    best.relevance,
-                    money(best.expected_value_usd),
-                    mission.currency
-                ));
-                (
-                    Flag::Unmet,
-                    best.expected_value_usd,
-                    fitting
-                        .iter()
-                        .take(3)
-                        .map(|c| mission.firms[c.firm].id.to_string())
-                        .collect(),
-                    "invite to an online consultation or the next mission".to_string(),
-                )
-            }
-        };
-        rows.push(FollowupRow {
-            buyer: buyer_index,
-            flag,
-            priority,
-            reasons,
-            firms,
-            next_action,
-            due: last_day,
-        });
-    }
+        })
+        .collect();
     rows.sort_by(|a, b| {
         b.priority
             .total_cmp(&a.priority)
             .then(a.flag.cmp(&b.flag))
             .then(mission.buyers[a.buyer].id.cmp(&mission.buyers[b.buyer].id))
     });
-    // Hot buyers within a week, the most valuable first: the top third in 3 days.
+    set_due_dates(&mut rows, last_day);
+    rows
+}
+
+/// Hot buyers within a week, the most valuable first: the top third in 3 days. `rows` are in
+/// plan order.
+fn set_due_dates(rows: &mut [FollowupRow], last_day: Date) {
     let hot_count = rows.iter().filter(|r| r.flag == Flag::Hot).count();
     let mut hot_seen = 0;
-    for row in &mut rows {
+    for row in rows {
         let days = match row.flag {
             Flag::Hot => {
                 hot_seen += 1;
@@ -373,7 +214,243 @@ pub fn followup(
         };
         row.due = last_day.add_days(days);
     }
-    rows
+}
+
+/// One buyer's plan but its due date: the flag, the value still to win, why, with whom and what
+/// to do.
+struct Verdict {
+    flag: Flag,
+    priority: f64,
+    reasons: Vec<String>,
+    firms: Vec<String>,
+    next_action: String,
+}
+
+/// What the plan reads about each buyer: its meetings' outcomes and the matcher's pairs.
+struct Evidence<'a> {
+    mission: &'a Mission,
+    /// Each buyer's meeting records.
+    by_buyer: BTreeMap<usize, Vec<&'a Outcome>>,
+    /// Each buyer's candidate pairs, highest expected value first.
+    best_candidate: BTreeMap<usize, Vec<&'a Candidate>>,
+}
+
+impl<'a> Evidence<'a> {
+    /// The meeting records and candidates of `mission`, per buyer.
+    fn gather(mission: &'a Mission, records: &'a [Outcome], candidates: &'a [Candidate]) -> Self {
+        let mut by_buyer: BTreeMap<usize, Vec<&Outcome>> = BTreeMap::new();
+        for outcome in records {
+            if let Some(buyer) = mission.buyer_index(&outcome.buyer) {
+                by_buyer.entry(buyer).or_default().push(outcome);
+            }
+        }
+        let mut best_candidate: BTreeMap<usize, Vec<&Candidate>> = BTreeMap::new();
+        for candidate in candidates {
+            best_candidate
+                .entry(candidate.buyer)
+                .or_default()
+                .push(candidate);
+        }
+        for list in best_candidate.values_mut() {
+            list.sort_by(|a, b| b.expected_value_usd.total_cmp(&a.expected_value_usd));
+        }
+        Evidence {
+            mission,
+            by_buyer,
+            best_candidate,
+        }
+    }
+
+    /// The expected value the matcher saw for a pair (0 for a pair it did not propose).
+    fn expected_of(&self, firm: &str, buyer: usize) -> f64 {
+        self.best_candidate
+            .get(&buyer)
+            .and_then(|list| {
+                list.iter()
+                    .find(|c| self.mission.firms[c.firm].id.as_str() == firm)
+            })
+            .map_or(0.0, |c| c.expected_value_usd)
+    }
+
+    /// The plan for one buyer, from what its meetings recorded, or the matcher's view if none.
+    fn verdict(&self, buyer_index: usize) -> Verdict {
+        let met = self.by_buyer.get(&buyer_index).cloned().unwrap_or_default();
+        let attended: Vec<&Outcome> = met
+            .iter()
+            .copied()
+            .filter(|o| o.attended == Some(true))
+            .collect();
+        let unrecorded: Vec<&Outcome> = met
+            .iter()
+            .copied()
+            .filter(|o| o.attended.is_none())
+            .collect();
+        if attended.is_empty() && !unrecorded.is_empty() {
+            self.unrecorded(buyer_index, &met, &unrecorded)
+        } else if !met.is_empty() && attended.is_empty() {
+            self.no_show(buyer_index, &met)
+        } else if !met.is_empty() {
+            self.attended(&attended, &unrecorded)
+        } else {
+            self.unmet(buyer_index)
+        }
+    }
+
+    /// A buyer none of whose meetings is recorded as attended, some not recorded at all.
+    fn unrecorded(&self, buyer_index: usize, met: &[&Outcome], unrecorded: &[&Outcome]) -> Verdict {
+        let open: f64 = unrecorded
+            .iter()
+            .map(|o| self.expected_of(o.firm.as_str(), buyer_index))
+            .sum();
+        Verdict {
+            flag: Flag::Unrecorded,
+            priority: open,
+            reasons: vec![format!(
+                "{} of {} meeting(s) have no outcome recorded yet",
+                unrecorded.len(),
+                met.len()
+            )],
+            firms: unrecorded.iter().map(|o| o.firm.to_string()).collect(),
+            next_action: "ask the firms for the outcomes of these meetings".to_string(),
+        }
+    }
+
+    /// A buyer whose meetings are all recorded, none attended.
+    fn no_show(&self, buyer_index: usize, met: &[&Outcome]) -> Verdict {
+        let missed: f64 = met
+            .iter()
+            .map(|o| self.expected_of(o.firm.as_str(), buyer_index))
+            .sum();
+        Verdict {
+            flag: Flag::NoShow,
+            priority: missed * 0.5,
+            reasons: vec![format!("booked {} meeting(s), attended none", met.len())],
+            firms: met.iter().map(|o| o.firm.to_string()).collect(),
+            next_action: "call to find out why; offer an online meeting with the same firms"
+                .to_string(),
+        }
+    }
+
+    /// A buyer who attended meetings: hot, warm or cold by what they recorded.
+    fn attended(&self, attended: &[&Outcome], unrecorded: &[&Outcome]) -> Verdict {
+        let mut reasons = Vec::new();
+        if !unrecorded.is_empty() {
+            reasons.push(format!("{} meeting(s) not recorded yet", unrecorded.len()));
+        }
+        let mut ranked: Vec<&Outcome> = attended.to_vec();
+        ranked.sort_by(|a, b| {
+            remaining_value(b)
+                .total_cmp(&remaining_value(a))
+                .then(a.firm.cmp(&b.firm))
+        });
+        let priority: f64 = attended.iter().map(|o| remaining_value(o)).sum();
+        let hot: Vec<&Outcome> = ranked.iter().copied().filter(|o| is_hot(o)).collect();
+        let warm = attended.iter().any(|o| is_warm(o));
+        reasons.extend(
+            ranked
+                .iter()
+                .filter_map(|outcome| meeting_reason(outcome, &self.mission.currency)),
+        );
+        let firms: Vec<String> = ranked
+            .iter()
+            .filter(|o| is_hot(o) || is_warm(o))
+            .map(|o| o.firm.to_string())
+            .collect();
+        let (flag, firms, next_action) = if !hot.is_empty() {
+            (Flag::Hot, firms, hot_action(&hot))
+        } else if warm {
+            (
+                Flag::Warm,
+                firms,
+                "send catalogue and price list; follow-up call".to_string(),
+            )
+        } else {
+            reasons.push("attended without interest".to_string());
+            (Flag::Cold, Vec::new(), "keep on the newsletter".to_string())
+        };
+        Verdict {
+            flag,
+            priority,
+            reasons,
+            firms,
+            next_action,
+        }
+    }
+
+    /// A buyer without meetings: unmet when it fits some firm, else cold.
+    fn unmet(&self, buyer_index: usize) -> Verdict {
+        let mission = self.mission;
+        let list = self.best_candidate.get(&buyer_index);
+        let fitting: Vec<&&Candidate> = list
+            .map(|list| {
+                list.iter()
+                    .filter(|c| c.relevance >= FITTING_RELEVANCE)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if fitting.is_empty() {
+            return Verdict {
+                flag: Flag::Cold,
+                priority: 0.0,
+                reasons: vec!["no meeting and no fitting firm".to_string()],
+                firms: Vec::new(),
+                next_action: "keep on the newsletter".to_string(),
+            };
+        }
+        let best = fitting[0];
+        Verdict {
+            flag: Flag::Unmet,
+            priority: best.expected_value_usd,
+            reasons: vec![format!(
+                "no meeting; fits {} (relevance {:.2}, expected {} {})",
+                mission.firms[best.firm].id,
+                best.relevance,
+                money(best.expected_value_usd),
+                mission.currency
+            )],
+            firms: fitting
+                .iter()
+                .take(3)
+                .map(|c| mission.firms[c.firm].id.to_string())
+                .collect(),
+            next_action: "invite to an online consultation or the next mission".to_string(),
+        }
+    }
+}
+
+/// What one attended meeting recorded (`with F01: interest 5/5, ...`), if anything.
+fn meeting_reason(outcome: &Outcome, currency: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(interest) = outcome.interest {
+        parts.push(format!("interest {interest}/5"));
+    }
+    if let Some(step) = outcome.next_step.filter(|s| *s != NextStep::None) {
+        parts.push(format!("asked for a {}", step.as_str()));
+    }
+    if let Some(c) = outcome.consultation_usd.filter(|c| *c > 0.0) {
+        parts.push(format!("{} {} discussed", money(c), currency));
+    }
+    if let Some(c) = outcome.contract_usd.filter(|c| *c > 0.0) {
+        parts.push(format!("{} signed", money(c)));
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(format!("with {}: {}", outcome.firm, parts.join(", ")))
+    }
+}
+
+/// What to do for a hot buyer: the first next step its hot meetings asked for.
+fn hot_action(hot: &[&Outcome]) -> String {
+    let step = hot
+        .iter()
+        .find_map(|o| o.next_step.filter(|s| *s != NextStep::None));
+    match step {
+        Some(NextStep::Quote) => "send the quote".to_string(),
+        Some(NextStep::Sample) => "ship the samples".to_string(),
+        Some(NextStep::Visit) => "arrange the visit".to_string(),
+        _ => "call to close the order".to_string(),
+    }
 }
 
 #[cfg(test)]
