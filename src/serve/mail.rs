@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use super::store::MessageRecord;
 use super::{ApiError, App, Finished};
 use crate::mail::{addressees, compose, deliver, Addressee, Content, Letter, Mailer, What};
+use crate::model::EmailSettings;
 use crate::Side;
 
 /// A request to send: what, and whether only to show what would be sent.
@@ -139,29 +140,9 @@ fn to_tell(app: &App, id: i64, what: What) -> Result<(i64, Vec<crate::io::Change
 /// once, as is a kind of message it has nothing for (no schedule yet, no re-plan).
 pub fn begin_send(app: &Arc<App>, id: i64, request: SendRequest) -> Result<String, ApiError> {
     let (_, mission) = app.mission(id)?;
-    let Some(settings) = mission.email.clone() else {
-        return Err(ApiError::Invalid(vec![
-            "mission.toml has no [email] table: add from and smtp_host (see docs/formats.md)"
-                .into(),
-        ]));
-    };
-    let password = std::env::var("MISSIONMATCH_SMTP_PASSWORD").ok();
-    if settings.user.is_some() && password.is_none() && !request.dry_run {
-        return Err(ApiError::Invalid(vec![
-            "[email] names a user: start the server with MISSIONMATCH_SMTP_PASSWORD set".into(),
-        ]));
-    }
+    let (settings, password) = smtp_login(mission.email.clone(), request.dry_run)?;
     // A template that cannot be read is told now, not by a failed job.
-    let files = app.store().files(id)?;
-    for (name, bytes) in files
-        .iter()
-        .filter(|(name, _)| name.starts_with("templates/"))
-    {
-        let base = name.trim_start_matches("templates/");
-        crate::mail::template_text(base, bytes)
-            .and_then(|text| crate::mail::split_template(base, &text))
-            .map_err(|error| ApiError::Invalid(vec![error.to_string()]))?;
-    }
+    check_templates(&app.store().files(id)?)?;
     // A mission without a schedule or a re-plan is told now, not by a failed job.
     if request.what != What::Invitations {
         to_tell(app, id, request.what)?;
@@ -172,7 +153,68 @@ pub fn begin_send(app: &Arc<App>, id: i64, request: SendRequest) -> Result<Strin
             "messages of this mission are being sent: wait for that job to finish".into(),
         ));
     }
-    let started = app.start_task(id, "send", move |app, progress| {
+    let job = SendJob {
+        id,
+        request,
+        settings,
+        password,
+        locks,
+    };
+    let started = app.start_task(id, "send", move |app, progress| job.run(app, progress));
+    if started.is_err() && locks {
+        super::lock(&app.sending).remove(&id);
+    }
+    started
+}
+
+/// The mission's `[email]` table and the SMTP password, refused when the mission has no table
+/// or the server no password for its user.
+fn smtp_login(
+    settings: Option<EmailSettings>,
+    dry_run: bool,
+) -> Result<(EmailSettings, Option<String>), ApiError> {
+    let Some(settings) = settings else {
+        return Err(ApiError::Invalid(vec![
+            "mission.toml has no [email] table: add from and smtp_host (see docs/formats.md)"
+                .into(),
+        ]));
+    };
+    let password = std::env::var("MISSIONMATCH_SMTP_PASSWORD").ok();
+    if settings.user.is_some() && password.is_none() && !dry_run {
+        return Err(ApiError::Invalid(vec![
+            "[email] names a user: start the server with MISSIONMATCH_SMTP_PASSWORD set".into(),
+        ]));
+    }
+    Ok((settings, password))
+}
+
+/// Refuses the mission's stored templates (`templates/NAME`) when one cannot be read.
+fn check_templates(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<(), ApiError> {
+    for (name, bytes) in files
+        .iter()
+        .filter(|(name, _)| name.starts_with("templates/"))
+    {
+        let base = name.trim_start_matches("templates/");
+        crate::mail::template_text(base, bytes)
+            .and_then(|text| crate::mail::split_template(base, &text))
+            .map_err(|error| ApiError::Invalid(vec![error.to_string()]))?;
+    }
+    Ok(())
+}
+
+/// One send job: what to send for which mission, and how to reach the SMTP server.
+struct SendJob {
+    id: i64,
+    request: SendRequest,
+    settings: EmailSettings,
+    password: Option<String>,
+    /// The job holds the mission's sending lock (all but dry runs).
+    locks: bool,
+}
+
+impl SendJob {
+    /// Composes the letters, then sends those not sent before (or, in a dry run, lists them).
+    fn run(self, app: &App, progress: crate::Progress) -> Result<Finished, ApiError> {
         // The mission is free to send again however this job ends.
         struct Done<'a>(&'a App, i64);
         impl Drop for Done<'_> {
@@ -181,61 +223,40 @@ pub fn begin_send(app: &Arc<App>, id: i64, request: SendRequest) -> Result<Strin
             }
         }
         // (`then`, not `then_some`: a guard built and dropped at once would free the mission.)
-        let _done = locks.then(|| Done(app, id));
+        let _done = self.locks.then(|| Done(app, self.id));
         (progress.0)(0.0, "composing the messages");
-        let letters = letters(app, id, request.what, &request.base_url)?;
+        let letters = letters(app, self.id, self.request.what, &self.request.base_url)?;
         let sent: HashSet<(Side, String)> = app
             .store()
-            .messages(id)?
+            .messages(self.id)?
             .into_iter()
             .map(|m| (m.side, m.key))
             .collect();
         let sent_before = |letter: &Letter| sent.contains(&(letter.side, letter.key.clone()));
-        if request.dry_run {
-            let due: Vec<Value> = letters
-                .iter()
-                .filter(|l| !sent_before(l))
-                .map(|l| {
-                    let attachments: Vec<&str> =
-                        l.attachments.iter().map(|a| a.name.as_str()).collect();
-                    json!({
-                        "participant": l.participant, "to": l.to, "language": l.language,
-                        "subject": l.subject, "body": l.body, "attachments": attachments,
-                    })
-                })
-                .collect();
-            let count = due.len();
-            return Ok(Finished::Result {
-                step: format!("dry run: {count} messages would be sent; nothing was sent"),
-                result: json!({
-                    "sent": 0, "skipped": letters.len() - count, "failed": [],
-                    "dry_run": true, "messages": due,
-                }),
-            });
+        if self.request.dry_run {
+            return Ok(dry_run(&letters, &sent_before));
         }
-        let mailer = Mailer::new(&settings, password)
+        self.send(app, &progress, &letters, &sent_before)
+    }
+
+    /// Sends the letters not sent before, recording each as the SMTP server accepts it.
+    fn send(
+        self,
+        app: &App,
+        progress: &crate::Progress,
+        letters: &[Letter],
+        sent_before: &dyn Fn(&Letter) -> bool,
+    ) -> Result<Finished, ApiError> {
+        let settings = &self.settings;
+        let mailer = Mailer::new(settings, self.password)
             .map_err(|error| ApiError::Invalid(vec![error.to_string()]))?;
         (progress.0)(0.0, &format!("sending {} messages", letters.len()));
         let delivery = deliver(
             &mailer,
             &settings.from,
-            &letters,
-            &sent_before,
-            &mut |letter| {
-                let record = MessageRecord {
-                    side: letter.side,
-                    key: letter.key.clone(),
-                    participant: letter.participant.clone(),
-                    to: letter.to.clone(),
-                    what: request.what.as_str().to_string(),
-                    language: letter.language.to_string(),
-                    subject: letter.subject.clone(),
-                    sent_at: super::store::now_utc(),
-                };
-                app.store()
-                    .record_message(id, &record)
-                    .map_err(|error| crate::Error::Unsupported(error.to_string()))
-            },
+            letters,
+            sent_before,
+            &mut |letter| record_sent(app, self.id, self.request.what, letter),
         )
         .map_err(|error| ApiError::Internal(error.to_string()))?;
         if let Some(reason) = delivery.stopped {
@@ -258,11 +279,47 @@ pub fn begin_send(app: &Arc<App>, id: i64, request: SendRequest) -> Result<Strin
             ),
             result: json!({ "sent": delivery.sent, "skipped": delivery.skipped, "failed": failed }),
         })
-    });
-    if started.is_err() && locks {
-        super::lock(&app.sending).remove(&id);
     }
-    started
+}
+
+/// A dry run's result: the messages that would be sent (those not sent before), none sent.
+fn dry_run(letters: &[Letter], sent_before: &dyn Fn(&Letter) -> bool) -> Finished {
+    let due: Vec<Value> = letters
+        .iter()
+        .filter(|l| !sent_before(l))
+        .map(|l| {
+            let attachments: Vec<&str> = l.attachments.iter().map(|a| a.name.as_str()).collect();
+            json!({
+                "participant": l.participant, "to": l.to, "language": l.language,
+                "subject": l.subject, "body": l.body, "attachments": attachments,
+            })
+        })
+        .collect();
+    let count = due.len();
+    Finished::Result {
+        step: format!("dry run: {count} messages would be sent; nothing was sent"),
+        result: json!({
+            "sent": 0, "skipped": letters.len() - count, "failed": [],
+            "dry_run": true, "messages": due,
+        }),
+    }
+}
+
+/// Records a letter the SMTP server accepted, so that it goes once.
+fn record_sent(app: &App, id: i64, what: What, letter: &Letter) -> crate::Result<()> {
+    let record = MessageRecord {
+        side: letter.side,
+        key: letter.key.clone(),
+        participant: letter.participant.clone(),
+        to: letter.to.clone(),
+        what: what.as_str().to_string(),
+        language: letter.language.to_string(),
+        subject: letter.subject.clone(),
+        sent_at: super::store::now_utc(),
+    };
+    app.store()
+        .record_message(id, &record)
+        .map_err(|error| crate::Error::Unsupported(error.to_string()))
 }
 
 /// `GET /api/missions/{id}/messages`: what was sent to whom and when, oldest first.
