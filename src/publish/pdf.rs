@@ -19,10 +19,11 @@ use skrifa::{FontRef, MetadataProvider};
 
 use super::agenda::{
     contact_line, language_name, session_heading, session_heading_bilingual, zone_note, Agenda,
+    Entry,
 };
 use super::{Labels, Status};
 use crate::error::{Error, Result};
-use crate::model::{Mission, Side};
+use crate::model::{Mission, Session, Side};
 
 /// The regular face (Noto Sans CJK KR, subset; OFL 1.1).
 pub static FONT_BYTES: &[u8] =
@@ -164,15 +165,36 @@ struct Column {
 }
 
 /// The pen: where the next line goes, on which page.
-struct Pen<'a> {
+struct Pen {
     regular: Font,
     bold: Font,
-    measure: &'a Measure,
-    measure_bold: &'a Measure,
+    measure: Measure,
+    measure_bold: Measure,
     y: f32,
 }
 
-impl Pen<'_> {
+impl Pen {
+    /// The pen with the bundled faces, at the top of the page; `None` when they do not load.
+    fn load() -> Option<Pen> {
+        let (regular, bold) = fonts()?;
+        Some(Pen {
+            regular: regular.clone(),
+            bold: bold.clone(),
+            measure: Measure::new(FONT_BYTES)?,
+            measure_bold: Measure::new(BOLD_BYTES)?,
+            y: 0.0,
+        })
+    }
+
+    /// The widths of the regular or the bold face.
+    fn measure(&self, bold: bool) -> &Measure {
+        if bold {
+            &self.measure_bold
+        } else {
+            &self.measure
+        }
+    }
+
     fn text(
         &self,
         surface: &mut Surface,
@@ -188,11 +210,7 @@ impl Pen<'_> {
         surface.set_fill(Some(fill));
         let font = if bold { &self.bold } else { &self.regular };
         // What the font has no glyph for is left out (`publish` warns), not drawn as blanks.
-        let measure = if bold {
-            self.measure_bold
-        } else {
-            self.measure
-        };
+        let measure = self.measure(bold);
         let printable: String = text.chars().filter(|&c| measure.prints(c)).collect();
         // A line that began with a left-out character does not begin with the space after it.
         let printable = if text.starts_with(char::is_whitespace) {
@@ -211,8 +229,8 @@ impl Pen<'_> {
     }
 }
 
-/// The rows of one meeting: the text of each column, already wrapped.
-fn row_cells(agenda: &Agenda, entry: &super::Entry) -> Vec<(String, bool)> {
+/// The text of each column of one meeting's row, and whether it is bold (not yet wrapped).
+fn row_cells(agenda: &Agenda, entry: &Entry) -> Vec<(String, bool)> {
     let mut with = format!("{} ({}", entry.with_name, entry.with_id);
     if !entry.with_country.is_empty() {
         with.push_str(&format!(", {}", entry.with_country));
@@ -302,8 +320,6 @@ fn columns(side: Side, labels: &Labels) -> Vec<Column> {
     }
 }
 
-/// Draws the page's frame: header with mission, participant and status, the watermark on
-/// drafts, and the organiser and page number at the foot. Returns where the body starts.
 /// What every page of one agenda shows in its frame.
 struct Sheet<'a> {
     mission: &'a Mission,
@@ -312,84 +328,102 @@ struct Sheet<'a> {
     status: Status,
 }
 
+/// The blue of the mission's name, the rules and the session headings.
+fn blue() -> Fill {
+    colour(0x1d, 0x4e, 0x89)
+}
+
+/// The grey of the frame's secondary lines.
+fn grey() -> Fill {
+    colour(0x55, 0x55, 0x55)
+}
+
+/// The near-black of names and table text.
+fn ink() -> Fill {
+    colour(0x1a, 0x1a, 0x1a)
+}
+
+/// Draws the page's frame: header with mission, participant and status, the watermark on
+/// drafts, and the organiser and page number at the foot. Returns where the body starts.
 fn frame(surface: &mut Surface, pen: &Pen, sheet: &Sheet, page: usize) -> f32 {
-    let Sheet {
-        mission,
-        agenda,
-        labels,
-        status,
-    } = *sheet;
-    let continued = page > 1;
-    let blue = || colour(0x1d, 0x4e, 0x89);
-    let grey = || colour(0x55, 0x55, 0x55);
-    if status == Status::Draft {
-        // A large, light diagonal "DRAFT" behind the content.
-        surface.push_transform(&Transform::from_rotate_at(
-            -35.0,
-            PAGE_WIDTH / 2.0,
-            PAGE_HEIGHT / 2.0,
-        ));
-        let size = 120.0;
-        let width = pen.measure_bold.width("DRAFT", size);
-        // Drawn as outlines, not text: the watermark is no part of the agenda's text (copying
-        // or extracting it would otherwise interleave its letters with the meetings).
-        surface.set_fill(Some(colour(0xEE, 0xEE, 0xEE)));
-        surface.draw_text(
-            Point::from_xy((PAGE_WIDTH - width) / 2.0, PAGE_HEIGHT / 2.0 + size * 0.35),
-            pen.bold.clone(),
-            size,
-            "DRAFT",
-            true,
-            TextDirection::Auto,
-        );
-        surface.pop();
+    if sheet.status == Status::Draft {
+        watermark(surface, pen);
     }
+    let y = masthead(surface, pen, sheet);
+    let y = participant(surface, pen, sheet, page > 1, y);
+    foot(surface, pen, sheet, page);
+    y + 16.0
+}
+
+/// Draws a large, light diagonal "DRAFT" behind the content.
+fn watermark(surface: &mut Surface, pen: &Pen) {
+    surface.push_transform(&Transform::from_rotate_at(
+        -35.0,
+        PAGE_WIDTH / 2.0,
+        PAGE_HEIGHT / 2.0,
+    ));
+    let size = 120.0;
+    let width = pen.measure_bold.width("DRAFT", size);
+    // Drawn as outlines, not text: the watermark is no part of the agenda's text (copying
+    // or extracting it would otherwise interleave its letters with the meetings).
+    surface.set_fill(Some(colour(0xEE, 0xEE, 0xEE)));
+    surface.draw_text(
+        Point::from_xy((PAGE_WIDTH - width) / 2.0, PAGE_HEIGHT / 2.0 + size * 0.35),
+        pen.bold.clone(),
+        size,
+        "DRAFT",
+        true,
+        TextDirection::Auto,
+    );
+    surface.pop();
+}
+
+/// Draws the header's first lines: the mission's name, the draft or final badge and the
+/// agenda's title. Returns where the participant's name goes.
+fn masthead(surface: &mut Surface, pen: &Pen, sheet: &Sheet) -> f32 {
     let mut y = MARGIN + 10.0;
-    pen.text(surface, (MARGIN, y), 9.0, true, blue(), &mission.name);
-    let badge = match status {
+    pen.text(surface, (MARGIN, y), 9.0, true, blue(), &sheet.mission.name);
+    status_badge(surface, pen, sheet, y);
+    y += 16.0;
+    pen.text(surface, (MARGIN, y), 9.0, false, grey(), sheet.labels.title);
+    y + 19.0
+}
+
+/// Draws the badge that says whether the agenda is a draft or final, right of the line at `y`.
+fn status_badge(surface: &mut Surface, pen: &Pen, sheet: &Sheet, y: f32) {
+    let labels = sheet.labels;
+    let badge = match sheet.status {
         Status::Draft => labels.draft,
         Status::Final => labels.final_,
     };
     let badge_width = pen.measure_bold.width(badge, 9.0) + 10.0;
     let badge_x = PAGE_WIDTH - MARGIN - badge_width;
-    let (background, ink) = match status {
+    let (background, ink) = match sheet.status {
         Status::Draft => (colour(0xFF, 0xF1, 0xC2), colour(0x7A, 0x5A, 0x00)),
         Status::Final => (colour(0xDF, 0xF3, 0xE3), colour(0x1E, 0x6B, 0x32)),
     };
     rectangle(surface, badge_x, y - 10.0, badge_width, 14.0, background);
     pen.text(surface, (badge_x + 5.0, y), 9.0, true, ink, badge);
-    y += 16.0;
-    pen.text(surface, (MARGIN, y), 9.0, false, grey(), labels.title);
-    y += 19.0;
+}
+
+/// Draws the participant's name (marked continued after the first page), the line about them
+/// and the rule under the header, from `y`. Returns where the rule is.
+fn participant(surface: &mut Surface, pen: &Pen, sheet: &Sheet, continued: bool, y: f32) -> f32 {
+    let Sheet { agenda, labels, .. } = *sheet;
+    let mut y = y;
     let name = if continued {
         format!("{} ({})", agenda.name, labels.continued)
     } else {
         agenda.name.clone()
     };
-    for line in wrap(pen.measure_bold, &name, 17.0, PAGE_WIDTH - 2.0 * MARGIN, 4) {
-        pen.text(
-            surface,
-            (MARGIN, y),
-            17.0,
-            true,
-            colour(0x1a, 0x1a, 0x1a),
-            &line,
-        );
+    for line in wrap(&pen.measure_bold, &name, 17.0, PAGE_WIDTH - 2.0 * MARGIN, 4) {
+        pen.text(surface, (MARGIN, y), 17.0, true, ink(), &line);
         y += 21.0;
     }
-    let mut who = vec![agenda.id.clone()];
-    if !agenda.booth.is_empty() {
-        who.push(format!("{}: {}", labels.booth, agenda.booth));
-    }
-    let contact = contact_line(&agenda.contact);
-    if !contact.is_empty() {
-        who.push(format!("{}: {}", labels.contact, contact));
-    }
-    who.push(format!("{}: {}", labels.meetings, agenda.entries.len()));
     // Wrapped: a long contact must not run off the page.
     let who = wrap(
-        pen.measure,
-        &who.join(" · "),
+        &pen.measure,
+        &who_line(agenda, labels),
         9.0,
         PAGE_WIDTH - 2.0 * MARGIN,
         3,
@@ -402,8 +436,25 @@ fn frame(surface: &mut Surface, pen: &Pen, sheet: &Sheet, page: usize) -> f32 {
     }
     y += 4.0;
     rectangle(surface, MARGIN, y, PAGE_WIDTH - 2.0 * MARGIN, 2.0, blue());
+    y
+}
 
-    // Foot: organiser and page number.
+/// The line under the participant's name: id, booth, contact and number of meetings.
+fn who_line(agenda: &Agenda, labels: &Labels) -> String {
+    let mut who = vec![agenda.id.clone()];
+    if !agenda.booth.is_empty() {
+        who.push(format!("{}: {}", labels.booth, agenda.booth));
+    }
+    let contact = contact_line(&agenda.contact);
+    if !contact.is_empty() {
+        who.push(format!("{}: {}", labels.contact, contact));
+    }
+    who.push(format!("{}: {}", labels.meetings, agenda.entries.len()));
+    who.join(" · ")
+}
+
+/// Draws the foot: the organiser and the page number.
+fn foot(surface: &mut Surface, pen: &Pen, sheet: &Sheet, page: usize) {
     let foot = PAGE_HEIGHT - 26.0;
     rectangle(
         surface,
@@ -413,7 +464,7 @@ fn frame(surface: &mut Surface, pen: &Pen, sheet: &Sheet, page: usize) -> f32 {
         0.6,
         colour(0xC8, 0xCF, 0xD8),
     );
-    if let Some(organiser) = &mission.organiser {
+    if let Some(organiser) = &sheet.mission.organiser {
         let mut parts = vec![organiser.name.clone()];
         parts.extend(
             [&organiser.email, &organiser.phone]
@@ -427,7 +478,7 @@ fn frame(surface: &mut Surface, pen: &Pen, sheet: &Sheet, page: usize) -> f32 {
             8.0,
             false,
             grey(),
-            &format!("{}: {}", labels.organiser, parts.join(" · ")),
+            &format!("{}: {}", sheet.labels.organiser, parts.join(" · ")),
         );
     }
     let number = format!("{page}");
@@ -440,7 +491,207 @@ fn frame(surface: &mut Surface, pen: &Pen, sheet: &Sheet, page: usize) -> f32 {
         grey(),
         &number,
     );
-    y + 16.0
+}
+
+/// One meeting's cells on an agenda, wrapped to their columns.
+fn wrapped_row(pen: &Pen, sheet: &Sheet, columns: &[Column], entry: &Entry) -> Vec<Vec<String>> {
+    row_cells(sheet.agenda, entry)
+        .into_iter()
+        .zip(columns)
+        .map(|((text, bold), column)| {
+            // The other side (name, products, contact) has room to be printed
+            // whole; the reasons are a summary, cut with `…` after three lines.
+            let lines = if column.label == sheet.labels.with {
+                WITH_LINES
+            } else {
+                3
+            };
+            wrap(
+                pen.measure(bold),
+                &text,
+                ROW_TEXT_SIZE,
+                column.width - 8.0,
+                lines,
+            )
+        })
+        .collect()
+}
+
+/// The size of the meetings' text.
+const ROW_TEXT_SIZE: f32 = 8.5;
+/// The height of one line of a meeting's row.
+const ROW_LINE_HEIGHT: f32 = 10.0;
+
+/// One session's table of meetings on an agenda: its heading, its column heads and its rows,
+/// wrapped to the columns and ready to draw.
+struct SessionTable<'a> {
+    session: &'a Session,
+    labels: &'a Labels,
+    columns: &'a [Column],
+    heading: String,
+    /// Each meeting's cells, as wrapped lines.
+    rows: Vec<Vec<Vec<String>>>,
+    /// Each row's height.
+    heights: Vec<f32>,
+    /// The column heads, as wrapped lines.
+    head_lines: Vec<Vec<String>>,
+    head_height: f32,
+}
+
+impl<'a> SessionTable<'a> {
+    /// Lays out the session's meetings of one agenda in the columns.
+    fn new(
+        pen: &Pen,
+        sheet: &Sheet<'a>,
+        columns: &'a [Column],
+        session: &'a Session,
+        entries: &[&Entry],
+    ) -> SessionTable<'a> {
+        let Sheet { agenda, labels, .. } = *sheet;
+        let heading = match agenda.side {
+            Side::Firm => session_heading_bilingual(session),
+            Side::Buyer => session_heading(session),
+        };
+        let rows: Vec<Vec<Vec<String>>> = entries
+            .iter()
+            .map(|entry| wrapped_row(pen, sheet, columns, entry))
+            .collect();
+        let heights = rows
+            .iter()
+            .map(|cells| {
+                cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * ROW_LINE_HEIGHT + 4.0
+            })
+            .collect();
+        let head_lines: Vec<Vec<String>> = columns
+            .iter()
+            .map(|column| wrap(&pen.measure_bold, column.label, 8.0, column.width - 8.0, 2))
+            .collect();
+        let head_height = head_lines.iter().map(Vec::len).max().unwrap_or(1) as f32 * 10.0 + 5.0;
+        SessionTable {
+            session,
+            labels,
+            columns,
+            heading,
+            rows,
+            heights,
+            head_lines,
+            head_height,
+        }
+    }
+
+    /// The room the table needs on the page it starts on: the heading, the table head and the
+    /// first row stay together.
+    fn room_to_start(&self) -> f32 {
+        42.0 + 26.0 + self.heights.first().copied().unwrap_or(0.0)
+    }
+
+    /// Draws the session's heading (marked continued on a later page) and its zone.
+    fn draw_heading(&self, surface: &mut Surface, pen: &mut Pen, continued: bool) {
+        pen.y += 12.0;
+        let heading = if continued {
+            format!("{} ({})", self.heading, self.labels.continued)
+        } else {
+            self.heading.clone()
+        };
+        for line in wrap(
+            &pen.measure_bold,
+            &heading,
+            10.5,
+            PAGE_WIDTH - 2.0 * MARGIN,
+            2,
+        ) {
+            pen.text(surface, (MARGIN, pen.y), 10.5, true, blue(), &line);
+            pen.y += 12.0;
+        }
+        pen.text(
+            surface,
+            (MARGIN, pen.y),
+            8.0,
+            false,
+            colour(0x66, 0x66, 0x66),
+            &format!(
+                "{} {} · {}",
+                self.labels.session,
+                self.session.id,
+                zone_note(self.session)
+            ),
+        );
+        pen.y += 5.0;
+    }
+
+    /// Draws the row of column heads.
+    fn draw_head(&self, surface: &mut Surface, pen: &mut Pen) {
+        rectangle(
+            surface,
+            MARGIN,
+            pen.y,
+            PAGE_WIDTH - 2.0 * MARGIN,
+            self.head_height,
+            colour(0xEE, 0xF2, 0xF7),
+        );
+        let mut x = MARGIN;
+        for (column, lines) in self.columns.iter().zip(&self.head_lines) {
+            for (index, line) in lines.iter().enumerate() {
+                pen.text(
+                    surface,
+                    (x + 4.0, pen.y + 10.5 + 10.0 * index as f32),
+                    8.0,
+                    true,
+                    ink(),
+                    line,
+                );
+            }
+            x += column.width;
+        }
+        pen.y += self.head_height;
+    }
+
+    /// Draws the meeting of row `index`: every other row shaded, the time and the other
+    /// side's name in bold, a rule under it.
+    fn draw_row(&self, surface: &mut Surface, pen: &mut Pen, index: usize) {
+        let (cells, height) = (&self.rows[index], self.heights[index]);
+        if index % 2 == 1 {
+            rectangle(
+                surface,
+                MARGIN,
+                pen.y,
+                PAGE_WIDTH - 2.0 * MARGIN,
+                height,
+                colour(0xF7, 0xF9, 0xFB),
+            );
+        }
+        let mut x = MARGIN;
+        for (column_index, (lines, column)) in cells.iter().zip(self.columns).enumerate() {
+            for (line_index, line) in lines.iter().enumerate() {
+                let ink = if line_index > 0 && column_index == 2 {
+                    grey()
+                } else {
+                    ink()
+                };
+                pen.text(
+                    surface,
+                    (
+                        x + 4.0,
+                        pen.y + 3.0 + ROW_LINE_HEIGHT * (line_index as f32 + 0.8),
+                    ),
+                    ROW_TEXT_SIZE,
+                    column_index == 0 || (column_index == 2 && line_index == 0),
+                    ink,
+                    line,
+                );
+            }
+            x += column.width;
+        }
+        pen.y += height;
+        rectangle(
+            surface,
+            MARGIN,
+            pen.y - 0.4,
+            PAGE_WIDTH - 2.0 * MARGIN,
+            0.4,
+            colour(0xC8, 0xCF, 0xD8),
+        );
+    }
 }
 
 /// One agenda as a PDF document.
@@ -451,20 +702,9 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
             agenda.id
         ))
     };
-    let (regular, bold) = fonts().ok_or_else(|| failed("the bundled font does not load"))?;
-    let measure =
-        Measure::new(FONT_BYTES).ok_or_else(|| failed("the bundled font does not load"))?;
-    let measure_bold =
-        Measure::new(BOLD_BYTES).ok_or_else(|| failed("the bundled font does not load"))?;
+    let mut pen = Pen::load().ok_or_else(|| failed("the bundled font does not load"))?;
     let labels = Labels::for_side(agenda.side);
     let columns = columns(agenda.side, &labels);
-    let mut pen = Pen {
-        regular: regular.clone(),
-        bold: bold.clone(),
-        measure: &measure,
-        measure_bold: &measure_bold,
-        y: 0.0,
-    };
     let settings = || PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT);
     let sheet = Sheet {
         mission,
@@ -489,150 +729,21 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
             pen.y = frame(&mut surface, &pen, &sheet, page_number);
         };
     }
-    let line_height = 10.0;
-    let size = 8.5;
     for (session_index, entries) in agenda.by_session() {
         let session = &mission.sessions[session_index];
-        let heading = match agenda.side {
-            Side::Firm => session_heading_bilingual(session),
-            Side::Buyer => session_heading(session),
-        };
-        let rows: Vec<Vec<Vec<String>>> = entries
-            .iter()
-            .map(|entry| {
-                row_cells(agenda, entry)
-                    .into_iter()
-                    .zip(&columns)
-                    .map(|((text, bold), column)| {
-                        let measure = if bold { &measure_bold } else { &measure };
-                        // The other side (name, products, contact) has room to be printed
-                        // whole; the reasons are a summary, cut with `…` after three lines.
-                        let lines = if column.label == labels.with {
-                            WITH_LINES
-                        } else {
-                            3
-                        };
-                        wrap(measure, &text, size, column.width - 8.0, lines)
-                    })
-                    .collect()
-            })
-            .collect();
-        let heights: Vec<f32> = rows
-            .iter()
-            .map(|cells| cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * line_height + 4.0)
-            .collect();
-        // The heading, the table head and the first row stay together.
-        let needed = 42.0 + 26.0 + heights.first().copied().unwrap_or(0.0);
-        if pen.y + needed > BOTTOM {
+        let table = SessionTable::new(&pen, &sheet, &columns, session, &entries);
+        if pen.y + table.room_to_start() > BOTTOM {
             next_page!();
         }
-        let draw_heading = |surface: &mut Surface, pen: &mut Pen, continued: bool| {
-            pen.y += 12.0;
-            let heading = if continued {
-                format!("{heading} ({})", labels.continued)
-            } else {
-                heading.clone()
-            };
-            for line in wrap(&measure_bold, &heading, 10.5, PAGE_WIDTH - 2.0 * MARGIN, 2) {
-                pen.text(
-                    surface,
-                    (MARGIN, pen.y),
-                    10.5,
-                    true,
-                    colour(0x1d, 0x4e, 0x89),
-                    &line,
-                );
-                pen.y += 12.0;
-            }
-            pen.text(
-                surface,
-                (MARGIN, pen.y),
-                8.0,
-                false,
-                colour(0x66, 0x66, 0x66),
-                &format!("{} {} · {}", labels.session, session.id, zone_note(session)),
-            );
-            pen.y += 5.0;
-        };
-        draw_heading(&mut surface, &mut pen, false);
-        let head_lines: Vec<Vec<String>> = columns
-            .iter()
-            .map(|column| wrap(&measure_bold, column.label, 8.0, column.width - 8.0, 2))
-            .collect();
-        let head_height = head_lines.iter().map(Vec::len).max().unwrap_or(1) as f32 * 10.0 + 5.0;
-        let table_head = |surface: &mut Surface, pen: &mut Pen| {
-            rectangle(
-                surface,
-                MARGIN,
-                pen.y,
-                PAGE_WIDTH - 2.0 * MARGIN,
-                head_height,
-                colour(0xEE, 0xF2, 0xF7),
-            );
-            let mut x = MARGIN;
-            for (column, lines) in columns.iter().zip(&head_lines) {
-                for (index, line) in lines.iter().enumerate() {
-                    pen.text(
-                        surface,
-                        (x + 4.0, pen.y + 10.5 + 10.0 * index as f32),
-                        8.0,
-                        true,
-                        colour(0x1a, 0x1a, 0x1a),
-                        line,
-                    );
-                }
-                x += column.width;
-            }
-            pen.y += head_height;
-        };
-        table_head(&mut surface, &mut pen);
-        for (index, (cells, height)) in rows.iter().zip(&heights).enumerate() {
+        table.draw_heading(&mut surface, &mut pen, false);
+        table.draw_head(&mut surface, &mut pen);
+        for (index, height) in table.heights.iter().enumerate() {
             if pen.y + height > BOTTOM {
                 next_page!();
-                draw_heading(&mut surface, &mut pen, true);
-                table_head(&mut surface, &mut pen);
+                table.draw_heading(&mut surface, &mut pen, true);
+                table.draw_head(&mut surface, &mut pen);
             }
-            if index % 2 == 1 {
-                rectangle(
-                    &mut surface,
-                    MARGIN,
-                    pen.y,
-                    PAGE_WIDTH - 2.0 * MARGIN,
-                    *height,
-                    colour(0xF7, 0xF9, 0xFB),
-                );
-            }
-            let mut x = MARGIN;
-            for (column_index, (lines, column)) in cells.iter().zip(&columns).enumerate() {
-                for (line_index, line) in lines.iter().enumerate() {
-                    let ink = if line_index > 0 && column_index == 2 {
-                        colour(0x55, 0x55, 0x55)
-                    } else {
-                        colour(0x1a, 0x1a, 0x1a)
-                    };
-                    pen.text(
-                        &mut surface,
-                        (
-                            x + 4.0,
-                            pen.y + 3.0 + line_height * (line_index as f32 + 0.8),
-                        ),
-                        size,
-                        column_index == 0 || (column_index == 2 && line_index == 0),
-                        ink,
-                        line,
-                    );
-                }
-                x += column.width;
-            }
-            pen.y += height;
-            rectangle(
-                &mut surface,
-                MARGIN,
-                pen.y - 0.4,
-                PAGE_WIDTH - 2.0 * MARGIN,
-                0.4,
-                colour(0xC8, 0xCF, 0xD8),
-            );
+            table.draw_row(&mut surface, &mut pen, index);
         }
         pen.y += 4.0;
     }
