@@ -34,11 +34,39 @@ fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
     name
 }
 
+/// The cell formats of the workbook.
 struct Formats {
     header: Format,
     cell: Format,
     date: Format,
     time: Format,
+    /// A cell of a session's grid: wrapped, with a border.
+    grid: Format,
+}
+
+impl Formats {
+    /// The header, text, date, time and grid formats.
+    fn new() -> Formats {
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0xEEF2F7))
+                .set_border(FormatBorder::Thin)
+                .set_text_wrap()
+                .set_align(FormatAlign::Top),
+            cell: Format::new().set_align(FormatAlign::Top),
+            date: Format::new()
+                .set_align(FormatAlign::Top)
+                .set_num_format("yyyy-mm-dd"),
+            time: Format::new()
+                .set_align(FormatAlign::Top)
+                .set_num_format("hh:mm"),
+            grid: Format::new()
+                .set_text_wrap()
+                .set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::Top),
+        }
+    }
 }
 
 /// A cell of a table sheet: text, or what Excel should be able to sort and compute with (contract
@@ -143,30 +171,44 @@ fn participant_sheet(
     filter(sheet, row - 1, headers.len())
 }
 
-/// The workbook's bytes.
-pub fn workbook(mission: &Mission, meetings: &[Meeting], status: Status) -> Result<Vec<u8>> {
-    let mut book = Workbook::new();
-    let formats = Formats {
-        header: Format::new()
-            .set_bold()
-            .set_background_color(Color::RGB(0xEEF2F7))
-            .set_border(FormatBorder::Thin)
-            .set_text_wrap()
-            .set_align(FormatAlign::Top),
-        cell: Format::new().set_align(FormatAlign::Top),
-        date: Format::new()
-            .set_align(FormatAlign::Top)
-            .set_num_format("yyyy-mm-dd"),
-        time: Format::new()
-            .set_align(FormatAlign::Top)
-            .set_num_format("hh:mm"),
-    };
-    let wrapped = Format::new()
-        .set_text_wrap()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Top);
-    let mut taken = Vec::new();
-    let title = format!(
+/// The columns of the `Firms` or `Buyers` sheet: the participant, then each of its meetings with
+/// the other side.
+fn participant_columns(
+    who: &'static str,
+    other: &'static str,
+    other_name: &'static str,
+) -> [(&'static str, f64); 12] {
+    [
+        (who, 9.0),
+        ("name", 28.0),
+        ("#", 4.0),
+        ("date", 11.0),
+        ("start", 7.0),
+        ("end", 7.0),
+        ("session", 9.0),
+        ("city", 14.0),
+        ("place", 9.0),
+        (other, 10.0),
+        (other_name, 30.0),
+        ("interpreter", 11.0),
+    ]
+}
+
+/// Adds a sheet with a name Excel accepts, unique in `taken`.
+fn named_sheet<'a>(
+    book: &'a mut Workbook,
+    wanted: &str,
+    taken: &mut Vec<String>,
+) -> Result<&'a mut Worksheet> {
+    let name = sheet_name(wanted, taken);
+    let sheet = book.add_worksheet();
+    sheet.set_name(name).map_err(failed)?;
+    Ok(sheet)
+}
+
+/// The printed page header's title: the mission and whether the schedule is draft or final.
+fn page_title(mission: &Mission, status: Status) -> String {
+    format!(
         "{} - {}",
         mission.name,
         if status == Status::Draft {
@@ -174,70 +216,84 @@ pub fn workbook(mission: &Mission, meetings: &[Meeting], status: Status) -> Resu
         } else {
             "FINAL"
         }
-    );
+    )
+}
 
-    for (session_index, session) in mission.sessions.iter().enumerate() {
-        let grid = SessionGrid::new(mission, meetings, session_index);
-        let name = sheet_name(&format!("Grid {}", session.id), &mut taken);
-        let sheet = book.add_worksheet();
-        sheet.set_name(name).map_err(failed)?;
-        sheet.set_landscape().set_paper_size(9);
-        sheet.set_header(format!(
-            "&L{}&R{} {}",
-            title.replace('&', "&&"),
-            session.id,
-            session.date
-        ));
-        text(sheet, 0, 0, "Time", &formats.header)?;
-        sheet.set_column_width(0, 12).map_err(failed)?;
-        for (column, &firm) in grid.firms.iter().enumerate() {
-            let record = &mission.firms[firm];
-            let label = if record.booth.is_empty() {
-                format!("{} ({})", record.name, record.id)
-            } else {
-                format!("{} ({})\n{}", record.name, record.id, record.booth)
-            };
-            text(sheet, 0, column as u16 + 1, &label, &formats.header)?;
-            sheet
-                .set_column_width(column as u16 + 1, 24)
-                .map_err(failed)?;
-        }
-        for (row, &slot) in grid.slots.iter().enumerate() {
-            let range = mission.slots[slot].range;
-            let row_number = row as u32 + 1;
-            text(sheet, row_number, 0, &range.to_string(), &wrapped)?;
-            for (column, &firm) in grid.firms.iter().enumerate() {
-                let value = match grid.cell(row, firm) {
-                    Some(meeting) => {
-                        let meeting = &meetings[meeting];
-                        let company = mission
-                            .buyer_index(&meeting.buyer)
-                            .map(|b| mission.buyers[b].company.clone())
-                            .unwrap_or_default();
-                        let table = meeting
-                            .table
-                            .map(|table| format!("Table {table}: "))
-                            .unwrap_or_default();
-                        match &meeting.interpreter {
-                            Some(language) => format!(
-                                "{table}{company} ({})\ninterpreter: {language}",
-                                meeting.buyer
-                            ),
-                            None => format!("{table}{company} ({})", meeting.buyer),
-                        }
-                    }
-                    None => String::new(),
-                };
-                text(sheet, row_number, column as u16 + 1, &value, &wrapped)?;
-            }
-        }
-        sheet.set_freeze_panes(1, 1).map_err(failed)?;
+/// Fills a session's `Grid` sheet: a row a slot, a column a firm with its place, each cell the
+/// buyer met and the interpreter.
+fn grid_sheet(
+    sheet: &mut Worksheet,
+    mission: &Mission,
+    meetings: &[Meeting],
+    session_index: usize,
+    title: &str,
+    formats: &Formats,
+) -> Result<()> {
+    let session = &mission.sessions[session_index];
+    let grid = SessionGrid::new(mission, meetings, session_index);
+    sheet.set_landscape().set_paper_size(9);
+    sheet.set_header(format!(
+        "&L{}&R{} {}",
+        title.replace('&', "&&"),
+        session.id,
+        session.date
+    ));
+    text(sheet, 0, 0, "Time", &formats.header)?;
+    sheet.set_column_width(0, 12).map_err(failed)?;
+    for (column, &firm) in grid.firms.iter().enumerate() {
+        let record = &mission.firms[firm];
+        let label = if record.booth.is_empty() {
+            format!("{} ({})", record.name, record.id)
+        } else {
+            format!("{} ({})\n{}", record.name, record.id, record.booth)
+        };
+        text(sheet, 0, column as u16 + 1, &label, &formats.header)?;
+        sheet
+            .set_column_width(column as u16 + 1, 24)
+            .map_err(failed)?;
     }
+    for (row, &slot) in grid.slots.iter().enumerate() {
+        let range = mission.slots[slot].range;
+        let row_number = row as u32 + 1;
+        text(sheet, row_number, 0, &range.to_string(), &formats.grid)?;
+        for (column, &firm) in grid.firms.iter().enumerate() {
+            let value = match grid.cell(row, firm) {
+                Some(meeting) => grid_cell(mission, &meetings[meeting]),
+                None => String::new(),
+            };
+            text(sheet, row_number, column as u16 + 1, &value, &formats.grid)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 1).map_err(failed)?;
+    Ok(())
+}
 
-    let sheet = book.add_worksheet();
-    sheet
-        .set_name(sheet_name("Meetings", &mut taken))
-        .map_err(failed)?;
+/// What a grid cell says of a meeting: the table, the buyer and the interpreter.
+fn grid_cell(mission: &Mission, meeting: &Meeting) -> String {
+    let company = mission
+        .buyer_index(&meeting.buyer)
+        .map(|b| mission.buyers[b].company.clone())
+        .unwrap_or_default();
+    let table = meeting
+        .table
+        .map(|table| format!("Table {table}: "))
+        .unwrap_or_default();
+    match &meeting.interpreter {
+        Some(language) => format!(
+            "{table}{company} ({})\ninterpreter: {language}",
+            meeting.buyer
+        ),
+        None => format!("{table}{company} ({})", meeting.buyer),
+    }
+}
+
+/// Fills the `Meetings` sheet: the schedule, a row a meeting, with names.
+fn meetings_sheet(
+    sheet: &mut Worksheet,
+    mission: &Mission,
+    meetings: &[Meeting],
+    formats: &Formats,
+) -> Result<()> {
     header_row(
         sheet,
         &[
@@ -256,80 +312,74 @@ pub fn workbook(mission: &Mission, meetings: &[Meeting], status: Status) -> Resu
             ("expected_value_usd", 14.0),
             ("reasons", 50.0),
         ],
-        &formats,
+        formats,
     )?;
     for (index, meeting) in meetings.iter().enumerate() {
         let row = index as u32 + 1;
-        let slot = &mission.slots[meeting.slot.0];
-        let session = &mission.sessions[slot.session];
-        let firm = mission.firm_index(&meeting.firm).map(|f| &mission.firms[f]);
-        let buyer = mission
-            .buyer_index(&meeting.buyer)
-            .map(|b| &mission.buyers[b]);
-        let cells = [
-            Cell::Text(meeting.firm.to_string()),
-            Cell::Text(firm.map(|f| f.name.clone()).unwrap_or_default()),
-            Cell::Text(meeting.buyer.to_string()),
-            Cell::Text(buyer.map(|b| b.company.clone()).unwrap_or_default()),
-            Cell::Text(session.id.to_string()),
-            Cell::Date(session.date),
-            Cell::Time(slot.range.start),
-            Cell::Time(slot.range.end),
-            Cell::Text(session.city.clone()),
-            Cell::Text(session.venue.clone()),
-            Cell::Text(meeting.place(mission)),
-            Cell::Text(meeting.interpreter.clone().unwrap_or_default()),
-            Cell::Number((meeting.expected_value_usd * 100.0).round() / 100.0),
-            Cell::Text(meeting.reasons.join("; ")),
-        ];
-        for (column, cell) in cells.iter().enumerate() {
-            write(sheet, row, column as u16, cell, &formats)?;
+        for (column, cell) in meeting_cells(mission, meeting).iter().enumerate() {
+            write(sheet, row, column as u16, cell, formats)?;
         }
     }
-    filter(sheet, meetings.len() as u32, 14)?;
+    filter(sheet, meetings.len() as u32, 14)
+}
 
+/// A meeting's row of the `Meetings` sheet.
+fn meeting_cells(mission: &Mission, meeting: &Meeting) -> [Cell; 14] {
+    let slot = &mission.slots[meeting.slot.0];
+    let session = &mission.sessions[slot.session];
+    let firm = mission.firm_index(&meeting.firm).map(|f| &mission.firms[f]);
+    let buyer = mission
+        .buyer_index(&meeting.buyer)
+        .map(|b| &mission.buyers[b]);
+    [
+        Cell::Text(meeting.firm.to_string()),
+        Cell::Text(firm.map(|f| f.name.clone()).unwrap_or_default()),
+        Cell::Text(meeting.buyer.to_string()),
+        Cell::Text(buyer.map(|b| b.company.clone()).unwrap_or_default()),
+        Cell::Text(session.id.to_string()),
+        Cell::Date(session.date),
+        Cell::Time(slot.range.start),
+        Cell::Time(slot.range.end),
+        Cell::Text(session.city.clone()),
+        Cell::Text(session.venue.clone()),
+        Cell::Text(meeting.place(mission)),
+        Cell::Text(meeting.interpreter.clone().unwrap_or_default()),
+        Cell::Number((meeting.expected_value_usd * 100.0).round() / 100.0),
+        Cell::Text(meeting.reasons.join("; ")),
+    ]
+}
+
+/// The workbook's bytes.
+pub fn workbook(mission: &Mission, meetings: &[Meeting], status: Status) -> Result<Vec<u8>> {
+    let mut book = Workbook::new();
+    let formats = Formats::new();
+    let mut taken = Vec::new();
+    let title = page_title(mission, status);
+    for (session_index, session) in mission.sessions.iter().enumerate() {
+        let sheet = named_sheet(&mut book, &format!("Grid {}", session.id), &mut taken)?;
+        grid_sheet(sheet, mission, meetings, session_index, &title, &formats)?;
+    }
+    let sheet = named_sheet(&mut book, "Meetings", &mut taken)?;
+    meetings_sheet(sheet, mission, meetings, &formats)?;
     let (firm_agendas, buyer_agendas) = agendas(mission, meetings);
-    let columns = |who: &'static str, other: &'static str, other_name: &'static str| {
-        [
-            (who, 9.0),
-            ("name", 28.0),
-            ("#", 4.0),
-            ("date", 11.0),
-            ("start", 7.0),
-            ("end", 7.0),
-            ("session", 9.0),
-            ("city", 14.0),
-            ("place", 9.0),
-            (other, 10.0),
-            (other_name, 30.0),
-            ("interpreter", 11.0),
-        ]
-    };
-    let sheet = book.add_worksheet();
-    sheet
-        .set_name(sheet_name("Firms", &mut taken))
-        .map_err(failed)?;
+    let sheet = named_sheet(&mut book, "Firms", &mut taken)?;
     participant_sheet(
         sheet,
         mission,
         &firm_agendas,
         &formats,
-        &columns("firm", "buyer", "buyer_company"),
+        &participant_columns("firm", "buyer", "buyer_company"),
     )?;
-    let sheet = book.add_worksheet();
-    sheet
-        .set_name(sheet_name("Buyers", &mut taken))
-        .map_err(failed)?;
+    let sheet = named_sheet(&mut book, "Buyers", &mut taken)?;
     participant_sheet(
         sheet,
         mission,
         &buyer_agendas,
         &formats,
-        &columns("buyer", "firm", "firm_name"),
+        &participant_columns("buyer", "firm", "firm_name"),
     )?;
     book.save_to_buffer().map_err(failed)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
