@@ -10,7 +10,7 @@ use chrono_tz::{OffsetComponents, OffsetName, Tz};
 
 use super::agenda::{contact_line, Agenda, Entry};
 use super::Status;
-use crate::model::{Date, Mission, Side, TimeOfDay};
+use crate::model::{Date, Mission, Session, Side, TimeOfDay};
 
 /// What an earlier publication said about one meeting: its sequence number and a fingerprint of
 /// its contents, and whether it was published as cancelled.
@@ -113,6 +113,15 @@ fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
+/// The `TZID` parameter of a session's times (none when it has no time zone: floating times).
+fn tzid(session: &Session) -> String {
+    session
+        .timezone
+        .as_deref()
+        .map(|zone| format!(";TZID={zone}"))
+        .unwrap_or_default()
+}
+
 fn local(date: Date, time: TimeOfDay) -> String {
     format!(
         "{:04}{:02}{:02}T{:02}{:02}00",
@@ -130,11 +139,7 @@ fn event_lines(mission: &Mission, agenda: &Agenda, entry: &Entry) -> Event {
         Side::Firm => (agenda.id.clone(), entry.with_id.clone()),
         Side::Buyer => (entry.with_id.clone(), agenda.id.clone()),
     };
-    let zone = session
-        .timezone
-        .as_deref()
-        .map(|zone| format!(";TZID={zone}"))
-        .unwrap_or_default();
+    let zone = tzid(session);
     let mut location: Vec<&str> = Vec::new();
     for part in [&session.venue, &session.city, &entry.place] {
         if !part.is_empty() {
@@ -277,25 +282,26 @@ fn vtimezone(zone: Tz, years: &BTreeSet<i32>) -> Vec<String> {
     lines
 }
 
-/// The calendar of one agenda, and the state entries of its events. `previous` is the state of
-/// the last publication; `stamp` the `DTSTAMP` (UTC, `YYYYMMDDTHHMMSSZ`). Meetings of this
-/// participant that `previous` lists but the schedule no longer has are published as cancelled.
-pub fn calendar(
-    mission: &Mission,
-    agenda: &Agenda,
-    status: Status,
-    previous: &CalendarState,
-    stamp: &str,
-) -> (String, Vec<(String, Published)>) {
-    let mut events: Vec<Event> = agenda
-        .entries
-        .iter()
-        .map(|entry| event_lines(mission, agenda, entry))
-        .collect();
-    let live: BTreeSet<String> = events.iter().map(|event| event.uid.clone()).collect();
-    let mut state = Vec::new();
-    let mut body = Vec::new();
-    for event in events.drain(..) {
+/// The `VEVENT`s of one calendar as they are written, and the state entries they leave.
+struct Events<'a> {
+    /// The `DTSTAMP` of every event.
+    stamp: &'a str,
+    /// The events' content lines, unfolded.
+    body: Vec<String>,
+    state: Vec<(String, Published)>,
+}
+
+impl Events<'_> {
+    /// Opens an event: its uid, stamp and sequence.
+    fn begin(&mut self, uid: &str, sequence: u32) {
+        self.body.push("BEGIN:VEVENT".to_string());
+        self.body.push(format!("UID:{uid}"));
+        self.body.push(format!("DTSTAMP:{}", self.stamp));
+        self.body.push(format!("SEQUENCE:{sequence}"));
+    }
+
+    /// Adds a meeting of the schedule; its sequence rises when it changed since `previous`.
+    fn meeting(&mut self, event: Event, status: Status, previous: &CalendarState) {
         // A change of status (draft to final) is a change of the event too (contract v3).
         let fingerprint = stable_hash(&format!("{}|{status:?}", event.fingerprint));
         let sequence = match previous.get(&event.uid) {
@@ -305,20 +311,17 @@ pub fn calendar(
             Some(before) => before.sequence + 1,
             None => 0,
         };
-        body.push("BEGIN:VEVENT".to_string());
-        body.push(format!("UID:{}", event.uid));
-        body.push(format!("DTSTAMP:{stamp}"));
-        body.push(format!("SEQUENCE:{sequence}"));
-        body.extend(event.lines);
-        body.push(format!(
+        self.begin(&event.uid, sequence);
+        self.body.extend(event.lines);
+        self.body.push(format!(
             "STATUS:{}",
             match status {
                 Status::Draft => "TENTATIVE",
                 Status::Final => "CONFIRMED",
             }
         ));
-        body.push("END:VEVENT".to_string());
-        state.push((
+        self.body.push("END:VEVENT".to_string());
+        self.state.push((
             event.uid,
             Published {
                 sequence,
@@ -333,6 +336,75 @@ pub fn calendar(
                 buyer_name: event.buyer_name,
             },
         ));
+    }
+
+    /// Adds a meeting of `side`'s participant that the last publication had and the schedule
+    /// no longer has, as cancelled.
+    fn cancelled(&mut self, uid: &str, before: &Published, session: &Session, side: Side) {
+        let sequence = if before.cancelled {
+            before.sequence
+        } else {
+            before.sequence + 1
+        };
+        let zone = tzid(session);
+        self.begin(uid, sequence);
+        // The time and names it was published with (a state from before they were kept: the
+        // session's hours and the ids).
+        let or = |kept: &str, fallback: String| {
+            if kept.is_empty() {
+                fallback
+            } else {
+                kept.to_string()
+            }
+        };
+        let start = or(&before.start, local(session.date, session.hours.start));
+        let end = or(&before.end, local(session.date, session.hours.end));
+        let other = match side {
+            Side::Firm => or(&before.buyer_name, before.buyer.clone()),
+            Side::Buyer => or(&before.firm_name, before.firm.clone()),
+        };
+        self.body.push(format!("DTSTART{zone}:{start}"));
+        self.body.push(format!("DTEND{zone}:{end}"));
+        self.body.push(format!(
+            "SUMMARY:{}",
+            text(&format!("Cancelled: meeting with {other}"))
+        ));
+        self.body.push("STATUS:CANCELLED".to_string());
+        self.body.push("END:VEVENT".to_string());
+        self.state.push((
+            uid.to_string(),
+            Published {
+                sequence,
+                cancelled: true,
+                ..before.clone()
+            },
+        ));
+    }
+}
+
+/// The calendar of one agenda, and the state entries of its events. `previous` is the state of
+/// the last publication; `stamp` the `DTSTAMP` (UTC, `YYYYMMDDTHHMMSSZ`). Meetings of this
+/// participant that `previous` lists but the schedule no longer has are published as cancelled.
+pub fn calendar(
+    mission: &Mission,
+    agenda: &Agenda,
+    status: Status,
+    previous: &CalendarState,
+    stamp: &str,
+) -> (String, Vec<(String, Published)>) {
+    let events: Vec<Event> = agenda
+        .entries
+        .iter()
+        .map(|entry| event_lines(mission, agenda, entry))
+        .collect();
+    let live: BTreeSet<String> = events.iter().map(|event| event.uid.clone()).collect();
+    let mut written = Events {
+        stamp,
+        body: Vec::new(),
+        state: Vec::new(),
+    };
+    for event in events {
+        written.meeting(event, status, previous);
     }
     // Meetings this participant had in the last publication and has no longer.
     let mut cancelled_zones: Vec<(&str, i32)> = Vec::new();
@@ -351,59 +423,26 @@ pub fn calendar(
         else {
             continue;
         };
-        let sequence = if before.cancelled {
-            before.sequence
-        } else {
-            before.sequence + 1
-        };
-        let zone = session
-            .timezone
-            .as_deref()
-            .map(|zone| format!(";TZID={zone}"))
-            .unwrap_or_default();
-        body.push("BEGIN:VEVENT".to_string());
-        body.push(format!("UID:{uid}"));
-        body.push(format!("DTSTAMP:{stamp}"));
-        body.push(format!("SEQUENCE:{sequence}"));
-        // The time and names it was published with (a state from before they were kept: the
-        // session's hours and the ids).
-        let or = |kept: &str, fallback: String| {
-            if kept.is_empty() {
-                fallback
-            } else {
-                kept.to_string()
-            }
-        };
-        let start = or(&before.start, local(session.date, session.hours.start));
-        let end = or(&before.end, local(session.date, session.hours.end));
-        let other = match agenda.side {
-            Side::Firm => or(&before.buyer_name, before.buyer.clone()),
-            Side::Buyer => or(&before.firm_name, before.firm.clone()),
-        };
+        written.cancelled(uid, before, session, agenda.side);
         cancelled_zones.extend(
             session
                 .timezone
                 .as_deref()
                 .map(|zone| (zone, session.date.year)),
         );
-        body.push(format!("DTSTART{zone}:{start}"));
-        body.push(format!("DTEND{zone}:{end}"));
-        body.push(format!(
-            "SUMMARY:{}",
-            text(&format!("Cancelled: meeting with {other}"))
-        ));
-        body.push("STATUS:CANCELLED".to_string());
-        body.push("END:VEVENT".to_string());
-        state.push((
-            uid.clone(),
-            Published {
-                sequence,
-                cancelled: true,
-                ..before.clone()
-            },
-        ));
     }
+    let zones = zones_and_years(mission, agenda, cancelled_zones);
+    let out = write_calendar(mission, agenda, &zones, written.body);
+    (out, written.state)
+}
 
+/// The time zones the calendar's events are in, with the years each needs described: the
+/// agenda's meetings' and the cancelled meetings'.
+fn zones_and_years<'a>(
+    mission: &'a Mission,
+    agenda: &Agenda,
+    cancelled_zones: Vec<(&'a str, i32)>,
+) -> BTreeMap<&'a str, BTreeSet<i32>> {
     let mut zones: BTreeMap<&str, BTreeSet<i32>> = BTreeMap::new();
     for entry in &agenda.entries {
         let session = &mission.sessions[entry.session];
@@ -414,6 +453,16 @@ pub fn calendar(
     for (zone, year) in cancelled_zones {
         zones.entry(zone).or_default().insert(year);
     }
+    zones
+}
+
+/// The calendar file: its header, the `VTIMEZONE` of each zone, the events, folded.
+fn write_calendar(
+    mission: &Mission,
+    agenda: &Agenda,
+    zones: &BTreeMap<&str, BTreeSet<i32>>,
+    body: Vec<String>,
+) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),
@@ -425,7 +474,7 @@ pub fn calendar(
             text(&format!("{} - {}", mission.name, agenda.name))
         ),
     ];
-    for (zone, years) in &zones {
+    for (zone, years) in zones {
         if let Ok(zone) = zone.parse::<Tz>() {
             lines.extend(vtimezone(zone, years));
         }
@@ -436,7 +485,7 @@ pub fn calendar(
     for line in &lines {
         fold(line, &mut out);
     }
-    (out, state)
+    out
 }
 
 #[cfg(test)]
