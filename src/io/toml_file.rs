@@ -163,6 +163,7 @@ impl Reader<'_> {
         }
     }
 
+    /// One `[[session]]`: its day, hours, slots and place, or `None` when it cannot be used.
     fn session(
         &mut self,
         number: usize,
@@ -172,133 +173,45 @@ impl Reader<'_> {
         let prefix = format!("session[{number}].");
         let key = |name: &str| format!("{prefix}{name}");
         let fields = table.get_ref();
-        self.unknown_keys(
-            fields,
-            &prefix,
-            &[
-                "id",
-                "date",
-                "city",
-                "start",
-                "end",
-                "slot_minutes",
-                "break_minutes",
-                "breaks",
-                "timezone",
-                "venue",
-                "tables",
-            ],
-        );
-        let mut missing = Vec::new();
-        let mut field = |name: &'static str| {
-            let value = fields.get(name);
-            if value.is_none() {
-                missing.push(name);
-            }
-            value
-        };
-        let id_value = field("id");
-        let date_value = field("date");
-        let start_value = field("start");
-        let end_value = field("end");
-        let slot_value = field("slot_minutes");
-        for name in missing {
-            self.problem(
-                table.span().start,
-                &key(name),
-                "missing (every session needs it)",
-            );
-        }
-        let id = id_value.and_then(|value| self.string(&key("id"), value));
-        if let (Some(id), Some(value)) = (&id, id_value) {
-            if id.trim().is_empty() {
-                self.problem(value.span().start, &key("id"), "empty session id");
-            } else if let Some(message) = crate::model::id_problem(id) {
-                self.problem(value.span().start, &key("id"), message);
-            } else if ids.contains(id) {
-                self.problem(
-                    value.span().start,
-                    &key("id"),
-                    format!("duplicate session id \"{id}\""),
-                );
-            }
-            ids.push(id.clone());
-        }
-        let date = date_value.and_then(|value| self.date(&key("date"), value));
+        self.unknown_keys(fields, &prefix, SESSION_KEYS);
+        let required = self.required_session_keys(table, &prefix);
+        let id = required
+            .id
+            .and_then(|value| self.session_id(&key("id"), value, ids));
+        let date = required
+            .date
+            .and_then(|value| self.date(&key("date"), value));
         let city = match fields.get("city") {
             Some(value) => self.string(&key("city"), value).unwrap_or_default(),
             None => String::new(),
         };
-        let start = start_value.and_then(|value| self.time(&key("start"), value));
-        let end = end_value.and_then(|value| self.time(&key("end"), value));
-        let slot_minutes = slot_value.and_then(|value| self.count(&key("slot_minutes"), value));
+        let start = required
+            .start
+            .and_then(|value| self.time(&key("start"), value));
+        let end = required.end.and_then(|value| self.time(&key("end"), value));
+        let slot_minutes = required
+            .slot_minutes
+            .and_then(|value| self.count(&key("slot_minutes"), value));
         let break_minutes = match fields.get("break_minutes") {
             Some(value) => self.count(&key("break_minutes"), value),
             None => Some(0),
         };
-        let mut breaks = Some(Vec::new());
-        if let Some(value) = fields.get("breaks") {
-            match value.get_ref() {
-                Value::Array(items) => {
-                    for item in items {
-                        let range = match item {
-                            Value::String(text) => TimeRange::parse(text),
-                            _ => None,
-                        };
-                        match range {
-                            Some(range) => breaks.iter_mut().for_each(|list| list.push(range)),
-                            None => {
-                                self.problem(
-                                    value.span().start,
-                                    &key("breaks"),
-                                    format!("malformed break {item}: expected \"HH:MM-HH:MM\""),
-                                );
-                                breaks = None;
-                            }
-                        }
-                    }
-                }
-                other => {
-                    self.problem(
-                        value.span().start,
-                        &key("breaks"),
-                        format!(
-                            "expected a list like [\"12:30-13:30\"], found {}",
-                            other.type_str()
-                        ),
-                    );
-                    breaks = None;
-                }
-            }
-        }
-        let tables = fields.get("tables").and_then(|value| {
-            let count = self.count(&key("tables"), value)?;
-            if count == 0 {
-                self.problem(value.span().start, &key("tables"), "must be at least 1");
-                return None;
-            }
-            Some(count)
-        });
+        let breaks = match fields.get("breaks") {
+            Some(value) => self.breaks(&key("breaks"), value),
+            None => Some(Vec::new()),
+        };
+        let tables = fields
+            .get("tables")
+            .and_then(|value| self.tables(&key("tables"), value));
         let venue = fields
             .get("venue")
             .and_then(|value| self.string(&key("venue"), value))
             .unwrap_or_default();
-        let timezone = fields.get("timezone").and_then(|value| {
-            let zone = self.string(&key("timezone"), value)?;
-            match zone.trim().parse::<chrono_tz::Tz>() {
-                Ok(tz) => Some(tz.name().to_string()),
-                Err(_) => {
-                    self.problem(
-                        value.span().start,
-                        &key("timezone"),
-                        format!("\"{zone}\" is not an IANA time zone (like \"Asia/Kolkata\" or \"Asia/Ho_Chi_Minh\")"),
-                    );
-                    None
-                }
-            }
-        });
+        let timezone = fields
+            .get("timezone")
+            .and_then(|value| self.timezone(&key("timezone"), value));
         if slot_minutes == Some(0) {
-            if let Some(value) = slot_value {
+            if let Some(value) = required.slot_minutes {
                 self.problem(
                     value.span().start,
                     &key("slot_minutes"),
@@ -315,10 +228,16 @@ impl Reader<'_> {
             break_minutes?,
             breaks?,
         );
-        let end_span = end_value.map_or(table.span().start, |value| value.span().start);
+        let span_of = |value: Option<&Spanned<Value>>| {
+            value.map_or(table.span().start, |value| value.span().start)
+        };
+        let at = HoursAt {
+            start: span_of(required.start),
+            end: span_of(required.end),
+        };
         if end <= start {
             self.problem(
-                end_span,
+                at.end,
                 &key("end"),
                 format!("the session ends ({end}) before it starts ({start})"),
             );
@@ -339,12 +258,140 @@ impl Reader<'_> {
             venue,
             tables,
         };
-        if session.slot_ranges().is_empty() {
+        self.hours_hold_slots(&session, &prefix, at)
+            .then_some(session)
+    }
+
+    /// The keys every session needs, each reported where it is missing.
+    fn required_session_keys<'t>(
+        &mut self,
+        table: &'t Spanned<SpannedTable>,
+        prefix: &str,
+    ) -> RequiredSessionKeys<'t> {
+        let fields = table.get_ref();
+        let mut missing = Vec::new();
+        let mut field = |name: &'static str| {
+            let value = fields.get(name);
+            if value.is_none() {
+                missing.push(name);
+            }
+            value
+        };
+        let required = RequiredSessionKeys {
+            id: field("id"),
+            date: field("date"),
+            start: field("start"),
+            end: field("end"),
+            slot_minutes: field("slot_minutes"),
+        };
+        for name in missing {
             self.problem(
-                end_span,
-                &key("end"),
+                table.span().start,
+                &format!("{prefix}{name}"),
+                "missing (every session needs it)",
+            );
+        }
+        required
+    }
+
+    /// The session's id, reported when it is empty, malformed or another session's; it is
+    /// recorded as written either way.
+    fn session_id(
+        &mut self,
+        key: &str,
+        value: &Spanned<Value>,
+        ids: &mut Vec<String>,
+    ) -> Option<String> {
+        let id = self.string(key, value)?;
+        if id.trim().is_empty() {
+            self.problem(value.span().start, key, "empty session id");
+        } else if let Some(message) = crate::model::id_problem(&id) {
+            self.problem(value.span().start, key, message);
+        } else if ids.contains(&id) {
+            self.problem(
+                value.span().start,
+                key,
+                format!("duplicate session id \"{id}\""),
+            );
+        }
+        ids.push(id.clone());
+        Some(id)
+    }
+
+    /// The session's breaks, `["12:30-13:30"]`; every malformed one is reported.
+    fn breaks(&mut self, key: &str, value: &Spanned<Value>) -> Option<Vec<TimeRange>> {
+        let items = match value.get_ref() {
+            Value::Array(items) => items,
+            other => {
+                self.problem(
+                    value.span().start,
+                    key,
+                    format!(
+                        "expected a list like [\"12:30-13:30\"], found {}",
+                        other.type_str()
+                    ),
+                );
+                return None;
+            }
+        };
+        let mut breaks = Some(Vec::new());
+        for item in items {
+            let range = match item {
+                Value::String(text) => TimeRange::parse(text),
+                _ => None,
+            };
+            match range {
+                Some(range) => breaks.iter_mut().for_each(|list| list.push(range)),
+                None => {
+                    self.problem(
+                        value.span().start,
+                        key,
+                        format!("malformed break {item}: expected \"HH:MM-HH:MM\""),
+                    );
+                    breaks = None;
+                }
+            }
+        }
+        breaks
+    }
+
+    /// How many tables the session's room has: at least one.
+    fn tables(&mut self, key: &str, value: &Spanned<Value>) -> Option<u32> {
+        let count = self.count(key, value)?;
+        if count == 0 {
+            self.problem(value.span().start, key, "must be at least 1");
+            return None;
+        }
+        Some(count)
+    }
+
+    /// The session's IANA time zone, by its canonical name.
+    fn timezone(&mut self, key: &str, value: &Spanned<Value>) -> Option<String> {
+        let zone = self.string(key, value)?;
+        match zone.trim().parse::<chrono_tz::Tz>() {
+            Ok(tz) => Some(tz.name().to_string()),
+            Err(_) => {
+                self.problem(
+                    value.span().start,
+                    key,
+                    format!("\"{zone}\" is not an IANA time zone (like \"Asia/Kolkata\" or \"Asia/Ho_Chi_Minh\")"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Whether the session's hours hold at least one slot and exist in its time zone; when not,
+    /// the problem is reported at its `end` or its `start`.
+    fn hours_hold_slots(&mut self, session: &Session, prefix: &str, at: HoursAt) -> bool {
+        if session.slot_ranges().is_empty() {
+            let TimeRange { start, end } = session.hours;
+            self.problem(
+                at.end,
+                &format!("{prefix}end"),
                 format!(
-                    "the session {start}-{end} is too short for one {slot_minutes}-minute slot{}",
+                    "the session {start}-{end} is too short for one {}-minute slot{}",
+                    session.slot_minutes,
                     if session.breaks.is_empty() {
                         ""
                     } else {
@@ -352,16 +399,45 @@ impl Reader<'_> {
                     }
                 ),
             );
-            return None;
+            return false;
         }
-        if let Some(gap) = missing_local_time(&session) {
-            let span = start_value.map_or(table.span().start, |value| value.span().start);
-            self.problem(span, &key("start"), gap);
-            return None;
+        if let Some(gap) = missing_local_time(session) {
+            self.problem(at.start, &format!("{prefix}start"), gap);
+            return false;
         }
-        Some(session)
+        true
     }
 }
+
+/// Where the keys every `[[session]]` needs are written (`None` for those missing).
+struct RequiredSessionKeys<'t> {
+    id: Option<&'t Spanned<Value>>,
+    date: Option<&'t Spanned<Value>>,
+    start: Option<&'t Spanned<Value>>,
+    end: Option<&'t Spanned<Value>>,
+    slot_minutes: Option<&'t Spanned<Value>>,
+}
+
+/// Where a session's `start` and `end` are written (where its table starts, when missing).
+struct HoursAt {
+    start: usize,
+    end: usize,
+}
+
+/// The keys a `[[session]]` may have.
+const SESSION_KEYS: &[&str] = &[
+    "id",
+    "date",
+    "city",
+    "start",
+    "end",
+    "slot_minutes",
+    "break_minutes",
+    "breaks",
+    "timezone",
+    "venue",
+    "tables",
+];
 
 /// Where a session's hours fall into a gap of its time zone (the hour the clocks jump forward):
 /// a meeting at a time that does not exist cannot go into a calendar.
@@ -406,32 +482,10 @@ pub fn read_settings(
     warnings: &mut Vec<Problem>,
 ) -> MissionSettings {
     let mut settings = MissionSettings::default();
-    let top: SpannedTable = match toml::from_str(text) {
-        Ok(top) => top,
-        Err(error) => {
-            let line = error.span().map_or(1, |span| line_of(text, span.start));
-            problems.push(Problem::new(
-                FILE,
-                line,
-                "syntax",
-                error.message().trim().to_string(),
-            ));
-            return settings;
-        }
-    };
-    let sections: Sections = match toml::from_str(text) {
-        Ok(sections) => sections,
-        Err(error) => {
-            let line = error.span().map_or(1, |span| line_of(text, span.start));
-            problems.push(Problem::new(
-                FILE,
-                line,
-                "structure",
-                format!(
-                    "{} ([[session]] must be an array of tables; interpreters, rules, model, followup and organiser tables)",
-                    error.message().trim()
-                ),
-            ));
+    let (top, sections) = match parse_tables(text) {
+        Ok(tables) => tables,
+        Err(problem) => {
+            problems.push(problem);
             return settings;
         }
     };
@@ -441,22 +495,7 @@ pub fn read_settings(
         problems,
         warnings,
     };
-    reader.unknown_keys(
-        &top,
-        "",
-        &[
-            "name",
-            "currency",
-            "session",
-            "interpreters",
-            "rules",
-            "model",
-            "followup",
-            "organiser",
-            "participation",
-            "email",
-        ],
-    );
+    reader.unknown_keys(&top, "", TOP_KEYS);
     if let Some(value) = top.get("name") {
         settings.name = reader.string("name", value);
     }
@@ -476,71 +515,125 @@ pub fn read_settings(
         }
     }
     if let Some(table) = &sections.interpreters {
+        settings.interpreters = Some(reader.interpreters(table.get_ref()));
+    }
+    if let Some(table) = &sections.rules {
+        settings.rules = reader.rules(table.get_ref());
+    }
+    if let Some(table) = &sections.model {
+        settings.model = reader.model(table.get_ref());
+    }
+    if let Some(table) = &sections.followup {
+        settings.followup_webhook = reader.followup_webhook(table.get_ref());
+    }
+    if let Some(table) = &sections.organiser {
+        settings.organiser = Some(reader.organiser(table.get_ref()));
+    }
+    if let Some(table) = &sections.participation {
+        settings.wishes_until = reader.wishes_until(table.get_ref());
+    }
+    if let Some(table) = &sections.email {
+        settings.email = read_email(&mut reader, table.get_ref(), table.span().start);
+    }
+    settings
+}
+
+/// The keys `mission.toml` may have at its top.
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "currency",
+    "session",
+    "interpreters",
+    "rules",
+    "model",
+    "followup",
+    "organiser",
+    "participation",
+    "email",
+];
+
+/// The keys `[rules]` may have.
+const RULE_KEYS: &[&str] = &[
+    "min_meetings_per_firm",
+    "max_meetings_per_firm",
+    "min_meetings_per_buyer",
+    "max_meetings_per_buyer",
+    "candidates_per_firm",
+    "compact",
+    "max_idle_gaps",
+    "min_relevance",
+];
+
+/// The file as a table of spanned values and as its sections, or the one problem that keeps it
+/// from being read: its syntax, or a section of the wrong shape.
+fn parse_tables(text: &str) -> Result<(SpannedTable, Sections), Problem> {
+    let line = |error: &toml::de::Error| error.span().map_or(1, |span| line_of(text, span.start));
+    let top: SpannedTable = toml::from_str(text).map_err(|error| {
+        Problem::new(
+            FILE,
+            line(&error),
+            "syntax",
+            error.message().trim().to_string(),
+        )
+    })?;
+    let sections: Sections = toml::from_str(text).map_err(|error| {
+        Problem::new(
+            FILE,
+            line(&error),
+            "structure",
+            format!(
+                "{} ([[session]] must be an array of tables; interpreters, rules, model, followup and organiser tables)",
+                error.message().trim()
+            ),
+        )
+    })?;
+    Ok((top, sections))
+}
+
+impl Reader<'_> {
+    /// `[interpreters]`: how many interpreters of each language a slot may use.
+    fn interpreters(&mut self, table: &SpannedTable) -> BTreeMap<String, u32> {
         let mut limits = BTreeMap::new();
-        for (language, value) in table.get_ref() {
+        for (language, value) in table {
             let key = format!("interpreters.{language}");
             if !is_language_code(language) {
-                reader.problem(
+                self.problem(
                     value.span().start,
                     &key,
                     "not an ISO 639-1 language code (two lower-case letters)",
                 );
             }
-            if let Some(count) = reader.count(&key, value) {
+            if let Some(count) = self.count(&key, value) {
                 limits.insert(language.clone(), count);
             }
         }
-        settings.interpreters = Some(limits);
+        limits
     }
-    if let Some(table) = &sections.rules {
-        let table = table.get_ref();
-        let known = [
-            "min_meetings_per_firm",
-            "max_meetings_per_firm",
-            "min_meetings_per_buyer",
-            "max_meetings_per_buyer",
-            "candidates_per_firm",
-            "compact",
-            "max_idle_gaps",
-            "min_relevance",
-        ];
-        reader.unknown_keys(table, "rules.", &known);
+
+    /// `[rules]`: the mission's defaults for meetings, candidates, gaps and relevance.
+    fn rules(&mut self, table: &SpannedTable) -> Rules {
+        self.unknown_keys(table, "rules.", RULE_KEYS);
         let mut get = |name: &str| {
             table
                 .get(name)
-                .and_then(|value| reader.count(&format!("rules.{name}"), value))
+                .and_then(|value| self.count(&format!("rules.{name}"), value))
         };
-        settings.rules = Rules {
+        let rules = Rules {
             min_meetings_per_firm: get("min_meetings_per_firm"),
             max_meetings_per_firm: get("max_meetings_per_firm"),
             min_meetings_per_buyer: get("min_meetings_per_buyer"),
             max_meetings_per_buyer: get("max_meetings_per_buyer"),
             candidates_per_firm: get("candidates_per_firm"),
             max_idle_gaps: get("max_idle_gaps"),
-            min_relevance: table.get("min_relevance").and_then(|value| {
-                let number = match value.get_ref() {
-                    Value::Float(number) => Some(*number),
-                    Value::Integer(number) => Some(*number as f64),
-                    _ => None,
-                };
-                match number {
-                    Some(number) if (0.0..=1.0).contains(&number) => Some(number),
-                    _ => {
-                        reader.problem(
-                            value.span().start,
-                            "rules.min_relevance",
-                            format!("expected a number from 0 to 1, found {}", value.get_ref()),
-                        );
-                        None
-                    }
-                }
-            }),
+            min_relevance: table
+                .get("min_relevance")
+                .and_then(|value| self.min_relevance(value)),
             compact: table
                 .get("compact")
                 .and_then(|value| match value.get_ref() {
                     Value::Boolean(on) => Some(*on),
                     other => {
-                        reader.problem(
+                        self.problem(
                             value.span().start,
                             "rules.compact",
                             format!("expected true or false, found {}", other.type_str()),
@@ -549,24 +642,44 @@ pub fn read_settings(
                     }
                 }),
         };
+        self.minimums_within_maximums(table, &rules);
+        rules
+    }
+
+    /// `rules.min_relevance`: a number from 0 to 1.
+    fn min_relevance(&mut self, value: &Spanned<Value>) -> Option<f64> {
+        let number = match value.get_ref() {
+            Value::Float(number) => Some(*number),
+            Value::Integer(number) => Some(*number as f64),
+            _ => None,
+        };
+        match number {
+            Some(number) if (0.0..=1.0).contains(&number) => Some(number),
+            _ => {
+                self.problem(
+                    value.span().start,
+                    "rules.min_relevance",
+                    format!("expected a number from 0 to 1, found {}", value.get_ref()),
+                );
+                None
+            }
+        }
+    }
+
+    /// Reports a side (firms, buyers) whose minimum meetings exceed its maximum.
+    fn minimums_within_maximums(&mut self, table: &SpannedTable, rules: &Rules) {
         for side in ["firm", "buyer"] {
             let min_key = format!("min_meetings_per_{side}");
             let max_key = format!("max_meetings_per_{side}");
             let (minimum, maximum) = match side {
-                "firm" => (
-                    settings.rules.min_meetings_per_firm,
-                    settings.rules.max_meetings_per_firm,
-                ),
-                _ => (
-                    settings.rules.min_meetings_per_buyer,
-                    settings.rules.max_meetings_per_buyer,
-                ),
+                "firm" => (rules.min_meetings_per_firm, rules.max_meetings_per_firm),
+                _ => (rules.min_meetings_per_buyer, rules.max_meetings_per_buyer),
             };
             if let (Some(minimum), Some(maximum), Some(value)) =
                 (minimum, maximum, table.get(&min_key))
             {
                 if minimum > maximum {
-                    reader.problem(
+                    self.problem(
                         value.span().start,
                         &format!("rules.{min_key}"),
                         format!("{minimum} is more than rules.{max_key} = {maximum}"),
@@ -575,9 +688,12 @@ pub fn read_settings(
             }
         }
     }
-    if let Some(table) = &sections.model {
-        reader.unknown_keys(table.get_ref(), "model.", crate::score::MODEL_PARAMETERS);
-        for (name, value) in table.get_ref() {
+
+    /// `[model]`: the p_deal model's parameters that replace the defaults.
+    fn model(&mut self, table: &SpannedTable) -> BTreeMap<String, f64> {
+        self.unknown_keys(table, "model.", crate::score::MODEL_PARAMETERS);
+        let mut model = BTreeMap::new();
+        for (name, value) in table {
             let number = match value.get_ref() {
                 Value::Integer(number) => Some(*number as f64),
                 Value::Float(number) if number.is_finite() => Some(*number),
@@ -585,68 +701,66 @@ pub fn read_settings(
             };
             match number {
                 Some(number) => {
-                    settings.model.insert(name.clone(), number);
+                    model.insert(name.clone(), number);
                 }
-                None => reader.problem(
+                None => self.problem(
                     value.span().start,
                     &format!("model.{name}"),
                     "expected a finite number",
                 ),
             }
         }
+        model
     }
-    if let Some(table) = &sections.followup {
-        reader.unknown_keys(table.get_ref(), "followup.", &["webhook"]);
-        if let Some(value) = table.get_ref().get("webhook") {
-            settings.followup_webhook = reader.string("followup.webhook", value).and_then(|url| {
-                match webhook_problem(&url) {
-                    None => Some(url),
-                    Some(message) => {
-                        reader.problem(value.span().start, "followup.webhook", message);
-                        None
-                    }
+
+    /// `[followup] webhook`: where follow-up is posted, a usable web address.
+    fn followup_webhook(&mut self, table: &SpannedTable) -> Option<String> {
+        self.unknown_keys(table, "followup.", &["webhook"]);
+        let value = table.get("webhook")?;
+        self.string("followup.webhook", value)
+            .and_then(|url| match webhook_problem(&url) {
+                None => Some(url),
+                Some(message) => {
+                    self.problem(value.span().start, "followup.webhook", message);
+                    None
                 }
-            });
-        }
+            })
     }
-    if let Some(table) = &sections.organiser {
-        let table = table.get_ref();
-        reader.unknown_keys(table, "organiser.", &["name", "email", "phone"]);
+
+    /// `[organiser]`: who runs the mission, as agendas name them.
+    fn organiser(&mut self, table: &SpannedTable) -> Organiser {
+        self.unknown_keys(table, "organiser.", &["name", "email", "phone"]);
         let mut get = |name: &str| {
             table
                 .get(name)
-                .and_then(|value| reader.string(&format!("organiser.{name}"), value))
+                .and_then(|value| self.string(&format!("organiser.{name}"), value))
                 .unwrap_or_default()
         };
-        settings.organiser = Some(Organiser {
+        Organiser {
             name: get("name"),
             email: get("email"),
             phone: get("phone"),
-        });
-    }
-    if let Some(table) = &sections.participation {
-        let table = table.get_ref();
-        reader.unknown_keys(table, "participation.", &["wishes_until"]);
-        if let Some(value) = table.get("wishes_until") {
-            let key = "participation.wishes_until";
-            if let Some(text) = reader.string(key, value) {
-                match crate::model::Deadline::parse(&text) {
-                    Some(deadline) => settings.wishes_until = Some(deadline),
-                    None => reader.problem(
-                        value.span().start,
-                        key,
-                        format!(
-                            "\"{text}\" is not a date and time with its UTC offset (2026-10-01T18:00+07:00)"
-                        ),
-                    ),
-                }
-            }
         }
     }
-    if let Some(table) = &sections.email {
-        settings.email = read_email(&mut reader, table.get_ref(), table.span().start);
+
+    /// `[participation] wishes_until`: the moment participants' wishes close.
+    fn wishes_until(&mut self, table: &SpannedTable) -> Option<crate::model::Deadline> {
+        self.unknown_keys(table, "participation.", &["wishes_until"]);
+        let value = table.get("wishes_until")?;
+        let key = "participation.wishes_until";
+        let text = self.string(key, value)?;
+        let deadline = crate::model::Deadline::parse(&text);
+        if deadline.is_none() {
+            self.problem(
+                value.span().start,
+                key,
+                format!(
+                    "\"{text}\" is not a date and time with its UTC offset (2026-10-01T18:00+07:00)"
+                ),
+            );
+        }
+        deadline
     }
-    settings
 }
 
 /// The `[email]` table: `from` and `smtp_host` required, `smtp_port` (587), `security`
