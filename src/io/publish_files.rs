@@ -2,6 +2,7 @@
 //! folder (swapped in whole), `grid.html`, `schedule.xlsx`, `mailmerge.csv`, and the calendar
 //! state that makes re-published calendars update their events.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -89,11 +90,10 @@ pub fn parse_schedule(
     cancelled: CancelledMeetings,
 ) -> Result<ScheduleFile> {
     let text = String::from_utf8_lossy(bytes);
-    let file = file.to_string();
     let document: Value =
         serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|error| {
             Error::Invalid(vec![Problem::new(
-                &file,
+                file,
                 error.line(),
                 format!("column {}", error.column()),
                 format!("not valid JSON: {error}"),
@@ -101,15 +101,44 @@ pub fn parse_schedule(
         })?;
     let Some(items) = document.get("meetings").and_then(Value::as_array) else {
         return Err(Error::Invalid(vec![Problem::new(
-            &file,
+            file,
             1,
             "meetings",
             "no \"meetings\" list: this is not a schedule.json",
         )]));
     };
     let lines = meeting_lines(&text);
-    // Slots by session and start as schedule.json writes them (`2017-03-27T09:30`).
-    let slot_of: std::collections::HashMap<(usize, String), usize> = mission
+    let reader = MeetingReader {
+        file,
+        mission,
+        slots: slots_by_start(mission),
+        // A re-planned schedule keeps the meetings of since-cancelled participants that had
+        // started: those took place and may be printed.
+        replanned_at: document
+            .pointer("/summary/replanned_at")
+            .and_then(Value::as_str),
+        cancelled,
+    };
+    let mut problems = Vec::new();
+    let mut meetings = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let line = lines.get(index).copied().unwrap_or(0);
+        meetings.extend(reader.meeting(item, line, &mut problems));
+    }
+    let status = document
+        .pointer("/summary/status")
+        .and_then(Value::as_str)
+        .and_then(PublishStatus::parse);
+    if problems.is_empty() {
+        Ok(ScheduleFile { meetings, status })
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// The mission's slots by session and start as schedule.json writes them (`2017-03-27T09:30`).
+fn slots_by_start(mission: &Mission) -> HashMap<(usize, String), usize> {
+    mission
         .slots
         .iter()
         .map(|slot| {
@@ -122,20 +151,28 @@ pub fn parse_schedule(
                 slot.id.0,
             )
         })
-        .collect();
-    // A re-planned schedule keeps the meetings of since-cancelled participants that had
-    // started: those took place and may be printed.
-    let replanned_at = document
-        .pointer("/summary/replanned_at")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let mut problems = Vec::new();
-    let mut meetings = Vec::new();
-    for (index, item) in items.iter().enumerate() {
-        let line = lines.get(index).copied().unwrap_or(0);
+        .collect()
+}
+
+/// What reading a schedule's meetings needs to know about the file and the mission.
+struct MeetingReader<'a> {
+    /// The file, as problems name it.
+    file: &'a str,
+    mission: &'a Mission,
+    /// [`slots_by_start`].
+    slots: HashMap<(usize, String), usize>,
+    /// `summary.replanned_at`, when the schedule was re-planned.
+    replanned_at: Option<&'a str>,
+    cancelled: CancelledMeetings,
+}
+
+impl MeetingReader<'_> {
+    /// One meeting of the file, when it names a known firm, buyer and slot; otherwise its
+    /// problems, at its line, are added.
+    fn meeting(&self, item: &Value, line: usize, problems: &mut Vec<Problem>) -> Option<Meeting> {
         let field = |key: &str| item.get(key).and_then(Value::as_str).unwrap_or_default();
         let mut problem = |column: &str, message: String| {
-            problems.push(Problem::new(&file, line, column, message));
+            problems.push(Problem::new(self.file, line, column, message));
         };
         let (firm, buyer, session, start) = (
             field("firm"),
@@ -143,51 +180,61 @@ pub fn parse_schedule(
             field("session"),
             field("start"),
         );
-        let took_place = replanned_at.as_deref().is_some_and(|moment| start < moment);
+        let took_place = self.replanned_at.is_some_and(|moment| start < moment);
         let cancelled = if took_place {
             CancelledMeetings::Accept
         } else {
-            cancelled
+            self.cancelled
         };
-        let mut participant = |side: &str, file: &str, id: &str, status: Option<Status>| {
-            match status {
-                None => problem(side, format!("unknown {side} \"{id}\" (not in {file})")),
-                Some(Status::Cancelled) if cancelled == CancelledMeetings::Refuse => problem(
-                    side,
-                    format!("{side} {id} is cancelled in {file} but has this meeting; re-plan before publishing"),
-                ),
-                Some(_) => {}
+        let mission = self.mission;
+        let firm_index = mission.firm_index(&FirmId(firm.to_string()));
+        let firm_status = firm_index.map(|f| mission.firms[f].status);
+        if let Some(message) =
+            participant_problem("firm", "firms.csv", firm, firm_status, cancelled)
+        {
+            problem("firm", message);
+        }
+        let buyer_index = mission.buyer_index(&BuyerId(buyer.to_string()));
+        let buyer_status = buyer_index.map(|b| mission.buyers[b].status);
+        if let Some(message) =
+            participant_problem("buyer", "buyers.csv", buyer, buyer_status, cancelled)
+        {
+            problem("buyer", message);
+        }
+        let slot = match self.slot(session, start) {
+            Ok(slot) => slot,
+            Err((column, message)) => {
+                problem(column, message);
+                return None;
             }
         };
-        let firm_index = mission.firm_index(&FirmId(firm.to_string()));
-        participant(
-            "firm",
-            "firms.csv",
-            firm,
-            firm_index.map(|f| mission.firms[f].status),
-        );
-        let buyer_index = mission.buyer_index(&BuyerId(buyer.to_string()));
-        participant(
-            "buyer",
-            "buyers.csv",
-            buyer,
-            buyer_index.map(|b| mission.buyers[b].status),
-        );
-        let (firm_known, buyer_known) = (firm_index.is_some(), buyer_index.is_some());
+        if firm_index.is_none() || buyer_index.is_none() {
+            return None;
+        }
+        Some(meeting_of(item, firm, buyer, slot))
+    }
+
+    /// The slot a meeting names by its session and start, or the column that is wrong and why.
+    fn slot(
+        &self,
+        session: &str,
+        start: &str,
+    ) -> std::result::Result<usize, (&'static str, String)> {
+        let mission = self.mission;
         let Some(session_index) = mission
             .sessions
             .iter()
             .position(|s| s.id.as_str() == session)
         else {
-            problem(
+            return Err((
                 "session",
                 format!("unknown session \"{session}\" (not in mission.toml)"),
-            );
-            continue;
+            ));
         };
         let session_record = &mission.sessions[session_index];
-        let Some(&slot) = slot_of.get(&(session_index, start.to_string())) else {
-            problem(
+        match self.slots.get(&(session_index, start.to_string())) {
+            Some(&slot) => Ok(slot),
+            None => Err((
                 "start",
                 format!(
                     "\"{start}\" is not the start of a slot of session {session} (slots: {}T{} and every {} minutes)",
@@ -195,49 +242,62 @@ pub fn parse_schedule(
                     session_record.hours.start,
                     session_record.slot_minutes + session_record.break_minutes
                 ),
-            );
-            continue;
-        };
-        if !(firm_known && buyer_known) {
-            continue;
+            )),
         }
-        let reasons = match item.get("reasons") {
-            Some(Value::Array(list)) => list
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect(),
-            Some(Value::String(text)) => split_list(text),
-            _ => Vec::new(),
-        };
-        meetings.push(Meeting {
-            firm: FirmId(firm.to_string()),
-            buyer: BuyerId(buyer.to_string()),
-            slot: SlotId(slot),
-            interpreter: item
-                .get("interpreter")
-                .and_then(Value::as_str)
-                .filter(|language| !language.is_empty())
-                .map(str::to_string),
-            expected_value_usd: item
-                .get("expected_value_usd")
-                .and_then(Value::as_f64)
-                .unwrap_or_default(),
-            reasons,
-            table: item
-                .get("table")
-                .and_then(Value::as_u64)
-                .and_then(|table| u32::try_from(table).ok()),
-        });
     }
-    let status = document
-        .pointer("/summary/status")
-        .and_then(Value::as_str)
-        .and_then(PublishStatus::parse);
-    if problems.is_empty() {
-        Ok(ScheduleFile { meetings, status })
-    } else {
-        Err(Error::Invalid(problems))
+}
+
+/// The meeting of a firm and a buyer in a slot, with what the file says of it.
+fn meeting_of(item: &Value, firm: &str, buyer: &str, slot: usize) -> Meeting {
+    Meeting {
+        firm: FirmId(firm.to_string()),
+        buyer: BuyerId(buyer.to_string()),
+        slot: SlotId(slot),
+        interpreter: item
+            .get("interpreter")
+            .and_then(Value::as_str)
+            .filter(|language| !language.is_empty())
+            .map(str::to_string),
+        expected_value_usd: item
+            .get("expected_value_usd")
+            .and_then(Value::as_f64)
+            .unwrap_or_default(),
+        reasons: reasons(item),
+        table: item
+            .get("table")
+            .and_then(Value::as_u64)
+            .and_then(|table| u32::try_from(table).ok()),
+    }
+}
+
+/// Why a meeting cannot name this firm or buyer (`side`, listed in `file`): it is unknown, or
+/// cancelled where cancelled participants' meetings are refused.
+fn participant_problem(
+    side: &str,
+    file: &str,
+    id: &str,
+    status: Option<Status>,
+    cancelled: CancelledMeetings,
+) -> Option<String> {
+    match status {
+        None => Some(format!("unknown {side} \"{id}\" (not in {file})")),
+        Some(Status::Cancelled) if cancelled == CancelledMeetings::Refuse => Some(format!(
+            "{side} {id} is cancelled in {file} but has this meeting; re-plan before publishing"
+        )),
+        Some(_) => None,
+    }
+}
+
+/// Why the pair meets, as a list or as one `;`-separated text.
+fn reasons(item: &Value) -> Vec<String> {
+    match item.get("reasons") {
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(Value::String(text)) => split_list(text),
+        _ => Vec::new(),
     }
 }
 
