@@ -31,121 +31,24 @@ const MOST_TEXT: usize = LARGEST_UNPACKED as usize;
 /// [`LARGEST_UNPACKED`], `MOST_COLUMNS`, `MOST_CELLS` and `MOST_TEXT`: past them, one problem
 /// for the file.
 pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>> {
-    let whole_file = |message: String| vec![Problem::new(file, 0, "file", message)];
-    if let Some(message) = too_large(&bytes) {
-        return Err(whole_file(message));
-    }
-    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|error| {
-        whole_file(format!(
-            "is not an Excel workbook that can be read ({error}); save it as .xlsx"
-        ))
-    })?;
-    let Some(sheet) = workbook.sheet_names().first().cloned() else {
-        return Err(whole_file("has no sheet".to_string()));
-    };
-    let unreadable = |error: calamine::XlsxError| {
-        whole_file(format!("its first sheet cannot be read ({error})"))
-    };
-    let mut reader = workbook
-        .worksheet_cells_reader(&sheet)
-        .map_err(unreadable)?;
-    // Non-empty cells by row, then column; the sheet starts at its first used row and column.
-    let mut cells: BTreeMap<u32, Vec<(u32, Data)>> = BTreeMap::new();
-    let mut count = 0;
-    let mut text_bytes = 0;
-    // The first row with a cell past `MOST_COLUMNS` (such cells are not kept).
-    let mut first_far_row: Option<u32> = None;
-    let mut first_column = u32::MAX;
-    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
-        let (row, column) = cell.get_position();
-        let value: Data = cell.get_value().clone().into();
-        if matches!(value, Data::Empty) {
-            continue;
-        }
-        if column >= MOST_COLUMNS {
-            first_far_row = Some(first_far_row.map_or(row, |far| far.min(row)));
-            continue;
-        }
-        count += 1;
-        if count > MOST_CELLS {
-            return Err(whole_file(format!(
-                "its first sheet has more than {MOST_CELLS} cells; a mission file has far fewer"
-            )));
-        }
-        text_bytes += match &value {
-            Data::String(text) => text.len(),
-            _ => 0,
-        };
-        if text_bytes > MOST_TEXT {
-            return Err(whole_file(format!(
-                "its first sheet's cells hold more than {} MB of text; a mission file holds far less",
-                MOST_TEXT / 1024 / 1024
-            )));
-        }
-        first_column = first_column.min(column);
-        cells.entry(row).or_default().push((column, value));
-    }
-    let Some((&header_row, header_cells)) = cells.iter().next() else {
-        return Err(vec![Problem::new(
-            file,
-            1,
-            "header",
-            "the first sheet is empty; it needs a header row",
-        )]);
-    };
-    let header_line = header_row as usize + 1;
-    if first_far_row.is_some_and(|row| row <= header_row) {
-        return Err(vec![Problem::new(
-            file,
-            header_line,
-            "header",
-            format!("the header reaches past column {MOST_COLUMNS}; delete the cells to the right of the mission's columns"),
-        )]);
-    }
-    let width = header_cells
-        .iter()
-        .map(|(column, _)| column - first_column + 1)
-        .max()
-        .unwrap_or(0) as usize;
-    let mut header = vec![String::new(); width];
-    for (column, value) in header_cells {
-        header[(column - first_column) as usize] =
-            text(value).unwrap_or_default().trim().to_string();
-    }
-    let mut problems = Vec::new();
+    let sheet = SheetCells::read(file, bytes)?;
+    let (header_line, header) = sheet.header(file)?;
+    let mut problems = duplicate_columns(file, header_line, &header);
     let mut warnings = Vec::new();
-    for (index, name) in header.iter().enumerate() {
-        if !name.is_empty() && header[..index].contains(name) {
-            problems.push(Problem::new(
-                file,
-                header_line,
-                name.clone(),
-                "this column name appears twice in the header",
-            ));
-        }
-    }
     let mut table_rows = Vec::new();
-    for (&row_index, row_cells) in cells.iter().skip(1) {
+    for (&row_index, row_cells) in sheet.cells.iter().skip(1) {
         let line = row_index as usize + 1;
         let mut row = vec![String::new(); header.len()];
         let mut any = false;
         for (column, cell) in row_cells {
-            let index = (column - first_column) as usize;
+            let index = (column - sheet.first_column) as usize;
             let Some(column) = header.get(index) else {
                 continue;
             };
             any = true;
             match text(cell) {
                 Ok(value) => {
-                    let typed_as_number = matches!(cell, Data::Int(_) | Data::Float(_));
-                    if column == "hs_codes" && typed_as_number && value.len() % 2 == 1 {
-                        warnings.push(Problem::new(
-                            file,
-                            line,
-                            column.clone(),
-                            format!("HS code {value} was typed as a number and may have lost its leading zero (0{value}); type HS codes as text"),
-                        ));
-                    }
+                    warnings.extend(hs_code_warning(file, line, column, cell, &value));
                     row[index] = value;
                 }
                 Err(message) => problems.push(Problem::new(file, line, column.clone(), message)),
@@ -166,6 +69,151 @@ pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>>
     } else {
         Err(problems)
     }
+}
+
+/// The one problem that refuses a whole workbook.
+fn whole_file(file: &str, message: String) -> Vec<Problem> {
+    vec![Problem::new(file, 0, "file", message)]
+}
+
+/// The non-empty cells of a workbook's first sheet, kept within the bounds.
+struct SheetCells {
+    /// Non-empty cells by row, then column; the sheet starts at its first used row and column.
+    cells: BTreeMap<u32, Vec<(u32, Data)>>,
+    /// The first column a kept cell is in.
+    first_column: u32,
+    /// The first row with a cell past `MOST_COLUMNS` (such cells are not kept).
+    first_far_row: Option<u32>,
+}
+
+impl SheetCells {
+    /// Opens the workbook and reads its first sheet's cells, or says why it cannot.
+    fn read(file: &str, bytes: Vec<u8>) -> Result<SheetCells, Vec<Problem>> {
+        if let Some(message) = too_large(&bytes) {
+            return Err(whole_file(file, message));
+        }
+        let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|error| {
+            whole_file(
+                file,
+                format!("is not an Excel workbook that can be read ({error}); save it as .xlsx"),
+            )
+        })?;
+        let Some(name) = workbook.sheet_names().first().cloned() else {
+            return Err(whole_file(file, "has no sheet".to_string()));
+        };
+        let unreadable = |error: calamine::XlsxError| {
+            whole_file(file, format!("its first sheet cannot be read ({error})"))
+        };
+        let mut reader = workbook.worksheet_cells_reader(&name).map_err(unreadable)?;
+        let mut sheet = SheetCells {
+            cells: BTreeMap::new(),
+            first_column: u32::MAX,
+            first_far_row: None,
+        };
+        let mut count = 0;
+        let mut text_bytes = 0;
+        while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+            let (row, column) = cell.get_position();
+            let value: Data = cell.get_value().clone().into();
+            if matches!(value, Data::Empty) {
+                continue;
+            }
+            if column >= MOST_COLUMNS {
+                sheet.first_far_row = Some(sheet.first_far_row.map_or(row, |far| far.min(row)));
+                continue;
+            }
+            count += 1;
+            if count > MOST_CELLS {
+                return Err(whole_file(
+                    file,
+                    format!(
+                    "its first sheet has more than {MOST_CELLS} cells; a mission file has far fewer"
+                ),
+                ));
+            }
+            text_bytes += match &value {
+                Data::String(text) => text.len(),
+                _ => 0,
+            };
+            if text_bytes > MOST_TEXT {
+                return Err(whole_file(file, format!(
+                    "its first sheet's cells hold more than {} MB of text; a mission file holds far less",
+                    MOST_TEXT / 1024 / 1024
+                )));
+            }
+            sheet.first_column = sheet.first_column.min(column);
+            sheet.cells.entry(row).or_default().push((column, value));
+        }
+        Ok(sheet)
+    }
+
+    /// The header, the first row, as column names (and its Excel row number).
+    fn header(&self, file: &str) -> Result<(usize, Vec<String>), Vec<Problem>> {
+        let Some((&header_row, header_cells)) = self.cells.iter().next() else {
+            return Err(vec![Problem::new(
+                file,
+                1,
+                "header",
+                "the first sheet is empty; it needs a header row",
+            )]);
+        };
+        let header_line = header_row as usize + 1;
+        if self.first_far_row.is_some_and(|row| row <= header_row) {
+            return Err(vec![Problem::new(
+                file,
+                header_line,
+                "header",
+                format!("the header reaches past column {MOST_COLUMNS}; delete the cells to the right of the mission's columns"),
+            )]);
+        }
+        let width = header_cells
+            .iter()
+            .map(|(column, _)| column - self.first_column + 1)
+            .max()
+            .unwrap_or(0) as usize;
+        let mut header = vec![String::new(); width];
+        for (column, value) in header_cells {
+            header[(column - self.first_column) as usize] =
+                text(value).unwrap_or_default().trim().to_string();
+        }
+        Ok((header_line, header))
+    }
+}
+
+/// A problem for each column name the header repeats.
+fn duplicate_columns(file: &str, header_line: usize, header: &[String]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (index, name) in header.iter().enumerate() {
+        if !name.is_empty() && header[..index].contains(name) {
+            problems.push(Problem::new(
+                file,
+                header_line,
+                name.clone(),
+                "this column name appears twice in the header",
+            ));
+        }
+    }
+    problems
+}
+
+/// A warning when an HS code was typed as a number of odd length: it most likely lost its
+/// leading zero.
+fn hs_code_warning(
+    file: &str,
+    line: usize,
+    column: &str,
+    cell: &Data,
+    value: &str,
+) -> Option<Problem> {
+    let typed_as_number = matches!(cell, Data::Int(_) | Data::Float(_));
+    (column == "hs_codes" && typed_as_number && value.len() % 2 == 1).then(|| {
+        Problem::new(
+            file,
+            line,
+            column,
+            format!("HS code {value} was typed as a number and may have lost its leading zero (0{value}); type HS codes as text"),
+        )
+    })
 }
 
 /// Why a workbook (a zip archive) is refused unread, if it is: its parts unpack to more than
