@@ -210,14 +210,15 @@ impl Reader<'_> {
         let timezone = fields
             .get("timezone")
             .and_then(|value| self.timezone(&key("timezone"), value));
-        if slot_minutes == Some(0) {
-            if let Some(value) = required.slot_minutes {
-                self.problem(
-                    value.span().start,
-                    &key("slot_minutes"),
-                    "must be at least 1",
-                );
+        let slot_problem = match slot_minutes {
+            Some(0) => Some("must be at least 1"),
+            Some(minutes) if minutes > MOST_SLOT_MINUTES => {
+                Some("must be at most 1440 (a slot longer than a day cannot fit a session)")
             }
+            _ => None,
+        };
+        if let (Some(what), Some(value)) = (slot_problem, required.slot_minutes) {
+            self.problem(value.span().start, &key("slot_minutes"), what);
         }
         let (id, date, start, end, slot_minutes, break_minutes, breaks) = (
             id?,
@@ -243,7 +244,7 @@ impl Reader<'_> {
             );
             return None;
         }
-        if slot_minutes == 0 || slot_minutes > u32::from(u16::MAX) {
+        if slot_minutes == 0 || slot_minutes > MOST_SLOT_MINUTES {
             return None;
         }
         let session = Session {
@@ -423,6 +424,9 @@ struct HoursAt {
     start: usize,
     end: usize,
 }
+
+/// The longest slot (a day): longer ones fit no session, and a number past `u16` would be lost.
+const MOST_SLOT_MINUTES: u32 = 1440;
 
 /// The keys a `[[session]]` may have.
 const SESSION_KEYS: &[&str] = &[
@@ -925,6 +929,21 @@ mod tests {
             &GOOD.replace("slot_minutes = 30\n", ""),
             &["mission.toml:2: session[1].slot_minutes: missing (every session needs it)"],
         );
+        // A slot too long for any session is one problem, however long (70000 minutes, past a
+        // u16, once dropped the session without a word).
+        for minutes in ["0", "1441", "70000"] {
+            let expected = if minutes == "0" {
+                "must be at least 1"
+            } else {
+                "must be at most 1440 (a slot longer than a day cannot fit a session)"
+            };
+            check(
+                &GOOD.replace("slot_minutes = 30", &format!("slot_minutes = {minutes}")),
+                &[&format!(
+                    "mission.toml:7: session[1].slot_minutes: {expected}"
+                )],
+            );
+        }
         check(
             &format!("{GOOD}[rules]\nmin_meetings_per_firm = -1\nmax_meeting_per_firm = 3\n"),
             &[
