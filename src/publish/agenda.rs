@@ -2,7 +2,8 @@
 //! order with everything a delegate needs at the venue. PDF, HTML and calendar files are all
 //! drawn from these records, so they cannot disagree.
 
-use crate::model::{Contact, Mission, Session, Side, Status, TimeRange};
+use crate::model::{BuyerId, Contact, FirmId, Mission, Session, Side, Status, TimeRange};
+use crate::publish::ics::CalendarState;
 use crate::schedule::Meeting;
 
 /// One meeting as it appears on one participant's agenda.
@@ -51,6 +52,29 @@ pub struct Agenda {
 }
 
 impl Agenda {
+    /// The agenda of the participant `id` of `side` with these entries (in time order); `None`
+    /// for an id the mission does not know.
+    pub fn of(mission: &Mission, side: Side, id: &str, entries: Vec<Entry>) -> Option<Agenda> {
+        let (name, contact, booth) = match side {
+            Side::Firm => {
+                let firm = &mission.firms[mission.firm_index(&FirmId(id.to_string()))?];
+                (firm.name.clone(), firm.contact.clone(), firm.booth.clone())
+            }
+            Side::Buyer => {
+                let buyer = &mission.buyers[mission.buyer_index(&BuyerId(id.to_string()))?];
+                (buyer.company.clone(), buyer.contact.clone(), String::new())
+            }
+        };
+        Some(Agenda {
+            side,
+            id: id.to_string(),
+            name,
+            contact,
+            booth,
+            entries,
+        })
+    }
+
     /// Entries grouped by session, in time order (sessions in the order of their first meeting).
     pub fn by_session(&self) -> Vec<(usize, Vec<&Entry>)> {
         let mut groups: Vec<(usize, Vec<&Entry>)> = Vec::new();
@@ -114,16 +138,9 @@ pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Age
         .zip(firm_entries)
         // A participant that withdrew gets no agenda; its past meetings stay on the others'.
         .filter(|(firm, entries)| !entries.is_empty() && firm.status == Status::Active)
-        .map(|(firm, mut entries)| {
+        .filter_map(|(firm, mut entries)| {
             order(&mut entries);
-            Agenda {
-                side: Side::Firm,
-                id: firm.id.to_string(),
-                name: firm.name.clone(),
-                contact: firm.contact.clone(),
-                booth: firm.booth.clone(),
-                entries,
-            }
+            Agenda::of(mission, Side::Firm, firm.id.as_str(), entries)
         })
         .collect();
     let buyers = mission
@@ -131,19 +148,59 @@ pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Age
         .iter()
         .zip(buyer_entries)
         .filter(|(buyer, entries)| !entries.is_empty() && buyer.status == Status::Active)
-        .map(|(buyer, mut entries)| {
+        .filter_map(|(buyer, mut entries)| {
             order(&mut entries);
-            Agenda {
-                side: Side::Buyer,
-                id: buyer.id.to_string(),
-                name: buyer.company.clone(),
-                contact: buyer.contact.clone(),
-                booth: String::new(),
-                entries,
-            }
+            Agenda::of(mission, Side::Buyer, buyer.id.as_str(), entries)
         })
         .collect();
     (firms, buyers)
+}
+
+/// The agendas of a publication after `previous`: [`agendas`], and an agenda without meetings
+/// for each active participant who had meetings in an earlier publication and has none now, so
+/// that its calendar file carries the cancellations, in every later publication as on the other
+/// calendars (without it, the file would vanish and the participant's calendar keep the
+/// meetings). Each list stays in the order of the mission's files.
+pub fn agendas_after(
+    mission: &Mission,
+    meetings: &[Meeting],
+    previous: &CalendarState,
+) -> (Vec<Agenda>, Vec<Agenda>) {
+    let (firms, buyers) = agendas(mission, meetings);
+    let had_meetings = |side: Side, id: &str| {
+        previous.values().any(|event| match side {
+            Side::Firm => event.firm == id,
+            Side::Buyer => event.buyer == id,
+        })
+    };
+    let complete = |side: Side, list: Vec<Agenda>, ids: Vec<(&str, Status)>| -> Vec<Agenda> {
+        let mut list = list.into_iter().peekable();
+        let mut all = Vec::new();
+        for (id, status) in ids {
+            match list.peek() {
+                Some(agenda) if agenda.id == id => all.extend(list.next()),
+                _ if status == Status::Active && had_meetings(side, id) => {
+                    all.extend(Agenda::of(mission, side, id, Vec::new()))
+                }
+                _ => {}
+            }
+        }
+        all
+    };
+    let firm_ids = mission
+        .firms
+        .iter()
+        .map(|f| (f.id.as_str(), f.status))
+        .collect();
+    let buyer_ids = mission
+        .buyers
+        .iter()
+        .map(|b| (b.id.as_str(), b.status))
+        .collect();
+    (
+        complete(Side::Firm, firms, firm_ids),
+        complete(Side::Buyer, buyers, buyer_ids),
+    )
 }
 
 /// The English name of an interpreter's language with its code (`Hindi (hi)`); the code alone

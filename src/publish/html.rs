@@ -162,6 +162,9 @@ pub fn agenda_page(mission: &Mission, agenda: &Agenda, status: Status) -> String
             }
         }
     );
+    if agenda.entries.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", escape(labels.no_meetings));
+    }
     for (session_index, entries) in agenda.by_session() {
         let session = &mission.sessions[session_index];
         let heading = match agenda.side {

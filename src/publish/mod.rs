@@ -66,6 +66,8 @@ pub struct Labels {
     pub meetings: &'static str,
     pub contact: &'static str,
     pub continued: &'static str,
+    /// What an agenda without meetings says (its calendar file cancels any earlier ones).
+    pub no_meetings: &'static str,
 }
 
 impl Labels {
@@ -87,6 +89,8 @@ impl Labels {
                 meetings: "상담 Meetings",
                 contact: "담당자 Contact",
                 continued: "계속 continued",
+                no_meetings:
+                    "현재 예정된 상담이 없습니다. No meetings are scheduled for you at present.",
             },
             Side::Buyer => Labels {
                 title: "Meeting agenda",
@@ -103,6 +107,7 @@ impl Labels {
                 meetings: "Meetings",
                 contact: "Contact",
                 continued: "continued",
+                no_meetings: "No meetings are scheduled for you at present.",
             },
         }
     }
@@ -248,7 +253,7 @@ pub fn publish(
     previous: &CalendarState,
     stamp: &str,
 ) -> Result<Documents> {
-    let (firm_agendas, buyer_agendas) = agendas(mission, meetings);
+    let (firm_agendas, buyer_agendas) = agenda::agendas_after(mission, meetings, previous);
     let mut jobs: Vec<(&Agenda, String)> = Vec::new();
     let mut mailmerge = Vec::new();
     let mut warnings = Vec::new();
@@ -349,7 +354,7 @@ pub fn calendar_state(
     status: Status,
     previous: &CalendarState,
 ) -> CalendarState {
-    let (firms, buyers) = agendas(mission, meetings);
+    let (firms, buyers) = agenda::agendas_after(mission, meetings, previous);
     let states = firms
         .iter()
         .chain(&buyers)

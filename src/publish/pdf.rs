@@ -729,6 +729,19 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
             pen.y = frame(&mut surface, &pen, &sheet, page_number);
         };
     }
+    if agenda.entries.is_empty() {
+        pen.y += 14.0;
+        for line in wrap(
+            &pen.measure,
+            labels.no_meetings,
+            10.0,
+            PAGE_WIDTH - 2.0 * MARGIN,
+            4,
+        ) {
+            pen.text(&mut surface, (MARGIN, pen.y), 10.0, false, ink(), &line);
+            pen.y += 13.0;
+        }
+    }
     for (session_index, entries) in agenda.by_session() {
         let session = &mission.sessions[session_index];
         let table = SessionTable::new(&pen, &sheet, &columns, session, &entries);

@@ -109,26 +109,7 @@ impl Timetable {
         if let Some(agenda) = list.iter().find(|a| a.id == id) {
             return Some(agenda.clone());
         }
-        let (name, contact, booth) = match side {
-            crate::Side::Firm => mission.firm_index(&crate::FirmId(id.to_string())).map(|i| {
-                let f = &mission.firms[i];
-                (f.name.clone(), f.contact.clone(), f.booth.clone())
-            }),
-            crate::Side::Buyer => mission
-                .buyer_index(&crate::BuyerId(id.to_string()))
-                .map(|i| {
-                    let b = &mission.buyers[i];
-                    (b.company.clone(), b.contact.clone(), String::new())
-                }),
-        }?;
-        Some(Agenda {
-            side,
-            id: id.to_string(),
-            name,
-            contact,
-            booth,
-            entries: Vec::new(),
-        })
+        Agenda::of(mission, side, id, Vec::new())
     }
 }
 

@@ -388,6 +388,56 @@ fn republishing_updates_events_instead_of_duplicating_them() {
     assert_eq!(sequences("F02"), after);
 }
 
+/// A participant who loses every meeting still gets a calendar file, which cancels them: without
+/// it the file would vanish and the participant's calendar keep meetings that will not happen.
+#[test]
+fn a_participant_who_loses_every_meeting_gets_a_calendar_that_cancels_them() {
+    let scratch = copy_fixture("india-2017");
+    schedule_and_publish(scratch.path(), &[]);
+    let dir = scratch.path().to_str().unwrap();
+    let out = scratch.path().join("out");
+    let path = out.join("schedule.json");
+    let mut document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let meetings = document["meetings"].as_array_mut().unwrap();
+    let buyer = meetings[0]["buyer"].as_str().unwrap().to_string();
+    let held = meetings.iter().filter(|m| m["buyer"] == *buyer).count();
+    meetings.retain(|m| m["buyer"] != *buyer);
+    std::fs::write(&path, serde_json::to_string_pretty(&document).unwrap()).unwrap();
+    let republished = run(&["publish", dir]);
+    assert_eq!(republished.code, 0, "{}", republished.stderr);
+    let (events, _) = calendar(&out.join(format!("agendas/buyers/{buyer}.ics")));
+    assert_eq!(events.len(), held, "{buyer}: one event per meeting it had");
+    for event in &events {
+        assert_eq!(
+            event["STATUS"].0, "CANCELLED",
+            "{buyer}: {:?}",
+            event["UID"]
+        );
+    }
+    // Its agenda says it has no meeting, and the mail-merge list says so too.
+    let page = std::fs::read_to_string(out.join(format!("agendas/buyers/{buyer}.html"))).unwrap();
+    assert!(!page.contains("<td"), "{buyer}'s page still lists meetings");
+    assert!(out.join(format!("agendas/buyers/{buyer}.pdf")).exists());
+    let mailmerge = std::fs::read_to_string(out.join("mailmerge.csv")).unwrap();
+    let row = mailmerge
+        .lines()
+        .find(|line| line.contains(&format!(",{buyer},")))
+        .unwrap_or_else(|| panic!("{buyer} is not in the mail-merge list"));
+    assert!(row.trim_end().ends_with(",0"), "{row}");
+    // The next publication keeps the file and its cancellations, unchanged.
+    let before = std::fs::read_to_string(out.join(format!("agendas/buyers/{buyer}.ics"))).unwrap();
+    assert_eq!(run(&["publish", dir]).code, 0);
+    let after = std::fs::read_to_string(out.join(format!("agendas/buyers/{buyer}.ics"))).unwrap();
+    let without_stamps = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|line| !line.starts_with("DTSTAMP"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(without_stamps(&after), without_stamps(&before));
+}
+
 /// A cell Excel keeps as a number (a date, a time, a number), as that number.
 fn excel_number(cell: &calamine::Data) -> f64 {
     match cell {
