@@ -412,20 +412,31 @@ mod brute_force {
     }
 }
 
-/// With HiGHS compiled in, both solvers reach the same optimum on the same missions.
+/// With HiGHS compiled in, both solvers reach the same optimum on the same missions: plain ones
+/// and the families that make real missions hard (partial windows, scarce interpreters, dense
+/// requests, overlapping sessions). `.ci/run` runs only this test with HiGHS compiled in.
 #[cfg(feature = "highs")]
 #[test]
 fn highs_and_microlp_agree() {
     use missionmatch::SolverChoice;
-    for seed in 1..=3 {
-        let mission = generate(&GeneratorOptions {
+    let families: [fn(&mut GeneratorOptions); 5] = [
+        |_| {},
+        |options| options.partial_windows = true,
+        |options| options.scarce_interpreters = true,
+        |options| options.dense_requests = true,
+        |options| options.overlapping_sessions = true,
+    ];
+    for (seed, family) in (1..).zip(families) {
+        let mut options = GeneratorOptions {
             firms: 8,
             buyers: 40,
             seed,
             sessions: 2,
             headings: 4,
             ..Default::default()
-        });
+        };
+        family(&mut options);
+        let mission = generate(&options);
         let weights = synthetic_weights(&mission, seed);
         let solve = |solver| {
             let result = schedule(
