@@ -5,6 +5,8 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
+use crate::error::Error;
+
 use crate::{
     generate, synthetic_weights, write_mission, write_weights, GeneratorOptions, TextStyle,
 };
@@ -77,6 +79,23 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
         country,
         out_dir,
     } = arguments;
+    // Refused before anything is written (`--firms 0` panicked, `--sessions 0` wrote one
+    // session, `--country XX` wrote India).
+    let country = country.to_ascii_uppercase();
+    let refusal = if firms == 0 {
+        Some("--firms must be at least 1".to_string())
+    } else if sessions == 0 {
+        Some("--sessions must be at least 1".to_string())
+    } else if !matches!(country.as_str(), "IN" | "VN") {
+        Some(format!(
+            "--country {country}: the generator writes missions to IN (India) or VN (Vietnam)"
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = refusal {
+        return Err(Error::BadOption(message).into());
+    }
     let started = Instant::now();
     let mission = generate(&GeneratorOptions {
         firms,
@@ -89,7 +108,7 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
             TextStyle::Described
         },
         headings: 0,
-        country: country.to_ascii_uppercase(),
+        country,
         varied_windows,
         partial_windows,
         scarce_interpreters,

@@ -47,6 +47,33 @@ fn the_generate_command_writes_a_folder_check_accepts() {
     assert!(output.stdout.contains("firms: 12\n"), "{}", output.stdout);
 }
 
+/// Arguments the generator cannot honour are refused with one message, and nothing is written.
+#[test]
+fn the_generate_command_refuses_what_it_cannot_write() {
+    for (arguments, message) in [
+        (
+            &["--firms", "0", "--buyers", "5"][..],
+            "--firms must be at least 1",
+        ),
+        (
+            &["--firms", "2", "--buyers", "5", "--sessions", "0"][..],
+            "--sessions must be at least 1",
+        ),
+        (
+            &["--firms", "2", "--buyers", "5", "--country", "xx"][..],
+            "--country XX: the generator writes missions to IN (India) or VN (Vietnam)",
+        ),
+    ] {
+        let scratch = Scratch::new("generate-refused");
+        let out = scratch.path().join("mission");
+        let mut command = vec!["generate"];
+        command.extend(arguments);
+        command.push(out.to_str().unwrap());
+        run(&command).fails_with(2, message);
+        assert!(!out.exists(), "{arguments:?} wrote {}", out.display());
+    }
+}
+
 /// What each of the scheduler family's generator options makes, checked on the mission it
 /// writes (and reads back): each a hard case of real missions the plain generator lacks.
 #[test]
