@@ -586,7 +586,7 @@ fn parse_tables(text: &str) -> Result<(SpannedTable, Sections), Problem> {
             line(&error),
             "structure",
             format!(
-                "{} ([[session]] must be an array of tables; interpreters, rules, model, followup and organiser tables)",
+                "{} ([[session]] must be an array of tables; interpreters, rules, model, followup, organiser, participation and email tables)",
                 error.message().trim()
             ),
         )
