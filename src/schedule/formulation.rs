@@ -175,6 +175,21 @@ struct Totals {
     buyers: Vec<Terms>,
 }
 
+impl Totals {
+    /// Each participant's variables beside its value of a per-firm and a per-buyer list (its
+    /// maximum, its minimum), firms first.
+    fn with<'a>(
+        &'a self,
+        per_firm: &'a [u32],
+        per_buyer: &'a [u32],
+    ) -> impl Iterator<Item = (&'a Terms, &'a u32)> {
+        self.firms
+            .iter()
+            .zip(per_firm)
+            .chain(self.buyers.iter().zip(per_buyer))
+    }
+}
+
 /// One variable per pair and class its slots reach (meeting variables come first in the model),
 /// with each pair's variables.
 fn add_meeting_variables(
@@ -318,12 +333,7 @@ fn add_maximum_rows(
             .sum();
         pairs.min(slots)
     };
-    let maxima = totals
-        .firms
-        .iter()
-        .zip(&instance.firm_max)
-        .chain(totals.buyers.iter().zip(&instance.buyer_max));
-    for (terms, &maximum) in maxima {
+    for (terms, &maximum) in totals.with(&instance.firm_max, &instance.buyer_max) {
         let can_bind = (maximum as usize) < most_meetings(terms);
         if can_bind || (implied_maxima && terms.len() > maximum as usize) {
             model.add_row(terms.clone(), Sense::AtMost, f64::from(maximum));
@@ -340,12 +350,7 @@ fn add_coverage_rows(
 ) -> (Vec<usize>, Vec<usize>) {
     let mut coverage = Vec::new();
     let mut coverage_rows = Vec::new();
-    let participants = totals
-        .firms
-        .iter()
-        .zip(&instance.firm_min)
-        .chain(totals.buyers.iter().zip(&instance.buyer_min));
-    for (terms, &minimum) in participants {
+    for (terms, &minimum) in totals.with(&instance.firm_min, &instance.buyer_min) {
         // Participants without pairs here are covered 0 whatever happens: no variable.
         if minimum == 0 || terms.is_empty() {
             continue;
