@@ -5,9 +5,14 @@ heading's own name, 1: a subheading's, 2 and more: national lines), in Korean (H
 (AHTN 2022) and the English names both give their national lines. The matcher learns which
 words point to which heading from them (src/bridge/).
 
-Usage: python3 build.py [SHARED_DATA_DIR]   (default: ../../../shared/data)
+With a second argument, the path of `reference_data/search_references.json` of the GitHub
+repository trade-tariff/trade-tariff-lambdas-fpo-search (the UK Trade Tariff's search references:
+the names traders use, each with its commodity code), it also writes common-names-en.tsv (each
+name at depth 1 under its heading).
+
+Usage: python3 build.py [SHARED_DATA_DIR [SEARCH_REFERENCES_JSON]]   (default: ../../../shared/data)
 Sources and terms: see README.md beside this script."""
-import csv, sys, unicodedata
+import csv, json, sys, unicodedata
 from pathlib import Path
 
 here = Path(__file__).resolve().parent
@@ -57,3 +62,16 @@ with open(shared / "hs-vi" / "hs_vi_2022.csv", encoding="utf-8") as f:
 write("segments-ko.tsv", ko)
 write("segments-vi.tsv", vi)
 write("segments-en.tsv", en)
+
+if len(sys.argv) > 2:
+    with open(sys.argv[2], encoding="utf-8") as f:
+        references = json.load(f)
+    headings = set()
+    with open(shared / "hs2022.csv", encoding="utf-8") as f:
+        headings = {row["code"] for row in csv.DictReader(f) if len(row["code"]) == 4}
+    common = sorted(
+        (code.strip()[:4], 1, name)
+        for name, code in references.items()
+        if code.strip()[:4] in headings
+    )
+    write("common-names-en.tsv", common)

@@ -25,6 +25,10 @@ pub use words::{has_vietnamese, is_hangul};
 const SEGMENTS_KO: &str = include_str!("../../data/hs-bridge/segments-ko.tsv");
 const SEGMENTS_VI: &str = include_str!("../../data/hs-bridge/segments-vi.tsv");
 const SEGMENTS_EN: &str = include_str!("../../data/hs-bridge/segments-en.tsv");
+/// The names traders use for goods, each under its heading (the UK Trade Tariff's search
+/// references, `data/hs-bridge/README.md`): English words the nomenclatures' wording lacks
+/// (strollers, juicers, cable ties).
+const COMMON_NAMES_EN: &str = include_str!("../../data/hs-bridge/common-names-en.tsv");
 /// Trade words the official wording lacks (`language,words,heading,source`), each row with its
 /// reason; they count as a heading's own name.
 const TRADE_WORDS: &str = include_str!("../../data/hs-bridge/trade-words.csv");
@@ -194,6 +198,9 @@ impl Bridge {
         for (heading, depth, text) in segments(SEGMENTS_EN)? {
             lines.add(heading, depth, Language::English, text);
         }
+        for (heading, depth, text) in segments(COMMON_NAMES_EN)? {
+            lines.add(heading, depth, Language::English, text);
+        }
         for &(heading, depth, text) in &korean_segments {
             lines.add(heading, depth, Language::Korean, text);
         }
@@ -231,7 +238,10 @@ impl Bridge {
         for entry in hs.entries() {
             english.extend(ascii_words(&entry.description));
         }
-        for (_, _, text) in segments(SEGMENTS_EN)? {
+        for (_, _, text) in segments(SEGMENTS_EN)?
+            .into_iter()
+            .chain(segments(COMMON_NAMES_EN)?)
+        {
             english.extend(ascii_words(text));
         }
         // Loanwords are borrowed in the singular (프린터, printer); the nomenclature writes
