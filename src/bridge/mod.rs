@@ -39,6 +39,8 @@ const DEPTH_STRENGTH: [f64; 4] = [1.0, 0.75, 0.6, 0.5];
 /// How much more a word counts for a heading whose own name holds it than for one whose lines
 /// do (the ratio of their strengths to this power).
 const SHARPNESS: i32 = 1;
+/// How much each syllable of a Vietnamese word counts beside the word itself.
+const SYLLABLE_OF_WORD: f64 = 0.3;
 /// A word used by more headings than this says nothing about the product.
 const MOST_HEADINGS: usize = 100;
 /// A one-syllable Korean word counts only when few headings use it (배: pear, ship, belly).
@@ -559,6 +561,15 @@ impl Bridge {
                     {
                         let as_written = written[position..position + n].join(" ");
                         put(format!("v:{gram}"), &as_written, 1.0, position);
+                        // A word's syllables still say something of it where the nomenclature
+                        // writes them apart ("ống đồng": "ống ... bằng đồng").
+                        for (syllable, as_written) in tokens[position..position + n]
+                            .iter()
+                            .zip(&written[position..position + n])
+                            .filter(|(s, _)| !words::is_vietnamese_function(s))
+                        {
+                            put(format!("v:{syllable}"), as_written, SYLLABLE_OF_WORD, position);
+                        }
                         taken = n;
                         break;
                     }
