@@ -39,7 +39,9 @@ const DEPTH_STRENGTH: [f64; 4] = [1.0, 0.75, 0.6, 0.5];
 /// How much more a word counts for a heading whose own name holds it than for one whose lines
 /// do (the ratio of their strengths to this power).
 const SHARPNESS: i32 = 1;
-/// How much each syllable of a Vietnamese word counts beside the word itself.
+/// How much each syllable of a Vietnamese word, or the head noun of a Korean compound the
+/// nomenclature knows whole, counts beside the word itself (0.3 on the training halves: nDCG@10
+/// 0.691/0.707 -> 0.708/0.713; 0.5: 0.698/0.716).
 const SYLLABLE_OF_WORD: f64 = 0.3;
 /// A word used by more headings than this says nothing about the product.
 const MOST_HEADINGS: usize = 100;
@@ -455,6 +457,15 @@ impl Bridge {
             // say better (모터: the nomenclature's motors are 전동기).
             for (english, borrowed) in self.borrowed(stem) {
                 put(format!("e:{english}"), stem, 0.6 * borrowed * weight);
+            }
+            // A compound's head noun still says something of it where the nomenclature names
+            // the head alone (순간접착제: 접착제).
+            let syllables: Vec<char> = stem.chars().collect();
+            if let Some(head) = (1..syllables.len().saturating_sub(1))
+                .map(|start| syllables[start..].iter().collect::<String>())
+                .find(|head| self.korean_words.contains(head))
+            {
+                put(format!("k:{head}"), stem, SYLLABLE_OF_WORD * weight);
             }
             return;
         }
