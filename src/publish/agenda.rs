@@ -157,7 +157,7 @@ pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Age
 }
 
 /// The agendas of a publication after `previous`: [`agendas`], and an agenda without meetings
-/// for each active participant who had meetings in an earlier publication and has none now, so
+/// for each participant (active or withdrawn) who had meetings in an earlier publication and has none now, so
 /// that its calendar file carries the cancellations, in every later publication as on the other
 /// calendars (without it, the file would vanish and the participant's calendar keep the
 /// meetings). Each list stays in the order of the mission's files.
@@ -173,13 +173,13 @@ pub fn agendas_after(
             Side::Buyer => event.buyer == id,
         })
     };
-    let complete = |side: Side, list: Vec<Agenda>, ids: Vec<(&str, Status)>| -> Vec<Agenda> {
+    let complete = |side: Side, list: Vec<Agenda>, ids: Vec<&str>| -> Vec<Agenda> {
         let mut list = list.into_iter().peekable();
         let mut all = Vec::new();
-        for (id, status) in ids {
+        for id in ids {
             match list.peek() {
                 Some(agenda) if agenda.id == id => all.extend(list.next()),
-                _ if status == Status::Active && had_meetings(side, id) => {
+                _ if had_meetings(side, id) => {
                     all.extend(Agenda::of(mission, side, id, Vec::new()))
                 }
                 _ => {}
@@ -187,16 +187,8 @@ pub fn agendas_after(
         }
         all
     };
-    let firm_ids = mission
-        .firms
-        .iter()
-        .map(|f| (f.id.as_str(), f.status))
-        .collect();
-    let buyer_ids = mission
-        .buyers
-        .iter()
-        .map(|b| (b.id.as_str(), b.status))
-        .collect();
+    let firm_ids = mission.firms.iter().map(|f| f.id.as_str()).collect();
+    let buyer_ids = mission.buyers.iter().map(|b| b.id.as_str()).collect();
     (
         complete(Side::Firm, firms, firm_ids),
         complete(Side::Buyer, buyers, buyer_ids),

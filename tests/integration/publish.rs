@@ -392,6 +392,14 @@ fn republishing_updates_events_instead_of_duplicating_them() {
 /// it the file would vanish and the participant's calendar keep meetings that will not happen.
 #[test]
 fn a_participant_who_loses_every_meeting_gets_a_calendar_that_cancels_them() {
+    // Its meetings dropped from the timetable, or itself withdrawn (`status = cancelled`) as
+    // well: either way its calendar must not keep them.
+    for withdrawn in [false, true] {
+        loses_every_meeting(withdrawn);
+    }
+}
+
+fn loses_every_meeting(withdrawn: bool) {
     let scratch = copy_fixture("india-2017");
     schedule_and_publish(scratch.path(), &[]);
     let dir = scratch.path().to_str().unwrap();
@@ -404,10 +412,28 @@ fn a_participant_who_loses_every_meeting_gets_a_calendar_that_cancels_them() {
     let held = meetings.iter().filter(|m| m["buyer"] == *buyer).count();
     meetings.retain(|m| m["buyer"] != *buyer);
     std::fs::write(&path, serde_json::to_string_pretty(&document).unwrap()).unwrap();
+    if withdrawn {
+        let buyers = scratch.path().join("buyers.csv");
+        let text = std::fs::read_to_string(&buyers).unwrap();
+        let marked: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(index, line)| match index {
+                0 => format!("{line},status"),
+                _ if line.starts_with(&format!("{buyer},")) => format!("{line},cancelled"),
+                _ => format!("{line},"),
+            })
+            .collect();
+        std::fs::write(&buyers, marked.join("\n") + "\n").unwrap();
+    }
     let republished = run(&["publish", dir]);
     assert_eq!(republished.code, 0, "{}", republished.stderr);
     let (events, _) = calendar(&out.join(format!("agendas/buyers/{buyer}.ics")));
-    assert_eq!(events.len(), held, "{buyer}: one event per meeting it had");
+    assert_eq!(
+        events.len(),
+        held,
+        "{buyer} (withdrawn: {withdrawn}): one event per meeting it had"
+    );
     for event in &events {
         assert_eq!(
             event["STATUS"].0, "CANCELLED",
