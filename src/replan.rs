@@ -676,11 +676,7 @@ fn replan_releasing(
     }
     let value: f64 = meetings.iter().map(|m| m.expected_value_usd).sum();
     let bound = (fixed_value + filled.upper_bound_usd).max(value);
-    let gap = if bound > 0.0 {
-        ((bound - value) / bound).max(0.0)
-    } else {
-        0.0
-    };
+    let gap = crate::schedule::relative_gap(bound, value);
     notes.extend(filled.notes.iter().cloned());
     notes.insert(
         0,

@@ -31,7 +31,7 @@ use crate::model::{BuyerId, FirmId, Mission, SlotId};
 pub use deadline::Deadline;
 pub use explain::Shortfall;
 pub use instance::Reserved;
-pub use solver::SolverChoice;
+pub use solver::{relative_gap, SolverChoice};
 pub use tables::assign_tables;
 pub use validate::{idle_gaps, minimum_coverage, validate_published, validate_schedule};
 
@@ -329,11 +329,7 @@ pub fn schedule(
     let meetings = to_meetings(mission, &instance, &placements);
     let value: f64 = meetings.iter().map(|m| m.expected_value_usd).sum();
     let bound = bound.max(value);
-    let gap = if bound > 0.0 {
-        ((bound - value) / bound).max(0.0)
-    } else {
-        0.0
-    };
+    let gap = solver::relative_gap(bound, value);
     let minimum_coverage = minimum_coverage(mission, &meetings);
     let shortfalls = explain::shortfalls(mission, &instance, &placements);
     Ok(Schedule {
