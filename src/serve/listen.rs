@@ -3,7 +3,8 @@
 //! `axum::serve` gives hyper no timer, and without one hyper reads a request's headers for as
 //! long as the client cares to drip them: a few hundred such connections hold the server.
 //! Here each connection has a timer, so a request's headers must arrive within `read_timeout`
-//! (hyper closes the connection otherwise), and [`idle_body_limit`] bounds each pause in a body.
+//! (hyper closes the connection otherwise), and [`idle_body_limit`] bounds each pause in a body
+//! and how slowly a body may arrive.
 
 use std::future::Future;
 use std::time::Duration;
@@ -17,6 +18,9 @@ use hyper_util::service::TowerToHyperService;
 
 /// How long a client may take to send a request's headers, and to send the next part of a body.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// The slowest a body may arrive on average, in bytes a second, once `READ_TIMEOUT` has passed
+/// (a 20 MB upload at this rate takes under six hours; a modem sends 7 kB a second).
+pub const LEAST_BODY_RATE: f64 = 1024.0;
 
 /// Serves `router` on `listener` until `shutdown` completes; connections still open then get a
 /// few seconds to finish.
@@ -85,26 +89,40 @@ pub async fn answer_panics(request: Request, next: Next) -> Response {
     }
 }
 
-/// A request body that pauses longer than `limit` between two parts ends in an error, which
-/// the handler's extractor answers with 400 (JSON, by `json_errors`).
+/// A request body that pauses longer than `limit` between two parts, or that arrives slower
+/// than [`LEAST_BODY_RATE`] on average once `limit` has passed (a byte every few seconds holds a
+/// connection as long as silence would), ends in an error, which the handler's extractor
+/// answers with 400 (JSON, by `json_errors`).
 async fn idle_body_limit(request: Request, next: Next, limit: Duration) -> Response {
     use futures_util::StreamExt as _;
     let (parts, body) = request.into_parts();
-    let chunks =
-        futures_util::stream::unfold(Some(body.into_data_stream()), move |state| async move {
-            let mut chunks = state?;
+    let started = std::time::Instant::now();
+    let cut_off = |reason: String| Some((Err(axum::Error::new(reason)), None));
+    let chunks = futures_util::stream::unfold(
+        Some((body.into_data_stream(), 0usize)),
+        move |state| async move {
+            let (mut chunks, received) = state?;
             match tokio::time::timeout(limit, chunks.next()).await {
-                Ok(Some(chunk)) => Some((chunk, Some(chunks))),
+                Ok(Some(Ok(chunk))) => {
+                    let received = received + chunk.len();
+                    let elapsed = started.elapsed();
+                    if elapsed > limit
+                        && (received as f64) < LEAST_BODY_RATE * elapsed.as_secs_f64()
+                    {
+                        return cut_off(format!(
+                            "the client sent {received} bytes in {} s, slower than {} bytes a second",
+                            elapsed.as_secs(),
+                            LEAST_BODY_RATE
+                        ));
+                    }
+                    Some((Ok(chunk), Some((chunks, received))))
+                }
+                Ok(Some(Err(error))) => Some((Err(error), None)),
                 Ok(None) => None,
-                Err(_) => Some((
-                    Err(axum::Error::new(format!(
-                        "the client sent nothing for {} s",
-                        limit.as_secs()
-                    ))),
-                    None,
-                )),
+                Err(_) => cut_off(format!("the client sent nothing for {} s", limit.as_secs())),
             }
-        });
+        },
+    );
     next.run(Request::from_parts(
         parts,
         axum::body::Body::from_stream(chunks),

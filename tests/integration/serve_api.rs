@@ -1015,6 +1015,40 @@ fn answer_to_a_stalled_client(base: &str, sent: &str) -> Result<String, String> 
     }
 }
 
+/// What a client gets that sends its headers, then a body byte every 300 ms, within 10 s.
+fn answer_to_a_dripping_client(base: &str, headers: &str) -> Result<String, String> {
+    use std::io::{Read, Write};
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(headers.as_bytes()).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    std::thread::spawn(move || {
+        while writer.write_all(b" ").is_ok() {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+    });
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return Ok(String::from_utf8_lossy(&answer).into_owned()),
+            Ok(n) => {
+                answer.extend_from_slice(&buffer[..n]);
+                if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+                    return Ok(String::from_utf8_lossy(&answer).into_owned());
+                }
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => {
+                return Ok(String::from_utf8_lossy(&answer).into_owned())
+            }
+            Err(error) => return Err(format!("still open after 10 s ({error})")),
+        }
+    }
+}
+
 #[test]
 fn clients_that_stop_sending_are_cut_off() {
     let server = TestServer::start_with(std::time::Duration::from_secs(1));
@@ -1038,6 +1072,19 @@ fn clients_that_stop_sending_are_cut_off() {
     .unwrap();
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("\"error\""), "{answer}");
+    // A body dripped a byte at a time, each pause shorter than the timeout.
+    let answer = answer_to_a_dripping_client(
+        &server.base,
+        &format!(
+            "PUT /api/missions/1/outcomes/F01/IN-001 HTTP/1.1\r\nHost: {host}\r\n\
+             Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
+             Content-Length: 100\r\n\r\n",
+            server.token
+        ),
+    )
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("slower than"), "{answer}");
     // The server still answers everyone else.
     let (status, _) = server.api().get("/api/missions");
     assert_eq!(status, StatusCode::OK);
