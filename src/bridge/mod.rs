@@ -573,13 +573,20 @@ impl Bridge {
                         let as_written = written[position..position + n].join(" ");
                         put(format!("v:{gram}"), &as_written, 1.0, position);
                         // A word's syllables still say something of it where the nomenclature
-                        // writes them apart ("ống đồng": "ống ... bằng đồng").
-                        for (syllable, as_written) in tokens[position..position + n]
-                            .iter()
-                            .zip(&written[position..position + n])
-                            .filter(|(s, _)| !words::is_vietnamese_function(s))
-                        {
-                            put(format!("v:{syllable}"), as_written, SYLLABLE_OF_WORD, position);
+                        // writes them apart ("ống đồng": "ống ... bằng đồng"), in its name (so
+                        // a qualifier's syllables qualify: "công nghiệp").
+                        if !words::is_boilerplate(&format!("v:{gram}")) {
+                            for syllable in tokens[position..position + n]
+                                .iter()
+                                .filter(|s| !words::is_vietnamese_function(s))
+                            {
+                                put(
+                                    format!("v:{syllable}"),
+                                    &as_written,
+                                    SYLLABLE_OF_WORD,
+                                    position,
+                                );
+                            }
                         }
                         taken = n;
                         break;
