@@ -381,6 +381,10 @@ fn main() {
         "(f) held out, catalogue style",
         &data.join("heldout-catalogue"),
     );
+    labelled(
+        "(h) held out, a 12 x 60 Vietnam mission",
+        &data.join("heldout-vietnam"),
+    );
     // Written outside the team; not in the repository (a clone without ../shared skips it).
     labelled(
         "(g) crosslingual-dev (shared, written outside the team)",

@@ -88,10 +88,39 @@ impl Agenda {
     }
 }
 
-/// Every participant's agenda, firms then buyers, each in the order of the mission's files;
-/// participants without a meeting get none. Meetings must name known firms, buyers and slots
-/// (as [`crate::read_schedule`] guarantees).
+/// Every active participant's agenda, firms then buyers, each in the order of the mission's
+/// files; participants without a meeting get none. A participant that withdrew gets none either;
+/// its past meetings stay on the others'. Meetings must name known firms, buyers and slots (as
+/// [`crate::read_schedule`] guarantees).
 pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Agenda>) {
+    let active = |ids: Vec<(&str, Status)>| -> std::collections::HashSet<String> {
+        ids.into_iter()
+            .filter(|(_, status)| *status == Status::Active)
+            .map(|(id, _)| id.to_string())
+            .collect()
+    };
+    let firms_active = active(
+        mission
+            .firms
+            .iter()
+            .map(|f| (f.id.as_str(), f.status))
+            .collect(),
+    );
+    let buyers_active = active(
+        mission
+            .buyers
+            .iter()
+            .map(|b| (b.id.as_str(), b.status))
+            .collect(),
+    );
+    let (mut firms, mut buyers) = every_agenda(mission, meetings);
+    firms.retain(|agenda| firms_active.contains(&agenda.id));
+    buyers.retain(|agenda| buyers_active.contains(&agenda.id));
+    (firms, buyers)
+}
+
+/// The agendas of every participant with a meeting, withdrawn or not.
+fn every_agenda(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Agenda>) {
     let mut firm_entries: Vec<Vec<Entry>> = vec![Vec::new(); mission.firms.len()];
     let mut buyer_entries: Vec<Vec<Entry>> = vec![Vec::new(); mission.buyers.len()];
     for (index, meeting) in meetings.iter().enumerate() {
@@ -136,8 +165,7 @@ pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Age
         .firms
         .iter()
         .zip(firm_entries)
-        // A participant that withdrew gets no agenda; its past meetings stay on the others'.
-        .filter(|(firm, entries)| !entries.is_empty() && firm.status == Status::Active)
+        .filter(|(_, entries)| !entries.is_empty())
         .filter_map(|(firm, mut entries)| {
             order(&mut entries);
             Agenda::of(mission, Side::Firm, firm.id.as_str(), entries)
@@ -147,7 +175,7 @@ pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Age
         .buyers
         .iter()
         .zip(buyer_entries)
-        .filter(|(buyer, entries)| !entries.is_empty() && buyer.status == Status::Active)
+        .filter(|(_, entries)| !entries.is_empty())
         .filter_map(|(buyer, mut entries)| {
             order(&mut entries);
             Agenda::of(mission, Side::Buyer, buyer.id.as_str(), entries)
@@ -156,32 +184,39 @@ pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Age
     (firms, buyers)
 }
 
-/// The agendas of a publication after `previous`: [`agendas`], and an agenda without meetings
-/// for each participant (active or withdrawn) who had meetings in an earlier publication and has none now, so
-/// that its calendar file carries the cancellations, in every later publication as on the other
-/// calendars (without it, the file would vanish and the participant's calendar keep the
-/// meetings). Each list stays in the order of the mission's files.
+/// The agendas of a publication after `previous`: [`agendas`], and for each participant whose
+/// events an earlier publication holds but who has no agenda there (it lost every meeting, or
+/// withdrew), an agenda of what it still has (a withdrawn one's meetings that took place; a
+/// timetable that publishes has no other of its), so that its calendar file carries the
+/// cancellations, in every later publication as on the other calendars (without it, the file
+/// would vanish and the participant's calendar keep the meetings). Each list stays in the order
+/// of the mission's files.
 pub fn agendas_after(
     mission: &Mission,
     meetings: &[Meeting],
     previous: &CalendarState,
 ) -> (Vec<Agenda>, Vec<Agenda>) {
     let (firms, buyers) = agendas(mission, meetings);
+    let (every_firm, every_buyer) = every_agenda(mission, meetings);
     let had_meetings = |side: Side, id: &str| {
         previous.values().any(|event| match side {
             Side::Firm => event.firm == id,
             Side::Buyer => event.buyer == id,
         })
     };
-    let complete = |side: Side, list: Vec<Agenda>, ids: Vec<&str>| -> Vec<Agenda> {
+    let complete = |side: Side, list: Vec<Agenda>, every: &[Agenda], ids: Vec<&str>| {
         let mut list = list.into_iter().peekable();
         let mut all = Vec::new();
         for id in ids {
             match list.peek() {
                 Some(agenda) if agenda.id == id => all.extend(list.next()),
-                _ if had_meetings(side, id) => {
-                    all.extend(Agenda::of(mission, side, id, Vec::new()))
-                }
+                _ if had_meetings(side, id) => all.extend(
+                    every
+                        .iter()
+                        .find(|agenda| agenda.id == id)
+                        .cloned()
+                        .or_else(|| Agenda::of(mission, side, id, Vec::new())),
+                ),
                 _ => {}
             }
         }
@@ -190,8 +225,8 @@ pub fn agendas_after(
     let firm_ids = mission.firms.iter().map(|f| f.id.as_str()).collect();
     let buyer_ids = mission.buyers.iter().map(|b| b.id.as_str()).collect();
     (
-        complete(Side::Firm, firms, firm_ids),
-        complete(Side::Buyer, buyers, buyer_ids),
+        complete(Side::Firm, firms, &every_firm, firm_ids),
+        complete(Side::Buyer, buyers, &every_buyer, buyer_ids),
     )
 }
 

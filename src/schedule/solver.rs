@@ -860,7 +860,10 @@ pub(crate) mod tests {
         ];
         for (bound, value, gap) in cases {
             let got = relative_gap(bound, value);
-            assert!((got - gap).abs() < 1e-15, "{bound} {value}: {got} not {gap}");
+            assert!(
+                (got - gap).abs() < 1e-15,
+                "{bound} {value}: {got} not {gap}"
+            );
         }
     }
 

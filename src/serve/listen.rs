@@ -90,32 +90,33 @@ pub async fn answer_panics(request: Request, next: Next) -> Response {
 }
 
 /// A request body that pauses longer than `limit` between two parts, or that arrives slower
-/// than [`LEAST_BODY_RATE`] on average once `limit` has passed (a byte every few seconds holds a
-/// connection as long as silence would), ends in an error, which the handler's extractor
-/// answers with 400 (JSON, by `json_errors`).
+/// than [`LEAST_BODY_RATE`] on average once the client has taken `limit` (a byte every few
+/// seconds holds a connection as long as silence would), ends in an error, which the handler's
+/// extractor answers with 400 (JSON, by `json_errors`).
 async fn idle_body_limit(request: Request, next: Next, limit: Duration) -> Response {
     use futures_util::StreamExt as _;
     let (parts, body) = request.into_parts();
-    let started = std::time::Instant::now();
     let cut_off = |reason: String| Some((Err(axum::Error::new(reason)), None));
+    // The time spent waiting for the client, not for the handler to read on.
     let chunks = futures_util::stream::unfold(
-        Some((body.into_data_stream(), 0usize)),
+        Some((body.into_data_stream(), 0usize, Duration::ZERO)),
         move |state| async move {
-            let (mut chunks, received) = state?;
-            match tokio::time::timeout(limit, chunks.next()).await {
+            let (mut chunks, received, waited) = state?;
+            let asked = std::time::Instant::now();
+            let next = tokio::time::timeout(limit, chunks.next()).await;
+            let waited = waited + asked.elapsed();
+            match next {
                 Ok(Some(Ok(chunk))) => {
                     let received = received + chunk.len();
-                    let elapsed = started.elapsed();
-                    if elapsed > limit
-                        && (received as f64) < LEAST_BODY_RATE * elapsed.as_secs_f64()
+                    if waited > limit && (received as f64) < LEAST_BODY_RATE * waited.as_secs_f64()
                     {
                         return cut_off(format!(
                             "the client sent {received} bytes in {} s, slower than {} bytes a second",
-                            elapsed.as_secs(),
+                            waited.as_secs(),
                             LEAST_BODY_RATE
                         ));
                     }
-                    Some((Ok(chunk), Some((chunks, received))))
+                    Some((Ok(chunk), Some((chunks, received, waited))))
                 }
                 Ok(Some(Err(error))) => Some((Err(error), None)),
                 Ok(None) => None,

@@ -413,18 +413,12 @@ fn loses_every_meeting(withdrawn: bool) {
     meetings.retain(|m| m["buyer"] != *buyer);
     std::fs::write(&path, serde_json::to_string_pretty(&document).unwrap()).unwrap();
     if withdrawn {
-        let buyers = scratch.path().join("buyers.csv");
-        let text = std::fs::read_to_string(&buyers).unwrap();
-        let marked: Vec<String> = text
-            .lines()
-            .enumerate()
-            .map(|(index, line)| match index {
-                0 => format!("{line},status"),
-                _ if line.starts_with(&format!("{buyer},")) => format!("{line},cancelled"),
-                _ => format!("{line},"),
-            })
-            .collect();
-        std::fs::write(&buyers, marked.join("\n") + "\n").unwrap();
+        add_columns(
+            &scratch.path().join("buyers.csv"),
+            &["status"],
+            &buyer,
+            &["cancelled"],
+        );
     }
     let republished = run(&["publish", dir]);
     assert_eq!(republished.code, 0, "{}", republished.stderr);
@@ -462,6 +456,23 @@ fn loses_every_meeting(withdrawn: bool) {
             .collect()
     };
     assert_eq!(without_stamps(&after), without_stamps(&before));
+}
+
+/// Adds columns to a CSV file whose lines are its rows: `values` on the row of `id`, empty
+/// cells on the others.
+fn add_columns(path: &Path, names: &[&str], id: &str, values: &[&str]) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let empty = ",".repeat(names.len());
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| match index {
+            0 => format!("{line},{}", names.join(",")),
+            _ if line.starts_with(&format!("{id},")) => format!("{line},{}", values.join(",")),
+            _ => format!("{line}{empty}"),
+        })
+        .collect();
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
 }
 
 /// A cell Excel keeps as a number (a date, a time, a number), as that number.
@@ -943,20 +954,12 @@ fn agendas_print_contacts_whole_and_long_names_inside_the_page() {
         format!("{id},{},{after}", long_name.trim())
     });
     // v3 columns: the firm's Latin name and products line for buyers who read English.
-    let path = scratch.path().join("firms.csv");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let with_columns: Vec<String> = text
-        .lines()
-        .enumerate()
-        .map(|(index, line)| match index {
-            0 => format!("{line},name_en,products_en"),
-            _ if line.starts_with(&format!("{firm},")) => {
-                format!("{line},Anyang UAS,Survey and crop-spraying drones")
-            }
-            _ => format!("{line},,"),
-        })
-        .collect();
-    std::fs::write(&path, with_columns.join("\n") + "\n").unwrap();
+    add_columns(
+        &scratch.path().join("firms.csv"),
+        &["name_en", "products_en"],
+        &firm,
+        &["Anyang UAS", "Survey and crop-spraying drones"],
+    );
     let published = run(&["publish", dir]);
     assert_eq!(published.code, 0, "{}", published.stderr);
     assert!(

@@ -423,15 +423,24 @@ fn a_replanned_timetable_publishes_and_calendars_cancel_the_dropped_meeting() {
     // The re-planned one publishes: the buyer's meetings that took place are history.
     let output = run(&["publish", dir]);
     assert_eq!(output.code, 0, "{}", output.stderr);
-    // The buyer who withdrew gets no agenda; its meeting that took place stays on the firm's.
-    assert!(!scratch
-        .path()
-        .join(format!("out/agendas/buyers/{buyer}.pdf"))
-        .exists());
+    // The buyer who withdrew keeps on its agenda and calendar the meeting that took place, and
+    // its calendar cancels the others; that meeting stays on the firm's too.
     let ((past_firm, _), _) = old
         .iter()
         .find(|((_, b), (_, start))| *b == buyer && &start[..16] < now.as_str())
         .unwrap();
+    let own = scratch.path().join(format!("out/agendas/buyers/{buyer}"));
+    let page = std::fs::read_to_string(own.with_extension("html")).unwrap();
+    assert!(page.contains(past_firm.as_str()), "{buyer}: {page}");
+    let calendar = std::fs::read_to_string(own.with_extension("ics")).unwrap();
+    let events: Vec<&str> = calendar.split("BEGIN:VEVENT").skip(1).collect();
+    let held = old.keys().filter(|(_, b)| *b == buyer).count();
+    assert_eq!(events.len(), held, "{calendar}");
+    let cancelled = events
+        .iter()
+        .filter(|event| event.contains("STATUS:CANCELLED"))
+        .count();
+    assert_eq!(cancelled, dropped.len(), "{calendar}");
     let agenda = std::fs::read_to_string(
         scratch
             .path()

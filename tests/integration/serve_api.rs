@@ -994,6 +994,17 @@ fn zip_uploads_are_refused_by_their_directory_before_unpacking() {
 /// What a client that stops sending gets, within a few seconds of the read timeout: the
 /// connection closed (headers never finished) or a 400 in JSON (a body that stopped).
 fn answer_to_a_stalled_client(base: &str, sent: &str) -> Result<String, String> {
+    answer_to_a_slow_client(base, sent, false)
+}
+
+/// What a client gets that sends its headers, then a body byte every 300 ms, within 10 s.
+fn answer_to_a_dripping_client(base: &str, headers: &str) -> Result<String, String> {
+    answer_to_a_slow_client(base, headers, true)
+}
+
+/// The answer to `sent` (and, with `drip`, a byte every 300 ms after it) within 10 s: what the
+/// server wrote until it closed the connection or finished a JSON answer.
+fn answer_to_a_slow_client(base: &str, sent: &str, drip: bool) -> Result<String, String> {
     use std::io::{Read, Write};
     let address = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
@@ -1001,35 +1012,14 @@ fn answer_to_a_stalled_client(base: &str, sent: &str) -> Result<String, String> 
         .set_read_timeout(Some(std::time::Duration::from_secs(10)))
         .unwrap();
     stream.write_all(sent.as_bytes()).unwrap();
-    let mut answer = Vec::new();
-    let mut buffer = [0u8; 4096];
-    loop {
-        match stream.read(&mut buffer) {
-            Ok(0) => return Ok(String::from_utf8_lossy(&answer).into_owned()),
-            Ok(n) => answer.extend_from_slice(&buffer[..n]),
-            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => {
-                return Ok(String::from_utf8_lossy(&answer).into_owned())
+    if drip {
+        let mut writer = stream.try_clone().unwrap();
+        std::thread::spawn(move || {
+            while writer.write_all(b" ").is_ok() {
+                std::thread::sleep(std::time::Duration::from_millis(300));
             }
-            Err(error) => return Err(format!("still open after 10 s ({error})")),
-        }
+        });
     }
-}
-
-/// What a client gets that sends its headers, then a body byte every 300 ms, within 10 s.
-fn answer_to_a_dripping_client(base: &str, headers: &str) -> Result<String, String> {
-    use std::io::{Read, Write};
-    let address = base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .unwrap();
-    stream.write_all(headers.as_bytes()).unwrap();
-    let mut writer = stream.try_clone().unwrap();
-    std::thread::spawn(move || {
-        while writer.write_all(b" ").is_ok() {
-            std::thread::sleep(std::time::Duration::from_millis(300));
-        }
-    });
     let mut answer = Vec::new();
     let mut buffer = [0u8; 4096];
     loop {
