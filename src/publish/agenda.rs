@@ -93,34 +93,15 @@ impl Agenda {
 /// its past meetings stay on the others'. Meetings must name known firms, buyers and slots (as
 /// [`crate::read_schedule`] guarantees).
 pub fn agendas(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Agenda>) {
-    let active = |ids: Vec<(&str, Status)>| -> std::collections::HashSet<String> {
-        ids.into_iter()
-            .filter(|(_, status)| *status == Status::Active)
-            .map(|(id, _)| id.to_string())
-            .collect()
-    };
-    let firms_active = active(
-        mission
-            .firms
-            .iter()
-            .map(|f| (f.id.as_str(), f.status))
-            .collect(),
-    );
-    let buyers_active = active(
-        mission
-            .buyers
-            .iter()
-            .map(|b| (b.id.as_str(), b.status))
-            .collect(),
-    );
-    let (mut firms, mut buyers) = every_agenda(mission, meetings);
-    firms.retain(|agenda| firms_active.contains(&agenda.id));
-    buyers.retain(|agenda| buyers_active.contains(&agenda.id));
-    (firms, buyers)
+    agendas_of(mission, meetings, |status| status == Status::Active)
 }
 
-/// The agendas of every participant with a meeting, withdrawn or not.
-fn every_agenda(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Agenda>) {
+/// The agendas of the participants with a meeting whose status `keep` takes.
+fn agendas_of(
+    mission: &Mission,
+    meetings: &[Meeting],
+    keep: impl Fn(Status) -> bool,
+) -> (Vec<Agenda>, Vec<Agenda>) {
     let mut firm_entries: Vec<Vec<Entry>> = vec![Vec::new(); mission.firms.len()];
     let mut buyer_entries: Vec<Vec<Entry>> = vec![Vec::new(); mission.buyers.len()];
     for (index, meeting) in meetings.iter().enumerate() {
@@ -165,7 +146,7 @@ fn every_agenda(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Ag
         .firms
         .iter()
         .zip(firm_entries)
-        .filter(|(_, entries)| !entries.is_empty())
+        .filter(|(firm, entries)| !entries.is_empty() && keep(firm.status))
         .filter_map(|(firm, mut entries)| {
             order(&mut entries);
             Agenda::of(mission, Side::Firm, firm.id.as_str(), entries)
@@ -175,7 +156,7 @@ fn every_agenda(mission: &Mission, meetings: &[Meeting]) -> (Vec<Agenda>, Vec<Ag
         .buyers
         .iter()
         .zip(buyer_entries)
-        .filter(|(_, entries)| !entries.is_empty())
+        .filter(|(buyer, entries)| !entries.is_empty() && keep(buyer.status))
         .filter_map(|(buyer, mut entries)| {
             order(&mut entries);
             Agenda::of(mission, Side::Buyer, buyer.id.as_str(), entries)
@@ -197,7 +178,7 @@ pub fn agendas_after(
     previous: &CalendarState,
 ) -> (Vec<Agenda>, Vec<Agenda>) {
     let (firms, buyers) = agendas(mission, meetings);
-    let (every_firm, every_buyer) = every_agenda(mission, meetings);
+    let (every_firm, every_buyer) = agendas_of(mission, meetings, |_| true);
     let had_meetings = |side: Side, id: &str| {
         previous.values().any(|event| match side {
             Side::Firm => event.firm == id,
