@@ -18,8 +18,9 @@ use hyper_util::service::TowerToHyperService;
 
 /// How long a client may take to send a request's headers, and to send the next part of a body.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// The slowest a body may arrive on average, in bytes a second, once `READ_TIMEOUT` has passed
-/// (a 20 MB upload at this rate takes under six hours; a modem sends 7 kB a second).
+/// The slowest a body may arrive on average, in bytes a second, once the server has waited
+/// `READ_TIMEOUT` for it in all (a 20 MB upload at this rate takes under six hours; a modem
+/// sends 7 kB a second).
 pub const LEAST_BODY_RATE: f64 = 1024.0;
 
 /// Serves `router` on `listener` until `shutdown` completes; connections still open then get a
