@@ -49,20 +49,32 @@ pub struct Agenda {
     pub booth: String,
     /// Meetings in time order.
     pub entries: Vec<Entry>,
+    /// The participant withdrew (`status = cancelled`): its agenda keeps only what it held.
+    pub withdrawn: bool,
 }
 
 impl Agenda {
     /// The agenda of the participant `id` of `side` with these entries (in time order); `None`
     /// for an id the mission does not know.
     pub fn of(mission: &Mission, side: Side, id: &str, entries: Vec<Entry>) -> Option<Agenda> {
-        let (name, contact, booth) = match side {
+        let (name, contact, booth, status) = match side {
             Side::Firm => {
                 let firm = &mission.firms[mission.firm_index(&FirmId(id.to_string()))?];
-                (firm.name.clone(), firm.contact.clone(), firm.booth.clone())
+                (
+                    firm.name.clone(),
+                    firm.contact.clone(),
+                    firm.booth.clone(),
+                    firm.status,
+                )
             }
             Side::Buyer => {
                 let buyer = &mission.buyers[mission.buyer_index(&BuyerId(id.to_string()))?];
-                (buyer.company.clone(), buyer.contact.clone(), String::new())
+                (
+                    buyer.company.clone(),
+                    buyer.contact.clone(),
+                    String::new(),
+                    buyer.status,
+                )
             }
         };
         Some(Agenda {
@@ -72,6 +84,7 @@ impl Agenda {
             contact,
             booth,
             entries,
+            withdrawn: status == Status::Cancelled,
         })
     }
 

@@ -162,6 +162,9 @@ pub fn agenda_page(mission: &Mission, agenda: &Agenda, status: Status) -> String
             }
         }
     );
+    if agenda.withdrawn {
+        let _ = writeln!(out, "<p><strong>{}</strong></p>", escape(labels.withdrawn));
+    }
     if agenda.entries.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", escape(labels.no_meetings));
     }

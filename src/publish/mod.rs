@@ -68,6 +68,8 @@ pub struct Labels {
     pub continued: &'static str,
     /// What an agenda without meetings says (its calendar file cancels any earlier ones).
     pub no_meetings: &'static str,
+    /// Said on the agenda of a participant that withdrew.
+    pub withdrawn: &'static str,
 }
 
 impl Labels {
@@ -91,6 +93,8 @@ impl Labels {
                 continued: "계속 continued",
                 no_meetings:
                     "현재 예정된 상담이 없습니다. No meetings are scheduled for you at present.",
+                withdrawn: "참가가 취소되었습니다: 남은 상담은 모두 취소되었습니다. \
+                    You have withdrawn from the mission: your remaining meetings are cancelled.",
             },
             Side::Buyer => Labels {
                 title: "Meeting agenda",
@@ -108,6 +112,8 @@ impl Labels {
                 contact: "Contact",
                 continued: "continued",
                 no_meetings: "No meetings are scheduled for you at present.",
+                withdrawn:
+                    "You have withdrawn from the mission: your remaining meetings are cancelled.",
             },
         }
     }

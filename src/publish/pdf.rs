@@ -729,16 +729,14 @@ pub fn agenda_pdf(mission: &Mission, agenda: &Agenda, status: Status) -> Result<
             pen.y = frame(&mut surface, &pen, &sheet, page_number);
         };
     }
-    if agenda.entries.is_empty() {
+    let notices = [
+        (agenda.withdrawn, labels.withdrawn, true),
+        (agenda.entries.is_empty(), labels.no_meetings, false),
+    ];
+    for (_, notice, bold) in notices.into_iter().filter(|(shown, ..)| *shown) {
         pen.y += 14.0;
-        for line in wrap(
-            &pen.measure,
-            labels.no_meetings,
-            10.0,
-            PAGE_WIDTH - 2.0 * MARGIN,
-            4,
-        ) {
-            pen.text(&mut surface, (MARGIN, pen.y), 10.0, false, ink(), &line);
+        for line in wrap(&pen.measure, notice, 10.0, PAGE_WIDTH - 2.0 * MARGIN, 4) {
+            pen.text(&mut surface, (MARGIN, pen.y), 10.0, bold, ink(), &line);
             pen.y += 13.0;
         }
     }

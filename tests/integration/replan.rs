@@ -432,6 +432,7 @@ fn a_replanned_timetable_publishes_and_calendars_cancel_the_dropped_meeting() {
     let own = scratch.path().join(format!("out/agendas/buyers/{buyer}"));
     let page = std::fs::read_to_string(own.with_extension("html")).unwrap();
     assert!(page.contains(past_firm.as_str()), "{buyer}: {page}");
+    assert!(page.contains("You have withdrawn"), "{buyer}: {page}");
     let calendar = std::fs::read_to_string(own.with_extension("ics")).unwrap();
     let events: Vec<&str> = calendar.split("BEGIN:VEVENT").skip(1).collect();
     let held = old.keys().filter(|(_, b)| *b == buyer).count();
