@@ -452,6 +452,7 @@ impl Bridge {
             stem,
             weight * if stem.chars().count() == 1 { 0.5 } else { 1.0 },
         );
+        let syllables: Vec<char> = stem.chars().collect();
         if known {
             // A word the Korean nomenclature knows may still be a loanword its English names
             // say better (모터: the nomenclature's motors are 전동기).
@@ -460,7 +461,6 @@ impl Bridge {
             }
             // A compound's head noun still says something of it where the nomenclature names
             // the head alone (순간접착제: 접착제).
-            let syllables: Vec<char> = stem.chars().collect();
             if let Some(head) = (1..syllables.len().saturating_sub(1))
                 .map(|start| syllables[start..].iter().collect::<String>())
                 .find(|head| self.korean_words.contains(head))
@@ -469,7 +469,6 @@ impl Bridge {
             }
             return;
         }
-        let syllables: Vec<char> = stem.chars().collect();
         let mut split = false;
         for cut in (2..syllables.len().saturating_sub(1)).rev() {
             let (head, tail): (String, String) = (

@@ -190,28 +190,26 @@ pub fn agendas_after(
     meetings: &[Meeting],
     previous: &CalendarState,
 ) -> (Vec<Agenda>, Vec<Agenda>) {
-    let (firms, buyers) = agendas(mission, meetings);
-    let (every_firm, every_buyer) = agendas_of(mission, meetings, |_| true);
+    let (firms, buyers) = agendas_of(mission, meetings, |_| true);
     let had_meetings = |side: Side, id: &str| {
         previous.values().any(|event| match side {
             Side::Firm => event.firm == id,
             Side::Buyer => event.buyer == id,
         })
     };
-    let complete = |side: Side, list: Vec<Agenda>, every: &[Agenda], ids: Vec<&str>| {
+    // A withdrawn participant's agenda (its meetings held) counts only if its calendar has
+    // events to cancel; a participant without an agenda gets an empty one in that case.
+    let complete = |side: Side, list: Vec<Agenda>, ids: Vec<&str>| {
         let mut list = list.into_iter().peekable();
         let mut all = Vec::new();
         for id in ids {
-            match list.peek() {
-                Some(agenda) if agenda.id == id => all.extend(list.next()),
-                _ if had_meetings(side, id) => all.extend(
-                    every
-                        .iter()
-                        .find(|agenda| agenda.id == id)
-                        .cloned()
-                        .or_else(|| Agenda::of(mission, side, id, Vec::new())),
-                ),
-                _ => {}
+            match list.next_if(|agenda| agenda.id == id) {
+                Some(agenda) if !agenda.withdrawn || had_meetings(side, id) => all.push(agenda),
+                Some(_) => {}
+                None if had_meetings(side, id) => {
+                    all.extend(Agenda::of(mission, side, id, Vec::new()))
+                }
+                None => {}
             }
         }
         all
@@ -219,8 +217,8 @@ pub fn agendas_after(
     let firm_ids = mission.firms.iter().map(|f| f.id.as_str()).collect();
     let buyer_ids = mission.buyers.iter().map(|b| b.id.as_str()).collect();
     (
-        complete(Side::Firm, firms, &every_firm, firm_ids),
-        complete(Side::Buyer, buyers, &every_buyer, buyer_ids),
+        complete(Side::Firm, firms, firm_ids),
+        complete(Side::Buyer, buyers, buyer_ids),
     )
 }
 
