@@ -385,6 +385,14 @@ fn main() {
         "(h) held out, a 12 x 60 Vietnam mission",
         &data.join("heldout-vietnam"),
     );
+    labelled(
+        "(i) held out, a 30 x 150 India and Vietnam mission",
+        &data.join("heldout-30x150"),
+    );
+    labelled(
+        "(j) held out, a second 30 x 150 India and Vietnam mission",
+        &data.join("heldout-30x150-b"),
+    );
     // Written outside the team; not in the repository (a clone without ../shared skips it).
     labelled(
         "(g) crosslingual-dev (shared, written outside the team)",
