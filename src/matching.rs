@@ -531,11 +531,17 @@ pub fn match_with_headings(
     Ok((candidates, headings.0, headings.1))
 }
 
-/// Who trades in each chapter, for pairs the text alone would miss.
+/// Who trades in each chapter, for pairs the text alone would miss: by given codes and the
+/// readings people are shown (a pair meets here when one side's reading, however weak, is
+/// the other's shown one; two weak readings alone make no pair worth scoring).
 fn by_chapter(profiles: &[Profile]) -> HashMap<&str, Vec<usize>> {
     let mut by_chapter: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, profile) in profiles.iter().enumerate() {
-        for code in &profile.codes {
+        for code in profile
+            .codes
+            .iter()
+            .filter(|code| !code.inferred || code.share >= SHOWN_SHARE)
+        {
             by_chapter.entry(&code.digits[..2]).or_default().push(index);
         }
     }

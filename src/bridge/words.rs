@@ -969,6 +969,23 @@ pub fn korean_roles(tokens: &[&str], stems: &[Option<String>]) -> Vec<f64> {
     roles
 }
 
+/// Whether a Korean phrase is one bare noun group: it has Hangul words and no particle other
+/// than "and" (와, 과, 및) closes any of them, as an item of a list before a comma is.
+pub fn is_bare_group(tokens: &[&str], stems: &[Option<String>]) -> bool {
+    let mut hangul = false;
+    for (token, stem) in tokens.iter().zip(stems) {
+        let Some(stem) = stem else {
+            continue;
+        };
+        hangul = true;
+        let particle = token.strip_prefix(stem.as_str()).unwrap_or("");
+        if !(particle.is_empty() || matches!(particle, "와" | "과") || *token == "및") {
+            return false;
+        }
+    }
+    hangul
+}
+
 /// Words whose locative names the product's own field ("체결 부품 분야에서").
 const FIELD_WORDS: &[&str] = &["분야", "부문", "업종"];
 
