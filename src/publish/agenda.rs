@@ -2,6 +2,8 @@
 //! order with everything a delegate needs at the venue. PDF, HTML and calendar files are all
 //! drawn from these records, so they cannot disagree.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::model::{BuyerId, Contact, FirmId, Mission, Session, Side, Status, TimeRange};
 use crate::publish::ics::CalendarState;
 use crate::schedule::Meeting;
@@ -57,10 +59,20 @@ impl Agenda {
     /// The agenda of the participant `id` of `side` with these entries (in time order); `None`
     /// for an id the mission does not know.
     pub fn of(mission: &Mission, side: Side, id: &str, entries: Vec<Entry>) -> Option<Agenda> {
-        let (name, contact, booth, status) = match side {
+        let index = match side {
+            Side::Firm => mission.firm_index(&FirmId(id.to_string()))?,
+            Side::Buyer => mission.buyer_index(&BuyerId(id.to_string()))?,
+        };
+        Some(Agenda::at(mission, side, index, entries))
+    }
+
+    /// The agenda of the participant at `index` of its side's list.
+    fn at(mission: &Mission, side: Side, index: usize, entries: Vec<Entry>) -> Agenda {
+        let (id, name, contact, booth, status) = match side {
             Side::Firm => {
-                let firm = &mission.firms[mission.firm_index(&FirmId(id.to_string()))?];
+                let firm = &mission.firms[index];
                 (
+                    firm.id.to_string(),
                     firm.name.clone(),
                     firm.contact.clone(),
                     firm.booth.clone(),
@@ -68,8 +80,9 @@ impl Agenda {
                 )
             }
             Side::Buyer => {
-                let buyer = &mission.buyers[mission.buyer_index(&BuyerId(id.to_string()))?];
+                let buyer = &mission.buyers[index];
                 (
+                    buyer.id.to_string(),
                     buyer.company.clone(),
                     buyer.contact.clone(),
                     String::new(),
@@ -77,15 +90,15 @@ impl Agenda {
                 )
             }
         };
-        Some(Agenda {
+        Agenda {
             side,
-            id: id.to_string(),
+            id,
             name,
             contact,
             booth,
             entries,
             withdrawn: status == Status::Cancelled,
-        })
+        }
     }
 
     /// Entries grouped by session, in time order (sessions in the order of their first meeting).
@@ -117,11 +130,16 @@ fn agendas_of(
 ) -> (Vec<Agenda>, Vec<Agenda>) {
     let mut firm_entries: Vec<Vec<Entry>> = vec![Vec::new(); mission.firms.len()];
     let mut buyer_entries: Vec<Vec<Entry>> = vec![Vec::new(); mission.buyers.len()];
+    // Looked up once: a large mission has thousands of meetings and participants.
+    let firm_at: HashMap<&FirmId, usize> = (mission.firms.iter().enumerate())
+        .map(|(index, firm)| (&firm.id, index))
+        .collect();
+    let buyer_at: HashMap<&BuyerId, usize> = (mission.buyers.iter().enumerate())
+        .map(|(index, buyer)| (&buyer.id, index))
+        .collect();
     for (index, meeting) in meetings.iter().enumerate() {
-        let (Some(f), Some(b)) = (
-            mission.firm_index(&meeting.firm),
-            mission.buyer_index(&meeting.buyer),
-        ) else {
+        let (Some(&f), Some(&b)) = (firm_at.get(&meeting.firm), buyer_at.get(&meeting.buyer))
+        else {
             continue;
         };
         let (firm, buyer) = (&mission.firms[f], &mission.buyers[b]);
@@ -155,24 +173,18 @@ fn agendas_of(
             key(a).cmp(&key(b)).then(a.with_id.cmp(&b.with_id))
         });
     };
-    let firms = mission
-        .firms
-        .iter()
-        .zip(firm_entries)
-        .filter(|(firm, entries)| !entries.is_empty() && keep(firm.status))
-        .filter_map(|(firm, mut entries)| {
+    let firms = (mission.firms.iter().zip(firm_entries).enumerate())
+        .filter(|(_, (firm, entries))| !entries.is_empty() && keep(firm.status))
+        .map(|(index, (_, mut entries))| {
             order(&mut entries);
-            Agenda::of(mission, Side::Firm, firm.id.as_str(), entries)
+            Agenda::at(mission, Side::Firm, index, entries)
         })
         .collect();
-    let buyers = mission
-        .buyers
-        .iter()
-        .zip(buyer_entries)
-        .filter(|(buyer, entries)| !entries.is_empty() && keep(buyer.status))
-        .filter_map(|(buyer, mut entries)| {
+    let buyers = (mission.buyers.iter().zip(buyer_entries).enumerate())
+        .filter(|(_, (buyer, entries))| !entries.is_empty() && keep(buyer.status))
+        .map(|(index, (_, mut entries))| {
             order(&mut entries);
-            Agenda::of(mission, Side::Buyer, buyer.id.as_str(), entries)
+            Agenda::at(mission, Side::Buyer, index, entries)
         })
         .collect();
     (firms, buyers)
@@ -191,11 +203,16 @@ pub fn agendas_after(
     previous: &CalendarState,
 ) -> (Vec<Agenda>, Vec<Agenda>) {
     let (firms, buyers) = agendas_of(mission, meetings, |_| true);
-    let had_meetings = |side: Side, id: &str| {
-        previous.values().any(|event| match side {
-            Side::Firm => event.firm == id,
-            Side::Buyer => event.buyer == id,
-        })
+    let (firms_with_events, buyers_with_events): (HashSet<&str>, HashSet<&str>) = (
+        previous.values().map(|event| event.firm.as_str()).collect(),
+        previous
+            .values()
+            .map(|event| event.buyer.as_str())
+            .collect(),
+    );
+    let had_meetings = |side: Side, id: &str| match side {
+        Side::Firm => firms_with_events.contains(id),
+        Side::Buyer => buyers_with_events.contains(id),
     };
     // A withdrawn participant's agenda (its meetings held) counts only if its calendar has
     // events to cancel; a participant without an agenda gets an empty one in that case.
