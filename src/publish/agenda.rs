@@ -190,6 +190,20 @@ fn agendas_of(
     (firms, buyers)
 }
 
+/// One participant's agenda from its meetings in `meetings`, whatever its status: a
+/// participant that withdrew keeps the meetings that took place (a re-planned timetable holds
+/// no other of its), as [`agendas_after`] gives it to `publish`. `None` for an id the mission
+/// does not know.
+pub fn agenda_of(mission: &Mission, meetings: &[Meeting], side: Side, id: &str) -> Option<Agenda> {
+    let (firms, buyers) = agendas_of(mission, meetings, |_| true);
+    let list = match side {
+        Side::Firm => firms,
+        Side::Buyer => buyers,
+    };
+    (list.into_iter().find(|agenda| agenda.id == id))
+        .or_else(|| Agenda::of(mission, side, id, Vec::new()))
+}
+
 /// The agendas of a publication after `previous`: [`agendas`], and for each participant whose
 /// events an earlier publication holds but who has no agenda there (it lost every meeting, or
 /// withdrew), an agenda of what it still has (a withdrawn one's meetings that took place; a

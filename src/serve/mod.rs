@@ -99,8 +99,9 @@ pub struct Timetable {
 }
 
 impl Timetable {
-    /// A participant's agenda: its meetings, or none when it has none (a cancelled buyer's
-    /// calendar then cancels its events). `None` for an id the mission does not have.
+    /// A participant's agenda: its meetings; for one that withdrew, those that took place (its
+    /// calendar then cancels the rest), as `publish` writes it; none when it has none. `None`
+    /// for an id the mission does not have.
     pub fn agenda(&self, mission: &Mission, side: crate::Side, id: &str) -> Option<Agenda> {
         let list = match side {
             crate::Side::Firm => &self.firms,
@@ -109,7 +110,7 @@ impl Timetable {
         if let Some(agenda) = list.iter().find(|a| a.id == id) {
             return Some(agenda.clone());
         }
-        Agenda::of(mission, side, id, Vec::new())
+        crate::publish::agenda::agenda_of(mission, &self.meetings, side, id)
     }
 }
 

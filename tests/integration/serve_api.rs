@@ -767,6 +767,77 @@ fn on_the_day_a_cancellation_and_a_walk_in_are_replanned_with_their_changes() {
     );
 }
 
+/// A buyer that withdraws after its first meeting keeps that meeting on its page and calendar,
+/// the rest cancelled, as `publish` writes its files (it used to get an empty page, and a
+/// calendar that cancelled the meeting it had held).
+#[test]
+fn a_withdrawn_participant_keeps_the_meetings_it_held() {
+    let server = TestServer::start();
+    let api = server.api();
+    let id = api.import_fixture(
+        "india-2017",
+        &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
+    );
+    assert_eq!(
+        api.run_job(
+            &format!("/api/missions/{id}/schedule"),
+            json!({ "status": "final" })
+        ),
+        1
+    );
+    let (_, before) = api.get(&format!("/api/missions/{id}/schedule"));
+    let meetings = before["meetings"].as_array().unwrap();
+    let start = |m: &Value| m["start"].as_str().unwrap()[..16].to_string();
+    // A buyer with an earlier meeting; `now` is the start of its next one.
+    let (now, buyer, held_with) = meetings
+        .iter()
+        .filter_map(|m| {
+            let earlier = meetings
+                .iter()
+                .filter(|o| o["buyer"] == m["buyer"] && start(o) < start(m))
+                .min_by_key(|o| start(o))?;
+            Some((
+                start(m),
+                m["buyer"].as_str()?.to_string(),
+                earlier["firm"].as_str()?.to_string(),
+            ))
+        })
+        .min()
+        .expect("a buyer with two meetings");
+    let (status, body) = api.send(
+        "PATCH",
+        &format!("/api/missions/{id}/buyers/{buyer}"),
+        Some(r#"{"status": "cancelled"}"#.into()),
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        api.run_job(&format!("/api/missions/{id}/replan"), json!({ "now": now })),
+        2
+    );
+    let link = api
+        .participant_links(id)
+        .into_iter()
+        .find(|(p, _)| *p == buyer)
+        .expect("the buyer's link")
+        .1;
+    let anonymous = Api::new(&server.base, None);
+    let (_, page) = anonymous.send("GET", &link, None);
+    assert!(page.contains("You have withdrawn"), "{buyer}: {page}");
+    assert!(page.contains(held_with.as_str()), "{buyer}: {page}");
+    let (_, calendar) = anonymous.send("GET", &format!("{link}/agenda.ics"), None);
+    let events: Vec<&str> = calendar.split("BEGIN:VEVENT").skip(1).collect();
+    let had = meetings
+        .iter()
+        .filter(|m| m["buyer"] == buyer.as_str())
+        .count();
+    let cancelled = events
+        .iter()
+        .filter(|event| event.contains("STATUS:CANCELLED"))
+        .count();
+    assert_eq!(events.len(), had, "{calendar}");
+    assert!(cancelled >= 1 && cancelled < had, "{calendar}");
+}
+
 #[test]
 fn the_organisers_marks_steer_the_next_schedule() {
     let server = TestServer::start();
