@@ -438,12 +438,17 @@ const SHOWN_SHARE: f64 = 0.36;
 /// The HS part of relevance of two profiles at least one of which has inferred headings: how
 /// much their evidence agrees, as the cosine of their heading shares (a heading shared
 /// counts 0.85) plus that of their chapter shares (0.35 for what the headings did not
-/// already give), times 80% and the geometric mean of the two sides' confidence.
+/// already give; chapters from shown readings only), times 80% and the geometric mean of the two
+/// sides' confidence.
 fn inferred_similarity(a: &[Code], b: &[Code]) -> f64 {
     // Ordered, so that the sums below add in the same order on every run.
     fn vector(codes: &[Code], digits: usize) -> BTreeMap<&str, f64> {
         let mut shares: BTreeMap<&str, f64> = BTreeMap::new();
-        for code in codes {
+        // Every reading counts at the heading level; only given codes and the readings people
+        // are shown make a chapter agreement (many weak readings would share a chapter with
+        // anything: more meetings between unrelated trades).
+        let counted = |code: &&Code| digits == 4 || !code.inferred || code.share >= SHOWN_SHARE;
+        for code in codes.iter().filter(counted) {
             *shares
                 .entry(&code.digits[..digits.min(code.digits.len())])
                 .or_default() += code.share;

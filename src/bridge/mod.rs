@@ -57,10 +57,11 @@ const LEAST_EVIDENCE: f64 = 2.0;
 /// still counts in the score and may be the closest code a reason names.
 const LEAST_SHARE: f64 = 0.2;
 /// At most this many readings are kept. A long firm text spreads its evidence over many
-/// headings, and its product is often not among its first eight (32 against 8, on the training
-/// halves of (e), (f) and (i): nDCG@10 0.701/0.715/0.587 -> 0.718/0.724/0.704; schedule
-/// precision 0.81/0.88/0.82 -> 0.74/0.87/0.80, with more meetings; 16: 0.714/0.709/0.656; 64:
-/// 0.710/0.710/0.711).
+/// headings, and its product is often not among its first eight: 32 against 8, on the training
+/// halves of (e), (f) and (i), with chapter agreement from shown readings only
+/// (`matching::inferred_similarity`): nDCG@10 0.701/0.715/0.587 -> 0.680/0.720/0.718, meetings
+/// between unrelated trades 33 -> 34 of 208 and 207 (with chapters from every reading: 0.718/
+/// 0.724/0.704, but 44 unrelated of 223; 16 readings: 0.714/0.709/0.656; 64: 0.710/0.710/0.711).
 const MOST_INFERRED: usize = 32;
 /// A heading's share is its evidence over the best heading's, to this power: the runner-up
 /// readings count, but less than in proportion.
