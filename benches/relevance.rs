@@ -373,26 +373,26 @@ fn labelled(row_name: &str, folder: &std::path::Path) {
 
 fn main() {
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data");
-    labelled(
-        "(e) held out, nomenclature rephrased",
-        &data.join("heldout-nomenclature"),
-    );
-    labelled(
-        "(f) held out, catalogue style",
-        &data.join("heldout-catalogue"),
-    );
-    labelled(
-        "(h) held out, a 12 x 60 Vietnam mission",
-        &data.join("heldout-vietnam"),
-    );
-    labelled(
-        "(i) held out, a 30 x 150 India and Vietnam mission",
-        &data.join("heldout-30x150"),
-    );
-    labelled(
-        "(j) held out, a second 30 x 150 India and Vietnam mission",
-        &data.join("heldout-30x150-b"),
-    );
+    // The labelled held-out missions (`benches/data/HELDOUT.md`), each row's name and folder.
+    let held_out = [
+        (
+            "(e) held out, nomenclature rephrased",
+            "heldout-nomenclature",
+        ),
+        ("(f) held out, catalogue style", "heldout-catalogue"),
+        ("(h) held out, a 12 x 60 Vietnam mission", "heldout-vietnam"),
+        (
+            "(i) held out, a 30 x 150 India and Vietnam mission",
+            "heldout-30x150",
+        ),
+        (
+            "(j) held out, a second 30 x 150 India and Vietnam mission",
+            "heldout-30x150-b",
+        ),
+    ];
+    for (row_name, folder) in held_out {
+        labelled(row_name, &data.join(folder));
+    }
     // Written outside the team; not in the repository (a clone without ../shared skips it).
     labelled(
         "(g) crosslingual-dev (shared, written outside the team)",

@@ -13,17 +13,29 @@ use server::{Api, TestServer};
 /// The India fixture imported and scheduled once for the whole file.
 fn scheduled() -> &'static (TestServer, i64) {
     static SERVER: std::sync::OnceLock<(TestServer, i64)> = std::sync::OnceLock::new();
-    SERVER.get_or_init(|| {
-        let server = TestServer::start();
-        let api = server.api();
-        let id = api.import_fixture(
-            "india-2017",
-            &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
-        );
-        let version = api.run_job(&format!("/api/missions/{id}/schedule"), json!({}));
-        assert_eq!(version, 1);
-        (server, id)
-    })
+    SERVER.get_or_init(|| india_scheduled(json!({})))
+}
+
+/// A server with the India fixture (requests included) scheduled once with these options
+/// (version 1): the server and the mission's id.
+fn india_scheduled(options: Value) -> (TestServer, i64) {
+    let server = TestServer::start();
+    let api = server.api();
+    let id = api.import_fixture(
+        "india-2017",
+        &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
+    );
+    let version = api.run_job(&format!("/api/missions/{id}/schedule"), options);
+    assert_eq!(version, 1);
+    (server, id)
+}
+
+/// A server with the India fixture scheduled as `final`: the server, the mission's id and its
+/// schedule.
+fn final_india() -> (TestServer, i64, Value) {
+    let (server, id) = india_scheduled(json!({ "status": "final" }));
+    let (_, schedule) = server.api().get(&format!("/api/missions/{id}/schedule"));
+    (server, id, schedule)
 }
 
 fn first_meeting(api: &Api, id: i64) -> (String, String) {
@@ -654,20 +666,8 @@ fn pages_log_in_with_the_token_url_and_forms_need_their_csrf_token() {
 
 #[test]
 fn on_the_day_a_cancellation_and_a_walk_in_are_replanned_with_their_changes() {
-    let server = TestServer::start();
+    let (server, id, before) = final_india();
     let api = server.api();
-    let id = api.import_fixture(
-        "india-2017",
-        &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
-    );
-    assert_eq!(
-        api.run_job(
-            &format!("/api/missions/{id}/schedule"),
-            json!({ "status": "final" })
-        ),
-        1
-    );
-    let (_, before) = api.get(&format!("/api/missions/{id}/schedule"));
     let buyer = before["meetings"]
         .as_array()
         .unwrap()
@@ -772,20 +772,8 @@ fn on_the_day_a_cancellation_and_a_walk_in_are_replanned_with_their_changes() {
 /// calendar that cancelled the meeting it had held).
 #[test]
 fn a_withdrawn_participant_keeps_the_meetings_it_held() {
-    let server = TestServer::start();
+    let (server, id, before) = final_india();
     let api = server.api();
-    let id = api.import_fixture(
-        "india-2017",
-        &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
-    );
-    assert_eq!(
-        api.run_job(
-            &format!("/api/missions/{id}/schedule"),
-            json!({ "status": "final" })
-        ),
-        1
-    );
-    let (_, before) = api.get(&format!("/api/missions/{id}/schedule"));
     let meetings = before["meetings"].as_array().unwrap();
     let start = |m: &Value| m["start"].as_str().unwrap()[..16].to_string();
     // A buyer with an earlier meeting; `now` is the start of its next one.
@@ -840,16 +828,8 @@ fn a_withdrawn_participant_keeps_the_meetings_it_held() {
 
 #[test]
 fn the_organisers_marks_steer_the_next_schedule() {
-    let server = TestServer::start();
+    let (server, id) = india_scheduled(json!({}));
     let api = server.api();
-    let id = api.import_fixture(
-        "india-2017",
-        &["mission.toml", "firms.csv", "buyers.csv", "requests.csv"],
-    );
-    assert_eq!(
-        api.run_job(&format!("/api/missions/{id}/schedule"), json!({})),
-        1
-    );
     let (firm, buyer) = first_meeting(&api, id);
     let path = format!("/api/missions/{id}/requests/{firm}/{buyer}");
     let (status, body) = api.send("PUT", &path, Some(r#"{"kind": "avoid"}"#.into()));
