@@ -30,10 +30,45 @@ impl Problem {
         Problem {
             file: file.into(),
             line,
-            column: column.into(),
-            message: message.into(),
+            column: shortened(column.into(), LONGEST_COLUMN),
+            message: shortened(message.into(), LONGEST_MESSAGE),
         }
     }
+}
+
+/// Characters a problem's message keeps: a message quotes what it found (a header, a cell),
+/// and what it found may be a whole file on one line.
+const LONGEST_MESSAGE: usize = 500;
+/// Characters a problem's column keeps.
+const LONGEST_COLUMN: usize = 100;
+
+/// The text cut to `longest` characters, ending with `…` where it was cut.
+fn shortened(text: String, longest: usize) -> String {
+    match text.char_indices().nth(longest) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+/// Problems a report lists: a file broken on every line gives a problem a line, and the
+/// first ones say what is wrong.
+pub const LISTED_PROBLEMS: usize = 200;
+
+/// The problems as lines a person reads: the first [`LISTED_PROBLEMS`], then how many more
+/// there are.
+pub fn listed(problems: &[Problem]) -> Vec<String> {
+    let mut lines: Vec<String> = problems
+        .iter()
+        .take(LISTED_PROBLEMS)
+        .map(Problem::to_string)
+        .collect();
+    if problems.len() > LISTED_PROBLEMS {
+        lines.push(format!(
+            "... and {} more problem(s) not listed",
+            problems.len() - LISTED_PROBLEMS
+        ));
+    }
+    lines
 }
 
 impl fmt::Display for Problem {
@@ -80,11 +115,7 @@ pub enum Error {
 }
 
 fn render_problems(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(Problem::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
+    listed(problems).join("\n")
 }
 
 /// The library's result type.
@@ -96,6 +127,52 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_quotes_a_line_of_a_whole_file_shortened() {
+        // (message length in characters, characters kept, cut?)
+        let cases = [
+            (10, 10, false),
+            (500, 500, false),
+            (501, 500, true),
+            (786_000, 500, true),
+        ];
+        for (length, kept, cut) in cases {
+            let problem = Problem::new("buyers.csv", 1, "name", "é".repeat(length));
+            let expected = "é".repeat(kept) + if cut { "…" } else { "" };
+            assert_eq!(problem.message, expected, "{length} characters");
+        }
+        let problem = Problem::new("buyers.csv", 1, "c".repeat(250), "missing");
+        assert_eq!(problem.column.chars().count(), LONGEST_COLUMN + 1);
+    }
+
+    #[test]
+    fn a_report_lists_the_first_problems_and_counts_the_rest() {
+        // (problems, lines listed, last line)
+        let cases = [
+            (1, 1, "f.csv:1: c: bad"),
+            (200, 200, "f.csv:200: c: bad"),
+            (201, 201, "... and 1 more problem(s) not listed"),
+            (900_000, 201, "... and 899800 more problem(s) not listed"),
+        ];
+        for (count, lines, last) in cases {
+            let problems: Vec<Problem> = (1..=count)
+                .map(|line| Problem::new("f.csv", line, "c", "bad"))
+                .collect();
+            let listed = listed(&problems);
+            assert_eq!(listed.len(), lines, "{count} problems");
+            assert_eq!(
+                listed.last().map(String::as_str),
+                Some(last),
+                "{count} problems"
+            );
         }
     }
 }

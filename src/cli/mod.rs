@@ -215,8 +215,8 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> i32 {
         Err(error) => {
             match error.downcast_ref::<Error>() {
                 Some(Error::Invalid(problems)) => {
-                    for problem in problems {
-                        eprintln!("{problem}");
+                    for line in crate::error::listed(problems) {
+                        eprintln!("{line}");
                     }
                     eprintln!("{} problem(s) found; nothing was written", problems.len());
                     return 2;

@@ -47,9 +47,7 @@ pub enum WorkError {
 impl From<Error> for WorkError {
     fn from(error: Error) -> WorkError {
         match error {
-            Error::Invalid(problems) => {
-                WorkError::Invalid(problems.iter().map(Problem::to_string).collect())
-            }
+            Error::Invalid(problems) => WorkError::Invalid(crate::error::listed(&problems)),
             Error::BadOption(message) => WorkError::Invalid(vec![message]),
             Error::Infeasible(reason) => WorkError::Infeasible(reason),
             other => WorkError::Engine(other.to_string()),
@@ -67,15 +65,25 @@ pub struct Imported {
     pub outcomes: Vec<Outcome>,
 }
 
-/// Bytes one uploaded or zipped file may have, as on the command line.
-const LARGEST_FILE: u64 = 256 * 1024 * 1024;
+/// Bytes the mission files of one upload may hold together, unpacked: parts and zip entries
+/// alike (the body itself is at most `BODY_LIMIT`, but a zip of it may unpack to far more). A
+/// mission of 100,000 buyers takes about 30 MB.
+const LARGEST_UPLOAD: u64 = 64 * 1024 * 1024;
+
+/// Uploads are checked one at a time: what one may take in memory is bounded, and so is what
+/// the server takes however many arrive at once.
+static IMPORTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Checks an upload (files by name, or one `.zip` of the folder) as `check` would; the mission,
 /// or every problem.
 pub fn import(parts: Vec<(String, Vec<u8>)>) -> Result<Imported, WorkError> {
+    let _one_at_a_time = IMPORTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut files = BTreeMap::new();
     let mut folder = String::from("mission");
     let mut problems = Vec::new();
+    let mut left = LARGEST_UPLOAD;
     let mut keep = |name: &str, bytes: Vec<u8>, problems: &mut Vec<String>| {
         let Some(base) = input_file(name) else {
             return;
@@ -90,17 +98,27 @@ pub fn import(parts: Vec<(String, Vec<u8>)>) -> Result<Imported, WorkError> {
         if name.to_ascii_lowercase().ends_with(".zip") {
             let stem = name.trim_end_matches(".zip").trim_end_matches(".ZIP");
             folder = stem.rsplit(['/', '\\']).next().unwrap_or(stem).to_string();
-            match unzip(&name, &bytes) {
+            match unzip(&name, &bytes, &mut left) {
                 Ok(entries) => {
                     for (entry, content) in entries {
                         keep(&entry, content, &mut problems);
                     }
                 }
-                Err(problem) => problems.push(problem),
+                Err(problem) => {
+                    problems.push(problem);
+                    break;
+                }
             }
         } else {
             if let Some((dir, _)) = name.rsplit_once('/') {
                 folder = dir.rsplit('/').next().unwrap_or(dir).to_string();
+            }
+            if input_file(&name).is_some() {
+                let Some(rest) = left.checked_sub(bytes.len() as u64) else {
+                    problems.push(too_much(&name));
+                    break;
+                };
+                left = rest;
             }
             keep(&name, bytes, &mut problems);
         }
@@ -118,6 +136,15 @@ pub fn import(parts: Vec<(String, Vec<u8>)>) -> Result<Imported, WorkError> {
     })
 }
 
+/// The problem of an upload whose mission files hold more than [`LARGEST_UPLOAD`] together,
+/// named by the part that passed it.
+fn too_much(name: &str) -> String {
+    format!(
+        "{name}:0: file: the mission's files hold more than {} MB together",
+        LARGEST_UPLOAD / 1024 / 1024
+    )
+}
+
 /// The mission file a path of an upload names (`buyers.csv` of `india/buyers.csv`): only the
 /// folder's own input files, not those of `out/` (a folder or zip as the commands left it).
 fn input_file(name: &str) -> Option<String> {
@@ -131,19 +158,12 @@ fn input_file(name: &str) -> Option<String> {
     INPUT_FILES.contains(&base).then(|| base.to_string())
 }
 
-/// The mission files of a zip upload. Entries that are no mission file are never unpacked.
-/// Before any entry is read, the directory is checked: two entries for one mission file, or
-/// one entry (or all of them together) declaring more than `LARGEST_FILE`, refuse the upload;
-/// while reading, no entry and no total goes past the limit, whatever was declared.
-fn unzip(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+/// The mission files of a zip upload, taken from what the upload has `left` to hold. Entries
+/// that are no mission file are never unpacked. Before any entry is read, the directory is
+/// checked: two entries for one mission file, or entries declaring more than is left, refuse
+/// the upload; while reading, nothing goes past what is left, whatever was declared.
+fn unzip(name: &str, bytes: &[u8], left: &mut u64) -> Result<Vec<(String, Vec<u8>)>, String> {
     let bad = |what: String| format!("{name}:0: file: {what}");
-    let megabytes = LARGEST_FILE / 1024 / 1024;
-    let too_large = |entry: &str| bad(format!("{entry} unpacks to more than {megabytes} MB"));
-    let together = || {
-        bad(format!(
-            "the mission's files unpack to more than {megabytes} MB together"
-        ))
-    };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|error| bad(format!("not a readable zip file ({error})")))?;
     // The mission entries by what the directory says: index, name, declared size.
@@ -164,27 +184,26 @@ fn unzip(name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         }
         wanted.push((index, raw.name().to_string(), raw.size()));
     }
-    if let Some((_, entry_name, _)) = wanted.iter().find(|(_, _, size)| *size > LARGEST_FILE) {
-        return Err(too_large(entry_name));
-    }
-    if wanted.iter().map(|(_, _, size)| size).sum::<u64>() > LARGEST_FILE {
-        return Err(together());
+    let declared = wanted
+        .iter()
+        .fold(0u64, |sum, (_, _, size)| sum.saturating_add(*size));
+    if declared > *left {
+        return Err(too_much(name));
     }
     let mut entries = Vec::new();
-    let mut left = LARGEST_FILE;
     for (index, entry_name, _) in wanted {
         let mut entry = archive
             .by_index(index)
             .map_err(|error| bad(format!("{entry_name} is unreadable ({error})")))?;
         let mut content = Vec::new();
         (&mut entry)
-            .take(left + 1)
+            .take(*left + 1)
             .read_to_end(&mut content)
             .map_err(|error| bad(format!("{entry_name} is unreadable ({error})")))?;
-        if content.len() as u64 > left {
-            return Err(together());
+        if content.len() as u64 > *left {
+            return Err(too_much(name));
         }
-        left -= content.len() as u64;
+        *left -= content.len() as u64;
         entries.push((entry_name, content));
     }
     Ok(entries)

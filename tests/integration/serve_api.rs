@@ -991,8 +991,8 @@ fn ignored_zip_entries_are_never_unpacked() {
 }
 
 /// A zip is judged by its directory before any entry is unpacked: mission files that together
-/// declare more than the limit (here four entries of 90 MB each, declared by a directory that
-/// was patched: the file itself is tiny), or one mission file twice, refuse it.
+/// declare more than the upload may hold (here four entries of 90 MB each, declared by a
+/// directory that was patched: the file itself is tiny), or one mission file twice, refuse it.
 #[test]
 fn zip_uploads_are_refused_by_their_directory_before_unpacking() {
     use std::io::Write;
@@ -1029,7 +1029,7 @@ fn zip_uploads_are_refused_by_their_directory_before_unpacking() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body.to_string()
-            .contains("the mission's files unpack to more than 256 MB together"),
+            .contains("m.zip:0: file: the mission's files hold more than 64 MB together"),
         "{body}"
     );
     let twice = zip_of(&["a/firms.csv", "b/firms.csv"]);
@@ -1040,6 +1040,112 @@ fn zip_uploads_are_refused_by_their_directory_before_unpacking() {
             .contains("two files named firms.csv (a/firms.csv and b/firms.csv)"),
         "{body}"
     );
+}
+
+/// What one upload may unpack to is counted over all its parts: four zips of 20 MB each (a
+/// few kB on the wire), each within the limit, are refused together before their files are
+/// read, and the server goes on answering. (Each zip had a limit of its own before: together
+/// they could take the server to several GB.)
+#[test]
+fn the_parts_of_one_upload_share_its_limit() {
+    use std::io::Write;
+    let server = TestServer::start();
+    let api = server.api();
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let zip_of = |name: &str| {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        writer.start_file(name, deflated).unwrap();
+        let line = vec![b'a'; 1 << 20];
+        for _ in 0..20 {
+            writer.write_all(&line).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    };
+    let names = ["firms.csv", "buyers.csv", "requests.csv", "outcomes.csv"];
+    let parts: Vec<(&str, String, Vec<u8>)> = names
+        .iter()
+        .map(|name| {
+            (
+                "folder",
+                format!("{name}.zip"),
+                zip_of(&format!("m/{name}")),
+            )
+        })
+        .collect();
+    assert!(parts.iter().all(|(_, _, bytes)| bytes.len() < 200_000));
+    let (status, body) = api.send_multipart(
+        parts
+            .iter()
+            .map(|(field, name, bytes)| (*field, name.as_str(), bytes.clone()))
+            .collect(),
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains(
+            "outcomes.csv.zip:0: file: the mission's files hold more than 64 MB together"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.len() < 1000,
+        "one problem, not the files: {} bytes",
+        body.len()
+    );
+    let (status, body) = api.get("/api/missions");
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// Issue 23, item 1, through the server: a small buyers.xlsx whose one stray cell sits at
+/// XFD1048576 is read as its real rows (201), and one whose sheet unpacks to 200 MB of spaces
+/// (under 1 MB uploaded) gets one problem (422), and the server goes on answering.
+#[test]
+fn workbook_bombs_uploaded_get_one_problem_and_the_server_stays_up() {
+    use std::io::Write;
+    let server = TestServer::start();
+    let api = server.api();
+    let folder = common::fixture("india-2017");
+    let mut parts: Vec<(&str, &str, Vec<u8>)> = ["mission.toml", "firms.csv", "requests.csv"]
+        .iter()
+        .map(|name| ("files", *name, std::fs::read(folder.join(name)).unwrap()))
+        .collect();
+    let buyers = std::fs::read_to_string(folder.join("buyers.csv")).unwrap();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (row, cells) in common::csv_rows(&buyers).iter().enumerate() {
+        for (column, cell) in cells.iter().enumerate() {
+            sheet.write_string(row as u32, column as u16, cell).unwrap();
+        }
+    }
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let stray = workbook.save_to_buffer().unwrap();
+    assert!(stray.len() < 100_000);
+    parts.push(("files", "buyers.xlsx", stray));
+    let (status, body) = api.send_multipart(parts.clone());
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    let spaces = vec![b' '; 1024 * 1024];
+    for _ in 0..200 {
+        zip.write_all(&spaces).unwrap();
+    }
+    let spaces = zip.finish().unwrap().into_inner();
+    assert!(spaces.len() < 1_000_000);
+    parts.pop();
+    parts.push(("files", "buyers.xlsx", spaces));
+    let (status, body) = api.send_multipart(parts);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let problems: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        problems["problems"],
+        json!(["buyers.xlsx:0: file: unpacks to 200 MB, more than the 128 MB a mission workbook may hold; save the sheet alone as a new .xlsx or as CSV"])
+    );
+    let (status, body) = api.get("/api/missions");
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 /// What a client that stops sending gets, within a few seconds of the read timeout: the

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{copy_fixture, run};
+use common::{copy_fixture, csv_rows, run};
 use missionmatch::read_mission;
 use rust_xlsxwriter::Workbook;
 
@@ -26,27 +26,6 @@ fn write_workbook(path: &std::path::Path, rows: &[Vec<String>]) {
         }
     }
     workbook.save(path).unwrap();
-}
-
-/// The rows of a simple CSV file (the fixture's buyers.csv quotes no commas inside cells that
-/// matter here; quoted cells are unquoted).
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    text.lines()
-        .map(|line| {
-            let mut cells = Vec::new();
-            let mut cell = String::new();
-            let mut quoted = false;
-            for character in line.chars() {
-                match character {
-                    '"' => quoted = !quoted,
-                    ',' if !quoted => cells.push(std::mem::take(&mut cell)),
-                    other => cell.push(other),
-                }
-            }
-            cells.push(cell);
-            cells
-        })
-        .collect()
 }
 
 #[test]

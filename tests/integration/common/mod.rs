@@ -166,3 +166,24 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// The rows of a simple CSV file (the fixture's buyers.csv quotes no commas inside cells that
+/// matter here; quoted cells are unquoted).
+pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|line| {
+            let mut cells = Vec::new();
+            let mut cell = String::new();
+            let mut quoted = false;
+            for character in line.chars() {
+                match character {
+                    '"' => quoted = !quoted,
+                    ',' if !quoted => cells.push(std::mem::take(&mut cell)),
+                    other => cell.push(other),
+                }
+            }
+            cells.push(cell);
+            cells
+        })
+        .collect()
+}
