@@ -466,14 +466,17 @@ fn missing_local_time(session: &Session) -> Option<String> {
             _ => true,
         }
     };
+    // The session's moments: its end is the moment its last slot ends, not a minute of it (a
+    // session may end as the clocks jump).
     let (start, end) = (session.hours.start.0, session.hours.end.0);
-    let first = (start..=end).find(|&minute| !exists(minute))?;
-    let last = (first..=end)
+    let first = (start..end).find(|&minute| !exists(minute))?;
+    let last = (first..end)
         .take_while(|&minute| !exists(minute))
         .last()
         .unwrap_or(first);
     Some(format!(
-        "{}-{} on {date} do not exist in {zone} (the clocks jump forward then); move the session's hours",
+        "session {}: {}-{} on {date} do not exist in {zone} (the clocks jump forward then); move the session's hours",
+        session.id.0,
         TimeOfDay(first),
         TimeOfDay(last + 1)
     ))

@@ -56,7 +56,7 @@ const CASES: &[Case] = &[
     Case {
         // v3: a session's hours in the hour the clocks jump forward (Europe/London, 2017-03-26).
         edits: &[("mission.toml", "date = \"2017-03-28\"\ncity = \"New Delhi\"\nstart = \"09:30\"\nend = \"12:30\"\nslot_minutes = 30\nbreak_minutes = 10\ntimezone = \"Asia/Kolkata\"", "date = \"2017-03-26\"\ncity = \"New Delhi\"\nstart = \"00:30\"\nend = \"03:30\"\nslot_minutes = 30\nbreak_minutes = 10\ntimezone = \"Europe/London\"")],
-        expected: &["mission.toml:20: session[2].start: 01:00-02:00 on 2017-03-26 do not exist in Europe/London (the clocks jump forward then); move the session's hours"],
+        expected: &["mission.toml:20: session[2].start: session DEL-2: 01:00-02:00 on 2017-03-26 do not exist in Europe/London (the clocks jump forward then); move the session's hours"],
     },
     Case {
         edits: &[("mission.toml", "email = \"trade@anyang.example.org\"", "email = 5")],
@@ -203,6 +203,22 @@ fn each_bad_input_is_named_with_file_line_and_column() {
         let problems = &lines[..lines.len() - 1];
         assert_eq!(problems, case.expected, "case {index}");
     }
+}
+
+/// v3: a session that ends as the clocks jump forward (its last slot ends at 01:00 GMT, the
+/// moment that is also 02:00 BST) holds no time that does not exist: accepted (it was refused
+/// as "01:00-01:01 do not exist").
+#[test]
+fn a_session_may_end_as_the_clocks_jump_forward() {
+    let scratch = copy_fixture("india-2017");
+    edit(
+        scratch.path(),
+        "mission.toml",
+        "date = \"2017-03-28\"\ncity = \"New Delhi\"\nstart = \"09:30\"\nend = \"12:30\"\nslot_minutes = 30\nbreak_minutes = 10\ntimezone = \"Asia/Kolkata\"",
+        "date = \"2017-03-26\"\ncity = \"New Delhi\"\nstart = \"00:00\"\nend = \"01:00\"\nslot_minutes = 30\nbreak_minutes = 10\ntimezone = \"Europe/London\"",
+    );
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
 }
 
 #[test]
