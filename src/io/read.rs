@@ -90,8 +90,22 @@ fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMiss
         ids_written: &settings.session_ids_written,
         checked: settings.readable,
     };
-    let firm_table = read_table(source, "firms.csv", true, &mut problems, &mut warnings);
-    let buyer_table = read_table(source, "buyers.csv", true, &mut problems, &mut warnings);
+    let firm_table = read_table(
+        source,
+        "firms.csv",
+        true,
+        FIRM_REQUIRED,
+        &mut problems,
+        &mut warnings,
+    );
+    let buyer_table = read_table(
+        source,
+        "buyers.csv",
+        true,
+        BUYER_REQUIRED,
+        &mut problems,
+        &mut warnings,
+    );
     let firms = firm_table
         .as_ref()
         .map(|table| read_firms(table, &sessions, &mut problems, &mut warnings))
@@ -104,13 +118,27 @@ fn read_mission_from(folder_name: &str, source: FileSource) -> Result<LoadedMiss
         firms: ids_in(firm_table.as_ref()),
         buyers: ids_in(buyer_table.as_ref()),
     };
-    let rows = read_table(source, "requests.csv", false, &mut problems, &mut warnings)
-        .map(|table| read_requests(&table, &ids, &sessions, &mut problems))
-        .unwrap_or_default();
+    let rows = read_table(
+        source,
+        "requests.csv",
+        false,
+        REQUEST_REQUIRED,
+        &mut problems,
+        &mut warnings,
+    )
+    .map(|table| read_requests(&table, &ids, &sessions, &mut problems))
+    .unwrap_or_default();
     let (wishes, rows): (Vec<Request>, Vec<Request>) = rows.into_iter().partition(|r| r.wish);
     let requests = crate::model::resolve_wishes(rows, &wishes);
-    let outcomes = read_table(source, "outcomes.csv", false, &mut problems, &mut warnings)
-        .map(|table| read_outcomes(&table, &ids, &mut problems));
+    let outcomes = read_table(
+        source,
+        "outcomes.csv",
+        false,
+        OUTCOME_REQUIRED,
+        &mut problems,
+        &mut warnings,
+    )
+    .map(|table| read_outcomes(&table, &ids, &mut problems));
     if !problems.is_empty() {
         problems.sort();
         problems.dedup();
@@ -169,11 +197,20 @@ fn read_file(
     }
 }
 
+/// The columns each table must have (every column a table may have: `FIRM_COLUMNS`...).
+const FIRM_REQUIRED: &[&str] = &["id", "name"];
+const BUYER_REQUIRED: &[&str] = &["id", "company", "country"];
+const REQUEST_REQUIRED: &[&str] = &["firm", "buyer", "kind"];
+const OUTCOME_REQUIRED: &[&str] = &["firm", "buyer", "attended"];
+
 /// Reads `NAME.csv`, or its Excel twin `NAME.xlsx` (contract v2); both at once is a problem.
+/// A CSV file that cannot be read as a table and whose first line names none of its `columns`
+/// is not this table at all: one problem says so, not one a broken row.
 fn read_table(
     source: FileSource,
     name: &str,
     required: bool,
+    columns: &[&str],
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Problem>,
 ) -> Option<Table> {
@@ -195,7 +232,37 @@ fn read_table(
         );
     }
     let bytes = read_file(source, name, required, problems)?;
-    keep_table(parse_table(name, &bytes), problems, warnings)
+    let parsed = parse_table(name, &bytes).map_err(|found| {
+        let first_line = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)])
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_lowercase();
+        let named = |column: &&str| {
+            first_line
+                .split([',', ';', '\t'])
+                .any(|cell| cell.trim().trim_matches('"') == *column)
+        };
+        match columns.iter().any(named) {
+            false if columns.len() > 1 && found.len() > 1 => vec![not_this_table(name, columns)],
+            _ => found,
+        }
+    });
+    keep_table(parsed, problems, warnings)
+}
+
+/// The one problem of a file whose header names none of the columns its table needs (another
+/// file, or bytes that are no table).
+fn not_this_table(file: &str, columns: &[&str]) -> Problem {
+    Problem::new(
+        file,
+        1,
+        "header",
+        format!(
+            "the header names none of the columns this file needs ({}): is it the right file?",
+            columns.join(", ")
+        ),
+    )
 }
 
 /// The table, its warnings noted; or its problems noted and nothing.
@@ -524,18 +591,25 @@ fn each_row<T>(
         .enumerate()
         .map(|(index, name)| (name.as_str(), index))
         .collect();
-    for name in required {
-        if !columns.contains_key(name) {
-            problems.push(Problem::new(
-                table.file.clone(),
-                1,
-                *name,
-                format!(
-                    "missing required column (the header has: {})",
-                    table.header.join(", ")
-                ),
-            ));
-        }
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|name| !columns.contains_key(name))
+        .collect();
+    if required.len() > 1 && missing.len() == required.len() {
+        problems.push(not_this_table(&table.file, required));
+        return Vec::new();
+    }
+    for name in missing {
+        problems.push(Problem::new(
+            table.file.clone(),
+            1,
+            name,
+            format!(
+                "missing required column (the header has: {})",
+                table.header.join(", ")
+            ),
+        ));
     }
     let mut items = Vec::new();
     for row in &table.rows {
@@ -606,7 +680,7 @@ fn read_firms(
     warnings: &mut Vec<Problem>,
 ) -> Vec<Firm> {
     let mut ids = UniqueIds::default();
-    each_row(table, &["id", "name"], problems, |cells| {
+    each_row(table, FIRM_REQUIRED, problems, |cells| {
         let id = cells.id();
         let name = cells.required("name");
         let firm = Firm {
@@ -663,7 +737,7 @@ fn read_buyers(
     warnings: &mut Vec<Problem>,
 ) -> Vec<Buyer> {
     let mut ids = UniqueIds::default();
-    each_row(table, &["id", "company", "country"], problems, |cells| {
+    each_row(table, BUYER_REQUIRED, problems, |cells| {
         let id = cells.id();
         let company = cells.required("company");
         let country = cells.required("country").and_then(|country| {
@@ -736,7 +810,7 @@ fn read_requests(
     problems: &mut Vec<Problem>,
 ) -> Vec<Request> {
     let mut must_or_avoid: BTreeMap<(FirmId, BuyerId), (RequestKind, usize)> = BTreeMap::new();
-    each_row(table, &["firm", "buyer", "kind"], problems, |cells| {
+    each_row(table, REQUEST_REQUIRED, problems, |cells| {
         let pair = read_pair(cells, ids);
         let kind = cells.required("kind").and_then(|text| {
             let kind = RequestKind::parse(&text);
@@ -809,7 +883,7 @@ fn read_requests(
 
 fn read_outcomes(table: &Table, ids: &Participants, problems: &mut Vec<Problem>) -> Vec<Outcome> {
     let mut seen: HashMap<(FirmId, BuyerId), usize> = HashMap::new();
-    each_row(table, &["firm", "buyer", "attended"], problems, |cells| {
+    each_row(table, OUTCOME_REQUIRED, problems, |cells| {
         let pair = read_pair(cells, ids);
         let attended = cells.text("attended");
         let attended = cells.cell("attended", outcomes::attended_cell(&attended));

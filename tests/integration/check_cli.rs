@@ -490,6 +490,17 @@ fn input_no_output_could_hold_is_refused_with_one_message() {
             (state >> 24) as u8
         })
         .collect();
+    // Random printable characters (no control character or quote tells them from a table),
+    // in lines.
+    let printable: Vec<u8> = noise
+        .iter()
+        .enumerate()
+        .map(|(at, byte)| match (at % 80, 32 + byte % 95) {
+            (79, _) => b'\n',
+            (_, b'"') => b'x',
+            (_, printable) => printable,
+        })
+        .collect();
     let cut = buyers.trim_end().rsplit_once(',').unwrap().0.to_string();
     let long_name = firms.replacen("SkyEye Drone Co.", &"드론".repeat(20_000), 1);
     let cases: Vec<(&str, Vec<u8>, String)> = vec![
@@ -499,6 +510,11 @@ fn input_no_output_could_hold_is_refused_with_one_message() {
             "cannot be read as CSV: it holds the control character U+0000".into(),
         ),
         ("buyers.csv", noise, "cannot be read as CSV".into()),
+        (
+            "buyers.csv",
+            printable,
+            "buyers.csv:1: header: the header names none of the columns this file needs".into(),
+        ),
         (
             "buyers.csv",
             cut.into_bytes(),
