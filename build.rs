@@ -1,5 +1,6 @@
-//! Tells the tests which document tools this machine has (Chromium, its WebDriver, poppler's
-//! pdftotext), so that a test which needs one it lacks is reported as ignored, not as passed.
+//! Tells the tests which tools this machine has (Chromium, its WebDriver, poppler's pdftotext,
+//! and strace, which stops a run at each of its renames), so that a test which needs one it
+//! lacks is reported as ignored, not as passed.
 //! `.ci/run` installs them, and there every such test runs.
 
 use std::path::Path;
@@ -17,6 +18,7 @@ fn main() {
         ("chromium", "has_chromium"),
         ("chromedriver", "has_chromedriver"),
         ("pdftotext", "has_pdftotext"),
+        ("strace", "has_strace"),
     ] {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
         if on_path(tool) {

@@ -42,9 +42,9 @@ pub use io::{
     followup_csv, parse_candidates, parse_schedule, read_calendar_state, read_candidates,
     read_mission, read_mission_from_files, read_notified, read_schedule, read_weights,
     record_notified, replan_files, report_json, schedule_files, schedule_json,
-    schedule_json_with_status, set_schedule_status, write_atomically, write_candidates,
-    write_followup, write_mission, write_publication, write_replan, write_report, write_schedule,
-    write_weights, CancelledMeetings, LoadedMission, ScheduleFile,
+    schedule_json_with_status, schedule_with_status, set_schedule_status, write_atomically,
+    write_candidates, write_followup, write_mission, write_publication, write_replan, write_report,
+    write_schedule, write_weights, CancelledMeetings, LoadedMission, ScheduleFile,
 };
 pub use matching::{
     candidate_weights, inferred_headings, match_mission, match_with_headings, observations,

@@ -400,6 +400,19 @@ pub fn letters(
         ));
     }
     let templates = templates_in(mission_dir);
+    // Every file of one publication: read again when one was written in the meantime.
+    crate::io::read_together(out_dir, || {
+        published_letters(mission, out_dir, what, &templates)
+    })
+}
+
+/// [`letters`], from what `out_dir` holds as it is read.
+fn published_letters(
+    mission: &Mission,
+    out_dir: &Path,
+    what: What,
+    templates: Templates,
+) -> Result<Vec<Letter>> {
     // The agenda files `publish` wrote for each participant, if any (a buyer who cancelled is
     // still told that its meetings are cancelled).
     let published = crate::io::read_mailmerge(out_dir)?;
@@ -443,7 +456,7 @@ pub fn letters(
             }
         };
         let version = content.version();
-        letters.push(compose(mission, &templates, to, content, &version)?);
+        letters.push(compose(mission, templates, to, content, &version)?);
     }
     Ok(letters)
 }

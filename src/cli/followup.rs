@@ -42,8 +42,14 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
         );
     }
     let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
-    let candidates = published_candidates(&mission, &mission_dir.join("out"))?;
-    let scheduled = scheduled_pairs(&mission, &mission_dir.join("out"))?;
+    // The candidates and the timetable of one run, not a timetable written between the two.
+    let published = mission_dir.join("out");
+    let (candidates, scheduled) = crate::io::read_together(&published, || {
+        Ok((
+            published_candidates(&mission, &published)?,
+            scheduled_pairs(&mission, &published)?,
+        ))
+    })?;
     let rows = followup(&mission, &candidates, &scheduled);
     let path = out_dir.join("followup.csv");
     write_followup(&path, &mission, &rows)?;

@@ -82,16 +82,16 @@ enum Command {
 fn published_candidates(
     mission: &Mission,
     published_dir: &std::path::Path,
-) -> anyhow::Result<Vec<crate::Candidate>> {
+) -> crate::Result<Vec<crate::Candidate>> {
     let path = published_dir.join("candidates.csv");
     if path.is_file() {
-        return Ok(crate::read_candidates(&path, mission)?);
+        return crate::read_candidates(&path, mission);
     }
     eprintln!(
         "note: {} is missing (run `match` or `schedule` first); the pairs were matched afresh",
         path.display()
     );
-    Ok(match_mission(mission, &MatchOptions::default())?)
+    match_mission(mission, &MatchOptions::default())
 }
 
 /// The meetings of the published timetable (`schedule.json` in `published_dir`), so that one
@@ -99,7 +99,7 @@ fn published_candidates(
 fn scheduled_pairs(
     mission: &Mission,
     published_dir: &std::path::Path,
-) -> anyhow::Result<Vec<(crate::FirmId, crate::BuyerId)>> {
+) -> crate::Result<Vec<(crate::FirmId, crate::BuyerId)>> {
     let path = published_dir.join("schedule.json");
     if !path.is_file() {
         eprintln!(

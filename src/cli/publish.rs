@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use super::load_mission;
 use crate::{
-    publish, read_calendar_state, read_schedule, set_schedule_status, write_publication,
-    CancelledMeetings, PublishStatus,
+    publish, read_calendar_state, read_schedule, schedule_with_status, set_schedule_status,
+    write_publication, CancelledMeetings, PublishStatus,
 };
 
 /// The command's arguments.
@@ -77,11 +77,27 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let status = status.or(file.status).unwrap_or_default();
     let previous = read_calendar_state(&out_dir)?;
     let documents = publish(&mission, &file.meetings, status, &previous, &stamp())?;
-    write_publication(&out_dir, &documents)?;
+    // The timetable's new status belongs to this publication: in the same set when the
+    // timetable is in the output folder, written after it otherwise.
+    let restatus = file.status != Some(status);
+    let alongside = restatus && schedule_path.parent() == Some(out_dir.as_path());
+    let status_file = match alongside {
+        true => Some(schedule_with_status(&schedule_path, status)?),
+        false => None,
+    };
+    let name = schedule_path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let also: Vec<(&str, &[u8])> = status_file
+        .iter()
+        .map(|bytes| (name.as_str(), bytes.as_slice()))
+        .collect();
+    write_publication(&out_dir, &documents, &also)?;
     for warning in &documents.warnings {
         say!("warning: {warning}");
     }
-    if file.status != Some(status) {
+    if restatus && !alongside {
         set_schedule_status(&schedule_path, status)?;
     }
     let firms = documents

@@ -7,6 +7,7 @@ mod publish_files;
 mod read;
 mod schedule_files;
 mod source;
+mod swap;
 mod toml_file;
 mod write;
 mod xlsx;
@@ -22,13 +23,13 @@ pub use outcomes::{
 };
 pub use publish_files::{
     parse_changes, parse_schedule, read_calendar_state, read_changes, read_mailmerge,
-    read_schedule, set_schedule_status, write_publication, CancelledMeetings, ChangeRow,
-    ScheduleFile,
+    read_schedule, schedule_with_status, set_schedule_status, write_publication, CancelledMeetings,
+    ChangeRow, ScheduleFile,
 };
 pub use read::{read_mission, read_mission_from_files, LoadedMission};
 pub use schedule_files::{
     parse_candidates, read_candidates, read_weights, replan_files, schedule_files, schedule_json,
     schedule_json_with_status, write_candidates, write_replan, write_schedule, write_weights,
 };
-pub use write::{write_atomically, write_mission};
+pub use write::{read_together, write_atomically, write_mission};
 pub use xlsx::parse_workbook;

@@ -303,6 +303,11 @@ fn reasons(item: &Value) -> Vec<String> {
 
 /// Sets `summary.status` in a schedule file, keeping everything else as it was (atomically).
 pub fn set_schedule_status(path: &Path, status: PublishStatus) -> Result<()> {
+    write_atomically(path, &schedule_with_status(path, status)?)
+}
+
+/// The bytes of the schedule file at `path` with its `status` set.
+pub fn schedule_with_status(path: &Path, status: PublishStatus) -> Result<Vec<u8>> {
     let text = std::fs::read_to_string(path).map_err(|error| Error::io(path, error))?;
     let mut document: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
         .map_err(|error| Error::Unsupported(format!("{}: {error}", path.display())))?;
@@ -312,7 +317,7 @@ pub fn set_schedule_status(path: &Path, status: PublishStatus) -> Result<()> {
     let json = serde_json::to_string_pretty(&document).map_err(|error| {
         Error::Unsupported(format!("cannot encode {}: {error}", path.display()))
     })?;
-    write_atomically(path, format!("{json}\n").as_bytes())
+    Ok(format!("{json}\n").into_bytes())
 }
 
 /// Where the calendar state lives, inside the agendas folder it describes.
@@ -403,9 +408,14 @@ fn calendar_state_csv(state: &CalendarState) -> String {
 
 /// Writes a publication under `out_dir`: the agendas into a fresh folder (with the calendar
 /// state inside it), then that folder, `grid.html`, `schedule.xlsx` and `mailmerge.csv` as one
-/// set ([`write_set_with_folder`]). A run that fails before its journal leaves the previous
-/// publication; one killed during its renames is completed by the next reader or writer.
-pub fn write_publication(out_dir: &Path, documents: &Documents) -> Result<()> {
+/// set ([`write_set_with_folder`]), with the files in `also` (the timetable with its new status).
+/// A run that fails before its journal leaves the previous publication; one killed during its
+/// renames is completed by the next reader or writer.
+pub fn write_publication(
+    out_dir: &Path,
+    documents: &Documents,
+    also: &[(&str, &[u8])],
+) -> Result<()> {
     std::fs::create_dir_all(out_dir).map_err(|error| Error::io(out_dir, error))?;
     let process = std::process::id();
     let staging = out_dir.join(format!(".agendas.{process}.tmp"));
@@ -450,6 +460,7 @@ pub fn write_publication(out_dir: &Path, documents: &Documents) -> Result<()> {
         .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
         .collect();
     files.push(("mailmerge.csv", mailmerge.as_bytes()));
+    files.extend_from_slice(also);
     // The agendas folder and the other documents as one set: no reader sees new agendas beside
     // an old grid, or no agendas folder at all.
     write_set_with_folder(out_dir, &files, Some((&staging, "agendas")))

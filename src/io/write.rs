@@ -15,7 +15,7 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     write_set(dir, &[(name.as_str(), contents)])
 }
 
-fn file_name(path: &Path) -> String {
+pub(super) fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default()
@@ -58,6 +58,12 @@ pub fn write_set_with_folder(
                 &path,
                 std::io::Error::other("is a folder; move it away so the file can be written"),
             ));
+        }
+    }
+    if files.len() + usize::from(folder.is_some()) > 1 {
+        let _lock = FolderLock::exclusive(dir);
+        if super::swap::swap_in(dir, files, folder)? {
+            return Ok(());
         }
     }
     let process = std::process::id();
@@ -160,6 +166,38 @@ pub fn settle(dir: &Path) -> Result<FolderLock> {
     }
 }
 
+/// Runs `read`, which reads several files of the output folder `dir`, again until no command
+/// wrote into the folder while it ran, so that what it read is of one run: a set written in
+/// the meantime swapped the folder (another folder now) or renamed files in it (a later
+/// modification time).
+pub fn read_together<T>(dir: &Path, mut read: impl FnMut() -> Result<T>) -> Result<T> {
+    let state = || {
+        std::fs::metadata(dir).ok().map(|metadata| {
+            #[cfg(unix)]
+            let inode = {
+                use std::os::unix::fs::MetadataExt as _;
+                (metadata.dev(), metadata.ino())
+            };
+            #[cfg(not(unix))]
+            let inode = (0, 0);
+            (inode, metadata.modified().ok())
+        })
+    };
+    for _ in 0..10 {
+        let before = state();
+        let value = read()?;
+        if state() == before {
+            return Ok(value);
+        }
+    }
+    Err(Error::io(
+        dir,
+        std::io::Error::other(
+            "changed each time it was read: another command keeps writing it; try again when it has finished",
+        ),
+    ))
+}
+
 fn has_journal(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|entries| {
         entries.filter_map(|entry| entry.ok()).any(|entry| {
@@ -182,12 +220,23 @@ pub struct FolderLock {
 }
 
 impl FolderLock {
+    /// The writers' lock. A folder swapped while this one waited ([`super::swap`]) is another
+    /// folder now: the lock is taken again on the one at the path.
     fn exclusive(dir: &Path) -> FolderLock {
-        FolderLock {
-            folder: std::fs::File::open(dir)
+        for _ in 0..100 {
+            let Some(folder) = std::fs::File::open(dir)
                 .ok()
-                .filter(|folder| folder.lock().is_ok()),
+                .filter(|folder| folder.lock().is_ok())
+            else {
+                break;
+            };
+            if is_at(&folder, dir) {
+                return FolderLock {
+                    folder: Some(folder),
+                };
+            }
         }
+        FolderLock { folder: None }
     }
 
     fn shared(dir: &Path) -> FolderLock {
@@ -199,7 +248,22 @@ impl FolderLock {
     }
 }
 
-fn write_synced(path: &Path, contents: &[u8]) -> Result<()> {
+/// Whether the open folder is still the one at `dir`.
+#[cfg(unix)]
+fn is_at(folder: &std::fs::File, dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (folder.metadata(), std::fs::metadata(dir)) {
+        (Ok(open), Ok(there)) => open.dev() == there.dev() && open.ino() == there.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_at(_folder: &std::fs::File, _dir: &Path) -> bool {
+    true
+}
+
+pub(super) fn write_synced(path: &Path, contents: &[u8]) -> Result<()> {
     use std::io::Write as _;
     let mut file = std::fs::File::create(path).map_err(|error| Error::io(path, error))?;
     file.write_all(contents)
@@ -216,7 +280,7 @@ fn began() -> &'static std::time::SystemTime {
 
 /// Whether the process that wrote a temporary file or journal may still be running: on Linux,
 /// whether `/proc/PID` exists; elsewhere, whether the file is less than an hour old.
-fn writer_alive(path: &Path, process: u32) -> bool {
+pub(super) fn writer_alive(path: &Path, process: u32) -> bool {
     if process == std::process::id() {
         // This process's own, or one left by an earlier process that had the same id (every
         // container's first process is 1): only what was written since this one began is its.
@@ -233,6 +297,18 @@ fn writer_alive(path: &Path, process: u32) -> bool {
         .ok()
         .and_then(|modified| modified.elapsed().ok())
         .is_some_and(|age| age.as_secs() < 3600)
+}
+
+/// The process that wrote a temporary entry of an output folder: `.NAME.PID.tmp` (a file or a
+/// staged folder) or `.NAME.PID.old` (a retired folder); none for any other name.
+pub(super) fn temporary_process(name: &str) -> Option<u32> {
+    name.strip_prefix('.')
+        .and_then(|rest| {
+            rest.strip_suffix(".tmp")
+                .or_else(|| rest.strip_suffix(".old"))
+        })
+        .and_then(|rest| rest.rsplit_once('.'))
+        .and_then(|(_, process)| process.parse::<u32>().ok())
 }
 
 /// Completes the renames of sets whose writer was killed, then removes temporary files of
@@ -261,16 +337,7 @@ fn recover(dir: &Path) -> Result<()> {
         let _ = std::fs::remove_file(&journal);
     }
     for name in &names {
-        // `.NAME.PID.tmp`, a file or a staged folder, or `.NAME.PID.old`, a retired folder
-        let Some(process) = name
-            .strip_prefix('.')
-            .and_then(|rest| {
-                rest.strip_suffix(".tmp")
-                    .or_else(|| rest.strip_suffix(".old"))
-            })
-            .and_then(|rest| rest.rsplit_once('.'))
-            .and_then(|(_, process)| process.parse::<u32>().ok())
-        else {
+        let Some(process) = temporary_process(name) else {
             continue;
         };
         let path = dir.join(name);
@@ -536,4 +603,40 @@ pub fn write_mission(dir: &Path, mission: &Mission) -> Result<()> {
         write_atomically(&dir.join("outcomes.csv"), text.as_bytes())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads of `schedule.json` and `schedule.csv` with a set written between them on the
+    /// first pass (another command finishing): read again, and only the second pass, of one
+    /// run, is kept. (Set written during the read, passes, what is kept.)
+    #[test]
+    fn files_read_together_are_of_one_run() {
+        let cases = [(false, 1, "a", "a"), (true, 2, "b", "b")];
+        for (written_between, passes, json, csv) in cases {
+            let dir = std::env::temp_dir().join(format!(
+                "missionmatch-read-together-{}-{written_between}",
+                std::process::id()
+            ));
+            let out = dir.join("out");
+            let _ = std::fs::remove_dir_all(&dir);
+            write_set(&out, &[("schedule.json", b"a"), ("schedule.csv", b"a")]).unwrap();
+            let mut calls = 0;
+            let read = read_together(&out, || {
+                calls += 1;
+                let first = std::fs::read_to_string(out.join("schedule.json")).unwrap();
+                if written_between && calls == 1 {
+                    write_set(&out, &[("schedule.json", b"b"), ("schedule.csv", b"b")]).unwrap();
+                }
+                let second = std::fs::read_to_string(out.join("schedule.csv")).unwrap();
+                Ok((first, second))
+            })
+            .unwrap();
+            assert_eq!(calls, passes, "written between: {written_between}");
+            assert_eq!(read, (json.to_string(), csv.to_string()));
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
 }

@@ -242,3 +242,151 @@ fn a_reader_waits_for_a_live_writer_between_its_renames() {
     }
     assert_eq!(leftovers(&out), Vec::<String>::new());
 }
+
+/// Which publication a document of `out` belongs to, by what it prints: `draft` or `final`
+/// (none when it is missing).
+fn publication_of(out: &Path) -> Vec<(&'static str, Option<&'static str>)> {
+    let status = |name: &'static str, draft: &str| {
+        let status =
+            std::fs::read_to_string(out.join(name))
+                .ok()
+                .map(|text| match text.contains(draft) {
+                    true => "draft",
+                    false => "final",
+                });
+        (name, status)
+    };
+    vec![
+        status("grid.html", "status draft\""),
+        status("agendas/firms/F01.html", "status draft\""),
+        status("agendas/buyers/IN-001.html", "status draft\""),
+        status("schedule.json", "\"status\": \"draft\""),
+    ]
+}
+
+/// Runs `missionmatch ARGUMENTS` on copies of the mission folder, stopped by strace after its
+/// first rename and killed there (SIGKILL, strace and the run together), then after its second,
+/// and so on until a run ends by itself. `check` looks at each copy as the kill left it (no
+/// command runs in between) with the number of renames the run made, or none for the run that
+/// was not killed.
+fn kill_after_each_rename(
+    mission: &Path,
+    arguments: &[&str],
+    mut check: impl FnMut(&Path, Option<usize>),
+) {
+    use std::os::unix::process::CommandExt as _;
+    for kill_after in 1..50 {
+        let scratch = common::Scratch::new("killed");
+        let copy = scratch.path().join("mission");
+        let copied = std::process::Command::new("cp")
+            .args(["-a", mission.to_str().unwrap(), copy.to_str().unwrap()])
+            .status()
+            .unwrap();
+        assert!(copied.success());
+        let log = scratch.path().join("strace.log");
+        let renames = "rename,renameat,renameat2";
+        let mut traced = std::process::Command::new("strace")
+            .args(["-f", "-o", log.to_str().unwrap(), "-e"])
+            .arg(format!("trace={renames}"))
+            .arg("-e")
+            .arg(format!("inject={renames}:delay_exit=300000"))
+            .arg(env!("CARGO_BIN_EXE_missionmatch"))
+            .args(arguments.iter().map(|argument| match *argument {
+                "MISSION" => copy.to_str().unwrap(),
+                other => other,
+            }))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let killed = loop {
+            // strace writes `PID rename(...) = 0 (DELAYED)` once a rename is made.
+            let done = std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .lines()
+                .filter(|line| line.contains("rename") && line.contains(") = 0"))
+                .count();
+            if done >= kill_after {
+                let group = format!("-{}", traced.id());
+                let status = std::process::Command::new("kill")
+                    .args(["-KILL", "--", &group])
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+                let _ = traced.wait();
+                break true;
+            }
+            if traced.try_wait().unwrap().is_some() {
+                break false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        check(&copy, killed.then_some(kill_after));
+        if !killed {
+            return;
+        }
+    }
+    panic!("{arguments:?} made 50 renames and was still running");
+}
+
+/// Issue 23, item 4: a real `publish --status final` over a draft publication, killed after
+/// each of its renames. Without any later command, the output folder as anyone opens it holds
+/// one publication whole: every document the draft or every one the final, never some of each
+/// and never a missing agendas folder (the journal of renames left both).
+#[test]
+#[cfg_attr(not(has_strace), ignore = "needs strace (apt-get install strace)")]
+fn a_publication_killed_after_any_rename_leaves_one_whole_publication() {
+    let draft = copy_fixture("india-2017");
+    let dir = draft.path().to_str().unwrap();
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    assert_eq!(run(&["publish", dir]).code, 0);
+    let all = |status| {
+        publication_of(Path::new(""))
+            .iter()
+            .map(|(name, _)| (*name, Some(status)))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(publication_of(&draft.path().join("out")), all("draft"));
+    let arguments = ["publish", "MISSION", "--status", "final"];
+    kill_after_each_rename(draft.path(), &arguments, |copy, killed| {
+        let seen = publication_of(&copy.join("out"));
+        match killed {
+            Some(renames) => assert!(
+                seen == all("draft") || seen == all("final"),
+                "killed after {renames} renames: {seen:?}"
+            ),
+            None => assert_eq!(seen, all("final"), "the run that was not killed"),
+        }
+    });
+}
+
+/// The same for `schedule`: killed after any rename, `schedule.json` and `schedule.csv` are
+/// the previous timetable's or both the new one's.
+#[test]
+#[cfg_attr(not(has_strace), ignore = "needs strace (apt-get install strace)")]
+fn a_schedule_killed_after_any_rename_leaves_one_whole_timetable() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    let (before, _) = meetings_of_both(&scratch.path().join("out"));
+    // The next run makes another timetable.
+    edit(scratch.path(), "mission.toml", "hi = 2", "hi = 1");
+    let mut seen = Vec::new();
+    kill_after_each_rename(scratch.path(), &["schedule", "MISSION"], |copy, killed| {
+        let (json, csv) = meetings_of_both(&copy.join("out"));
+        assert_eq!(json, csv, "killed after {killed:?} renames");
+        seen.push((killed, json));
+    });
+    let (_, after) = seen.pop().unwrap();
+    assert_ne!(
+        after, before,
+        "the run that was not killed made another timetable"
+    );
+    for (killed, json) in seen {
+        assert!(
+            json == before || json == after,
+            "killed after {killed:?} renames"
+        );
+    }
+}
