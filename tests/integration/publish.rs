@@ -475,6 +475,70 @@ fn add_columns(path: &Path, names: &[&str], id: &str, values: &[&str]) {
     std::fs::write(path, lines.join("\n") + "\n").unwrap();
 }
 
+/// Contract v3: a buyer's agenda gives each firm's products in a language the buyer reads:
+/// `products_vi` to a buyer who reads Vietnamese first, `products_en` to one who reads English,
+/// with the firm's Latin name beside its Korean one (issue 23, item 12).
+#[test]
+fn buyers_read_each_firms_products_in_their_language() {
+    let scratch = copy_fixture("vietnam-2017");
+    let firms = scratch.path().join("firms.csv");
+    let text = std::fs::read_to_string(&firms).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| match (index, line.split_once(',')) {
+            (0, _) => format!("{line},name_en,products_en,products_vi"),
+            (_, Some((id, _))) => format!("{line},Latin {id},Products of {id},Sản phẩm của {id}"),
+            _ => line.to_string(),
+        })
+        .collect();
+    std::fs::write(&firms, lines.join("\n") + "\n").unwrap();
+    schedule_and_publish(scratch.path(), &[]);
+    let mission = read_mission(scratch.path()).unwrap().mission;
+    let meetings = schedule_meetings(&scratch.path().join("out/schedule.json"));
+    let mut seen = BTreeSet::new();
+    for meeting in &meetings {
+        let (firm, buyer_id) = (
+            meeting["firm"].as_str().unwrap(),
+            meeting["buyer"].as_str().unwrap(),
+        );
+        let buyer = mission.buyers.iter().find(|b| b.id.0 == buyer_id).unwrap();
+        let first = buyer.languages.iter().find(|l| *l == "vi" || *l == "en");
+        let (expected, other) = match first.map(String::as_str) {
+            Some("vi") => (
+                format!("Sản phẩm của {firm}"),
+                format!("Products of {firm}"),
+            ),
+            _ => (
+                format!("Products of {firm}"),
+                format!("Sản phẩm của {firm}"),
+            ),
+        };
+        let agenda = std::fs::read_to_string(
+            scratch
+                .path()
+                .join(format!("out/agendas/buyers/{buyer_id}.html")),
+        )
+        .unwrap();
+        assert!(
+            agenda.contains(&expected),
+            "{buyer_id} meets {firm}: {expected} missing"
+        );
+        assert!(
+            !agenda.contains(&other),
+            "{buyer_id} meets {firm}: {other} given"
+        );
+        assert!(
+            agenda.contains(&format!("(Latin {firm})")),
+            "{buyer_id}: {firm}'s Latin name"
+        );
+        seen.insert(first.cloned());
+    }
+    // Both kinds of reader were looked at.
+    assert!(seen.contains(&Some("vi".to_string())), "{seen:?}");
+    assert!(seen.contains(&Some("en".to_string())), "{seen:?}");
+}
+
 /// A cell Excel keeps as a number (a date, a time, a number), as that number.
 fn excel_number(cell: &calamine::Data) -> f64 {
     match cell {
