@@ -69,7 +69,7 @@ pub(super) fn swap_in(
 /// The parent and name of an output folder that may be exchanged as a whole: on Linux, an
 /// existing folder that is not a mission folder (`schedule --out` may name any folder; a
 /// mission's own files are never swapped) and not the one a shell or this process stands in.
-fn swappable(dir: &Path) -> Option<(PathBuf, String)> {
+pub(super) fn swappable(dir: &Path) -> Option<(PathBuf, String)> {
     if !cfg!(target_os = "linux") {
         return None;
     }

@@ -47,6 +47,12 @@ pub fn write_set_with_folder(
 ) -> Result<()> {
     began();
     std::fs::create_dir_all(dir).map_err(|error| Error::io(dir, error))?;
+    // A folder inside an output folder that is swapped whole (`out/mail`) is written while no
+    // swap runs: what it gained during one would stay behind in the state the swap replaces.
+    let _outer = dir
+        .parent()
+        .filter(|outer| super::swap::swappable(outer).is_some())
+        .map(FolderLock::exclusive);
     {
         let _lock = FolderLock::exclusive(dir);
         recover(dir)?;
