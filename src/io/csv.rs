@@ -117,6 +117,14 @@ fn split_records(file: &str, bytes: &[u8], separator: u8) -> Result<Vec<Record>,
             }
         }
         let blank = matches!(bytes.get(record_start), Some(b'\n') | Some(b'\r'));
+        if !blank && records.len() > MOST_ROWS {
+            return Err(Problem::new(
+                file,
+                record_line,
+                "file",
+                format!("more than {MOST_ROWS} rows: a mission's file holds far fewer (is it the right file?)"),
+            ));
+        }
         if !blank {
             records.push(Record {
                 line: record_line,
@@ -202,6 +210,10 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Table, Vec<Problem>> {
     let mut rows = Vec::new();
     let mut records = records.peekable();
     while let Some(record) = records.next() {
+        if problems.len() >= MOST_PROBLEMS {
+            problems.push(stopped_reading(file, record.line));
+            break;
+        }
         let last = records.peek().is_none();
         if last && ends_cut && record.fields.len() < header.len() {
             problems.push(Problem::new(
@@ -284,6 +296,24 @@ fn control_character(file: &str, text: &str) -> Option<Problem> {
     })
 }
 
+/// The most rows (header included) a mission's table may have: the largest missions the engine
+/// plans have 100,000 buyers, and a file of millions of tiny rows (a few kB zipped) would
+/// otherwise take gigabytes to read.
+pub const MOST_ROWS: usize = 500_000;
+
+/// The most problems a file's reading collects; past them it stops, and says so.
+pub const MOST_PROBLEMS: usize = 10_000;
+
+/// The problem that ends a reading which found [`MOST_PROBLEMS`].
+pub fn stopped_reading(file: &str, line: usize) -> Problem {
+    Problem::new(
+        file,
+        line,
+        "file",
+        format!("reading stopped here, after {MOST_PROBLEMS} problems: correct those first"),
+    )
+}
+
 /// The most characters a spreadsheet cell holds (Excel's limit), so the most a mission's cell
 /// may have: every document the engine writes must be able to hold it.
 pub const LONGEST_CELL: usize = 32_767;
@@ -293,6 +323,10 @@ pub const LONGEST_CELL: usize = 32_767;
 pub(super) fn cell_problems(file: &str, header: &[String], rows: &[Row]) -> Vec<Problem> {
     let mut problems = Vec::new();
     for row in rows {
+        if problems.len() >= MOST_PROBLEMS {
+            problems.push(stopped_reading(file, row.line));
+            break;
+        }
         for (column, cell) in header.iter().zip(&row.cells) {
             for message in what_a_cell_cannot_hold(cell) {
                 problems.push(Problem::new(file, row.line, column.clone(), message));

@@ -612,7 +612,12 @@ fn each_row<T>(
         ));
     }
     let mut items = Vec::new();
+    let before = problems.len();
     for row in &table.rows {
+        if problems.len() - before >= super::csv::MOST_PROBLEMS {
+            problems.push(super::csv::stopped_reading(&table.file, row.line));
+            break;
+        }
         let mut cells = Cells {
             table,
             columns: &columns,

@@ -33,6 +33,17 @@ const MOST_TEXT: usize = LARGEST_UNPACKED as usize;
 pub fn parse_workbook(file: &str, bytes: Vec<u8>) -> Result<Table, Vec<Problem>> {
     let sheet = SheetCells::read(file, bytes)?;
     let (header_line, header) = sheet.header(file)?;
+    if sheet.cells.len() > super::csv::MOST_ROWS {
+        return Err(vec![Problem::new(
+            file,
+            0,
+            "file",
+            format!(
+                "more than {} rows: a mission's file holds far fewer (is it the right file?)",
+                super::csv::MOST_ROWS
+            ),
+        )]);
+    }
     let mut problems = duplicate_columns(file, header_line, &header);
     let mut warnings = Vec::new();
     let mut table_rows = Vec::new();

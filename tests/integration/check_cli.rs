@@ -205,6 +205,37 @@ fn each_bad_input_is_named_with_file_line_and_column() {
     }
 }
 
+/// A file wrong on every line: reading stops after 10,000 problems and says where (a file of
+/// millions of bad rows once gave a problem each, gigabytes of them), and the report lists the
+/// first 200 and counts the rest.
+#[test]
+fn reading_stops_after_ten_thousand_problems() {
+    let scratch = copy_fixture("india-2017");
+    let path = scratch.path().join("buyers.csv");
+    let buyers = std::fs::read_to_string(&path).unwrap();
+    let header = buyers.lines().next().unwrap();
+    let columns = header.split(',').count();
+    // Each row lacks its company: one problem a row.
+    let rows: String = (1..=20_000)
+        .map(|n| format!("B{n},,IN{}\n", ",".repeat(columns - 3)))
+        .collect();
+    std::fs::write(&path, format!("{header}\n{rows}")).unwrap();
+    let output = run(&["check", scratch.path().to_str().unwrap()]);
+    assert_eq!(output.code, 2, "{}", output.stdout);
+    let lines: Vec<&str> = output.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        202,
+        "{}",
+        &output.stderr[..2000.min(output.stderr.len())]
+    );
+    assert!(lines[200].starts_with("... and "), "{}", lines[200]);
+    // buyers.csv's 10,000 and the note that reading stopped, and the requests that name the
+    // buyers this file lost.
+    let found: usize = lines[201].split(' ').next().unwrap().parse().unwrap();
+    assert!((10_001..10_300).contains(&found), "{}", lines[201]);
+}
+
 /// v3: a session that ends as the clocks jump forward (its last slot ends at 01:00 GMT, the
 /// moment that is also 02:00 BST) holds no time that does not exist: accepted (it was refused
 /// as "01:00-01:01 do not exist").
@@ -502,6 +533,9 @@ fn input_no_output_could_hold_is_refused_with_one_message() {
         })
         .collect();
     let cut = buyers.trim_end().rsplit_once(',').unwrap().0.to_string();
+    // Half a million tiny rows (a few kB zipped): refused before they are read.
+    let header = buyers.lines().next().unwrap();
+    let many_rows = format!("{header}\n{}", "a,b\n".repeat(500_001));
     let long_name = firms.replacen("SkyEye Drone Co.", &"드론".repeat(20_000), 1);
     let cases: Vec<(&str, Vec<u8>, String)> = vec![
         (
@@ -514,6 +548,11 @@ fn input_no_output_could_hold_is_refused_with_one_message() {
             "buyers.csv",
             printable,
             "buyers.csv:1: header: the header names none of the columns this file needs".into(),
+        ),
+        (
+            "buyers.csv",
+            many_rows.into_bytes(),
+            "buyers.csv:500002: file: more than 500000 rows: a mission's file holds far fewer".into(),
         ),
         (
             "buyers.csv",
