@@ -60,7 +60,9 @@ pub(super) fn swap_in(
         let _ = std::fs::remove_dir_all(&next);
         return Ok(false);
     }
-    // `next` now holds the previous state.
+    // `next` now holds the previous state: what someone else saved into it while this one was
+    // built moves over, then it goes.
+    carry_over(&next, &parent.join(&name), &skip);
     let _ = std::fs::remove_dir_all(&next);
     let _ = std::fs::File::open(&parent).and_then(|folder| folder.sync_all());
     Ok(true)
@@ -68,7 +70,7 @@ pub(super) fn swap_in(
 
 /// The parent and name of an output folder that may be exchanged as a whole: on Linux, an
 /// existing folder that is not a mission folder (`schedule --out` may name any folder; a
-/// mission's own files are never swapped) and not the one a shell or this process stands in.
+/// mission's own files are never swapped) and that no process (a shell, this one) stands in.
 pub(super) fn swappable(dir: &Path) -> Option<(PathBuf, String)> {
     if !cfg!(target_os = "linux") {
         return None;
@@ -77,12 +79,24 @@ pub(super) fn swappable(dir: &Path) -> Option<(PathBuf, String)> {
     if !canonical.is_dir() || canonical.join("mission.toml").exists() {
         return None;
     }
-    let here = std::env::current_dir().ok()?.canonicalize().ok()?;
-    if here.starts_with(&canonical) {
+    if someone_stands_in(&canonical) {
         return None;
     }
     let name = canonical.file_name()?.to_string_lossy().into_owned();
     Some((canonical.parent()?.to_path_buf(), name))
+}
+
+/// Whether a process (a shell, a file manager, this one) has its working folder in `dir`: it
+/// would be left standing in the folder the swap removes. (Processes of other users cannot be
+/// seen unless this one runs as root; they could not write the folder either.)
+fn someone_stands_in(dir: &Path) -> bool {
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    processes.filter_map(|entry| entry.ok()).any(|entry| {
+        entry.file_name().to_string_lossy().parse::<u32>().is_ok()
+            && std::fs::read_link(entry.path().join("cwd")).is_ok_and(|cwd| cwd.starts_with(dir))
+    })
 }
 
 /// Removes the next states that killed runs left beside the folder `name` in `parent` (built
@@ -107,13 +121,17 @@ fn sweep(parent: &Path, name: &str) {
     }
 }
 
-/// Makes `next` a copy of `dir` without the entries named in `skip`: files hard-linked (copied
-/// where a link is refused), folders made anew, links kept as links. Temporary files of live
-/// writers move over whole, so that they finish into the folder that will be there; those of
-/// dead ones are left behind with the previous state.
+/// Makes `next` a copy of `dir` without the entries named in `skip`: files hard-linked, folders
+/// made anew, links kept as links. Refused (the caller then writes through the journal) where
+/// a swap could lose something: another writer's temporary file (a publication being staged
+/// would be left in the state the swap removes), a folder of another file system inside (a
+/// mount, whose files the removal of the previous state would reach), a file that cannot be
+/// linked.
 fn build(dir: &Path, next: &Path, skip: &[&str]) -> std::io::Result<()> {
     std::fs::create_dir(next)?;
-    std::fs::set_permissions(next, std::fs::metadata(dir)?.permissions())?;
+    let metadata = std::fs::metadata(dir)?;
+    std::fs::set_permissions(next, metadata.permissions())?;
+    let device = device_of(&metadata);
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -122,32 +140,89 @@ fn build(dir: &Path, next: &Path, skip: &[&str]) -> std::io::Result<()> {
         }
         if let Some(process) = super::write::temporary_process(&name) {
             if super::write::writer_alive(&entry.path(), process) {
-                std::fs::rename(entry.path(), next.join(&name))?;
+                return Err(std::io::Error::other("another writer is at work here"));
             }
             continue;
         }
-        mirror(&entry.path(), &next.join(&name))?;
+        mirror(&entry.path(), &next.join(&name), device)?;
     }
     Ok(())
 }
 
-/// Mirrors one entry: a file by a hard link (or a copy), a folder entry by entry, a link as a
-/// link.
-fn mirror(from: &Path, to: &Path) -> std::io::Result<()> {
-    let kind = std::fs::symlink_metadata(from)?.file_type();
+/// Moves into the swapped-in folder `now` what the previous state `was` gained while the swap
+/// was built: entries it lacks, and files replaced since they were linked (another inode).
+/// The set's own entries (`skip`) and temporary files stay behind.
+fn carry_over(was: &Path, now: &Path, skip: &[&str]) {
+    let Ok(entries) = std::fs::read_dir(was) else {
+        return;
+    };
+    for entry in entries.filter_map(|entry| entry.ok()) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if skip.contains(&name.as_str()) || super::write::temporary_process(&name).is_some() {
+            continue;
+        }
+        let (old, new) = (entry.path(), now.join(&name));
+        match (
+            std::fs::symlink_metadata(&old),
+            std::fs::symlink_metadata(&new),
+        ) {
+            (Ok(_), Err(_)) => {
+                let _ = std::fs::rename(&old, &new);
+            }
+            (Ok(before), Ok(after)) if before.is_dir() && after.is_dir() => {
+                carry_over(&old, &new, &[]);
+            }
+            (Ok(before), Ok(after)) if inode_of(&before) != inode_of(&after) => {
+                let _ = std::fs::rename(&old, &new);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(unix)]
+fn inode_of(metadata: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt as _;
+    metadata.ino()
+}
+
+#[cfg(not(unix))]
+fn inode_of(_metadata: &std::fs::Metadata) -> u64 {
+    0
+}
+
+/// Mirrors one entry: a file by a hard link, a folder entry by entry, a link as a link; an
+/// entry of another file system than `device` refuses the whole.
+fn mirror(from: &Path, to: &Path, device: u64) -> std::io::Result<()> {
+    let metadata = std::fs::symlink_metadata(from)?;
+    if device_of(&metadata) != device {
+        return Err(std::io::Error::other("another file system is mounted here"));
+    }
+    let kind = metadata.file_type();
     if kind.is_dir() {
         std::fs::create_dir(to)?;
-        std::fs::set_permissions(to, std::fs::metadata(from)?.permissions())?;
+        std::fs::set_permissions(to, metadata.permissions())?;
         for entry in std::fs::read_dir(from)? {
             let entry = entry?;
-            mirror(&entry.path(), &to.join(entry.file_name()))?;
+            mirror(&entry.path(), &to.join(entry.file_name()), device)?;
         }
         return Ok(());
     }
     if kind.is_symlink() {
         return symlink(&std::fs::read_link(from)?, to);
     }
-    std::fs::hard_link(from, to).or_else(|_| std::fs::copy(from, to).map(|_| ()))
+    std::fs::hard_link(from, to)
+}
+
+#[cfg(unix)]
+fn device_of(metadata: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt as _;
+    metadata.dev()
+}
+
+#[cfg(not(unix))]
+fn device_of(_metadata: &std::fs::Metadata) -> u64 {
+    0
 }
 
 #[cfg(unix)]

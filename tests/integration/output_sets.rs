@@ -390,3 +390,101 @@ fn a_schedule_killed_after_any_rename_leaves_one_whole_timetable() {
         );
     }
 }
+
+/// What a swap of the output folder must not do: leave a process that stands in the folder (a
+/// shell, a file manager) in one that was removed, or discard another writer's staged files.
+/// Both make the writer fall back to its journal: the shell still sees the folder, and the
+/// other writer's staging is where it left it.
+#[test]
+fn a_swap_leaves_no_one_in_a_removed_folder_and_no_writer_without_its_staging() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    let out = scratch.path().join("out");
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    let mut shell = std::process::Command::new("sleep")
+        .arg("30")
+        .current_dir(&out)
+        .spawn()
+        .unwrap();
+    assert_eq!(run(&["publish", dir]).code, 0);
+    let cwd = std::fs::read_link(format!("/proc/{}/cwd", shell.id())).unwrap();
+    let _ = shell.kill();
+    let _ = shell.wait();
+    assert_eq!(
+        cwd,
+        out.canonicalize().unwrap(),
+        "the shell's folder was removed"
+    );
+    assert!(out.join("agendas/firms").is_dir());
+
+    // Another writer (this test, alive) staging a publication in the folder.
+    let staging = out.join(format!(".agendas.{}.tmp", std::process::id()));
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::write(staging.join("F01.html"), "staged").unwrap();
+    assert_eq!(run(&["publish", dir, "--status", "final"]).code, 0);
+    assert_eq!(
+        std::fs::read_to_string(staging.join("F01.html")).unwrap(),
+        "staged"
+    );
+    std::fs::remove_dir_all(&staging).unwrap();
+    // With no one in the way, the next publication swaps the folder and leaves nothing behind.
+    assert_eq!(run(&["publish", dir, "--status", "final"]).code, 0);
+    let beside: Vec<String> = std::fs::read_dir(scratch.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".out."))
+        .collect();
+    assert_eq!(beside, Vec::<String>::new());
+}
+
+/// A file someone saves into the output folder while a publication's swap is being built (here
+/// held back by strace just before its exchange) is in the folder afterwards, as is a file
+/// replaced then: the swap carries over what the previous state gained.
+#[test]
+#[cfg_attr(not(has_strace), ignore = "needs strace (apt-get install strace)")]
+fn a_file_saved_during_a_swap_is_kept() {
+    let scratch = copy_fixture("india-2017");
+    let dir = scratch.path().to_str().unwrap();
+    let out = scratch.path().join("out");
+    assert_eq!(run(&["schedule", dir]).code, 0);
+    std::fs::write(out.join("notes.txt"), "v1").unwrap();
+    let log = scratch.path().join("strace.log");
+    let mut traced = std::process::Command::new("strace")
+        .args(["-f", "-o", log.to_str().unwrap()])
+        .args(["-e", "trace=rename,renameat2"])
+        .args(["-e", "inject=renameat2:delay_enter=1500000"])
+        .arg(env!("CARGO_BIN_EXE_missionmatch"))
+        .args(["publish", dir])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The staged agendas move into the next state last, just before the exchange.
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains(".next/agendas")
+    {
+        assert!(started.elapsed().as_secs() < 60, "no swap was built");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::fs::write(out.join("late.txt"), "saved during the swap").unwrap();
+    std::fs::write(out.join("notes.txt.new"), "v2").unwrap();
+    std::fs::rename(out.join("notes.txt.new"), out.join("notes.txt")).unwrap();
+    assert!(traced.wait().unwrap().success());
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("RENAME_EXCHANGE"),
+        "the folder was swapped"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("late.txt")).unwrap(),
+        "saved during the swap"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "v2"
+    );
+    assert!(out.join("agendas/firms").is_dir());
+}
