@@ -49,8 +49,10 @@ pub fn write_set_with_folder(
     std::fs::create_dir_all(dir).map_err(|error| Error::io(dir, error))?;
     // A folder inside an output folder that is swapped whole (`out/mail`) is written while no
     // swap runs: what it gained during one would stay behind in the state the swap replaces.
+    // (A mission folder's own files are never inside one.)
     let _outer = dir
         .parent()
+        .filter(|_| !dir.join("mission.toml").exists())
         .filter(|outer| super::swap::swappable(outer).is_some())
         .map(FolderLock::exclusive);
     {

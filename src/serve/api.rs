@@ -90,6 +90,19 @@ fn text_field(map: &serde_json::Map<String, Value>, key: &str) -> Result<String,
     }
 }
 
+/// Uploads received and checked at once: each may hold a body of `BODY_LIMIT` and what its
+/// files unpack to, so the server's memory stays bounded however many arrive (a body is not
+/// read until its upload's turn).
+static UPLOADS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// An upload's turn: held while its body is read and its mission checked.
+pub async fn upload_turn() -> Result<tokio::sync::SemaphorePermit<'static>, ApiError> {
+    UPLOADS
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Internal("the upload queue is closed".into()))
+}
+
 /// The parts of a multipart upload by file name, and the `csrf` field of a page's form.
 pub async fn read_parts(
     mut multipart: Multipart,
@@ -148,6 +161,7 @@ async fn import(
     _organiser: Organiser,
     multipart: Multipart,
 ) -> Result<Response, ApiError> {
+    let _turn = upload_turn().await?;
     let (parts, _) = read_parts(multipart).await?;
     let id = import_parts(&app, parts).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())

@@ -218,6 +218,7 @@ async fn import(
     multipart: Multipart,
 ) -> PageResult {
     let organiser = organiser?;
+    let _turn = api::upload_turn().await?;
     let (parts, csrf) = api::read_parts(multipart).await?;
     organiser.check_csrf(csrf.as_deref())?;
     match api::import_parts(&app, parts).await {

@@ -1116,7 +1116,6 @@ fn the_parts_of_one_upload_share_its_limit() {
 /// (under 1 MB uploaded) gets one problem (422), and the server goes on answering.
 #[test]
 fn workbook_bombs_uploaded_get_one_problem_and_the_server_stays_up() {
-    use std::io::Write;
     let server = TestServer::start();
     let api = server.api();
     let folder = common::fixture("india-2017");
@@ -1139,16 +1138,7 @@ fn workbook_bombs_uploaded_get_one_problem_and_the_server_stays_up() {
     let (status, body) = api.send_multipart(parts.clone());
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
-    let spaces = vec![b' '; 1024 * 1024];
-    for _ in 0..200 {
-        zip.write_all(&spaces).unwrap();
-    }
-    let spaces = zip.finish().unwrap().into_inner();
+    let spaces = common::spaces_workbook(true);
     assert!(spaces.len() < 1_000_000);
     parts.pop();
     parts.push(("files", "buyers.xlsx", spaces));

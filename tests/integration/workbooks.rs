@@ -148,17 +148,7 @@ fn workbooks_are_read_within_bounds() {
     );
 
     // A sheet part of 200 MB of spaces (a few hundred kB compressed): refused unread.
-    let file = std::fs::File::create(&path).unwrap();
-    let mut zip = zip::ZipWriter::new(file);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
-    let spaces = vec![b' '; 1024 * 1024];
-    for _ in 0..200 {
-        std::io::Write::write_all(&mut zip, &spaces).unwrap();
-    }
-    zip.finish().unwrap();
+    std::fs::write(&path, common::spaces_workbook(true)).unwrap();
     assert!(std::fs::metadata(&path).unwrap().len() < 1_000_000);
     let output = run(&["check", scratch.path().to_str().unwrap()]);
     assert_eq!(output.code, 2);
@@ -169,16 +159,7 @@ fn workbooks_are_read_within_bounds() {
 
     // The same part with a directory that lies (it says 1,000 bytes): counted as it inflates,
     // and refused at the limit.
-    let file = std::fs::File::create(&path).unwrap();
-    let mut zip = zip::ZipWriter::new(file);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
-    for _ in 0..200 {
-        std::io::Write::write_all(&mut zip, &spaces).unwrap();
-    }
-    zip.finish().unwrap();
-    let mut bytes = std::fs::read(&path).unwrap();
+    let mut bytes = common::spaces_workbook(false);
     let real = (200u32 * 1024 * 1024).to_le_bytes();
     let mut patched = 0;
     // The uncompressed size: at 22 in the local header, at 24 in the central directory's.

@@ -187,3 +187,20 @@ pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// A workbook whose one sheet part is 200 MB of spaces, a few hundred kB compressed: what a
+/// workbook bomb looks like to a reader. `large_file` writes its sizes as zip64 fields; without
+/// it they are in the headers' 32-bit fields, where a test can make them lie.
+pub fn spaces_workbook(large_file: bool) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(large_file);
+    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    let spaces = vec![b' '; 1024 * 1024];
+    for _ in 0..200 {
+        zip.write_all(&spaces).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
