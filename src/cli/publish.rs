@@ -61,6 +61,12 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
     let mission = load_mission(&mission_dir)?;
     let out_dir = out.unwrap_or_else(|| mission_dir.join("out"));
     let schedule_path = schedule.unwrap_or_else(|| out_dir.join("schedule.json"));
+    let stamp_of = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .ok()
+            .map(|metadata| (metadata.len(), metadata.modified().ok()))
+    };
+    let read_stamp = stamp_of(&schedule_path);
     let file = read_schedule(&schedule_path, &mission, CancelledMeetings::Refuse)?;
     // A timetable edited by hand is printed only when it keeps every rule (contract section 4).
     let violations = crate::validate_published(&mission, &file.meetings);
@@ -93,7 +99,16 @@ pub fn run(arguments: Arguments) -> anyhow::Result<()> {
         .iter()
         .map(|bytes| (name.as_str(), bytes.as_slice()))
         .collect();
-    write_publication(&out_dir, &documents, &also)?;
+    let still_current = || {
+        match stamp_of(&schedule_path) == read_stamp {
+        true => Ok(()),
+        false => Err(crate::Error::Unsupported(format!(
+            "{} was replaced while the documents were made (a schedule or replan ran): publish again",
+            schedule_path.display()
+        ))),
+    }
+    };
+    write_publication(&out_dir, &documents, &also, &still_current)?;
     for warning in &documents.warnings {
         say!("warning: {warning}");
     }

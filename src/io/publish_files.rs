@@ -408,13 +408,15 @@ fn calendar_state_csv(state: &CalendarState) -> String {
 
 /// Writes a publication under `out_dir`: the agendas into a fresh folder (with the calendar
 /// state inside it), then that folder, `grid.html`, `schedule.xlsx` and `mailmerge.csv` as one
-/// set ([`write_set_with_folder`]), with the files in `also` (the timetable with its new status).
+/// set ([`write_set_with_folder`]), with the files in `also` (the timetable with its new status),
+/// unless `still_current` says the timetable they come from was replaced meanwhile.
 /// A run that fails before its journal leaves the previous publication; one killed during its
 /// renames is completed by the next reader or writer.
 pub fn write_publication(
     out_dir: &Path,
     documents: &Documents,
     also: &[(&str, &[u8])],
+    still_current: &dyn Fn() -> Result<()>,
 ) -> Result<()> {
     std::fs::create_dir_all(out_dir).map_err(|error| Error::io(out_dir, error))?;
     let process = std::process::id();
@@ -462,7 +464,12 @@ pub fn write_publication(
     files.push(("mailmerge.csv", mailmerge.as_bytes()));
     files.extend_from_slice(also);
     // The agendas folder and the other documents as one set: no reader sees new agendas beside
-    // an old grid, or no agendas folder at all.
+    // an old grid, or no agendas folder at all. Not when the timetable they print was replaced
+    // while they were staged.
+    if let Err(error) = still_current() {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(error);
+    }
     write_set_with_folder(out_dir, &files, Some((&staging, "agendas")))
 }
 

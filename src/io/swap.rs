@@ -51,7 +51,14 @@ pub(super) fn swap_in(
             return Err(Error::io(staged, error));
         }
     }
-    let _ = std::fs::File::open(&next).and_then(|folder| folder.sync_all());
+    // Held from before the exchange until the previous state is gone: once swapped in, `next`
+    // is the folder, and no other writer may change it while the previous state's gains move.
+    let held = std::fs::File::open(&next)
+        .ok()
+        .filter(|folder| folder.lock().is_ok());
+    if let Some(folder) = &held {
+        let _ = folder.sync_all();
+    }
     if exchange(&next, &parent.join(&name)).is_err() {
         // Nothing was swapped: the staged folder goes back where the journal expects it.
         if let Some((staged, target)) = folder {
@@ -65,6 +72,7 @@ pub(super) fn swap_in(
     carry_over(&next, &parent.join(&name), &skip);
     let _ = std::fs::remove_dir_all(&next);
     let _ = std::fs::File::open(&parent).and_then(|folder| folder.sync_all());
+    drop(held);
     Ok(true)
 }
 
@@ -72,18 +80,41 @@ pub(super) fn swap_in(
 /// existing folder that is not a mission folder (`schedule --out` may name any folder; a
 /// mission's own files are never swapped) and that no process (a shell, this one) stands in.
 pub(super) fn swappable(dir: &Path) -> Option<(PathBuf, String)> {
-    if !cfg!(target_os = "linux") {
-        return None;
-    }
-    let canonical = dir.canonicalize().ok()?;
-    if !canonical.is_dir() || canonical.join("mission.toml").exists() {
-        return None;
-    }
+    let canonical = could_swap(dir)?;
     if someone_stands_in(&canonical) {
         return None;
     }
     let name = canonical.file_name()?.to_string_lossy().into_owned();
     Some((canonical.parent()?.to_path_buf(), name))
+}
+
+/// The folder's own path, when it is of the kind that may be swapped (on Linux, an existing
+/// folder that is no mission folder, owned by this process's user and group, so the folder
+/// made anew keeps its owner): whether someone stands in it is not asked.
+pub(super) fn could_swap(dir: &Path) -> Option<PathBuf> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let canonical = dir.canonicalize().ok()?;
+    let metadata = std::fs::metadata(&canonical).ok()?;
+    if !metadata.is_dir() || canonical.join("mission.toml").exists() || !owned_here(&metadata) {
+        return None;
+    }
+    Some(canonical)
+}
+
+/// Whether this process's user and group own the folder (a folder made anew would be theirs).
+#[cfg(target_os = "linux")]
+fn owned_here(metadata: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    // SAFETY: geteuid and getegid only read the process's ids.
+    let (user, group) = unsafe { (libc::geteuid(), libc::getegid()) };
+    metadata.uid() == user && metadata.gid() == group
+}
+
+#[cfg(not(target_os = "linux"))]
+fn owned_here(_metadata: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// Whether a process (a shell, a file manager, this one) has its working folder in `dir`: it
@@ -150,15 +181,24 @@ fn build(dir: &Path, next: &Path, skip: &[&str]) -> std::io::Result<()> {
 }
 
 /// Moves into the swapped-in folder `now` what the previous state `was` gained while the swap
-/// was built: entries it lacks, and files replaced since they were linked (another inode).
-/// The set's own entries (`skip`) and temporary files stay behind.
+/// was built: entries it lacks, files replaced since they were linked (another inode), and
+/// live writers' temporary files. The set's own entries (`skip`) and dead writers'
+/// temporaries stay behind.
 fn carry_over(was: &Path, now: &Path, skip: &[&str]) {
     let Ok(entries) = std::fs::read_dir(was) else {
         return;
     };
     for entry in entries.filter_map(|entry| entry.ok()) {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if skip.contains(&name.as_str()) || super::write::temporary_process(&name).is_some() {
+        if skip.contains(&name.as_str()) {
+            continue;
+        }
+        if let Some(process) = super::write::temporary_process(&name) {
+            // Another writer's file, begun after this state was read: it follows the folder,
+            // so that its writer's rename finds it.
+            if super::write::writer_alive(&entry.path(), process) {
+                let _ = std::fs::rename(entry.path(), now.join(&name));
+            }
             continue;
         }
         let (old, new) = (entry.path(), now.join(&name));

@@ -53,7 +53,7 @@ pub fn write_set_with_folder(
     let _outer = dir
         .parent()
         .filter(|_| !dir.join("mission.toml").exists())
-        .filter(|outer| super::swap::swappable(outer).is_some())
+        .filter(|outer| super::swap::could_swap(outer).is_some())
         .map(FolderLock::exclusive);
     {
         let _lock = FolderLock::exclusive(dir);
@@ -102,6 +102,22 @@ pub fn write_set_with_folder(
     }
     let journaled = listing.lines().count() > 1;
     let _lock = FolderLock::exclusive(dir);
+    // What this run wrote is still there: a swap by another command between the writing and
+    // this lock would have taken it along, or away.
+    let staged = folder.map(|(staged, _)| staged.to_path_buf());
+    if let Some(missing) = renames
+        .iter()
+        .map(|(temporary, _)| temporary.clone())
+        .chain(staged)
+        .find(|written| !written.exists())
+    {
+        return Err(Error::io(
+            &missing,
+            std::io::Error::other(
+                "was removed while it was written: another command replaced the folder; run again",
+            ),
+        ));
+    }
     if journaled {
         write_synced(&journal, listing.as_bytes())?;
     }
@@ -247,12 +263,22 @@ impl FolderLock {
         FolderLock { folder: None }
     }
 
+    /// The readers' lock, on the folder at the path when it is taken (as [`Self::exclusive`]).
     fn shared(dir: &Path) -> FolderLock {
-        FolderLock {
-            folder: std::fs::File::open(dir)
+        for _ in 0..100 {
+            let Some(folder) = std::fs::File::open(dir)
                 .ok()
-                .filter(|folder| folder.lock_shared().is_ok()),
+                .filter(|folder| folder.lock_shared().is_ok())
+            else {
+                break;
+            };
+            if is_at(&folder, dir) {
+                return FolderLock {
+                    folder: Some(folder),
+                };
+            }
         }
+        FolderLock { folder: None }
     }
 }
 

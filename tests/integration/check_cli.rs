@@ -533,9 +533,9 @@ fn input_no_output_could_hold_is_refused_with_one_message() {
         })
         .collect();
     let cut = buyers.trim_end().rsplit_once(',').unwrap().0.to_string();
-    // Half a million tiny rows (a few kB zipped): refused before they are read.
+    // Two million tiny rows (a few kB zipped): refused before they are read.
     let header = buyers.lines().next().unwrap();
-    let many_rows = format!("{header}\n{}", "a,b\n".repeat(500_001));
+    let many_rows = format!("{header}\n{}", "a,b\n".repeat(2_000_001));
     let long_name = firms.replacen("SkyEye Drone Co.", &"드론".repeat(20_000), 1);
     let cases: Vec<(&str, Vec<u8>, String)> = vec![
         (
@@ -552,7 +552,7 @@ fn input_no_output_could_hold_is_refused_with_one_message() {
         (
             "buyers.csv",
             many_rows.into_bytes(),
-            "buyers.csv:500002: file: more than 500000 rows: a mission's file holds far fewer".into(),
+            "buyers.csv:2000002: file: more than 2000000 rows: a mission's file holds far fewer".into(),
         ),
         (
             "buyers.csv",

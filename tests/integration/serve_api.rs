@@ -1092,18 +1092,18 @@ fn the_parts_of_one_upload_share_its_limit() {
         "one problem, not the files: {} bytes",
         body.len()
     );
-    // A buyers.csv of 600,000 tiny rows (under the budget, a few kB zipped) is refused by its
+    // A buyers.csv of 2,400,000 tiny rows (under the budget, a few kB zipped) is refused by its
     // rows, not read into a problem a row: a file of millions took the server to 14 GB.
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     writer.start_file("m/buyers.csv", deflated).unwrap();
     writer.write_all(b"id,company,country\n").unwrap();
-    writer.write_all(&b"a,b\n".repeat(600_000)).unwrap();
+    writer.write_all(&b"a,b\n".repeat(2_400_000)).unwrap();
     let rows = writer.finish().unwrap().into_inner();
     assert!(rows.len() < 100_000);
     let (status, body) = api.send_multipart(vec![("folder", "m.zip", rows)]);
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
-        body.contains("buyers.csv:500002: file: more than 500000 rows"),
+        body.contains("buyers.csv:2000002: file: more than 2000000 rows"),
         "{body}"
     );
     assert!(body.len() < 2000, "{} bytes", body.len());
