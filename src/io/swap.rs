@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::write::identity;
 use crate::error::{Error, Result};
 
 /// Suffix of the folder a swap builds beside the output folder (`.out.PID.next`); after the
@@ -162,7 +163,7 @@ fn build(dir: &Path, next: &Path, skip: &[&str]) -> std::io::Result<()> {
     std::fs::create_dir(next)?;
     let metadata = std::fs::metadata(dir)?;
     std::fs::set_permissions(next, metadata.permissions())?;
-    let device = device_of(&metadata);
+    let device = identity(&metadata).0;
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -212,7 +213,7 @@ fn carry_over(was: &Path, now: &Path, skip: &[&str]) {
             (Ok(before), Ok(after)) if before.is_dir() && after.is_dir() => {
                 carry_over(&old, &new, &[]);
             }
-            (Ok(before), Ok(after)) if inode_of(&before) != inode_of(&after) => {
+            (Ok(before), Ok(after)) if identity(&before) != identity(&after) => {
                 let _ = std::fs::rename(&old, &new);
             }
             _ => {}
@@ -220,22 +221,11 @@ fn carry_over(was: &Path, now: &Path, skip: &[&str]) {
     }
 }
 
-#[cfg(unix)]
-fn inode_of(metadata: &std::fs::Metadata) -> u64 {
-    use std::os::unix::fs::MetadataExt as _;
-    metadata.ino()
-}
-
-#[cfg(not(unix))]
-fn inode_of(_metadata: &std::fs::Metadata) -> u64 {
-    0
-}
-
 /// Mirrors one entry: a file by a hard link, a folder entry by entry, a link as a link; an
 /// entry of another file system than `device` refuses the whole.
 fn mirror(from: &Path, to: &Path, device: u64) -> std::io::Result<()> {
     let metadata = std::fs::symlink_metadata(from)?;
-    if device_of(&metadata) != device {
+    if identity(&metadata).0 != device {
         return Err(std::io::Error::other("another file system is mounted here"));
     }
     let kind = metadata.file_type();
@@ -252,17 +242,6 @@ fn mirror(from: &Path, to: &Path, device: u64) -> std::io::Result<()> {
         return symlink(&std::fs::read_link(from)?, to);
     }
     std::fs::hard_link(from, to)
-}
-
-#[cfg(unix)]
-fn device_of(metadata: &std::fs::Metadata) -> u64 {
-    use std::os::unix::fs::MetadataExt as _;
-    metadata.dev()
-}
-
-#[cfg(not(unix))]
-fn device_of(_metadata: &std::fs::Metadata) -> u64 {
-    0
 }
 
 #[cfg(unix)]

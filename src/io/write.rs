@@ -196,16 +196,9 @@ pub fn settle(dir: &Path) -> Result<FolderLock> {
 /// modification time).
 pub fn read_together<T>(dir: &Path, mut read: impl FnMut() -> Result<T>) -> Result<T> {
     let state = || {
-        std::fs::metadata(dir).ok().map(|metadata| {
-            #[cfg(unix)]
-            let inode = {
-                use std::os::unix::fs::MetadataExt as _;
-                (metadata.dev(), metadata.ino())
-            };
-            #[cfg(not(unix))]
-            let inode = (0, 0);
-            (inode, metadata.modified().ok())
-        })
+        std::fs::metadata(dir)
+            .ok()
+            .map(|metadata| (identity(&metadata), metadata.modified().ok()))
     };
     for _ in 0..10 {
         let before = state();
@@ -247,28 +240,21 @@ impl FolderLock {
     /// The writers' lock. A folder swapped while this one waited ([`super::swap`]) is another
     /// folder now: the lock is taken again on the one at the path.
     fn exclusive(dir: &Path) -> FolderLock {
-        for _ in 0..100 {
-            let Some(folder) = std::fs::File::open(dir)
-                .ok()
-                .filter(|folder| folder.lock().is_ok())
-            else {
-                break;
-            };
-            if is_at(&folder, dir) {
-                return FolderLock {
-                    folder: Some(folder),
-                };
-            }
-        }
-        FolderLock { folder: None }
+        FolderLock::taken(dir, std::fs::File::lock)
     }
 
     /// The readers' lock, on the folder at the path when it is taken (as [`Self::exclusive`]).
     fn shared(dir: &Path) -> FolderLock {
+        FolderLock::taken(dir, std::fs::File::lock_shared)
+    }
+
+    /// The folder at `dir` locked by `lock`, taken again while the folder locked is no longer
+    /// the one at the path.
+    fn taken(dir: &Path, lock: fn(&std::fs::File) -> std::io::Result<()>) -> FolderLock {
         for _ in 0..100 {
             let Some(folder) = std::fs::File::open(dir)
                 .ok()
-                .filter(|folder| folder.lock_shared().is_ok())
+                .filter(|folder| lock(folder).is_ok())
             else {
                 break;
             };
@@ -282,19 +268,28 @@ impl FolderLock {
     }
 }
 
-/// Whether the open folder is still the one at `dir`.
-#[cfg(unix)]
+/// Whether the open folder is still the one at `dir` (always, where files have no identity).
 fn is_at(folder: &std::fs::File, dir: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt as _;
+    if !cfg!(unix) {
+        return true;
+    }
     match (folder.metadata(), std::fs::metadata(dir)) {
-        (Ok(open), Ok(there)) => open.dev() == there.dev() && open.ino() == there.ino(),
+        (Ok(open), Ok(there)) => identity(&open) == identity(&there),
         _ => false,
     }
 }
 
+/// (device, inode) of a file or folder: the same pair, the same file, whatever its path; (0, 0)
+/// where the system has no such numbers.
+#[cfg(unix)]
+pub(super) fn identity(metadata: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt as _;
+    (metadata.dev(), metadata.ino())
+}
+
 #[cfg(not(unix))]
-fn is_at(_folder: &std::fs::File, _dir: &Path) -> bool {
-    true
+pub(super) fn identity(_metadata: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
 }
 
 pub(super) fn write_synced(path: &Path, contents: &[u8]) -> Result<()> {
