@@ -617,6 +617,47 @@ impl Side {
             Side::Buyer => "buyer",
         }
     }
+
+    /// Both sides, firm first.
+    pub const BOTH: [Side; 2] = [Side::Firm, Side::Buyer];
+}
+
+/// One value per side of a pair, so code about firms and buyers is written once and indexed by
+/// [`Side`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PerSide<T> {
+    pub firm: T,
+    pub buyer: T,
+}
+
+impl<T> PerSide<T> {
+    /// The value of each side from `make`.
+    pub fn from_fn(mut make: impl FnMut(Side) -> T) -> PerSide<T> {
+        PerSide {
+            firm: make(Side::Firm),
+            buyer: make(Side::Buyer),
+        }
+    }
+}
+
+impl<T> std::ops::Index<Side> for PerSide<T> {
+    type Output = T;
+
+    fn index(&self, side: Side) -> &T {
+        match side {
+            Side::Firm => &self.firm,
+            Side::Buyer => &self.buyer,
+        }
+    }
+}
+
+impl<T> std::ops::IndexMut<Side> for PerSide<T> {
+    fn index_mut(&mut self, side: Side) -> &mut T {
+        match side {
+            Side::Firm => &mut self.firm,
+            Side::Buyer => &mut self.buyer,
+        }
+    }
 }
 
 /// A meeting wish, or a pair that must or must not meet.

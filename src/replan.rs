@@ -12,9 +12,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::error::Result;
 use crate::model::{
-    interpreter_language, Availability, BuyerId, Date, FirmId, Mission, RequestKind, Status,
-    TimeOfDay, Window,
+    interpreter_language, Availability, BuyerId, Date, FirmId, InterpreterCapacity, Mission,
+    PerSide, RequestKind, Side, Status, TimeOfDay, Window,
 };
+use crate::schedule::occupancy::{Booking, Limits, Occupancy, Refusal};
 use crate::schedule::{
     minimum_coverage, schedule, Deadline, Meeting, PairWeight, Reserved, Schedule, ScheduleOptions,
 };
@@ -244,111 +245,58 @@ pub fn replan(
 /// Why a released kept meeting moved.
 const RELEASED: &str = "moved to raise the objective (allow-moves)";
 
-/// Who is busy when and how much is used, for the meetings kept so far: the mission-level
-/// bookkeeping of rule 1 (overlapping slots included), the maxima, shared tables and
-/// interpreters (per slot and per city moment).
-struct Ledger<'a> {
-    mission: &'a Mission,
-    /// Sets of slots of one city that overlap in time (they share its interpreters).
-    moments: Vec<Vec<usize>>,
-    /// (firm side, participant index, slot) taken, with every slot overlapping a meeting's.
-    busy: HashSet<(bool, usize, usize)>,
-    /// Meetings per (firm side, participant index).
-    count: HashMap<(bool, usize), u32>,
-    /// Meetings needing an interpreter of a language per (slot, language).
-    interpreted: HashMap<(usize, String), u32>,
-    /// Meetings per slot (shared tables).
-    in_slot: HashMap<usize, u32>,
+/// The mission's limits as meetings are kept against them: every interpreter language the old
+/// meetings need, and maxima as the folder sets them (not capped by availability, since past
+/// meetings count whatever the folder now says of their slots).
+fn mission_limits(mission: &Mission, old: &[Meeting]) -> Limits {
+    let mut languages: Vec<(String, Option<u32>)> = Vec::new();
+    for meeting in old {
+        let (Some(f), Some(b)) = (
+            mission.firm_index(&meeting.firm),
+            mission.buyer_index(&meeting.buyer),
+        ) else {
+            continue;
+        };
+        let (firm, buyer) = (&mission.firms[f], &mission.buyers[b]);
+        let Some(name) = mission.interpreter_for(firm, buyer) else {
+            continue;
+        };
+        if languages.iter().all(|(known, _)| known != name) {
+            let limit = match mission.interpreter_capacity(firm, buyer) {
+                InterpreterCapacity::PerSlot(limit) => Some(limit),
+                InterpreterCapacity::Unlimited | InterpreterCapacity::NotNeeded => None,
+            };
+            languages.push((name.to_string(), limit));
+        }
+    }
+    let no_limit = |maximum: Option<u32>| maximum.unwrap_or(u32::MAX);
+    let maximum = PerSide {
+        firm: mission
+            .firms
+            .iter()
+            .map(|firm| no_limit(mission.firm_maximum(firm)))
+            .collect(),
+        buyer: mission
+            .buyers
+            .iter()
+            .map(|buyer| no_limit(mission.buyer_maximum(buyer)))
+            .collect(),
+    };
+    Limits::of(mission, maximum, languages, &[])
 }
 
-impl<'a> Ledger<'a> {
-    fn new(mission: &'a Mission) -> Ledger<'a> {
-        Ledger {
-            mission,
-            moments: mission.interpreter_moments(),
-            busy: HashSet::new(),
-            count: HashMap::new(),
-            interpreted: HashMap::new(),
-            in_slot: HashMap::new(),
+/// Why a meeting cannot be kept beside those kept earlier, in the words of `changes.csv`.
+fn why_not(refusal: Refusal, meeting: &Meeting, language: Option<&str>) -> String {
+    let language = language.unwrap_or_default();
+    match refusal {
+        Refusal::Busy(_) => "a clash with a meeting kept earlier".to_string(),
+        Refusal::AtMaximum(Side::Firm) => format!("firm {} is at its maximum", meeting.firm),
+        Refusal::AtMaximum(Side::Buyer) => format!("buyer {} is at its maximum", meeting.buyer),
+        Refusal::NoTable => "no shared table left in that slot".to_string(),
+        Refusal::NoInterpreter => format!("no {language} interpreter left in that slot"),
+        Refusal::NoInterpreterInCity => {
+            format!("no {language} interpreter left in the city at that time")
         }
-    }
-
-    fn book(&mut self, firm: usize, buyer: usize, slot: usize, language: Option<&str>) {
-        let mission = self.mission;
-        for other in std::iter::once(slot)
-            .chain((0..mission.slots.len()).filter(|&other| mission.slots_overlap(slot, other)))
-        {
-            self.busy.insert((true, firm, other));
-            self.busy.insert((false, buyer, other));
-        }
-        *self.in_slot.entry(slot).or_default() += 1;
-        *self.count.entry((true, firm)).or_default() += 1;
-        *self.count.entry((false, buyer)).or_default() += 1;
-        if let Some(language) = language {
-            *self
-                .interpreted
-                .entry((slot, language.to_string()))
-                .or_default() += 1;
-        }
-    }
-
-    fn is_busy(&self, firm_side: bool, index: usize, slot: usize) -> bool {
-        self.busy.contains(&(firm_side, index, slot))
-    }
-
-    fn held(&self, firm_side: bool, index: usize) -> u32 {
-        self.count.get(&(firm_side, index)).copied().unwrap_or(0)
-    }
-
-    /// Why the meeting cannot be kept beside the meetings booked so far, if it cannot.
-    fn why_not(
-        &self,
-        meeting: &Meeting,
-        firm: usize,
-        buyer: usize,
-        language: Option<&str>,
-    ) -> Option<String> {
-        let mission = self.mission;
-        let slot = meeting.slot.0;
-        if self.is_busy(true, firm, slot) || self.is_busy(false, buyer, slot) {
-            return Some("a clash with a meeting kept earlier".to_string());
-        }
-        let over = |side: bool, index: usize, maximum: Option<u32>| {
-            maximum.is_some_and(|max| self.held(side, index) >= max)
-        };
-        if over(true, firm, mission.firm_maximum(&mission.firms[firm])) {
-            return Some(format!("firm {} is at its maximum", meeting.firm));
-        }
-        if over(false, buyer, mission.buyer_maximum(&mission.buyers[buyer])) {
-            return Some(format!("buyer {} is at its maximum", meeting.buyer));
-        }
-        let tables = mission.sessions[mission.slots[slot].session].tables;
-        if tables.is_some_and(|tables| self.in_slot.get(&slot).copied().unwrap_or(0) >= tables) {
-            return Some("no shared table left in that slot".to_string());
-        }
-        let language = language?;
-        let limit = mission
-            .interpreters
-            .as_ref()
-            .map(|table| table.get(language).copied().unwrap_or(0));
-        let used = |slot: usize| {
-            self.interpreted
-                .get(&(slot, language.to_string()))
-                .copied()
-                .unwrap_or(0)
-        };
-        if limit.is_some_and(|limit| used(slot) >= limit) {
-            return Some(format!("no {language} interpreter left in that slot"));
-        }
-        // Sessions of one city that overlap share its interpreters (contract v3).
-        let crowded = self
-            .moments
-            .iter()
-            .filter(|slots| slots.contains(&slot))
-            .any(|slots| {
-                limit.is_some_and(|limit| slots.iter().map(|&s| used(s)).sum::<u32>() >= limit)
-            });
-        crowded.then(|| format!("no {language} interpreter left in the city at that time"))
     }
 }
 
@@ -371,14 +319,15 @@ struct Kept<'a> {
     /// How many meetings had started.
     past: usize,
     /// The bookkeeping of `fixed`.
-    ledger: Ledger<'a>,
+    occupancy: Occupancy<'a>,
 }
 
 /// The past stays; a later meeting stays when it is still possible, in time order, as long as
 /// maxima, interpreters and rule 1 still allow it; a `released` pair's meeting goes (to meet
 /// again, see [`residual_mission`]).
 fn keep<'a>(
-    mission: &'a Mission,
+    mission: &Mission,
+    limits: &'a Limits,
     old: &[Meeting],
     now: Moment,
     released: &HashSet<(FirmId, BuyerId)>,
@@ -389,7 +338,7 @@ fn keep<'a>(
         fixed: Vec::new(),
         dropped: Vec::new(),
         past: 0,
-        ledger: Ledger::new(mission),
+        occupancy: Occupancy::new(limits),
     };
     let firm_of: HashMap<&FirmId, usize> = mission
         .firms
@@ -414,21 +363,29 @@ fn keep<'a>(
             mission.interpreters.as_ref(),
         )
         .map(str::to_string);
-        let slot = meeting.slot.0;
-        if started_before(mission, now, slot) {
+        let booking = Booking {
+            firm: f,
+            buyer: b,
+            slot: meeting.slot.0,
+            language: language.as_deref().and_then(|name| limits.language(name)),
+        };
+        if started_before(mission, now, booking.slot) {
             kept.past += 1;
-            kept.ledger.book(f, b, slot, language.as_deref());
+            kept.occupancy.book(booking);
             kept.fixed.push(meeting.clone());
             continue;
         }
         let release = released.contains(&(meeting.firm.clone(), meeting.buyer.clone()));
         let reason = why_impossible(mission, meeting)
-            .or_else(|| kept.ledger.why_not(meeting, f, b, language.as_deref()))
+            .or_else(|| {
+                let refusal = kept.occupancy.refusal(booking)?;
+                Some(why_not(refusal, meeting, language.as_deref()))
+            })
             .or_else(|| release.then(|| RELEASED.to_string()));
         match reason {
             Some(reason) => kept.dropped.push((meeting.clone(), reason)),
             None => {
-                kept.ledger.book(f, b, slot, language.as_deref());
+                kept.occupancy.book(booking);
                 kept.fixed.push(Meeting {
                     interpreter: language,
                     ..meeting.clone()
@@ -452,7 +409,7 @@ fn residual_mission(
 ) -> Mission {
     let mut residual = mission.clone();
     residual.rules.compact = Some(false);
-    let ledger = &kept.ledger;
+    let occupancy = &kept.occupancy;
     let slot_window = |slot: usize| {
         let record = &mission.slots[slot];
         Window {
@@ -460,29 +417,29 @@ fn residual_mission(
             range: Some(record.range),
         }
     };
-    let free_slots = |side: bool, index: usize, availability: &Availability| -> Availability {
+    let free_slots = |side: Side, index: usize, availability: &Availability| -> Availability {
         Availability::Windows(
             (0..mission.slots.len())
                 .filter(|&slot| {
                     !started_before(mission, now, slot)
                         && availability.allows(&mission.slots[slot])
-                        && !ledger.is_busy(side, index, slot)
+                        && !occupancy.is_busy(side, index, slot)
                 })
                 .map(slot_window)
                 .collect(),
         )
     };
     for (index, firm) in residual.firms.iter_mut().enumerate() {
-        let held = ledger.held(true, index);
-        firm.availability = free_slots(true, index, &firm.availability);
+        let held = occupancy.held(Side::Firm, index);
+        firm.availability = free_slots(Side::Firm, index, &firm.availability);
         let minimum = mission.firm_minimum(&mission.firms[index]);
         let maximum = mission.firm_maximum(&mission.firms[index]);
         firm.limits.min_meetings = Some(minimum.saturating_sub(held));
         firm.limits.max_meetings = maximum.map(|max| max.saturating_sub(held));
     }
     for (index, buyer) in residual.buyers.iter_mut().enumerate() {
-        let held = ledger.held(false, index);
-        buyer.availability = free_slots(false, index, &buyer.availability);
+        let held = occupancy.held(Side::Buyer, index);
+        buyer.availability = free_slots(Side::Buyer, index, &buyer.availability);
         let minimum = mission.buyer_minimum(&mission.buyers[index]);
         let maximum = mission.buyer_maximum(&mission.buyers[index]);
         buyer.limits.min_meetings = Some(minimum.saturating_sub(held));
@@ -616,7 +573,8 @@ fn replan_releasing(
 ) -> Result<Replanned> {
     let started = std::time::Instant::now();
     // 1-2. The past stays; what is still possible stays.
-    let kept = keep(mission, old, now, released);
+    let limits = mission_limits(mission, old);
+    let kept = keep(mission, &limits, old, now, released);
     let past = kept.past;
     let kept_count = kept.fixed.len() - past;
 

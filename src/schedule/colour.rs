@@ -328,13 +328,13 @@ impl<'a> Rebalancing<'a> {
     /// The pair's interpreter language when that language has a limit.
     fn limited_language(&self, pair: &Pair) -> Option<usize> {
         pair.language
-            .filter(|&l| self.instance.languages[l].1.is_some())
+            .filter(|&l| self.instance.limits.languages[l].1.is_some())
     }
 
     /// A language's capacity in a slot (the keys of `count` are languages only).
     fn capacity(&self, InSlot { holder, slot }: InSlot) -> Option<u32> {
         match holder {
-            Holder::Language(language) => self.instance.language_capacity(language, slot),
+            Holder::Language(language) => self.instance.limits.language_capacity(language, slot),
             _ => None,
         }
     }

@@ -11,11 +11,32 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::instance::{Instance, Placement};
+use crate::model::Side;
+
+use super::instance::{Instance, Pair, Placement};
+use super::occupancy::Occupancy;
 use super::Deadline;
 
-/// One participant: firm (`true`) or buyer, and its index.
-type Who = (bool, usize);
+/// One participant: its side and its position in the mission's firms or buyers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Who {
+    side: Side,
+    index: usize,
+}
+
+/// The firm and the buyer of a pair.
+fn both_sides(pair: &Pair) -> [Who; 2] {
+    [
+        Who {
+            side: Side::Firm,
+            index: pair.firm,
+        },
+        Who {
+            side: Side::Buyer,
+            index: pair.buyer,
+        },
+    ]
+}
 
 struct State<'a> {
     instance: &'a Instance,
@@ -24,8 +45,8 @@ struct State<'a> {
     placements: Vec<Placement>,
     /// (participant, slot) -> placement index.
     at: HashMap<(Who, usize), usize>,
-    /// Meetings per (interpreter language or `None` for all, slot).
-    used: HashMap<(Option<usize>, usize), i64>,
+    /// What the placements take of the rules' limits.
+    occupancy: Occupancy<'a>,
 }
 
 impl<'a> State<'a> {
@@ -35,10 +56,10 @@ impl<'a> State<'a> {
             position,
             placements: placements.to_vec(),
             at: HashMap::new(),
-            used: HashMap::new(),
+            occupancy: Occupancy::new(&instance.limits),
         };
         for index in 0..state.placements.len() {
-            state.count(index, 1);
+            state.occupancy.book(state.booking(index));
             for who in state.who(index) {
                 state.at.insert((who, state.placements[index].slot), index);
             }
@@ -47,8 +68,13 @@ impl<'a> State<'a> {
     }
 
     fn who(&self, index: usize) -> [Who; 2] {
-        let pair = &self.instance.pairs[self.placements[index].pair];
-        [(true, pair.firm), (false, pair.buyer)]
+        both_sides(&self.instance.pairs[self.placements[index].pair])
+    }
+
+    /// The placement as the bookkeeping counts it.
+    fn booking(&self, index: usize) -> super::occupancy::Booking {
+        let Placement { pair, slot } = self.placements[index];
+        self.instance.pairs[pair].in_slot(slot)
     }
 
     /// Idle gaps of one participant in one session.
@@ -62,23 +88,10 @@ impl<'a> State<'a> {
         positions.windows(2).filter(|w| w[1] > w[0] + 1).count() as u32
     }
 
-    /// The capacity groups a placement counts in: all meetings, and its interpreter language.
-    fn groups(&self, index: usize) -> [Option<Option<usize>>; 2] {
-        let pair = &self.instance.pairs[self.placements[index].pair];
-        [Some(None), pair.language.map(Some)]
-    }
-
-    fn count(&mut self, index: usize, change: i64) {
-        let slot = self.placements[index].slot;
-        for group in self.groups(index).into_iter().flatten() {
-            *self.used.entry((group, slot)).or_default() += change;
-        }
-    }
-
     /// Moves the given placements between slots `a` and `b` (each to the other one).
     fn swap(&mut self, chain: &[usize], a: usize, b: usize) {
         for &index in chain {
-            self.count(index, -1);
+            self.occupancy.unbook(self.booking(index));
             for who in self.who(index) {
                 self.at.remove(&(who, self.placements[index].slot));
             }
@@ -88,7 +101,7 @@ impl<'a> State<'a> {
             self.placements[index].slot = if slot == a { b } else { a };
         }
         for &index in chain {
-            self.count(index, 1);
+            self.occupancy.book(self.booking(index));
             for who in self.who(index) {
                 self.at.insert((who, self.placements[index].slot), index);
             }
@@ -96,38 +109,31 @@ impl<'a> State<'a> {
     }
 
     /// Whether moving `chain` between `a` and `b` keeps every rule the slots carry: each pair may
-    /// meet in its new slot, and interpreters and shared tables stay within each slot's capacity.
-    fn allowed(&self, chain: &[usize], a: usize, b: usize) -> bool {
-        let instance = self.instance;
-        let mut delta: HashMap<(Option<usize>, usize), i64> = HashMap::new();
+    /// meet in its new slot, and the bookkeeping accepts each meeting there once the chain has
+    /// left its slots. Leaves the bookkeeping as it found it.
+    fn allowed(&mut self, chain: &[usize], a: usize, b: usize) -> bool {
+        for &index in chain {
+            self.occupancy.unbook(self.booking(index));
+        }
+        let mut moved = Vec::new();
         for &index in chain {
             let Placement { pair, slot } = self.placements[index];
-            let to = if slot == a { b } else { a };
-            let pair = &instance.pairs[pair];
-            if pair.slots.binary_search(&to).is_err() {
-                return false;
+            let pair = &self.instance.pairs[pair];
+            let to = pair.in_slot(if slot == a { b } else { a });
+            if pair.slots.binary_search(&to.slot).is_err() || self.occupancy.refusal(to).is_some() {
+                break;
             }
-            if let Some(language) = pair.language {
-                *delta.entry((Some(language), slot)).or_default() -= 1;
-                *delta.entry((Some(language), to)).or_default() += 1;
-            }
-            *delta.entry((None, slot)).or_default() -= 1;
-            *delta.entry((None, to)).or_default() += 1;
+            self.occupancy.book(to);
+            moved.push(to);
         }
-        delta.into_iter().all(|((group, slot), change)| {
-            if change <= 0 {
-                return true;
-            }
-            let capacity = match group {
-                Some(language) => instance.language_capacity(language, slot),
-                None => instance.slot_tables[slot],
-            };
-            let Some(capacity) = capacity else {
-                return true;
-            };
-            let used = self.used.get(&(group, slot)).copied().unwrap_or(0);
-            used + change <= i64::from(capacity)
-        })
+        let allowed = moved.len() == chain.len();
+        for booking in moved {
+            self.occupancy.unbook(booking);
+        }
+        for &index in chain {
+            self.occupancy.book(self.booking(index));
+        }
+        allowed
     }
 
     /// The Kempe chain through `start` between slots `a` and `b`: every placement reachable by
@@ -196,7 +202,7 @@ pub fn compact(
             .sum()
     };
     let before = total(&state);
-    let movable = |slot: usize| instance.overlapping[slot].is_empty();
+    let movable = |slot: usize| instance.limits.overlapping[slot].is_empty();
     // Hill climbing; each improving move lowers the total, so this ends.
     let mut improved = true;
     let mut rounds = 0;
@@ -301,7 +307,8 @@ fn exact(
             let next = participants.len();
             *participants.entry(who).or_insert(next)
         };
-        meetings.push((id((true, pair.firm)), id((false, pair.buyer))));
+        let [firm, buyer] = both_sides(pair);
+        meetings.push((id(firm), id(buyer)));
         allowed.push(
             slots
                 .iter()
@@ -316,10 +323,10 @@ fn exact(
         meetings: (0..members.len()).collect(),
         limits: slots
             .iter()
-            .map(|&slot| unlimited(instance.slot_tables[slot]))
+            .map(|&slot| unlimited(instance.limits.slot_tables[slot]))
             .collect(),
     }];
-    for language in 0..instance.languages.len() {
+    for language in 0..instance.limits.languages.len() {
         let needing: Vec<usize> = (0..members.len())
             .filter(|&k| instance.pairs[placements[members[k]].pair].language == Some(language))
             .collect();
@@ -328,7 +335,7 @@ fn exact(
                 meetings: needing,
                 limits: slots
                     .iter()
-                    .map(|&slot| unlimited(instance.language_capacity(language, slot)))
+                    .map(|&slot| unlimited(instance.limits.language_capacity(language, slot)))
                     .collect(),
             });
         }
@@ -392,8 +399,9 @@ pub fn limit_idle_gaps(
                 let next = participants.len();
                 *participants.entry(who).or_insert(next)
             };
-            meetings.push((id((true, pair.firm)), id((false, pair.buyer))));
-            let movable = |slot: usize| instance.overlapping[slot].is_empty();
+            let [firm, buyer] = both_sides(pair);
+            meetings.push((id(firm), id(buyer)));
+            let movable = |slot: usize| instance.limits.overlapping[slot].is_empty();
             allowed.push(if movable(placement.slot) {
                 pair.slots
                     .iter()
@@ -408,10 +416,10 @@ pub fn limit_idle_gaps(
         let mut capacities = vec![Capacity {
             meetings: (0..placements.len()).collect(),
             limits: (0..slot_count)
-                .map(|slot| unlimited(instance.slot_tables[slot]))
+                .map(|slot| unlimited(instance.limits.slot_tables[slot]))
                 .collect(),
         }];
-        for language in 0..instance.languages.len() {
+        for language in 0..instance.limits.languages.len() {
             let needing: Vec<usize> = (0..placements.len())
                 .filter(|&k| instance.pairs[placements[k].pair].language == Some(language))
                 .collect();
@@ -419,7 +427,7 @@ pub fn limit_idle_gaps(
                 capacities.push(Capacity {
                     meetings: needing,
                     limits: (0..slot_count)
-                        .map(|slot| unlimited(instance.language_capacity(language, slot)))
+                        .map(|slot| unlimited(instance.limits.language_capacity(language, slot)))
                         .collect(),
                 });
             }
@@ -462,7 +470,7 @@ pub fn limit_idle_gaps(
             (0..placements.len())
                 .filter(|&k| {
                     let pair = &instance.pairs[placements[k].pair];
-                    !pair.must && ((true, pair.firm) == who || (false, pair.buyer) == who)
+                    !pair.must && both_sides(pair).contains(&who)
                 })
                 .min_by(|&a, &b| {
                     let value = |k: usize| instance.pairs[placements[k].pair].value;
@@ -472,8 +480,14 @@ pub fn limit_idle_gaps(
         let Some(victim) = victim else {
             let worst = order.first().map(|p| who_of[p]);
             let name = match worst {
-                Some((true, firm)) => format!("firm {}", mission.firms[firm].id),
-                Some((false, buyer)) => format!("buyer {}", mission.buyers[buyer].id),
+                Some(Who {
+                    side: Side::Firm,
+                    index,
+                }) => format!("firm {}", mission.firms[index].id),
+                Some(Who {
+                    side: Side::Buyer,
+                    index,
+                }) => format!("buyer {}", mission.buyers[index].id),
                 None => "someone".to_string(),
             };
             return Err(LimitError::Impossible(format!(

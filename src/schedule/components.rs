@@ -38,7 +38,7 @@ pub fn components(instance: &Instance) -> Vec<Vec<usize>> {
 /// after solving and merges what still overfills.
 pub fn merged_for_interpreters(instance: &Instance, parts: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
     let mut union = UnionFind::<usize>::new(parts.len());
-    for (language, (_, limit)) in instance.languages.iter().enumerate() {
+    for (language, (_, limit)) in instance.limits.languages.iter().enumerate() {
         let Some(limit) = limit else { continue };
         let mut firms = std::collections::BTreeSet::new();
         let mut needing = Vec::new();

@@ -3,9 +3,10 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::model::{Mission, Side};
+use crate::model::{Mission, PerSide, Side};
 
 use super::instance::{Instance, Placement};
+use super::occupancy::{Occupancy, Refusal};
 
 /// A firm or buyer below its minimum, with the cause that binds.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,18 +32,18 @@ pub fn check_must_capacity(mission: &Mission, instance: &Instance) -> Result<()>
         buyer_musts[pair.buyer] += 1;
     }
     for (firm, &count) in firm_musts.iter().enumerate() {
-        if count > instance.firm_max[firm] {
+        if count > instance.limits.maximum.firm[firm] {
             return Err(Error::Infeasible(format!(
                 "firm {} has {count} must pairs but can hold only {} meetings (its maximum or its available slots)",
-                mission.firms[firm].id, instance.firm_max[firm]
+                mission.firms[firm].id, instance.limits.maximum.firm[firm]
             )));
         }
     }
     for (buyer, &count) in buyer_musts.iter().enumerate() {
-        if count > instance.buyer_max[buyer] {
+        if count > instance.limits.maximum.buyer[buyer] {
             return Err(Error::Infeasible(format!(
                 "buyer {} has {count} must pairs but can hold only {} meetings (its maximum or its available slots)",
-                mission.buyers[buyer].id, instance.buyer_max[buyer]
+                mission.buyers[buyer].id, instance.limits.maximum.buyer[buyer]
             )));
         }
     }
@@ -56,89 +57,53 @@ pub fn shortfalls(
     placements: &[Placement],
 ) -> Vec<Shortfall> {
     let explainer = Explainer::new(mission, instance, placements);
-    let load = &explainer.load;
+    let minimum = PerSide {
+        firm: &instance.firm_min,
+        buyer: &instance.buyer_min,
+    };
     let mut result = Vec::new();
-    for (firm, (&meetings, &minimum)) in load
-        .firm_meetings
-        .iter()
-        .zip(&instance.firm_min)
-        .enumerate()
-    {
-        result.extend(explainer.describe(Side::Firm, firm, meetings, minimum));
-    }
-    for (buyer, (&meetings, &minimum)) in load
-        .buyer_meetings
-        .iter()
-        .zip(&instance.buyer_min)
-        .enumerate()
-    {
-        result.extend(explainer.describe(Side::Buyer, buyer, meetings, minimum));
+    for side in Side::BOTH {
+        for (index, &minimum) in minimum[side].iter().enumerate() {
+            let meetings = explainer.load.held(side, index);
+            result.extend(explainer.describe(side, index, meetings, minimum));
+        }
     }
     result
 }
 
-/// What a timetable takes: each participant's meetings and busy slots, each language's
-/// interpreted meetings per slot.
-struct Load {
-    firm_meetings: Vec<u32>,
-    buyer_meetings: Vec<u32>,
-    firm_busy: Vec<Vec<bool>>,
-    buyer_busy: Vec<Vec<bool>>,
-    interpreted: Vec<Vec<u32>>,
-}
-
-impl Load {
-    /// What `placements` take of everyone's meetings, slots and interpreters.
-    fn of(instance: &Instance, placements: &[Placement]) -> Load {
-        let mut load = Load {
-            firm_meetings: vec![0u32; instance.firm_count],
-            buyer_meetings: vec![0u32; instance.buyer_count],
-            firm_busy: vec![vec![false; instance.slot_count]; instance.firm_count],
-            buyer_busy: vec![vec![false; instance.slot_count]; instance.buyer_count],
-            interpreted: vec![vec![0u32; instance.slot_count]; instance.languages.len()],
-        };
-        for &Placement { pair: p, slot } in placements {
-            let pair = &instance.pairs[p];
-            load.firm_meetings[pair.firm] += 1;
-            load.buyer_meetings[pair.buyer] += 1;
-            load.firm_busy[pair.firm][slot] = true;
-            load.buyer_busy[pair.buyer][slot] = true;
-            if let Some(language) = pair.language {
-                load.interpreted[language][slot] += 1;
-            }
-        }
-        load
+/// Why one unmet pair could not be added beside the timetable's meetings (`load`): the first
+/// binding cause.
+fn blocked_by(instance: &Instance, load: &Occupancy, p: usize) -> &'static str {
+    let pair = &instance.pairs[p];
+    let maximum = &instance.limits.maximum;
+    if load.held(Side::Firm, pair.firm) >= maximum.firm[pair.firm] {
+        return "the firm's maximum";
     }
-
-    /// Why one unmet pair of a participant could not be added: the first binding cause.
-    fn blocked_by(&self, instance: &Instance, p: usize) -> &'static str {
-        let pair = &instance.pairs[p];
-        if self.firm_meetings[pair.firm] >= instance.firm_max[pair.firm] {
-            return "the firm's maximum";
-        }
-        if self.buyer_meetings[pair.buyer] >= instance.buyer_max[pair.buyer] {
-            return "the buyer's maximum";
-        }
-        let free: Vec<usize> = pair
-            .slots
-            .iter()
-            .copied()
-            .filter(|&slot| !self.firm_busy[pair.firm][slot] && !self.buyer_busy[pair.buyer][slot])
-            .collect();
-        if free.is_empty() {
-            return "no slot free on both sides";
-        }
-        if let Some(language) = pair.language {
-            if free.iter().all(|&slot| {
-                instance
-                    .language_capacity(language, slot)
-                    .is_some_and(|capacity| self.interpreted[language][slot] >= capacity)
-            }) {
-                return "the interpreter limit";
-            }
-        }
-        "other pairs earn more in the same slots"
+    if load.held(Side::Buyer, pair.buyer) >= maximum.buyer[pair.buyer] {
+        return "the buyer's maximum";
     }
+    let free: Vec<usize> = pair
+        .slots
+        .iter()
+        .copied()
+        .filter(|&slot| {
+            !load.is_busy(Side::Firm, pair.firm, slot)
+                && !load.is_busy(Side::Buyer, pair.buyer, slot)
+        })
+        .collect();
+    if free.is_empty() {
+        return "no slot free on both sides";
+    }
+    let interpreters_taken = free.iter().all(|&slot| {
+        matches!(
+            load.refusal(pair.in_slot(slot)),
+            Some(Refusal::NoInterpreter | Refusal::NoInterpreterInCity)
+        )
+    });
+    if interpreters_taken {
+        return "the interpreter limit";
+    }
+    "other pairs earn more in the same slots"
 }
 
 /// A timetable read for its shortfalls: what it takes, each participant's candidate pairs, and
@@ -146,27 +111,32 @@ impl Load {
 struct Explainer<'a> {
     mission: &'a Mission,
     instance: &'a Instance,
-    load: Load,
-    firm_pairs: Vec<Vec<usize>>,
-    buyer_pairs: Vec<Vec<usize>>,
+    load: Occupancy<'a>,
+    /// Per side and participant: its candidate pairs (into `instance.pairs`).
+    candidates: PerSide<Vec<Vec<usize>>>,
     met: HashSet<usize>,
 }
 
 impl<'a> Explainer<'a> {
     /// The explainer of `placements`.
     fn new(mission: &'a Mission, instance: &'a Instance, placements: &[Placement]) -> Self {
-        let mut firm_pairs = vec![Vec::new(); instance.firm_count];
-        let mut buyer_pairs = vec![Vec::new(); instance.buyer_count];
+        let mut candidates = PerSide {
+            firm: vec![Vec::new(); instance.firm_count],
+            buyer: vec![Vec::new(); instance.buyer_count],
+        };
         for (p, pair) in instance.pairs.iter().enumerate() {
-            firm_pairs[pair.firm].push(p);
-            buyer_pairs[pair.buyer].push(p);
+            candidates.firm[pair.firm].push(p);
+            candidates.buyer[pair.buyer].push(p);
+        }
+        let mut load = Occupancy::new(&instance.limits);
+        for placement in placements {
+            load.book(instance.pairs[placement.pair].in_slot(placement.slot));
         }
         Explainer {
             mission,
             instance,
-            load: Load::of(instance, placements),
-            firm_pairs,
-            buyer_pairs,
+            load,
+            candidates,
             met: placements.iter().map(|placement| placement.pair).collect(),
         }
     }
@@ -192,10 +162,7 @@ impl<'a> Explainer<'a> {
     /// Why a participant below its `minimum` stays there, in words.
     fn cause(&self, side: Side, index: usize, minimum: u32) -> String {
         let instance = self.instance;
-        let candidates = match side {
-            Side::Firm => &self.firm_pairs[index],
-            Side::Buyer => &self.buyer_pairs[index],
-        };
+        let candidates = &self.candidates[side][index];
         let available = match side {
             Side::Firm => instance.firm_available[index]
                 .iter()
@@ -232,7 +199,7 @@ impl<'a> Explainer<'a> {
             let mut causes: Vec<&str> = candidates
                 .iter()
                 .filter(|p| !met.contains(p))
-                .map(|&p| self.load.blocked_by(instance, p))
+                .map(|&p| blocked_by(instance, &self.load, p))
                 .collect();
             causes.sort_unstable();
             causes.dedup();

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use super::instance::{ClassMeeting, Holder, InClass, InGroup, Instance};
-use super::solver::{LinearModel, Sense};
+use super::lp::{LinearModel, Sense};
 
 /// Slots grouped into classes of interchangeable slots.
 #[derive(Debug, Clone)]
@@ -53,6 +53,7 @@ impl Partition {
             // Slots of one class must also leave the same interpreters free.
             signature.extend(
                 instance
+                    .limits
                     .language_reserved
                     .iter()
                     .map(|row| u64::from(row.get(slot).copied().unwrap_or(0))),
@@ -153,7 +154,7 @@ fn add_overlap_rows(
         else {
             continue;
         };
-        for &moment in &instance.slot_moments[partition.classes[class][0]] {
+        for &moment in &instance.limits.slot_moments[partition.classes[class][0]] {
             interpreted
                 .entry((moment, language))
                 .or_default()
@@ -163,6 +164,7 @@ fn add_overlap_rows(
     add_capacity_rows(model, interpreted, |(moment, language)| {
         f64::from(
             instance
+                .limits
                 .moment_capacity(language, moment)
                 .unwrap_or(u32::MAX),
         )
@@ -262,7 +264,7 @@ fn add_class_rows(
             .map(Holder::Language);
         let tables = partition.classes[class]
             .iter()
-            .any(|&slot| instance.slot_tables[slot].is_some())
+            .any(|&slot| instance.limits.slot_tables[slot].is_some())
             .then_some(Holder::Tables);
         let holders = [Holder::Firm(pair.firm), Holder::Buyer(pair.buyer)];
         for holder in holders.into_iter().chain(language).chain(tables) {
@@ -288,6 +290,7 @@ fn add_class_rows(
                 .map(|&slot| {
                     f64::from(
                         instance
+                            .limits
                             .language_capacity(language, slot)
                             .unwrap_or(u32::MAX),
                     )
@@ -295,7 +298,7 @@ fn add_class_rows(
                 .sum(),
             Holder::Tables => slots
                 .iter()
-                .map(|&slot| f64::from(instance.slot_tables[slot].unwrap_or(u32::MAX)))
+                .map(|&slot| f64::from(instance.limits.slot_tables[slot].unwrap_or(u32::MAX)))
                 .sum(),
         }
     };
@@ -333,7 +336,10 @@ fn add_maximum_rows(
             .sum();
         pairs.min(slots)
     };
-    for (terms, &maximum) in totals.with(&instance.firm_max, &instance.buyer_max) {
+    for (terms, &maximum) in totals.with(
+        &instance.limits.maximum.firm,
+        &instance.limits.maximum.buyer,
+    ) {
         let can_bind = (maximum as usize) < most_meetings(terms);
         if can_bind || (implied_maxima && terms.len() > maximum as usize) {
             model.add_row(terms.clone(), Sense::AtMost, f64::from(maximum));
@@ -360,7 +366,7 @@ fn add_coverage_rows(
         coverage_rows.push(model.rows.len());
         let mut row: Vec<(usize, f64)> = terms.iter().map(|&(v, _)| (v, -1.0)).collect();
         row.push((covered, 1.0));
-        model.rows.push(super::solver::Row {
+        model.rows.push(super::lp::Row {
             terms: row,
             sense: Sense::AtMost,
             rhs: 0.0,

@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Problem, Result};
 use crate::model::{
-    Availability, BuyerId, FirmId, InterpreterCapacity, Mission, RequestKind, Side, SlotId, Status,
-    LARGEST_AMOUNT,
+    Availability, BuyerId, FirmId, InterpreterCapacity, Mission, PerSide, RequestKind, Side,
+    SlotId, Status, LARGEST_AMOUNT,
 };
 
+use super::occupancy::{Booking, Limits};
 use super::PairWeight;
 
 /// One firm-buyer pair that may meet.
@@ -29,13 +30,25 @@ pub struct Pair {
     /// How many sides asked for the pair with a `want` row (0, 1 or 2): what meeting it adds
     /// to rule 7's second criterion.
     pub wants: u32,
-    /// Interpreter language needed, as an index into [`Instance::languages`].
+    /// Interpreter language needed, as an index into [`Limits::languages`].
     pub language: Option<usize>,
     /// Slots where both are available (and an interpreter can be had), ascending.
     pub slots: Vec<usize>,
     /// Whether a `when` list narrowed `slots` below what both sides' availability allows (the
     /// class partition then has to respect it, rule 9).
     pub narrowed: bool,
+}
+
+impl Pair {
+    /// The pair's meeting in `slot`, as the bookkeeping counts it.
+    pub fn in_slot(&self, slot: usize) -> Booking {
+        Booking {
+            firm: self.firm,
+            buyer: self.buyer,
+            slot,
+            language: self.language,
+        }
+    }
 }
 
 /// One meeting of a timetable in the optimiser's indices: a pair (into [`Instance::pairs`])
@@ -70,7 +83,7 @@ pub struct FirmBuyer {
 }
 
 /// Whose capacity a row or a count limits: a firm, a buyer (positions in the mission), an
-/// interpreter language (into [`Instance::languages`]) or the venue's tables.
+/// interpreter language (into [`Limits::languages`]) or the venue's tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Holder {
     Firm(usize),
@@ -111,16 +124,14 @@ pub struct Instance {
     pub firm_count: usize,
     /// Number of buyers.
     pub buyer_count: usize,
-    /// Minimum and maximum meetings per firm (maximum already capped by its available slots).
+    /// Minimum meetings per firm.
     pub firm_min: Vec<u32>,
-    /// Maximum meetings per firm.
-    pub firm_max: Vec<u32>,
     /// Minimum meetings per buyer.
     pub buyer_min: Vec<u32>,
-    /// Maximum meetings per buyer.
-    pub buyer_max: Vec<u32>,
-    /// Interpreter languages in use, with their per-slot limit (`None`: unlimited).
-    pub languages: Vec<(String, Option<u32>)>,
+    /// What the meetings share: maxima (capped by each participant's available slots),
+    /// overlapping slots, interpreter languages in use and their limits, shared tables, less
+    /// what meetings outside the instance take.
+    pub limits: Limits,
     /// Per firm: whether it is available in each slot.
     pub firm_available: Vec<Vec<bool>>,
     /// Per buyer: whether it is available in each slot.
@@ -130,18 +141,6 @@ pub struct Instance {
     /// Groups of slots of overlapping sessions that share a moment (rule 1 across sessions);
     /// empty when no sessions overlap.
     pub overlap_groups: Vec<Vec<usize>>,
-    /// Per slot, the other slots that overlap it in time.
-    pub overlapping: Vec<Vec<usize>>,
-    /// Groups of slots in one city that share a moment (`Mission::interpreter_moments`): their
-    /// meetings share the city's interpreters. Empty when no sessions of a city overlap.
-    pub interpreter_moments: Vec<Vec<usize>>,
-    /// Per slot, the interpreter moments it is in (into `interpreter_moments`).
-    pub slot_moments: Vec<Vec<usize>>,
-    /// Per slot: the shared tables of its session (rule 8), `None` where firms sit at booths.
-    pub slot_tables: Vec<Option<u32>>,
-    /// Per language (as in `languages`), per slot: interpreters already taken by meetings that
-    /// are not part of this instance (kept meetings when re-planning); empty when none are.
-    pub language_reserved: Vec<Vec<u32>>,
     /// Per firm and per buyer: pairs left out for being under the relevance floor.
     pub firm_floored: Vec<u32>,
     pub buyer_floored: Vec<u32>,
@@ -285,28 +284,23 @@ pub fn build_instance(
         let slots = available.iter().filter(|&&free| free).count() as u32;
         limit.map_or(slots, |limit| limit.min(slots))
     };
-    let overlapping = (0..slot_count)
-        .map(|slot| {
-            (0..slot_count)
-                .filter(|&other| mission.slots_overlap(slot, other))
-                .collect()
-        })
-        .collect();
-    let interpreter_moments = mission.interpreter_moments();
-    let mut slot_moments = vec![Vec::new(); slot_count];
-    for (moment, slots) in interpreter_moments.iter().enumerate() {
-        for &slot in slots {
-            slot_moments[slot].push(moment);
-        }
-    }
-    let (slot_tables, language_reserved) = reserved_capacity(mission, reserved, &languages);
+    let maximum = PerSide {
+        firm: mission
+            .firms
+            .iter()
+            .zip(&firm_available)
+            .map(|(firm, available)| cap(mission.firm_maximum(firm), available))
+            .collect(),
+        buyer: mission
+            .buyers
+            .iter()
+            .zip(&buyer_available)
+            .map(|(buyer, available)| cap(mission.buyer_maximum(buyer), available))
+            .collect(),
+    };
     Ok(Instance {
-        slot_tables,
+        limits: Limits::of(mission, maximum, languages, reserved),
         overlap_groups: mission.overlapping_slot_groups(),
-        overlapping,
-        interpreter_moments,
-        slot_moments,
-        language_reserved,
         firm_floored,
         buyer_floored,
         firm_min: mission
@@ -314,28 +308,15 @@ pub fn build_instance(
             .iter()
             .map(|firm| mission.firm_minimum(firm))
             .collect(),
-        firm_max: mission
-            .firms
-            .iter()
-            .zip(&firm_available)
-            .map(|(firm, available)| cap(mission.firm_maximum(firm), available))
-            .collect(),
         buyer_min: mission
             .buyers
             .iter()
             .map(|buyer| mission.buyer_minimum(buyer))
             .collect(),
-        buyer_max: mission
-            .buyers
-            .iter()
-            .zip(&buyer_available)
-            .map(|(buyer, available)| cap(mission.buyer_maximum(buyer), available))
-            .collect(),
         pairs,
         slot_count,
         firm_count: mission.firms.len(),
         buyer_count: mission.buyers.len(),
-        languages,
         firm_available,
         buyer_available,
         impossible_musts,
@@ -549,77 +530,17 @@ fn never_meets(
     }
 }
 
-/// What the `reserved` meetings use: per slot, the shared tables left (none: no limit), and
-/// per language and slot, the interpreters taken (a language's row is empty when none are).
-fn reserved_capacity(
-    mission: &Mission,
-    reserved: &[Reserved],
-    languages: &[(String, Option<u32>)],
-) -> (Vec<Option<u32>>, Vec<Vec<u32>>) {
-    let mut slot_tables: Vec<Option<u32>> = mission
-        .slots
-        .iter()
-        .map(|slot| mission.sessions[slot.session].tables)
-        .collect();
-    let mut language_reserved = vec![Vec::new(); languages.len()];
-    for meeting in reserved {
-        let slot = meeting.slot.0;
-        if let Some(Some(tables)) = slot_tables.get_mut(slot) {
-            *tables = tables.saturating_sub(1);
-        }
-        let Some(name) = &meeting.interpreter else {
-            continue;
-        };
-        if let Some(language) = languages.iter().position(|(known, _)| known == name) {
-            let row = &mut language_reserved[language];
-            if row.is_empty() {
-                row.resize(mission.slots.len(), 0);
-            }
-            if let Some(count) = row.get_mut(slot) {
-                *count += 1;
-            }
-        }
-    }
-    (slot_tables, language_reserved)
-}
-
 impl Instance {
     /// Whether the mission has to be solved slot by slot (one part, singleton classes):
     /// sessions overlap in time, or some session has shared tables.
     pub fn slot_by_slot(&self) -> bool {
-        !self.overlap_groups.is_empty() || self.slot_tables.iter().any(Option::is_some)
-    }
-
-    /// How many more meetings needing `language` slot `slot` takes: the limit less what kept
-    /// meetings already use (`None`: unlimited).
-    pub fn language_capacity(&self, language: usize, slot: usize) -> Option<u32> {
-        let reserved = self.language_reserved[language]
-            .get(slot)
-            .copied()
-            .unwrap_or(0);
-        self.languages[language]
-            .1
-            .map(|limit| limit.saturating_sub(reserved))
-    }
-
-    /// The interpreters of a language left for a moment's meetings: its limit less those that
-    /// meetings outside the instance take in the moment's slots (`None`: unlimited).
-    pub fn moment_capacity(&self, language: usize, moment: usize) -> Option<u32> {
-        let reserved: u32 = self.language_reserved[language]
-            .iter()
-            .enumerate()
-            .filter(|(slot, _)| self.interpreter_moments[moment].contains(slot))
-            .map(|(_, count)| *count)
-            .sum();
-        self.languages[language]
-            .1
-            .map(|limit| limit.saturating_sub(reserved))
+        !self.overlap_groups.is_empty() || self.limits.slot_tables.iter().any(Option::is_some)
     }
 
     /// The per-slot limit of a pair's interpreter language (`None`: unlimited or not needed).
     pub fn language_limit(&self, pair: &Pair) -> Option<u32> {
         pair.language
-            .and_then(|language| self.languages[language].1)
+            .and_then(|language| self.limits.languages[language].1)
     }
 
     /// A proven upper bound on the value any valid timetable of the given pairs reaches, without
@@ -648,8 +569,8 @@ impl Instance {
                 })
                 .sum()
         };
-        let by_firms = side_bound(&|pair| pair.firm, &self.firm_max);
-        let by_buyers = side_bound(&|pair| pair.buyer, &self.buyer_max);
+        let by_firms = side_bound(&|pair| pair.firm, &self.limits.maximum.firm);
+        let by_buyers = side_bound(&|pair| pair.buyer, &self.limits.maximum.buyer);
         by_firms.min(by_buyers)
     }
 }

@@ -17,7 +17,8 @@ mod explain;
 mod formulation;
 mod greedy;
 mod instance;
-mod solver;
+mod lp;
+pub(crate) mod occupancy;
 mod tables;
 mod validate;
 
@@ -31,13 +32,13 @@ use crate::model::{BuyerId, FirmId, Mission, SlotId};
 pub use deadline::Deadline;
 pub use explain::Shortfall;
 pub use instance::Reserved;
-pub use solver::{relative_gap, SolverChoice};
+pub use lp::{relative_gap, SolverChoice};
 pub use tables::assign_tables;
 pub use validate::{idle_gaps, minimum_coverage, validate_published, validate_schedule};
 
 use formulation::{Formulation, Partition};
 use instance::{build_instance, ClassMeeting, Holder, InSlot, Instance, Placement};
-use solver::{solve, SolveFailure, Solved};
+use lp::{solve, SolveFailure, Solved};
 
 /// The value of one firm-buyer pair meeting, as `candidates.csv` or a `--weights` file gives it.
 #[derive(Debug, Clone, PartialEq)]
@@ -329,7 +330,7 @@ pub fn schedule(
     let meetings = to_meetings(mission, &instance, &placements);
     let value: f64 = meetings.iter().map(|m| m.expected_value_usd).sum();
     let bound = bound.max(value);
-    let gap = solver::relative_gap(bound, value);
+    let gap = lp::relative_gap(bound, value);
     let minimum_coverage = minimum_coverage(mission, &meetings);
     let shortfalls = explain::shortfalls(mission, &instance, &placements);
     Ok(Schedule {
@@ -538,7 +539,7 @@ fn remaining(deadline: Deadline) -> Result<Option<f64>, SolveFailure> {
     }
 }
 
-fn is_integral(model: &solver::LinearModel, solved: &Solved) -> bool {
+fn is_integral(model: &lp::LinearModel, solved: &Solved) -> bool {
     solved
         .values
         .iter()
@@ -556,7 +557,7 @@ const CUT_SHORT: (Option<Solved>, f64, bool) = (None, f64::INFINITY, false);
 /// LP first; the MIP only when the LP is fractional. An LP cut short by the time limit proves
 /// no bound, so the stage then returns [`CUT_SHORT`].
 fn solve_stage(
-    model: &solver::LinearModel,
+    model: &lp::LinearModel,
     solver: SolverChoice,
     deadline: Deadline,
     gap: f64,
@@ -570,7 +571,7 @@ fn solve_stage(
 
 /// A stage's LP, or `None` when the time limit cut it short.
 fn solve_relaxation(
-    model: &solver::LinearModel,
+    model: &lp::LinearModel,
     solver: SolverChoice,
     deadline: Deadline,
 ) -> Result<Option<Solved>, SolveFailure> {
@@ -583,7 +584,7 @@ fn solve_relaxation(
 
 /// A stage from its solved LP: done when the LP is integral, else the MIP search.
 fn search_from(
-    model: &solver::LinearModel,
+    model: &lp::LinearModel,
     relaxed: Solved,
     solver: SolverChoice,
     deadline: Deadline,
@@ -594,7 +595,7 @@ fn search_from(
     if is_integral(model, &relaxed) {
         return Ok((Some(relaxed), bound, true));
     }
-    let outcome = solver::solve_mip(model, relaxed, solver, deadline, gap, dive)?;
+    let outcome = lp::solve_mip(model, relaxed, solver, deadline, gap, dive)?;
     Ok((outcome.best, outcome.bound, outcome.proven))
 }
 
@@ -609,7 +610,7 @@ const LAZY_SLACK: f64 = 1.0;
 /// left-out row brings that row back and the stage runs again, so what is returned satisfies
 /// every row.
 fn solve_stage_lazy(
-    model: &solver::LinearModel,
+    model: &lp::LinearModel,
     centre: &[f64],
     deadline: Deadline,
     gap: f64,
@@ -619,9 +620,7 @@ fn solve_stage_lazy(
     let mut left_out: Vec<bool> = model
         .rows
         .iter()
-        .map(|row| {
-            row.sense == solver::Sense::AtMost && row.rhs - row.activity(centre) >= LAZY_SLACK
-        })
+        .map(|row| row.sense == lp::Sense::AtMost && row.rhs - row.activity(centre) >= LAZY_SLACK)
         .collect();
     loop {
         let relaxation = model.without_rows(&left_out);
@@ -678,7 +677,7 @@ const ALLOWANCES: [f64; 4] = [1e-4, 1e-2, 1e-1, f64::INFINITY];
 /// result is not proven and its point broke some of them, it runs once more with those. Falls
 /// back to [`solve_stage`] when the interior point fails in any way.
 fn solve_stage_priced(
-    model: &solver::LinearModel,
+    model: &lp::LinearModel,
     meeting_count: usize,
     left_out: &[bool],
     deadline: Deadline,
@@ -693,7 +692,7 @@ fn solve_stage_priced(
     // Any failure of the interior point, infeasibility included (Clarabel also reports "almost
     // infeasible"), is left to the simplex to decide.
     let price = |left_out: &[bool]| {
-        remaining(deadline).and_then(|left| solver::price(model, left_out, left, gap))
+        remaining(deadline).and_then(|left| lp::price(model, left_out, left, gap))
     };
     let mut left_out = left_out.to_vec();
     let Ok(mut priced) = price(&left_out) else {
@@ -719,7 +718,7 @@ fn solve_stage_priced(
             .map(|(_, &reduced)| priced.bound + reduced)
             .fold(f64::NEG_INFINITY, f64::max);
         let everything = left_out_bound == f64::NEG_INFINITY;
-        let (restricted, original) = solver::restrict(model, &fixed);
+        let (restricted, original) = lp::restrict(model, &fixed);
         tell(format!(
             "expected value: simplex on {} of {} variables (bound {:.0})",
             restricted.upper.len(),
@@ -734,11 +733,11 @@ fn solve_stage_priced(
                 Err(failure) => return Err(failure),
             };
         let bound = priced.bound.min(restricted_bound.max(left_out_bound));
-        let best = best.map(|best| solver::unrestrict(model, &fixed, &original, &best));
+        let best = best.map(|best| lp::unrestrict(model, &fixed, &original, &best));
         let value = best
             .as_ref()
             .map_or(f64::NEG_INFINITY, |best| best.objective);
-        let proven = best.is_some() && solver::relative_gap(bound, value) <= gap.max(1e-9);
+        let proven = best.is_some() && lp::relative_gap(bound, value) <= gap.max(1e-9);
         let out_of_time = deadline.passed();
         if proven || everything || out_of_time {
             return Ok((best, bound.max(value), proven));
@@ -916,7 +915,7 @@ impl Stages<'_> {
         let options = self.options;
         let mut value_model = formulation.value_model(target - 1e-6);
         if wanted.target > 0.0 {
-            value_model.add_row(wanted.terms, solver::Sense::AtLeast, wanted.target - 1e-6);
+            value_model.add_row(wanted.terms, lp::Sense::AtLeast, wanted.target - 1e-6);
         }
         self.tell("expected value");
         let priced = self.dive
@@ -1018,9 +1017,10 @@ fn place(
             continue;
         };
         // Slots of a class leave the same interpreters free (the partition splits on it).
-        let limits: Vec<u32> = (0..instance.languages.len())
+        let limits: Vec<u32> = (0..instance.limits.languages.len())
             .map(|language| {
                 instance
+                    .limits
                     .language_capacity(language, slots[0])
                     .unwrap_or(u32::MAX)
             })
@@ -1123,7 +1123,9 @@ fn to_meetings(mission: &Mission, instance: &Instance, placements: &[Placement])
                 firm: mission.firms[pair.firm].id.clone(),
                 buyer: mission.buyers[pair.buyer].id.clone(),
                 slot: SlotId(slot),
-                interpreter: pair.language.map(|l| instance.languages[l].0.clone()),
+                interpreter: pair
+                    .language
+                    .map(|l| instance.limits.languages[l].0.clone()),
                 expected_value_usd: pair.value,
                 reasons: pair.reasons.clone(),
                 table: None,
@@ -1137,8 +1139,8 @@ fn to_meetings(mission: &Mission, instance: &Instance, placements: &[Placement])
 
 #[cfg(test)]
 mod tests {
-    use super::solver::tests::{brute_force, packing_model, satisfies};
-    use super::solver::Sense;
+    use super::lp::tests::{brute_force, packing_model, satisfies};
+    use super::lp::Sense;
     use super::*;
 
     #[test]

@@ -36,9 +36,9 @@ const RULES: &[Rule] = &[
         allowed: Where::Only(&["index/"]),
     },
     Rule {
-        what: "only the LP layer (`schedule/solver.rs`) speaks to good_lp and its solvers",
+        what: "only the LP layer (`schedule/lp/`) speaks to good_lp and its solvers",
         code: &["good_lp", "clarabel"],
-        allowed: Where::Only(&["schedule/solver.rs"]),
+        allowed: Where::Only(&["schedule/lp/"]),
     },
     Rule {
         what: "only `serve/store.rs` speaks SQL",
