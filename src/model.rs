@@ -705,16 +705,17 @@ pub enum SmtpSecurity {
 }
 
 /// A moment written with its UTC offset (`2026-10-01T18:00+07:00`), as written and as seconds
-/// since 1970 (UTC).
+/// since 1970 (UTC): when participants' wishes close (`wishes_until`). Not a time limit of work:
+/// that is `schedule::Deadline`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Deadline {
+pub struct OffsetMoment {
     pub written: String,
     pub unix_seconds: i64,
 }
 
-impl Deadline {
+impl OffsetMoment {
     /// Reads `YYYY-MM-DDTHH:MM[:SS]` followed by `+HH:MM`, `-HH:MM` or `Z`.
-    pub fn parse(text: &str) -> Option<Deadline> {
+    pub fn parse(text: &str) -> Option<OffsetMoment> {
         let text = text.trim();
         let with_offset = if let Some(utc) = text.strip_suffix('Z') {
             format!("{utc}+00:00")
@@ -724,13 +725,13 @@ impl Deadline {
         ["%Y-%m-%dT%H:%M%:z", "%Y-%m-%dT%H:%M:%S%:z"]
             .iter()
             .find_map(|format| chrono::DateTime::parse_from_str(&with_offset, format).ok())
-            .map(|moment| Deadline {
+            .map(|moment| OffsetMoment {
                 written: text.to_string(),
                 unix_seconds: moment.timestamp(),
             })
     }
 
-    /// Whether the deadline has passed at `unix_seconds`.
+    /// Whether the moment has passed at `unix_seconds`.
     pub fn passed_at(&self, unix_seconds: i64) -> bool {
         unix_seconds > self.unix_seconds
     }
@@ -907,7 +908,7 @@ pub struct Mission {
     /// Who runs the mission (`[organiser]`), when given.
     pub organiser: Option<Organiser>,
     /// v3 `[participation] wishes_until`: after it, participants' wish pages are closed.
-    pub wishes_until: Option<Deadline>,
+    pub wishes_until: Option<OffsetMoment>,
     /// v3 `[email]`: the SMTP server `send` uses.
     pub email: Option<EmailSettings>,
     /// The local firms.

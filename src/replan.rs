@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::error::Result;
 use crate::model::{
     interpreter_language, Availability, BuyerId, Date, FirmId, InterpreterCapacity, Mission,
-    PerSide, RequestKind, Side, Status, TimeOfDay, Window,
+    RequestKind, Side, SlotId, Status, TimeOfDay, Window,
 };
+use crate::schedule::ix::{BuyerIx, FirmIx, Ix, IxVec, LangIx, Participant};
 use crate::schedule::occupancy::{Booking, Limits, Occupancy, Refusal};
 use crate::schedule::{
     minimum_coverage, schedule, Deadline, Meeting, PairWeight, Reserved, Schedule, ScheduleOptions,
@@ -249,7 +250,7 @@ const RELEASED: &str = "moved to raise the objective (allow-moves)";
 /// meetings need, and maxima as the folder sets them (not capped by availability, since past
 /// meetings count whatever the folder now says of their slots).
 fn mission_limits(mission: &Mission, old: &[Meeting]) -> Limits {
-    let mut languages: Vec<(String, Option<u32>)> = Vec::new();
+    let mut languages: IxVec<LangIx, (String, Option<u32>)> = IxVec::default();
     for meeting in old {
         let (Some(f), Some(b)) = (
             mission.firm_index(&meeting.firm),
@@ -270,18 +271,18 @@ fn mission_limits(mission: &Mission, old: &[Meeting]) -> Limits {
         }
     }
     let no_limit = |maximum: Option<u32>| maximum.unwrap_or(u32::MAX);
-    let maximum = PerSide {
-        firm: mission
+    let maximum = (
+        mission
             .firms
             .iter()
             .map(|firm| no_limit(mission.firm_maximum(firm)))
             .collect(),
-        buyer: mission
+        mission
             .buyers
             .iter()
             .map(|buyer| no_limit(mission.buyer_maximum(buyer)))
             .collect(),
-    };
+    );
     Limits::of(mission, maximum, languages, &[])
 }
 
@@ -364,12 +365,12 @@ fn keep<'a>(
         )
         .map(str::to_string);
         let booking = Booking {
-            firm: f,
-            buyer: b,
-            slot: meeting.slot.0,
+            firm: FirmIx::new(f),
+            buyer: BuyerIx::new(b),
+            slot: meeting.slot,
             language: language.as_deref().and_then(|name| limits.language(name)),
         };
-        if started_before(mission, now, booking.slot) {
+        if started_before(mission, now, booking.slot.get()) {
             kept.past += 1;
             kept.occupancy.book(booking);
             kept.fixed.push(meeting.clone());
@@ -417,29 +418,31 @@ fn residual_mission(
             range: Some(record.range),
         }
     };
-    let free_slots = |side: Side, index: usize, availability: &Availability| -> Availability {
+    let free_slots = |who: Participant, availability: &Availability| -> Availability {
         Availability::Windows(
             (0..mission.slots.len())
                 .filter(|&slot| {
                     !started_before(mission, now, slot)
                         && availability.allows(&mission.slots[slot])
-                        && !occupancy.is_busy(side, index, slot)
+                        && !occupancy.is_busy(who, SlotId(slot))
                 })
                 .map(slot_window)
                 .collect(),
         )
     };
     for (index, firm) in residual.firms.iter_mut().enumerate() {
-        let held = occupancy.held(Side::Firm, index);
-        firm.availability = free_slots(Side::Firm, index, &firm.availability);
+        let who = Participant::Firm(FirmIx::new(index));
+        let held = occupancy.held(who);
+        firm.availability = free_slots(who, &firm.availability);
         let minimum = mission.firm_minimum(&mission.firms[index]);
         let maximum = mission.firm_maximum(&mission.firms[index]);
         firm.limits.min_meetings = Some(minimum.saturating_sub(held));
         firm.limits.max_meetings = maximum.map(|max| max.saturating_sub(held));
     }
     for (index, buyer) in residual.buyers.iter_mut().enumerate() {
-        let held = occupancy.held(Side::Buyer, index);
-        buyer.availability = free_slots(Side::Buyer, index, &buyer.availability);
+        let who = Participant::Buyer(BuyerIx::new(index));
+        let held = occupancy.held(who);
+        buyer.availability = free_slots(who, &buyer.availability);
         let minimum = mission.buyer_minimum(&mission.buyers[index]);
         let maximum = mission.buyer_maximum(&mission.buyers[index]);
         buyer.limits.min_meetings = Some(minimum.saturating_sub(held));
@@ -562,25 +565,18 @@ fn changes(dropped: &[(Meeting, String)], filled: &[Meeting]) -> Vec<Change> {
     changes
 }
 
-/// [`replan`] with the kept meetings of `released` pairs free to move (as `must` pairs).
-fn replan_releasing(
+/// Step 3: the capacity after `now` that the kept meetings leave, filled from `weights` as
+/// `schedule` fills a mission (pairs that already meet left out, kept meetings reserving their
+/// tables and interpreters).
+fn fill_free_capacity(
     mission: &Mission,
-    old: &[Meeting],
+    kept: &Kept,
     weights: &[PairWeight],
     now: Moment,
     options: &ReplanOptions,
-    released: &HashSet<(FirmId, BuyerId)>,
-) -> Result<Replanned> {
-    let started = std::time::Instant::now();
-    // 1-2. The past stays; what is still possible stays.
-    let limits = mission_limits(mission, old);
-    let kept = keep(mission, &limits, old, now, released);
-    let past = kept.past;
-    let kept_count = kept.fixed.len() - past;
-
-    // 3. The free capacity after `now`, filled as `schedule` would.
-    let mut notes = Vec::new();
-    let residual = residual_mission(mission, &kept, now, &mut notes);
+    notes: &mut Vec<String>,
+) -> Result<Schedule> {
+    let residual = residual_mission(mission, kept, now, notes);
     let meeting_pairs: HashSet<(&str, &str)> = kept
         .fixed
         .iter()
@@ -601,15 +597,21 @@ fn replan_releasing(
             interpreter: m.interpreter.clone(),
         })
         .collect();
-    let filled = schedule(&residual, &free_weights, &schedule_options)?;
+    schedule(&residual, &free_weights, &schedule_options)
+}
 
-    // 4. The changes, and the new timetable: the kept meetings and the new ones.
-    let mut changes = changes(&kept.dropped, &filled.meetings);
-    let fixed_value: f64 = kept.fixed.iter().map(|m| m.expected_value_usd).sum();
-    let dropped = kept.dropped.len();
+/// Step 4: the kept meetings and the `filled` ones as one timetable, tables numbered again
+/// around the kept ones, and the changes from `old` with the places before and after.
+fn merged(
+    mission: &Mission,
+    old: &[Meeting],
+    kept: Kept,
+    filled: &[Meeting],
+) -> (Vec<Meeting>, Vec<Change>) {
+    let mut changes = changes(&kept.dropped, filled);
     let mut meetings = kept.fixed;
     // New meetings were numbered without the kept ones: number them again around those.
-    meetings.extend(filled.meetings.iter().map(|m| Meeting {
+    meetings.extend(filled.iter().map(|m| Meeting {
         table: None,
         ..m.clone()
     }));
@@ -632,6 +634,33 @@ fn replan_releasing(
             change.new_place = place_now.get(&key).cloned().unwrap_or_default();
         }
     }
+    (meetings, changes)
+}
+
+/// [`replan`] with the kept meetings of `released` pairs free to move (as `must` pairs).
+fn replan_releasing(
+    mission: &Mission,
+    old: &[Meeting],
+    weights: &[PairWeight],
+    now: Moment,
+    options: &ReplanOptions,
+    released: &HashSet<(FirmId, BuyerId)>,
+) -> Result<Replanned> {
+    let started = std::time::Instant::now();
+    // 1-2. The past stays; what is still possible stays.
+    let limits = mission_limits(mission, old);
+    let kept = keep(mission, &limits, old, now, released);
+    let past = kept.past;
+    let kept_count = kept.fixed.len() - past;
+
+    // 3. The free capacity after `now`, filled as `schedule` would.
+    let mut notes = Vec::new();
+    let filled = fill_free_capacity(mission, &kept, weights, now, options, &mut notes)?;
+
+    // 4. The changes, and the new timetable: the kept meetings and the new ones.
+    let fixed_value: f64 = kept.fixed.iter().map(|m| m.expected_value_usd).sum();
+    let dropped = kept.dropped.len();
+    let (meetings, changes) = merged(mission, old, kept, &filled.meetings);
     let value: f64 = meetings.iter().map(|m| m.expected_value_usd).sum();
     let bound = (fixed_value + filled.upper_bound_usd).max(value);
     let gap = crate::schedule::relative_gap(bound, value);

@@ -43,7 +43,7 @@ pub struct MissionSettings {
     pub followup_webhook: Option<String>,
     pub organiser: Option<Organiser>,
     /// v3 `[participation] wishes_until`.
-    pub wishes_until: Option<crate::model::Deadline>,
+    pub wishes_until: Option<crate::model::OffsetMoment>,
     /// v3 `[email]`.
     pub email: Option<crate::model::EmailSettings>,
     /// Whether the file could be parsed at all (its syntax and structure); when not, the other
@@ -751,12 +751,12 @@ impl Reader<'_> {
     }
 
     /// `[participation] wishes_until`: the moment participants' wishes close.
-    fn wishes_until(&mut self, table: &SpannedTable) -> Option<crate::model::Deadline> {
+    fn wishes_until(&mut self, table: &SpannedTable) -> Option<crate::model::OffsetMoment> {
         self.unknown_keys(table, "participation.", &["wishes_until"]);
         let value = table.get("wishes_until")?;
         let key = "participation.wishes_until";
         let text = self.string(key, value)?;
-        let deadline = crate::model::Deadline::parse(&text);
+        let deadline = crate::model::OffsetMoment::parse(&text);
         if deadline.is_none() {
             self.problem(
                 value.span().start,

@@ -8,7 +8,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::model::SlotId;
+
 use super::instance::{Holder, InSlot, Pair, Placement};
+use super::ix::{indices, BuyerIx, FirmIx, LangIx};
 
 /// An edge of a bipartite graph: a node on the left (a firm) and one on the right (a buyer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,7 +231,7 @@ pub fn rebalance_interpreters(
                 })
                 .map(|(index, _)| index)
                 .collect();
-            for to in 0..instance.slot_count {
+            for to in indices(instance.slot_count) {
                 if to == from || timetable.is_full(language, to) {
                     continue;
                 }
@@ -253,13 +256,13 @@ pub fn rebalance_interpreters(
 /// Two slots whose meetings along a chain change places.
 #[derive(Clone, Copy)]
 struct Swap {
-    from: usize,
-    to: usize,
+    from: SlotId,
+    to: SlotId,
 }
 
 impl Swap {
     /// The slot a meeting in one of the two moves to.
-    fn other(self, slot: usize) -> usize {
+    fn other(self, slot: SlotId) -> SlotId {
         if slot == self.from {
             self.to
         } else {
@@ -277,21 +280,21 @@ struct Rebalancing<'a> {
     meeting_of: HashMap<InSlot, usize>,
 }
 
-fn language_in(language: usize, slot: usize) -> InSlot {
+fn language_in(language: LangIx, slot: SlotId) -> InSlot {
     InSlot {
         holder: Holder::Language(language),
         slot,
     }
 }
 
-fn firm_in(firm: usize, slot: usize) -> InSlot {
+fn firm_in(firm: FirmIx, slot: SlotId) -> InSlot {
     InSlot {
         holder: Holder::Firm(firm),
         slot,
     }
 }
 
-fn buyer_in(buyer: usize, slot: usize) -> InSlot {
+fn buyer_in(buyer: BuyerIx, slot: SlotId) -> InSlot {
     InSlot {
         holder: Holder::Buyer(buyer),
         slot,
@@ -326,7 +329,7 @@ impl<'a> Rebalancing<'a> {
     }
 
     /// The pair's interpreter language when that language has a limit.
-    fn limited_language(&self, pair: &Pair) -> Option<usize> {
+    fn limited_language(&self, pair: &Pair) -> Option<LangIx> {
         pair.language
             .filter(|&l| self.instance.limits.languages[l].1.is_some())
     }
@@ -352,7 +355,7 @@ impl<'a> Rebalancing<'a> {
     }
 
     /// Whether a language's interpreters are all busy in a slot.
-    fn is_full(&self, language: usize, slot: usize) -> bool {
+    fn is_full(&self, language: LangIx, slot: SlotId) -> bool {
         let key = language_in(language, slot);
         let cap = self.capacity(key).unwrap_or(u32::MAX);
         self.count.get(&key).copied().unwrap_or(0) >= cap

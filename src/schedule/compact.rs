@@ -11,46 +11,33 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::Side;
+use crate::model::SlotId;
 
-use super::instance::{Instance, Pair, Placement};
+use super::instance::{Instance, Placement};
+use super::ix::{indices, Ix, IxVec, PairIx, Participant};
 use super::occupancy::Occupancy;
 use super::Deadline;
 
-/// One participant: its side and its position in the mission's firms or buyers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Who {
-    side: Side,
-    index: usize,
-}
-
-/// The firm and the buyer of a pair.
-fn both_sides(pair: &Pair) -> [Who; 2] {
-    [
-        Who {
-            side: Side::Firm,
-            index: pair.firm,
-        },
-        Who {
-            side: Side::Buyer,
-            index: pair.buyer,
-        },
-    ]
-}
+/// One participant: a firm or a buyer.
+type Who = Participant;
 
 struct State<'a> {
     instance: &'a Instance,
     /// Position of each slot inside its session (slots of a session are numbered in order).
-    position: &'a [usize],
+    position: &'a IxVec<SlotId, usize>,
     placements: Vec<Placement>,
     /// (participant, slot) -> placement index.
-    at: HashMap<(Who, usize), usize>,
+    at: HashMap<(Who, SlotId), usize>,
     /// What the placements take of the rules' limits.
     occupancy: Occupancy<'a>,
 }
 
 impl<'a> State<'a> {
-    fn new(instance: &'a Instance, position: &'a [usize], placements: &[Placement]) -> State<'a> {
+    fn new(
+        instance: &'a Instance,
+        position: &'a IxVec<SlotId, usize>,
+        placements: &[Placement],
+    ) -> State<'a> {
         let mut state = State {
             instance,
             position,
@@ -68,7 +55,7 @@ impl<'a> State<'a> {
     }
 
     fn who(&self, index: usize) -> [Who; 2] {
-        both_sides(&self.instance.pairs[self.placements[index].pair])
+        self.instance.pairs[self.placements[index].pair].participants()
     }
 
     /// The placement as the bookkeeping counts it.
@@ -78,7 +65,7 @@ impl<'a> State<'a> {
     }
 
     /// Idle gaps of one participant in one session.
-    fn gaps(&self, who: Who, slots: &[usize]) -> u32 {
+    fn gaps(&self, who: Who, slots: &[SlotId]) -> u32 {
         let mut positions: Vec<usize> = slots
             .iter()
             .filter(|&&slot| self.at.contains_key(&(who, slot)))
@@ -89,7 +76,7 @@ impl<'a> State<'a> {
     }
 
     /// Moves the given placements between slots `a` and `b` (each to the other one).
-    fn swap(&mut self, chain: &[usize], a: usize, b: usize) {
+    fn swap(&mut self, chain: &[usize], a: SlotId, b: SlotId) {
         for &index in chain {
             self.occupancy.unbook(self.booking(index));
             for who in self.who(index) {
@@ -111,7 +98,7 @@ impl<'a> State<'a> {
     /// Whether moving `chain` between `a` and `b` keeps every rule the slots carry: each pair may
     /// meet in its new slot, and the bookkeeping accepts each meeting there once the chain has
     /// left its slots. Leaves the bookkeeping as it found it.
-    fn allowed(&mut self, chain: &[usize], a: usize, b: usize) -> bool {
+    fn allowed(&mut self, chain: &[usize], a: SlotId, b: SlotId) -> bool {
         for &index in chain {
             self.occupancy.unbook(self.booking(index));
         }
@@ -138,7 +125,7 @@ impl<'a> State<'a> {
 
     /// The Kempe chain through `start` between slots `a` and `b`: every placement reachable by
     /// alternating through participants busy in both.
-    fn chain(&self, start: usize, a: usize, b: usize) -> Vec<usize> {
+    fn chain(&self, start: usize, a: SlotId, b: SlotId) -> Vec<usize> {
         let mut chain = vec![start];
         let mut seen: HashSet<usize> = HashSet::from([start]);
         let mut next = 0;
@@ -168,6 +155,40 @@ pub struct Compacted {
     pub proven: bool,
 }
 
+/// The break search's limits over `slots` (by position) for meetings of `pairs` (in order): every
+/// meeting within the shared tables, and those of each interpreter language within its
+/// interpreters.
+fn capacities(
+    instance: &Instance,
+    pairs: &[PairIx],
+    slots: &[SlotId],
+) -> Vec<super::breaks::Capacity> {
+    use super::breaks::Capacity;
+    let unlimited = |limit: Option<u32>| limit.map_or(usize::MAX, |l| l as usize);
+    let mut capacities = vec![Capacity {
+        meetings: (0..pairs.len()).collect(),
+        limits: slots
+            .iter()
+            .map(|&slot| unlimited(instance.limits.slot_tables[slot]))
+            .collect(),
+    }];
+    for language in instance.limits.languages.indices() {
+        let needing: Vec<usize> = (0..pairs.len())
+            .filter(|&k| instance.pairs[pairs[k]].language == Some(language))
+            .collect();
+        if !needing.is_empty() {
+            capacities.push(Capacity {
+                meetings: needing,
+                limits: slots
+                    .iter()
+                    .map(|&slot| unlimited(instance.limits.language_capacity(language, slot)))
+                    .collect(),
+            });
+        }
+    }
+    capacities
+}
+
 /// Lowers the idle gaps of `placements` in place. Slots that overlap others in time are left
 /// alone (moving meetings there could break rule 1 across sessions). The exact search stops at
 /// `deadline`, keeping the best timetable found.
@@ -178,10 +199,10 @@ pub fn compact(
     deadline: Deadline,
 ) -> Compacted {
     let slot_count = instance.slot_count;
-    let session_of: Vec<usize> = mission.slots.iter().map(|slot| slot.session).collect();
-    let mut position = vec![0; slot_count];
-    let mut sessions: Vec<Vec<usize>> = vec![Vec::new(); mission.sessions.len()];
-    for slot in 0..slot_count {
+    let session_of: IxVec<SlotId, usize> = mission.slots.iter().map(|slot| slot.session).collect();
+    let mut position = IxVec::filled(0, slot_count);
+    let mut sessions: Vec<Vec<SlotId>> = vec![Vec::new(); mission.sessions.len()];
+    for slot in indices(slot_count) {
         position[slot] = sessions[session_of[slot]].len();
         sessions[session_of[slot]].push(slot);
     }
@@ -202,7 +223,7 @@ pub fn compact(
             .sum()
     };
     let before = total(&state);
-    let movable = |slot: usize| instance.limits.overlapping[slot].is_empty();
+    let movable = |slot: SlotId| instance.limits.overlapping[slot].is_empty();
     // Hill climbing; each improving move lowers the total, so this ends.
     let mut improved = true;
     let mut rounds = 0;
@@ -285,12 +306,12 @@ pub fn compact(
 /// `placements` when fewer than now; whether that minimum is proven.
 fn exact(
     instance: &Instance,
-    position: &[usize],
-    slots: &[usize],
+    position: &IxVec<SlotId, usize>,
+    slots: &[SlotId],
     placements: &mut [Placement],
     deadline: Deadline,
 ) -> bool {
-    use super::breaks::{minimise_breaks_from, BreakProblem, Capacity};
+    use super::breaks::{minimise_breaks_from, BreakProblem};
     let members: Vec<usize> = (0..placements.len())
         .filter(|&index| slots.contains(&placements[index].slot))
         .collect();
@@ -307,7 +328,7 @@ fn exact(
             let next = participants.len();
             *participants.entry(who).or_insert(next)
         };
-        let [firm, buyer] = both_sides(pair);
+        let [firm, buyer] = pair.participants();
         meetings.push((id(firm), id(buyer)));
         allowed.push(
             slots
@@ -318,28 +339,11 @@ fn exact(
         );
         start.push(position[placements[index].slot]);
     }
-    let unlimited = |limit: Option<u32>| limit.map_or(usize::MAX, |l| l as usize);
-    let mut capacities = vec![Capacity {
-        meetings: (0..members.len()).collect(),
-        limits: slots
-            .iter()
-            .map(|&slot| unlimited(instance.limits.slot_tables[slot]))
-            .collect(),
-    }];
-    for language in 0..instance.limits.languages.len() {
-        let needing: Vec<usize> = (0..members.len())
-            .filter(|&k| instance.pairs[placements[members[k]].pair].language == Some(language))
-            .collect();
-        if !needing.is_empty() {
-            capacities.push(Capacity {
-                meetings: needing,
-                limits: slots
-                    .iter()
-                    .map(|&slot| unlimited(instance.limits.language_capacity(language, slot)))
-                    .collect(),
-            });
-        }
-    }
+    let pairs: Vec<PairIx> = members
+        .iter()
+        .map(|&index| placements[index].pair)
+        .collect();
+    let capacities = capacities(instance, &pairs, slots);
     let problem = BreakProblem {
         participants: participants.len(),
         meetings,
@@ -380,13 +384,13 @@ pub fn limit_idle_gaps(
     limit: u32,
     deadline: Deadline,
 ) -> Result<Vec<Placement>, LimitError> {
-    use super::breaks::{breaks_per_participant, minimise_breaks_from, BreakProblem, Capacity};
+    use super::breaks::{breaks_per_participant, minimise_breaks_from, BreakProblem};
     let slot_count = instance.slot_count;
-    let session_of: Vec<usize> = mission.slots.iter().map(|slot| slot.session).collect();
+    let all_slots: Vec<SlotId> = indices(slot_count).collect();
+    let session_of: IxVec<SlotId, usize> = mission.slots.iter().map(|slot| slot.session).collect();
     let segment_starts: Vec<usize> = (1..slot_count)
-        .filter(|&slot| session_of[slot] != session_of[slot - 1])
+        .filter(|&slot| session_of[SlotId(slot)] != session_of[SlotId(slot - 1)])
         .collect();
-    let unlimited = |limit: Option<u32>| limit.map_or(usize::MAX, |l| l as usize);
     let mut dropped = Vec::new();
     loop {
         let mut participants: HashMap<Who, usize> = HashMap::new();
@@ -399,39 +403,24 @@ pub fn limit_idle_gaps(
                 let next = participants.len();
                 *participants.entry(who).or_insert(next)
             };
-            let [firm, buyer] = both_sides(pair);
+            let [firm, buyer] = pair.participants();
             meetings.push((id(firm), id(buyer)));
-            let movable = |slot: usize| instance.limits.overlapping[slot].is_empty();
+            let movable = |slot: SlotId| instance.limits.overlapping[slot].is_empty();
+            let session = session_of[placement.slot];
             allowed.push(if movable(placement.slot) {
                 pair.slots
                     .iter()
                     .copied()
-                    .filter(|&slot| session_of[slot] == session_of[placement.slot] && movable(slot))
+                    .filter(|&slot| session_of[slot] == session && movable(slot))
+                    .map(SlotId::get)
                     .collect()
             } else {
-                vec![placement.slot]
+                vec![placement.slot.get()]
             });
-            start.push(placement.slot);
+            start.push(placement.slot.get());
         }
-        let mut capacities = vec![Capacity {
-            meetings: (0..placements.len()).collect(),
-            limits: (0..slot_count)
-                .map(|slot| unlimited(instance.limits.slot_tables[slot]))
-                .collect(),
-        }];
-        for language in 0..instance.limits.languages.len() {
-            let needing: Vec<usize> = (0..placements.len())
-                .filter(|&k| instance.pairs[placements[k].pair].language == Some(language))
-                .collect();
-            if !needing.is_empty() {
-                capacities.push(Capacity {
-                    meetings: needing,
-                    limits: (0..slot_count)
-                        .map(|slot| unlimited(instance.limits.language_capacity(language, slot)))
-                        .collect(),
-                });
-            }
-        }
+        let pairs: Vec<PairIx> = placements.iter().map(|placement| placement.pair).collect();
+        let capacities = capacities(instance, &pairs, &all_slots);
         let problem = BreakProblem {
             participants: participants.len(),
             meetings,
@@ -444,7 +433,7 @@ pub fn limit_idle_gaps(
         let result = minimise_breaks_from(&problem, Some(&start), deadline);
         if let Some(found) = &result.slots {
             for (placement, &slot) in placements.iter_mut().zip(found) {
-                placement.slot = slot;
+                placement.slot = SlotId(slot);
             }
             return Ok(dropped);
         }
@@ -470,7 +459,7 @@ pub fn limit_idle_gaps(
             (0..placements.len())
                 .filter(|&k| {
                     let pair = &instance.pairs[placements[k].pair];
-                    !pair.must && both_sides(pair).contains(&who)
+                    !pair.must && pair.participants().contains(&who)
                 })
                 .min_by(|&a, &b| {
                     let value = |k: usize| instance.pairs[placements[k].pair].value;
@@ -479,17 +468,9 @@ pub fn limit_idle_gaps(
         });
         let Some(victim) = victim else {
             let worst = order.first().map(|p| who_of[p]);
-            let name = match worst {
-                Some(Who {
-                    side: Side::Firm,
-                    index,
-                }) => format!("firm {}", mission.firms[index].id),
-                Some(Who {
-                    side: Side::Buyer,
-                    index,
-                }) => format!("buyer {}", mission.buyers[index].id),
-                None => "someone".to_string(),
-            };
+            let name = worst.map_or("someone".to_string(), |who| {
+                format!("{} {}", who.side().as_str(), who.id(mission))
+            });
             return Err(LimitError::Impossible(format!(
                 "max_idle_gaps = {limit}: {name} has only meetings that must take place left, and they cannot be arranged with so few idle gaps (their `when` windows or availability leave gaps)"
             )));

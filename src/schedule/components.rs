@@ -8,24 +8,26 @@
 use petgraph::unionfind::UnionFind;
 
 use super::instance::Instance;
+use super::ix::{Ix, PairIx};
 
 /// The pairs of each component, each list ascending; components ordered by their first pair.
-pub fn components(instance: &Instance) -> Vec<Vec<usize>> {
+pub fn components(instance: &Instance) -> Vec<Vec<PairIx>> {
+    // Nodes: the firms, then the buyers.
     let node_count = instance.firm_count + instance.buyer_count;
     let mut union = UnionFind::<usize>::new(node_count);
-    let buyer_node = |buyer: usize| instance.firm_count + buyer;
+    let buyer_node = |buyer: super::ix::BuyerIx| instance.firm_count + buyer.get();
     for pair in &instance.pairs {
-        union.union(pair.firm, buyer_node(pair.buyer));
+        union.union(pair.firm.get(), buyer_node(pair.buyer));
     }
-    let mut by_root: std::collections::BTreeMap<usize, Vec<usize>> =
+    let mut by_root: std::collections::BTreeMap<usize, Vec<PairIx>> =
         std::collections::BTreeMap::new();
-    for (index, pair) in instance.pairs.iter().enumerate() {
+    for (index, pair) in instance.pairs.iter_enumerated() {
         by_root
-            .entry(union.find(pair.firm))
+            .entry(union.find(pair.firm.get()))
             .or_default()
             .push(index);
     }
-    let mut groups: Vec<Vec<usize>> = by_root.into_values().collect();
+    let mut groups: Vec<Vec<PairIx>> = by_root.into_values().collect();
     groups.sort_unstable_by_key(|group| group[0]);
     groups
 }
@@ -36,9 +38,9 @@ pub fn components(instance: &Instance) -> Vec<Vec<usize>> {
 /// likely overfill the interpreters and be merged after their first solve, so the largest part
 /// would be solved twice. A prediction only: `optimise_components` still checks every slot
 /// after solving and merges what still overfills.
-pub fn merged_for_interpreters(instance: &Instance, parts: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
+pub fn merged_for_interpreters(instance: &Instance, parts: Vec<Vec<PairIx>>) -> Vec<Vec<PairIx>> {
     let mut union = UnionFind::<usize>::new(parts.len());
-    for (language, (_, limit)) in instance.limits.languages.iter().enumerate() {
+    for (language, (_, limit)) in instance.limits.languages.iter_enumerated() {
         let Some(limit) = limit else { continue };
         let mut firms = std::collections::BTreeSet::new();
         let mut needing = Vec::new();
@@ -60,12 +62,12 @@ pub fn merged_for_interpreters(instance: &Instance, parts: Vec<Vec<usize>>) -> V
             }
         }
     }
-    let mut by_root: std::collections::BTreeMap<usize, Vec<usize>> =
+    let mut by_root: std::collections::BTreeMap<usize, Vec<PairIx>> =
         std::collections::BTreeMap::new();
     for (part, pairs) in parts.into_iter().enumerate() {
         by_root.entry(union.find(part)).or_default().extend(pairs);
     }
-    let mut merged: Vec<Vec<usize>> = by_root
+    let mut merged: Vec<Vec<PairIx>> = by_root
         .into_values()
         .map(|mut pairs| {
             pairs.sort_unstable();

@@ -1,11 +1,12 @@
 //! Why a timetable leaves someone below their minimum, and why `must` pairs cannot all meet.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
-use crate::model::{Mission, PerSide, Side};
+use crate::model::{Mission, Side, SlotId};
 
 use super::instance::{Instance, Placement};
+use super::ix::{PairIx, Participant};
 use super::occupancy::{Occupancy, Refusal};
 
 /// A firm or buyer below its minimum, with the cause that binds.
@@ -25,25 +26,20 @@ pub struct Shortfall {
 
 /// Fails when some participant has more `must` pairs than it can hold meetings.
 pub fn check_must_capacity(mission: &Mission, instance: &Instance) -> Result<()> {
-    let mut firm_musts = vec![0u32; instance.firm_count];
-    let mut buyer_musts = vec![0u32; instance.buyer_count];
+    let mut musts: HashMap<Participant, u32> = HashMap::new();
     for pair in instance.pairs.iter().filter(|pair| pair.must) {
-        firm_musts[pair.firm] += 1;
-        buyer_musts[pair.buyer] += 1;
-    }
-    for (firm, &count) in firm_musts.iter().enumerate() {
-        if count > instance.limits.maximum.firm[firm] {
-            return Err(Error::Infeasible(format!(
-                "firm {} has {count} must pairs but can hold only {} meetings (its maximum or its available slots)",
-                mission.firms[firm].id, instance.limits.maximum.firm[firm]
-            )));
+        for participant in pair.participants() {
+            *musts.entry(participant).or_default() += 1;
         }
     }
-    for (buyer, &count) in buyer_musts.iter().enumerate() {
-        if count > instance.limits.maximum.buyer[buyer] {
+    for participant in instance.participants() {
+        let count = musts.get(&participant).copied().unwrap_or(0);
+        let maximum = instance.limits.maximum(participant);
+        if count > maximum {
             return Err(Error::Infeasible(format!(
-                "buyer {} has {count} must pairs but can hold only {} meetings (its maximum or its available slots)",
-                mission.buyers[buyer].id, instance.limits.maximum.buyer[buyer]
+                "{} {} has {count} must pairs but can hold only {maximum} meetings (its maximum or its available slots)",
+                participant.side().as_str(),
+                participant.id(mission),
             )));
         }
     }
@@ -57,39 +53,28 @@ pub fn shortfalls(
     placements: &[Placement],
 ) -> Vec<Shortfall> {
     let explainer = Explainer::new(mission, instance, placements);
-    let minimum = PerSide {
-        firm: &instance.firm_min,
-        buyer: &instance.buyer_min,
-    };
-    let mut result = Vec::new();
-    for side in Side::BOTH {
-        for (index, &minimum) in minimum[side].iter().enumerate() {
-            let meetings = explainer.load.held(side, index);
-            result.extend(explainer.describe(side, index, meetings, minimum));
-        }
-    }
-    result
+    instance
+        .participants()
+        .filter_map(|participant| explainer.describe(participant))
+        .collect()
 }
 
 /// Why one unmet pair could not be added beside the timetable's meetings (`load`): the first
 /// binding cause.
-fn blocked_by(instance: &Instance, load: &Occupancy, p: usize) -> &'static str {
+fn blocked_by(instance: &Instance, load: &Occupancy, p: PairIx) -> &'static str {
     let pair = &instance.pairs[p];
-    let maximum = &instance.limits.maximum;
-    if load.held(Side::Firm, pair.firm) >= maximum.firm[pair.firm] {
+    let [firm, buyer] = pair.participants();
+    if load.held(firm) >= instance.limits.maximum(firm) {
         return "the firm's maximum";
     }
-    if load.held(Side::Buyer, pair.buyer) >= maximum.buyer[pair.buyer] {
+    if load.held(buyer) >= instance.limits.maximum(buyer) {
         return "the buyer's maximum";
     }
-    let free: Vec<usize> = pair
+    let free: Vec<SlotId> = pair
         .slots
         .iter()
         .copied()
-        .filter(|&slot| {
-            !load.is_busy(Side::Firm, pair.firm, slot)
-                && !load.is_busy(Side::Buyer, pair.buyer, slot)
-        })
+        .filter(|&slot| !load.is_busy(firm, slot) && !load.is_busy(buyer, slot))
         .collect();
     if free.is_empty() {
         return "no slot free on both sides";
@@ -112,21 +97,19 @@ struct Explainer<'a> {
     mission: &'a Mission,
     instance: &'a Instance,
     load: Occupancy<'a>,
-    /// Per side and participant: its candidate pairs (into `instance.pairs`).
-    candidates: PerSide<Vec<Vec<usize>>>,
-    met: HashSet<usize>,
+    /// Per participant: its candidate pairs.
+    candidates: HashMap<Participant, Vec<PairIx>>,
+    met: HashSet<PairIx>,
 }
 
 impl<'a> Explainer<'a> {
     /// The explainer of `placements`.
     fn new(mission: &'a Mission, instance: &'a Instance, placements: &[Placement]) -> Self {
-        let mut candidates = PerSide {
-            firm: vec![Vec::new(); instance.firm_count],
-            buyer: vec![Vec::new(); instance.buyer_count],
-        };
-        for (p, pair) in instance.pairs.iter().enumerate() {
-            candidates.firm[pair.firm].push(p);
-            candidates.buyer[pair.buyer].push(p);
+        let mut candidates: HashMap<Participant, Vec<PairIx>> = HashMap::new();
+        for (p, pair) in instance.pairs.iter_enumerated() {
+            for participant in pair.participants() {
+                candidates.entry(participant).or_default().push(p);
+            }
         }
         let mut load = Occupancy::new(&instance.limits);
         for placement in placements {
@@ -141,49 +124,42 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    /// The shortfall of one participant with `meetings` of its `minimum`, if it falls short.
-    fn describe(&self, side: Side, index: usize, meetings: u32, minimum: u32) -> Option<Shortfall> {
+    /// The shortfall of `participant`, if it falls short of its minimum.
+    fn describe(&self, participant: Participant) -> Option<Shortfall> {
+        let meetings = self.load.held(participant);
+        let minimum = self.instance.minimum(participant);
         if meetings >= minimum {
             return None;
         }
-        let id = match side {
-            Side::Firm => self.mission.firms[index].id.to_string(),
-            Side::Buyer => self.mission.buyers[index].id.to_string(),
-        };
         Some(Shortfall {
-            side,
-            id,
+            side: participant.side(),
+            id: participant.id(self.mission).to_string(),
             meetings,
             minimum,
-            cause: self.cause(side, index, minimum),
+            cause: self.cause(participant, minimum),
         })
     }
 
     /// Why a participant below its `minimum` stays there, in words.
-    fn cause(&self, side: Side, index: usize, minimum: u32) -> String {
+    fn cause(&self, participant: Participant, minimum: u32) -> String {
         let instance = self.instance;
-        let candidates = &self.candidates[side][index];
-        let available = match side {
-            Side::Firm => instance.firm_available[index]
-                .iter()
-                .filter(|&&a| a)
-                .count(),
-            Side::Buyer => instance.buyer_available[index]
-                .iter()
-                .filter(|&&a| a)
-                .count(),
-        };
-        let floored = match side {
-            Side::Firm => instance.firm_floored[index],
-            Side::Buyer => instance.buyer_floored[index],
-        };
+        let candidates = self
+            .candidates
+            .get(&participant)
+            .map_or(&[][..], Vec::as_slice);
+        let available = instance
+            .available(participant)
+            .iter()
+            .filter(|&&a| a)
+            .count();
+        let floored = instance.floored(participant);
         let met = &self.met;
         let exhausted = candidates.iter().all(|p| met.contains(p));
         if available == 0 {
             "available in no slot".to_string()
         } else if floored > 0 && exhausted {
             // v3: the pairs left are under the relevance floor.
-            match side {
+            match participant.side() {
                 Side::Firm => "no related buyer left".to_string(),
                 Side::Buyer => "no related firm left".to_string(),
             }

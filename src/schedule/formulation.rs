@@ -10,33 +10,36 @@
 
 use std::collections::HashMap;
 
+use crate::model::SlotId;
+
 use super::instance::{ClassMeeting, Holder, InClass, InGroup, Instance};
+use super::ix::{indices, BuyerIx, ClassIx, FirmIx, IxVec, PairIx};
 use super::lp::{LinearModel, Sense};
 
 /// Slots grouped into classes of interchangeable slots.
 #[derive(Debug, Clone)]
 pub struct Partition {
     /// The slots of each class, ascending.
-    pub classes: Vec<Vec<usize>>,
+    pub classes: IxVec<ClassIx, Vec<SlotId>>,
 }
 
 impl Partition {
     /// Classes of slots where every participant of the given pairs has the same availability.
-    pub fn by_availability(instance: &Instance, pairs: &[usize]) -> Partition {
-        let mut firms: Vec<usize> = pairs.iter().map(|&p| instance.pairs[p].firm).collect();
-        let mut buyers: Vec<usize> = pairs.iter().map(|&p| instance.pairs[p].buyer).collect();
+    pub fn by_availability(instance: &Instance, pairs: &[PairIx]) -> Partition {
+        let mut firms: Vec<FirmIx> = pairs.iter().map(|&p| instance.pairs[p].firm).collect();
+        let mut buyers: Vec<BuyerIx> = pairs.iter().map(|&p| instance.pairs[p].buyer).collect();
         firms.sort_unstable();
         firms.dedup();
         buyers.sort_unstable();
         buyers.dedup();
-        let rows: Vec<&Vec<bool>> = firms
+        let rows: Vec<&IxVec<SlotId, bool>> = firms
             .iter()
             .map(|&f| &instance.firm_available[f])
             .chain(buyers.iter().map(|&b| &instance.buyer_available[b]))
             .collect();
-        let mut class_of_signature: HashMap<Vec<u64>, usize> = HashMap::new();
-        let mut classes: Vec<Vec<usize>> = Vec::new();
-        for slot in 0..instance.slot_count {
+        let mut class_of_signature: HashMap<Vec<u64>, ClassIx> = HashMap::new();
+        let mut classes: IxVec<ClassIx, Vec<SlotId>> = IxVec::default();
+        for slot in indices(instance.slot_count) {
             let mut signature = vec![0u64; rows.len().div_ceil(64)];
             for (position, availability) in rows.iter().enumerate() {
                 if availability[slot] {
@@ -58,10 +61,9 @@ impl Partition {
                     .iter()
                     .map(|row| u64::from(row.get(slot).copied().unwrap_or(0))),
             );
-            let class = *class_of_signature.entry(signature).or_insert_with(|| {
-                classes.push(Vec::new());
-                classes.len() - 1
-            });
+            let class = *class_of_signature
+                .entry(signature)
+                .or_insert_with(|| classes.push(Vec::new()));
             classes[class].push(slot);
         }
         Partition { classes }
@@ -70,7 +72,9 @@ impl Partition {
     /// Every slot its own class: the plain time-indexed model.
     pub fn singletons(instance: &Instance) -> Partition {
         Partition {
-            classes: (0..instance.slot_count).map(|slot| vec![slot]).collect(),
+            classes: indices(instance.slot_count)
+                .map(|slot| vec![slot])
+                .collect(),
         }
     }
 }
@@ -125,7 +129,8 @@ fn add_overlap_rows(
         return;
     }
     debug_assert!(partition.classes.iter().all(|slots| slots.len() == 1));
-    let mut groups_of_slot: Vec<Vec<usize>> = vec![Vec::new(); instance.slot_count];
+    let mut groups_of_slot: IxVec<SlotId, Vec<usize>> =
+        IxVec::filled(Vec::new(), instance.slot_count);
     for (group, slots) in instance.overlap_groups.iter().enumerate() {
         for &slot in slots {
             groups_of_slot[slot].push(group);
@@ -145,7 +150,7 @@ fn add_overlap_rows(
     }
     add_capacity_rows(model, in_group, |_| 1.0);
     // Rule 5 across sessions of one city that overlap: the city's interpreters per moment.
-    let mut interpreted: HashMap<(usize, usize), Terms> = HashMap::new();
+    let mut interpreted: HashMap<(usize, super::ix::LangIx), Terms> = HashMap::new();
     for (variable, &ClassMeeting { pair, class }) in meetings.iter().enumerate() {
         let pair = &instance.pairs[pair];
         let Some(language) = pair
@@ -173,8 +178,8 @@ fn add_overlap_rows(
 
 /// Each participant's meeting variables: what its meetings, maximum and minimum sum over.
 struct Totals {
-    firms: Vec<Terms>,
-    buyers: Vec<Terms>,
+    firms: IxVec<FirmIx, Terms>,
+    buyers: IxVec<BuyerIx, Terms>,
 }
 
 impl Totals {
@@ -182,8 +187,8 @@ impl Totals {
     /// maximum, its minimum), firms first.
     fn with<'a>(
         &'a self,
-        per_firm: &'a [u32],
-        per_buyer: &'a [u32],
+        per_firm: &'a IxVec<FirmIx, u32>,
+        per_buyer: &'a IxVec<BuyerIx, u32>,
     ) -> impl Iterator<Item = (&'a Terms, &'a u32)> {
         self.firms
             .iter()
@@ -197,21 +202,27 @@ impl Totals {
 fn add_meeting_variables(
     model: &mut LinearModel,
     instance: &Instance,
-    pairs: &[usize],
+    pairs: &[PairIx],
     partition: &Partition,
-) -> (Vec<ClassMeeting>, Vec<(usize, Vec<usize>)>) {
+) -> (Vec<ClassMeeting>, Vec<(PairIx, Vec<usize>)>) {
     let mut meetings = Vec::new();
-    let mut class_of_slot = vec![usize::MAX; instance.slot_count];
-    for (class, slots) in partition.classes.iter().enumerate() {
+    let mut class_of_slot: IxVec<SlotId, Option<ClassIx>> =
+        IxVec::filled(None, instance.slot_count);
+    for (class, slots) in partition.classes.iter_enumerated() {
         for &slot in slots {
-            class_of_slot[slot] = class;
+            class_of_slot[slot] = Some(class);
         }
     }
-    let mut pair_variables: Vec<(usize, Vec<usize>)> = Vec::with_capacity(pairs.len());
+    let mut pair_variables: Vec<(PairIx, Vec<usize>)> = Vec::with_capacity(pairs.len());
     for &pair_index in pairs {
         let pair = &instance.pairs[pair_index];
         let mut variables = Vec::new();
-        let mut classes: Vec<usize> = pair.slots.iter().map(|&slot| class_of_slot[slot]).collect();
+        // Every slot is in some class of the partition.
+        let mut classes: Vec<ClassIx> = pair
+            .slots
+            .iter()
+            .filter_map(|&slot| class_of_slot[slot])
+            .collect();
         classes.dedup();
         for class in classes {
             let variable = model.add_variable(1.0, true, tie_broken(pair.value, meetings.len()));
@@ -230,7 +241,7 @@ fn add_meeting_variables(
 fn add_once_rows(
     model: &mut LinearModel,
     instance: &Instance,
-    pair_variables: &[(usize, Vec<usize>)],
+    pair_variables: &[(PairIx, Vec<usize>)],
 ) {
     for (pair_index, variables) in pair_variables {
         let terms: Vec<(usize, f64)> = variables.iter().map(|&v| (v, 1.0)).collect();
@@ -253,8 +264,8 @@ fn add_class_rows(
 ) -> Totals {
     let mut in_class: HashMap<InClass, Terms> = HashMap::new();
     let mut totals = Totals {
-        firms: vec![Vec::new(); instance.firm_count],
-        buyers: vec![Vec::new(); instance.buyer_count],
+        firms: IxVec::filled(Vec::new(), instance.firm_count),
+        buyers: IxVec::filled(Vec::new(), instance.buyer_count),
     };
     for (variable, &ClassMeeting { pair, class }) in meetings.iter().enumerate() {
         let pair = &instance.pairs[pair];
@@ -320,26 +331,27 @@ fn add_maximum_rows(
     implied_maxima: bool,
 ) {
     let most_meetings = |terms: &Terms| {
-        let distinct = |part: fn(&ClassMeeting) -> usize| {
-            let mut values: Vec<usize> = terms
+        fn distinct<T: Ord>(
+            terms: &Terms,
+            meetings: &[ClassMeeting],
+            part: fn(&ClassMeeting) -> T,
+        ) -> Vec<T> {
+            let mut values: Vec<T> = terms
                 .iter()
                 .map(|&(variable, _)| part(&meetings[variable]))
                 .collect();
             values.sort_unstable();
             values.dedup();
             values
-        };
-        let pairs = distinct(|meeting| meeting.pair).len();
-        let slots: usize = distinct(|meeting| meeting.class)
+        }
+        let pairs = distinct(terms, meetings, |meeting| meeting.pair).len();
+        let slots: usize = distinct(terms, meetings, |meeting| meeting.class)
             .iter()
             .map(|&class| partition.classes[class].len())
             .sum();
         pairs.min(slots)
     };
-    for (terms, &maximum) in totals.with(
-        &instance.limits.maximum.firm,
-        &instance.limits.maximum.buyer,
-    ) {
+    for (terms, &maximum) in totals.with(&instance.limits.firm_max, &instance.limits.buyer_max) {
         let can_bind = (maximum as usize) < most_meetings(terms);
         if can_bind || (implied_maxima && terms.len() > maximum as usize) {
             model.add_row(terms.clone(), Sense::AtMost, f64::from(maximum));
@@ -396,7 +408,7 @@ impl Formulation {
     /// HiGHS needed 7 s with them on 1,000 x 10,000 x 4 and over 120 s without.
     pub fn build(
         instance: &Instance,
-        pairs: &[usize],
+        pairs: &[PairIx],
         partition: &Partition,
         implied_maxima: bool,
     ) -> Formulation {

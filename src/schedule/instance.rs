@@ -7,20 +7,19 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Problem, Result};
 use crate::model::{
-    Availability, BuyerId, FirmId, InterpreterCapacity, Mission, PerSide, RequestKind, Side,
-    SlotId, Status, LARGEST_AMOUNT,
+    Availability, BuyerId, FirmId, InterpreterCapacity, Mission, RequestKind, Side, SlotId, Status,
+    LARGEST_AMOUNT,
 };
 
+use super::ix::{indices, BuyerIx, ClassIx, FirmIx, Ix, IxVec, LangIx, PairIx, Participant};
 use super::occupancy::{Booking, Limits};
 use super::PairWeight;
 
 /// One firm-buyer pair that may meet.
 #[derive(Debug, Clone)]
 pub struct Pair {
-    /// Position of the firm in `mission.firms`.
-    pub firm: usize,
-    /// Position of the buyer in `mission.buyers`.
-    pub buyer: usize,
+    pub firm: FirmIx,
+    pub buyer: BuyerIx,
     /// Expected deal value of their meeting.
     pub value: f64,
     /// Why the pair is there (from the weights).
@@ -30,18 +29,23 @@ pub struct Pair {
     /// How many sides asked for the pair with a `want` row (0, 1 or 2): what meeting it adds
     /// to rule 7's second criterion.
     pub wants: u32,
-    /// Interpreter language needed, as an index into [`Limits::languages`].
-    pub language: Option<usize>,
+    /// Interpreter language needed.
+    pub language: Option<LangIx>,
     /// Slots where both are available (and an interpreter can be had), ascending.
-    pub slots: Vec<usize>,
+    pub slots: Vec<SlotId>,
     /// Whether a `when` list narrowed `slots` below what both sides' availability allows (the
     /// class partition then has to respect it, rule 9).
     pub narrowed: bool,
 }
 
 impl Pair {
+    /// Its firm and its buyer.
+    pub fn participants(&self) -> [Participant; 2] {
+        [Participant::Firm(self.firm), Participant::Buyer(self.buyer)]
+    }
+
     /// The pair's meeting in `slot`, as the bookkeeping counts it.
-    pub fn in_slot(&self, slot: usize) -> Booking {
+    pub fn in_slot(&self, slot: SlotId) -> Booking {
         Booking {
             firm: self.firm,
             buyer: self.buyer,
@@ -57,9 +61,9 @@ impl Pair {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Placement {
     /// The pair that meets.
-    pub pair: usize,
+    pub pair: PairIx,
     /// The slot it meets in.
-    pub slot: usize,
+    pub slot: SlotId,
 }
 
 /// A meeting variable of the class model: a pair (into [`Instance::pairs`]) meets in some slot
@@ -67,43 +71,41 @@ pub struct Placement {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClassMeeting {
     /// The pair that meets.
-    pub pair: usize,
+    pub pair: PairIx,
     /// The class of slots it meets in.
-    pub class: usize,
+    pub class: ClassIx,
 }
 
 /// A firm and a buyer, by their positions in the mission: the key of what is known about a pair
 /// before it is one of [`Instance::pairs`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FirmBuyer {
-    /// Position of the firm in `mission.firms`.
-    pub firm: usize,
-    /// Position of the buyer in `mission.buyers`.
-    pub buyer: usize,
+    pub firm: FirmIx,
+    pub buyer: BuyerIx,
 }
 
 /// Whose capacity a row or a count limits: a firm, a buyer (positions in the mission), an
 /// interpreter language (into [`Limits::languages`]) or the venue's tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Holder {
-    Firm(usize),
-    Buyer(usize),
+    Firm(FirmIx),
+    Buyer(BuyerIx),
     Tables,
-    Language(usize),
+    Language(LangIx),
 }
 
 /// A holder in one slot (into `Mission::slots`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct InSlot {
     pub holder: Holder,
-    pub slot: usize,
+    pub slot: SlotId,
 }
 
 /// A holder in one class of slots (into `Partition::classes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct InClass {
     pub holder: Holder,
-    pub class: usize,
+    pub class: ClassIx,
 }
 
 /// A holder in one group of slots that share a moment (into [`Instance::overlap_groups`]).
@@ -117,7 +119,7 @@ pub struct InGroup {
 #[derive(Debug, Clone)]
 pub struct Instance {
     /// Candidate pairs, sorted by (firm, buyer).
-    pub pairs: Vec<Pair>,
+    pub pairs: IxVec<PairIx, Pair>,
     /// Number of slots.
     pub slot_count: usize,
     /// Number of firms and buyers.
@@ -125,44 +127,49 @@ pub struct Instance {
     /// Number of buyers.
     pub buyer_count: usize,
     /// Minimum meetings per firm.
-    pub firm_min: Vec<u32>,
+    pub firm_min: IxVec<FirmIx, u32>,
     /// Minimum meetings per buyer.
-    pub buyer_min: Vec<u32>,
+    pub buyer_min: IxVec<BuyerIx, u32>,
     /// What the meetings share: maxima (capped by each participant's available slots),
     /// overlapping slots, interpreter languages in use and their limits, shared tables, less
     /// what meetings outside the instance take.
     pub limits: Limits,
     /// Per firm: whether it is available in each slot.
-    pub firm_available: Vec<Vec<bool>>,
+    pub firm_available: IxVec<FirmIx, IxVec<SlotId, bool>>,
     /// Per buyer: whether it is available in each slot.
-    pub buyer_available: Vec<Vec<bool>>,
+    pub buyer_available: IxVec<BuyerIx, IxVec<SlotId, bool>>,
     /// `must` pairs that cannot be in `pairs` at all, with the reason.
     pub impossible_musts: Vec<String>,
     /// Groups of slots of overlapping sessions that share a moment (rule 1 across sessions);
     /// empty when no sessions overlap.
-    pub overlap_groups: Vec<Vec<usize>>,
+    pub overlap_groups: Vec<Vec<SlotId>>,
     /// Per firm and per buyer: pairs left out for being under the relevance floor.
-    pub firm_floored: Vec<u32>,
-    pub buyer_floored: Vec<u32>,
+    pub firm_floored: IxVec<FirmIx, u32>,
+    pub buyer_floored: IxVec<BuyerIx, u32>,
 }
 
-/// A weight with its firm and buyer resolved to positions: (firm, buyer, value, reasons).
-pub type ResolvedWeight = (usize, usize, f64, Vec<String>);
+/// A weight with its firm and buyer resolved to positions.
+#[derive(Debug, Clone)]
+pub struct ResolvedWeight {
+    pub pair: FirmBuyer,
+    pub value: f64,
+    pub reasons: Vec<String>,
+}
 
 /// Reads the weights against the mission: ids must exist, values must be finite and not
 /// negative, a pair must appear once. On success, one entry per weight, in their order.
 pub fn resolve_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Vec<ResolvedWeight>> {
-    let firm_index: HashMap<&str, usize> = mission
+    let firm_index: HashMap<&str, FirmIx> = mission
         .firms
         .iter()
         .enumerate()
-        .map(|(index, firm)| (firm.id.as_str(), index))
+        .map(|(index, firm)| (firm.id.as_str(), FirmIx::new(index)))
         .collect();
-    let buyer_index: HashMap<&str, usize> = mission
+    let buyer_index: HashMap<&str, BuyerIx> = mission
         .buyers
         .iter()
         .enumerate()
-        .map(|(index, buyer)| (buyer.id.as_str(), index))
+        .map(|(index, buyer)| (buyer.id.as_str(), BuyerIx::new(index)))
         .collect();
     let mut problems = Vec::new();
     let mut resolved = Vec::new();
@@ -206,12 +213,11 @@ pub fn resolve_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Vec<
                 ));
                 continue;
             }
-            resolved.push((
-                firm,
-                buyer,
-                weight.expected_value_usd,
-                weight.reasons.clone(),
-            ));
+            resolved.push(ResolvedWeight {
+                pair: FirmBuyer { firm, buyer },
+                value: weight.expected_value_usd,
+                reasons: weight.reasons.clone(),
+            });
         }
     }
     if problems.is_empty() {
@@ -246,8 +252,8 @@ pub fn build_instance(
     );
     let rows = RequestRows::of(mission);
     let mut by_pair: HashMap<FirmBuyer, (f64, Vec<String>)> = HashMap::new();
-    for (firm, buyer, value, reasons) in resolved {
-        by_pair.insert(FirmBuyer { firm, buyer }, (value, reasons));
+    for weight in resolved {
+        by_pair.insert(weight.pair, (weight.value, weight.reasons));
     }
     for (&key, &kind) in &rows.kinds {
         if kind == RequestKind::Must {
@@ -265,8 +271,8 @@ pub fn build_instance(
         buyer_available: &buyer_available,
         rows: &rows,
         wants: mission.wants(),
-        pairs: Vec::new(),
-        languages: Vec::new(),
+        pairs: IxVec::default(),
+        languages: IxVec::default(),
         impossible_musts: Vec::new(),
     };
     for key in keys {
@@ -280,27 +286,31 @@ pub fn build_instance(
         ..
     } = found;
 
-    let cap = |limit: Option<u32>, available: &[bool]| -> u32 {
+    let cap = |limit: Option<u32>, available: &IxVec<SlotId, bool>| -> u32 {
         let slots = available.iter().filter(|&&free| free).count() as u32;
         limit.map_or(slots, |limit| limit.min(slots))
     };
-    let maximum = PerSide {
-        firm: mission
+    let maximum = (
+        mission
             .firms
             .iter()
             .zip(&firm_available)
             .map(|(firm, available)| cap(mission.firm_maximum(firm), available))
             .collect(),
-        buyer: mission
+        mission
             .buyers
             .iter()
             .zip(&buyer_available)
             .map(|(buyer, available)| cap(mission.buyer_maximum(buyer), available))
             .collect(),
-    };
+    );
     Ok(Instance {
         limits: Limits::of(mission, maximum, languages, reserved),
-        overlap_groups: mission.overlapping_slot_groups(),
+        overlap_groups: mission
+            .overlapping_slot_groups()
+            .into_iter()
+            .map(|group| group.into_iter().map(SlotId).collect())
+            .collect(),
         firm_floored,
         buyer_floored,
         firm_min: mission
@@ -327,13 +337,13 @@ pub fn build_instance(
 /// the `must` pairs that can never meet.
 struct PairsFound<'a> {
     mission: &'a Mission,
-    firm_available: &'a [Vec<bool>],
-    buyer_available: &'a [Vec<bool>],
+    firm_available: &'a IxVec<FirmIx, IxVec<SlotId, bool>>,
+    buyer_available: &'a IxVec<BuyerIx, IxVec<SlotId, bool>>,
     rows: &'a RequestRows<'a>,
     /// Who wants each pair (`Mission::wants`).
     wants: BTreeMap<(&'a FirmId, &'a BuyerId), BTreeSet<Option<Side>>>,
-    pairs: Vec<Pair>,
-    languages: Vec<(String, Option<u32>)>,
+    pairs: IxVec<PairIx, Pair>,
+    languages: IxVec<LangIx, (String, Option<u32>)>,
     impossible_musts: Vec<String>,
 }
 
@@ -364,7 +374,7 @@ impl PairsFound<'_> {
             }
         };
         let windows = self.rows.when.get(&key);
-        let slots: Vec<usize> = (0..mission.slots.len())
+        let slots: Vec<SlotId> = indices(mission.slots.len())
             .filter(|&slot| self.firm_available[firm][slot] && self.buyer_available[buyer][slot])
             .filter(|&slot| {
                 windows
@@ -413,8 +423,8 @@ pub struct Reserved {
 /// The weights that may become meetings, and what the relevance floor took from each side.
 struct Related {
     weights: Vec<ResolvedWeight>,
-    firm_floored: Vec<u32>,
-    buyer_floored: Vec<u32>,
+    firm_floored: IxVec<FirmIx, u32>,
+    buyer_floored: IxVec<BuyerIx, u32>,
 }
 
 /// v3: no filler meetings. A pair under the relevance floor is not a candidate unless a must,
@@ -423,18 +433,19 @@ struct Related {
 fn related_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Related> {
     let floor = mission.rules.relevance_floor();
     let named = mission.named_pairs();
-    let mut firm_floored = vec![0u32; mission.firms.len()];
-    let mut buyer_floored = vec![0u32; mission.buyers.len()];
+    let mut firm_floored = IxVec::filled(0u32, mission.firms.len());
+    let mut buyer_floored = IxVec::filled(0u32, mission.buyers.len());
     // `resolve_weights` returns one entry per weight, in order, when it succeeds.
     let weights = resolve_weights(mission, weights)?
         .into_iter()
         .zip(weights)
         .filter_map(|(entry, weight)| {
+            let FirmBuyer { firm, buyer } = entry.pair;
             let related = weight.relevance.is_none_or(|relevance| relevance >= floor)
-                || named.contains(&(entry.0, entry.1));
+                || named.contains(&(firm.get(), buyer.get()));
             if !related {
-                firm_floored[entry.0] += 1;
-                buyer_floored[entry.1] += 1;
+                firm_floored[firm] += 1;
+                buyer_floored[buyer] += 1;
             }
             related.then_some(entry)
         })
@@ -448,10 +459,10 @@ fn related_weights(mission: &Mission, weights: &[PairWeight]) -> Result<Related>
 
 /// Per participant (of one side, as status and availability) and slot: whether it can meet
 /// there. The same rule for firms and buyers.
-fn available_slots<'a>(
+fn available_slots<'a, I: Ix>(
     mission: &Mission,
     participants: impl Iterator<Item = (Status, &'a Availability)>,
-) -> Vec<Vec<bool>> {
+) -> IxVec<I, IxVec<SlotId, bool>> {
     participants
         .map(|(status, availability)| {
             mission
@@ -477,7 +488,10 @@ impl<'a> RequestRows<'a> {
             when: HashMap::new(),
         };
         for (request, firm, buyer) in mission.resolved_requests() {
-            let key = FirmBuyer { firm, buyer };
+            let key = FirmBuyer {
+                firm: FirmIx::new(firm),
+                buyer: BuyerIx::new(buyer),
+            };
             if matches!(request.kind, RequestKind::Must | RequestKind::Avoid) {
                 rows.kinds.insert(key, request.kind);
             }
@@ -492,16 +506,16 @@ impl<'a> RequestRows<'a> {
 /// The position of an interpreter language in `languages`, added (with its per-slot limit) on
 /// first use.
 fn language_index(
-    languages: &mut Vec<(String, Option<u32>)>,
+    languages: &mut IxVec<LangIx, (String, Option<u32>)>,
     name: &str,
     limit: Option<u32>,
-) -> usize {
-    match languages.iter().position(|(known, _)| known == name) {
+) -> LangIx {
+    match languages
+        .indices()
+        .find(|&known| languages[known].0 == name)
+    {
         Some(index) => index,
-        None => {
-            languages.push((name.to_string(), limit));
-            languages.len() - 1
-        }
+        None => languages.push((name.to_string(), limit)),
     }
 }
 
@@ -531,6 +545,37 @@ fn never_meets(
 }
 
 impl Instance {
+    /// Every firm, then every buyer.
+    pub fn participants(&self) -> impl Iterator<Item = Participant> {
+        indices(self.firm_count)
+            .map(Participant::Firm)
+            .chain(indices(self.buyer_count).map(Participant::Buyer))
+    }
+
+    /// The fewest meetings `participant` asked for.
+    pub fn minimum(&self, participant: Participant) -> u32 {
+        match participant {
+            Participant::Firm(firm) => self.firm_min[firm],
+            Participant::Buyer(buyer) => self.buyer_min[buyer],
+        }
+    }
+
+    /// Per slot, whether `participant` can meet there.
+    pub fn available(&self, participant: Participant) -> &IxVec<SlotId, bool> {
+        match participant {
+            Participant::Firm(firm) => &self.firm_available[firm],
+            Participant::Buyer(buyer) => &self.buyer_available[buyer],
+        }
+    }
+
+    /// Pairs of `participant` the relevance floor left out.
+    pub fn floored(&self, participant: Participant) -> u32 {
+        match participant {
+            Participant::Firm(firm) => self.firm_floored[firm],
+            Participant::Buyer(buyer) => self.buyer_floored[buyer],
+        }
+    }
+
     /// Whether the mission has to be solved slot by slot (one part, singleton classes):
     /// sessions overlap in time, or some session has shared tables.
     pub fn slot_by_slot(&self) -> bool {
@@ -548,10 +593,10 @@ impl Instance {
     /// earns at most its that many most valuable pairs; the same holds for buyers, and the
     /// smaller of the two sums bounds the whole. What a stage cut short by the time limit falls
     /// back to, and the bound of the greedy baseline.
-    pub fn value_bound(&self, pairs: &[usize]) -> f64 {
-        let side_bound = |owner: &dyn Fn(&Pair) -> usize, maximum: &[u32]| -> f64 {
-            let mut values: HashMap<usize, Vec<f64>> = HashMap::new();
-            let mut slots: HashMap<usize, std::collections::BTreeSet<usize>> = HashMap::new();
+    pub fn value_bound(&self, pairs: &[PairIx]) -> f64 {
+        let side_bound = |owner: &dyn Fn(&Pair) -> Participant| -> f64 {
+            let mut values: HashMap<Participant, Vec<f64>> = HashMap::new();
+            let mut slots: HashMap<Participant, BTreeSet<SlotId>> = HashMap::new();
             for &pair_index in pairs {
                 let pair = &self.pairs[pair_index];
                 values.entry(owner(pair)).or_default().push(pair.value);
@@ -564,13 +609,14 @@ impl Instance {
                 .into_iter()
                 .map(|(participant, mut values)| {
                     values.sort_unstable_by(|a, b| b.total_cmp(a));
-                    let usable = (maximum[participant] as usize).min(slots[&participant].len());
+                    let maximum = self.limits.maximum(participant) as usize;
+                    let usable = maximum.min(slots[&participant].len());
                     values.iter().take(usable).sum::<f64>()
                 })
                 .sum()
         };
-        let by_firms = side_bound(&|pair| pair.firm, &self.limits.maximum.firm);
-        let by_buyers = side_bound(&|pair| pair.buyer, &self.limits.maximum.buyer);
+        let by_firms = side_bound(&|pair| Participant::Firm(pair.firm));
+        let by_buyers = side_bound(&|pair| Participant::Buyer(pair.buyer));
         by_firms.min(by_buyers)
     }
 }

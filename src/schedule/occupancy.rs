@@ -6,9 +6,10 @@
 //! timetable goes through, and an oracle that shared this bookkeeping would approve whatever
 //! this gets wrong.
 
-use crate::model::{Mission, PerSide, Side};
+use crate::model::{Mission, PerSide, Side, SlotId};
 
 use super::instance::Reserved;
+use super::ix::{BuyerIx, FirmIx, Ix, IxVec, LangIx, Participant};
 
 /// The limits the meetings of a timetable share, slot by slot: rule 1 across overlapping
 /// sessions, maxima (rule 4), interpreters (rule 5, per slot and per city moment) and shared
@@ -16,75 +17,83 @@ use super::instance::Reserved;
 /// `Mission::firms` and `Mission::buyers`, languages positions in [`Limits::languages`].
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Per side and participant: the most meetings it may hold.
-    pub maximum: PerSide<Vec<u32>>,
+    /// Per firm: the most meetings it may hold.
+    pub firm_max: IxVec<FirmIx, u32>,
+    /// Per buyer: the most meetings it may hold.
+    pub buyer_max: IxVec<BuyerIx, u32>,
     /// Per slot, the other slots that overlap it in time.
-    pub overlapping: Vec<Vec<usize>>,
+    pub overlapping: IxVec<SlotId, Vec<SlotId>>,
     /// Groups of slots in one city that share a moment (`Mission::interpreter_moments`): their
     /// meetings share the city's interpreters. Empty when no sessions of a city overlap.
-    pub interpreter_moments: Vec<Vec<usize>>,
+    pub interpreter_moments: Vec<Vec<SlotId>>,
     /// Per slot, the interpreter moments it is in (into `interpreter_moments`).
-    pub slot_moments: Vec<Vec<usize>>,
+    pub slot_moments: IxVec<SlotId, Vec<usize>>,
     /// Per slot: the shared tables of its session left (rule 8), `None` where firms sit at
     /// booths.
-    pub slot_tables: Vec<Option<u32>>,
+    pub slot_tables: IxVec<SlotId, Option<u32>>,
     /// Interpreter languages, with their per-slot limit (`None`: unlimited).
-    pub languages: Vec<(String, Option<u32>)>,
+    pub languages: IxVec<LangIx, (String, Option<u32>)>,
     /// Per language, per slot: interpreters already taken by meetings outside this timetable
     /// (kept meetings when re-planning); a language's row is empty when none are.
-    pub language_reserved: Vec<Vec<u32>>,
+    pub language_reserved: IxVec<LangIx, IxVec<SlotId, u32>>,
 }
 
 impl Limits {
     /// The mission's limits for meetings that may need `languages`, less what the `reserved`
-    /// meetings take; `maximum` per side and participant.
+    /// meetings take, with each firm's and buyer's maximum.
     pub fn of(
         mission: &Mission,
-        maximum: PerSide<Vec<u32>>,
-        languages: Vec<(String, Option<u32>)>,
+        (firm_max, buyer_max): (IxVec<FirmIx, u32>, IxVec<BuyerIx, u32>),
+        languages: IxVec<LangIx, (String, Option<u32>)>,
         reserved: &[Reserved],
     ) -> Limits {
-        let slot_count = mission.slots.len();
-        let overlapping = (0..slot_count)
-            .map(|slot| {
-                (0..slot_count)
-                    .filter(|&other| mission.slots_overlap(slot, other))
+        let slots: Vec<SlotId> = super::ix::indices(mission.slots.len()).collect();
+        let overlapping = slots
+            .iter()
+            .map(|&slot| {
+                slots
+                    .iter()
+                    .copied()
+                    .filter(|&other| mission.slots_overlap(slot.get(), other.get()))
                     .collect()
             })
             .collect();
-        let interpreter_moments = mission.interpreter_moments();
-        let mut slot_moments = vec![Vec::new(); slot_count];
+        let interpreter_moments: Vec<Vec<SlotId>> = mission
+            .interpreter_moments()
+            .into_iter()
+            .map(|moment| moment.into_iter().map(SlotId).collect())
+            .collect();
+        let mut slot_moments = IxVec::filled(Vec::new(), slots.len());
         for (moment, slots) in interpreter_moments.iter().enumerate() {
             for &slot in slots {
                 slot_moments[slot].push(moment);
             }
         }
-        let mut slot_tables: Vec<Option<u32>> = mission
+        let mut slot_tables: IxVec<SlotId, Option<u32>> = mission
             .slots
             .iter()
             .map(|slot| mission.sessions[slot.session].tables)
             .collect();
-        let mut language_reserved = vec![Vec::new(); languages.len()];
+        let mut language_reserved = IxVec::filled(IxVec::default(), languages.len());
         for meeting in reserved {
-            let slot = meeting.slot.0;
-            if let Some(Some(tables)) = slot_tables.get_mut(slot) {
-                *tables = tables.saturating_sub(1);
-            }
+            let Some(tables) = slot_tables.get(meeting.slot).copied() else {
+                continue;
+            };
+            slot_tables[meeting.slot] = tables.map(|tables| tables.saturating_sub(1));
             let Some(name) = &meeting.interpreter else {
                 continue;
             };
-            if let Some(language) = languages.iter().position(|(known, _)| known == name) {
-                let row: &mut Vec<u32> = &mut language_reserved[language];
+            if let Some(language) = languages.indices().find(|&l| languages[l].0 == *name) {
+                let row: &mut IxVec<SlotId, u32> = &mut language_reserved[language];
                 if row.is_empty() {
-                    row.resize(slot_count, 0);
+                    *row = IxVec::filled(0, slots.len());
                 }
-                if let Some(count) = row.get_mut(slot) {
-                    *count += 1;
-                }
+                row[meeting.slot] += 1;
             }
         }
         Limits {
-            maximum,
+            firm_max,
+            buyer_max,
             overlapping,
             interpreter_moments,
             slot_moments,
@@ -94,9 +103,12 @@ impl Limits {
         }
     }
 
-    /// The position of the interpreter language `name` in [`Limits::languages`].
-    pub fn language(&self, name: &str) -> Option<usize> {
-        self.languages.iter().position(|(known, _)| known == name)
+    /// The language `name`, if meetings here may need it.
+    pub fn language(&self, name: &str) -> Option<LangIx> {
+        self.languages
+            .iter_enumerated()
+            .find(|(_, (known, _))| known == name)
+            .map(|(language, _)| language)
     }
 
     /// Number of slots.
@@ -104,9 +116,17 @@ impl Limits {
         self.slot_tables.len()
     }
 
+    /// The most meetings `participant` may hold.
+    pub fn maximum(&self, participant: Participant) -> u32 {
+        match participant {
+            Participant::Firm(firm) => self.firm_max[firm],
+            Participant::Buyer(buyer) => self.buyer_max[buyer],
+        }
+    }
+
     /// How many more meetings needing `language` slot `slot` takes: the limit less what
     /// reserved meetings already use (`None`: unlimited).
-    pub fn language_capacity(&self, language: usize, slot: usize) -> Option<u32> {
+    pub fn language_capacity(&self, language: LangIx, slot: SlotId) -> Option<u32> {
         let reserved = self.language_reserved[language]
             .get(slot)
             .copied()
@@ -118,12 +138,11 @@ impl Limits {
 
     /// The interpreters of a language left for a moment's meetings: its limit less those that
     /// reserved meetings take in the moment's slots (`None`: unlimited).
-    pub fn moment_capacity(&self, language: usize, moment: usize) -> Option<u32> {
-        let reserved: u32 = self.language_reserved[language]
+    pub fn moment_capacity(&self, language: LangIx, moment: usize) -> Option<u32> {
+        let row = &self.language_reserved[language];
+        let reserved: u32 = self.interpreter_moments[moment]
             .iter()
-            .enumerate()
-            .filter(|(slot, _)| self.interpreter_moments[moment].contains(slot))
-            .map(|(_, count)| *count)
+            .filter_map(|&slot| row.get(slot))
             .sum();
         self.languages[language]
             .1
@@ -131,23 +150,20 @@ impl Limits {
     }
 }
 
-/// One meeting as the bookkeeping sees it: a firm and a buyer (positions in the mission) in a
-/// slot, with the interpreter language it needs (into [`Limits::languages`]).
+/// One meeting as the bookkeeping sees it: a firm and a buyer in a slot, with the interpreter
+/// language it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Booking {
-    pub firm: usize,
-    pub buyer: usize,
-    pub slot: usize,
-    pub language: Option<usize>,
+    pub firm: FirmIx,
+    pub buyer: BuyerIx,
+    pub slot: SlotId,
+    pub language: Option<LangIx>,
 }
 
 impl Booking {
-    /// The participant of `side`.
-    fn participant(self, side: Side) -> usize {
-        match side {
-            Side::Firm => self.firm,
-            Side::Buyer => self.buyer,
-        }
+    /// Its firm and its buyer.
+    fn participants(self) -> [Participant; 2] {
+        [Participant::Firm(self.firm), Participant::Buyer(self.buyer)]
     }
 }
 
@@ -173,37 +189,40 @@ pub struct Occupancy<'a> {
     limits: &'a Limits,
     /// Per side, participant and slot: the booked meetings that make it busy there (in the slot
     /// itself or in one overlapping it). A count, so a meeting can be taken back.
-    busy: PerSide<Vec<Vec<u16>>>,
+    busy: PerSide<Vec<IxVec<SlotId, u16>>>,
     /// Per side and participant: meetings booked.
     held: PerSide<Vec<u32>>,
     /// Per language and slot: booked meetings with its interpreter.
-    interpreted: Vec<Vec<u32>>,
+    interpreted: IxVec<LangIx, IxVec<SlotId, u32>>,
     /// Per slot: booked meetings.
-    in_slot: Vec<u32>,
+    in_slot: IxVec<SlotId, u32>,
 }
 
 impl<'a> Occupancy<'a> {
     /// Nothing booked.
     pub fn new(limits: &'a Limits) -> Occupancy<'a> {
         let slots = limits.slot_count();
-        let per_participant = |side: Side| limits.maximum[side].len();
+        let count = PerSide {
+            firm: limits.firm_max.len(),
+            buyer: limits.buyer_max.len(),
+        };
         Occupancy {
             limits,
-            busy: PerSide::from_fn(|side| vec![vec![0; slots]; per_participant(side)]),
-            held: PerSide::from_fn(|side| vec![0; per_participant(side)]),
-            interpreted: vec![vec![0; slots]; limits.languages.len()],
-            in_slot: vec![0; slots],
+            busy: PerSide::from_fn(|side| vec![IxVec::filled(0, slots); count[side]]),
+            held: PerSide::from_fn(|side| vec![0; count[side]]),
+            interpreted: IxVec::filled(IxVec::filled(0, slots), limits.languages.len()),
+            in_slot: IxVec::filled(0, slots),
         }
     }
 
-    /// Whether `participant` of `side` meets in `slot` or in a slot overlapping it.
-    pub fn is_busy(&self, side: Side, participant: usize, slot: usize) -> bool {
-        self.busy[side][participant][slot] > 0
+    /// Whether `participant` meets in `slot` or in a slot overlapping it.
+    pub fn is_busy(&self, participant: Participant, slot: SlotId) -> bool {
+        self.busy[participant.side()][participant.position()][slot] > 0
     }
 
-    /// Meetings booked for `participant` of `side`.
-    pub fn held(&self, side: Side, participant: usize) -> u32 {
-        self.held[side][participant]
+    /// Meetings booked for `participant`.
+    pub fn held(&self, participant: Participant) -> u32 {
+        self.held[participant.side()][participant.position()]
     }
 
     /// Why `booking` cannot join the meetings booked, if it cannot: rule 1, maxima, tables,
@@ -211,16 +230,15 @@ impl<'a> Occupancy<'a> {
     pub fn refusal(&self, booking: Booking) -> Option<Refusal> {
         let limits = self.limits;
         let slot = booking.slot;
-        for side in Side::BOTH {
-            if self.is_busy(side, booking.participant(side), slot) {
-                return Some(Refusal::Busy(side));
-            }
+        let participants = booking.participants();
+        if let Some(busy) = participants.iter().find(|&&who| self.is_busy(who, slot)) {
+            return Some(Refusal::Busy(busy.side()));
         }
-        for side in Side::BOTH {
-            let participant = booking.participant(side);
-            if self.held[side][participant] >= limits.maximum[side][participant] {
-                return Some(Refusal::AtMaximum(side));
-            }
+        if let Some(full) = participants
+            .iter()
+            .find(|&&who| self.held(who) >= limits.maximum(who))
+        {
+            return Some(Refusal::AtMaximum(full.side()));
         }
         if limits.slot_tables[slot].is_some_and(|tables| self.in_slot[slot] >= tables) {
             return Some(Refusal::NoTable);
@@ -264,19 +282,17 @@ impl<'a> Occupancy<'a> {
             }
         };
         let slot = booking.slot;
-        // Rule 1 across overlapping sessions: busy at every slot that overlaps this one too.
-        for &busy in std::iter::once(&slot).chain(&self.limits.overlapping[slot]) {
-            for side in Side::BOTH {
-                let count = &mut self.busy[side][booking.participant(side)][busy];
-                *count = if add {
-                    count.saturating_add(1)
+        for who in booking.participants() {
+            let busy = &mut self.busy[who.side()][who.position()];
+            // Rule 1 across overlapping sessions: busy at every slot that overlaps this one too.
+            for &taken in std::iter::once(&slot).chain(&self.limits.overlapping[slot]) {
+                busy[taken] = if add {
+                    busy[taken].saturating_add(1)
                 } else {
-                    count.saturating_sub(1)
+                    busy[taken].saturating_sub(1)
                 };
             }
-        }
-        for side in Side::BOTH {
-            change(&mut self.held[side][booking.participant(side)]);
+            change(&mut self.held[who.side()][who.position()]);
         }
         change(&mut self.in_slot[slot]);
         if let Some(language) = booking.language {
@@ -289,105 +305,132 @@ impl<'a> Occupancy<'a> {
 mod tests {
     use super::*;
 
-    /// Two slots that overlap, one firm and two buyers; one language with one interpreter.
-    fn limits(tables: Option<u32>) -> Limits {
+    /// Slots 0 and 1 of one city, overlapping in time or not; two firms and two buyers who may
+    /// hold one meeting each; one language with one interpreter; `tables` per slot.
+    fn limits(tables: Option<u32>, overlap: bool) -> Limits {
+        let slot = SlotId;
         Limits {
-            maximum: PerSide {
-                firm: vec![2],
-                buyer: vec![1, 1],
+            firm_max: vec![1, 1].into(),
+            buyer_max: vec![1, 1].into(),
+            overlapping: if overlap {
+                vec![vec![slot(1)], vec![slot(0)]].into()
+            } else {
+                vec![Vec::new(), Vec::new()].into()
             },
-            overlapping: vec![vec![1], vec![0]],
-            interpreter_moments: vec![vec![0, 1]],
-            slot_moments: vec![vec![0], vec![0]],
-            slot_tables: vec![tables, tables],
-            languages: vec![("hi".to_string(), Some(1))],
-            language_reserved: vec![Vec::new()],
+            interpreter_moments: if overlap {
+                vec![vec![slot(0), slot(1)]]
+            } else {
+                Vec::new()
+            },
+            slot_moments: if overlap {
+                vec![vec![0], vec![0]].into()
+            } else {
+                vec![Vec::new(), Vec::new()].into()
+            },
+            slot_tables: vec![tables, tables].into(),
+            languages: vec![("hi".to_string(), Some(1))].into(),
+            language_reserved: vec![IxVec::default()].into(),
         }
     }
 
-    fn booking(buyer: usize, slot: usize, language: Option<usize>) -> Booking {
+    /// Firm `firm` meets buyer `buyer` in slot `slot`, with the interpreter or without.
+    fn meeting(firm: usize, buyer: usize, slot: usize, interpreted: bool) -> Booking {
         Booking {
-            firm: 0,
-            buyer,
-            slot,
-            language,
+            firm: FirmIx::new(firm),
+            buyer: BuyerIx::new(buyer),
+            slot: SlotId(slot),
+            language: interpreted.then(|| LangIx::new(0)),
         }
     }
 
     #[test]
-    fn each_rule_refuses_in_its_order_and_a_taken_back_meeting_frees_what_it_took() {
-        let limits = limits(None);
-        let mut occupancy = Occupancy::new(&limits);
-        occupancy.book(booking(0, 0, Some(0)));
-        // The firm is busy in slot 0 and, through the overlap, in slot 1.
-        assert_eq!(
-            occupancy.refusal(booking(1, 1, None)),
-            Some(Refusal::Busy(Side::Firm))
-        );
-        assert_eq!(
-            occupancy.refusal(booking(0, 0, None)),
-            Some(Refusal::Busy(Side::Firm))
-        );
-        occupancy.unbook(booking(0, 0, Some(0)));
-        assert_eq!(occupancy.refusal(booking(1, 1, Some(0))), None);
-        assert_eq!(occupancy.held(Side::Firm, 0), 0);
-        assert!(!occupancy.is_busy(Side::Buyer, 0, 1));
-    }
-
-    #[test]
-    fn maxima_tables_and_a_citys_interpreters_refuse() {
-        let limits = limits(Some(1));
-        let mut occupancy = Occupancy::new(&limits);
-        occupancy.book(booking(0, 0, Some(0)));
-        assert_eq!(
-            occupancy.refusal(Booking {
-                firm: 0,
-                buyer: 0,
-                slot: 0,
-                language: None
-            }),
-            Some(Refusal::Busy(Side::Firm))
-        );
-        // A firm without the overlap: its own bookkeeping.
-        let mut limits = limits;
-        limits.overlapping = vec![Vec::new(), Vec::new()];
-        limits.maximum.firm = vec![3];
-        let mut occupancy = Occupancy::new(&limits);
-        occupancy.book(booking(0, 0, Some(0)));
-        assert_eq!(
-            occupancy.refusal(booking(0, 1, None)),
-            Some(Refusal::AtMaximum(Side::Buyer))
-        );
-        assert_eq!(
-            occupancy.refusal(booking(1, 0, None)),
-            Some(Refusal::Busy(Side::Firm))
-        );
-        let mut other_firm = limits.clone();
-        other_firm.maximum.firm = vec![3, 3];
-        let mut occupancy = Occupancy::new(&other_firm);
-        occupancy.book(booking(0, 0, Some(0)));
-        let second_firm = |language| Booking {
-            firm: 1,
-            buyer: 1,
-            slot: 0,
-            language,
-        };
-        assert_eq!(occupancy.refusal(second_firm(None)), Some(Refusal::NoTable));
-        other_firm.slot_tables = vec![None, None];
-        let mut occupancy = Occupancy::new(&other_firm);
-        occupancy.book(booking(0, 0, Some(0)));
-        assert_eq!(
-            occupancy.refusal(second_firm(Some(0))),
-            Some(Refusal::NoInterpreter)
-        );
-        // Slot 1 has its own interpreter, but the city's one is taken at that moment.
-        assert_eq!(
-            occupancy.refusal(Booking {
-                slot: 1,
-                ..second_firm(Some(0))
-            }),
-            Some(Refusal::NoInterpreterInCity)
-        );
-        assert_eq!(occupancy.refusal(second_firm(None)), None);
+    fn each_rule_refuses_in_its_order() {
+        use Refusal::*;
+        // (what, tables, slots overlap, booked, asked, refusal)
+        let cases = [
+            (
+                "the firm in the slot",
+                None,
+                false,
+                meeting(0, 0, 0, false),
+                meeting(0, 1, 0, false),
+                Some(Busy(Side::Firm)),
+            ),
+            (
+                "the buyer in an overlapping slot",
+                None,
+                true,
+                meeting(0, 0, 0, false),
+                meeting(1, 0, 1, false),
+                Some(Busy(Side::Buyer)),
+            ),
+            (
+                "the firm's one meeting held",
+                None,
+                false,
+                meeting(0, 0, 0, false),
+                meeting(0, 1, 1, false),
+                Some(AtMaximum(Side::Firm)),
+            ),
+            (
+                "the buyer's one meeting held",
+                None,
+                false,
+                meeting(0, 0, 0, false),
+                meeting(1, 0, 1, false),
+                Some(AtMaximum(Side::Buyer)),
+            ),
+            (
+                "the slot's one table taken",
+                Some(1),
+                false,
+                meeting(0, 0, 0, false),
+                meeting(1, 1, 0, false),
+                Some(NoTable),
+            ),
+            (
+                "the slot's interpreter taken",
+                None,
+                false,
+                meeting(0, 0, 0, true),
+                meeting(1, 1, 0, true),
+                Some(NoInterpreter),
+            ),
+            (
+                "the city's interpreter taken at that moment",
+                None,
+                true,
+                meeting(0, 0, 0, true),
+                meeting(1, 1, 1, true),
+                Some(NoInterpreterInCity),
+            ),
+            (
+                "another slot's interpreter, no overlap",
+                None,
+                false,
+                meeting(0, 0, 0, true),
+                meeting(1, 1, 1, true),
+                None,
+            ),
+            (
+                "no interpreter needed",
+                Some(2),
+                true,
+                meeting(0, 0, 0, true),
+                meeting(1, 1, 1, false),
+                None,
+            ),
+        ];
+        for (what, tables, overlap, booked, asked, refusal) in cases {
+            let limits = limits(tables, overlap);
+            let mut occupancy = Occupancy::new(&limits);
+            assert_eq!(occupancy.refusal(asked), None, "{what}: nothing booked");
+            occupancy.book(booked);
+            assert_eq!(occupancy.refusal(asked), refusal, "{what}");
+            occupancy.unbook(booked);
+            assert_eq!(occupancy.refusal(asked), None, "{what}: taken back");
+            assert!(!occupancy.is_busy(Participant::Firm(booked.firm), booked.slot));
+            assert_eq!(occupancy.held(Participant::Buyer(booked.buyer)), 0);
+        }
     }
 }

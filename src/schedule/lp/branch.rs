@@ -16,6 +16,15 @@ pub struct MipOutcome {
     pub proven: bool,
 }
 
+impl MipOutcome {
+    /// What a search cut short before its LP finished knows: nothing, and no bound.
+    pub const CUT_SHORT: MipOutcome = MipOutcome {
+        best: None,
+        bound: f64::INFINITY,
+        proven: false,
+    };
+}
+
 /// How far `value` is below `bound`, as a share of it: 0 for a bound of about 0, and for a
 /// difference within the rounding of sums of many terms (so the same timetable reports the same
 /// gap whatever order its values were added in).

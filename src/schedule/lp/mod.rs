@@ -11,6 +11,6 @@ mod price;
 pub(crate) mod tests;
 
 pub use backend::{solve, SolverChoice};
-pub use branch::{relative_gap, solve_mip};
+pub use branch::{relative_gap, solve_mip, MipOutcome};
 pub use model::{restrict, unrestrict, LinearModel, Row, Sense, SolveFailure, Solved};
 pub use price::price;
