@@ -53,28 +53,7 @@ impl Default for MatchOptions {
     }
 }
 
-/// One firm-buyer pair the matcher kept.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
-    /// Position of the firm in `mission.firms`.
-    pub firm: usize,
-    /// Position of the buyer in `mission.buyers`.
-    pub buyer: usize,
-    /// Relevance in [0, 1].
-    pub relevance: f64,
-    /// Normalised text similarity in [0, 1].
-    pub text_similarity: f64,
-    /// Closest shared HS level: 3 subheading, 2 heading, 1 chapter, 0 none.
-    pub hs_level: u8,
-    /// Probability of a contract.
-    pub p_deal: f64,
-    /// Value of the deal if there is one.
-    pub deal_value_usd: f64,
-    /// `p_deal * deal_value_usd`.
-    pub expected_value_usd: f64,
-    /// Why, in words.
-    pub reasons: Vec<String>,
-}
+pub use crate::model::Candidate;
 
 /// An HS code a participant trades in, given or inferred from its text.
 #[derive(Debug, Clone)]

@@ -496,18 +496,29 @@ pub struct MailmergeRow {
     pub meetings: u32,
 }
 
-/// A row of `changes.csv` (what `replan` wrote).
-#[derive(Debug, Clone, Default)]
+/// A row of `changes.csv` (what `replan` wrote), its columns as the file names them; as JSON,
+/// the row of the file (`tell` as its cell, `firm;buyer`).
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ChangeRow {
     pub change: String,
     pub firm: String,
     pub buyer: String,
     pub old_start: String,
     pub new_start: String,
+    pub old_place: String,
     pub new_place: String,
     /// The participants to tell.
+    #[serde(serialize_with = "tell_cell")]
     pub tell: Vec<String>,
     pub reason: String,
+}
+
+/// `tell` as `changes.csv` writes it: the ids joined by `;`.
+fn tell_cell<S: serde::Serializer>(
+    tell: &[String],
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(&tell.join(";"))
 }
 
 /// An output table's rows as maps from column to cell.
@@ -576,6 +587,7 @@ fn change_rows(rows: Vec<std::collections::HashMap<String, String>>) -> Result<V
                 buyer: take("buyer"),
                 old_start: take("old_start"),
                 new_start: take("new_start"),
+                old_place: take("old_place"),
                 new_place: take("new_place"),
                 tell: take("tell")
                     .split(';')

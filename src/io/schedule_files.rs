@@ -165,7 +165,7 @@ pub fn read_weights(path: &Path) -> Result<Vec<PairWeight>> {
 /// follow-up and calibration judge the pairs people saw rather than a fresh matcher run.
 /// Columns a version-1 file lacks (`hs_level`, `text_similarity`) read as 0; a pair naming a
 /// firm or buyer that is no longer in the mission is a problem.
-pub fn read_candidates(path: &Path, mission: &Mission) -> Result<Vec<crate::matching::Candidate>> {
+pub fn read_candidates(path: &Path, mission: &Mission) -> Result<Vec<crate::model::Candidate>> {
     let _reading = super::write::settle(path.parent().unwrap_or(Path::new(".")))?;
     let table = read_pair_table(path, "candidates", CANDIDATE_COLUMNS, CANDIDATE_OPTIONAL)?;
     candidates_of(table, mission)
@@ -184,7 +184,7 @@ pub fn parse_candidates(
     file: &str,
     bytes: &[u8],
     mission: &Mission,
-) -> Result<Vec<crate::matching::Candidate>> {
+) -> Result<Vec<crate::model::Candidate>> {
     let table = pair_table(
         file.to_string(),
         bytes,
@@ -197,7 +197,7 @@ pub fn parse_candidates(
 fn candidates_of(
     (file, rows): (String, Vec<PairRow>),
     mission: &Mission,
-) -> Result<Vec<crate::matching::Candidate>> {
+) -> Result<Vec<crate::model::Candidate>> {
     let mut problems = Vec::new();
     let mut candidates = Vec::new();
     for row in rows {
@@ -223,7 +223,7 @@ fn candidates_of(
             continue;
         };
         let number = |index: usize| row.numbers[index].unwrap_or_default();
-        candidates.push(crate::matching::Candidate {
+        candidates.push(crate::model::Candidate {
             firm,
             buyer,
             relevance: number(0),
@@ -244,7 +244,7 @@ fn candidates_of(
 
 /// `candidates.csv` (contract section 5), one row a kept pair; after the contract's columns,
 /// `text_similarity` and `hs_level`, which calibration reads back.
-fn candidates_csv(mission: &Mission, candidates: &[crate::matching::Candidate]) -> String {
+fn candidates_csv(mission: &Mission, candidates: &[crate::model::Candidate]) -> String {
     let mut text = csv_with_header(&[
         "firm",
         "buyer",
@@ -279,7 +279,7 @@ fn candidates_csv(mission: &Mission, candidates: &[crate::matching::Candidate]) 
 pub fn write_candidates(
     path: &Path,
     mission: &Mission,
-    candidates: &[crate::matching::Candidate],
+    candidates: &[crate::model::Candidate],
 ) -> Result<()> {
     write_atomically(path, candidates_csv(mission, candidates).as_bytes())
 }
@@ -490,7 +490,7 @@ pub fn write_schedule(
     out_dir: &Path,
     mission: &Mission,
     schedule: &Schedule,
-    candidates: Option<&[crate::matching::Candidate]>,
+    candidates: Option<&[crate::model::Candidate]>,
 ) -> Result<()> {
     let files = schedule_files(mission, schedule, Status::Draft, candidates)?;
     write_text_set(out_dir, &files)
@@ -502,7 +502,7 @@ pub fn schedule_files(
     mission: &Mission,
     schedule: &Schedule,
     status: Status,
-    candidates: Option<&[crate::matching::Candidate]>,
+    candidates: Option<&[crate::model::Candidate]>,
 ) -> Result<Vec<(&'static str, String)>> {
     let (json, csv) = schedule_texts(mission, schedule, status, None)?;
     let mut files = vec![("schedule.json", json), ("schedule.csv", csv)];
@@ -571,7 +571,7 @@ pub fn write_replan(
     mission: &Mission,
     replanned: &Replanned,
     status: Status,
-    candidates: Option<&[crate::matching::Candidate]>,
+    candidates: Option<&[crate::model::Candidate]>,
 ) -> Result<()> {
     let files = replan_files(mission, replanned, status, candidates)?;
     write_text_set(out_dir, &files)
@@ -582,7 +582,7 @@ pub fn replan_files(
     mission: &Mission,
     replanned: &Replanned,
     status: Status,
-    candidates: Option<&[crate::matching::Candidate]>,
+    candidates: Option<&[crate::model::Candidate]>,
 ) -> Result<Vec<(&'static str, String)>> {
     // The moment of the re-plan, so that `publish` knows which meetings of since-cancelled
     // participants had taken place.

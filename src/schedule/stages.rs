@@ -296,18 +296,24 @@ pub(super) fn optimise(
         // baseline is handed to the solver whole.
         dive: options.method == Method::Classes,
     };
-    let (target, coverage_proven) = stages.coverage(notes)?;
-    let wanted = stages.wants(target, notes)?;
+    let coverage = stages.coverage(notes)?;
+    let wanted = stages.wants(coverage.most, notes)?;
     let wants_proven = wanted.proven;
-    let (chosen, bound, proven) = stages.value(target, wanted, notes)?;
+    let value = stages.value(coverage.most, wanted, notes)?;
     // A stage cut short before its LP finished proved no bound; the combinatorial one always
     // holds.
-    let bound = bound.min(instance.value_bound(pairs));
     Ok(Optimum {
-        chosen,
-        bound,
-        proven: proven && coverage_proven && wants_proven,
+        bound: value.bound.min(instance.value_bound(pairs)),
+        proven: value.proven && coverage.proven && wants_proven,
+        ..value
     })
+}
+
+/// What a counting stage (minimum meetings, want rows) reached: the most found, and whether
+/// that is proven the most there is.
+struct Reached {
+    most: f64,
+    proven: bool,
 }
 
 /// The error a stage's failure means for the organiser.
@@ -349,28 +355,43 @@ impl Stages<'_> {
         });
     }
 
-    /// Rule 7, first criterion: as many minimum meetings as possible. Returns that number (0
-    /// when nobody has a minimum) and whether it is proven.
-    fn coverage(&self, notes: &mut Vec<String>) -> Result<(f64, bool)> {
+    /// Rule 7, first criterion: as many minimum meetings as possible (0 when nobody has a
+    /// minimum).
+    fn coverage(&self, notes: &mut Vec<String>) -> Result<Reached> {
         if self.formulation.coverage.is_empty() {
-            return Ok((0.0, true));
+            return Ok(Reached {
+                most: 0.0,
+                proven: true,
+            });
         }
         self.tell("coverage of minimums");
         let model = self.formulation.coverage_model();
+        self.count(
+            &model,
+            "time limit: the coverage of minimums was cut short; more minimum meetings may be possible",
+            notes,
+        )
+    }
+
+    /// A stage that counts (minimum meetings, want rows), solved exactly: the most found, and
+    /// whether proven; `cut_short` goes into the notes when not.
+    fn count(
+        &self,
+        model: &lp::LinearModel,
+        cut_short: &str,
+        notes: &mut Vec<String>,
+    ) -> Result<Reached> {
         let MipOutcome {
             best: solved,
             proven,
             ..
-        } = solve_stage(&model, self.options.solver, self.deadline, 0.0, self.dive)
+        } = solve_stage(model, self.options.solver, self.deadline, 0.0, self.dive)
             .map_err(stage_failed)?;
         if !proven {
-            notes.push(
-                "time limit: the coverage of minimums was cut short; more minimum meetings may be possible"
-                    .to_string(),
-            );
+            notes.push(cut_short.to_string());
         }
-        let target = solved.map_or(0.0, |solved| (solved.objective + 1e-6).floor());
-        Ok((target, proven))
+        let most = solved.map_or(0.0, |solved| (solved.objective + 1e-6).floor());
+        Ok(Reached { most, proven })
     }
 
     /// Rule 7, second criterion: among timetables covering `target`, as many `want` rows as
@@ -399,19 +420,14 @@ impl Stages<'_> {
         for &(variable, weight) in &terms {
             model.objective[variable] = weight;
         }
-        let MipOutcome {
-            best: solved,
+        let Reached {
+            most: target,
             proven,
-            ..
-        } = solve_stage(&model, self.options.solver, self.deadline, 0.0, self.dive)
-            .map_err(stage_failed)?;
-        if !proven {
-            notes.push(
-                "time limit: the stage of wanted meetings was cut short; more want rows may be possible"
-                    .to_string(),
-            );
-        }
-        let target = solved.map_or(0.0, |solved| (solved.objective + 1e-6).floor());
+        } = self.count(
+            &model,
+            "time limit: the stage of wanted meetings was cut short; more want rows may be possible",
+            notes,
+        )?;
         Ok(Wanted {
             terms,
             target,
@@ -421,12 +437,7 @@ impl Stages<'_> {
 
     /// The expected value, keeping the coverage and the wanted meetings reached: the chosen
     /// meetings, the bound and whether the value is proven within the gap.
-    fn value(
-        &self,
-        target: f64,
-        wanted: Wanted,
-        notes: &mut Vec<String>,
-    ) -> Result<(Option<Vec<ClassMeeting>>, f64, bool)> {
+    fn value(&self, target: f64, wanted: Wanted, notes: &mut Vec<String>) -> Result<Optimum> {
         let formulation = &self.formulation;
         let options = self.options;
         let mut value_model = formulation.value_model(target - 1e-6);
@@ -486,7 +497,11 @@ impl Stages<'_> {
                 .map(|(_, &meeting)| meeting)
                 .collect()
         });
-        Ok((chosen, bound, proven))
+        Ok(Optimum {
+            chosen,
+            bound,
+            proven,
+        })
     }
 }
 

@@ -409,7 +409,7 @@ pub fn changes_between(
     id: i64,
     from: Option<i64>,
     to: Option<i64>,
-) -> Result<Value, ApiError> {
+) -> Result<ChangesBetween, ApiError> {
     let (row, _) = app.mission(id)?;
     let latest = row.latest_version.unwrap_or(0);
     let to = to.unwrap_or(latest);
@@ -419,20 +419,41 @@ pub fn changes_between(
             "from {from} and to {to} must be versions with from <= to <= {latest}"
         )]));
     }
-    let mut rows = Vec::new();
+    let mut changes = Vec::new();
     for version in from + 1..=to {
-        if let Some(stored) = app.store().schedule(id, Some(version))? {
-            if let Some(text) = stored.changes_csv {
-                for mut row in work::csv_rows("changes.csv", &text) {
-                    if let Some(object) = row.as_object_mut() {
-                        object.insert("version".into(), json!(version));
-                    }
-                    rows.push(row);
-                }
-            }
+        let Some(stored) = app.store().schedule(id, Some(version))? else {
+            continue;
+        };
+        let Some(text) = stored.changes_csv else {
+            continue;
+        };
+        for row in stored_changes(&text)? {
+            changes.push(VersionedChange { version, row });
         }
     }
-    Ok(json!({ "from": from, "to": to, "changes": rows }))
+    Ok(ChangesBetween { from, to, changes })
+}
+
+/// The rows of a `changes.csv` the server stored with a version (it wrote them: a row it
+/// cannot read is its own fault).
+pub fn stored_changes(text: &str) -> Result<Vec<crate::io::ChangeRow>, ApiError> {
+    crate::io::parse_changes(text.as_bytes()).map_err(|error| ApiError::Internal(error.to_string()))
+}
+
+/// The changes of the re-plannings after version `from` up to `to`.
+#[derive(Debug, serde::Serialize)]
+pub struct ChangesBetween {
+    pub from: i64,
+    pub to: i64,
+    pub changes: Vec<VersionedChange>,
+}
+
+/// A `changes.csv` row with the schedule version whose re-planning wrote it.
+#[derive(Debug, serde::Serialize)]
+pub struct VersionedChange {
+    pub version: i64,
+    #[serde(flatten)]
+    pub row: crate::io::ChangeRow,
 }
 
 async fn changes(
@@ -451,7 +472,7 @@ async fn changes(
     };
     let (from, to) = (number("from", query.from)?, number("to", query.to)?);
     blocking(&app, move |app| {
-        Ok(Json(changes_between(app, id, from, to)?))
+        Ok(Json(json!(changes_between(app, id, from, to)?)))
     })
     .await
 }

@@ -131,9 +131,7 @@ fn to_tell(app: &App, id: i64, what: What) -> Result<(i64, Vec<crate::io::Change
             "version {latest} is not a re-plan: it has no changes to tell"
         )));
     };
-    let changes = crate::io::parse_changes(text.as_bytes())
-        .map_err(|error| ApiError::Internal(error.to_string()))?;
-    Ok((latest, changes))
+    Ok((latest, super::api::stored_changes(&text)?))
 }
 
 /// Starts sending in the background; the job's id. A mission without `[email]` is refused at

@@ -918,16 +918,7 @@ async fn changes(
         Ok((mission, api::changes_between(app, id, Some(0), None)?))
     })
     .await?;
-    let rows = all
-        .get("changes")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let text = |v: &Value, k: &str| match v.get(k) {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
+    let rows = all.changes;
     Ok(layout(
         "Changes",
         Some((id, &mission.name)),
@@ -937,11 +928,12 @@ async fn changes(
             @else {
                 table {
                     tr { th { "Version" } th { "Change" } th { "Firm" } th { "Buyer" } th { "Was" } th { "Now" } th { "Tell" } th { "Why" } }
-                    @for r in rows.iter().rev() {
+                    @for change in rows.iter().rev() {
+                        @let r = &change.row;
                         tr {
-                            td { (text(r, "version")) } td { (text(r, "change")) } td { (text(r, "firm")) } td { (text(r, "buyer")) }
-                            td { (text(r, "old_start")) " " (text(r, "old_place")) } td { (text(r, "new_start")) " " (text(r, "new_place")) }
-                            td { (text(r, "tell")) } td { (text(r, "reason")) }
+                            td { (change.version) } td { (r.change) } td { (r.firm) } td { (r.buyer) }
+                            td { (r.old_start) " " (r.old_place) } td { (r.new_start) " " (r.new_place) }
+                            td { (r.tell.join(";")) } td { (r.reason) }
                         }
                     }
                 }

@@ -519,27 +519,6 @@ pub fn replan(
     })
 }
 
-/// Rows of a CSV text as JSON objects (header -> cell).
-pub fn csv_rows(file: &str, text: &str) -> Vec<Value> {
-    let Ok(table) = crate::io::parse_table(file, text.as_bytes()) else {
-        return Vec::new();
-    };
-    table
-        .rows
-        .iter()
-        .map(|row| {
-            Value::Object(
-                table
-                    .header
-                    .iter()
-                    .zip(&row.cells)
-                    .map(|(h, c)| (h.clone(), Value::String(c.clone())))
-                    .collect(),
-            )
-        })
-        .collect()
-}
-
 /// The follow-up plan of formats.md, judged on the candidates the schedule was built from;
 /// `scheduled` are the newest timetable's meetings (one without an outcome is not recorded yet).
 pub fn followup(

@@ -84,8 +84,14 @@ const RULES: &[Rule] = &[
         ]),
     },
     Rule {
+        what: "`io` reads and writes files of the engine's types without importing the engine's \
+               matching (whose HS table reads through `io`): no cycle of modules",
+        code: &["crate::matching", "super::matching"],
+        allowed: Where::Not(&["io/"]),
+    },
+    Rule {
         what: "the CSV reader is a leaf: `io/csv.rs` imports nothing of the engine but errors",
-        code: &["crate::model", "crate::matching", "crate::schedule", "crate::hs"],
+        code: &["crate::model", "crate::schedule", "crate::hs"],
         allowed: Where::Not(&["io/csv.rs"]),
     },
 ];

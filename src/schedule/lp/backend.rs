@@ -109,13 +109,9 @@ impl Backend for Microlp {
         if let Some(seconds) = time_limit_seconds {
             model = model.with_time_limit(seconds);
         }
-        model.solve().map(|solution| {
-            let proven = matches!(solution.status(), SolutionStatus::Optimal);
-            (
-                built.handles.iter().map(|&h| solution.value(h)).collect(),
-                proven,
-            )
-        })
+        model
+            .solve()
+            .map(|solution| values_of(&solution, &built.handles))
     }
 }
 
@@ -227,6 +223,12 @@ pub fn solve(
     }
 }
 
+/// Each variable's value in `solution`, and whether the solver proved it optimal.
+fn values_of(solution: &impl Solution, handles: &[Variable]) -> (Vec<f64>, bool) {
+    let proven = matches!(solution.status(), SolutionStatus::Optimal);
+    (handles.iter().map(|&h| solution.value(h)).collect(), proven)
+}
+
 #[cfg(feature = "highs")]
 fn solve_with_highs(
     built: Built,
@@ -244,13 +246,9 @@ fn solve_with_highs(
     if let Some(seconds) = time_limit_seconds {
         model = model.set_time_limit(seconds);
     }
-    model.solve().map(|solution| {
-        let proven = matches!(solution.status(), SolutionStatus::Optimal);
-        (
-            built.handles.iter().map(|&h| solution.value(h)).collect(),
-            proven,
-        )
-    })
+    model
+        .solve()
+        .map(|solution| values_of(&solution, &built.handles))
 }
 
 #[cfg(not(feature = "highs"))]
