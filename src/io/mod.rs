@@ -26,7 +26,7 @@ pub use publish_files::{
     read_schedule, schedule_with_status, set_schedule_status, write_publication, CancelledMeetings,
     ChangeRow, ScheduleFile,
 };
-pub use read::{read_mission, read_mission_from_files, LoadedMission};
+pub use read::{names_the_organiser, read_mission, read_mission_from_files, LoadedMission};
 pub use schedule_files::{
     parse_candidates, read_candidates, read_weights, replan_files, schedule_files, schedule_json,
     schedule_json_with_status, write_candidates, write_replan, write_schedule, write_weights,

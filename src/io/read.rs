@@ -832,7 +832,7 @@ fn read_requests(
         // v3: a participant's own id makes the row that participant's wish.
         let (from, wish) = match from_text.to_ascii_lowercase().as_str() {
             // The organiser's own wishes count once, like a row that names no side.
-            "" | "organiser" | "organizer" => (None, false),
+            _ if names_the_organiser(&from_text) => (None, false),
             "firm" => (Some(Side::Firm), false),
             "buyer" => (Some(Side::Buyer), false),
             _ if from_text == firm.0 && from_text == buyer.0 => {
@@ -919,4 +919,12 @@ fn read_outcomes(table: &Table, ids: &Participants, problems: &mut Vec<Problem>)
             note: cells.text("note"),
         })
     })
+}
+/// Whether a `requests.csv` `from` cell names the organiser (empty, `organiser` or
+/// `organizer`, in any case): the organiser's rows, not a participant's wish.
+pub fn names_the_organiser(from: &str) -> bool {
+    matches!(
+        from.trim().to_ascii_lowercase().as_str(),
+        "" | "organiser" | "organizer"
+    )
 }

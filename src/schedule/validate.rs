@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::model::{interpreter_language, Mission, RequestKind, SlotId, Status};
+use crate::model::{interpreter_language, Mission, RequestKind, Side, SlotId, Status};
 
 use super::{Meeting, PairWeight};
 
@@ -218,22 +218,22 @@ impl<'a> MeetingCheck<'a, '_> {
 /// from the mission's overlap groups the optimiser uses.
 fn overlapping_sessions(mission: &Mission, meetings: &[Meeting]) -> Vec<String> {
     let mut violations = Vec::new();
-    let mut by_participant: HashMap<(bool, &str), Vec<usize>> = HashMap::new();
+    let mut by_participant: HashMap<(Side, &str), Vec<usize>> = HashMap::new();
     for meeting in meetings {
         if meeting.slot.0 < mission.slots.len() {
             by_participant
-                .entry((true, meeting.firm.as_str()))
+                .entry((Side::Firm, meeting.firm.as_str()))
                 .or_default()
                 .push(meeting.slot.0);
             by_participant
-                .entry((false, meeting.buyer.as_str()))
+                .entry((Side::Buyer, meeting.buyer.as_str()))
                 .or_default()
                 .push(meeting.slot.0);
         }
     }
     let mut participants: Vec<_> = by_participant.into_iter().collect();
     participants.sort();
-    for ((is_firm, id), slots) in participants {
+    for ((side, id), slots) in participants {
         for (position, &first) in slots.iter().enumerate() {
             for &second in &slots[position + 1..] {
                 let (a, b) = (&mission.slots[first], &mission.slots[second]);
@@ -246,7 +246,7 @@ fn overlapping_sessions(mission: &Mission, meetings: &[Meeting]) -> Vec<String> 
                 {
                     violations.push(format!(
                         "rule 1: {} {id} is in {} {} and {} {} at once",
-                        if is_firm { "firm" } else { "buyer" },
+                        side.as_str(),
                         session_a.id,
                         a.range,
                         session_b.id,
@@ -420,14 +420,14 @@ pub fn minimum_coverage(mission: &Mission, meetings: &[Meeting]) -> (u32, u32) {
 /// of free slots between two of its meetings. Returns the total over everyone and the largest
 /// number of one participant.
 pub fn idle_gaps(mission: &Mission, meetings: &[Meeting]) -> (u32, u32) {
-    let mut slots_of: HashMap<(bool, &str), Vec<usize>> = HashMap::new();
+    let mut slots_of: HashMap<(Side, &str), Vec<usize>> = HashMap::new();
     for meeting in meetings {
         slots_of
-            .entry((true, meeting.firm.as_str()))
+            .entry((Side::Firm, meeting.firm.as_str()))
             .or_default()
             .push(meeting.slot.0);
         slots_of
-            .entry((false, meeting.buyer.as_str()))
+            .entry((Side::Buyer, meeting.buyer.as_str()))
             .or_default()
             .push(meeting.slot.0);
     }

@@ -587,12 +587,16 @@ pub fn mark(app: &App, id: i64, firm: &str, buyer: &str, kind: &str) -> Result<(
 fn wish_kind(text: &str) -> Result<Option<crate::RequestKind>, ApiError> {
     match text.trim() {
         "" | "null" | "none" => Ok(None),
-        "must" => Ok(Some(crate::RequestKind::Must)),
-        "want" => Ok(Some(crate::RequestKind::Want)),
-        "avoid" => Ok(Some(crate::RequestKind::Avoid)),
-        other => Err(ApiError::Invalid(vec![format!(
-            "wish: \"{other}\" is none of must, want, avoid (or null)"
-        )])),
+        // The kinds of requests.csv, as its reader reads them, but `request`: that one is the
+        // organiser's.
+        other => crate::RequestKind::parse(other)
+            .filter(|kind| *kind != crate::RequestKind::Request)
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::Invalid(vec![format!(
+                    "wish: \"{other}\" is none of must, want, avoid (or null)"
+                )])
+            }),
     }
 }
 
@@ -882,53 +886,71 @@ async fn export(
     .await
 }
 
-/// Every participant with its link (`null` before the first schedule).
-pub fn participant_list(app: &App, id: i64) -> Result<Vec<Value>, ApiError> {
+/// One participant as the participants' list shows it (the JSON of
+/// `GET /api/missions/{id}/participants`).
+#[derive(Debug, serde::Serialize)]
+pub struct ParticipantEntry {
+    pub id: String,
+    pub name: String,
+    /// `firm` or `buyer`.
+    pub kind: &'static str,
+    /// Its agenda link; `null` before the first schedule.
+    pub link: Option<String>,
+    /// The HS codes it gave.
+    pub hs_codes: Vec<String>,
+    /// Where it gave none, the headings the matcher inferred from its text.
+    pub inferred_headings: Vec<InferredEntry>,
+}
+
+/// An inferred heading with its description and the participant's words it came from.
+#[derive(Debug, serde::Serialize)]
+pub struct InferredEntry {
+    pub code: String,
+    pub description: String,
+    pub words: Vec<String>,
+}
+
+/// Every participant with its link, firms first.
+pub fn participant_list(app: &App, id: i64) -> Result<Vec<ParticipantEntry>, ApiError> {
     let (_, mission) = app.mission(id)?;
-    let links: BTreeMap<(bool, String), String> = app
+    let links: BTreeMap<(Side, String), String> = app
         .store()
         .participant_links(id)?
         .into_iter()
-        .map(|l| ((l.side == Side::Firm, l.participant), l.token))
+        .map(|l| ((l.side, l.participant), l.token))
         .collect();
-    let link = |firm: bool, id: &str| {
-        links
-            .get(&(firm, id.to_string()))
-            .map(|token| format!("/p/{token}"))
-    };
     let matched = app.matched(id)?;
-    let (firm_headings, buyer_headings) = (&matched.firm_headings, &matched.buyer_headings);
-    let entry = |kind: &str,
+    let entry = |side: Side,
                  id: &str,
                  name: &str,
                  given: &[crate::HsCode],
-                 inferred: &[crate::InferredHeading]| {
-        let inferred: Vec<Value> = inferred
+                 inferred: &[crate::InferredHeading]| ParticipantEntry {
+        id: id.to_string(),
+        name: name.to_string(),
+        kind: side.as_str(),
+        link: links
+            .get(&(side, id.to_string()))
+            .map(|token| format!("/p/{token}")),
+        hs_codes: given.iter().map(|code| code.as_str().to_string()).collect(),
+        inferred_headings: inferred
             .iter()
-            .map(|heading| {
-                json!({
-                    "code": heading.code,
-                    "description": heading.description(80),
-                    "words": heading.words,
-                })
+            .map(|heading| InferredEntry {
+                code: heading.code.clone(),
+                description: heading.description(80),
+                words: heading.words.clone(),
             })
-            .collect();
-        let given: Vec<&str> = given.iter().map(crate::HsCode::as_str).collect();
-        json!({
-            "id": id, "name": name, "kind": kind, "link": link(kind == "firm", id),
-            "hs_codes": given, "inferred_headings": inferred,
-        })
+            .collect(),
     };
     let firms = mission
         .firms
         .iter()
-        .zip(firm_headings)
-        .map(|(f, headings)| entry("firm", &f.id.0, &f.name, &f.hs_codes, headings));
+        .zip(&matched.firm_headings)
+        .map(|(f, headings)| entry(Side::Firm, &f.id.0, &f.name, &f.hs_codes, headings));
     let buyers = mission
         .buyers
         .iter()
-        .zip(buyer_headings)
-        .map(|(b, headings)| entry("buyer", &b.id.0, &b.company, &b.hs_codes, headings));
+        .zip(&matched.buyer_headings)
+        .map(|(b, headings)| entry(Side::Buyer, &b.id.0, &b.company, &b.hs_codes, headings));
     Ok(firms.chain(buyers).collect())
 }
 

@@ -783,12 +783,6 @@ async fn participants(
         }
         .unwrap_or("active")
     };
-    let text = |v: &Value, k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
     Ok(layout(
         "Participants",
         Some((id, &mission.name)),
@@ -798,13 +792,13 @@ async fn participants(
             table {
                 tr { th { "Kind" } th { "Id" } th { "Name" } th { "HS codes" } th { "Status" } th { "Agenda link" } th { "" } }
                 @for p in &list {
-                    @let (kind, pid) = (text(p, "kind"), text(p, "id"));
-                    @let state = status(&kind, &pid);
+                    @let (kind, pid) = (p.kind, &p.id);
+                    @let state = status(kind, pid);
                     tr {
-                        td { (kind) } td { (pid) } td { (text(p, "name")) }
+                        td { (kind) } td { (pid) } td { (p.name) }
                         td { (hs_codes(p)) }
                         td { span class={ "tag " (state) } { (state) } }
-                        td { @if let Some(link) = p.get("link").and_then(Value::as_str) { a href=(link) { (link) } } @else { span.muted { "after scheduling" } } }
+                        td { @if let Some(link) = &p.link { a href=(link) { (link) } } @else { span.muted { "after scheduling" } } }
                         td {
                             form.inline method="post" action={ "/missions/" (id) "/participants/" (kind) "/" (pid) } {
                                 (csrf_field(&organiser))
@@ -837,38 +831,20 @@ async fn participants(
 
 /// A participant's HS codes as given, or else the headings inferred from its text: code,
 /// description and the words it came from.
-fn hs_codes(participant: &Value) -> Markup {
-    let list = |key: &str| {
-        participant
-            .get(key)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
-    let given: Vec<String> = list("hs_codes")
-        .iter()
-        .filter_map(|code| code.as_str().map(str::to_string))
-        .collect();
-    let inferred = list("inferred_headings");
-    let field = |heading: &Value, key: &str| {
-        heading
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
+fn hs_codes(participant: &api::ParticipantEntry) -> Markup {
+    let given = &participant.hs_codes;
+    let inferred = &participant.inferred_headings;
     html! {
         @if !given.is_empty() {
             (given.join(", "))
         } @else if inferred.is_empty() {
             span.muted { "none" }
         } @else {
-            @for heading in &inferred {
-                @let words: Vec<&str> = heading.get("words").and_then(Value::as_array).map(|words| words.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            @for heading in inferred {
                 div {
-                    b { (field(heading, "code")) } " " (field(heading, "description"))
-                    @if !words.is_empty() {
-                        " " span.muted { "(inferred from: " (words.join(", ")) ")" }
+                    b { (heading.code) } " " (heading.description)
+                    @if !heading.words.is_empty() {
+                        " " span.muted { "(inferred from: " (heading.words.join(", ")) ")" }
                     } @else {
                         " " span.muted { "(inferred)" }
                     }

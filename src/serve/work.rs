@@ -310,7 +310,7 @@ impl Asker<'_> {
     /// Whether a row's `from` cell is this asker's.
     fn wrote(&self, from: &str) -> bool {
         match self {
-            Asker::Organiser => matches!(from, "" | "organiser" | "organizer"),
+            Asker::Organiser => crate::io::names_the_organiser(from),
             Asker::Participant(id) => from == *id,
         }
     }

@@ -69,17 +69,55 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Runs the real binary.
+/// Runs the real binary. A `schedule` or `replan` that succeeds has its timetable checked by
+/// the independent validator (contract rules, no candidates needed), so every test that makes
+/// a timetable through the command line also tests that it is valid.
 pub fn run(arguments: &[&str]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_missionmatch"))
         .args(arguments)
         .output()
         .unwrap();
-    Output {
+    let output = Output {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    if output.code == 0 && matches!(arguments.first(), Some(&"schedule" | &"replan")) {
+        assert_valid_timetable(arguments);
     }
+    output
+}
+
+/// The timetable a successful `schedule` or `replan` with these arguments wrote, through
+/// `validate_published`: the mission is the argument that is a mission folder, the timetable
+/// `schedule.json` in `--out` or in the mission's `out/`.
+pub fn assert_valid_timetable(arguments: &[&str]) {
+    let Some(mission_dir) = arguments
+        .iter()
+        .map(Path::new)
+        .find(|path| path.join("mission.toml").is_file())
+    else {
+        return;
+    };
+    let out = arguments
+        .iter()
+        .position(|&argument| argument == "--out")
+        .and_then(|at| arguments.get(at + 1))
+        .map_or_else(|| mission_dir.join("out"), PathBuf::from);
+    let mission = missionmatch::read_mission(mission_dir)
+        .expect("the mission the command read")
+        .mission;
+    let timetable = missionmatch::read_schedule(
+        &out.join("schedule.json"),
+        &mission,
+        missionmatch::CancelledMeetings::Accept,
+    )
+    .expect("the schedule.json the command wrote");
+    let violations = missionmatch::validate_published(&mission, &timetable.meetings);
+    assert!(
+        violations.is_empty(),
+        "{arguments:?} wrote a timetable that breaks the rules: {violations:?}"
+    );
 }
 
 /// Makes a generated mission hard: one interpreter per language and binding minimums.
