@@ -1,5 +1,5 @@
-//! Tells the tests which tools this machine has (Chromium, its WebDriver, poppler's pdftotext,
-//! and strace, which stops a run at each of its renames), so that a test which needs one it
+//! Tells the tests which tools this machine has (Chromium, its WebDriver, poppler's pdftotext
+//! and pdfinfo, and strace, which stops a run at each of its renames), so that a test which needs one it
 //! lacks is reported as ignored, not as passed.
 //! `.ci/run` installs them, and there every such test runs.
 
@@ -18,6 +18,7 @@ fn main() {
         ("chromium", "has_chromium"),
         ("chromedriver", "has_chromedriver"),
         ("pdftotext", "has_pdftotext"),
+        ("pdfinfo", "has_pdfinfo"),
         ("strace", "has_strace"),
     ] {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
