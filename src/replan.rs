@@ -53,9 +53,9 @@ pub struct Change {
     /// The buyer.
     pub buyer: BuyerId,
     /// The slot it had (`None` for added meetings).
-    pub old_slot: Option<usize>,
+    pub old_slot: Option<SlotId>,
     /// The slot it has now (`None` for cancelled meetings).
-    pub new_slot: Option<usize>,
+    pub new_slot: Option<SlotId>,
     /// Where it was (booth or `Table N`; empty for added meetings).
     pub old_place: String,
     /// Where it is now (empty for cancelled meetings).
@@ -503,9 +503,9 @@ fn residual_mission(
 /// it was); the other dropped ones are cancelled; the rest of `filled` are new. Places are
 /// filled in by [`replan_releasing`].
 fn changes(dropped: &[(Meeting, String)], filled: &[Meeting]) -> Vec<Change> {
-    let new_slot: BTreeMap<(FirmId, BuyerId), usize> = filled
+    let new_slot: BTreeMap<(FirmId, BuyerId), SlotId> = filled
         .iter()
-        .map(|m| ((m.firm.clone(), m.buyer.clone()), m.slot.0))
+        .map(|m| ((m.firm.clone(), m.buyer.clone()), m.slot))
         .collect();
     let change = |kind, meeting: &Meeting, old_slot, new_slot, reason: &str| Change {
         kind,
@@ -524,11 +524,11 @@ fn changes(dropped: &[(Meeting, String)], filled: &[Meeting]) -> Vec<Change> {
         match new_slot.get(&key) {
             Some(&slot) => {
                 moved.insert(key);
-                if slot != meeting.slot.0 {
+                if slot != meeting.slot {
                     changes.push(change(
                         ChangeKind::Moved,
                         meeting,
-                        Some(meeting.slot.0),
+                        Some(meeting.slot),
                         Some(slot),
                         reason,
                     ));
@@ -537,7 +537,7 @@ fn changes(dropped: &[(Meeting, String)], filled: &[Meeting]) -> Vec<Change> {
             None => changes.push(change(
                 ChangeKind::Cancelled,
                 meeting,
-                Some(meeting.slot.0),
+                Some(meeting.slot),
                 None,
                 reason,
             )),
@@ -549,7 +549,7 @@ fn changes(dropped: &[(Meeting, String)], filled: &[Meeting]) -> Vec<Change> {
                 ChangeKind::Added,
                 meeting,
                 None,
-                Some(meeting.slot.0),
+                Some(meeting.slot),
                 "free capacity",
             ));
         }

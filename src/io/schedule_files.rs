@@ -534,9 +534,9 @@ fn changes_csv(mission: &Mission, changes: &[Change]) -> String {
         "tell",
         "reason",
     ]);
-    let start = |slot: Option<usize>| {
+    let start = |slot: Option<crate::model::SlotId>| {
         slot.map(|slot| {
-            let record = &mission.slots[slot];
+            let record = &mission.slots[slot.0];
             format!(
                 "{}T{}",
                 mission.sessions[record.session].date, record.range.start

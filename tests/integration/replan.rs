@@ -625,7 +625,7 @@ fn a_cancellation_moves_nothing_and_allow_moves_only_ever_helps() {
             if allow_moves == 0 {
                 // Nothing that still works moves, least of all in sessions the buyer was not in.
                 for change in &moved {
-                    let session = mission.slots[change.old_slot.unwrap()].session;
+                    let session = mission.slots[change.old_slot.unwrap().0].session;
                     assert!(
                         victim_sessions.contains(&session),
                         "seed {seed}: {change:?}"
@@ -644,14 +644,14 @@ fn a_cancellation_moves_nothing_and_allow_moves_only_ever_helps() {
             for change in &moved {
                 assert!(old.meetings.iter().any(|m| m.firm == change.firm
                     && m.buyer == change.buyer
-                    && Some(m.slot.0) == change.old_slot));
+                    && Some(m.slot) == change.old_slot));
                 assert!(result
                     .schedule
                     .meetings
                     .iter()
                     .any(|m| m.firm == change.firm
                         && m.buyer == change.buyer
-                        && Some(m.slot.0) == change.new_slot));
+                        && Some(m.slot) == change.new_slot));
             }
             assert_eq!(
                 violations_apart_from(&mission, &weights, &result.schedule.meetings, &victim),
