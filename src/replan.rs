@@ -18,7 +18,7 @@ use crate::model::{
 use crate::schedule::ix::{BuyerIx, FirmIx, Ix, IxVec, LangIx, Participant};
 use crate::schedule::occupancy::{Booking, Limits, Occupancy, Refusal};
 use crate::schedule::{
-    minimum_coverage, schedule, Deadline, Meeting, PairWeight, Reserved, Schedule, ScheduleOptions,
+    minimum_coverage, schedule, Meeting, PairWeight, Reserved, Schedule, ScheduleOptions,
 };
 
 /// What happened to one meeting.
@@ -163,7 +163,7 @@ pub fn replan(
     if options.allow_moves == 0 {
         return Ok(best);
     }
-    let deadline = Deadline::after(started, options.schedule.time_limit_seconds);
+    let deadline = options.schedule.deadline(started);
     let score = |replanned: &Replanned| {
         let wants = mission.wants();
         let met: usize = replanned

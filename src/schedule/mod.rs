@@ -136,6 +136,12 @@ fn tell(options: &ScheduleOptions, started: Instant, message: impl FnOnce() -> S
 pub const LONGEST_TIME_LIMIT_SECONDS: f64 = 1e7;
 
 impl ScheduleOptions {
+    /// When the whole run, started at `started`, must stop: every stage's own deadline is at or
+    /// before it.
+    pub fn deadline(&self, started: Instant) -> Deadline {
+        Deadline::after(started, self.time_limit_seconds)
+    }
+
     /// Refuses values that make no sense: a time limit that is not a finite number of seconds
     /// from 0 to [`LONGEST_TIME_LIMIT_SECONDS`], a gap outside [0, 1).
     pub fn check(&self) -> Result<()> {

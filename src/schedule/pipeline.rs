@@ -64,8 +64,7 @@ pub fn schedule(
             .elapsed()
             .mul_f64(0.5)
             .max(Duration::from_millis(200));
-        let deadline = Deadline::at(Instant::now() + budget)
-            .earliest(Deadline::after(started, options.time_limit_seconds));
+        let deadline = Deadline::at(Instant::now() + budget).earliest(options.deadline(started));
         let compacted = compact::compact(&instance, mission, &mut placements, deadline);
         let compact::Compacted {
             before,
@@ -83,7 +82,7 @@ pub fn schedule(
         // Required, so not bound by compaction's budget: the time limit, or else ten seconds
         // or as long as scheduling took.
         let deadline = match options.time_limit_seconds {
-            Some(limit) => Deadline::after(started, Some(limit)),
+            Some(_) => options.deadline(started),
             None => Deadline::at(Instant::now() + started.elapsed().max(Duration::from_secs(10))),
         };
         match compact::limit_idle_gaps(&instance, mission, &mut placements, limit, deadline) {

@@ -291,7 +291,7 @@ pub(super) fn optimise(
         formulation,
         options,
         started,
-        deadline: Deadline::after(started, options.time_limit_seconds),
+        deadline: options.deadline(started),
         // The engine fixes what the LP decided and searches the rest first; the time-indexed
         // baseline is handed to the solver whole.
         dive: options.method == Method::Classes,
