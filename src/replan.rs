@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::error::Result;
 use crate::model::{
-    interpreter_language, Availability, BuyerId, Date, FirmId, InterpreterCapacity, Mission,
-    RequestKind, Side, SlotId, Status, TimeOfDay, Window,
+    Availability, BuyerId, Date, FirmId, InterpreterCapacity, Mission, RequestKind, Side, SlotId,
+    Status, TimeOfDay, Window,
 };
 use crate::schedule::ix::{BuyerIx, FirmIx, Ix, IxVec, LangIx, Participant};
 use crate::schedule::occupancy::{Booking, Limits, Occupancy, Refusal};
@@ -246,28 +246,65 @@ pub fn replan(
 /// Why a released kept meeting moved.
 const RELEASED: &str = "moved to raise the objective (allow-moves)";
 
+/// An old meeting with its firm and buyer found in the (edited) mission, and the interpreter
+/// language that pair needs now.
+struct Found<'m> {
+    meeting: &'m Meeting,
+    firm: FirmIx,
+    buyer: BuyerIx,
+    language: Option<String>,
+}
+
+/// The old meetings whose firm and buyer the mission still has, in time order (slot, firm,
+/// buyer): each id looked up once.
+fn found_in<'m>(mission: &Mission, old: &'m [Meeting]) -> Vec<Found<'m>> {
+    let firm_of: HashMap<&FirmId, usize> = mission
+        .firms
+        .iter()
+        .enumerate()
+        .map(|(index, firm)| (&firm.id, index))
+        .collect();
+    let buyer_of: HashMap<&BuyerId, usize> = mission
+        .buyers
+        .iter()
+        .enumerate()
+        .map(|(index, buyer)| (&buyer.id, index))
+        .collect();
+    let mut order: Vec<&Meeting> = old.iter().collect();
+    order.sort_by_key(|m| (m.slot, m.firm.clone(), m.buyer.clone()));
+    order
+        .into_iter()
+        .filter_map(|meeting| {
+            let f = *firm_of.get(&meeting.firm)?;
+            let b = *buyer_of.get(&meeting.buyer)?;
+            Some(Found {
+                meeting,
+                firm: FirmIx::new(f),
+                buyer: BuyerIx::new(b),
+                language: mission
+                    .interpreter_for(&mission.firms[f], &mission.buyers[b])
+                    .map(str::to_string),
+            })
+        })
+        .collect()
+}
+
 /// The mission's limits as meetings are kept against them: every interpreter language the old
 /// meetings need, and maxima as the folder sets them (not capped by availability, since past
 /// meetings count whatever the folder now says of their slots).
-fn mission_limits(mission: &Mission, old: &[Meeting]) -> Limits {
+fn mission_limits(mission: &Mission, found: &[Found]) -> Limits {
     let mut languages: IxVec<LangIx, (String, Option<u32>)> = IxVec::default();
-    for meeting in old {
-        let (Some(f), Some(b)) = (
-            mission.firm_index(&meeting.firm),
-            mission.buyer_index(&meeting.buyer),
-        ) else {
-            continue;
-        };
-        let (firm, buyer) = (&mission.firms[f], &mission.buyers[b]);
-        let Some(name) = mission.interpreter_for(firm, buyer) else {
+    for meeting in found {
+        let Some(name) = &meeting.language else {
             continue;
         };
         if languages.iter().all(|(known, _)| known != name) {
+            let (firm, buyer) = (&mission.firms[meeting.firm], &mission.buyers[meeting.buyer]);
             let limit = match mission.interpreter_capacity(firm, buyer) {
                 InterpreterCapacity::PerSlot(limit) => Some(limit),
                 InterpreterCapacity::Unlimited | InterpreterCapacity::NotNeeded => None,
             };
-            languages.push((name.to_string(), limit));
+            languages.push((name.clone(), limit));
         }
     }
     let no_limit = |maximum: Option<u32>| maximum.unwrap_or(u32::MAX);
@@ -329,44 +366,26 @@ struct Kept<'a> {
 fn keep<'a>(
     mission: &Mission,
     limits: &'a Limits,
-    old: &[Meeting],
+    found: Vec<Found>,
     now: Moment,
     released: &HashSet<(FirmId, BuyerId)>,
 ) -> Kept<'a> {
-    let mut order: Vec<&Meeting> = old.iter().collect();
-    order.sort_by_key(|m| (m.slot, m.firm.clone(), m.buyer.clone()));
     let mut kept = Kept {
         fixed: Vec::new(),
         dropped: Vec::new(),
         past: 0,
         occupancy: Occupancy::new(limits),
     };
-    let firm_of: HashMap<&FirmId, usize> = mission
-        .firms
-        .iter()
-        .enumerate()
-        .map(|(index, firm)| (&firm.id, index))
-        .collect();
-    let buyer_of: HashMap<&BuyerId, usize> = mission
-        .buyers
-        .iter()
-        .enumerate()
-        .map(|(index, buyer)| (&buyer.id, index))
-        .collect();
-    for meeting in order {
-        let (Some(&f), Some(&b)) = (firm_of.get(&meeting.firm), buyer_of.get(&meeting.buyer))
-        else {
-            continue;
-        };
-        let language = interpreter_language(
-            &mission.firms[f].languages,
-            &mission.buyers[b].languages,
-            mission.interpreters.as_ref(),
-        )
-        .map(str::to_string);
+    for Found {
+        meeting,
+        firm,
+        buyer,
+        language,
+    } in found
+    {
         let booking = Booking {
-            firm: FirmIx::new(f),
-            buyer: BuyerIx::new(b),
+            firm,
+            buyer,
             slot: meeting.slot,
             language: language.as_deref().and_then(|name| limits.language(name)),
         };
@@ -648,8 +667,9 @@ fn replan_releasing(
 ) -> Result<Replanned> {
     let started = std::time::Instant::now();
     // 1-2. The past stays; what is still possible stays.
-    let limits = mission_limits(mission, old);
-    let kept = keep(mission, &limits, old, now, released);
+    let found = found_in(mission, old);
+    let limits = mission_limits(mission, &found);
+    let kept = keep(mission, &limits, found, now, released);
     let past = kept.past;
     let kept_count = kept.fixed.len() - past;
 
