@@ -162,11 +162,6 @@ impl<I: Ix, T> IxVec<I, T> {
         self.items.iter()
     }
 
-    /// The entries in order, mutably.
-    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
-        self.items.iter_mut()
-    }
-
     /// Each index with its entry.
     pub fn iter_enumerated(&self) -> impl DoubleEndedIterator<Item = (I, &T)> + Clone {
         self.items
@@ -178,11 +173,6 @@ impl<I: Ix, T> IxVec<I, T> {
     /// Every index, in order.
     pub fn indices(&self) -> impl DoubleEndedIterator<Item = I> + Clone {
         indices(self.items.len())
-    }
-
-    /// The entries as a plain slice (for code that counts or sums them).
-    pub fn as_slice(&self) -> &[T] {
-        &self.items
     }
 }
 
@@ -204,15 +194,6 @@ impl<I, T> From<Vec<T>> for IxVec<I, T> {
 impl<I, T> FromIterator<T> for IxVec<I, T> {
     fn from_iter<It: IntoIterator<Item = T>>(items: It) -> Self {
         items.into_iter().collect::<Vec<T>>().into()
-    }
-}
-
-impl<I, T> IntoIterator for IxVec<I, T> {
-    type Item = T;
-    type IntoIter = std::vec::IntoIter<T>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.items.into_iter()
     }
 }
 
