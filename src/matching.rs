@@ -79,7 +79,26 @@ struct Profile {
     search_text: String,
     /// Analysed terms of the participant's own words (for "matched terms").
     own_terms: BTreeSet<String>,
+    /// The dictionary's English for the participant's Korean or Vietnamese words: (the word
+    /// as written, its translation).
+    translated: Vec<(String, String)>,
     codes: Vec<Code>,
+}
+
+/// Each analysed term of a profile's searchable words and the words it stands for in a reason:
+/// as the participant wrote them, and a term only a translation gave as the word it translates
+/// with its translation ("도료 (paint)").
+fn written_terms(profile: &Profile) -> HashMap<String, String> {
+    let mut words = crate::index::term_words(&profile.query_text);
+    let own = crate::index::term_words(&profile.own);
+    for (written, english) in &profile.translated {
+        for term in crate::index::term_words(english).into_keys() {
+            if !own.contains_key(&term) {
+                words.insert(term, format!("{written} ({english})"));
+            }
+        }
+    }
+    words
 }
 
 fn profile_text(sector: &str, text: &str, keywords: &[String]) -> String {
@@ -91,9 +110,18 @@ fn build_profile(
     given_codes: &[crate::model::HsCode],
     hs: &HsTable,
     glossary: &Glossary,
+    bridge: Option<&crate::bridge::Bridge>,
     with_codes: bool,
 ) -> Profile {
-    let english = glossary.english_for(&own).join(". ");
+    let mut english = glossary.english_for(&own).join(". ");
+    let mut translated = Vec::new();
+    if let Some(bridge) = bridge {
+        translated = bridge.translations(&own);
+        for (_, translation) in &translated {
+            english.push_str(". ");
+            english.push_str(translation);
+        }
+    }
     let query_text = format!("{own}. {english}");
     let mut search_text = query_text.clone();
     let mut codes = Vec::new();
@@ -122,6 +150,7 @@ fn build_profile(
         query_text,
         search_text,
         own_terms,
+        translated,
         codes,
     }
 }
@@ -309,13 +338,27 @@ fn pools(
 fn profiles(mission: &Mission, options: &MatchOptions) -> Result<(Vec<Profile>, Vec<Profile>)> {
     let hs = HsTable::bundled();
     let glossary = Glossary::bundled();
+    let bridge = if options.bridge {
+        Some(crate::bridge::Bridge::bundled()?)
+    } else {
+        None
+    };
     let text_of_firm = |firm: &Firm| profile_text(&firm.sector, &firm.products, &firm.keywords);
     let text_of_buyer =
         |buyer: &Buyer| profile_text(&buyer.sector, &buyer.interests, &buyer.keywords);
     let mut firm_profiles: Vec<Profile> = mission
         .firms
         .iter()
-        .map(|firm| build_profile(text_of_firm(firm), &firm.hs_codes, hs, glossary, options.hs))
+        .map(|firm| {
+            build_profile(
+                text_of_firm(firm),
+                &firm.hs_codes,
+                hs,
+                glossary,
+                bridge,
+                options.hs,
+            )
+        })
         .collect();
     let mut buyer_profiles: Vec<Profile> = mission
         .buyers
@@ -326,6 +369,7 @@ fn profiles(mission: &Mission, options: &MatchOptions) -> Result<(Vec<Profile>, 
                 &buyer.hs_codes,
                 hs,
                 glossary,
+                bridge,
                 options.hs,
             )
         })
@@ -663,11 +707,8 @@ impl Scorer<'_> {
             *best = best.max(candidate.relevance);
         }
         // The firms' words as written, for the reasons (firms read them on their agendas).
-        let firm_words: Vec<HashMap<String, String>> = self
-            .firms
-            .iter()
-            .map(|profile| crate::index::term_words(&profile.query_text))
-            .collect();
+        let firm_words: Vec<HashMap<String, String>> =
+            self.firms.iter().map(written_terms).collect();
         for candidate in &mut candidates {
             if !self.requested(candidate.firm, candidate.buyer) {
                 candidate.relevance = self

@@ -29,6 +29,12 @@ pub fn hangul_key(word: &str) -> Option<String> {
         }
         let index = (code - 0xAC00) as usize;
         let (initial, medial, last) = (index / 588, (index % 588) / 28, index % 28);
+        // The loanword orthography (외래어 표기법, chapter 1, articles 3 and 4) writes no tense
+        // stop (ㄲ, ㄸ, ㅃ, ㅉ) and only ㄱ, ㄴ, ㄹ, ㅁ, ㅂ, ㅅ, ㅇ as a final: a word with
+        // another is Korean (깍두기, 닭갈비), not borrowed.
+        if LOANWORD_TENSE.contains(&initial) || !LOANWORD_FINALS.contains(&last) {
+            return None;
+        }
         consonants.push_str(INITIAL[initial]);
         if vowel.is_none() && VOWEL[medial] != '-' {
             vowel = Some(VOWEL[medial]);
@@ -38,6 +44,12 @@ pub fn hangul_key(word: &str) -> Option<String> {
     let consonants = collapse(&consonants);
     (consonants.len() >= 2).then(|| format!("{consonants}{}", vowel.unwrap_or('-')))
 }
+
+/// The initials a loanword never writes: ㄲ, ㄸ, ㅃ, ㅉ (positions in the Unicode order).
+const LOANWORD_TENSE: [usize; 4] = [1, 4, 8, 13];
+/// The finals a loanword may write: none, ㄱ, ㄴ, ㄹ, ㅁ, ㅂ, ㅅ, ㅇ (positions in the Unicode
+/// order).
+const LOANWORD_FINALS: [usize; 8] = [0, 1, 4, 8, 16, 17, 19, 21];
 
 /// The skeleton of an English word in the same classes (lower-case ASCII letters only).
 pub fn english_key(word: &str) -> Option<String> {
@@ -167,6 +179,11 @@ mod tests {
             ("카메라", "camera"),
         ] {
             assert!(meet(hangul, english), "{hangul} should meet {english}");
+        }
+        // Words the loanword orthography cannot write are Korean: a tense stop, a final other
+        // than ㄱ ㄴ ㄹ ㅁ ㅂ ㅅ ㅇ.
+        for korean in ["깍두기", "닭갈비", "빵", "꽃병"] {
+            assert_eq!(hangul_key(korean), None, "{korean}");
         }
         for (hangul, english) in [("모터", "meat"), ("펌프", "lamp"), ("니트", "nut")] {
             assert!(!meet(hangul, english), "{hangul} should not meet {english}");

@@ -681,6 +681,106 @@ pub fn phrases(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A nomenclature line's phrases (as [`phrases`] cuts them), each with how much its words say
+/// of the line's product by where they stand: the first item names it (1.0), a later item of a
+/// list names one of its products ([`LATER_ITEM`]), what follows a `;` qualifies it
+/// ([`QUALIFICATION`]: "Nonwovens; whether or not impregnated"), and what stands in brackets
+/// explains it ([`IN_BRACKETS`]: "부직포(침투ㆍ도포ㆍ피복ㆍ적층한 것인지에 상관없다)").
+pub fn line_phrases(text: &str) -> Vec<(String, f64)> {
+    let normalised: String = text.nfc().collect::<String>().to_lowercase();
+    // What stands in brackets is read apart, and the words on either side of it join again
+    // ("펠트나 부직포(성형인 것을 포함한다)의 제조용 기계": 부직포 is what the machine is for).
+    let mut outside = String::new();
+    let mut inside = String::new();
+    let mut depth = 0usize;
+    for c in normalised.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                inside.push(',');
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => inside.push(c),
+            _ => outside.push(c),
+        }
+    }
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut place = 1.0;
+    let mut flush = |current: &mut String, place: f64| {
+        if !current.trim().is_empty() {
+            out.push((current.replace('-', " "), place));
+        }
+        current.clear();
+    };
+    for c in outside.chars() {
+        let separator =
+            c == 'ㆍ' || !(c.is_alphanumeric() || c.is_whitespace() || c == '-' || c == '\'');
+        if !separator {
+            current.push(c);
+            continue;
+        }
+        flush(&mut current, place);
+        place = f64::min(place, if c == ';' { QUALIFICATION } else { LATER_ITEM });
+    }
+    flush(&mut current, place);
+    out.extend(
+        phrases(&inside)
+            .into_iter()
+            .map(|phrase| (phrase, IN_BRACKETS)),
+    );
+    out
+}
+
+/// How much a later item of a nomenclature line's list counts (see [`line_phrases`]).
+pub const LATER_ITEM: f64 = 0.8;
+/// How much what follows a nomenclature line's `;` counts (see [`line_phrases`]).
+pub const QUALIFICATION: f64 = 0.6;
+/// How much what a nomenclature line says in brackets counts (see [`line_phrases`]).
+pub const IN_BRACKETS: f64 = 0.4;
+
+/// Which words of a nomenclature line's phrase name the product and which only its use, its
+/// material or what it is made for (true for a modifier): in Korean, whose head noun comes last,
+/// every word up to the last one marked as a modifier ("인쇄회로기판 제조용 기계", "세제를
+/// 침투시키거나 도포한 종이": 기계, 종이); in English and Vietnamese, whose head comes first,
+/// every word after one that opens a use or an exception ("machines for printed circuits",
+/// "máy dùng để sản xuất").
+pub fn line_modifiers(tokens: &[&str], stems: &[Option<String>]) -> Vec<bool> {
+    const OPENERS: &[&str] = &[
+        "for",
+        "used",
+        "excluding",
+        "except",
+        "whether",
+        "suitable",
+        "designed",
+        "dùng",
+        "để",
+        "trừ",
+        "cho",
+    ];
+    const JOINING: &[&str] = &["", "와", "과", "이나", "나", "및", "등"];
+    const VERB_FORMS: &[&str] = &["한", "된", "하는", "되는", "있는", "없는", "않은", "시킨"];
+    let hangul = stems.iter().any(Option::is_some);
+    if hangul {
+        let last_marker = tokens.iter().zip(stems).rposition(|(token, stem)| {
+            let particle = stem
+                .as_deref()
+                .and_then(|stem| token.strip_prefix(stem))
+                .unwrap_or("");
+            !JOINING.contains(&particle)
+                || (token.chars().count() > 1 && VERB_FORMS.iter().any(|v| token.ends_with(v)))
+        });
+        return (0..tokens.len())
+            .map(|index| last_marker.is_some_and(|last| index <= last))
+            .collect();
+    }
+    let opener = tokens.iter().position(|token| OPENERS.contains(token));
+    (0..tokens.len())
+        .map(|index| opener.is_some_and(|first| index >= first))
+        .collect()
+}
+
 /// The text without the names of companies, people and places in Latin letters: words that
 /// start with a capital and go on in lower case, other than a sentence's first. In English such
 /// a word is a name unless the nomenclature knows it (`known`: "dealers in Gujarat", but "Bolts,
@@ -995,6 +1095,75 @@ const PLACE_WEIGHT: f64 = 0.35;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A nomenclature line's phrases and how much each says of its product by its place.
+    #[test]
+    fn a_lines_first_item_names_its_product() {
+        let cases: &[(&str, &[(&str, f64)])] = &[
+            (
+                "Nonwovens; whether or not impregnated",
+                &[
+                    ("nonwovens", 1.0),
+                    (" whether or not impregnated", QUALIFICATION),
+                ],
+            ),
+            (
+                "Gloves, mittens and mitts",
+                &[("gloves", 1.0), (" mittens and mitts", LATER_ITEM)],
+            ),
+            (
+                "부직포(침투ㆍ도포한 것)",
+                &[
+                    ("부직포", 1.0),
+                    ("침투", IN_BRACKETS),
+                    ("도포한 것", IN_BRACKETS),
+                ],
+            ),
+            // The words on either side of brackets join again.
+            (
+                "펠트나 부직포(성형인 것)의 제조용 기계",
+                &[
+                    ("펠트나 부직포의 제조용 기계", 1.0),
+                    ("성형인 것", IN_BRACKETS),
+                ],
+            ),
+        ];
+        for (line, expected) in cases {
+            let got = line_phrases(line);
+            let expected: Vec<(String, f64)> =
+                expected.iter().map(|(p, w)| (p.to_string(), *w)).collect();
+            assert_eq!(got, expected, "{line}");
+        }
+    }
+
+    /// The words of a nomenclature phrase that only modify its head: in Korean all up to the
+    /// last marked word, in English and Vietnamese all from the word that opens a use.
+    #[test]
+    fn a_phrases_modifiers_are_found() {
+        let known = |word: &str| ["제조", "기계", "세제", "종이", "비누"].contains(&word);
+        let cases: &[(&str, &[bool])] = &[
+            ("펠트나 부직포의 제조용 기계", &[true, true, true, false]),
+            (
+                "비누나 세제를 침투시키거나 도포한 종이",
+                &[true, true, true, true, false],
+            ),
+            ("machines for printed circuits", &[false, true, true, true]),
+            ("máy dùng để sản xuất", &[false, true, true, true, true]),
+            ("ball bearings", &[false, false]),
+        ];
+        for (phrase, expected) in cases {
+            let tokens = words(phrase);
+            let stems: Vec<Option<String>> = tokens
+                .iter()
+                .map(|t| t.chars().all(is_hangul).then(|| korean_stem(t, &known)))
+                .collect();
+            assert_eq!(
+                line_modifiers(&tokens, &stems),
+                expected.to_vec(),
+                "{phrase}"
+            );
+        }
+    }
 
     /// Each lower-cased text and what it is about (the text after its first run of markers),
     /// or None when no marker says.
