@@ -709,6 +709,19 @@ impl Scorer<'_> {
         // The firms' words as written, for the reasons (firms read them on their agendas).
         let firm_words: Vec<HashMap<String, String>> =
             self.firms.iter().map(written_terms).collect();
+        // Terms in many buyers' words (company boilerplate: "supply", "company", "possible")
+        // say nothing of a pair: more than a tenth of them, and at least four; nor do numbers.
+        let mut spread: HashMap<&str, usize> = HashMap::new();
+        for profile in self.buyers {
+            for term in &profile.own_terms {
+                *spread.entry(term.as_str()).or_default() += 1;
+            }
+        }
+        let common = (self.buyers.len() / 10).max(4);
+        let telling = |term: &str| {
+            spread.get(term).copied().unwrap_or(0) <= common
+                && !term.chars().any(|c| c.is_ascii_digit())
+        };
         for candidate in &mut candidates {
             if !self.requested(candidate.firm, candidate.buyer) {
                 candidate.relevance = self
@@ -717,7 +730,7 @@ impl Scorer<'_> {
                     .exclusive(candidate.relevance, buyer_best[candidate.buyer]);
                 self.price(candidate);
             }
-            candidate.reasons = self.reasons(candidate, &firm_words[candidate.firm]);
+            candidate.reasons = self.reasons(candidate, &firm_words[candidate.firm], &telling);
         }
         candidates.sort_by(|a, b| {
             a.firm
@@ -730,7 +743,12 @@ impl Scorer<'_> {
 
     /// Why a pair was proposed, in words people read: the words both wrote, the HS heading each
     /// side's words reach, the requests, the interpreter.
-    fn reasons(&self, candidate: &Candidate, firm_words: &HashMap<String, String>) -> Vec<String> {
+    fn reasons(
+        &self,
+        candidate: &Candidate,
+        firm_words: &HashMap<String, String>,
+        telling: &dyn Fn(&str) -> bool,
+    ) -> Vec<String> {
         let (firm, buyer) = (candidate.firm, candidate.buyer);
         let (firm_profile, buyer_profile) = (&self.firms[firm], &self.buyers[buyer]);
         let closest = closest_codes(&firm_profile.codes, &buyer_profile.codes);
@@ -739,6 +757,7 @@ impl Scorer<'_> {
         for term in firm_profile
             .own_terms
             .intersection(&buyer_profile.own_terms)
+            .filter(|term| telling(term))
         {
             let word = firm_words.get(term).map_or(term.as_str(), String::as_str);
             if !shared_terms.iter().any(|w| w.eq_ignore_ascii_case(word)) {
