@@ -726,10 +726,13 @@ impl Bridge {
             .collect();
         let tokens: Vec<&str> = spelled.iter().map(String::as_str).collect();
         let mut position = 0;
-        // Words after "cho" or "để" name an application ("sơn cho tàu biển").
-        let application = tokens
-            .iter()
-            .position(|w| *w == "cho" || *w == "để")
+        // Words after "cho", "để", "dùng" or "phục vụ" name an application ("sơn cho tàu
+        // biển", "phân bón phục vụ cây cà phê").
+        let application = (0..tokens.len())
+            .find(|&at| {
+                matches!(tokens[at], "cho" | "để" | "dùng")
+                    || (tokens[at] == "phục" && tokens.get(at + 1) == Some(&"vụ"))
+            })
             .unwrap_or(tokens.len());
         let mut put = |key: String, written: &str, weight: f64, at: usize| {
             put(

@@ -170,6 +170,8 @@ const BOILERPLATE: &[&str] = &[
     "v:phân phối",
     "v:nhà phân phối",
     "v:cung cấp",
+    // "phục vụ X": serving X, for X (an application, see `vietnamese_profile`).
+    "v:phục vụ",
     "v:nhà cung cấp",
     "v:sản phẩm",
     "v:hàng",
@@ -805,17 +807,30 @@ pub fn without_names(text: &str, vietnamese: bool, known: &dyn Fn(&str) -> bool)
             sentence_start = token.ends_with(['.', '!', '?', ':', ';']);
         }
     }
+    // A Vietnamese name capitalises each word's first syllable only ("Công ty Cổ phần Vật tư
+    // Nông nghiệp Đắk Lắk"): a lower-case syllable between capitalised ones, with no
+    // punctuation between, belongs to it.
+    let open = |token: &str| !token.ends_with(|c: char| c.is_ascii_punctuation());
+    let capital: Vec<bool> = (0..tokens.len())
+        .map(|index| {
+            capitalised(tokens[index])
+                || (vietnamese
+                    && index > 0
+                    && !starts[index]
+                    && open(tokens[index - 1])
+                    && open(tokens[index])
+                    && capitalised(tokens[index - 1])
+                    && tokens.get(index + 1).is_some_and(|t| capitalised(t)))
+        })
+        .collect();
     let name = |index: usize| -> bool {
         let token = tokens[index];
-        if starts[index] || !capitalised(token) {
+        if starts[index] || !capital[index] {
             return false;
         }
         if vietnamese {
-            let neighbour = |other: Option<usize>| {
-                other
-                    .and_then(|i| tokens.get(i))
-                    .is_some_and(|t| capitalised(t))
-            };
+            let neighbour =
+                |other: Option<usize>| other.is_some_and(|i| capital.get(i) == Some(&true));
             neighbour(index.checked_sub(1)) || neighbour(Some(index + 1))
         } else {
             let word: String = token.chars().filter(|c| c.is_alphabetic()).collect();
