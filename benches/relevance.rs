@@ -389,6 +389,10 @@ fn main() {
             "(j) held out, a second 30 x 150 India and Vietnam mission",
             "heldout-30x150-b",
         ),
+        (
+            "(k) held out, a third 30 x 150 India and Vietnam mission",
+            "heldout-30x150-k",
+        ),
     ];
     for (row_name, folder) in held_out {
         labelled(row_name, &data.join(folder));
