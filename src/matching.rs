@@ -73,6 +73,9 @@ struct Code {
 struct Profile {
     /// The participant's own words (sector, products or interests, keywords).
     own: String,
+    /// What its words name (products or interests, keywords; a firm's sector too) and its own
+    /// trade (a buyer's sector), apart, for the bridge.
+    named: (String, String),
     /// The participant's own words and their glossary English: what it searches with.
     query_text: String,
     /// Everything searchable: the query text plus HS descriptions of its codes.
@@ -146,6 +149,7 @@ fn build_profile(
     }
     let own_terms = crate::index::analyse(&query_text).into_iter().collect();
     Profile {
+        named: (own.clone(), String::new()),
         own,
         query_text,
         search_text,
@@ -223,11 +227,14 @@ fn infer_headings(profiles: &mut [Profile], hs: &HsTable, bridge: bool) -> Resul
     let open: Vec<usize> = (0..profiles.len())
         .filter(|&index| profiles[index].codes.is_empty() && readable(&profiles[index]))
         .collect();
-    let texts: Vec<String> = open
+    let texts: Vec<(&str, &str)> = open
         .iter()
-        .map(|&index| profiles[index].own.clone())
+        .map(|&index| {
+            let (named, trade) = &profiles[index].named;
+            (named.as_str(), trade.as_str())
+        })
         .collect();
-    let inferred = crate::bridge::Bridge::bundled()?.infer(&texts);
+    let inferred = crate::bridge::Bridge::bundled()?.infer_in_context(&texts);
     for (index, inferences) in open.into_iter().zip(inferred) {
         let profile = &mut profiles[index];
         for inference in inferences {
@@ -364,14 +371,17 @@ fn profiles(mission: &Mission, options: &MatchOptions) -> Result<(Vec<Profile>, 
         .buyers
         .iter()
         .map(|buyer| {
-            build_profile(
+            let mut profile = build_profile(
                 text_of_buyer(buyer),
                 &buyer.hs_codes,
                 hs,
                 glossary,
                 bridge,
                 options.hs,
-            )
+            );
+            let interests = format!("{}. {}", buyer.interests, buyer.keywords.join(". "));
+            profile.named = (interests, buyer.sector.clone());
+            profile
         })
         .collect();
     if options.hs {

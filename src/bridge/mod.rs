@@ -94,6 +94,10 @@ const LINES_GROWTH: f64 = 0.25;
 /// How much a nomenclature line's word counts for its heading when it names only the product's
 /// use or material, not the product (see [`words::line_modifiers`]).
 const MODIFIER: f64 = 0.5;
+/// How much a sentence of a buyer's own trade (its sector) counts beside its interests (see
+/// [`Bridge::infer_in_context`]); on the training half of (i), whose buyers give sectors:
+/// nDCG@10 0.792 -> 0.815, schedule precision 0.85 -> 0.85 (0.3: 0.818, 0.82).
+const OWN_TRADE: f64 = 0.5;
 /// The words kept to say why a heading was inferred.
 const MOST_WORDS: usize = 4;
 /// A sentence whose best evidence is at least this share of its text's best names a product of
@@ -805,6 +809,13 @@ impl Bridge {
         }
     }
 
+    /// [`Bridge::infer_in_context`] of texts without their writers' trades.
+    #[cfg(test)]
+    pub fn infer(&self, texts: &[String]) -> Vec<Vec<Inference>> {
+        let texts: Vec<(&str, &str)> = texts.iter().map(|text| (text.as_str(), "")).collect();
+        self.infer_in_context(&texts)
+    }
+
     /// The headings each text points to, best first; none where the evidence is thin. Words
     /// that many of the texts share (boilerplate the list does not name) count less: a word in
     /// more than a fifth of them (and at least four) is discounted by how far it is over.
@@ -812,21 +823,28 @@ impl Bridge {
     /// Each sentence of a text is read on its own and their readings are merged: a firm that
     /// makes medical devices in one sentence and soap in the next makes both, and the soap must
     /// not drown in the devices' evidence (see [`merge_sentences`]).
-    pub fn infer(&self, texts: &[String]) -> Vec<Vec<Inference>> {
-        let features: Vec<Vec<(&str, HashMap<String, Found>)>> = texts
+    ///
+    /// Beside each text stands its writer's own trade (a buyer's sector: "Water supply EPC",
+    /// "Spice packing"), whose sentences count [`OWN_TRADE`]: a buyer names what it buys in its
+    /// interests, and its own trade is what it does with it.
+    pub fn infer_in_context(&self, texts: &[(&str, &str)]) -> Vec<Vec<Inference>> {
+        let features: Vec<Vec<(&str, HashMap<String, Found>, bool)>> = texts
             .iter()
-            .map(|text| {
-                words::sentences(text)
-                    .into_iter()
-                    .map(|sentence| (sentence, self.profile_features(sentence)))
-                    .collect()
+            .map(|&(text, context)| {
+                let mut sentences = Vec::new();
+                for (part, own_trade) in [(context, true), (text, false)] {
+                    for sentence in words::sentences(part) {
+                        sentences.push((sentence, self.profile_features(sentence), own_trade));
+                    }
+                }
+                sentences
             })
             .collect();
         let mut spread: HashMap<&str, usize> = HashMap::new();
         for sentences in &features {
             let keys: HashSet<&str> = sentences
                 .iter()
-                .flat_map(|(_, found)| found.keys().map(String::as_str))
+                .flat_map(|(_, found, _)| found.keys().map(String::as_str))
                 .collect();
             for key in keys {
                 *spread.entry(key).or_default() += 1;
@@ -848,14 +866,21 @@ impl Bridge {
                 // bearings.") still names its products: its sentences count fully.
                 let weights: Vec<f64> = sentences
                     .iter()
-                    .map(|(sentence, _)| words::sentence_weight(sentence))
+                    .map(|(sentence, _, context)| {
+                        let weight = words::sentence_weight(sentence);
+                        if *context {
+                            weight.min(OWN_TRADE)
+                        } else {
+                            weight
+                        }
+                    })
                     .collect();
                 let all_context = weights.iter().all(|&weight| weight < 1.0);
                 merge_sentences(
                     sentences
                         .iter()
                         .zip(weights)
-                        .map(|((sentence, found), weight)| {
+                        .map(|((sentence, found, _), weight)| {
                             let weight = if all_context { 1.0 } else { weight };
                             self.rank(sentence, found, |key| weight * discount(key))
                         })
