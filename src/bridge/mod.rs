@@ -357,15 +357,7 @@ impl Bridge {
                     }
                 }
                 Language::Korean => {
-                    let known = |w: &str| self.korean_words.contains(w);
-                    let stems: Vec<Option<String>> = tokens
-                        .iter()
-                        .map(|word| {
-                            word.chars()
-                                .all(is_hangul)
-                                .then(|| words::korean_stem(word, &known))
-                        })
-                        .collect();
+                    let stems = self.korean_stems(&tokens, |word| word.chars().all(is_hangul));
                     let modifiers = words::line_modifiers(&tokens, &stems);
                     let mut latin = Vec::new();
                     let mut latin_roles = Vec::new();
@@ -398,6 +390,15 @@ impl Bridge {
             );
         }
         out
+    }
+
+    /// Each Korean token's stem (the words `korean` picks), None for the others.
+    fn korean_stems(&self, tokens: &[&str], korean: impl Fn(&str) -> bool) -> Vec<Option<String>> {
+        let known = |w: &str| self.korean_words.contains(w);
+        tokens
+            .iter()
+            .map(|word| korean(word).then(|| words::korean_stem(word, &known)))
+            .collect()
     }
 
     /// The features of a participant's text, each with its weight and written words.
@@ -457,7 +458,6 @@ impl Bridge {
             }
             return;
         }
-        let known = |w: &str| self.korean_words.contains(w);
         // Each word is stemmed once, for its role and for its features; a Korean phrase is
         // (its tokens, each token's stem, each token's role).
         type Parsed<'t> = (Vec<&'t str>, Vec<Option<String>>, Vec<f64>);
@@ -465,14 +465,7 @@ impl Bridge {
             .iter()
             .map(|phrase| {
                 let tokens = words::words(phrase);
-                let stems: Vec<Option<String>> = tokens
-                    .iter()
-                    .map(|word| {
-                        word.chars()
-                            .any(is_hangul)
-                            .then(|| words::korean_stem(word, &known))
-                    })
-                    .collect();
+                let stems = self.korean_stems(&tokens, |word| word.chars().any(is_hangul));
                 let roles = words::korean_roles(&tokens, &stems);
                 (tokens, stems, roles)
             })
