@@ -821,7 +821,7 @@ impl Bridge {
     /// "Spice packing"), whose sentences count [`OWN_TRADE`]: a buyer names what it buys in its
     /// interests, and its own trade is what it does with it.
     pub fn infer_in_context(&self, texts: &[(&str, &str)]) -> Vec<Vec<Inference>> {
-        let features: Vec<Vec<(&str, HashMap<String, Found>, bool)>> = texts
+        let features: Vec<Vec<Sentence>> = texts
             .iter()
             .map(|&(text, context)| {
                 let mut sentences = Vec::new();
@@ -1093,6 +1093,10 @@ fn merge_sentences(readings: Vec<Vec<(Inference, f64)>>) -> Vec<Inference> {
     merged.truncate(MOST_INFERRED);
     merged
 }
+
+/// A sentence of a profile, its features, and whether it tells the writer's own trade (see
+/// [`Bridge::infer_in_context`]).
+type Sentence<'t> = (&'t str, HashMap<String, Found>, bool);
 
 /// A heading's evidence in one text: its total, each contribution with the word that made it,
 /// and whether a word other than a qualifier gave any.
