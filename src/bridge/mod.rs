@@ -75,8 +75,8 @@ const MOST_INFERRED: usize = 32;
 const SHARE_POWER: i32 = 2;
 /// How much a heading's evidence grows when the text covers its own name whole (in proportion).
 const NAME_COVERAGE: f64 = 0.3;
-/// How much a word read through the dictionary counts (`TRANSLATED` for a Korean word the
-/// nomenclature does not use, or a Vietnamese one; shared among its translations): the
+/// How much a word read through the dictionary counts (a Korean word the nomenclature does not
+/// use, or a Vietnamese one; divided among its translations by the root of their number): the
 /// dictionary translates words, not trade usage (on the training halves of (e), (f) and (i):
 /// nDCG@10 0.691/0.734/0.779 -> 0.723/0.761/0.798 for Korean words, and with translations in
 /// the searchable text as well 0.748/0.776/0.803).
@@ -227,7 +227,14 @@ impl Bridge {
             loanwords: HashMap::new(),
             name_sizes: HashMap::new(),
             dictionary: dictionary(DICTIONARY_KO),
-            dictionary_vi: dictionary(DICTIONARY_VI),
+            dictionary_vi: dictionary(DICTIONARY_VI)
+                .into_iter()
+                .map(|(word, english)| {
+                    let spelled: Vec<String> =
+                        word.split(' ').map(words::vietnamese_spelling).collect();
+                    (spelled.join(" "), english)
+                })
+                .collect(),
         };
         let mut lines = Lines {
             bridge: &mut bridge,
@@ -673,7 +680,9 @@ impl Bridge {
                 }
                 let stem = words::korean_stem(word, &known);
                 let syllables: Vec<char> = stem.chars().collect();
-                let found = (0..syllables.len().saturating_sub(1)).find_map(|start| {
+                // The word, else its head noun after two syllables at least (가습기 is no 습기).
+                let starts = std::iter::once(0).chain(2..syllables.len().saturating_sub(1));
+                let found = starts.into_iter().find_map(|start| {
                     let part: String = syllables[start..].iter().collect();
                     let generic = says_little(&format!("k:{part}"))
                         || words::is_korean_function(&part, known(&part));
@@ -998,8 +1007,9 @@ impl Bridge {
     }
 }
 
-/// A dictionary word's English translations as features, `TRANSLATED` times `weight` shared
-/// among them.
+/// A dictionary word's English translations as features, each `TRANSLATED` times `weight`
+/// divided by the square root of their number (four translations weigh twice one, not four
+/// times).
 fn put_translations(translations: &[Vec<String>], weight: f64, put: &mut dyn FnMut(String, f64)) {
     let each = TRANSLATED * weight / (translations.len() as f64).sqrt();
     for words in translations {
@@ -1037,7 +1047,8 @@ fn applications(tokens: &[&str], stems: &[Option<String>]) -> Vec<bool> {
 /// sentence whose best evidence is at least `SENTENCE_SHARE` of the text's best counts fully,
 /// a weaker one in proportion, so a second product named in its own sentence is a reading of
 /// its own rather than a runner-up of the first; a heading read in several sentences keeps its
-/// strongest reading. With one sentence this is that sentence's reading.
+/// strongest reading, grown by `REPEATED` times each further reading's share, and the shares are
+/// then rescaled so the best is 1. With one sentence this is that sentence's reading.
 fn merge_sentences(readings: Vec<Vec<(Inference, f64)>>) -> Vec<Inference> {
     let best = readings
         .iter()

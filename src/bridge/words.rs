@@ -709,11 +709,14 @@ pub fn line_phrases(text: &str) -> Vec<(String, f64)> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut place = 1.0;
-    let mut flush = |current: &mut String, place: f64| {
-        if !current.trim().is_empty() {
+    let mut seen_words = false;
+    let mut flush = |current: &mut String, place: f64| -> bool {
+        let phrase = !current.trim().is_empty();
+        if phrase {
             out.push((current.replace('-', " "), place));
         }
         current.clear();
+        phrase
     };
     for c in outside.chars() {
         let separator =
@@ -722,8 +725,11 @@ pub fn line_phrases(text: &str) -> Vec<(String, f64)> {
             current.push(c);
             continue;
         }
-        flush(&mut current, place);
-        place = f64::min(place, if c == ';' { QUALIFICATION } else { LATER_ITEM });
+        // A separator before any word (a line's opening quote) leaves the first item first.
+        seen_words |= flush(&mut current, place);
+        if seen_words {
+            place = f64::min(place, if c == ';' { QUALIFICATION } else { LATER_ITEM });
+        }
     }
     flush(&mut current, place);
     out.extend(
@@ -750,7 +756,6 @@ pub const IN_BRACKETS: f64 = 0.4;
 pub fn line_modifiers(tokens: &[&str], stems: &[Option<String>]) -> Vec<bool> {
     const OPENERS: &[&str] = &[
         "for",
-        "used",
         "excluding",
         "except",
         "whether",
@@ -765,14 +770,19 @@ pub fn line_modifiers(tokens: &[&str], stems: &[Option<String>]) -> Vec<bool> {
     const VERB_FORMS: &[&str] = &["한", "된", "하는", "되는", "있는", "없는", "않은", "시킨"];
     let hangul = stems.iter().any(Option::is_some);
     if hangul {
-        let last_marker = tokens.iter().zip(stems).rposition(|(token, stem)| {
-            let particle = stem
-                .as_deref()
-                .and_then(|stem| token.strip_prefix(stem))
-                .unwrap_or("");
-            !JOINING.contains(&particle)
-                || (token.chars().count() > 1 && VERB_FORMS.iter().any(|v| token.ends_with(v)))
-        });
+        // The last word is the head: a marker before it makes the words up to it modifiers.
+        let before_head = tokens.len().saturating_sub(1);
+        let last_marker = tokens[..before_head]
+            .iter()
+            .zip(stems)
+            .rposition(|(token, stem)| {
+                let particle = stem
+                    .as_deref()
+                    .and_then(|stem| token.strip_prefix(stem))
+                    .unwrap_or("");
+                !JOINING.contains(&particle)
+                    || (token.chars().count() > 1 && VERB_FORMS.iter().any(|v| token.ends_with(v)))
+            });
         return (0..tokens.len())
             .map(|index| last_marker.is_some_and(|last| index <= last))
             .collect();
