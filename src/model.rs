@@ -1067,6 +1067,20 @@ impl Mission {
         self.firms.iter().position(|firm| &firm.id == id)
     }
 
+    /// Each firm's position by its id, for looking many up (a mission's meetings).
+    pub fn firm_positions(&self) -> std::collections::HashMap<&FirmId, usize> {
+        (self.firms.iter().enumerate())
+            .map(|(index, firm)| (&firm.id, index))
+            .collect()
+    }
+
+    /// Each buyer's position by its id, for looking many up.
+    pub fn buyer_positions(&self) -> std::collections::HashMap<&BuyerId, usize> {
+        (self.buyers.iter().enumerate())
+            .map(|(index, buyer)| (&buyer.id, index))
+            .collect()
+    }
+
     /// Every meeting's record: the `outcomes.csv` rows, then a blank one (not recorded yet) for
     /// each `scheduled` pair without a row: a scheduled meeting with no row counts as not
     /// recorded, exactly like an empty `attended` (contract v3).

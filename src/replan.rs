@@ -258,18 +258,7 @@ struct Found<'m> {
 /// The old meetings whose firm and buyer the mission still has, in time order (slot, firm,
 /// buyer): each id looked up once.
 fn found_in<'m>(mission: &Mission, old: &'m [Meeting]) -> Vec<Found<'m>> {
-    let firm_of: HashMap<&FirmId, usize> = mission
-        .firms
-        .iter()
-        .enumerate()
-        .map(|(index, firm)| (&firm.id, index))
-        .collect();
-    let buyer_of: HashMap<&BuyerId, usize> = mission
-        .buyers
-        .iter()
-        .enumerate()
-        .map(|(index, buyer)| (&buyer.id, index))
-        .collect();
+    let (firm_of, buyer_of) = (mission.firm_positions(), mission.buyer_positions());
     let mut order: Vec<&Meeting> = old.iter().collect();
     order.sort_by_key(|m| (m.slot, m.firm.clone(), m.buyer.clone()));
     order

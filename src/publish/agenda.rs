@@ -2,7 +2,7 @@
 //! order with everything a delegate needs at the venue. PDF, HTML and calendar files are all
 //! drawn from these records, so they cannot disagree.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::model::{BuyerId, Contact, FirmId, Mission, Session, Side, Status, TimeRange};
 use crate::publish::ics::CalendarState;
@@ -131,12 +131,7 @@ fn agendas_of(
     let mut firm_entries: Vec<Vec<Entry>> = vec![Vec::new(); mission.firms.len()];
     let mut buyer_entries: Vec<Vec<Entry>> = vec![Vec::new(); mission.buyers.len()];
     // Looked up once: a large mission has thousands of meetings and participants.
-    let firm_at: HashMap<&FirmId, usize> = (mission.firms.iter().enumerate())
-        .map(|(index, firm)| (&firm.id, index))
-        .collect();
-    let buyer_at: HashMap<&BuyerId, usize> = (mission.buyers.iter().enumerate())
-        .map(|(index, buyer)| (&buyer.id, index))
-        .collect();
+    let (firm_at, buyer_at) = (mission.firm_positions(), mission.buyer_positions());
     for (index, meeting) in meetings.iter().enumerate() {
         let (Some(&f), Some(&b)) = (firm_at.get(&meeting.firm), buyer_at.get(&meeting.buyer))
         else {
